@@ -1,0 +1,70 @@
+import { z } from 'zod'
+import { monthOf } from '../../domain/time.ts'
+import { OPEN_STATUSES, isOverdue } from '../../domain/problem/status.ts'
+import { EMPTY_COVERAGE, holderView, loadHolders, monthCoverage } from '../../services/coverage.ts'
+import { notFound } from '../errors.ts'
+import { id, lat, level, lng, month, text } from '../inputs.ts'
+import { authedProcedure, router } from '../trpc.ts'
+
+export const gridRouter = router({
+  /** Every grid of a level as GeoJSON, with holder and the month's status (default: this month). */
+  list: authedProcedure
+    .input(z.object({ level, month: month.optional() }))
+    .query(async ({ ctx, input }) => {
+      const now = ctx.now()
+      const m = input.month ?? monthOf(now)
+      const coverage = await monthCoverage(ctx.db, m, now)
+      return ctx.catalog.featureCollection(input.level, (g) => {
+        const c = coverage.get(g.id) ?? EMPTY_COVERAGE(m, now)
+        return {
+          id: g.id, code: g.code, name: g.name, level: g.level, parentId: g.parentId,
+          holderDepartment: c.holder?.departmentName ?? null, holderDepartmentId: c.holder?.departmentId ?? null,
+          holderCadre: c.holder ? `${c.holder.cadreName}（${c.holder.cadreTitle}）` : null,
+          inspectionStatus: c.inspectionStatus, openProblems: c.openProblems, overdueProblems: c.overdueProblems,
+        }
+      })
+    }),
+
+  /** One grid: boundary, holder and history, the month's inspections, open problems, evaluation sites. */
+  byId: authedProcedure
+    .input(z.object({ id, month: month.optional() }))
+    .query(async ({ ctx, input }) => {
+      const grid = ctx.catalog.get(input.id)
+      if (!grid) throw notFound('网格', 'GRID_NOT_FOUND')
+      const now = ctx.now()
+      const m = input.month ?? monthOf(now)
+      const [coverage, history, inspections, problems, sites] = await Promise.all([
+        monthCoverage(ctx.db, m, now, [grid.id]),
+        loadHolders(ctx.db, { gridId: grid.id }),
+        ctx.db.inspection.findMany({ where: { gridId: grid.id, month: m }, include: { department: { select: { name: true } } }, orderBy: { date: 'desc' } }),
+        ctx.db.problem.findMany({ where: { gridId: grid.id, status: { in: [...OPEN_STATUSES] } }, include: { category: { select: { name: true } } }, orderBy: { reportedAt: 'desc' }, take: 200 }),
+        ctx.db.evaluationSite.findMany({ where: { gridId: grid.id }, orderBy: { name: 'asc' } }),
+      ])
+      const c = coverage.get(grid.id)!
+      return {
+        id: grid.id, code: grid.code, name: grid.name, level: grid.level, parentId: grid.parentId,
+        parentName: grid.parentId ? (ctx.catalog.get(grid.parentId)?.name ?? null) : null,
+        geometry: grid.geometry, bbox: grid.bbox, area: grid.area, version: grid.version, month: m,
+        inspectionStatus: c.inspectionStatus, holder: c.holder, holderHistory: history.map(holderView).reverse(),
+        inspections: inspections.map((i) => ({ id: i.id, date: i.date.toISOString(), inspector: i.inspector, findings: i.findings, departmentName: i.department.name, onSite: i.onSite })),
+        openProblems: problems.map((p) => ({ id: p.id, categoryName: p.category.name, description: p.description, status: p.status, deadline: p.deadline?.toISOString() ?? null, overdue: isOverdue(p, now), reportedAt: p.reportedAt.toISOString() })),
+        sites: sites.map((s) => ({ id: s.id, name: s.name, type: s.type, lng: s.lng, lat: s.lat })),
+      }
+    }),
+
+  /** The community and street containing a point (see the boundary rule in the README). */
+  locate: authedProcedure
+    .input(z.object({ lng, lat }))
+    .query(({ ctx, input }) => ctx.catalog.locate(input.lng, input.lat)),
+
+  /** Grids whose name or code contains the text. */
+  search: authedProcedure
+    .input(z.object({ q: text(50).min(1) }))
+    .query(({ ctx, input }) => {
+      const q = input.q.toLowerCase()
+      return ctx.catalog.list()
+        .filter((g) => g.name.toLowerCase().includes(q) || g.code.includes(q))
+        .slice(0, 20)
+        .map((g) => ({ id: g.id, code: g.code, name: g.name, level: g.level, bbox: g.bbox }))
+    }),
+})

@@ -1,0 +1,67 @@
+/** tRPC setup: the context (user, db, grid catalog), error shape, and the one guarded procedure. */
+import { initTRPC } from '@trpc/server'
+import { ZodError } from 'zod'
+import type { Db } from '../db/client.ts'
+import type { GridCatalog } from '../services/gridCatalog.ts'
+import { AppError } from './errors.ts'
+import { allowed, PERMISSIONS, PUBLIC, type Role } from './permissions.ts'
+
+export interface SessionUser {
+  id: number
+  login: string
+  displayName: string
+  role: Role
+  departmentId: number | null
+}
+
+export interface Context {
+  db: Db
+  catalog: GridCatalog
+  user: SessionUser | null
+  /** raw session token from the cookie, if any */
+  sessionToken: string | null
+  /** set a cookie on the response (login/logout) */
+  setCookie(value: string): void
+  clientIp: string
+  now(): Date
+}
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    const cause = error.cause
+    const appCode = error instanceof AppError ? error.appCode
+      : cause instanceof ZodError ? 'BAD_INPUT'
+      : error.code === 'INTERNAL_SERVER_ERROR' ? 'INTERNAL' : error.code
+    const message = cause instanceof ZodError
+      ? `输入有误：${cause.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`
+      : error.code === 'INTERNAL_SERVER_ERROR' ? '服务器内部错误，请稍后重试' : shape.message
+    return {
+      ...shape,
+      message,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        appCode,
+        issues: cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) : undefined,
+        details: error instanceof AppError ? error.details : undefined,
+      },
+    }
+  },
+})
+
+export const router = t.router
+export const createCallerFactory = t.createCallerFactory
+
+/** A procedure for logged-in users whose role the permission matrix allows for this path. */
+export const authedProcedure = t.procedure.use(({ ctx, path, next }) => {
+  if (!ctx.user) throw new AppError('UNAUTHORIZED', 'NOT_LOGGED_IN', '请先登录')
+  if (!allowed(path, ctx.user.role)) throw new AppError('FORBIDDEN', 'ROLE_FORBIDDEN', '当前角色无权执行此操作')
+  return next({ ctx: { ...ctx, user: ctx.user } })
+})
+
+/** A procedure anyone may call; it must be marked public in the matrix. */
+export const publicProcedure = t.procedure.use(({ ctx, path, next }) => {
+  if (PERMISSIONS[path] !== PUBLIC) throw new AppError('FORBIDDEN', 'ROLE_FORBIDDEN', '当前角色无权执行此操作')
+  return next({ ctx })
+})

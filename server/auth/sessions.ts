@@ -1,0 +1,43 @@
+/** Sessions: a random token in an HttpOnly cookie; the database keeps only its SHA-256. */
+import { createHash, randomBytes } from 'node:crypto'
+import type { Db } from '../db/client.ts'
+import type { SessionUser } from '../api/trpc.ts'
+import type { Role } from '../api/permissions.ts'
+
+export const SESSION_COOKIE = 'gd_session'
+export const SESSION_TTL_MS = 12 * 3600 * 1000
+
+const digest = (token: string) => createHash('sha256').update(token).digest('hex')
+
+export async function createSession(db: Db, userId: number, now: Date): Promise<{ token: string; expiresAt: Date }> {
+  const token = randomBytes(32).toString('base64url')
+  const expiresAt = new Date(now.getTime() + SESSION_TTL_MS)
+  await db.session.create({ data: { id: digest(token), userId, expiresAt } })
+  return { token, expiresAt }
+}
+
+export async function userForSession(db: Db, token: string | null, now: Date): Promise<SessionUser | null> {
+  if (!token) return null
+  const s = await db.session.findUnique({ where: { id: digest(token) }, include: { user: true } })
+  if (!s || s.expiresAt <= now) return null
+  const u = s.user
+  return { id: u.id, login: u.login, displayName: u.displayName, role: u.role as Role, departmentId: u.departmentId }
+}
+
+export async function deleteSession(db: Db, token: string): Promise<void> {
+  await db.session.deleteMany({ where: { id: digest(token) } })
+}
+
+export function sessionCookie(token: string, maxAgeMs: number): string {
+  const secure = process.env.COOKIE_SECURE === '1' ? '; Secure' : ''
+  return `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Lax; Path=/; Max-Age=${Math.floor(maxAgeMs / 1000)}${secure}`
+}
+
+export function readCookie(header: string | undefined, name: string): string | null {
+  if (!header) return null
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim())
+  }
+  return null
+}

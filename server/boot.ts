@@ -1,0 +1,29 @@
+/** Everything between "a database URL" and "a server ready to listen": migrate, seed if empty, load grids. */
+import { migrateDeploy } from '../prisma/migrate.ts'
+import { isEmpty, seedDemo } from '../prisma/seed.ts'
+import { createDb, type Db } from './db/client.ts'
+import { describeDb, type DbConfig } from './db/config.ts'
+import { createAppServer } from './http.ts'
+import { GridCatalog } from './services/gridCatalog.ts'
+
+export interface BootOptions {
+  db: DbConfig
+  /** load the demo city into an empty database (default true) */
+  seedIfEmpty?: boolean
+  staticDir?: string
+  log?: (line: string) => void
+}
+
+export async function boot(options: BootOptions) {
+  const log = options.log ?? (() => {})
+  const applied = await migrateDeploy(options.db)
+  if (applied.length) log(`${describeDb(options.db)}: applied migrations ${applied.join(', ')}`)
+  const db: Db = await createDb(options.db)
+  if (options.seedIfEmpty !== false && (await isEmpty(db))) {
+    const r = await seedDemo(db)
+    log(`empty database: loaded the demo city (${r.grids} grids, ${r.problems} problems, ${r.inspections} inspections)`)
+  }
+  const catalog = await GridCatalog.load(db)
+  const server = createAppServer({ db, catalog, staticDir: options.staticDir })
+  return { db, catalog, server }
+}

@@ -1,0 +1,109 @@
+/**
+ * The HTTP server: tRPC at /trpc, the built client (dist/client) for everything else,
+ * security headers on every response, a same-origin check on state-changing requests.
+ */
+import fs from 'node:fs'
+import http from 'node:http'
+import path from 'node:path'
+import { createHTTPHandler } from '@trpc/server/adapters/standalone'
+import { appRouter } from './api/root.ts'
+import type { Context } from './api/trpc.ts'
+import { readCookie, SESSION_COOKIE, userForSession } from './auth/sessions.ts'
+import type { Db } from './db/client.ts'
+import type { GridCatalog } from './services/gridCatalog.ts'
+
+export interface AppDeps {
+  db: Db
+  catalog: GridCatalog
+  /** folder of the built client; omitted in development (Vite serves it) */
+  staticDir?: string
+  now?: () => Date
+}
+
+const MAX_BODY_BYTES = 2 * 1024 * 1024
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'same-origin',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Permissions-Policy': 'geolocation=(self), camera=(self)',
+  // blob: and workers for MapLibre; a configured basemap may load tiles from any https host
+  'Content-Security-Policy': "default-src 'self'; img-src 'self' data: blob: https:; connect-src 'self' https:; worker-src 'self' blob:; child-src blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'",
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json', '.png': 'image/png', '.svg': 'image/svg+xml', '.ico': 'image/x-icon', '.woff2': 'font/woff2',
+  '.map': 'application/json', '.webp': 'image/webp', '.jpg': 'image/jpeg', '.pbf': 'application/x-protobuf',
+}
+
+/** Browsers send Origin on cross-site POSTs; a mismatch is a cross-site request forgery attempt. */
+function crossSite(req: http.IncomingMessage): boolean {
+  const origin = req.headers.origin
+  if (!origin || req.method === 'GET' || req.method === 'HEAD') return false
+  try { return new URL(origin).host !== req.headers.host } catch { return true }
+}
+
+function serveStatic(dir: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const urlPath = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
+  let file = path.join(dir, path.normalize(urlPath).replace(/^(\.\.[/\\])+/, ''))
+  if (!file.startsWith(dir) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+    // unknown asset-like paths 404; anything else is a client route → index.html
+    if (path.extname(urlPath)) { res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found'); return }
+    file = path.join(dir, 'index.html')
+  }
+  const type = CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream'
+  const immutable = urlPath.startsWith('/assets/')
+  res.writeHead(200, { 'Content-Type': type, 'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache' })
+  if (req.method === 'HEAD') { res.end(); return }
+  fs.createReadStream(file).pipe(res)
+}
+
+export function createRequestHandler(deps: AppDeps): http.RequestListener {
+  const now = deps.now ?? (() => new Date())
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: '/trpc/',
+    maxBodySize: MAX_BODY_BYTES,
+    async createContext({ req, res }): Promise<Context> {
+      const sessionToken = readCookie(req.headers.cookie, SESSION_COOKIE)
+      return {
+        db: deps.db,
+        catalog: deps.catalog,
+        user: await userForSession(deps.db, sessionToken, now()),
+        sessionToken,
+        setCookie: (value) => res.appendHeader('Set-Cookie', value),
+        clientIp: req.socket.remoteAddress ?? '',
+        now,
+      }
+    },
+    onError({ error, path }) {
+      if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[trpc] ${path ?? '?'}:`, error.cause ?? error)
+    },
+  })
+  const staticDir = deps.staticDir ? path.resolve(deps.staticDir) : undefined
+
+  return (req, res) => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v)
+    const url = req.url ?? '/'
+    if (url.startsWith('/trpc/')) {
+      if (crossSite(req)) {
+        res.writeHead(403, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: '拒绝跨站请求', data: { appCode: 'CROSS_SITE_REQUEST' } } }))
+        return
+      }
+      res.setHeader('Cache-Control', 'no-store')
+      trpc(req, res)
+      return
+    }
+    if (url === '/healthz') { res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok'); return }
+    if (staticDir && (req.method === 'GET' || req.method === 'HEAD')) { serveStatic(staticDir, req, res); return }
+    res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found')
+  }
+}
+
+export function createAppServer(deps: AppDeps): http.Server {
+  const server = http.createServer(createRequestHandler(deps))
+  server.keepAliveTimeout = 5_000
+  return server
+}

@@ -1,0 +1,40 @@
+/** `npm start`: one process serving the built client and the API on PORT (default 3000). */
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { boot } from './boot.ts'
+import { dbConfigFromEnv, describeDb } from './db/config.ts'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const staticDir = path.join(root, 'dist/client')
+
+async function ensureClientBuilt(): Promise<void> {
+  if (fs.existsSync(path.join(staticDir, 'index.html')) && process.env.REBUILD_CLIENT !== '1') return
+  console.log('building the client (first start) …')
+  const { build } = await import('vite')
+  await build({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn' })
+}
+
+async function main() {
+  const port = Number(process.env.PORT ?? 3000)
+  const config = dbConfigFromEnv()
+  await ensureClientBuilt()
+  const { db, server } = await boot({ db: config, staticDir, log: (l) => console.log(l) })
+  server.listen(port, process.env.HOST ?? '0.0.0.0', () => {
+    console.log(`GridDuty 网格责任地图 on http://localhost:${port}  (${describeDb(config)})`)
+  })
+  // Graceful shutdown: stop accepting, let in-flight requests finish, close the database.
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    console.log(`${signal}: finishing in-flight requests …`)
+    server.close(async () => { await db.$disconnect(); process.exit(0) })
+    server.closeIdleConnections()
+    setTimeout(() => process.exit(1), 10_000).unref()
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+}
+
+main().catch((e) => { console.error(e); process.exit(1) })

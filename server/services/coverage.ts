@@ -1,0 +1,87 @@
+/**
+ * The coverage of a month (本月覆盖情况): for every grid, who holds it, whether its monthly
+ * inspection happened, and its open and overdue problems. A fixed number of queries whatever
+ * the number of grids (no N+1).
+ */
+import type { Db } from '../db/client.ts'
+import { holderOn } from '../domain/holder.ts'
+import { monthStatus, type InspectionStatus } from '../domain/inspection/monthStatus.ts'
+import { OPEN_STATUSES } from '../domain/problem/status.ts'
+import { monthRange, type MonthKey } from '../domain/time.ts'
+
+export interface HolderView {
+  departmentId: number
+  departmentName: string
+  cadreName: string
+  cadreTitle: string
+  contactName: string
+  contactPhone: string
+  validFrom: string
+  validTo: string | null
+}
+
+export interface GridCoverage {
+  holder: HolderView | null
+  inspectionStatus: InspectionStatus
+  openProblems: number
+  overdueProblems: number
+}
+
+type HolderRow = Awaited<ReturnType<typeof loadHolders>>[number]
+
+function loadHolders(db: Db, where: { gridId?: number | { in: number[] }; validFrom?: { lt: Date } }) {
+  return db.gridHolder.findMany({ where, include: { department: { select: { name: true } } }, orderBy: { validFrom: 'asc' } })
+}
+
+export function holderView(h: HolderRow): HolderView {
+  return {
+    departmentId: h.departmentId, departmentName: h.department.name, cadreName: h.cadreName, cadreTitle: h.cadreTitle,
+    contactName: h.contactName, contactPhone: h.contactPhone, validFrom: h.validFrom.toISOString(), validTo: h.validTo?.toISOString() ?? null,
+  }
+}
+
+/** The instant whose holder a month's view shows: now for the running month, else the month's last moment. */
+export function referenceInstant(month: MonthKey, now: Date): Date {
+  const { end } = monthRange(month)
+  return now < end ? now : new Date(end.getTime() - 1)
+}
+
+export async function monthCoverage(db: Db, month: MonthKey, now: Date, gridIds?: number[]): Promise<Map<number, GridCoverage>> {
+  const { start, end } = monthRange(month)
+  const at = referenceInstant(month, now)
+  const gridFilter = gridIds ? { gridId: { in: gridIds } } : {}
+  const [holders, inspections, open, overdue] = await Promise.all([
+    loadHolders(db, { ...gridFilter, validFrom: { lt: end } }),
+    db.inspection.findMany({ where: { ...gridFilter, month }, select: { gridId: true, departmentId: true, date: true, onSite: true } }),
+    db.problem.groupBy({ by: ['gridId'], where: { ...gridFilter, status: { in: [...OPEN_STATUSES] } }, _count: { _all: true } }),
+    db.problem.groupBy({ by: ['gridId'], where: { ...gridFilter, status: { in: [...OPEN_STATUSES] }, deadline: { lt: now } }, _count: { _all: true } }),
+  ])
+  const byGrid = <T extends { gridId: number | null }>(rows: T[]) => {
+    const m = new Map<number, T[]>()
+    for (const r of rows) if (r.gridId !== null) (m.get(r.gridId) ?? m.set(r.gridId, []).get(r.gridId)!).push(r)
+    return m
+  }
+  const holdersByGrid = byGrid(holders.filter((h) => h.validTo === null || h.validTo > start))
+  const inspectionsByGrid = byGrid(inspections)
+  const openBy = new Map(open.map((r) => [r.gridId, r._count._all]))
+  const overdueBy = new Map(overdue.map((r) => [r.gridId, r._count._all]))
+  const ids = gridIds ?? [...new Set([...holdersByGrid.keys(), ...inspectionsByGrid.keys(), ...openBy.keys()].filter((k): k is number => k !== null))]
+  const result = new Map<number, GridCoverage>()
+  for (const id of ids) {
+    const periods = holdersByGrid.get(id) ?? []
+    const current = holderOn(periods, at)
+    result.set(id, {
+      holder: current ? holderView(current) : null,
+      inspectionStatus: monthStatus(month, periods, inspectionsByGrid.get(id) ?? [], now),
+      openProblems: openBy.get(id) ?? 0,
+      overdueProblems: overdueBy.get(id) ?? 0,
+    })
+  }
+  return result
+}
+
+export const EMPTY_COVERAGE = (month: MonthKey, now: Date): GridCoverage => ({
+  holder: null, inspectionStatus: monthStatus(month, [], [], now), openProblems: 0, overdueProblems: 0,
+})
+
+export { loadHolders }

@@ -1,0 +1,80 @@
+/**
+ * The grids in memory: parsed boundaries per level and the point→grid index of each level.
+ * Built from the database at start and rebuilt (or updated) whenever boundaries change,
+ * so `grid.locate`, problem assignment and the map never re-parse geometry per request.
+ */
+import type { Feature, FeatureCollection } from 'geojson'
+import { GridIndex } from '../domain/geometry/gridIndex.ts'
+import type { GridGeometry } from '../domain/geometry/validate.ts'
+import type { Db } from '../db/client.ts'
+
+export const GRID_LEVELS = ['street', 'community'] as const
+export type GridLevel = (typeof GRID_LEVELS)[number]
+
+export interface CatalogGrid {
+  id: number
+  code: string
+  name: string
+  level: GridLevel
+  parentId: number | null
+  geometry: GridGeometry
+  bbox: [number, number, number, number]
+  area: number
+  version: number
+}
+
+export interface GridRef { id: number; code: string; name: string }
+
+export class GridCatalog {
+  private byId = new Map<number, CatalogGrid>()
+  private indexes = new Map<GridLevel, GridIndex>()
+
+  static async load(db: Db): Promise<GridCatalog> {
+    const catalog = new GridCatalog()
+    await catalog.reload(db)
+    return catalog
+  }
+
+  async reload(db: Db): Promise<void> {
+    const rows = await db.grid.findMany({ orderBy: { code: 'asc' } })
+    this.byId = new Map(rows.map((r) => [r.id, {
+      id: r.id, code: r.code, name: r.name, level: r.level as GridLevel, parentId: r.parentId,
+      geometry: JSON.parse(r.geometry) as GridGeometry,
+      bbox: [r.minLng, r.minLat, r.maxLng, r.maxLat], area: r.area, version: r.version,
+    }]))
+    this.indexes = new Map(GRID_LEVELS.map((level) => [level, GridIndex.build(this.list(level))]))
+  }
+
+  get(id: number): CatalogGrid | undefined {
+    return this.byId.get(id)
+  }
+
+  list(level?: GridLevel): CatalogGrid[] {
+    const all = [...this.byId.values()]
+    return level ? all.filter((g) => g.level === level) : all
+  }
+
+  /** The grid of a level containing a point (boundary rule: see server/domain/geometry/gridIndex.ts). */
+  locateAt(level: GridLevel, lng: number, lat: number): CatalogGrid | null {
+    const id = this.indexes.get(level)?.locate(lng, lat)
+    return id == null ? null : (this.byId.get(id) ?? null)
+  }
+
+  locate(lng: number, lat: number): { community: GridRef | null; street: GridRef | null } {
+    const ref = (g: CatalogGrid | null): GridRef | null => (g ? { id: g.id, code: g.code, name: g.name } : null)
+    return { community: ref(this.locateAt('community', lng, lat)), street: ref(this.locateAt('street', lng, lat)) }
+  }
+
+  /** The finest grid containing the point: its community, else its street. */
+  assign(lng: number, lat: number): CatalogGrid | null {
+    return this.locateAt('community', lng, lat) ?? this.locateAt('street', lng, lat)
+  }
+
+  /** Geometry as a FeatureCollection, with properties from the caller. */
+  featureCollection<P>(level: GridLevel, props: (g: CatalogGrid) => P): FeatureCollection<GridGeometry, P> {
+    const features: Feature<GridGeometry, P>[] = this.list(level).map((g) => ({
+      type: 'Feature', id: g.id, geometry: g.geometry, properties: props(g),
+    }))
+    return { type: 'FeatureCollection', features }
+  }
+}

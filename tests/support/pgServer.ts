@@ -1,0 +1,75 @@
+/**
+ * Starts a throw-away PostgreSQL server on loopback for the tests (Debian's postgresql package).
+ * As root, the server runs as the `postgres` system user (PostgreSQL refuses to run as root).
+ */
+import { execFileSync, spawn } from 'node:child_process'
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+
+export interface PgServer { url: string; adminUrl: string; stop(): Promise<void> }
+
+function pgBinDir(): string {
+  const base = '/usr/lib/postgresql'
+  const versions = fs.existsSync(base) ? fs.readdirSync(base).filter((v) => fs.existsSync(path.join(base, v, 'bin/initdb'))) : []
+  const newest = versions.sort((a, b) => Number(b) - Number(a))[0]
+  if (!newest) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install postgresql)')
+  return path.join(base, newest, 'bin')
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port
+      s.close(() => resolve(port))
+    }).on('error', reject)
+  })
+}
+
+export async function startPostgres(): Promise<PgServer> {
+  const bin = pgBinDir()
+  const asRoot = process.getuid?.() === 0
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gridduty-pg-'))
+  const dataDir = path.join(dir, 'data')
+  if (asRoot) execFileSync('chown', ['-R', 'postgres:postgres', dir])
+  const run = (cmd: string, args: string[]) =>
+    asRoot ? execFileSync('runuser', ['-u', 'postgres', '--', path.join(bin, cmd), ...args], { stdio: 'pipe' })
+      : execFileSync(path.join(bin, cmd), args, { stdio: 'pipe' })
+  const superuser = 'gridduty'
+  run('initdb', ['-D', dataDir, '-U', superuser, '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8'])
+  const port = await freePort()
+  const args = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`,
+    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200']
+  // setpriv execs in place (runuser would stay the parent and not forward our signals)
+  const proc = asRoot ? spawn('setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', path.join(bin, 'postgres'), ...args], { stdio: 'ignore' })
+    : spawn(path.join(bin, 'postgres'), args, { stdio: 'ignore' })
+  const adminUrl = `postgresql://${superuser}@127.0.0.1:${port}/postgres`
+  const pg = (await import('pg')).default
+  for (let i = 0; ; i++) {
+    const c = new pg.Client({ connectionString: adminUrl })
+    try { await c.connect(); await c.end(); break } catch (e) {
+      await c.end().catch(() => {})
+      if (i > 100) { proc.kill('SIGKILL'); throw new Error(`PostgreSQL did not start: ${(e as Error).message}`) }
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+  return {
+    url: `postgresql://${superuser}@127.0.0.1:${port}/gridduty`,
+    adminUrl,
+    async stop() {
+      proc.kill('SIGINT') // fast shutdown
+      await new Promise((r) => proc.once('exit', r))
+      fs.rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Creates an empty database on the server and returns its URL. */
+export async function createDatabase(server: PgServer, name: string): Promise<string> {
+  const pg = (await import('pg')).default
+  const c = new pg.Client({ connectionString: server.adminUrl })
+  await c.connect()
+  try { await c.query(`DROP DATABASE IF EXISTS "${name}"`); await c.query(`CREATE DATABASE "${name}"`) } finally { await c.end() }
+  return server.adminUrl.replace(/\/postgres$/, `/${name}`)
+}
