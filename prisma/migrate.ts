@@ -7,8 +7,9 @@
  *   npm run migrate -- dev --name <name>   create a migration for BOTH databases from prisma/schema.prisma
  *   npm run migrate -- status | diff
  *
- * The database comes from DATABASE_URL (see server/db/config.ts). `dev` needs a PostgreSQL too
- * (MIGRATE_POSTGRES_URL, a user with CREATEDB) to write the PostgreSQL migration.
+ * The database comes from DATABASE_URL (see server/db/config.ts). `dev` writes the SQLite migration
+ * on a scratch file and the PostgreSQL one on MIGRATE_POSTGRES_URL (a user with CREATEDB) or, unset,
+ * on a throw-away local server.
  */
 import fs from 'node:fs/promises'
 import path from 'node:path'
@@ -21,6 +22,7 @@ import { PrismaPg } from '@prisma/adapter-pg'
 import pg from 'pg'
 import { parse as parsePgUrl } from 'pg-connection-string'
 import { dbConfigFromEnv, describeDb, type DbConfig } from '../server/db/config.ts'
+import { createDatabase, startPostgres } from '../scripts/localPostgres.ts'
 
 const require = createRequire(import.meta.url)
 const prismaDir = path.dirname(fileURLToPath(import.meta.url))
@@ -197,11 +199,23 @@ async function main() {
       const i = rest.indexOf('--name')
       const name = i >= 0 && rest[i + 1] ? rest[i + 1]! : 'migration'
       const sqliteTmp = path.join(prismaDir, '..', 'var', `migrate-dev-${process.pid}.db`)
-      console.log('sqlite:', (await migrateDev({ provider: 'sqlite', file: sqliteTmp }, name)) ?? 'no schema changes')
+      const sqliteName = await migrateDev({ provider: 'sqlite', file: sqliteTmp }, name)
+      console.log('sqlite:', sqliteName ?? 'no schema changes')
       await fs.rm(sqliteTmp, { force: true })
-      const pgUrl = process.env.MIGRATE_POSTGRES_URL
-      if (!pgUrl) console.warn('MIGRATE_POSTGRES_URL not set: PostgreSQL migration NOT created')
-      else console.log('postgres:', (await migrateDev({ provider: 'postgres', url: pgUrl }, name)) ?? 'no schema changes')
+      // PostgreSQL: MIGRATE_POSTGRES_URL, or a throw-away local server (Debian's postgresql package)
+      let pgUrl = process.env.MIGRATE_POSTGRES_URL
+      const local = pgUrl ? null : await startPostgres()
+      try {
+        if (local) pgUrl = await createDatabase(local, 'gridduty_migrate_dev')
+        const pgName = await migrateDev({ provider: 'postgres', url: pgUrl! }, name)
+        // one name for the same step in both folders (the two runs may straddle a second)
+        if (pgName && sqliteName && pgName !== sqliteName) {
+          await fs.rename(path.join(migrationsDirFor('postgres'), pgName), path.join(migrationsDirFor('postgres'), sqliteName))
+        }
+        console.log('postgres:', sqliteName ?? pgName ?? 'no schema changes')
+      } finally {
+        await local?.stop()
+      }
       break
     }
     case 'status':

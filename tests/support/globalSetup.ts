@@ -8,7 +8,7 @@ import type { TestProject } from 'vitest/node'
 import { migrateDeploy } from '../../prisma/migrate.ts'
 import { seedDemo } from '../../prisma/seed.ts'
 import { createDb } from '../../server/db/client.ts'
-import { createDatabase, startPostgres, type PgServer } from './pgServer.ts'
+import { createDatabase, startPostgres, type PgServer } from '../../scripts/localPostgres.ts'
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,5 +1,6 @@
 /**
- * Starts a throw-away PostgreSQL server on loopback for the tests (Debian's postgresql package).
+ * Starts a throw-away PostgreSQL server on loopback (Debian's postgresql package): for the tests,
+ * the benchmarks, and `npm run migrate -- dev` (which needs a PostgreSQL to write the PostgreSQL migration).
  * As root, the server runs as the `postgres` system user (PostgreSQL refuses to run as root).
  */
 import { execFileSync, spawn } from 'node:child_process'
