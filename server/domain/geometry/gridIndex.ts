@@ -88,9 +88,9 @@ interface Slot extends IndexedGrid {
   edges: number
 }
 
-function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, need: number): T {
+function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, need: number, factor = 2): T {
   if (need <= a.length) return a
-  const b = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2, 64))
+  const b = new (a.constructor as new (n: number) => T)(Math.max(need, Math.ceil(a.length * factor), 64))
   b.set(a)
   return b
 }
@@ -513,7 +513,7 @@ export class GridIndex {
 
   private writeBlock(head: number[], slots: number[] = [], edges?: Float64Array): number {
     const h = this.used, len = HEAD + slots.length + (edges?.length ?? 0)
-    this.pool = grow(this.pool, h + len)
+    this.pool = grow(this.pool, h + len, 1.25)
     this.pool.set(head, h)
     this.pool.set(slots, h + HEAD)
     if (edges) this.pool.set(edges, h + HEAD + slots.length)

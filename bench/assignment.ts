@@ -1,0 +1,256 @@
+/**
+ * Assignment benchmark: point → grid on a synthetic city.
+ *   npx tsx bench/assignment.ts [--points 1000000] [--sizes 2000,20000]
+ *   (or BENCH_POINTS=100000 npx tsx bench/assignment.ts for a quick run)
+ * For each size: index build time and memory, update() after one boundary
+ * edit, throughput of GridDuty's index, of turf booleanPointInPolygon over
+ * flatbush bbox candidates (the baseline: first candidate that contains the
+ * point) and of which-polygon, ratios against the baseline measured in the
+ * same process, and agreement with the exact rule (flatbush + turf + rule).
+ */
+import { createRequire } from 'node:module'
+import { pathToFileURL } from 'node:url'
+import v8 from 'node:v8'
+import vm from 'node:vm'
+import Flatbush from 'flatbush'
+import { booleanPointInPolygon } from '@turf/turf'
+import type { FeatureCollection, Polygon, Position } from 'geojson'
+import { GridIndex, type IndexedGrid } from '../server/domain/geometry/gridIndex.ts'
+import { mulberry32 } from '../server/domain/random.ts'
+import { syntheticCity } from './syntheticCity.ts'
+
+const require = createRequire(import.meta.url)
+const whichPolygon = require('which-polygon') as (fc: FeatureCollection) => (p: [number, number]) => { id: number } | null
+
+export interface AssignmentBenchOptions {
+  sizes?: number[]
+  points?: number
+  /** points sampled exactly on vertices and edge midpoints */
+  boundaryPoints?: number
+  seed?: number
+  log?: (line: string) => void
+}
+
+export interface MethodResult {
+  method: string
+  pointsPerSecond: number
+  ratioToBaseline: number
+  /** answers different from the exact rule, on the random points (none lie on a boundary) */
+  disagreements: number
+  /** answers different from the exact rule, on points lying exactly on vertices / edges */
+  boundaryDisagreements: number
+}
+
+export interface AssignmentSizeResult {
+  polygons: number
+  medianVertices: number
+  points: number
+  insideShare: number
+  cityMs: number
+  build: { ms: number; heapDeltaMB: number; arrayBuffersDeltaMB: number; indexTypedArraysMB: number; cells: number; cellsWithEdges: number; slowCells: number }
+  update: { ms: number; edits: number }
+  methods: MethodResult[]
+}
+
+export interface AssignmentBenchResult {
+  node: string
+  seed: number
+  sizes: AssignmentSizeResult[]
+}
+
+let gcFn: (() => void) | null = null
+function gc(): void {
+  if (!gcFn) {
+    v8.setFlagsFromString('--expose-gc')
+    gcFn = vm.runInNewContext('gc') as () => void
+  }
+  gcFn()
+  gcFn()
+}
+
+function memory(): { heap: number; ab: number } {
+  const m = process.memoryUsage()
+  return { heap: m.heapUsed, ab: m.arrayBuffers }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+/** Time fn over all points; returns answers (-1 = null) and seconds. */
+function run(coords: Float64Array, fn: (x: number, y: number) => number | null): { ids: Int32Array; s: number } {
+  const n = coords.length >> 1, ids = new Int32Array(n)
+  const t = performance.now()
+  for (let i = 0; i < n; i++) ids[i] = fn(coords[2 * i]!, coords[2 * i + 1]!) ?? -1
+  return { ids, s: (performance.now() - t) / 1000 }
+}
+
+const countDiff = (a: Int32Array, b: Int32Array) => a.reduce((s, v, i) => s + (v !== b[i] ? 1 : 0), 0)
+
+/** Move a vertex shared by two grids (a boundary edit) and return the two edited grids. */
+function boundaryEdit(grids: (IndexedGrid & { geometry: Polygon })[], r: () => number): (IndexedGrid & { geometry: Polygon })[] {
+  for (;;) {
+    const g = grids[Math.floor(r() * grids.length)]!
+    const ring = g.geometry.coordinates[0]!
+    const p = ring[1 + Math.floor(r() * (ring.length - 2))]!
+    const other = grids.find((h) => h !== g && h.geometry.coordinates[0]!.some((q) => q[0] === p[0] && q[1] === p[1]))
+    if (!other) continue
+    const q: Position = [p[0]! + (r() - 0.5) * 2e-4, p[1]! + (r() - 0.5) * 2e-4]
+    const move = (h: IndexedGrid & { geometry: Polygon }) => ({ ...h, geometry: { type: 'Polygon' as const, coordinates: [h.geometry.coordinates[0]!.map((s) => (s[0] === p[0] && s[1] === p[1] ? q : s))] } })
+    const edited = [move(g), move(other)]
+    grids[grids.indexOf(g)] = edited[0]!
+    grids[grids.indexOf(other)] = edited[1]!
+    return edited
+  }
+}
+
+async function benchSize(polygons: number, nPoints: number, nBoundary: number, seed: number, log: (s: string) => void): Promise<AssignmentSizeResult> {
+  let t = performance.now()
+  const city = syntheticCity(polygons, seed)
+  const cityMs = performance.now() - t
+  const grids = city.grids
+  const verts = grids.map((g) => g.geometry.coordinates[0]!.length - 1)
+
+  // points: uniform over the city bbox grown by 10% per side; boundary points on vertices / edge midpoints
+  const r = mulberry32(seed * 7919 + polygons)
+  const [x0, y0, x1, y1] = city.bbox, dx = x1 - x0, dy = y1 - y0
+  const coords = new Float64Array(2 * nPoints)
+  for (let i = 0; i < nPoints; i++) {
+    coords[2 * i] = x0 - 0.1 * dx + 1.2 * dx * r()
+    coords[2 * i + 1] = y0 - 0.1 * dy + 1.2 * dy * r()
+  }
+  const onEdges = new Float64Array(2 * nBoundary)
+  for (let i = 0; i < nBoundary; i++) {
+    const ring = grids[Math.floor(r() * grids.length)]!.geometry.coordinates[0]!
+    const j = Math.floor(r() * (ring.length - 1)), a = ring[j]!, b = ring[j + 1]!
+    const mid = i % 2 === 1
+    onEdges[2 * i] = mid ? (a[0]! + b[0]!) / 2 : a[0]!
+    onEdges[2 * i + 1] = mid ? (a[1]! + b[1]!) / 2 : a[1]!
+  }
+
+  // build
+  gc()
+  const m0 = memory()
+  t = performance.now()
+  const index = GridIndex.build(grids)
+  const buildMs = performance.now() - t
+  gc()
+  const m1 = memory()
+  const stats = index.stats()
+  const typedMB = index.memoryBytes() / 1e6
+
+  // baseline: flatbush over bboxes + turf, first candidate containing the point
+  const tree = new Flatbush(grids.length)
+  for (const g of grids) {
+    let bx0 = Infinity, by0 = Infinity, bx1 = -Infinity, by1 = -Infinity
+    for (const p of g.geometry.coordinates[0]!) {
+      bx0 = Math.min(bx0, p[0]!); by0 = Math.min(by0, p[1]!); bx1 = Math.max(bx1, p[0]!); by1 = Math.max(by1, p[1]!)
+    }
+    tree.add(bx0, by0, bx1, by1)
+  }
+  tree.finish()
+  const baseline = (x: number, y: number): number | null => {
+    const pt = [x, y]
+    for (const i of tree.search(x, y, x, y)) if (booleanPointInPolygon(pt, grids[i]!.geometry)) return grids[i]!.id
+    return null
+  }
+  const wp = whichPolygon({ type: 'FeatureCollection', features: city.features })
+  const which = (x: number, y: number) => wp([x, y])?.id ?? null
+
+  // exact rule (the reference the index must equal): flatbush + turf + rule
+  const exact = run(coords, (x, y) => index.locateExact(x, y))
+  const exactB = run(onEdges, (x, y) => index.locateExact(x, y))
+
+  const methods: { name: string; fn: (x: number, y: number) => number | null; reps: number }[] = [
+    { name: "GridDuty GridIndex.locate", fn: (x, y) => index.locate(x, y), reps: 5 },
+    { name: 'flatbush + turf booleanPointInPolygon (baseline)', fn: baseline, reps: 1 },
+    { name: 'which-polygon', fn: which, reps: 1 },
+  ]
+  const results: MethodResult[] = []
+  for (const m of methods) {
+    const times: number[] = []
+    let ids: Int32Array = new Int32Array(0)
+    for (let k = 0; k < m.reps; k++) {
+      const res = run(coords, m.fn)
+      times.push(res.s)
+      ids = res.ids
+    }
+    const onB = run(onEdges, m.fn).ids
+    results.push({ method: m.name, pointsPerSecond: nPoints / median(times), ratioToBaseline: 0, disagreements: countDiff(ids, exact.ids), boundaryDisagreements: countDiff(onB, exactB.ids) })
+  }
+  results.push({ method: 'exact rule: flatbush + turf + rule (GridIndex.locateExact)', pointsPerSecond: nPoints / exact.s, ratioToBaseline: 0, disagreements: 0, boundaryDisagreements: 0 })
+  const base = results[1]!.pointsPerSecond
+  for (const m of results) m.ratioToBaseline = m.pointsPerSecond / base
+
+  // update after a boundary edit (median of several edits), then check it against the exact path
+  const editGrids = grids.slice(), er = mulberry32(seed + 1), upd: number[] = []
+  for (let e = 0; e < 7; e++) {
+    const edited = boundaryEdit(editGrids, er)
+    t = performance.now()
+    index.update(edited)
+    upd.push(performance.now() - t)
+  }
+  let afterUpdate = 0
+  for (let i = 0; i < Math.min(nPoints, 100_000); i++) if (index.locate(coords[2 * i]!, coords[2 * i + 1]!) !== index.locateExact(coords[2 * i]!, coords[2 * i + 1]!)) afterUpdate++
+  if (afterUpdate) log(`!! ${afterUpdate} disagreements after update()`)
+
+  const inside = exact.ids.reduce((s, v) => s + (v >= 0 ? 1 : 0), 0) / nPoints
+  return {
+    polygons,
+    medianVertices: median(verts),
+    points: nPoints,
+    insideShare: inside,
+    cityMs,
+    build: {
+      ms: buildMs, heapDeltaMB: (m1.heap - m0.heap) / 1e6, arrayBuffersDeltaMB: (m1.ab - m0.ab) / 1e6,
+      indexTypedArraysMB: typedMB, cells: stats.nx * stats.ny, cellsWithEdges: stats.cellsWithEdges, slowCells: stats.slowCells,
+    },
+    update: { ms: median(upd), edits: upd.length },
+    methods: results,
+  }
+}
+
+function fmt(n: number): string {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`
+  return n.toFixed(0)
+}
+
+export function formatAssignment(res: AssignmentBenchResult): string {
+  const out: string[] = []
+  for (const s of res.sizes) {
+    out.push(`\n## ${s.polygons} polygons (median ${s.medianVertices} vertices), ${fmt(s.points)} random points (${(100 * s.insideShare).toFixed(0)}% inside)`)
+    out.push(`index build ${s.build.ms.toFixed(0)} ms; memory +${s.build.heapDeltaMB.toFixed(1)} MB heap, +${s.build.arrayBuffersDeltaMB.toFixed(1)} MB array buffers` +
+      ` (typed arrays ${s.build.indexTypedArraysMB.toFixed(1)} MB; ${s.build.cells} cells, ${s.build.cellsWithEdges} with edges, ${s.build.slowCells} slow);` +
+      ` update() after one boundary edit ${s.update.ms.toFixed(1)} ms (median of ${s.update.edits})`)
+    out.push('| method | points/s | × baseline | ≠ rule (random) | ≠ rule (on boundary) |')
+    out.push('|---|---|---|---|---|')
+    for (const m of s.methods) out.push(`| ${m.method} | ${fmt(m.pointsPerSecond)} | ${m.ratioToBaseline.toFixed(1)} | ${m.disagreements} | ${m.boundaryDisagreements} |`)
+  }
+  return out.join('\n')
+}
+
+export async function benchAssignment(opts: AssignmentBenchOptions = {}): Promise<AssignmentBenchResult> {
+  const sizes = opts.sizes ?? [2000, 20000]
+  const points = opts.points ?? 1_000_000
+  const seed = opts.seed ?? 20260101
+  const log = opts.log ?? (() => {})
+  const out: AssignmentBenchResult = { node: process.version, seed, sizes: [] }
+  for (const n of sizes) {
+    log(`assignment: ${n} polygons, ${points} points…`)
+    out.sizes.push(await benchSize(n, points, opts.boundaryPoints ?? 20_000, seed, log))
+  }
+  return out
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(`--${name}`)
+    return i > 0 ? process.argv[i + 1] : undefined
+  }
+  const points = Number(arg('points') ?? process.env.BENCH_POINTS ?? 1_000_000)
+  const sizes = (arg('sizes') ?? process.env.BENCH_SIZES ?? '2000,20000').split(',').map(Number)
+  const res = await benchAssignment({ points, sizes, log: (s) => console.error(s) })
+  console.log(formatAssignment(res))
+  if (process.argv.includes('--json')) console.log(JSON.stringify(res, null, 2))
+  const bad = res.sizes.some((s) => s.methods[0]!.disagreements + s.methods[0]!.boundaryDisagreements > 0)
+  process.exitCode = bad ? 1 : 0
+}
