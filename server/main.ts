@@ -19,7 +19,7 @@ async function main() {
   const port = Number(process.env.PORT ?? 3000)
   const config = dbConfigFromEnv()
   await ensureClientBuilt()
-  const { db, server } = await boot({ db: config, staticDir, log: (l) => console.log(l) })
+  const { db, server } = await boot({ db: config, staticDir, seedIfEmpty: process.env.SEED_DEMO !== '0', log: (l) => console.log(l) })
   server.listen(port, process.env.HOST ?? '0.0.0.0', () => {
     console.log(`GridDuty 网格责任地图 on http://localhost:${port}  (${describeDb(config)})`)
   })
