@@ -196,6 +196,9 @@ async function main() {
       console.log(`${describeDb(config)}: applied`, await migrateDeploy(config))
       break
     case 'dev': {
+      // the PostgreSQL schema must follow the edited source before its migration is diffed
+      const { derivePostgresSchema } = await import('../scripts/derive-schema.mjs')
+      await fs.writeFile(schemaFileFor('postgres'), derivePostgresSchema(await fs.readFile(schemaFileFor('sqlite'), 'utf8')))
       const i = rest.indexOf('--name')
       const name = i >= 0 && rest[i + 1] ? rest[i + 1]! : 'migration'
       const sqliteTmp = path.join(prismaDir, '..', 'var', `migrate-dev-${process.pid}.db`)

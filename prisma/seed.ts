@@ -17,8 +17,10 @@ import { GridIndex } from '../server/domain/geometry/gridIndex.ts'
 import { geometryArea, geometryBbox, validateGridGeometry, type GridGeometry } from '../server/domain/geometry/validate.ts'
 import { holderOn } from '../server/domain/holder.ts'
 import { deadlineFor } from '../server/domain/problem/status.ts'
+import { themeFor } from '../server/domain/inspection/themes.ts'
 import { addMonths, chinaDate, monthOf, monthRange } from '../server/domain/time.ts'
 import { migrateDeploy } from './migrate.ts'
+import { seedEvaluation } from './seedEvaluation.ts'
 
 const demoDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../data/demo')
 const read = <T>(file: string): T => JSON.parse(fs.readFileSync(path.join(demoDir, file), 'utf8')) as T
@@ -34,7 +36,7 @@ interface DemoInspection { gridCode: string; department: string; monthOffset: nu
 interface DemoUser { login: string; password: string; displayName: string; role: string; department: string | null }
 
 /** Tables in dependency order (children first), for --force. */
-const TABLES = ['problemEvent', 'problem', 'inspection', 'evaluationSite', 'session', 'gridHolder', 'user', 'grid', 'problemCategory', 'department'] as const
+const TABLES = ['photo', 'auditLog', 'deadlineExtension', 'meeting', 'monthlyTheme', 'scoreEntry', 'mockEvaluationSite', 'mockEvaluation', 'milestone', 'indicatorDepartment', 'indicator', 'problemEvent', 'problem', 'importBatch', 'inspection', 'evaluationSite', 'session', 'gridHolder', 'user', 'grid', 'problemCategory', 'department'] as const
 
 export async function isEmpty(db: Db): Promise<boolean> {
   return (await db.grid.count()) === 0 && (await db.user.count()) === 0
@@ -146,8 +148,38 @@ export async function seedDemo(db: Db, now = new Date()): Promise<{ grids: numbe
       }))
     })
     await tx.problemEvent.createMany({ data: events })
+    await seedMonthlyRhythm(tx, now, deptRows, userOfDept, admin.id)
+    await seedEvaluation(tx, now)
     return { grids: gridId.size, problems: created.length, inspections: inspectionRows.length }
   }, { timeout: 120_000 })
+}
+
+/**
+ * The monthly rhythm's demo: configured themes (一月一主题) for last month to next month, and the
+ * coordination meetings (每月工作协调会) of the last three months — a few departments skip one.
+ */
+async function seedMonthlyRhythm(tx: Parameters<Parameters<Db['$transaction']>[0]>[0], now: Date, departments: { id: number; name: string }[], userOfDept: Map<number, number>, adminId: number) {
+  const thisMonth = monthOf(now)
+  await tx.monthlyTheme.createMany({ data: [-1, 0, 1].map((k) => {
+    const month = addMonths(thisMonth, k)
+    const t = themeFor(month)
+    return { month, title: t.title, checklist: JSON.stringify(t.checklist) }
+  }) })
+  const meetings = []
+  for (const [i, d] of departments.entries()) {
+    if (!userOfDept.has(d.id)) continue
+    for (const k of [-3, -2, -1]) {
+      if ((i + k + 30) % 4 === 0) continue // missing meeting
+      const month = addMonths(thisMonth, k)
+      const date = new Date(monthRange(month).start.getTime() + (3 + (i % 20)) * DAY + 15 * 3600 * 1000) // 15:00 China time
+      meetings.push({
+        departmentId: d.id, date, month, attendees: `${d.name}分管领导、包抓干部、社区负责人`,
+        topics: `${month} 网格巡查情况通报；本月主题“${themeFor(month).title}”推进`,
+        decisions: '对漏检网格限期补查；对超期问题逐件督办', createdById: userOfDept.get(d.id) ?? adminId,
+      })
+    }
+  }
+  await tx.meeting.createMany({ data: meetings })
 }
 
 export async function wipe(db: Db): Promise<void> {

@@ -8,6 +8,11 @@ import path from 'node:path'
 import { createHTTPHandler } from '@trpc/server/adapters/standalone'
 import { appRouter } from './api/root.ts'
 import type { Context } from './api/trpc.ts'
+import { handlePhotoHttp } from './api/photoHttp.ts'
+import { handleReportHttp } from './api/reportHttp.ts'
+import { handleTilesHttp } from './api/tilesHttp.ts'
+import { handleImportHttp } from './api/importHttp.ts'
+import { handleOpen311 } from './open311.ts'
 import { readCookie, SESSION_COOKIE, userForSession } from './auth/sessions.ts'
 import type { Db } from './db/client.ts'
 import type { GridCatalog } from './services/gridCatalog.ts'
@@ -41,7 +46,9 @@ const CONTENT_TYPES: Record<string, string> = {
 /** Browsers send Origin on cross-site POSTs; a mismatch is a cross-site request forgery attempt. */
 function crossSite(req: http.IncomingMessage): boolean {
   const origin = req.headers.origin
-  if (!origin || req.method === 'GET' || req.method === 'HEAD') return false
+  if (req.method === 'GET' || req.method === 'HEAD') return false
+  if (req.headers['sec-fetch-site'] === 'cross-site') return true
+  if (!origin) return false
   try { return new URL(origin).host !== req.headers.host } catch { return true }
 }
 
@@ -92,10 +99,24 @@ export function createRequestHandler(deps: AppDeps): http.RequestListener {
         res.writeHead(403, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: '拒绝跨站请求', data: { appCode: 'CROSS_SITE_REQUEST' } } }))
         return
       }
+      // a cookie-authenticated state change must be a JSON request (a CORS-preflighted type): a
+      // cross-site form or text/plain "simple request" is refused before it reaches a procedure
+      if (req.method === 'POST' && !/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
+        res.writeHead(415, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: '请求须为 application/json', data: { code: 'UNSUPPORTED_MEDIA_TYPE', httpStatus: 415, appCode: 'UNSUPPORTED_CONTENT_TYPE' } } }))
+        return
+      }
       res.setHeader('Cache-Control', 'no-store')
       trpc(req, res)
       return
     }
+    if (url.startsWith('/api/') && crossSite(req)) {
+      res.writeHead(403, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: '拒绝跨站请求', data: { appCode: 'CROSS_SITE_REQUEST' } } }))
+      return
+    }
+    if (url.startsWith('/api/') && (handlePhotoHttp({ db: deps.db, now }, req, res) || handleReportHttp({ db: deps.db, catalog: deps.catalog, now }, req, res))) return
+    if (url.startsWith('/api/') && handleImportHttp({ db: deps.db, catalog: deps.catalog, now }, req, res)) return
+    if (url.startsWith('/open311/') && handleOpen311({ db: deps.db, catalog: deps.catalog, now }, req, res)) return
+    if (url.startsWith('/tiles/') && handleTilesHttp({ db: deps.db, catalog: deps.catalog, now }, req, res)) return
     if (url === '/healthz') { res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok'); return }
     if (staticDir && (req.method === 'GET' || req.method === 'HEAD')) { serveStatic(staticDir, req, res); return }
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found')

@@ -9,6 +9,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const staticDir = path.join(root, 'dist/client')
 
 async function ensureClientBuilt(): Promise<void> {
+  if (process.env.SKIP_CLIENT_BUILD === '1') return // API-only runs (tests, fault harness)
   if (fs.existsSync(path.join(staticDir, 'index.html')) && process.env.REBUILD_CLIENT !== '1') return
   console.log('building the client (first start) …')
   const { build } = await import('vite')
@@ -19,7 +20,8 @@ async function main() {
   const port = Number(process.env.PORT ?? 3000)
   const config = dbConfigFromEnv()
   await ensureClientBuilt()
-  const { db, server } = await boot({ db: config, staticDir, seedIfEmpty: process.env.SEED_DEMO !== '0', log: (l) => console.log(l) })
+  const built = fs.existsSync(path.join(staticDir, 'index.html'))
+  const { db, server } = await boot({ db: config, staticDir: built ? staticDir : undefined, seedIfEmpty: process.env.SEED_DEMO !== '0', log: (l) => console.log(l) })
   server.listen(port, process.env.HOST ?? '0.0.0.0', () => {
     console.log(`GridDuty 网格责任地图 on http://localhost:${port}  (${describeDb(config)})`)
   })

@@ -15,6 +15,7 @@ export const PERMISSIONS: Record<string, readonly Role[] | typeof PUBLIC> = {
   'auth.logout': PUBLIC,
   'auth.me': PUBLIC,
   'grid.list': ALL,
+  'grid.status': ALL,
   'grid.byId': ALL,
   'grid.locate': ALL,
   'grid.search': ALL,
@@ -24,8 +25,64 @@ export const PERMISSIONS: Record<string, readonly Role[] | typeof PUBLIC> = {
   'problem.create': ALL,
   'problem.list': ALL, // a department sees its own department's problems only
   'problem.map': ALL,
+  'problem.byId': ALL, // a department only its own department's problems
+  'problem.transition': ['leader', 'department', 'admin'], // the workflow decides who may take which action
+  'problem.decideExtension': ['leader', 'admin'],
+  'problem.duplicates': ALL,
+  'problem.merge': ['leader', 'department', 'admin'], // a department only its own problem
+  'problem.measures': ALL, // a department sees its own figures only
+  'problem.imports': ['leader', 'admin'], // also who may POST /api/import/problems
   'site.list': ALL,
   'inspection.record': ['department', 'admin'], // a department only for the grids it holds
+  'inspection.listForMonth': ALL, // a department sees its own department's inspections only
+  'inspection.notOnSite': ['leader', 'admin'],
+  'theme.get': ALL,
+  'theme.set': ['admin'],
+  'meeting.record': ['department', 'admin'], // a department only for itself
+  'meeting.list': ALL, // a department sees its own meetings only
+  'workspace.mine': ['department', 'leader', 'admin'], // a department its own; leaders/admins name one
+  'stats.departmentRanking': ['leader', 'admin'],
+  'stats.trend': ['leader', 'admin'],
+  'stats.coverage': ['leader', 'admin', 'planner'],
+  'stats.drillDown': ['leader', 'admin'],
+  'report.monthlyBulletin': ['leader', 'admin'],
+  'department.create': ['admin'],
+  'department.update': ['admin'],
+  'user.list': ['admin'],
+  'user.create': ['admin'],
+  'user.update': ['admin'],
+  'holder.history': ['admin'],
+  'holder.assign': ['admin'],
+  'holder.bulkAssign': ['admin'],
+  'audit.list': ['leader', 'admin'],
+  // evaluation (测评): a department sees and reports progress on its own indicators and sites only
+  'indicator.list': ALL,
+  'indicator.byId': ALL,
+  'indicator.export': ALL,
+  'indicator.import': ['leader', 'admin'],
+  'indicator.update': ['leader', 'admin'],
+  'indicator.milestoneUpdate': ['leader', 'department', 'admin'], // a department only on indicators it is responsible for
+  'evaluation.siteTypes': ALL,
+  'evaluation.readiness': ALL,
+  'evaluation.siteCreate': ['leader', 'planner', 'admin'],
+  'evaluation.siteUpdate': ['leader', 'planner', 'admin'],
+  'evaluation.siteImport': ['leader', 'planner', 'admin'],
+  'mock.draw': ['leader', 'admin'],
+  'mock.list': ALL,
+  'mock.sheets': ALL,
+  'mock.results': ALL,
+  'mock.score': ['leader', 'admin'],
+  'mock.toProblem': ['leader', 'admin'],
+  // boundary editing (边界调整): planners (and admins) write, leaders read
+  'boundary.current': ['leader', 'planner', 'admin'],
+  'boundary.validate': ['planner', 'admin'],
+  'boundary.preview': ['planner', 'admin'],
+  'boundary.save': ['planner', 'admin'],
+  'boundary.revert': ['planner', 'admin'],
+  'boundary.importFile': ['planner', 'admin'],
+  'boundary.versions': ['leader', 'planner', 'admin'],
+  'boundary.compare': ['leader', 'planner', 'admin'],
+  'boundary.export': ['leader', 'planner', 'admin'],
 }
 
 export function allowed(path: string, role: Role | null): boolean {

@@ -1,7 +1,9 @@
 /** tRPC setup: the context (user, db, grid catalog), error shape, and the one guarded procedure. */
 import { initTRPC } from '@trpc/server'
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc'
 import { ZodError } from 'zod'
 import type { Db } from '../db/client.ts'
+import { constraintError, isDbUnavailable } from '../db/errors.ts'
 import type { GridCatalog } from '../services/gridCatalog.ts'
 import { AppError } from './errors.ts'
 import { allowed, PERMISSIONS, PUBLIC, type Role } from './permissions.ts'
@@ -26,23 +28,40 @@ export interface Context {
   now(): Date
 }
 
+/** A body or input that is not valid JSON (tRPC reports it as BAD_REQUEST/PARSE_ERROR with the SyntaxError as cause). */
+function causedBySyntaxError(error: unknown): boolean {
+  for (let e: unknown = error, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) if (e instanceof SyntaxError) return true
+  return false
+}
+
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     const cause = error.cause
-    const appCode = error instanceof AppError ? error.appCode
+    const unexpected = !(error instanceof AppError) && !(cause instanceof ZodError)
+    // the database locked/unreachable: a clean, retryable 503 instead of a 500; constraint violations
+    // nobody anticipated (unknown reference, duplicate) are the caller's mistake, not a server fault
+    const mapped: { code: TRPC_ERROR_CODE_KEY; httpStatus: number; appCode: string; message: string } | null = !unexpected ? null
+      : isDbUnavailable(error) ? { code: 'SERVICE_UNAVAILABLE', httpStatus: 503, appCode: 'DB_UNAVAILABLE', message: '数据库暂时不可用，请稍后重试' }
+      : constraintError(error)
+        ?? (causedBySyntaxError(error) ? { code: 'BAD_REQUEST', httpStatus: 400, appCode: 'MALFORMED_JSON', message: '请求内容不是有效的 JSON' } : null)
+    const appCode = mapped ? mapped.appCode
+      : error instanceof AppError ? error.appCode
       : cause instanceof ZodError ? 'BAD_INPUT'
       : error.code === 'INTERNAL_SERVER_ERROR' ? 'INTERNAL' : error.code
-    const message = cause instanceof ZodError
-      ? `输入有误：${cause.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`
-      : error.code === 'INTERNAL_SERVER_ERROR' ? '服务器内部错误，请稍后重试' : shape.message
+    const message = mapped ? mapped.message
+      : cause instanceof ZodError
+        ? `输入有误：${cause.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`
+        : error.code === 'INTERNAL_SERVER_ERROR' ? '服务器内部错误，请稍后重试' : shape.message
     return {
       ...shape,
       message,
       data: {
-        code: shape.data.code,
-        httpStatus: shape.data.httpStatus,
+        code: mapped?.code ?? shape.data.code,
+        httpStatus: mapped?.httpStatus ?? shape.data.httpStatus,
         path: shape.data.path,
         appCode,
+        /** true when the same request may succeed later (the database was busy or unreachable) */
+        retryable: appCode === 'DB_UNAVAILABLE',
         issues: cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) : undefined,
         details: error instanceof AppError ? error.details : undefined,
       },

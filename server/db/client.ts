@@ -19,7 +19,7 @@ export async function createDb(config: DbConfig): Promise<Db> {
     return client as unknown as Db
   }
   fs.mkdirSync(path.dirname(config.file), { recursive: true })
-  const db = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: `file:${config.file}`, timeout: 5000 }) })
+  const db = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: `file:${config.file}`, timeout: Number(process.env.SQLITE_BUSY_TIMEOUT_MS ?? 5000) }) })
   // WAL: readers do not block the writer; a crash loses no committed transaction.
   await db.$queryRawUnsafe('PRAGMA journal_mode = WAL')
   await db.$queryRawUnsafe('PRAGMA foreign_keys = ON')

@@ -28,6 +28,8 @@ export interface GridRef { id: number; code: string; name: string }
 export class GridCatalog {
   private byId = new Map<number, CatalogGrid>()
   private indexes = new Map<GridLevel, GridIndex>()
+  /** Bumped on every change of the grids in memory: caches derived from them (vector tiles) rebuild. */
+  generation = 0
 
   static async load(db: Db): Promise<GridCatalog> {
     const catalog = new GridCatalog()
@@ -36,13 +38,14 @@ export class GridCatalog {
   }
 
   async reload(db: Db): Promise<void> {
-    const rows = await db.grid.findMany({ orderBy: { code: 'asc' } })
+    const rows = await db.grid.findMany({ where: { retiredAt: null }, orderBy: { code: 'asc' } }) // merged-away grids (boundary versions) are not in force
     this.byId = new Map(rows.map((r) => [r.id, {
       id: r.id, code: r.code, name: r.name, level: r.level as GridLevel, parentId: r.parentId,
       geometry: JSON.parse(r.geometry) as GridGeometry,
       bbox: [r.minLng, r.minLat, r.maxLng, r.maxLat], area: r.area, version: r.version,
     }]))
     this.indexes = new Map(GRID_LEVELS.map((level) => [level, GridIndex.build(this.list(level))]))
+    this.generation++
   }
 
   get(id: number): CatalogGrid | undefined {

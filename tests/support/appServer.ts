@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import pg from 'pg'
 import { inject } from 'vitest'
 import { boot } from '../../server/boot.ts'
+import type { Db } from '../../server/db/client.ts'
 import type { DbConfig } from '../../server/db/config.ts'
 
 export type DbKind = 'sqlite' | 'postgres'
@@ -36,7 +37,12 @@ export async function freshDatabase(kind: DbKind): Promise<{ config: DbConfig; d
   return { config: { provider: 'postgres', url: adminUrl.replace(/\/postgres$/, `/${name}`) }, drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) }
 }
 
-export interface RunningApp { url: string; stop(): Promise<void> }
+export interface RunningApp {
+  url: string
+  /** the server's own database client (for row counts and test set-up) */
+  db: Db
+  stop(): Promise<void>
+}
 
 export async function startApp(opts: { db?: DbKind; staticDir?: string } = {}): Promise<RunningApp> {
   const fresh = await freshDatabase(opts.db ?? 'sqlite')
@@ -45,6 +51,7 @@ export async function startApp(opts: { db?: DbKind; staticDir?: string } = {}): 
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}`,
+    db,
     async stop() {
       server.closeAllConnections()
       await new Promise((r) => server.close(r))
@@ -54,14 +61,32 @@ export async function startApp(opts: { db?: DbKind; staticDir?: string } = {}): 
   }
 }
 
-/** Builds the client into dist/client unless it is newer than every file under client/. */
-export function ensureClientBuilt(): string {
+/**
+ * Builds the client (production mode) into dist/client unless it is newer than every file under
+ * client/. Test files run in parallel, so the check and the build happen under a lock directory.
+ */
+export async function ensureClientBuilt(): Promise<string> {
   const dist = path.resolve('dist/client')
   const index = path.join(dist, 'index.html')
-  const newest = (dir: string): number => fs.readdirSync(dir, { withFileTypes: true })
-    .reduce((m, e) => Math.max(m, e.isDirectory() ? newest(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).mtimeMs), 0)
-  if (!fs.existsSync(index) || fs.statSync(index).mtimeMs < newest(path.resolve('client'))) {
-    execFileSync(process.execPath, [path.resolve('node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { stdio: 'inherit' })
+  const lock = path.resolve('var/client-build.lock')
+  fs.mkdirSync(path.dirname(lock), { recursive: true })
+  for (let waited = 0; ; waited += 200) {
+    try { fs.mkdirSync(lock); break } catch {
+      // a lock older than 5 minutes was left by a killed run
+      if (fs.existsSync(lock) && Date.now() - fs.statSync(lock).mtimeMs > 300_000) fs.rmSync(lock, { recursive: true, force: true })
+      if (waited > 600_000) throw new Error('timed out waiting for another test to build the client')
+      await new Promise((r) => setTimeout(r, 200))
+    }
+  }
+  try {
+    const newest = (dir: string): number => fs.readdirSync(dir, { withFileTypes: true })
+      .reduce((m, e) => Math.max(m, e.isDirectory() ? newest(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).mtimeMs), 0)
+    if (!fs.existsSync(index) || fs.statSync(index).mtimeMs < newest(path.resolve('client'))) {
+      execFileSync(process.execPath, [path.resolve('node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'],
+        { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } })
+    }
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true })
   }
   return dist
 }

@@ -2,6 +2,8 @@ import { z } from 'zod'
 import { monthOf } from '../../domain/time.ts'
 import { OPEN_STATUSES, isOverdue } from '../../domain/problem/status.ts'
 import { EMPTY_COVERAGE, holderView, loadHolders, monthCoverage } from '../../services/coverage.ts'
+import { GRID_TILE_MAX_ZOOM, gridTilesOf } from '../../services/gridTiles.ts'
+import type { InspectionStatus } from '../../domain/inspection/monthStatus.ts'
 import { notFound } from '../errors.ts'
 import { id, lat, level, lng, month, text } from '../inputs.ts'
 import { authedProcedure, router } from '../trpc.ts'
@@ -23,6 +25,39 @@ export const gridRouter = router({
           inspectionStatus: c.inspectionStatus, openProblems: c.openProblems, overdueProblems: c.overdueProblems,
         }
       })
+    }),
+
+  /**
+   * The month's status of every grid of a level, without geometry: parallel arrays (index i is
+   * grid ids[i]), for the map to join onto vector-tile features (/tiles/grids/…) by feature id.
+   * Same values as `grid.list`'s properties. `tilesVersion` goes into the tile URL (?v=) so the
+   * geometry is cached across months and refetched only when a boundary changes.
+   */
+  status: authedProcedure
+    .input(z.object({ level, month: month.optional() }))
+    .query(async ({ ctx, input }) => {
+      const now = ctx.now()
+      const m = input.month ?? monthOf(now)
+      const coverage = await monthCoverage(ctx.db, m, now)
+      const grids = ctx.catalog.list(input.level)
+      const empty = EMPTY_COVERAGE(m, now)
+      const ids: number[] = [], status: InspectionStatus[] = [], holderDepartmentId: (number | null)[] = [], openProblems: number[] = [], overdueProblems: number[] = []
+      const departments = new Map<number, string>()
+      for (const g of grids) {
+        const c = coverage.get(g.id) ?? empty
+        ids.push(g.id)
+        status.push(c.inspectionStatus)
+        holderDepartmentId.push(c.holder?.departmentId ?? null)
+        openProblems.push(c.openProblems)
+        overdueProblems.push(c.overdueProblems)
+        if (c.holder) departments.set(c.holder.departmentId, c.holder.departmentName)
+      }
+      return {
+        level: input.level, month: m, count: ids.length,
+        tilesVersion: gridTilesOf(ctx.catalog).version(input.level), tileMaxZoom: GRID_TILE_MAX_ZOOM,
+        ids, status, holderDepartmentId, openProblems, overdueProblems,
+        departments: [...departments].map(([id, name]) => ({ id, name })),
+      }
     }),
 
   /** One grid: boundary, holder and history, the month's inspections, open problems, evaluation sites. */

@@ -1,0 +1,143 @@
+/**
+ * Bulk import of problems, GridDuty's way: each point assigned by the grid index (the finest grid
+ * containing it) and to that grid's holder, then Prisma `createMany` in batches, several batches
+ * per transaction. The baseline is the database driver alone (better-sqlite3 prepared statement /
+ * pg multi-row INSERT from unnest arrays) writing the same rows, measured on the same database just
+ * before (then removed again), so the ratio is "what Prisma costs" on that database.
+ */
+import Database from 'better-sqlite3'
+import pg from 'pg'
+import type { Db } from '../server/db/client.ts'
+import type { DbConfig } from '../server/db/config.ts'
+import { mulberry32 } from '../server/domain/random.ts'
+import type { GridCatalog } from '../server/services/gridCatalog.ts'
+
+export interface ImportResult {
+  database: 'sqlite' | 'postgres'
+  rows: number
+  /** rows that fell inside a grid */
+  assigned: number
+  batch: number
+  rowsPerTransaction: number
+  /** timed on `prismaRows` rows (the first ones), assignment time pro rata */
+  prisma: { rows: number; ms: number; rowsPerSecond: number; assignMs: number }
+  driver: { ms: number; rowsPerSecond: number }
+  ratio: number
+}
+
+const STATUSES = ['reported', 'registered', 'dispatched', 'rectifying', 'submitted', 'closed', 'closed', 'closed', 'closed', 'closed'] as const
+const DAY = 86_400_000
+
+interface Row {
+  lng: number; lat: number; gridId: number | null; departmentId: number | null; categoryCode: string
+  description: string; status: string; deadline: Date; reporterName: string; source: string; reportedAt: Date; createdAt: Date; updatedAt: Date
+}
+
+/** n problems spread over the city's bbox (grown by 2%), reported over the last year. */
+function makeRows(n: number, bbox: [number, number, number, number], categories: { code: string; deadlineDays: number }[], assign: (lng: number, lat: number) => { gridId: number | null; departmentId: number | null }, seed: number, now: Date): { rows: Row[]; assignMs: number } {
+  const r = mulberry32(seed)
+  const [x0, y0, x1, y1] = bbox, dx = x1 - x0, dy = y1 - y0
+  const rows: Row[] = new Array(n)
+  let assignMs = 0
+  for (let i = 0; i < n; i++) {
+    const lng = x0 - 0.02 * dx + 1.04 * dx * r(), lat = y0 - 0.02 * dy + 1.04 * dy * r()
+    const t = performance.now()
+    const a = assign(lng, lat)
+    assignMs += performance.now() - t
+    const c = categories[Math.floor(r() * categories.length)]!
+    const reportedAt = new Date(now.getTime() - Math.floor(r() * 365 * DAY))
+    rows[i] = {
+      lng, lat, gridId: a.gridId, departmentId: a.departmentId, categoryCode: c.code, description: `批量导入问题 ${i + 1}`,
+      status: STATUSES[Math.floor(r() * STATUSES.length)]!, deadline: new Date(reportedAt.getTime() + c.deadlineDays * DAY),
+      reporterName: '第三方测评', source: 'import', reportedAt, createdAt: reportedAt, updatedAt: now,
+    }
+  }
+  return { rows, assignMs }
+}
+
+const COLUMNS = ['lng', 'lat', 'gridId', 'departmentId', 'categoryCode', 'description', 'status', 'deadline', 'reporterName', 'source', 'reportedAt', 'createdAt', 'updatedAt'] as const
+
+async function driverInsert(config: DbConfig, rows: Row[], keep = false): Promise<number> {
+  const t = performance.now()
+  if (config.provider === 'sqlite') {
+    const sq = new Database(config.file)
+    sq.pragma('journal_mode = WAL')
+    const stmt = sq.prepare(`INSERT INTO "Problem" (${COLUMNS.map((c) => `"${c}"`).join(',')}) VALUES (${COLUMNS.map(() => '?').join(',')})`)
+    const iso = (d: Date) => d.toISOString().replace('Z', '+00:00')
+    const insert = sq.transaction((chunk: Row[]) => {
+      for (const p of chunk) stmt.run(p.lng, p.lat, p.gridId, p.departmentId, p.categoryCode, p.description, p.status, iso(p.deadline), p.reporterName, p.source, iso(p.reportedAt), iso(p.createdAt), iso(p.updatedAt))
+    })
+    for (let i = 0; i < rows.length; i += 50_000) insert(rows.slice(i, i + 50_000))
+    const ms = performance.now() - t
+    if (keep) { sq.close(); return ms }
+    // with foreign keys on, every deleted row scans Problem for rebounds/merges pointing at it (no
+    // index on reboundOfId/mergedIntoId): quadratic. The baseline rows have no dependants.
+    sq.pragma('foreign_keys = OFF')
+    sq.exec('DELETE FROM "Problem"')
+    sq.close()
+    return ms
+  }
+  const c = new pg.Client({ connectionString: config.url })
+  await c.connect()
+  try {
+    const types = ['float8', 'float8', 'int4', 'int4', 'text', 'text', 'text', 'timestamptz', 'text', 'text', 'timestamptz', 'timestamptz', 'timestamptz']
+    const sql = `INSERT INTO "Problem" (${COLUMNS.map((k) => `"${k}"`).join(',')}) SELECT * FROM unnest(${types.map((ty, i) => `$${i + 1}::${ty}[]`).join(',')})`
+    for (let i = 0; i < rows.length; i += 50_000) {
+      const chunk = rows.slice(i, i + 50_000)
+      await c.query('BEGIN')
+      await c.query(sql, COLUMNS.map((k) => chunk.map((p) => p[k])))
+      await c.query('COMMIT')
+    }
+    const ms = performance.now() - t
+    if (keep) return ms
+    await c.query('TRUNCATE "Problem" RESTART IDENTITY CASCADE')
+    return ms
+  } finally { await c.end() }
+}
+
+/**
+ * `prismaRows` caps the rows sent through Prisma (its createMany is slow: see docs/benchmarks.md);
+ * the rest is written by the driver afterwards, untimed, so the database ends up with `rows` problems.
+ */
+export async function benchImport(opts: { config: DbConfig; db: Db; catalog: GridCatalog; bbox: [number, number, number, number]; rows: number; prismaRows?: number; seed?: number; log?: (s: string) => void }): Promise<ImportResult> {
+  const { config, db, catalog } = opts
+  const log = opts.log ?? (() => {})
+  const now = new Date()
+  const categories = await db.problemCategory.findMany({ select: { code: true, deadlineDays: true } })
+  const holders = await db.gridHolder.findMany({ where: { validTo: null }, select: { gridId: true, departmentId: true } })
+  const holderOf = new Map(holders.map((h) => [h.gridId, h.departmentId]))
+  const { rows, assignMs } = makeRows(opts.rows, opts.bbox, categories, (lng, lat) => {
+    const g = catalog.assign(lng, lat)
+    return { gridId: g?.id ?? null, departmentId: g ? holderOf.get(g.id) ?? null : null }
+  }, opts.seed ?? 7, now)
+  const assigned = rows.reduce((s, p) => s + (p.gridId !== null ? 1 : 0), 0)
+
+  log(`import (${config.provider}): driver baseline, ${rows.length} rows…`)
+  const driverMs = await driverInsert(config, rows)
+
+  // GridDuty's path: createMany batches inside transactions
+  const batch = config.provider === 'sqlite' ? 2000 : 4000
+  const perTx = 50_000
+  const viaPrisma = rows.slice(0, Math.min(rows.length, opts.prismaRows ?? rows.length))
+  log(`import (${config.provider}): Prisma createMany, ${viaPrisma.length} rows…`)
+  const t = performance.now()
+  for (let i = 0; i < viaPrisma.length; i += perTx) {
+    const chunk = viaPrisma.slice(i, i + perTx)
+    await db.$transaction(async (tx) => {
+      for (let k = 0; k < chunk.length; k += batch) await tx.problem.createMany({ data: chunk.slice(k, k + batch) })
+    }, { timeout: 600_000, maxWait: 60_000 })
+  }
+  const prismaMs = performance.now() - t + assignMs * (viaPrisma.length / rows.length)
+  if (viaPrisma.length < rows.length) {
+    log(`import (${config.provider}): the other ${rows.length - viaPrisma.length} rows by the driver (untimed)…`)
+    await driverInsert(config, rows.slice(viaPrisma.length), true)
+  }
+  const count = await db.problem.count()
+  if (count !== rows.length) throw new Error(`import: expected ${rows.length} problems, found ${count}`)
+  return {
+    database: config.provider, rows: rows.length, assigned, batch, rowsPerTransaction: perTx,
+    prisma: { rows: viaPrisma.length, ms: prismaMs, rowsPerSecond: viaPrisma.length / (prismaMs / 1000), assignMs: assignMs * (viaPrisma.length / rows.length) },
+    driver: { ms: driverMs, rowsPerSecond: rows.length / (driverMs / 1000) },
+    ratio: (viaPrisma.length / prismaMs) / (rows.length / driverMs),
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The 20,000-grid map in headless Chromium (software WebGL, as in tests/browser): log in, then time
+ * a page load from navigation until the map is idle with the grid fill drawn, and count the bytes
+ * the page fetched from /trpc and /tiles. Then pan (frames drawn in 2 s) and change the month
+ * (bytes refetched). Modes: "geojson" (grid.list: every boundary in one response, the baseline)
+ * and "tiles" (vector tiles + grid.status) — chosen with ?grids= on the page URL.
+ */
+import { execFileSync } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import type { Map as MapLibreMap } from 'maplibre-gl'
+import { chromium, type Browser, type Page } from 'playwright-core'
+
+/** what the client exposes for tests (client/map/MapView.tsx) */
+type Exposed = { __gridduty?: { map: MapLibreMap } }
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const ARGS = ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--no-first-run']
+
+export interface MapResult {
+  mode: 'geojson' | 'tiles'
+  loadMs: number
+  renderedGrids: number
+  bytes: { trpc: number; tiles: number; tileRequests: number; total: number }
+  panFramesIn2s: number
+  monthChange: { ms: number; bytes: number; tileRequests: number } | null
+  error?: string
+}
+
+/** Builds the client into dist/client unless it is newer than every file under client/. */
+export function ensureClientBuilt(): string {
+  const dist = path.resolve('dist/client')
+  const index = path.join(dist, 'index.html')
+  const newest = (dir: string): number => fs.readdirSync(dir, { withFileTypes: true })
+    .reduce((m, e) => Math.max(m, e.isDirectory() ? newest(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).mtimeMs), 0)
+  if (!fs.existsSync(index) || fs.statSync(index).mtimeMs < newest(path.resolve('client'))) {
+    execFileSync(process.execPath, [path.resolve('node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { stdio: 'inherit' })
+  }
+  return dist
+}
+
+async function idleWithGrids(page: Page, min: number, timeout: number): Promise<number> {
+  await page.waitForFunction((min) => {
+    const map = (window as unknown as Exposed).__gridduty?.map
+    if (!map || !map.getLayer('grid-fill') || !map.loaded() || !map.areTilesLoaded()) return false
+    return map.queryRenderedFeatures({ layers: ['grid-fill'] }).length >= min
+  }, min, { timeout, polling: 250 })
+  return page.evaluate(() => new Set((window as unknown as Exposed).__gridduty!.map.queryRenderedFeatures({ layers: ['grid-fill'] }).map((f) => f.id)).size)
+}
+
+export async function benchMap(opts: { url: string; modes: ('geojson' | 'tiles')[]; minGrids: number; log?: (s: string) => void }): Promise<MapResult[]> {
+  const log = opts.log ?? (() => {})
+  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS })
+  const out: MapResult[] = []
+  try {
+    for (const mode of opts.modes) {
+      log(`map: ${mode}…`)
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+      const page = await context.newPage()
+      const bytes = { trpc: 0, tiles: 0, tileRequests: 0, total: 0 }
+      page.on('response', (r) => {
+        const u = new URL(r.url())
+        const kind = u.pathname.startsWith('/trpc/') ? 'trpc' : u.pathname.startsWith('/tiles/') ? 'tiles' : null
+        if (!kind) return
+        void r.request().sizes().then((s) => {
+          bytes[kind] += s.responseBodySize + s.responseHeadersSize
+          if (kind === 'tiles') bytes.tileRequests++
+        }).catch(() => {})
+      })
+      const result: MapResult = { mode, loadMs: 0, renderedGrids: 0, bytes, panFramesIn2s: 0, monthChange: null }
+      try {
+        const target = `${opts.url}/?grids=${mode}`
+        await page.goto(target)
+        await page.getByTestId('login-login').fill('leader')
+        await page.getByTestId('login-password').fill('leader123')
+        await page.getByTestId('login-submit').click()
+        await page.getByTestId('map').waitFor()
+        await idleWithGrids(page, opts.minGrids, 300_000)
+        // the timed load: a logged-in user opens the map
+        bytes.trpc = bytes.tiles = bytes.tileRequests = 0
+        const t = performance.now()
+        await page.goto(target)
+        result.renderedGrids = await idleWithGrids(page, opts.minGrids, 300_000)
+        result.loadMs = performance.now() - t
+        await page.waitForTimeout(500)
+        bytes.total = bytes.trpc + bytes.tiles
+        result.bytes = { ...bytes }
+        // a string, not a function: tsx (esbuild keepNames) would wrap named inner functions in a
+        // __name() helper that does not exist in the page
+        result.panFramesIn2s = await page.evaluate(`new Promise((resolve) => {
+          const map = window.__gridduty.map
+          let frames = 0
+          const onRender = function () { frames++ }
+          map.on('render', onRender)
+          map.panBy([600, 300], { duration: 2000, easing: function (x) { return x } })
+          setTimeout(function () { map.off('render', onRender); resolve(frames) }, 2000)
+        })`) as number
+        // month change: previous month from the month picker, if the page has one
+        const picker = page.locator('select[data-testid="month-select"], [data-testid="month-prev"]').first()
+        if (await picker.count()) {
+          bytes.trpc = bytes.tiles = bytes.tileRequests = 0
+          const t2 = performance.now()
+          const tag = await picker.evaluate((el) => el.tagName)
+          if (tag === 'SELECT') {
+            const options = await picker.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))
+            await picker.selectOption(options[1] ?? options[0]!)
+          } else await picker.click()
+          await page.waitForTimeout(200)
+          await page.waitForFunction(() => { const m = (window as unknown as Exposed).__gridduty?.map; return !!m && m.loaded() && m.areTilesLoaded() }, undefined, { timeout: 300_000, polling: 100 })
+          await page.waitForLoadState('networkidle')
+          result.monthChange = { ms: performance.now() - t2, bytes: bytes.trpc + bytes.tiles, tileRequests: bytes.tileRequests }
+        }
+      } catch (e) {
+        result.error = (e as Error).message.split('\n')[0]
+      }
+      out.push(result)
+      await context.close()
+    }
+  } finally { await browser.close() }
+  return out
+}

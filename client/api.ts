@@ -1,0 +1,46 @@
+/**
+ * tRPC + TanStack Query wiring. Types come from the server's router; nothing here re-declares them.
+ */
+import { QueryClient } from '@tanstack/react-query'
+import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client'
+import { createTRPCContext } from '@trpc/tanstack-react-query'
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server'
+import type { AppRouter } from '../server/api/root.ts'
+
+export type RouterOutputs = inferRouterOutputs<AppRouter>
+export type RouterInputs = inferRouterInputs<AppRouter>
+
+export type Me = NonNullable<RouterOutputs['auth']['me']>
+export type GridCollection = RouterOutputs['grid']['list']
+export type GridFeature = GridCollection['features'][number]
+export type GridProperties = GridFeature['properties']
+export type GridDetail = RouterOutputs['grid']['byId']
+export type GridLevel = RouterInputs['grid']['list']['level']
+export type InspectionStatus = GridProperties['inspectionStatus']
+export type SearchHit = RouterOutputs['grid']['search'][number]
+export type AppConfig = RouterOutputs['meta']['config']
+
+export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>()
+
+export function makeQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        staleTime: 30_000,
+        refetchOnWindowFocus: false,
+        // An expired session or a forbidden call will not heal by retrying.
+        retry: (count, err) => !isAuthError(err) && count < 2,
+      },
+    },
+  })
+}
+
+export function makeTrpcClient() {
+  return createTRPCClient<AppRouter>({
+    links: [httpBatchLink({ url: '/trpc' })],
+  })
+}
+
+export function isAuthError(err: unknown): boolean {
+  return err instanceof TRPCClientError && (err.data as { code?: string } | undefined)?.code === 'UNAUTHORIZED'
+}

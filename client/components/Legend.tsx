@@ -1,0 +1,87 @@
+import { useState } from 'react'
+import type { GridCollection } from '../api.ts'
+import { useI18n } from '../i18n.ts'
+import { PROBLEM_COLOURS, SITE_COLOUR, STATUS_COLOURS, type ColourMode } from '../map/layers.ts'
+
+type Key = keyof typeof STATUS_COLOURS
+const KEYS: Key[] = ['done', 'pending', 'missed', 'unheld']
+
+export function countByStatus(grids: GridCollection | undefined): Record<Key, number> {
+  const counts: Record<Key, number> = { done: 0, pending: 0, missed: 0, unheld: 0 }
+  for (const f of grids?.features ?? []) {
+    if (f.properties.holderDepartmentId === null) counts.unheld++
+    else counts[f.properties.inspectionStatus]++
+  }
+  return counts
+}
+
+function departments(grids: GridCollection | undefined): { id: number; name: string; count: number }[] {
+  const byId = new Map<number, { id: number; name: string; count: number }>()
+  for (const { properties: p } of grids?.features ?? []) {
+    if (p.holderDepartmentId === null) continue
+    const d = byId.get(p.holderDepartmentId) ?? { id: p.holderDepartmentId, name: p.holderDepartment ?? '', count: 0 }
+    d.count++
+    byId.set(d.id, d)
+  }
+  return [...byId.values()].sort((a, b) => b.count - a.count || a.id - b.id)
+}
+
+interface Props {
+  grids: GridCollection | undefined
+  departmentColours: ReadonlyMap<number, string>
+  month: string
+  colourMode: ColourMode
+  showProblems: boolean
+  showSites: boolean
+}
+
+export function Legend({ grids, departmentColours, month, colourMode, showProblems, showSites }: Props) {
+  const { t } = useI18n()
+  // folded on a phone, where the map needs the room
+  const [open, setOpen] = useState(() => !window.matchMedia('(max-width: 720px)').matches)
+  const counts = countByStatus(grids)
+  const total = grids?.features.length ?? 0
+
+  return (
+    <section className={`legend ${open ? '' : 'collapsed'}`} data-testid="legend" aria-label={t('legend.title')}>
+      <button type="button" className="legend-head" onClick={() => setOpen(!open)} aria-expanded={open}>
+        <strong>{colourMode === 'status' ? t('legend.titleMonth', { month }) : t('legend.departments')}</strong>
+        <span className="muted">{t('legend.grids', { n: total })}</span>
+      </button>
+      {open && (
+        <ul>
+          {colourMode === 'status'
+            ? KEYS.map((k) => (
+                <li key={k} data-testid={`legend-${k}`}>
+                  <span className={`swatch ${k === 'unheld' ? 'hatched' : ''}`} style={{ background: k === 'unheld' ? undefined : STATUS_COLOURS[k] }} />
+                  <span className="legend-label">{t(`status.${k}`)}</span>
+                  <span className="legend-count" data-testid={`legend-count-${k}`}>{counts[k]}</span>
+                </li>
+              ))
+            : [
+                ...departments(grids).map((d) => (
+                  <li key={d.id}>
+                    <span className="swatch" style={{ background: departmentColours.get(d.id) }} />
+                    <span className="legend-label">{d.name}</span>
+                    <span className="legend-count">{d.count}</span>
+                  </li>
+                )),
+                <li key="unheld">
+                  <span className="swatch hatched" />
+                  <span className="legend-label">{t('status.unheld')}</span>
+                  <span className="legend-count">{counts.unheld}</span>
+                </li>,
+              ]}
+          {(showProblems || showSites) && <li className="legend-sep" aria-hidden="true" />}
+          {showProblems && (
+            <>
+              <li><span className="dot" style={{ background: PROBLEM_COLOURS.open }} /><span className="legend-label">{t('legend.problemOpen')}</span></li>
+              <li><span className="dot big" style={{ background: PROBLEM_COLOURS.overdue }} /><span className="legend-label">{t('legend.problemOverdue')}</span></li>
+            </>
+          )}
+          {showSites && <li><span className="ring" style={{ borderColor: SITE_COLOUR }} /><span className="legend-label">{t('legend.site')}</span></li>}
+        </ul>
+      )}
+    </section>
+  )
+}

@@ -1,0 +1,24 @@
+import { StrictMode, useState } from 'react'
+import { createRoot } from 'react-dom/client'
+import { QueryClientProvider } from '@tanstack/react-query'
+import './styles.css'
+import { makeQueryClient, makeTrpcClient, TRPCProvider } from './api.ts'
+import { App } from './App.tsx'
+
+function Root() {
+  const [queryClient] = useState(makeQueryClient)
+  const [trpcClient] = useState(makeTrpcClient)
+  return (
+    <QueryClientProvider client={queryClient}>
+      <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
+        <App />
+      </TRPCProvider>
+    </QueryClientProvider>
+  )
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <Root />
+  </StrictMode>,
+)

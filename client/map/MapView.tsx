@@ -1,0 +1,152 @@
+/**
+ * The MapLibre canvas. It owns the map instance and its pointer events; what is drawn comes in as
+ * data (`sources`, `layers`) and is applied by `useMapLayers`. Hover is feature-state on the grid
+ * source; a click reports the grid under the pointer (or null) to the parent.
+ */
+import { useEffect, useRef, useState, type ReactNode } from 'react'
+import 'maplibre-gl/dist/maplibre-gl.css'
+import { MapLibreMap, NavigationControl, ScaleControl, setWorkerUrl, type LayerSpecification, type MapMouseEvent } from 'maplibre-gl'
+// MapLibre 6 looks for its worker next to its own module, which a bundle does not keep: let Vite
+// bundle the worker as its own .js asset and tell MapLibre where it is.
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?worker&url'
+import { baseStyle, GRID_HIT_LAYERS, HATCH_IMAGE, hatchImage, LOCAL_IDEOGRAPH_FONT, SRC } from './layers.ts'
+import { useMapLayers, type SourceSpecs } from './useMapLayers.ts'
+import { GRID_SOURCE_LAYER, type GridFeatureStates } from './gridTiles.ts'
+
+declare global {
+  interface Window {
+    /** For browser tests: query rendered features, project coordinates to pixels. */
+    __gridduty?: { map: MapLibreMap }
+  }
+}
+
+setWorkerUrl(workerUrl)
+
+export type Bbox = readonly [number, number, number, number]
+
+/** Ask the map to show a box; a new object each time, so the same box can be asked for twice. */
+export interface CameraRequest {
+  bbox: Bbox
+  animate: boolean
+}
+
+interface Props {
+  sources: SourceSpecs
+  layers: readonly LayerSpecification[]
+  camera: CameraRequest | null
+  /** Room the floating panels take, so a fitted box is not hidden under them. */
+  padding: { top: number; right: number; bottom: number; left: number }
+  onSelectGrid: (id: number | null) => void
+  /** What to show next to the pointer over a grid (its GeoJSON properties). */
+  tooltip?: (properties: Record<string, unknown>) => ReactNode
+  /** the month's values of every grid as feature-state (vector-tile mode, see gridTiles.ts) */
+  featureStates?: GridFeatureStates | null
+}
+
+// Demo district (宝鸡); replaced by the data's extent as soon as it arrives.
+const INITIAL_CENTER: [number, number] = [107.14, 34.36]
+
+export function MapView({ sources, layers, camera, padding, onSelectGrid, tooltip, featureStates }: Props) {
+  const tip = useRef<HTMLDivElement>(null)
+  const [hoverProps, setHoverProps] = useState<Record<string, unknown> | null>(null)
+  const container = useRef<HTMLDivElement>(null)
+  const [map, setMap] = useState<MapLibreMap | null>(null)
+  const onSelect = useRef(onSelectGrid)
+  onSelect.current = onSelectGrid
+
+  useEffect(() => {
+    const m = new MapLibreMap({
+      container: container.current!,
+      style: baseStyle(),
+      center: INITIAL_CENTER,
+      zoom: 11.5,
+      localIdeographFontFamily: LOCAL_IDEOGRAPH_FONT,
+      dragRotate: false,
+      pitchWithRotate: false,
+      attributionControl: { compact: true },
+      maxZoom: 18,
+    })
+    m.touchZoomRotate.disableRotation()
+    m.addControl(new NavigationControl({ showCompass: false }), 'bottom-right')
+    m.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-right')
+    m.on('load', () => {
+      m.addImage(HATCH_IMAGE, hatchImage(), { pixelRatio: 2 })
+      setMap(m)
+    })
+    window.__gridduty = { map: m }
+    return () => {
+      setMap(null)
+      if (window.__gridduty?.map === m) delete window.__gridduty
+      m.remove()
+    }
+  }, [])
+
+  useMapLayers(map, sources, layers)
+
+  // Vector tiles carry no month values: join them by feature id (again after the source is re-created).
+  const gridSpec = sources[SRC.grids]
+  useEffect(() => {
+    if (!map || !featureStates || !map.getSource(SRC.grids)) return
+    for (const { id, state } of featureStates.states) map.setFeatureState({ source: SRC.grids, sourceLayer: featureStates.sourceLayer, id }, state)
+  }, [map, featureStates, gridSpec])
+
+  // Hover highlight (feature-state) and click selection on the grid fill.
+  useEffect(() => {
+    if (!map) return
+    let hovered: number | string | undefined
+    // a vector-tile grid source needs its source layer named in feature-state calls
+    const gridFeature = (id: number | string) => ({ source: SRC.grids, id, ...(map.getSource(SRC.grids)?.type === 'vector' ? { sourceLayer: GRID_SOURCE_LAYER } : {}) })
+    const clearHover = () => {
+      if (hovered !== undefined && map.getSource(SRC.grids)) map.setFeatureState(gridFeature(hovered), { hover: false })
+      hovered = undefined
+      map.getCanvas().style.cursor = ''
+      setHoverProps(null)
+    }
+    const onMove = (e: MapMouseEvent) => {
+      if (tip.current) tip.current.style.transform = `translate(${e.point.x + 14}px, ${e.point.y + 14}px)`
+      const f = map.queryRenderedFeatures(e.point, { layers: GRID_HIT_LAYERS })[0]
+      if (f?.id === hovered) return
+      clearHover()
+      if (f?.id !== undefined) {
+        hovered = f.id
+        map.setFeatureState(gridFeature(hovered), { hover: true })
+        map.getCanvas().style.cursor = 'pointer'
+        // on tiles the month's values are feature-state
+        setHoverProps(f.state && 'inspectionStatus' in f.state ? { ...f.properties, ...f.state } : f.properties)
+      }
+    }
+    const onClick = (e: MapMouseEvent) => {
+      const f = map.queryRenderedFeatures(e.point, { layers: GRID_HIT_LAYERS })[0]
+      onSelect.current(typeof f?.id === 'number' ? f.id : f?.id !== undefined ? Number(f.id) : null)
+    }
+    map.on('mousemove', onMove)
+    map.on('mouseout', clearHover)
+    map.on('click', onClick)
+    return () => {
+      map.off('mousemove', onMove)
+      map.off('mouseout', clearHover)
+      map.off('click', onClick)
+    }
+  }, [map])
+
+  const paddingRef = useRef(padding)
+  paddingRef.current = padding
+  useEffect(() => {
+    if (!map || !camera) return
+    const [w, s, e, n] = camera.bbox
+    map.fitBounds([[w, s], [e, n]], {
+      padding: paddingRef.current,
+      maxZoom: 16,
+      duration: camera.animate ? 900 : 0,
+    })
+  }, [map, camera])
+
+  return (
+    <>
+      <div ref={container} className="map" data-testid="map" />
+      <div ref={tip} className="map-tooltip" hidden={!tooltip || !hoverProps} aria-hidden="true">
+        {tooltip && hoverProps && tooltip(hoverProps)}
+      </div>
+    </>
+  )
+}

@@ -1,0 +1,292 @@
+/**
+ * The coverage map's style, declared as data: the sources and the ordered layer list are plain
+ * functions of React state (level, colour mode, selection, toggles). `useMapLayers` applies them.
+ *
+ * The style is self-contained: no tile server and no glyph server is reachable from a government
+ * intranet, so the style is a background plus our own GeoJSON (and an optional raster basemap when
+ * the server is configured with one).
+ *
+ * Labels and glyphs: the style deliberately has NO `glyphs` URL. Since MapLibre 5.11 (we run 6.x)
+ * an absent `glyphs` means every glyph — CJK through `localIdeographFontFamily`, Latin and digits
+ * through the `text-font` stack as CSS font families — is drawn locally with TinySDF. That renders
+ * grid names, codes and numbers with the system's Noto CJK fonts and makes zero glyph requests, so
+ * there are no 404s in the console. (A dummy `/glyphs/{fontstack}/{range}.pbf` URL would also render
+ * — MapLibre falls back to local drawing when a range fails — but at the price of one failed request
+ * and a console warning per Latin range.)
+ */
+import type {
+  DataDrivenPropertyValueSpecification,
+  ExpressionSpecification,
+  FilterSpecification,
+  LayerSpecification,
+  StyleSpecification,
+} from 'maplibre-gl'
+import type { AppConfig, GridCollection, GridLevel, RouterOutputs } from '../api.ts'
+import type { SourceSpecs } from './useMapLayers.ts'
+import { problemClusterSource, problemModeLayers, PROBLEM_CLUSTER_SOURCE, type ProblemMode } from '../problems/mapLayers.ts'
+
+export type ColourMode = 'status' | 'department'
+
+export interface LayerState {
+  level: GridLevel
+  colourMode: ColourMode
+  selectedId: number | null
+  showProblems: boolean
+  showSites: boolean
+  basemap: boolean
+  /** Holder department → colour, for colour mode 'department' (see departmentColours). */
+  departmentColours: ReadonlyMap<number, string>
+  /** problems as status-coloured clusters or a heatmap instead of plain points (clusters need mapSources' clusterProblems) */
+  problemMode?: ProblemMode
+}
+
+export const LOCAL_IDEOGRAPH_FONT = "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
+
+export const SRC = {
+  basemap: 'basemap',
+  grids: 'grids',
+  streets: 'streets',
+  problems: 'problems',
+  sites: 'sites',
+} as const
+
+export const LAYER = {
+  basemap: 'basemap',
+  gridFill: 'grid-fill',
+  gridHatch: 'grid-unheld-hatch',
+  gridLine: 'grid-line',
+  gridUnheldLine: 'grid-unheld-line',
+  gridHover: 'grid-hover',
+  streetLine: 'street-line',
+  gridSelected: 'grid-selected',
+  sites: 'sites',
+  problems: 'problems',
+  gridLabel: 'grid-label',
+  streetLabel: 'street-label',
+} as const
+
+/** Layers a click or hover on a grid is read from. */
+export const GRID_HIT_LAYERS = [LAYER.gridFill]
+
+export const STATUS_COLOURS = {
+  done: '#2f9e5a',
+  pending: '#f0a532',
+  missed: '#d9443b',
+  unheld: '#8d96a0',
+} as const
+
+export const PROBLEM_COLOURS = { open: '#3557b7', overdue: '#c8102e' } as const
+export const SITE_COLOUR = '#7b3fa0'
+/** Site readiness (达标情况, from site.list; rules in server/domain/evaluation/readiness.ts): the sites' fill. */
+export const READINESS_COLOURS = { ready: '#2f9e5a', at_risk: '#f0a532', not_ready: '#c8102e', unassessed: '#ffffff' } as const
+
+/** A qualitative palette for colouring by holder department (no grey: grey means unheld). */
+export const DEPARTMENT_PALETTE = [
+  '#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#edc948', '#76b7b2', '#e15759', '#9c755f', '#ff9da7',
+  '#1f5f99', '#a0cbe8', '#8cd17d', '#d4a6c8', '#b6992d', '#86bcb6', '#f1ce63', '#d37295', '#499894',
+  '#79706e', '#fabfd2',
+] as const
+
+/**
+ * Colours for the departments on the map: the departments, sorted by id, take the palette in turn,
+ * so up to 20 holders get distinct colours and a department keeps its colour between renders.
+ */
+export function departmentColours(departmentIds: Iterable<number>): Map<number, string> {
+  const ids = [...new Set(departmentIds)].sort((a, b) => a - b)
+  return new Map(ids.map((id, i) => [id, DEPARTMENT_PALETTE[i % DEPARTMENT_PALETTE.length]!]))
+}
+
+export const HATCH_IMAGE = 'hatch-unheld'
+
+/** Diagonal grey hatching for grids nobody holds (RGBA pixels, drawn here: no sprite server). */
+export function hatchImage(size = 12): { width: number; height: number; data: Uint8Array } {
+  const data = new Uint8Array(size * size * 4)
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const d = (x + y) % size
+      const ink = d < 2 || d === size - 1
+      const o = (y * size + x) * 4
+      data.set(ink ? [88, 96, 106, 200] : [205, 210, 216, 110], o)
+    }
+  }
+  return { width: size, height: size, data }
+}
+
+export function baseStyle(): StyleSpecification {
+  return {
+    version: 8,
+    name: 'GridDuty',
+    // No "glyphs": see the note at the top of this file.
+    sources: {},
+    layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#e9edf1' } }],
+  }
+}
+
+const unheld: ExpressionSpecification = ['==', ['get', 'holderDepartmentId'], null]
+const hovered: ExpressionSpecification = ['boolean', ['feature-state', 'hover'], false]
+
+function fillColour(s: LayerState): DataDrivenPropertyValueSpecification<string> {
+  if (s.colourMode === 'department' && s.departmentColours.size > 0) {
+    const pairs = [...s.departmentColours].flatMap(([id, colour]) => [id, colour])
+    return ['case', unheld, STATUS_COLOURS.unheld,
+      ['match', ['to-number', ['get', 'holderDepartmentId']], ...pairs, STATUS_COLOURS.unheld] as unknown as ExpressionSpecification]
+  }
+  return ['case', unheld, STATUS_COLOURS.unheld,
+    ['match', ['get', 'inspectionStatus'],
+      'done', STATUS_COLOURS.done,
+      'pending', STATUS_COLOURS.pending,
+      'missed', STATUS_COLOURS.missed,
+      STATUS_COLOURS.unheld]]
+}
+
+export function mapLayers(s: LayerState): LayerSpecification[] {
+  const community = s.level === 'community'
+  const baseOpacity = s.basemap ? 0.5 : 0.72
+  const selectedFilter: FilterSpecification = ['==', ['id'], s.selectedId ?? -1]
+  const layers: LayerSpecification[] = []
+
+  if (s.basemap) layers.push({ id: LAYER.basemap, type: 'raster', source: SRC.basemap, paint: { 'raster-saturation': -0.4 } })
+
+  layers.push(
+    {
+      id: LAYER.gridFill,
+      type: 'fill',
+      source: SRC.grids,
+      paint: {
+        'fill-color': fillColour(s),
+        'fill-opacity': ['case', hovered, Math.min(1, baseOpacity + 0.2), baseOpacity],
+      },
+    },
+    {
+      id: LAYER.gridHatch,
+      type: 'fill',
+      source: SRC.grids,
+      filter: unheld,
+      paint: { 'fill-pattern': HATCH_IMAGE, 'fill-opacity': 0.9 },
+    },
+    {
+      id: LAYER.gridLine,
+      type: 'line',
+      source: SRC.grids,
+      layout: { 'line-join': 'round' },
+      paint: {
+        'line-color': '#ffffff',
+        'line-width': community ? ['interpolate', ['linear'], ['zoom'], 11, 0.8, 15, 2] : 1.5,
+        'line-opacity': 0.95,
+      },
+    },
+    {
+      id: LAYER.gridUnheldLine,
+      type: 'line',
+      source: SRC.grids,
+      filter: unheld,
+      layout: { 'line-join': 'round' },
+      paint: { 'line-color': '#3c4650', 'line-width': 2, 'line-dasharray': [2, 1.5] },
+    },
+    {
+      id: LAYER.gridHover,
+      type: 'line',
+      source: SRC.grids,
+      layout: { 'line-join': 'round' },
+      paint: { 'line-color': '#1f2d3d', 'line-width': 2, 'line-opacity': ['case', hovered, 0.9, 0] },
+    },
+    {
+      id: LAYER.streetLine,
+      type: 'line',
+      source: SRC.streets,
+      layout: { 'line-join': 'round', 'line-cap': 'round' },
+      paint: {
+        'line-color': '#2b3a4a',
+        'line-width': community ? ['interpolate', ['linear'], ['zoom'], 11, 2, 15, 4] : ['interpolate', ['linear'], ['zoom'], 11, 2.5, 15, 5],
+        'line-opacity': 0.9,
+      },
+    },
+    {
+      id: LAYER.gridSelected,
+      type: 'line',
+      source: SRC.grids,
+      filter: selectedFilter,
+      layout: { 'line-join': 'round' },
+      paint: { 'line-color': '#0b57d0', 'line-width': 4 },
+    },
+    {
+      id: LAYER.sites,
+      type: 'circle',
+      source: SRC.sites,
+      layout: { visibility: s.showSites ? 'visible' : 'none' },
+      paint: {
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 11, 3, 15, 6],
+        // readiness layer: sites filled by readiness (white = not assessed yet)
+        'circle-color': ['match', ['get', 'readiness'],
+          'ready', READINESS_COLOURS.ready, 'at_risk', READINESS_COLOURS.at_risk, 'not_ready', READINESS_COLOURS.not_ready,
+          READINESS_COLOURS.unassessed],
+        'circle-stroke-color': SITE_COLOUR,
+        'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 11, 1.5, 15, 2.5],
+      },
+    },
+    {
+      id: LAYER.problems,
+      type: 'circle',
+      source: SRC.problems,
+      layout: { visibility: s.showProblems && !s.problemMode ? 'visible' : 'none', 'circle-sort-key': ['case', ['get', 'overdue'], 1, 0] },
+      paint: {
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 11, ['case', ['get', 'overdue'], 3.5, 2.5], 15, ['case', ['get', 'overdue'], 7, 5]],
+        'circle-color': ['case', ['get', 'overdue'], PROBLEM_COLOURS.overdue, PROBLEM_COLOURS.open],
+        'circle-stroke-color': '#ffffff',
+        'circle-stroke-width': 1,
+      },
+    },
+    {
+      id: LAYER.gridLabel,
+      type: 'symbol',
+      source: SRC.grids,
+      layout: {
+        'text-field': ['get', 'name'],
+        'text-size': community ? ['interpolate', ['linear'], ['zoom'], 11, 10, 15, 15] : ['interpolate', ['linear'], ['zoom'], 10, 12, 15, 18],
+        'text-max-width': 6,
+        'text-padding': 2,
+      },
+      paint: {
+        'text-color': '#17212b',
+        'text-halo-color': 'rgba(255,255,255,0.92)',
+        'text-halo-width': 1.6,
+      },
+    },
+  )
+  if (s.problemMode) layers.push(...problemModeLayers(s.problemMode, s.showProblems, SRC.problems))
+  return layers
+}
+
+type ProblemMap = RouterOutputs['problem']['map']
+type SiteMap = RouterOutputs['site']['list']
+
+const EMPTY: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] }
+
+/** GeoJSON from the API, as the map's sources (empty collections until the data arrives). */
+export function mapSources(data: {
+  grids?: GridCollection
+  streets?: GridCollection
+  problems?: ProblemMap
+  sites?: SiteMap
+  config?: AppConfig
+  /** also a clustered copy of the problems (for problemMode 'clusters') */
+  clusterProblems?: boolean
+}): SourceSpecs {
+  const geo = (fc: unknown) => (fc ?? EMPTY) as GeoJSON.FeatureCollection
+  const sources: SourceSpecs = {
+    [SRC.grids]: { type: 'geojson', data: geo(data.grids) },
+    [SRC.streets]: { type: 'geojson', data: geo(data.streets) },
+    [SRC.problems]: { type: 'geojson', data: geo(data.problems) },
+    [SRC.sites]: { type: 'geojson', data: geo(data.sites) },
+  }
+  if (data.clusterProblems) sources[PROBLEM_CLUSTER_SOURCE] = problemClusterSource(geo(data.problems))
+  if (data.config?.basemapTiles) {
+    sources[SRC.basemap] = {
+      type: 'raster',
+      tiles: [data.config.basemapTiles],
+      tileSize: 256,
+      ...(data.config.basemapAttribution ? { attribution: data.config.basemapAttribution } : {}),
+    }
+  }
+  return sources
+}

@@ -1,0 +1,143 @@
+/**
+ * Plain HTTP routes for problem files (raw bytes do not suit tRPC's JSON):
+ *   POST /api/import/problems?mode=preview|commit&coords=wgs84|gcj02|bd09&commitMode=all-or-nothing|good-rows
+ *        &mapping=<json {field: columnIndex}>&fileName=<name>      body: the raw .xlsx or .csv bytes (≤ 20 MB)
+ *        → preview: { fileHash, headers, mapping, summary, rows }   commit: { committed, batchId, summary, rows }
+ *   GET  /api/problems/export?format=csv|xlsx&<problem.list filters>  → the filtered list as a download
+ * Session cookie required; the POST must be same-origin and from a leader or admin.
+ */
+import type http from 'node:http'
+import ExcelJS from 'exceljs'
+import Papa from 'papaparse'
+import { z } from 'zod'
+import { COORD_SYSTEMS, IMPORT_FIELDS } from '../domain/problem/importRows.ts'
+import { isOverdue } from '../domain/problem/status.ts'
+import { STATUS_LABELS } from '../domain/problem/workflow.ts'
+import type { GridCatalog } from '../services/gridCatalog.ts'
+import { commitImport, IMPORT_MAX_BYTES, IMPORT_MODES, previewImport } from '../services/problemImport.ts'
+import { AppError } from './errors.ts'
+import { allowed } from './permissions.ts'
+import { crossSiteRequest, sendAppError, sendError, sessionUserOf, type HttpDeps } from './photoHttp.ts'
+import { listFilters, listWhere } from './routers/problem.ts'
+
+/** Permission-matrix paths whose roles these routes share (the matrix stays the one place for roles). */
+export const IMPORT_PERMISSION = 'problem.imports'
+export const EXPORT_PERMISSION = 'problem.list'
+
+const tooLarge = () => new AppError('PAYLOAD_TOO_LARGE', 'IMPORT_TOO_LARGE', `文件不能超过 ${IMPORT_MAX_BYTES / 1024 / 1024} MB`)
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'])
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge())
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (c: Buffer) => {
+      size += c.length
+      if (size > limit) { req.removeAllListeners('data'); req.resume(); reject(tooLarge()); return }
+      chunks.push(c)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+const importQuery = z.object({
+  mode: z.enum(['preview', 'commit']),
+  coords: z.enum(COORD_SYSTEMS).default('wgs84'),
+  commitMode: z.enum(IMPORT_MODES).default('all-or-nothing'),
+  fileName: z.string().trim().max(200).default('import'),
+  mapping: z.string().max(2000).optional().transform((s, c) => {
+    if (!s) return undefined
+    try {
+      return z.partialRecord(z.enum(IMPORT_FIELDS), z.number().int().min(0).max(500)).parse(JSON.parse(s))
+    } catch {
+      c.addIssue({ code: 'custom', message: 'mapping 应为 {"lng":0,"lat":1,…} 形式的 JSON' })
+      return z.NEVER
+    }
+  }),
+})
+
+const exportQuery = listFilters.extend({
+  format: z.enum(['csv', 'xlsx']).default('csv'),
+  gridId: z.coerce.number().int().positive().optional(), departmentId: z.coerce.number().int().positive().optional(),
+  open: z.stringbool().optional(), overdue: z.stringbool().optional(), boundary: z.stringbool().optional(), rebound: z.stringbool().optional(),
+})
+
+const EXPORT_MAX_ROWS = 50_000
+
+function badQuery(res: http.ServerResponse, e: z.ZodError) {
+  sendError(res, 400, 'BAD_INPUT', `输入有误：${e.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`)
+}
+
+/** Handles /api/import/problems and /api/problems/export; false for any other URL. */
+export function handleImportHttp(deps: HttpDeps & { catalog: GridCatalog }, req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  const url = new URL(req.url ?? '/', 'http://x')
+  if (url.pathname !== '/api/import/problems' && url.pathname !== '/api/problems/export') return false
+  const query = Object.fromEntries(url.searchParams)
+  void (async () => {
+    try {
+      res.setHeader('Cache-Control', 'no-store')
+      if (url.pathname === '/api/import/problems') {
+        if (req.method !== 'POST') { sendError(res, 405, 'METHOD_NOT_ALLOWED', '不支持的请求方法'); req.resume(); return }
+        if (crossSiteRequest(req)) { sendError(res, 403, 'CROSS_SITE_REQUEST', '拒绝跨站请求'); req.resume(); return }
+        const user = await sessionUserOf(deps.db, req, deps.now())
+        if (!user) { sendError(res, 401, 'NOT_LOGGED_IN', '请先登录'); req.resume(); return }
+        if (!allowed(IMPORT_PERMISSION, user.role)) { sendError(res, 403, 'ROLE_FORBIDDEN', '当前角色无权执行此操作'); req.resume(); return }
+        const q = importQuery.safeParse(query)
+        if (!q.success) { badQuery(res, q.error); req.resume(); return }
+        const bytes = await readBody(req, IMPORT_MAX_BYTES)
+        if (bytes.length === 0) { sendError(res, 400, 'IMPORT_EMPTY', '文件为空'); return }
+        const opts = { fileName: q.data.fileName, coordSystem: q.data.coords, mapping: q.data.mapping }
+        const now = deps.now()
+        const out = q.data.mode === 'preview'
+          ? await previewImport(deps.db, deps.catalog, bytes, opts, now)
+          : await commitImport(deps.db, deps.catalog, user, bytes, { ...opts, mode: q.data.commitMode }, now)
+        res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(out))
+        return
+      }
+      // export
+      if (req.method !== 'GET' && req.method !== 'HEAD') { sendError(res, 405, 'METHOD_NOT_ALLOWED', '不支持的请求方法'); return }
+      const user = await sessionUserOf(deps.db, req, deps.now())
+      if (!user) { sendError(res, 401, 'NOT_LOGGED_IN', '请先登录'); return }
+      if (!allowed(EXPORT_PERMISSION, user.role)) { sendError(res, 403, 'ROLE_FORBIDDEN', '当前角色无权执行此操作'); return }
+      const q = exportQuery.safeParse(query)
+      if (!q.success) { badQuery(res, q.error); return }
+      const now = deps.now()
+      const rows = await deps.db.problem.findMany({
+        where: listWhere(user, q.data, now), orderBy: { id: 'desc' }, take: EXPORT_MAX_ROWS,
+        include: { category: { select: { name: true } }, grid: { select: { name: true } }, department: { select: { name: true } } },
+      })
+      const header = ['编号', '状态', '类别', '描述', '网格', '责任部门', '上报人', '上报时间', '期限', '结案时间', '超期', '返工次数', '延期次数', '边界问题', '反弹', '经度', '纬度']
+      const iso = (d: Date | null) => (d ? new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ') : '')
+      const table = rows.map((p) => [
+        p.id, STATUS_LABELS[p.status as keyof typeof STATUS_LABELS]?.['zh-CN'] ?? p.status, p.category.name, p.description, p.grid?.name ?? '',
+        p.department?.name ?? '', p.reporterName, iso(p.reportedAt), iso(p.deadline), iso(p.closedAt), isOverdue(p, now) ? '是' : '',
+        p.reworkCount, p.extensionCount, p.boundaryGridIds ? '是' : '', p.reboundOfId ? `#${p.reboundOfId}` : '', p.lng, p.lat,
+      ])
+      const stamp = iso(now).slice(0, 10)
+      if (q.data.format === 'csv') {
+        const body = Buffer.from('\uFEFF' + Papa.unparse([header, ...table]), 'utf8')
+        res.writeHead(200, {
+          'Content-Type': 'text/csv; charset=utf-8', 'Content-Length': String(body.length),
+          'Content-Disposition': `attachment; filename="problems-${stamp}.csv"; filename*=UTF-8''${encodeURIComponent(`问题清单-${stamp}.csv`)}`,
+        }).end(req.method === 'HEAD' ? undefined : body)
+        return
+      }
+      const wb = new ExcelJS.Workbook()
+      const ws = wb.addWorksheet('问题清单')
+      ws.addRow(header).font = { bold: true }
+      for (const r of table) ws.addRow(r)
+      ws.views = [{ state: 'frozen', ySplit: 1 }]
+      const body = Buffer.from(await wb.xlsx.writeBuffer())
+      res.writeHead(200, {
+        'Content-Type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'Content-Length': String(body.length),
+        'Content-Disposition': `attachment; filename="problems-${stamp}.xlsx"; filename*=UTF-8''${encodeURIComponent(`问题清单-${stamp}.xlsx`)}`,
+      }).end(req.method === 'HEAD' ? undefined : body)
+    } catch (e) {
+      req.resume()
+      sendAppError(res, e)
+    }
+  })()
+  return true
+}

@@ -1,0 +1,70 @@
+/**
+ * Vector tiles of the grid boundaries:
+ *   GET /tiles/grids/{level}/{z}/{x}/{y}.pbf[?v=<version>]
+ * level = street | community. Needs a session cookie (401 JSON otherwise). 204 for a tile no grid
+ * touches. The geometry does not depend on the month, so a URL with the current `v` (from
+ * `grid.status`) is cached as immutable; without `v`, or with a stale one, the browser revalidates
+ * with the ETag. See server/services/gridTiles.ts.
+ */
+import type http from 'node:http'
+import { readCookie, SESSION_COOKIE, userForSession } from '../auth/sessions.ts'
+import type { Db } from '../db/client.ts'
+import { GRID_LEVELS, type GridCatalog, type GridLevel } from '../services/gridCatalog.ts'
+import { GRID_TILE_MAX_ZOOM, gridTilesOf } from '../services/gridTiles.ts'
+
+export interface TilesDeps { db: Db; catalog: GridCatalog; now: () => Date }
+
+const TILE_PATH = /^\/tiles\/grids\/([a-z]+)\/(\d{1,2})\/(\d{1,7})\/(\d{1,7})\.pbf$/
+
+function fail(res: http.ServerResponse, status: number, appCode: string, message: string): void {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' })
+    .end(JSON.stringify({ error: { message, appCode } }))
+}
+
+/** Handles /tiles/…; returns false for any other URL. */
+export function handleTilesHttp(deps: TilesDeps, req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  const url = new URL(req.url ?? '/', 'http://x')
+  if (!url.pathname.startsWith('/tiles/')) return false
+  void serveTile(deps, url, req, res).catch((e: unknown) => {
+    console.error('[tiles]', e)
+    if (!res.headersSent) fail(res, 500, 'INTERNAL', '服务器内部错误，请稍后重试')
+    else res.destroy()
+  })
+  return true
+}
+
+async function serveTile(deps: TilesDeps, url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') { fail(res, 405, 'METHOD_NOT_ALLOWED', '不支持的请求方法'); return }
+  const m = TILE_PATH.exec(url.pathname)
+  if (!m) { fail(res, 404, 'TILE_NOT_FOUND', '瓦片地址有误'); return }
+  const level = m[1] as GridLevel
+  const [z, x, y] = [Number(m[2]), Number(m[3]), Number(m[4])]
+  if (!GRID_LEVELS.includes(level)) { fail(res, 404, 'TILE_NOT_FOUND', '网格层级应为 street 或 community'); return }
+  if (z > GRID_TILE_MAX_ZOOM || x >= 2 ** z || y >= 2 ** z) { fail(res, 404, 'TILE_NOT_FOUND', `瓦片超出范围（最大缩放级别 ${GRID_TILE_MAX_ZOOM}）`); return }
+
+  const user = await userForSession(deps.db, readCookie(req.headers.cookie, SESSION_COOKIE), deps.now())
+  if (!user) { fail(res, 401, 'NOT_LOGGED_IN', '请先登录'); return }
+
+  const tiles = gridTilesOf(deps.catalog)
+  const version = tiles.version(level)
+  const etag = `"${level}-${version}-${z}-${x}-${y}"`
+  const current = url.searchParams.get('v') === version
+  const headers: Record<string, string> = {
+    ETag: etag,
+    // private: tiles are behind the login; immutable when the URL names the current version
+    'Cache-Control': current ? 'private, max-age=31536000, immutable' : 'private, no-cache',
+    Vary: 'Cookie',
+  }
+  if (req.headers['if-none-match'] === etag) { res.writeHead(304, headers).end(); return }
+  const tile = tiles.encodedTile(level, z, x, y)
+  if (!tile) { res.writeHead(204, headers).end(); return }
+  const gzip = tile.gzip !== null && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))
+  const out = gzip ? tile.gzip! : tile.pbf
+  res.writeHead(200, {
+    ...headers,
+    'Content-Type': 'application/x-protobuf',
+    'Content-Length': String(out.length),
+    ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
+  })
+  res.end(req.method === 'HEAD' ? undefined : out)
+}

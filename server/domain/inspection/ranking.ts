@@ -1,0 +1,203 @@
+/**
+ * Department ranking (部门排名) for a month or a range of months, from plain rows — no database.
+ *
+ * Figures per department:
+ *   coverage       grid-months inspected on site / grid-months held (巡查覆盖率). A grid-month belongs to the
+ *                  department holding the grid when the month is judged (its last moment, or now for the
+ *                  running month), so a grid handed over mid-month is the new holder's duty; it counts as
+ *                  inspected when the month's duty is done (see monthStatus) by an inspection proven on site.
+ *   meetings       months with at least one coordination meeting / months in the range (每月工作协调会).
+ *   onTimeRate     problems closed in the range by their deadline / problems closed in the range (按期结案率).
+ *   overdue        problems open and past their deadline at the end of the range (or now, if earlier).
+ */
+import { holderOn, type HolderPeriod } from '../holder.ts'
+import { addMonths, monthRange, MONTH_PATTERN, type MonthKey } from '../time.ts'
+import { monthStatus, type InspectionStatus } from './monthStatus.ts'
+
+export interface HoldingRow extends HolderPeriod { gridId: number }
+export interface InspectionRow { gridId: number; departmentId: number; date: Date; onSite: boolean | null }
+export interface MeetingRow { departmentId: number; month: MonthKey }
+export interface ProblemRow { departmentId: number | null; status: string; deadline: Date | null; reportedAt: Date; closedAt: Date | null }
+export interface DepartmentRow { id: number; name: string }
+
+export interface RankingInput {
+  departments: readonly DepartmentRow[]
+  holdings: readonly HoldingRow[]
+  inspections: readonly InspectionRow[]
+  meetings: readonly MeetingRow[]
+  problems: readonly ProblemRow[]
+}
+
+/** Every month from `from` to `to`, both included; [] when to < from. */
+export function monthsBetween(from: MonthKey, to: MonthKey): MonthKey[] {
+  if (!MONTH_PATTERN.test(from) || !MONTH_PATTERN.test(to)) throw new Error(`invalid month range ${from}..${to}`)
+  const out: MonthKey[] = []
+  for (let m = from; m <= to; m = addMonths(m, 1)) out.push(m)
+  return out
+}
+
+/** The instant a month is judged at: its last moment once over, else now. */
+export function judgedAt(month: MonthKey, now: Date): Date {
+  const { end } = monthRange(month)
+  return now < end ? now : new Date(end.getTime() - 1)
+}
+
+export interface GridMonth {
+  gridId: number
+  month: MonthKey
+  /** the department responsible for the month (holder when judged) */
+  departmentId: number
+  /** the month's duty status (any inspection counts) */
+  status: InspectionStatus
+  /** done by an inspection proven on site */
+  onSite: boolean
+}
+
+const groupBy = <T, K>(rows: readonly T[], key: (r: T) => K) => {
+  const m = new Map<K, T[]>()
+  for (const r of rows) { const k = key(r); const list = m.get(k); if (list) list.push(r); else m.set(k, [r]) }
+  return m
+}
+
+/** The held grid-months of the given months (unheld grids have no duty and are left out). */
+export function gridMonths(months: readonly MonthKey[], holdings: readonly HoldingRow[], inspections: readonly InspectionRow[], now: Date): GridMonth[] {
+  const holdingsByGrid = groupBy(holdings, (h) => h.gridId)
+  const inspectionsByGrid = groupBy(inspections, (i) => i.gridId)
+  const out: GridMonth[] = []
+  for (const month of months) {
+    const { start, end } = monthRange(month)
+    if (start > now) continue // a future month has no duty yet
+    const at = judgedAt(month, now)
+    for (const [gridId, periods] of holdingsByGrid) {
+      const holder = holderOn(periods, at)
+      if (!holder) continue
+      const facts = (inspectionsByGrid.get(gridId) ?? []).filter((i) => i.date >= start && i.date < end)
+      out.push({
+        gridId, month, departmentId: holder.departmentId,
+        status: monthStatus(month, periods, facts, now),
+        onSite: monthStatus(month, periods, facts, now, { requireOnSite: true }) === 'done',
+      })
+    }
+  }
+  return out
+}
+
+/** Open (not closed, not voided) at an instant, judged from the closing instant where known. */
+function openAt(p: ProblemRow, t: Date): boolean {
+  if (p.reportedAt > t) return false
+  if (p.status === 'closed' || p.status === 'voided') return p.closedAt !== null && p.closedAt > t
+  return true
+}
+
+export function overdueAt(p: ProblemRow, t: Date): boolean {
+  return openAt(p, t) && p.deadline !== null && p.deadline < t
+}
+
+export function closedOnTime(p: ProblemRow): boolean {
+  return p.status === 'closed' && p.closedAt !== null && (p.deadline === null || p.closedAt <= p.deadline)
+}
+
+export interface RankingRow {
+  rank: number
+  departmentId: number
+  departmentName: string
+  gridMonths: number
+  inspected: number
+  inspectedOnSite: number
+  missed: number
+  pending: number
+  /** inspectedOnSite / gridMonths, null without held grids */
+  coverage: number | null
+  months: number
+  meetingsHeld: number
+  meetingRate: number
+  closed: number
+  closedOnTime: number
+  onTimeRate: number | null
+  overdue: number
+}
+
+export interface Ranking {
+  from: MonthKey
+  to: MonthKey
+  months: MonthKey[]
+  rows: RankingRow[]
+  totals: Omit<RankingRow, 'rank' | 'departmentId' | 'departmentName'>
+}
+
+const ratio = (a: number, b: number) => (b === 0 ? null : a / b)
+
+/** Default order: coverage, then on-time closure, then fewest overdue, then meetings, then name. */
+export function compareRows(a: Omit<RankingRow, 'rank'>, b: Omit<RankingRow, 'rank'>): number {
+  const desc = (x: number | null, y: number | null) => (y ?? -1) - (x ?? -1)
+  return desc(a.coverage, b.coverage) || desc(a.onTimeRate, b.onTimeRate) || a.overdue - b.overdue
+    || b.meetingRate - a.meetingRate || a.departmentName.localeCompare(b.departmentName, 'zh-CN')
+}
+
+/**
+ * The ranking of the months from..to (judged at `now`). Departments appear when they held a grid,
+ * had a problem or held a meeting in the range.
+ */
+export function departmentRanking(from: MonthKey, to: MonthKey, input: RankingInput, now: Date): Ranking {
+  const months = monthsBetween(from, to).filter((m) => monthRange(m).start <= now)
+  const monthSet = new Set(months)
+  const rangeStart = monthRange(from).start
+  const rangeEnd = monthRange(to).end
+  const t = rangeEnd < now ? new Date(rangeEnd.getTime() - 1) : now
+  const gm = groupBy(gridMonths(months, input.holdings, input.inspections, now), (g) => g.departmentId)
+  const meetingMonths = new Map<number, Set<MonthKey>>()
+  for (const m of input.meetings) if (monthSet.has(m.month)) (meetingMonths.get(m.departmentId) ?? meetingMonths.set(m.departmentId, new Set()).get(m.departmentId)!).add(m.month)
+  const problems = groupBy(input.problems.filter((p) => p.departmentId !== null), (p) => p.departmentId!)
+
+  const rows: Omit<RankingRow, 'rank'>[] = []
+  for (const d of input.departments) {
+    const g = gm.get(d.id) ?? []
+    const ps = problems.get(d.id) ?? []
+    const held = meetingMonths.get(d.id)?.size ?? 0
+    if (g.length === 0 && ps.length === 0 && held === 0) continue
+    const closedIn = ps.filter((p) => p.status === 'closed' && p.closedAt !== null && p.closedAt >= rangeStart && p.closedAt < rangeEnd)
+    const onTime = closedIn.filter(closedOnTime).length
+    const onSite = g.filter((x) => x.onSite).length
+    rows.push({
+      departmentId: d.id, departmentName: d.name,
+      gridMonths: g.length, inspected: g.filter((x) => x.status === 'done').length, inspectedOnSite: onSite,
+      missed: g.filter((x) => x.status === 'missed').length, pending: g.filter((x) => x.status === 'pending').length,
+      coverage: ratio(onSite, g.length),
+      months: months.length, meetingsHeld: held, meetingRate: ratio(held, months.length) ?? 0,
+      closed: closedIn.length, closedOnTime: onTime, onTimeRate: ratio(onTime, closedIn.length),
+      overdue: ps.filter((p) => overdueAt(p, t)).length,
+    })
+  }
+  rows.sort(compareRows)
+  const sum = (k: 'gridMonths' | 'inspected' | 'inspectedOnSite' | 'missed' | 'pending' | 'meetingsHeld' | 'closed' | 'closedOnTime' | 'overdue') => rows.reduce((s, r) => s + r[k], 0)
+  const totals = {
+    gridMonths: sum('gridMonths'), inspected: sum('inspected'), inspectedOnSite: sum('inspectedOnSite'), missed: sum('missed'), pending: sum('pending'),
+    coverage: ratio(sum('inspectedOnSite'), sum('gridMonths')),
+    months: months.length, meetingsHeld: sum('meetingsHeld'),
+    meetingRate: ratio(sum('meetingsHeld'), months.length * rows.length) ?? 0,
+    closed: sum('closed'), closedOnTime: sum('closedOnTime'), onTimeRate: ratio(sum('closedOnTime'), sum('closed')),
+    overdue: sum('overdue'),
+  }
+  return { from, to, months, rows: rows.map((r, i) => ({ ...r, rank: i + 1 })), totals }
+}
+
+export interface TrendPoint { month: MonthKey; coverage: number | null; meetingRate: number; onTimeRate: number | null; overdue: number; missed: number }
+
+/** One ranking per month: the city's figures and each department's coverage, oldest month first. */
+export function trend(months: readonly MonthKey[], input: RankingInput, now: Date): {
+  months: MonthKey[]
+  overall: TrendPoint[]
+  departments: { departmentId: number; departmentName: string; coverage: (number | null)[] }[]
+} {
+  const per = months.map((m) => departmentRanking(m, m, input, now))
+  const depts = new Map<number, string>()
+  for (const r of per) for (const row of r.rows) depts.set(row.departmentId, row.departmentName)
+  return {
+    months: [...months],
+    overall: per.map((r, i) => ({ month: months[i]!, coverage: r.totals.coverage, meetingRate: r.totals.meetingRate, onTimeRate: r.totals.onTimeRate, overdue: r.totals.overdue, missed: r.totals.missed })),
+    departments: [...depts].map(([departmentId, departmentName]) => ({
+      departmentId, departmentName,
+      coverage: per.map((r) => r.rows.find((x) => x.departmentId === departmentId)?.coverage ?? null),
+    })),
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * The problem workflow (闭环): which action may move a problem from which state, by whom,
+ * and what it changes. Pure: `applyTransition` takes the problem, the action, the actor and
+ * the instant and returns the new fields plus the event to record, or a typed refusal with a
+ * stable code. No database, no http.
+ *
+ *   reported ─register→ registered ─dispatch→ dispatched ─accept→ rectifying ─submit→ submitted
+ *   submitted ─verifyPass→ closed        submitted ─verifyFail→ rectifying (返工, reworkCount+1)
+ *   any open ─void→ voided               any open ─reassign→ (same state; back to dispatched
+ *                                         when the department was already working on it)
+ *   dispatched|rectifying ─requestExtension→ (pending request)  ─decideExtension→ deadline moved
+ */
+import { CHINA_OFFSET_MS } from '../time.ts'
+import { OPEN_STATUSES, type ProblemStatus } from './status.ts'
+
+export type ActorRole = 'leader' | 'department' | 'planner' | 'admin'
+export interface Actor { id: number; role: ActorRole; departmentId: number | null }
+
+/** Who may take an action: the leadership (leader/admin), or the department the problem is assigned to (or admin). */
+export type ActorKind = 'lead' | 'department'
+
+export const PRIORITIES = ['normal', 'urgent'] as const
+export type Priority = (typeof PRIORITIES)[number]
+
+/** What the workflow needs to know about a problem. */
+export interface WorkflowProblem {
+  status: string
+  departmentId: number | null
+  gridId: number | null
+  priority: string
+  deadline: Date | null
+  /** the category's default number of days */
+  deadlineDays: number
+  reworkCount: number
+  extensionCount: number
+  /** the pending extension request, if any */
+  pendingExtension: { newDeadline: Date } | null
+}
+
+export type WorkflowAction =
+  | { type: 'register'; note?: string }
+  | { type: 'dispatch'; note?: string; departmentId?: number }
+  | { type: 'accept'; note?: string }
+  | { type: 'submit'; note?: string; photoIds?: number[] }
+  | { type: 'verifyPass'; note?: string }
+  | { type: 'verifyFail'; note?: string }
+  | { type: 'void'; note?: string }
+  | { type: 'reassign'; note?: string; gridId?: number | null; departmentId: number }
+  | { type: 'requestExtension'; note?: string; newDeadline: Date }
+  | { type: 'decideExtension'; note?: string; approve: boolean }
+
+export type ActionType = WorkflowAction['type']
+
+interface Rule {
+  /** states the action may start from */
+  from: readonly ProblemStatus[]
+  /** the state it leads to; null = unchanged */
+  to: ProblemStatus | null
+  by: ActorKind
+  /** a note (reason) is required */
+  needsNote: boolean
+  label: { 'zh-CN': string; en: string }
+}
+
+const OPEN = OPEN_STATUSES
+
+/** The transitions, as data. */
+export const TRANSITIONS: Record<ActionType, Rule> = {
+  register: { from: ['reported'], to: 'registered', by: 'lead', needsNote: false, label: { 'zh-CN': '立案', en: 'Register' } },
+  dispatch: { from: ['registered'], to: 'dispatched', by: 'lead', needsNote: false, label: { 'zh-CN': '派遣', en: 'Dispatch' } },
+  accept: { from: ['dispatched'], to: 'rectifying', by: 'department', needsNote: false, label: { 'zh-CN': '接收整改', en: 'Start rectifying' } },
+  submit: { from: ['rectifying'], to: 'submitted', by: 'department', needsNote: true, label: { 'zh-CN': '提交整改', en: 'Submit as fixed' } },
+  verifyPass: { from: ['submitted'], to: 'closed', by: 'lead', needsNote: false, label: { 'zh-CN': '核查通过', en: 'Verify: pass' } },
+  verifyFail: { from: ['submitted'], to: 'rectifying', by: 'lead', needsNote: true, label: { 'zh-CN': '返工', en: 'Verify: rework' } },
+  void: { from: OPEN, to: 'voided', by: 'lead', needsNote: true, label: { 'zh-CN': '作废', en: 'Void' } },
+  reassign: { from: OPEN, to: null, by: 'lead', needsNote: true, label: { 'zh-CN': '改派', en: 'Reassign' } },
+  requestExtension: { from: ['dispatched', 'rectifying'], to: null, by: 'department', needsNote: true, label: { 'zh-CN': '申请延期', en: 'Request extension' } },
+  decideExtension: { from: ['dispatched', 'rectifying', 'submitted'], to: null, by: 'lead', needsNote: false, label: { 'zh-CN': '审批延期', en: 'Decide extension' } },
+}
+
+export const ACTION_TYPES = Object.keys(TRANSITIONS) as ActionType[]
+
+export type RefusalCode =
+  | 'ILLEGAL_TRANSITION' | 'ROLE_FORBIDDEN' | 'NOT_YOUR_DEPARTMENT' | 'NOTE_REQUIRED'
+  | 'NO_DEPARTMENT' | 'BAD_DEADLINE' | 'EXTENSION_PENDING' | 'NO_PENDING_EXTENSION' | 'SAME_ASSIGNMENT'
+
+export interface Refusal { ok: false; code: RefusalCode; message: string }
+
+export interface TransitionResult {
+  ok: true
+  /** fields of the problem to update (status included when it changes) */
+  changes: {
+    status?: ProblemStatus
+    departmentId?: number | null
+    gridId?: number | null
+    deadline?: Date | null
+    dispatchedAt?: Date
+    closedAt?: Date | null
+    reworkCount?: number
+    extensionCount?: number
+  }
+  event: { action: ActionType; fromStatus: string; toStatus: string; note: string }
+  /** an extension request to record / the decision on the pending one */
+  extension?: { kind: 'request'; newDeadline: Date } | { kind: 'decision'; approved: boolean }
+}
+
+const refuse = (code: RefusalCode, message: string): Refusal => ({ ok: false, code, message })
+
+/** Which actions this actor could take on this problem now (for the UI's buttons). */
+export function availableActions(problem: WorkflowProblem, actor: Actor): ActionType[] {
+  return ACTION_TYPES.filter((type) => {
+    const rule = TRANSITIONS[type]
+    if (!rule.from.includes(problem.status as ProblemStatus)) return false
+    if (authorize(rule, problem, actor)) return false
+    if (type === 'requestExtension' && problem.pendingExtension) return false
+    if (type === 'decideExtension' && !problem.pendingExtension) return false
+    return true
+  })
+}
+
+function authorize(rule: Rule, problem: WorkflowProblem, actor: Actor): Refusal | null {
+  if (actor.role === 'admin') return null
+  if (rule.by === 'lead') {
+    return actor.role === 'leader' ? null : refuse('ROLE_FORBIDDEN', `只有文明办领导或管理员可以${rule.label['zh-CN']}`)
+  }
+  if (actor.role !== 'department') return refuse('ROLE_FORBIDDEN', `只有责任部门可以${rule.label['zh-CN']}`)
+  if (actor.departmentId === null || actor.departmentId !== problem.departmentId) {
+    return refuse('NOT_YOUR_DEPARTMENT', '该问题不属于本部门')
+  }
+  return null
+}
+
+/** Apply an action: the new fields and the event, or why it is refused. */
+export function applyTransition(problem: WorkflowProblem, action: WorkflowAction, actor: Actor, now: Date): TransitionResult | Refusal {
+  const rule = TRANSITIONS[action.type]
+  if (!rule) return refuse('ILLEGAL_TRANSITION', '未知的操作')
+  const from = problem.status
+  if (!rule.from.includes(from as ProblemStatus)) {
+    return refuse('ILLEGAL_TRANSITION', `问题当前状态为「${STATUS_LABELS[from as ProblemStatus]?.['zh-CN'] ?? from}」，不能${rule.label['zh-CN']}`)
+  }
+  const denied = authorize(rule, problem, actor)
+  if (denied) return denied
+  const note = (action.note ?? '').trim()
+  if (rule.needsNote && !note) return refuse('NOTE_REQUIRED', `${rule.label['zh-CN']}需要填写说明（理由）`)
+  const to = rule.to ?? (from as ProblemStatus)
+  const ok = (changes: TransitionResult['changes'], extra: Partial<TransitionResult> = {}, toStatus: string = to): TransitionResult => ({
+    ok: true, changes, event: { action: action.type, fromStatus: from, toStatus, note }, ...extra,
+  })
+
+  switch (action.type) {
+    case 'register':
+      return ok({ status: 'registered' })
+    case 'dispatch': {
+      const departmentId = action.departmentId ?? problem.departmentId
+      if (departmentId == null) return refuse('NO_DEPARTMENT', '该问题没有责任部门，请先改派到一个部门')
+      // the time limit runs from dispatch (GB/T 30428): category days, halved when urgent
+      return ok({ status: 'dispatched', departmentId, dispatchedAt: now, deadline: problemDeadline(now, problem.deadlineDays, problem.priority) })
+    }
+    case 'accept':
+      return ok({ status: 'rectifying' })
+    case 'submit':
+      return ok({ status: 'submitted' })
+    case 'verifyPass':
+      return ok({ status: 'closed', closedAt: now })
+    case 'verifyFail':
+      return ok({ status: 'rectifying', reworkCount: problem.reworkCount + 1 })
+    case 'void':
+      return ok({ status: 'voided', closedAt: null })
+    case 'reassign': {
+      const gridId = action.gridId === undefined ? problem.gridId : action.gridId
+      if (action.departmentId === problem.departmentId && gridId === problem.gridId) return refuse('SAME_ASSIGNMENT', '改派的网格和部门与当前相同')
+      // a department already working on it hands over: the new one must accept it afresh
+      const status: ProblemStatus = action.departmentId !== problem.departmentId && (from === 'rectifying' || from === 'submitted') ? 'dispatched' : (from as ProblemStatus)
+      const changes: TransitionResult['changes'] = { departmentId: action.departmentId, gridId }
+      if (status !== from) { changes.status = status; changes.dispatchedAt = now }
+      return ok(changes, {}, status)
+    }
+    case 'requestExtension': {
+      if (problem.pendingExtension) return refuse('EXTENSION_PENDING', '已有一个待审批的延期申请')
+      if (action.newDeadline.getTime() <= Math.max(now.getTime(), problem.deadline?.getTime() ?? 0)) {
+        return refuse('BAD_DEADLINE', '新的期限必须晚于当前期限和当前时间')
+      }
+      return ok({}, { extension: { kind: 'request', newDeadline: action.newDeadline } })
+    }
+    case 'decideExtension': {
+      const pending = problem.pendingExtension
+      if (!pending) return refuse('NO_PENDING_EXTENSION', '没有待审批的延期申请')
+      if (!action.approve) return ok({}, { extension: { kind: 'decision', approved: false } })
+      return ok({ deadline: pending.newDeadline, extensionCount: problem.extensionCount + 1 }, { extension: { kind: 'decision', approved: true } })
+    }
+  }
+}
+
+export const STATUS_LABELS: Record<ProblemStatus, { 'zh-CN': string; en: string }> = {
+  reported: { 'zh-CN': '已上报', en: 'Reported' },
+  registered: { 'zh-CN': '已立案', en: 'Registered' },
+  dispatched: { 'zh-CN': '已派遣', en: 'Dispatched' },
+  rectifying: { 'zh-CN': '整改中', en: 'Rectifying' },
+  submitted: { 'zh-CN': '待核查', en: 'Submitted' },
+  closed: { 'zh-CN': '已结案', en: 'Closed' },
+  voided: { 'zh-CN': '已作废', en: 'Voided' },
+}
+
+const DAY_MS = 86_400_000
+
+/** Days allowed: the category's, halved (rounded up, at least 1) when urgent. */
+export function deadlineDaysFor(categoryDays: number, priority: string): number {
+  const days = Math.max(1, Math.round(categoryDays))
+  return priority === 'urgent' ? Math.max(1, Math.ceil(days / 2)) : days
+}
+
+/**
+ * The deadline of a problem started at `start`: the end (24:00 Asia/Shanghai, i.e. the next
+ * midnight) of the Nth calendar day after the start day. Day 0 is the start day itself, so
+ * a 2-day limit started on 30 Jan at 15:00 ends at 1 Feb 24:00 (= 2 Feb 00:00 CST).
+ */
+export function problemDeadline(start: Date, categoryDays: number, priority: string): Date {
+  const days = deadlineDaysFor(categoryDays, priority)
+  const local = new Date(start.getTime() + CHINA_OFFSET_MS)
+  const startOfDay = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate())
+  return new Date(startOfDay + (days + 1) * DAY_MS - CHINA_OFFSET_MS)
+}

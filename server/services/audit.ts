@@ -1,0 +1,27 @@
+/**
+ * The audit trail (AuditLog): who changed what, when, before and after. Call it inside the same
+ * transaction as the change, so a change and its audit row are written together or not at all.
+ */
+import type { Db } from '../db/client.ts'
+
+/** A Prisma client or transaction client: anything with the auditLog delegate. */
+export type AuditWriter = Pick<Db, 'auditLog'>
+
+export interface AuditEntry {
+  actorId: number | null
+  /** e.g. "holder.assign", "department.update", "problem.transition" */
+  action: string
+  entity: string
+  entityId: string | number
+  before?: unknown
+  after?: unknown
+  at?: Date
+}
+
+const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v))
+
+export async function writeAudit(db: AuditWriter, e: AuditEntry): Promise<void> {
+  await db.auditLog.create({
+    data: { actorId: e.actorId, action: e.action, entity: e.entity, entityId: String(e.entityId), before: json(e.before), after: json(e.after), ...(e.at ? { at: e.at } : {}) },
+  })
+}

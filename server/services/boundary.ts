@@ -1,0 +1,352 @@
+/**
+ * Boundary drafts against the database: resolve a draft over the grids in force, validate it,
+ * preview its impact (points queried by the changed bbox only), save it as a BoundaryVersion in one
+ * transaction, and read versions back (geometry of any grid at any version).
+ */
+import { bbox as turfBbox, pointOnFeature } from '@turf/turf'
+import gcoord from 'gcoord'
+import type { Feature, FeatureCollection } from 'geojson'
+import { changedRegion, computeImpact, type GridChange, type Holder, type Impact, type ImpactPoint } from '../domain/boundary/impact.ts'
+import type { GridGeometry } from '../domain/boundary/topology.ts'
+import { blockingIssues, RULES, validateDraft, type DraftGrid, type ValidationIssue } from '../domain/boundary/validation.ts'
+import { GridIndex } from '../domain/geometry/gridIndex.ts'
+import { geometryArea } from '../domain/geometry/validate.ts'
+import { isOpen } from '../domain/problem/status.ts'
+import type { Db } from '../db/client.ts'
+import { badInput, conflict, notFound } from '../api/errors.ts'
+import { writeAudit } from './audit.ts'
+import type { CatalogGrid, GridCatalog, GridLevel } from './gridCatalog.ts'
+
+export interface DraftInputGrid {
+  /** String(id) for an existing grid, "new:…" for a new one */
+  key: string
+  id: number | null
+  code: string
+  name: string
+  level: GridLevel
+  /** key of the parent street (String(id) or a new street's key), null for a street */
+  parentKey: string | null
+  geometry: GridGeometry
+}
+export interface DraftInput { grids: DraftInputGrid[]; retire: number[] }
+
+export interface ResolvedDraft {
+  /** grids the draft really changes or adds */
+  changed: DraftGrid[]
+  retire: CatalogGrid[]
+  /** existing grids before the draft, by key */
+  before: Map<string, CatalogGrid>
+  /** numeric id per key (new grids: -1, -2, …) */
+  numId: Map<string, number>
+  context: DraftGrid[]
+}
+
+const toDraft = (g: CatalogGrid): DraftGrid => ({ key: String(g.id), id: g.id, code: g.code, name: g.name, level: g.level, parentKey: g.parentId === null ? null : String(g.parentId), geometry: g.geometry })
+
+/** The draft over the grids in force: drops unchanged grids, checks references, gathers siblings. */
+export function resolveDraft(catalog: GridCatalog, input: DraftInput): ResolvedDraft {
+  const before = new Map<string, CatalogGrid>()
+  const changed: DraftGrid[] = []
+  const numId = new Map<string, number>()
+  let next = -1
+  const keys = new Set<string>()
+  for (const g of input.grids) {
+    if (keys.has(g.key)) throw badInput(`草稿中网格 ${g.key} 重复`, 'DRAFT_DUPLICATE_KEY')
+    keys.add(g.key)
+    if (g.id !== null) {
+      const cur = catalog.get(g.id)
+      if (!cur) throw notFound(`网格 ${g.id}`, 'GRID_NOT_FOUND')
+      if (g.key !== String(g.id)) throw badInput('已有网格的 key 应为其 id', 'DRAFT_BAD_KEY')
+      if (cur.level !== g.level) throw badInput(`${cur.name} 的层级不能改变`, 'DRAFT_LEVEL_CHANGED')
+      before.set(g.key, cur)
+      numId.set(g.key, cur.id)
+      const same = JSON.stringify(cur.geometry) === JSON.stringify(g.geometry) && cur.name === g.name && cur.code === g.code
+      if (same) continue
+    } else {
+      if (!g.key.startsWith('new:')) throw badInput('新网格的 key 应以 new: 开头', 'DRAFT_BAD_KEY')
+      numId.set(g.key, next--)
+    }
+    changed.push({ key: g.key, id: g.id, code: g.code, name: g.name, level: g.level, parentKey: g.parentKey, geometry: g.geometry })
+  }
+  const retire = input.retire.map((id) => {
+    const g = catalog.get(id)
+    if (!g) throw notFound(`网格 ${id}`, 'GRID_NOT_FOUND')
+    if (keys.has(String(id))) throw badInput(`${g.name} 不能既修改又撤销`, 'DRAFT_RETIRE_CHANGED')
+    return g
+  })
+  for (const g of retire) numId.set(String(g.id), g.id)
+  // context: siblings of changed grids, children of changed streets, parents of changed communities (after the draft)
+  const retired = new Set(retire.map((g) => g.id))
+  const changedByKey = new Map(changed.map((g) => [g.key, g]))
+  const parents = new Set<string | null>()
+  for (const g of [...changed, ...retire.map(toDraft)]) {
+    parents.add(g.parentKey)
+    if (g.level === 'street') parents.add(g.key)
+  }
+  const context = new Map<string, DraftGrid>()
+  for (const g of catalog.list()) {
+    if (retired.has(g.id)) continue
+    const d = changedByKey.get(String(g.id)) ?? toDraft(g)
+    if (parents.has(d.parentKey) || parents.has(d.key)) context.set(d.key, d)
+  }
+  for (const g of changed) context.set(g.key, g)
+  return { changed, retire, before, numId, context: [...context.values()] }
+}
+
+export function validateResolved(r: ResolvedDraft, minArea?: number): ValidationIssue[] {
+  const previousType = new Map([...r.before].map(([k, g]) => [k, g.geometry.type]))
+  return validateDraft({ changed: r.changed, context: r.context, previousType }, { minArea })
+}
+
+async function holdersAt(db: Db, gridIds: number[], at: Date): Promise<Map<number, Holder | null>> {
+  const rows = await db.gridHolder.findMany({
+    where: { gridId: { in: gridIds }, validFrom: { lte: at }, OR: [{ validTo: null }, { validTo: { gt: at } }] },
+    include: { department: { select: { name: true } } }, orderBy: { validFrom: 'asc' },
+  })
+  const m = new Map<number, Holder | null>(gridIds.map((id) => [id, null]))
+  for (const h of rows) m.set(h.gridId, { departmentId: h.departmentId, departmentName: h.department.name })
+  return m
+}
+
+export interface Preview { impact: Impact; issues: ValidationIssue[]; changedAreas: FeatureCollection; newIds: Record<string, number> }
+
+/** Impact of a resolved draft: only points inside the changed bbox are read from the database. */
+export async function previewResolved(db: Db, catalog: GridCatalog, r: ResolvedDraft, at: Date): Promise<Impact & { changedAreas: FeatureCollection }> {
+  const changes: GridChange[] = [
+    ...r.changed.map((g) => ({ id: r.numId.get(g.key)!, code: g.code, name: g.name, level: g.level, before: r.before.get(g.key)?.geometry ?? null, after: g.geometry })),
+    ...r.retire.map((g) => ({ id: g.id, code: g.code, name: g.name, level: g.level, before: g.geometry, after: null })),
+  ]
+  const region = changedRegion(changes)
+  let points: ImpactPoint[] = []
+  if (region.bbox) {
+    const [x0, y0, x1, y1] = region.bbox
+    const inBox = { lng: { gte: x0, lte: x1 }, lat: { gte: y0, lte: y1 } }
+    const [problems, sites, inspections] = await Promise.all([
+      db.problem.findMany({ where: { ...inBox, mergedIntoId: null }, select: { id: true, lng: true, lat: true, gridId: true, status: true, description: true } }),
+      db.evaluationSite.findMany({ where: inBox, select: { id: true, lng: true, lat: true, gridId: true, name: true } }),
+      db.inspection.findMany({ where: { lng: { gte: x0, lte: x1 }, lat: { gte: y0, lte: y1 } }, select: { id: true, lng: true, lat: true, gridId: true, date: true, inspector: true } }),
+    ])
+    points = [
+      ...problems.map((p) => ({ kind: 'problem' as const, id: p.id, label: p.description.slice(0, 40), lng: p.lng, lat: p.lat, gridId: p.gridId, open: isOpen(p.status) })),
+      ...sites.map((s) => ({ kind: 'site' as const, id: s.id, label: s.name, lng: s.lng, lat: s.lat, gridId: s.gridId })),
+      ...inspections.map((i) => ({ kind: 'inspection' as const, id: i.id, label: `${i.date.toISOString().slice(0, 10)} ${i.inspector}`, lng: i.lng!, lat: i.lat!, gridId: i.gridId })),
+    ]
+  }
+  const retired = new Set(r.retire.map((g) => g.id))
+  const changedById = new Map(r.changed.map((g) => [r.numId.get(g.key)!, g]))
+  const draftGrids = [
+    ...catalog.list().filter((g) => !retired.has(g.id) && !changedById.has(g.id)).map((g) => ({ id: g.id, code: g.code, level: g.level, geometry: g.geometry })),
+    ...[...changedById].map(([id, g]) => ({ id, code: g.code, level: g.level, geometry: g.geometry })),
+  ]
+  const gridInfo = new Map(catalog.list().map((g) => [g.id, { id: g.id, code: g.code, name: g.name, level: g.level }]))
+  for (const [id, g] of changedById) gridInfo.set(id, { id, code: g.code, name: g.name, level: g.level })
+  const involved = new Set<number>([...changes.map((c) => c.id), ...points.map((p) => p.gridId).filter((x): x is number => x !== null)])
+  for (const g of draftGrids) if (region.bbox && boxMeets(turfBbox(g.geometry), region.bbox)) involved.add(g.id)
+  const holders = await holdersAt(db, [...involved].filter((id) => id > 0), at)
+  const impact = computeImpact({ region, draftGrids, points, holders, gridInfo, retiredIds: [...retired] })
+  const changedAreas: FeatureCollection = {
+    type: 'FeatureCollection',
+    features: region.perGrid.flatMap((g) => [
+      ...(g.gainedGeometry ? [{ type: 'Feature', properties: { gridId: g.id, name: g.name, kind: 'gained', area: g.gained }, geometry: g.gainedGeometry } as Feature] : []),
+      ...(g.lostGeometry ? [{ type: 'Feature', properties: { gridId: g.id, name: g.name, kind: 'lost', area: g.lost }, geometry: g.lostGeometry } as Feature] : []),
+    ]),
+  }
+  return { ...impact, changedAreas }
+}
+
+const boxMeets = (a: number[], b: number[]) => a[0]! <= b[2]! && b[0]! <= a[2]! && a[1]! <= b[3]! && b[1]! <= a[3]!
+
+// ---- versions ----
+
+export async function currentVersion(db: Pick<Db, 'boundaryVersion'>): Promise<number> {
+  const v = await db.boundaryVersion.findFirst({ orderBy: { number: 'desc' }, select: { number: true } })
+  return v?.number ?? 0
+}
+
+export interface SaveOptions { baseVersion: number; effectiveFrom: Date; reason: string; accept: string[]; authorId: number; minArea?: number; restore?: number[] }
+
+function isUniqueViolation(e: unknown): boolean {
+  const o = e as { code?: string; message?: string; cause?: unknown }
+  return o?.code === 'P2002' || /Unique constraint|UNIQUE constraint|duplicate key/i.test(String(o?.message ?? '')) || (o?.cause !== undefined && o.cause !== e && isUniqueViolation(o.cause))
+}
+
+/** Save a draft as a new boundary version. Throws CONFLICT when the base version is not the latest. */
+export async function saveDraft(db: Db, catalog: GridCatalog, input: DraftInput, opts: SaveOptions, now: Date) {
+  const cur = await currentVersion(db)
+  if (opts.baseVersion !== cur) throw conflict(`边界已被他人修改（当前版本 ${cur}，草稿基于版本 ${opts.baseVersion}），请重新载入后再编辑`, 'BOUNDARY_VERSION_CONFLICT')
+  const r = resolveDraft(catalog, input)
+  const restore = (opts.restore ?? [])
+  if (r.changed.length === 0 && r.retire.length === 0 && restore.length === 0) throw badInput('草稿没有任何改动', 'DRAFT_EMPTY')
+  const issues = validateResolved(r, opts.minArea)
+  const blocking = blockingIssues(issues, opts.accept)
+  if (blocking.length) throw badInput(`草稿未通过校验：${blocking.slice(0, 3).map((i) => i.message).join('；')}`, 'BOUNDARY_INVALID', blocking.map(({ geometry: _g, ...i }) => i))
+  const impact = await previewResolved(db, catalog, r, opts.effectiveFrom)
+  const at = opts.effectiveFrom
+  const number = cur + 1
+  try {
+    await db.$transaction(async (tx) => {
+      let baseline = await tx.boundaryVersion.findUnique({ where: { number: 0 } })
+      if (!baseline) baseline = await tx.boundaryVersion.create({ data: { number: 0, baseVersion: 0, effectiveFrom: new Date(0), reason: '初始边界', authorId: null } })
+      const version = await tx.boundaryVersion.create({
+        data: {
+          number, baseVersion: opts.baseVersion, effectiveFrom: at, authorId: opts.authorId, reason: opts.reason,
+          accepted: JSON.stringify(opts.accept),
+          summary: JSON.stringify({ changed: r.changed.map((g) => g.key), retired: r.retire.map((g) => g.id), restored: restore, moved: impact.moved.length, changedArea: impact.changedArea }),
+        },
+      })
+      const closeHistory = async (g: CatalogGrid) => {
+        const open = await tx.gridGeometryHistory.findFirst({ where: { gridId: g.id, validTo: null }, orderBy: { validFrom: 'desc' } })
+        if (open) await tx.gridGeometryHistory.update({ where: { id: open.id }, data: { validTo: at } })
+        else await tx.gridGeometryHistory.create({ data: { gridId: g.id, versionId: baseline.id, geometry: JSON.stringify(g.geometry), validFrom: new Date(0), validTo: at } })
+      }
+      const created = new Map<string, number>()
+      // streets before communities so a new community can point at a new street
+      const ordered = [...r.changed].sort((a, b) => (a.level === b.level ? 0 : a.level === 'street' ? -1 : 1))
+      for (const g of ordered) {
+        const [minLng, minLat, maxLng, maxLat] = turfBbox(g.geometry)
+        const shape = { geometry: JSON.stringify(g.geometry), minLng, minLat, maxLng, maxLat, area: geometryArea(g.geometry) }
+        const prev = r.before.get(g.key)
+        if (prev) {
+          await closeHistory(prev)
+          const n = await tx.grid.updateMany({ where: { id: prev.id, version: prev.version, retiredAt: null }, data: { ...shape, name: g.name, code: g.code, version: { increment: 1 } } })
+          if (n.count === 0) throw conflict(`网格 ${prev.name} 已被他人修改，请重新载入`, 'BOUNDARY_VERSION_CONFLICT')
+          await tx.gridGeometryHistory.create({ data: { gridId: prev.id, versionId: version.id, geometry: shape.geometry, validFrom: at } })
+          await writeAudit(tx, { actorId: opts.authorId, action: 'grid.boundary', entity: 'Grid', entityId: prev.id, at: now, before: { version: prev.version, area: prev.area, bbox: prev.bbox, boundaryVersion: cur }, after: { version: prev.version + 1, area: shape.area, bbox: [minLng, minLat, maxLng, maxLat], boundaryVersion: number } })
+        } else {
+          const parentId = g.parentKey === null ? null : (created.get(g.parentKey) ?? Number(g.parentKey))
+          const row = await tx.grid.create({ data: { ...shape, code: g.code, name: g.name, level: g.level, parentId: Number.isFinite(parentId) ? parentId : null } })
+          created.set(g.key, row.id)
+          await tx.gridGeometryHistory.create({ data: { gridId: row.id, versionId: version.id, geometry: shape.geometry, validFrom: at } })
+          await writeAudit(tx, { actorId: opts.authorId, action: 'grid.create', entity: 'Grid', entityId: row.id, at: now, after: { code: g.code, name: g.name, area: shape.area, boundaryVersion: number } })
+        }
+      }
+      for (const g of r.retire) {
+        await closeHistory(g)
+        const n = await tx.grid.updateMany({ where: { id: g.id, version: g.version, retiredAt: null }, data: { retiredAt: at, version: { increment: 1 } } })
+        if (n.count === 0) throw conflict(`网格 ${g.name} 已被他人修改，请重新载入`, 'BOUNDARY_VERSION_CONFLICT')
+        await tx.gridGeometryHistory.create({ data: { gridId: g.id, versionId: version.id, geometry: 'null', validFrom: at } })
+        await writeAudit(tx, { actorId: opts.authorId, action: 'grid.retire', entity: 'Grid', entityId: g.id, at: now, before: { version: g.version, area: g.area }, after: { retiredAt: at.toISOString(), boundaryVersion: number } })
+      }
+      for (const id of restore) {
+        const n = await tx.grid.updateMany({ where: { id, retiredAt: { not: null } }, data: { retiredAt: null, version: { increment: 1 } } })
+        if (n.count === 0) throw conflict(`网格 ${id} 不是已撤销的网格`, 'BOUNDARY_VERSION_CONFLICT')
+        const open = await tx.gridGeometryHistory.findFirst({ where: { gridId: id, validTo: null }, orderBy: { validFrom: 'desc' } })
+        if (open) await tx.gridGeometryHistory.update({ where: { id: open.id }, data: { validTo: at } })
+        await writeAudit(tx, { actorId: opts.authorId, action: 'grid.restore', entity: 'Grid', entityId: id, at: now, after: { boundaryVersion: number } })
+      }
+      // re-assign per the impact: sites always; problems open now or reported since the effective date
+      const realId = (id: number | null) => (id === null ? null : id > 0 ? id : (created.get([...r.numId].find(([, v]) => v === id)![0]) ?? null))
+      const movedProblems = impact.moved.filter((m) => m.kind === 'problem')
+      const probRows = movedProblems.length ? await tx.problem.findMany({ where: { id: { in: movedProblems.map((m) => m.id) } }, select: { id: true, status: true, reportedAt: true, gridId: true, departmentId: true, version: true } }) : []
+      const rowById = new Map(probRows.map((p) => [p.id, p]))
+      for (const m of impact.moved) {
+        const to = realId(m.to.gridId)
+        if (m.kind === 'site') {
+          await tx.evaluationSite.update({ where: { id: m.id }, data: { gridId: to } })
+          await writeAudit(tx, { actorId: opts.authorId, action: 'site.regrid', entity: 'EvaluationSite', entityId: m.id, at: now, before: { gridId: m.from.gridId }, after: { gridId: to, boundaryVersion: number } })
+        } else if (m.kind === 'problem') {
+          const p = rowById.get(m.id)
+          if (!p || !(isOpen(p.status) || p.reportedAt >= at)) continue
+          await tx.problem.update({ where: { id: m.id }, data: { gridId: to, departmentId: m.to.departmentId, version: { increment: 1 } } })
+          await writeAudit(tx, { actorId: opts.authorId, action: 'problem.regrid', entity: 'Problem', entityId: m.id, at: now, before: { gridId: p.gridId, departmentId: p.departmentId }, after: { gridId: to, departmentId: m.to.departmentId, boundaryVersion: number } })
+        }
+      }
+      await writeAudit(tx, { actorId: opts.authorId, action: 'boundary.save', entity: 'BoundaryVersion', entityId: version.id, at: now, after: { number, baseVersion: opts.baseVersion, effectiveFrom: at.toISOString(), reason: opts.reason, accepted: opts.accept } })
+    })
+  } catch (e) {
+    if (isUniqueViolation(e)) throw conflict('边界已被他人同时保存，请重新载入后再编辑', 'BOUNDARY_VERSION_CONFLICT')
+    throw e
+  }
+  await catalog.reload(db)
+  return { number, moved: impact.moved.length, changed: r.changed.length, retired: r.retire.length, issues: issues.map(({ geometry: _g, ...i }) => i) }
+}
+
+/** Geometry of every grid that ever changed, at version n (null = did not exist or retired). */
+export async function geometriesAt(db: Db, n: number, gridIds?: number[]): Promise<Map<number, GridGeometry | null>> {
+  const rows = await db.gridGeometryHistory.findMany({
+    where: gridIds ? { gridId: { in: gridIds } } : {}, include: { version: { select: { number: true } } }, orderBy: { id: 'asc' },
+  })
+  const out = new Map<number, { num: number; geometry: GridGeometry | null } | null>()
+  for (const row of rows) {
+    const num = row.version.number
+    if (!out.has(row.gridId)) out.set(row.gridId, null)
+    if (num > n) continue
+    const best = out.get(row.gridId)
+    if (!best || num >= best.num) out.set(row.gridId, { num, geometry: JSON.parse(row.geometry) as GridGeometry | null })
+  }
+  return new Map([...out].map(([id, v]) => [id, v?.geometry ?? null]))
+}
+
+export interface VersionGrid { id: number; code: string; name: string; level: GridLevel; parentId: number | null; geometry: GridGeometry }
+
+/** All grids in force at version n (grids never changed keep their current geometry). */
+export async function gridsAtVersion(db: Db, n: number): Promise<VersionGrid[]> {
+  const [rows, hist] = await Promise.all([db.grid.findMany({ orderBy: { code: 'asc' } }), geometriesAt(db, n)])
+  const out: VersionGrid[] = []
+  for (const r of rows) {
+    const geometry = hist.has(r.id) ? hist.get(r.id)! : r.retiredAt ? null : (JSON.parse(r.geometry) as GridGeometry)
+    if (geometry) out.push({ id: r.id, code: r.code, name: r.name, level: r.level as GridLevel, parentId: r.parentId, geometry })
+  }
+  return out
+}
+
+/** Point → grid assignment at version n (problems and sites), as CSV. */
+export async function assignmentCsv(db: Db, n: number): Promise<string> {
+  const grids = await gridsAtVersion(db, n)
+  const byId = new Map(grids.map((g) => [g.id, g]))
+  const idx = { community: GridIndex.build(grids.filter((g) => g.level === 'community')), street: GridIndex.build(grids.filter((g) => g.level === 'street')) }
+  const [problems, sites] = await Promise.all([
+    db.problem.findMany({ select: { id: true, lng: true, lat: true, gridId: true }, orderBy: { id: 'asc' } }),
+    db.evaluationSite.findMany({ select: { id: true, lng: true, lat: true, gridId: true, name: true }, orderBy: { id: 'asc' } }),
+  ])
+  const lines = ['type,id,lng,lat,grid_code,grid_name,street_code,stored_grid_id']
+  const esc = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s)
+  for (const [type, list] of [['problem', problems], ['site', sites]] as const) {
+    for (const p of list) {
+      const c = idx.community.locate(p.lng, p.lat), s = idx.street.locate(p.lng, p.lat)
+      const g = byId.get(c ?? s ?? -1)
+      lines.push([type, p.id, p.lng, p.lat, g?.code ?? '', esc(g?.name ?? ''), s ? byId.get(s)!.code : '', p.gridId ?? ''].join(','))
+    }
+  }
+  return '\uFEFF' + lines.join('\r\n') + '\r\n'
+}
+
+export function versionFeatureCollection(grids: VersionGrid[]): FeatureCollection {
+  return { type: 'FeatureCollection', features: grids.map((g) => ({ type: 'Feature', id: g.id, properties: { id: g.id, code: g.code, name: g.name, level: g.level, parentId: g.parentId }, geometry: g.geometry })) }
+}
+
+// ---- import ----
+
+export interface ImportOptions { level: GridLevel; nameField: string; codeField: string; coordSystem: 'wgs84' | 'gcj02' | 'bd09' }
+
+/** Imported features → a draft: a code already in force replaces that grid's boundary, others are new grids. */
+export function draftFromFeatures(catalog: GridCatalog, fc: FeatureCollection, opts: ImportOptions): { draft: DraftInput; fields: string[]; skipped: { index: number; reason: string }[] } {
+  const fields = new Set<string>()
+  const skipped: { index: number; reason: string }[] = []
+  const grids: DraftInputGrid[] = []
+  const byCode = new Map(catalog.list().map((g) => [g.code, g]))
+  fc.features.forEach((f, i) => {
+    for (const k of Object.keys(f.properties ?? {})) fields.add(k)
+    const geom = f.geometry
+    if (!geom || (geom.type !== 'Polygon' && geom.type !== 'MultiPolygon')) { skipped.push({ index: i, reason: '不是面要素' }); return }
+    const name = String(f.properties?.[opts.nameField] ?? '').trim()
+    const code = String(f.properties?.[opts.codeField] ?? '').trim()
+    if (!name || !code) { skipped.push({ index: i, reason: `缺少名称字段 ${opts.nameField} 或编码字段 ${opts.codeField}` }); return }
+    const geometry = (opts.coordSystem === 'wgs84' ? geom : gcoord.transform(geom as never, opts.coordSystem === 'gcj02' ? gcoord.GCJ02 : gcoord.BD09, gcoord.WGS84)) as GridGeometry
+    const existing = byCode.get(code)
+    if (existing && existing.level === opts.level) {
+      grids.push({ key: String(existing.id), id: existing.id, code, name, level: opts.level, parentKey: existing.parentId === null ? null : String(existing.parentId), geometry })
+    } else {
+      let parentKey: string | null = null
+      if (opts.level === 'community') {
+        const [x, y] = pointOnFeature(geometry).geometry.coordinates as [number, number]
+        const street = catalog.locateAt('street', x, y)
+        parentKey = street ? String(street.id) : null
+      }
+      grids.push({ key: `new:${i}`, id: null, code, name, level: opts.level, parentKey, geometry })
+    }
+  })
+  return { draft: { grids, retire: [] }, fields: [...fields], skipped }
+}
+
+export const ACCEPTABLE_RULES = Object.entries(RULES).filter(([, r]) => r.acceptable).map(([c]) => c)

@@ -1,0 +1,29 @@
+/**
+ * Loads the plain rows the ranking (server/domain/inspection/ranking.ts) works on, for a range of
+ * months, in a fixed number of queries; and the month's theme (configured or default).
+ */
+import type { Db } from '../db/client.ts'
+import type { RankingInput } from '../domain/inspection/ranking.ts'
+import { parseChecklist, themeFor, type MonthTheme } from '../domain/inspection/themes.ts'
+import { monthRange, type MonthKey } from '../domain/time.ts'
+
+export async function loadRankingInput(db: Db, from: MonthKey, to: MonthKey): Promise<RankingInput> {
+  const start = monthRange(from).start
+  const end = monthRange(to).end
+  const [departments, holdings, inspections, meetings, problems] = await Promise.all([
+    db.department.findMany({ select: { id: true, name: true }, orderBy: { id: 'asc' } }),
+    db.gridHolder.findMany({ where: { validFrom: { lt: end }, OR: [{ validTo: null }, { validTo: { gt: start } }] }, select: { gridId: true, departmentId: true, validFrom: true, validTo: true } }),
+    db.inspection.findMany({ where: { date: { gte: start, lt: end } }, select: { gridId: true, departmentId: true, date: true, onSite: true } }),
+    db.meeting.findMany({ where: { month: { gte: from, lte: to } }, select: { departmentId: true, month: true } }),
+    db.problem.findMany({
+      where: { departmentId: { not: null }, reportedAt: { lt: end }, OR: [{ closedAt: null }, { closedAt: { gte: start } }] },
+      select: { departmentId: true, status: true, deadline: true, reportedAt: true, closedAt: true },
+    }),
+  ])
+  return { departments, holdings, inspections, meetings, problems }
+}
+
+export async function loadTheme(db: Db, month: MonthKey): Promise<MonthTheme> {
+  const row = await db.monthlyTheme.findUnique({ where: { month } })
+  return themeFor(month, row ? { title: row.title, checklist: parseChecklist(row.checklist) } : null)
+}

@@ -1,0 +1,115 @@
+/**
+ * Problems with the database: the one assignment path (point → grid → holder, boundary and
+ * rebound flags) used by problem.create, Open311 POST and the import; and workflow transitions
+ * written together with their event and audit row in one transaction.
+ */
+import type { Db } from '../db/client.ts'
+import { holderOn } from '../domain/holder.ts'
+import { boundaryCandidates, bboxAround, findRebound, NEARBY_DEFAULTS } from '../domain/problem/nearby.ts'
+import { problemDeadline } from '../domain/problem/workflow.ts'
+import { badInput } from '../api/errors.ts'
+import type { GridCatalog, GridLevel } from './gridCatalog.ts'
+import { writeAudit } from './audit.ts'
+
+export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0]
+
+const envNumber = (name: string, fallback: number, env: NodeJS.ProcessEnv): number => {
+  const v = Number(env[name])
+  return env[name] !== undefined && env[name] !== '' && Number.isFinite(v) && v >= 0 ? v : fallback
+}
+
+/** Distances and days for the flags; env overrides the defaults. */
+export function problemConfig(env: NodeJS.ProcessEnv = process.env) {
+  return {
+    boundaryM: envNumber('PROBLEM_BOUNDARY_M', NEARBY_DEFAULTS.boundaryDistanceM, env),
+    reboundM: envNumber('PROBLEM_REBOUND_M', NEARBY_DEFAULTS.reboundDistanceM, env),
+    reboundDays: envNumber('PROBLEM_REBOUND_DAYS', NEARBY_DEFAULTS.reboundDays, env),
+    duplicateM: envNumber('PROBLEM_DUPLICATE_M', NEARBY_DEFAULTS.duplicateDistanceM, env),
+  }
+}
+
+export interface Assignment {
+  gridId: number | null
+  departmentId: number | null
+  boundaryGridIds: number[]
+}
+
+/** The grid containing the point (community, else street), its holder at `at`, and the boundary candidates. */
+export async function assignPoint(db: Db | Tx, catalog: GridCatalog, lng: number, lat: number, at: Date, holders?: Map<number, number | null>): Promise<Assignment> {
+  const grid = catalog.assign(lng, lat)
+  const level: GridLevel = grid?.level ?? 'community'
+  const boundary = boundaryCandidates(lng, lat, grid?.id ?? null, catalog.list(level), { distanceM: problemConfig().boundaryM })
+  let departmentId: number | null = null
+  if (grid) {
+    if (holders?.has(grid.id)) departmentId = holders.get(grid.id) ?? null
+    else {
+      departmentId = holderOn(await db.gridHolder.findMany({ where: { gridId: grid.id } }), at)?.departmentId ?? null
+      holders?.set(grid.id, departmentId)
+    }
+  }
+  return { gridId: grid?.id ?? null, departmentId, boundaryGridIds: boundary.map((b) => b.gridId) }
+}
+
+/** Recently closed problems around a point (for the rebound check). */
+export async function recentlyClosedNear(db: Db | Tx, lng: number, lat: number, categoryCode: string | undefined, now: Date) {
+  const cfg = problemConfig()
+  const [x0, y0, x1, y1] = bboxAround(lng, lat, cfg.reboundM)
+  return db.problem.findMany({
+    where: {
+      status: 'closed', categoryCode, closedAt: { gte: new Date(now.getTime() - cfg.reboundDays * 86_400_000), lte: now },
+      lng: { gte: x0, lte: x1 }, lat: { gte: y0, lte: y1 },
+    },
+    select: { id: true, lng: true, lat: true, categoryCode: true, closedAt: true },
+  })
+}
+
+export interface NewProblem {
+  lng: number
+  lat: number
+  categoryCode: string
+  description: string
+  priority?: 'normal' | 'urgent'
+  source?: 'manual' | 'inspection' | 'import' | 'evaluation' | 'open311'
+  inspectionId?: number | null
+  externalId?: string | null
+  importBatchId?: number | null
+  reporter: { id: number | null; name: string }
+}
+
+/** Creates a problem through the one assignment path, with its "report" event and audit row, inside `tx`. */
+export async function createProblemTx(tx: Tx, catalog: GridCatalog, input: NewProblem, now: Date, opts: { holders?: Map<number, number | null>; deadlineDays?: number } = {}) {
+  let deadlineDays = opts.deadlineDays
+  if (deadlineDays === undefined) {
+    const category = await tx.problemCategory.findUnique({ where: { code: input.categoryCode } })
+    if (!category) throw badInput(`问题类别 ${input.categoryCode} 不存在`, 'UNKNOWN_CATEGORY')
+    deadlineDays = category.deadlineDays
+  }
+  const a = await assignPoint(tx, catalog, input.lng, input.lat, now, opts.holders)
+  const cfg = problemConfig()
+  const rebound = findRebound(input, await recentlyClosedNear(tx, input.lng, input.lat, input.categoryCode, now), { distanceM: cfg.reboundM, days: cfg.reboundDays, now })
+  const priority = input.priority ?? 'normal'
+  const notes = [
+    a.gridId === null ? '不在任何网格内' : '',
+    a.boundaryGridIds.length ? `边界问题：邻近网格 ${a.boundaryGridIds.join(', ')}` : '',
+    rebound ? `反弹：与 #${rebound.id} 相距 ${Math.round(rebound.distanceM)} 米` : '',
+  ].filter(Boolean).join('；')
+  const p = await tx.problem.create({
+    data: {
+      lng: input.lng, lat: input.lat, gridId: a.gridId, departmentId: a.departmentId, categoryCode: input.categoryCode,
+      description: input.description, status: 'reported', priority, deadline: problemDeadline(now, deadlineDays, priority),
+      reporterId: input.reporter.id, reporterName: input.reporter.name, source: input.source ?? 'manual',
+      inspectionId: input.inspectionId ?? null, externalId: input.externalId ?? null, importBatchId: input.importBatchId ?? null,
+      boundaryGridIds: a.boundaryGridIds.length ? JSON.stringify(a.boundaryGridIds) : null, reboundOfId: rebound?.id ?? null,
+      reportedAt: now,
+      events: { create: { action: 'report', fromStatus: null, toStatus: 'reported', actorId: input.reporter.id, note: notes, at: now } },
+    },
+    select: { id: true, gridId: true, departmentId: true, status: true, boundaryGridIds: true, reboundOfId: true },
+  })
+  await writeAudit(tx, { actorId: input.reporter.id, action: 'problem.create', entity: 'Problem', entityId: p.id, after: { ...input, ...a, reboundOfId: rebound?.id ?? null }, at: now })
+  return p
+}
+
+export async function createProblem(db: Db, catalog: GridCatalog, input: NewProblem, now: Date) {
+  return db.$transaction((tx) => createProblemTx(tx, catalog, input, now))
+}
+

@@ -1,0 +1,161 @@
+/**
+ * Boundary editing end to end on each database: a planner moves a shared border between two
+ * communities held by different departments, previews the impact (a problem placed in the moved
+ * strip must be listed), saves (problems re-assigned, catalog reloaded, grid.locate agrees), a
+ * second planner saving on the old version gets CONFLICT, versions/compare/revert/export work,
+ * and the real district boundaries import as a draft (GeoJSON and Shapefile zip).
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { booleanPointInPolygon, centroid, pointOnFeature } from '@turf/turf'
+import type { FeatureCollection, Position } from 'geojson'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { differenceGeom } from '../../server/domain/boundary/operations.ts'
+import { moveVertex, vertexSharing, type GridGeometry } from '../../server/domain/boundary/topology.ts'
+import { errorOf, loggedIn } from '../support/apiClient.ts'
+import { startApp, testDatabases, type RunningApp } from '../support/appServer.ts'
+
+type Client = Awaited<ReturnType<typeof loggedIn>>
+
+describe.each(testDatabases())('boundary API on %s', (db) => {
+  let app: RunningApp
+  let planner: Client
+  beforeAll(async () => {
+    app = await startApp({ db })
+    planner = await loggedIn(app.url, 'planner')
+  }, 60_000)
+  afterAll(async () => { await app?.stop() })
+
+  /** Two adjacent communities of one street with different holders, a vertex they share off the street border, and the draft moving it. */
+  async function borderMove() {
+    const fc = await planner.grid.list.query({ level: 'community' })
+    const streets = await planner.grid.list.query({ level: 'street' })
+    const grids = fc.features.map((f) => ({ id: f.properties.id, geometry: f.geometry as GridGeometry, p: f.properties }))
+    const sharing = vertexSharing([...grids, ...streets.features.map((f) => ({ id: -f.properties.id, geometry: f.geometry as GridGeometry }))])
+    for (const [key, ids] of sharing) {
+      if (ids.length !== 2 || ids.some((i) => i < 0)) continue
+      const [x, y] = grids.filter((g) => ids.includes(g.id))
+      if (!x || !y || x.p.parentId !== y.p.parentId || !x.p.holderDepartmentId || !y.p.holderDepartmentId || x.p.holderDepartmentId === y.p.holderDepartmentId) continue
+      const v = key.split(',').map(Number) as Position
+      const [cx, cy] = pointOnFeature(y.geometry).geometry.coordinates as [number, number]
+      const d = Math.hypot(cx - v[0]!, cy - v[1]!)
+      const to: Position = [v[0]! + ((cx - v[0]!) / d) * 0.0006, v[1]! + ((cy - v[1]!) / d) * 0.0006]
+      const moved = moveVertex(grids, v, to)
+      const changed = moved.filter((g, i) => g !== grids[i])
+      if (changed.length !== 2) continue
+      const newX = changed.find((g) => g.id === x.id)!
+      const gained = differenceGeom(newX.geometry, x.geometry)
+      if (!gained) continue
+      const inner = centroid(gained).geometry.coordinates as [number, number] // the gained area is a thin triangle or quadrilateral
+      if (!booleanPointInPolygon(inner, gained, { ignoreBoundary: true })) continue
+      const draft = {
+        grids: changed.map((g) => ({ key: String(g.id), id: g.id, code: g.p.code, name: g.p.name, level: 'community' as const, parentKey: String(g.p.parentId), geometry: g.geometry })),
+        retire: [] as number[],
+      }
+      const check = await planner.boundary.validate.mutate({ draft })
+      if (check.issues.length) continue
+      return { x, y, draft, gainedPoint: inner, newX }
+    }
+    throw new Error('no suitable shared vertex in the demo city')
+  }
+
+  it('only planners and admins write; leaders read; departments neither', async () => {
+    const leader = await loggedIn(app.url, 'leader')
+    const rfb = await loggedIn(app.url, 'rfb')
+    const draft = { grids: [], retire: [] }
+    expect(await errorOf(leader.boundary.save.mutate({ draft, baseVersion: 0, effectiveFrom: new Date().toISOString(), reason: '测试' }))).toMatchObject({ appCode: 'ROLE_FORBIDDEN' })
+    expect(await errorOf(rfb.boundary.versions.query())).toMatchObject({ appCode: 'ROLE_FORBIDDEN' })
+    expect(await leader.boundary.versions.query()).toEqual([])
+    expect(await errorOf(planner.boundary.save.mutate({ draft, baseVersion: 0, effectiveFrom: new Date().toISOString(), reason: '空草稿' }))).toMatchObject({ appCode: 'DRAFT_EMPTY' })
+  })
+
+  it('validate reports an overlap with a location, and save refuses it', async () => {
+    const fc = await planner.grid.list.query({ level: 'community' })
+    const a = fc.features[0]!, b = fc.features.find((f) => f.properties.parentId === a.properties.parentId && f.properties.id !== a.properties.id)!
+    const draft = { grids: [{ key: String(a.properties.id), id: a.properties.id, code: a.properties.code, name: a.properties.name, level: 'community' as const, parentKey: String(a.properties.parentId), geometry: b.geometry as GridGeometry }], retire: [] }
+    const { issues } = await planner.boundary.validate.mutate({ draft })
+    expect(issues.map((i) => i.code)).toContain('OVERLAP')
+    expect(issues.find((i) => i.code === 'OVERLAP')!.at).toHaveLength(2)
+    expect(await errorOf(planner.boundary.save.mutate({ draft, baseVersion: 0, effectiveFrom: new Date().toISOString(), reason: '错误的草稿', accept: ['GAP', 'NOT_CONTIGUOUS'] }))).toMatchObject({ code: 'BAD_REQUEST', appCode: 'BOUNDARY_INVALID' })
+  })
+
+  it('previews, saves a moved shared border, re-assigns the problem, and refuses a stale second save', async () => {
+    const { x, y, draft, gainedPoint } = await borderMove()
+    // a problem in the strip that moves from y to x
+    const cgj = await loggedIn(app.url, 'admin')
+    const problem = await cgj.problem.create.mutate({ lng: gainedPoint[0], lat: gainedPoint[1], categoryCode: (await cgj.problem.categories.query())[0]!.code, description: '边界测试问题' })
+    const before = await planner.grid.locate.query({ lng: gainedPoint[0], lat: gainedPoint[1] })
+    expect(before.community?.id).toBe(y.id)
+
+    const preview = await planner.boundary.preview.mutate({ draft })
+    const moved = preview.moved.find((m) => m.kind === 'problem' && m.id === problem.id)
+    expect(moved).toMatchObject({ from: { gridId: y.id, departmentId: y.p.holderDepartmentId }, to: { gridId: x.id, departmentId: x.p.holderDepartmentId }, open: true })
+    const losing = preview.departments.find((d) => d.departmentId === y.p.holderDepartmentId)!
+    expect(losing.handoverOut.map((m) => m.id)).toContain(problem.id)
+    expect(preview.grids.find((g) => g.id === x.id)!.gained).toBeGreaterThan(0)
+    expect(preview.stats.relocated).toBeLessThan(preview.stats.candidates + 1)
+    expect(preview.csv).toContain('边界测试问题')
+    expect(preview.changedAreas.features.length).toBeGreaterThan(0)
+
+    const saved = await planner.boundary.save.mutate({ draft, baseVersion: 0, effectiveFrom: new Date().toISOString(), reason: '调整社区边界' })
+    expect(saved.number).toBe(1)
+    const after = await planner.grid.locate.query({ lng: gainedPoint[0], lat: gainedPoint[1] })
+    expect(after.community?.id).toBe(x.id)
+    const admin = await loggedIn(app.url, 'admin')
+    const p = await admin.problem.byId.query({ id: problem.id })
+    expect(p).toMatchObject({ gridId: x.id })
+    const audit = await admin.audit.list.query({ entity: 'Problem', entityId: String(problem.id) })
+    expect(audit.items.find((a) => a.action === 'problem.regrid')).toMatchObject({ before: { gridId: y.id }, after: { gridId: x.id, boundaryVersion: 1 } })
+    expect((await admin.audit.list.query({ entity: 'BoundaryVersion' })).items.map((a) => a.action)).toContain('boundary.save')
+
+    // a second planner, still on version 0, saving an overlapping draft: CONFLICT, nothing overwritten
+    const planner2 = await loggedIn(app.url, 'planner')
+    expect(await errorOf(planner2.boundary.save.mutate({ draft, baseVersion: 0, effectiveFrom: new Date().toISOString(), reason: '另一位规划员' }))).toMatchObject({ code: 'CONFLICT', appCode: 'BOUNDARY_VERSION_CONFLICT' })
+    const versions = await planner.boundary.versions.query()
+    expect(versions.map((v) => v.number)).toEqual([1, 0])
+    expect(versions[0]!.reason).toBe('调整社区边界')
+
+    // concurrent saves from the same base: exactly one wins
+    const { draft: d2 } = await borderMove()
+    const results = await Promise.allSettled([1, 2].map((i) => planner.boundary.save.mutate({ draft: d2, baseVersion: 1, effectiveFrom: new Date().toISOString(), reason: `并发 ${i}` })))
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+    expect((await planner.boundary.versions.query())[0]!.number).toBe(2)
+
+    // compare 0 ↔ 1 shows the two grids; revert to 0 restores the border as version 3
+    const cmp = await planner.boundary.compare.query({ a: 0, b: 1 })
+    expect(cmp.grids.map((g) => g.id).sort()).toEqual([x.id, y.id].sort())
+    expect(JSON.stringify(cmp.grids.find((g) => g.id === x.id)!.a)).toBe(JSON.stringify(x.geometry))
+    const rev = await planner.boundary.revert.mutate({ version: 0, baseVersion: 2 })
+    expect(rev.number).toBe(3)
+    expect((await planner.grid.locate.query({ lng: gainedPoint[0], lat: gainedPoint[1] })).community?.id).toBe(y.id)
+    expect((await admin.problem.byId.query({ id: problem.id })).gridId).toBe(y.id)
+
+    // export any version: GeoJSON of version 1 has the moved border; the assignment CSV of version 1 puts the problem in x
+    const ex = await planner.boundary.export.query({ version: 1, format: 'geojson', level: 'community' })
+    const fc1 = JSON.parse(Buffer.from(ex.base64, 'base64').toString('utf8')) as FeatureCollection
+    const fx = fc1.features.find((f) => f.properties!.id === x.id)!
+    expect(booleanPointInPolygon(gainedPoint, fx.geometry as GridGeometry)).toBe(true)
+    const csv = Buffer.from((await planner.boundary.export.query({ version: 1, format: 'assignments' })).base64, 'base64').toString('utf8')
+    expect(csv).toContain(`problem,${problem.id},${gainedPoint[0]},${gainedPoint[1]},${x.p.code}`)
+  }, 120_000)
+
+  it('imports the real district boundaries (GeoJSON, and a Shapefile zip round trip) as a draft', async () => {
+    const text = fs.readFileSync(path.resolve('../shared/data/real-boundaries/610300_districts.geojson'), 'utf8')
+    const src = JSON.parse(text) as FeatureCollection
+    const imp = await planner.boundary.importFile.mutate({ fileName: '610300.geojson', format: 'geojson', data: text, nameField: 'name', codeField: 'adcode', level: 'street', coordSystem: 'gcj02' })
+    expect(imp.fields).toEqual(expect.arrayContaining(['adcode', 'name']))
+    expect(imp.draft.grids.map((g) => g.name).sort()).toEqual(src.features.map((f) => String(f.properties!.name)).sort())
+    expect(imp.draft.grids.every((g) => g.id === null && g.key.startsWith('new:'))).toBe(true)
+    expect(imp.draft.grids.some((g) => g.geometry.type === 'MultiPolygon')).toBe(true)
+    // the districts cover the demo city's streets: the same rules report overlaps against them
+    expect(imp.issues.map((i) => i.code)).toContain('OVERLAP')
+
+    const shp = await planner.boundary.export.query({ format: 'shapefile', level: 'street' })
+    const back = await planner.boundary.importFile.mutate({ fileName: shp.fileName, format: 'shapefile', data: shp.base64, nameField: 'name', codeField: 'code', level: 'street' })
+    const streets = await planner.grid.list.query({ level: 'street' })
+    expect(back.draft.grids.map((g) => g.code).sort()).toEqual(streets.features.map((f) => f.properties.code).sort())
+    expect(back.draft.grids.every((g) => g.id !== null)).toBe(true) // matched by code
+    const bad = await errorOf(planner.boundary.importFile.mutate({ fileName: 'x.zip', format: 'shapefile', data: 'bm90IGEgemlw', nameField: 'name', codeField: 'code', level: 'street' }))
+    expect(bad.appCode).toBe('IMPORT_UNREADABLE')
+  }, 60_000)
+})

@@ -1,0 +1,273 @@
+/**
+ * The coverage map in a real browser (headless Chromium, software WebGL): a leader signs in, the
+ * community grids render, a click on 均家滩社区 opens its panel with the holder department (市人防办);
+ * a department user records this month's inspection and the grid turns done; the English switch and
+ * the phone layout work. No console errors, no failed requests (the style fetches no glyphs at all).
+ *
+ * Screenshots go to test-results/. UPDATE_DOCS_SCREENSHOT=1 also writes docs/screenshot.png.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { ensureClientBuilt, startApp, type RunningApp } from '../support/appServer.ts'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const ARGS = [
+  '--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
+  '--disable-background-networking', '--disable-component-update', '--no-first-run',
+]
+const OUT = path.resolve('test-results')
+const GRID_FILL = 'grid-fill'
+
+let app: RunningApp
+let browser: Browser
+
+beforeAll(async () => {
+  const staticDir = await ensureClientBuilt()
+  app = await startApp({ staticDir })
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS })
+  fs.mkdirSync(OUT, { recursive: true })
+}, 180_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await app?.stop()
+})
+
+interface Watch { errors: string[]; failed: string[] }
+
+async function open(opts: { width?: number; height?: number; lang?: 'zh-CN' | 'en' } = {}): Promise<{ context: BrowserContext; page: Page; watch: Watch }> {
+  const context = await browser.newContext({
+    viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 },
+    deviceScaleFactor: 1,
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+  })
+  if (opts.lang) await context.addInitScript((l) => localStorage.setItem('gridduty.lang', l), opts.lang)
+  const page = await context.newPage()
+  const watch: Watch = { errors: [], failed: [] }
+  page.on('console', (m) => { if (m.type() === 'error') watch.errors.push(m.text()) })
+  page.on('pageerror', (e) => watch.errors.push(String(e)))
+  page.on('requestfailed', (r) => watch.failed.push(`${r.failure()?.errorText ?? 'failed'} ${r.url()}`))
+  page.on('response', (r) => { if (r.status() >= 400) watch.failed.push(`${r.status()} ${r.url()}`) })
+  await page.goto(app.url)
+  return { context, page, watch }
+}
+
+async function login(page: Page, user: string, password = `${user}123`): Promise<void> {
+  await page.getByTestId('login-login').fill(user)
+  await page.getByTestId('login-password').fill(password)
+  await page.getByTestId('login-submit').click()
+  await page.getByTestId('nav-map').click() // departments land on 我的网格; the map is one click away
+  await page.getByTestId('map').waitFor()
+}
+
+/** Until the map is idle with at least `min` grids of `level` (and no other) drawn in the fill layer. */
+async function waitForGrids(page: Page, min: number, level: 'street' | 'community' = 'community'): Promise<void> {
+  await page.waitForFunction(({ min, level }) => {
+    const map = window.__gridduty?.map
+    if (!map || !map.getLayer('grid-fill') || !map.loaded() || !map.areTilesLoaded()) return false
+    const drawn = map.queryRenderedFeatures({ layers: ['grid-fill'] })
+    return new Set(drawn.map((f) => f.id)).size >= min && drawn.every((f) => f.properties.level === level)
+  }, { min, level }, { timeout: 60_000 }).catch(async (e: unknown) => {
+    const state = await page.evaluate(() => {
+      const map = window.__gridduty?.map
+      if (!map) return 'no map'
+      const drawn = map.queryRenderedFeatures({ layers: ['grid-fill'] })
+      return JSON.stringify({ loaded: map.loaded(), tiles: map.areTilesLoaded(), moving: map.isMoving(), zoom: map.getZoom(), drawn: drawn.length, levels: [...new Set(drawn.map((f) => f.properties.level))] })
+    })
+    throw new Error(`map not ready (${state}): ${String(e)}`)
+  })
+  // one more idle, so that labels and points are placed too
+  await page.evaluate(() => new Promise<void>((resolve) => {
+    const map = window.__gridduty!.map
+    map.once('idle', () => resolve())
+    map.triggerRepaint()
+  }))
+}
+
+/**
+ * A page pixel inside the named grid where the map itself (not a floating card) is on top:
+ * sample its projected bounding box, keep the points where the grid is the rendered feature,
+ * take the one nearest their middle.
+ */
+async function pixelOfGrid(page: Page, name: string): Promise<{ x: number; y: number; id: number }> {
+  const found = await page.evaluate(({ name, layer }) => {
+    const map = window.__gridduty!.map
+    const f = map.queryRenderedFeatures({ layers: [layer] }).find((x) => x.properties.name === name)
+    if (!f) return null
+    const coords: [number, number][] = []
+    const walk = (c: unknown): void => {
+      if (Array.isArray(c) && typeof c[0] === 'number') coords.push(c as [number, number])
+      else if (Array.isArray(c)) c.forEach(walk)
+    }
+    walk((f.geometry as { coordinates: unknown }).coordinates)
+    const px = coords.map((c) => map.project(c))
+    const xs = px.map((p) => p.x), ys = px.map((p) => p.y)
+    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)]
+    const rect = map.getContainer().getBoundingClientRect()
+    const hits: { x: number; y: number }[] = []
+    const N = 24
+    for (let i = 1; i < N; i++) {
+      for (let j = 1; j < N; j++) {
+        const x = x0 + ((x1 - x0) * i) / N, y = y0 + ((y1 - y0) * j) / N
+        const top = map.queryRenderedFeatures([x, y], { layers: [layer] })[0]
+        const el = document.elementFromPoint(rect.left + x, rect.top + y)
+        if (top?.id === f.id && el === map.getCanvas()) hits.push({ x: rect.left + x, y: rect.top + y })
+      }
+    }
+    if (!hits.length) return null
+    const mx = hits.reduce((s, p) => s + p.x, 0) / hits.length, my = hits.reduce((s, p) => s + p.y, 0) / hits.length
+    const best = hits.reduce((a, b) => (Math.hypot(a.x - mx, a.y - my) <= Math.hypot(b.x - mx, b.y - my) ? a : b))
+    return { ...best, id: Number(f.id) }
+  }, { name, layer: GRID_FILL })
+  if (!found) throw new Error(`grid ${name} is not rendered where it can be clicked`)
+  return found
+}
+
+function expectClean(watch: Watch): void {
+  expect(watch.errors, 'console errors').toEqual([])
+  expect(watch.failed, 'failed requests').toEqual([])
+}
+
+// software WebGL is slow, the more so on a busy machine
+describe('coverage map (browser)', { timeout: 150_000 }, () => {
+  it('shows a leader who holds 均家滩社区', async () => {
+    const { context, page, watch } = await open()
+    try {
+      await page.getByTestId('login-form').waitFor()
+      await login(page, 'leader')
+      await waitForGrids(page, 40)
+
+      // the legend counts every community by status
+      const legend = page.getByTestId('legend')
+      await legend.waitFor()
+      const counts = await Promise.all(['done', 'pending', 'missed', 'unheld'].map(async (k) => Number(await page.getByTestId(`legend-count-${k}`).textContent())))
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(50) // the demo city has 50 communities
+      expect(counts[3]).toBeGreaterThan(0) // two communities have no holder in the demo city
+
+      // street boundaries and labels are drawn too
+      const drawn = await page.evaluate(() => {
+        const map = window.__gridduty!.map
+        return {
+          streets: map.queryRenderedFeatures({ layers: ['street-line'] }).length,
+          labels: map.queryRenderedFeatures({ layers: ['grid-label'] }).length,
+          problems: map.queryRenderedFeatures({ layers: ['problems'] }).length,
+          sites: map.queryRenderedFeatures({ layers: ['sites'] }).length,
+        }
+      })
+      expect(drawn.streets).toBeGreaterThan(0)
+      expect(drawn.labels).toBeGreaterThan(10)
+      expect(drawn.problems).toBeGreaterThan(0)
+      expect(drawn.sites).toBeGreaterThan(0)
+
+      await page.screenshot({ path: path.join(OUT, 'coverage-map-overview.png') })
+
+      const target = await pixelOfGrid(page, '均家滩社区')
+      await page.mouse.move(target.x, target.y)
+      await page.mouse.click(target.x, target.y)
+      const panel = page.getByTestId('grid-panel')
+      await panel.waitFor()
+      await expect.poll(() => page.getByTestId('panel-name').textContent()).toBe('均家滩社区')
+      await expect.poll(() => page.getByTestId('holder-department').textContent()).toBe('市人防办')
+      expect(await page.getByTestId('panel-street').textContent()).toBe('高新街道')
+      expect(await page.getByTestId('holder-cadre').textContent()).toMatch(/\S+/)
+      expect(await page.getByTestId('holder-contact').textContent()).toMatch(/\d{4}-\d{7}/)
+
+      // the selected grid is outlined
+      const selected = await page.evaluate(() => window.__gridduty!.map.queryRenderedFeatures({ layers: ['grid-selected'] }).map((f) => f.id))
+      expect(new Set(selected)).toEqual(new Set([target.id]))
+
+      // the hover tooltip shows who holds the grid; then the pointer leaves for the panel, for a clean picture
+      expect(await page.locator('.map-tooltip').textContent()).toContain('市人防办')
+      await page.mouse.move(1100, 400)
+      await page.waitForTimeout(400)
+      await page.screenshot({ path: path.join(OUT, 'coverage-map.png') })
+      if (process.env.UPDATE_DOCS_SCREENSHOT === '1') {
+        fs.mkdirSync('docs', { recursive: true })
+        await page.screenshot({ path: path.resolve('docs/screenshot.png') })
+      }
+      expectClean(watch)
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('finds a grid by name, switches level and language', async () => {
+    const { context, page, watch } = await open()
+    try {
+      await login(page, 'leader')
+      await waitForGrids(page, 40)
+
+      await page.getByTestId('search-input').fill('北面滩')
+      await page.getByTestId('search-results').getByText('北面滩社区').click()
+      await expect.poll(() => page.getByTestId('panel-name').textContent()).toBe('北面滩社区')
+      await expect.poll(() => page.getByTestId('holder-department').textContent()).toBe('市人防办')
+
+      await page.getByTestId('level-street').click()
+      await waitForGrids(page, 1, 'street')
+
+      await page.getByTestId('lang-switch').click()
+      await expect.poll(() => page.getByTestId('level-street').textContent()).toBe('Streets')
+      expect(await page.getByTestId('logout').textContent()).toBe('Sign out')
+      // data stays as data
+      expect(await page.getByTestId('holder-department').textContent()).toBe('市人防办')
+      expect(await page.evaluate(() => localStorage.getItem('gridduty.lang'))).toBe('en')
+      expectClean(watch)
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('lets a department record this month\'s inspection, and the grid turns done', async () => {
+    const { context, page, watch } = await open()
+    try {
+      await login(page, 'rfb')
+      await waitForGrids(page, 40)
+      const month = await page.getByTestId('month-picker').inputValue()
+      // a community the civil air defence office holds and has not inspected yet this month
+      const name = await page.evaluate(() => window.__gridduty!.map.queryRenderedFeatures({ layers: ['grid-fill'] })
+        .map((f) => f.properties)
+        .find((p) => p.holderDepartment === '市人防办' && p.inspectionStatus !== 'done')?.name as string | undefined)
+      expect(name, 'a grid of 市人防办 not yet inspected this month').toBeDefined()
+      if (!name) return
+
+      const target = await pixelOfGrid(page, name)
+      await page.mouse.click(target.x, target.y)
+      await expect.poll(() => page.getByTestId('panel-name').textContent()).toBe(name)
+      await page.getByTestId('record-inspection').click()
+      await page.getByTestId('inspection-findings').fill('主干道沿线烟头、纸屑已清理，督促社区加强巡查')
+      await page.getByTestId('inspection-submit').click()
+      await page.getByTestId('inspection-form').waitFor({ state: 'detached' })
+      await expect.poll(() => page.getByTestId('panel-status').textContent()).toBe('已检查')
+      expect(await page.getByTestId('panel-inspections').textContent()).toContain('督促社区加强巡查')
+      await expect.poll(() => page.evaluate((name) => window.__gridduty!.map.querySourceFeatures('grids')
+        .find((f) => f.properties.name === name)?.properties.inspectionStatus, name)).toBe('done')
+      expect(month).toMatch(/^\d{4}-\d{2}$/)
+      await page.screenshot({ path: path.join(OUT, 'coverage-map-department.png') })
+      expectClean(watch)
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('is usable at phone width: the panel is a bottom sheet', async () => {
+    const { context, page, watch } = await open({ width: 390, height: 844 })
+    try {
+      await login(page, 'leader')
+      await waitForGrids(page, 30)
+      await page.getByTestId('search-input').fill('均家滩')
+      await page.getByTestId('search-results').getByText('均家滩社区').click()
+      await expect.poll(() => page.getByTestId('holder-department').textContent()).toBe('市人防办')
+      const box = (await page.getByTestId('grid-panel').boundingBox())!
+      expect(box.width).toBe(390)
+      expect(Math.round(box.y + box.height)).toBe(844)
+      await page.waitForTimeout(1200)
+      await page.screenshot({ path: path.join(OUT, 'coverage-map-phone.png') })
+      expectClean(watch)
+    } finally {
+      await context.close()
+    }
+  })
+})

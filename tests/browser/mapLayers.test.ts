@@ -1,0 +1,111 @@
+/**
+ * Layers as data: applyMapLayers (behind useMapLayers) turns a change of declared sources/layers
+ * into the smallest set of map calls. Checked against a fake map that records the calls
+ * (no browser needed), and the layer specs against the style spec validator.
+ */
+import { describe, expect, it } from 'vitest'
+import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec'
+import type { LayerSpecification, MapLibreMap, SourceSpecification } from 'maplibre-gl'
+import { applyMapLayers, type SourceSpecs } from '../../client/map/useMapLayers.ts'
+import { baseStyle, departmentColours, LAYER, mapLayers, mapSources, SRC, type LayerState } from '../../client/map/layers.ts'
+
+function fakeMap() {
+  const calls: string[] = []
+  const sources = new Map<string, SourceSpecification & { setData?: (d: unknown) => void }>()
+  let order: string[] = []
+  const layers = new Map<string, LayerSpecification>()
+  const map = {
+    addSource(id: string, spec: SourceSpecification) {
+      calls.push(`addSource ${id}`)
+      sources.set(id, { ...spec, setData: () => calls.push(`setData ${id}`) })
+    },
+    getSource: (id: string) => sources.get(id),
+    removeSource(id: string) { calls.push(`removeSource ${id}`); sources.delete(id) },
+    addLayer(spec: LayerSpecification) { calls.push(`addLayer ${spec.id}`); layers.set(spec.id, spec); order.push(spec.id) },
+    getLayer: (id: string) => layers.get(id),
+    removeLayer(id: string) { calls.push(`removeLayer ${id}`); layers.delete(id); order = order.filter((x) => x !== id) },
+    setPaintProperty: (id: string, k: string, v: unknown) => calls.push(`paint ${id} ${k} ${JSON.stringify(v)}`),
+    setLayoutProperty: (id: string, k: string, v: unknown) => calls.push(`layout ${id} ${k} ${JSON.stringify(v)}`),
+    setFilter: (id: string, f: unknown) => calls.push(`filter ${id} ${JSON.stringify(f)}`),
+    setLayerZoomRange: (id: string, a: number, b: number) => calls.push(`zoom ${id} ${a}-${b}`),
+    getLayersOrder: () => [...order],
+    moveLayer(id: string) { calls.push(`move ${id}`); order = [...order.filter((x) => x !== id), id] },
+  }
+  return { map: map as unknown as MapLibreMap, calls, order: () => order }
+}
+
+const fc = (n: number) => ({ type: 'FeatureCollection', features: Array.from({ length: n }, () => ({})) }) as never
+
+const state: LayerState = {
+  level: 'community', colourMode: 'status', selectedId: null, showProblems: true, showSites: true, basemap: false,
+  departmentColours: departmentColours([3, 1, 2]),
+}
+
+describe('applyMapLayers', () => {
+  it('adds everything once, then changes only what changed', () => {
+    const { map, calls, order } = fakeMap()
+    const applied = { sources: {} as SourceSpecs, layers: new Map<string, LayerSpecification>() }
+    const sources = mapSources({ grids: fc(2) })
+    const layers = mapLayers(state)
+    applyMapLayers(map, applied, sources, layers)
+    expect(calls.filter((c) => c.startsWith('addSource'))).toHaveLength(4)
+    expect(order()).toEqual(layers.map((l) => l.id))
+
+    // same specs again: nothing to do
+    calls.length = 0
+    applyMapLayers(map, applied, sources, mapLayers(state))
+    expect(calls).toEqual([])
+
+    // select a grid and hide the problems: a filter and a layout property, no re-adding
+    calls.length = 0
+    applyMapLayers(map, applied, sources, mapLayers({ ...state, selectedId: 7, showProblems: false }))
+    expect(calls).toEqual([
+      `filter ${LAYER.gridSelected} ${JSON.stringify(['==', ['id'], 7])}`,
+      `layout ${LAYER.problems} visibility "none"`,
+    ])
+
+    // new data for the grids: setData, nothing else
+    calls.length = 0
+    applyMapLayers(map, applied, { ...sources, [SRC.grids]: { type: 'geojson', data: fc(3) } }, mapLayers({ ...state, selectedId: 7, showProblems: false }))
+    expect(calls).toEqual([`setData ${SRC.grids}`])
+  })
+
+  it('colour mode changes a paint property; a basemap adds a source and a layer underneath', () => {
+    const { map, calls, order } = fakeMap()
+    const applied = { sources: {} as SourceSpecs, layers: new Map<string, LayerSpecification>() }
+    applyMapLayers(map, applied, mapSources({}), mapLayers(state))
+    calls.length = 0
+    applyMapLayers(map, applied, mapSources({}), mapLayers({ ...state, colourMode: 'department' }))
+    expect(calls).toHaveLength(1)
+    expect(calls[0]).toMatch(new RegExp(`^paint ${LAYER.gridFill} fill-color `))
+
+    calls.length = 0
+    const withBasemap = mapSources({ config: { basemapTiles: 'https://tiles.example/{z}/{x}/{y}.png', basemapAttribution: '© example', month: '2026-11' } })
+    const layers = mapLayers({ ...state, basemap: true })
+    applyMapLayers(map, applied, withBasemap, layers)
+    expect(calls).toContain(`addSource ${SRC.basemap}`)
+    expect(calls).toContain(`addLayer ${LAYER.basemap}`)
+    expect(order()[0]).toBe(LAYER.basemap)
+    expect(order()).toEqual(layers.map((l) => l.id))
+
+    // and away again
+    calls.length = 0
+    applyMapLayers(map, applied, mapSources({}), mapLayers(state))
+    expect(calls.slice(0, 2)).toEqual([`removeLayer ${LAYER.basemap}`, `removeSource ${SRC.basemap}`])
+    expect(calls.slice(2).every((c) => c.startsWith(`paint ${LAYER.gridFill} fill-opacity`))).toBe(true) // grids are more opaque without a basemap
+  })
+
+  it('every combination of state is a valid MapLibre style', () => {
+    for (const level of ['street', 'community'] as const) {
+      for (const colourMode of ['status', 'department'] as const) {
+        for (const basemap of [false, true]) {
+          const style = baseStyle()
+          const sources = mapSources({ config: basemap ? { basemapTiles: 'https://t.example/{z}/{x}/{y}.png', basemapAttribution: null, month: '2026-11' } : undefined })
+          style.sources = sources
+          style.layers.push(...mapLayers({ ...state, level, colourMode, basemap, selectedId: 5 }))
+          expect(validateStyleMin(style).map((e) => e.message)).toEqual([])
+        }
+      }
+    }
+  })
+})

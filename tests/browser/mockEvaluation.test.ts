@@ -1,0 +1,195 @@
+/**
+ * A mock evaluation in a real browser: a leader on a phone-sized screen opens 模拟测评
+ * (#/mock-evaluation), draws one 农贸市场 with a fixed seed, enters a lost point on the first
+ * indicator of the score sheet, saves, and turns it into a problem with one button. The problem is
+ * at the site, from the evaluation, assigned to the department holding the site's grid: that
+ * department sees it in its list and it is on the problem map.
+ * Needs the hash routes of client/routes.ts wired into the app shell.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chromium, type Browser } from 'playwright-core'
+import { loggedIn } from '../support/apiClient.ts'
+import { ensureClientBuilt, startApp, type RunningApp } from '../support/appServer.ts'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const ARGS = ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--no-first-run']
+const OUT = path.resolve('test-results')
+const users = JSON.parse(fs.readFileSync('data/demo/users.json', 'utf8')) as { login: string; role: string; department: string | null }[]
+
+let app: RunningApp
+let browser: Browser
+
+beforeAll(async () => {
+  const staticDir = await ensureClientBuilt()
+  app = await startApp({ staticDir })
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS })
+  fs.mkdirSync(OUT, { recursive: true })
+}, 180_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await app?.stop()
+})
+
+describe('mock evaluation (browser)', { timeout: 150_000 }, () => {
+  it('draws a sample, scores a lost point on a phone and turns it into a problem for the right department', async () => {
+    const api = await loggedIn(app.url, 'leader')
+    // what the page will draw (same parameters and seed → same site)
+    const preview = await api.mock.draw.mutate({ name: 'preview', by: 'type', types: ['农贸市场'], perStratum: 1, seed: 20261123, preview: true })
+    const expected = preview.sites[0]!
+    expect(expected.departmentId).not.toBeNull()
+
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+    const errors: string[] = []
+    try {
+      const page = await phone.newPage()
+      page.on('pageerror', (e) => errors.push(String(e)))
+      page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`) })
+      await page.goto(app.url)
+      await page.getByTestId('login-login').fill('leader')
+      await page.getByTestId('login-password').fill('leader123')
+      await page.getByTestId('login-submit').click()
+      await page.getByTestId('current-user').waitFor()
+      await page.goto(`${app.url}/#/mock-evaluation`)
+      await page.getByTestId('mock-draw').waitFor()
+      await page.getByTestId('mock-name').fill('浏览器模拟测评')
+      await page.getByTestId('mock-type-农贸市场').check()
+      await page.getByTestId('mock-n').fill('1')
+      await page.getByTestId('mock-seed').fill('20261123')
+      await page.getByTestId('mock-create').click()
+
+      const sheet = page.getByTestId(`sheet-${expected.siteId}`)
+      await sheet.waitFor({ timeout: 20_000 })
+      const line = sheet.locator('.sheet-line').first()
+      await line.getByTestId('lost-input').fill('1')
+      await line.getByTestId('note-input').fill('市场外占道经营')
+      await sheet.getByTestId('save-scores').click()
+      await line.getByTestId('to-problem').waitFor({ timeout: 20_000 })
+      await page.screenshot({ path: path.join(OUT, 'mock-evaluation-phone.png'), fullPage: false })
+      await line.getByTestId('to-problem').click()
+      await line.getByTestId('converted').waitFor({ timeout: 20_000 })
+      const text = await line.getByTestId('converted').innerText()
+      const problemId = Number(/#(\d+)/.exec(text)?.[1])
+      expect(problemId).toBeGreaterThan(0)
+      await expect.poll(() => page.getByTestId('overall-rate').innerText()).not.toBe('—')
+      // printable score sheets: controls hidden, sheets shown
+      await page.emulateMedia({ media: 'print' })
+      expect(await page.getByTestId('mock-draw').isVisible()).toBe(false)
+      expect(await page.getByTestId('save-scores').first().isVisible()).toBe(false)
+      expect(await sheet.isVisible()).toBe(true)
+      await page.emulateMedia({ media: 'screen' })
+
+      // the department holding the site's grid sees it; it is on the problem map at the site
+      const deptName = expected.departmentId === null ? null : (await api.department.byId.query({ id: expected.departmentId })).name
+      const login = users.find((u) => u.role === 'department' && u.department === deptName)?.login
+      expect(login).toBeTruthy()
+      const dept = await loggedIn(app.url, login!)
+      const mine = await dept.problem.list.query({})
+      expect(mine.items.find((p) => p.id === problemId)).toMatchObject({ source: 'evaluation', departmentId: expected.departmentId, gridId: expected.gridId })
+      const map = await api.problem.map.query()
+      const feature = map.features.find((f) => f.properties.id === problemId)
+      expect(feature).toBeTruthy()
+      const site = (await api.site.list.query()).features.find((f) => f.properties.id === expected.siteId)!
+      expect(feature!.geometry.coordinates).toEqual(site.geometry.coordinates)
+      expect(errors).toEqual([])
+    } finally {
+      await phone.close()
+    }
+  })
+
+  it('a department sees "my indicators" with overdue milestones highlighted and a countdown', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+    try {
+      const page = await ctx.newPage()
+      await page.goto(app.url)
+      await page.getByTestId('login-login').fill('rfb')
+      await page.getByTestId('login-password').fill('rfb123')
+      await page.getByTestId('login-submit').click()
+      await page.getByTestId('current-user').waitFor()
+      await page.goto(`${app.url}/#/evaluation`)
+      await page.getByTestId('indicator-table').waitFor({ timeout: 20_000 })
+      await expect.poll(() => page.locator('h1').first().innerText()).toBe('我的指标')
+      const rows = page.locator('[data-testid="indicator-table"] tbody tr')
+      const mine = (await (await loggedIn(app.url, 'rfb')).indicator.list.query({})).items
+      await expect.poll(() => rows.count()).toBe(mine.length)
+      for (const text of await rows.allInnerTexts()) expect(text).toContain('市人防办')
+      const overdue = mine.flatMap((i) => i.milestones).filter((m) => m.overdue)
+      expect(overdue.length).toBeGreaterThan(0) // the demo has one (公益广告投放到位, due yesterday)
+      for (const m of overdue) await expect.poll(() => page.getByTestId(`milestone-${m.id}`).getAttribute('class')).toContain('overdue')
+      expect(await page.getByTestId('countdown').innerText()).toMatch(/距测评还有\s*\d+\s*天/)
+      await page.screenshot({ path: path.join(OUT, 'evaluation-mine.png'), fullPage: false })
+    } finally {
+      await ctx.close()
+    }
+  })
+
+  it('the map colours evaluation sites by readiness', async () => {
+    const api = await loggedIn(app.url, 'leader')
+    const expected = new Map((await api.evaluation.readiness.query()).sites.map((x) => [x.id, x.readiness]))
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+    try {
+      const page = await ctx.newPage()
+      await page.goto(app.url)
+      await page.getByTestId('login-login').fill('leader')
+      await page.getByTestId('login-password').fill('leader123')
+      await page.getByTestId('login-submit').click()
+      await page.getByTestId('map').waitFor()
+      await page.waitForFunction(() => {
+        const map = window.__gridduty?.map
+        return !!map && !!map.getLayer('sites') && map.loaded() && map.queryRenderedFeatures({ layers: ['sites'] }).length > 0
+      }, undefined, { timeout: 60_000 })
+      const drawn = await page.evaluate(() => {
+        const map = window.__gridduty!.map
+        return { paint: JSON.stringify(map.getPaintProperty('sites', 'circle-color')), sites: map.queryRenderedFeatures({ layers: ['sites'] }).map((f) => ({ id: Number(f.properties.id), readiness: String(f.properties.readiness) })) }
+      })
+      expect(drawn.paint).toContain('readiness')
+      expect(drawn.sites.length).toBeGreaterThan(0)
+      for (const x of drawn.sites) expect(x.readiness).toBe(expected.get(x.id))
+      expect(new Set(drawn.sites.map((x) => x.readiness)).size).toBeGreaterThan(1)
+      await page.screenshot({ path: path.join(OUT, 'readiness-map.png') })
+    } finally {
+      await ctx.close()
+    }
+  })
+
+  it('a leader enters an indicator with its five assignments and it joins the progress table', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+    const errors: string[] = []
+    try {
+      const page = await ctx.newPage()
+      page.on('pageerror', (e) => errors.push(String(e)))
+      await page.goto(app.url)
+      await page.getByTestId('login-login').fill('leader')
+      await page.getByTestId('login-password').fill('leader123')
+      await page.getByTestId('login-submit').click()
+      await page.getByTestId('current-user').waitFor()
+      await page.goto(`${app.url}/#/evaluation`)
+      const form = page.getByTestId('indicator-entry')
+      await form.waitFor({ timeout: 20_000 })
+      await page.getByTestId('indicator-table').waitFor()
+      const input = (label: string) => form.locator('label', { hasText: label }).locator('input').first()
+      await input('编号').fill('PJ-99')
+      await input('指标').fill('无障碍设施')
+      await input('点位类型').fill('医院、车站')
+      await input('牵头领导').fill('测试领导')
+      await input('任务').fill('补齐缺损的无障碍设施')
+      await form.locator('label', { hasText: '牵头' }).locator('select').selectOption('市住建局')
+      await input('责任人').fill('郝昊')
+      await form.locator('textarea').fill('2099-01-01 排查\n2099-02-01 整改')
+      await form.getByRole('button', { name: '保存指标' }).click()
+      const row = page.getByTestId('indicator-PJ-99')
+      await row.waitFor({ timeout: 20_000 })
+      expect(await row.innerText()).toContain('市住建局')
+      expect(await row.innerText()).toContain('测试领导')
+      const api = await loggedIn(app.url, 'leader')
+      const added = (await api.indicator.list.query({})).items.find((i) => i.code === 'PJ-99')!
+      expect(added.milestones.map((m) => m.dueDate)).toEqual(['2099-01-01', '2099-02-01'])
+      expect(added.siteTypes).toEqual(['医院', '车站'])
+      expect(errors).toEqual([])
+    } finally {
+      await ctx.close()
+    }
+  })
+})
