@@ -2,7 +2,7 @@ import { defineConfig } from 'vite'
 import react from '@vitejs/plugin-react'
 
 // The client lives in client/; `npm run build` writes dist/client, which `npm start` serves.
-// In `npm run dev` the API runs on API_PORT (default 3001) and Vite proxies /trpc and /open311 to it.
+// In `npm run dev` the API runs on API_PORT (default 3001) and Vite proxies /trpc, /open311, /api and /tiles to it.
 const apiPort = Number(process.env.API_PORT ?? 3001)
 
 export default defineConfig({
@@ -15,6 +15,7 @@ export default defineConfig({
       '/trpc': `http://127.0.0.1:${apiPort}`,
       '/open311': `http://127.0.0.1:${apiPort}`,
       '/api': `http://127.0.0.1:${apiPort}`,
+      '/tiles': `http://127.0.0.1:${apiPort}`,
     },
   },
 })

@@ -13,9 +13,10 @@ function subscribe(cb: () => void): () => void {
   return () => window.removeEventListener('hashchange', cb)
 }
 
-/** "#/workspace?x=1" → "/workspace"; no hash → "/". */
-export function useHashPath(): string {
-  return useSyncExternalStore(subscribe, () => window.location.hash.replace(/^#/, '').split('?')[0] || '/')
+/** The route in the address: "#/workspace?x=1" → "/workspace", "#/" → "/", no hash → null. */
+export function useHashPath(): string | null {
+  const hash = useSyncExternalStore(subscribe, () => window.location.hash)
+  return hash ? hash.replace(/^#/, '').split('?')[0] || '/' : null
 }
 
 export function routesFor(me: Me): PageRoute[] {
@@ -28,8 +29,7 @@ function landingPath(me: Me): string {
 }
 
 export function Shell({ me }: { me: Me }) {
-  const hashPath = useHashPath()
-  const path = window.location.hash ? hashPath : landingPath(me)
+  const path = useHashPath() ?? landingPath(me)
   const routes = routesFor(me)
   const route = routes.find((r) => r.path === path)
   const Page = route?.component

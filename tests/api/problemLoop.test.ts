@@ -96,6 +96,12 @@ describe.each(testDatabases())('problem loop API on %s', (db) => {
     expect(moved.departmentName).toBe('市城管局')
     expect((await cgj.problem.byId.query({ id: p.id })).id).toBe(p.id)
     expect(await errorOf(rfb.problem.byId.query({ id: p.id }))).toMatchObject({ appCode: 'NOT_YOUR_DEPARTMENT' })
+    // reassigning to a grid alone gives the problem to that grid's holder
+    const fc = await leader.grid.list.query({ level: 'community' })
+    const jjt = fc.features.find((x) => x.properties.name === '均家滩社区')!
+    const toGrid = await step(leader, p.id, 'reassign', { gridId: jjt.properties.id, note: '位置更正' })
+    expect(toGrid).toMatchObject({ gridName: '均家滩社区', departmentName: '市人防办', status: 'reported' })
+    expect(await errorOf(step(leader, p.id, 'reassign', { note: '无目标' }))).toMatchObject({ appCode: 'REASSIGN_TARGET' })
     expect(await errorOf(step(leader, p.id, 'void'))).toMatchObject({ appCode: 'NOTE_REQUIRED' })
     expect(await step(leader, p.id, 'void', { note: '误报' })).toMatchObject({ status: 'voided' })
   })

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { Prisma } from '../../db/client.ts'
+import { holderOn } from '../../domain/holder.ts'
 import { computeMeasures } from '../../domain/problem/measures.ts'
 import { bboxAround, findDuplicates } from '../../domain/problem/nearby.ts'
 import { OPEN_STATUSES, PROBLEM_STATUSES, isOverdue } from '../../domain/problem/status.ts'
@@ -270,7 +271,7 @@ async function doTransition(ctx: Ctx, input: TransitionInput) {
   assertScope(ctx.user, p)
   if (p.version !== input.version) throw conflict('问题已被他人修改，请刷新后重试')
   const pending = p.extensions[0] ?? null
-  const action = toAction(input, ctx)
+  const action = await toAction(input, ctx)
   const result = applyTransition({ ...workflowState(p), pendingExtension: pending }, action, actorOf(ctx.user), now)
   if (!result.ok) throw new AppError(REFUSAL_HTTP[result.code] ?? 'BAD_REQUEST', result.code, result.message)
   const { changes, event } = result
@@ -292,15 +293,21 @@ async function doTransition(ctx: Ctx, input: TransitionInput) {
   return toView(after, now)
 }
 
-function toAction(input: TransitionInput, ctx: Ctx): WorkflowAction {
+async function holderOfGrid(ctx: Ctx, gridId: number): Promise<number | null> {
+  return holderOn(await ctx.db.gridHolder.findMany({ where: { gridId } }), ctx.now())?.departmentId ?? null
+}
+
+async function toAction(input: TransitionInput, ctx: Ctx): Promise<WorkflowAction> {
   const note = input.note
   switch (input.action) {
     case 'dispatch': return { type: 'dispatch', note, departmentId: input.departmentId }
     case 'submit': return { type: 'submit', note, photoIds: input.photoIds }
     case 'reassign': {
-      if (input.departmentId === undefined && input.gridId === undefined) throw badInput('改派需要指定部门或网格', 'REASSIGN_TARGET')
+      if (input.departmentId === undefined && input.gridId == null) throw badInput('改派需要指定部门或网格', 'REASSIGN_TARGET')
       if (input.gridId != null && !ctx.catalog.get(input.gridId)) throw notFound('网格', 'GRID_NOT_FOUND')
-      return { type: 'reassign', note, departmentId: input.departmentId as number, gridId: input.gridId }
+      // a grid without a department: the grid's holder today takes it
+      const departmentId = input.departmentId ?? (await holderOfGrid(ctx, input.gridId!))
+      return { type: 'reassign', note, departmentId, gridId: input.gridId }
     }
     case 'requestExtension': {
       if (!input.newDeadline) throw badInput('申请延期需要新的期限', 'BAD_DEADLINE')

@@ -45,7 +45,7 @@ export type WorkflowAction =
   | { type: 'verifyPass'; note?: string }
   | { type: 'verifyFail'; note?: string }
   | { type: 'void'; note?: string }
-  | { type: 'reassign'; note?: string; gridId?: number | null; departmentId: number }
+  | { type: 'reassign'; note?: string; gridId?: number | null; departmentId: number | null }
   | { type: 'requestExtension'; note?: string; newDeadline: Date }
   | { type: 'decideExtension'; note?: string; approve: boolean }
 
