@@ -70,7 +70,16 @@ export async function benchMap(opts: { url: string; modes: ('geojson' | 'tiles')
         if (kind === 'tiles') bytes.tileRequests++
         pending.push(req.sizes().then((s) => { bytes[kind] += s.responseBodySize + s.responseHeadersSize }).catch(() => {}))
       })
-      const settle = async () => { await page.waitForLoadState('networkidle'); await Promise.all(pending.splice(0)) }
+      // until no /trpc or /tiles request has been in flight for 500 ms
+      let inflight = 0, quietSince = performance.now()
+      page.on('request', (req) => { if (/\/(trpc|tiles)\//.test(req.url())) inflight++ })
+      const done = (req: { url(): string }) => { if (/\/(trpc|tiles)\//.test(req.url())) { inflight--; quietSince = performance.now() } }
+      page.on('requestfinished', done)
+      page.on('requestfailed', done)
+      const settle = async () => {
+        while (inflight > 0 || performance.now() - quietSince < 500) await page.waitForTimeout(100)
+        await Promise.all(pending.splice(0))
+      }
       const result: MapResult = { mode, loadMs: 0, renderedGrids: 0, bytes, firstVisit: { ms: 0, bytes: 0, tileRequests: 0 }, panFramesIn2s: 0, monthChange: null }
       try {
         const target = `${opts.url}/?grids=${mode}`
@@ -94,6 +103,9 @@ export async function benchMap(opts: { url: string; modes: ('geojson' | 'tiles')
         result.bytes = { ...bytes }
         // a string, not a function: tsx (esbuild keepNames) would wrap named inner functions in a
         // __name() helper that does not exist in the page
+        // pan at two zoom levels closer than the whole city (~1/16 of it in view), as a user works
+        await page.evaluate(`window.__gridduty.map.jumpTo({ zoom: window.__gridduty.map.getZoom() + 2 })`)
+        await idleWithGrids(page, 50, 300_000)
         result.panFramesIn2s = await page.evaluate(`new Promise((resolve) => {
           const map = window.__gridduty.map
           let frames = 0
@@ -112,8 +124,7 @@ export async function benchMap(opts: { url: string; modes: ('geojson' | 'tiles')
             const options = await picker.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))
             await picker.selectOption(options[1] ?? options[0]!)
           } else await picker.click()
-          await page.waitForTimeout(200)
-          await page.waitForFunction(() => { const m = (window as unknown as Exposed).__gridduty?.map; return !!m && m.loaded() && m.areTilesLoaded() }, undefined, { timeout: 300_000, polling: 100 })
+          await page.waitForTimeout(300)
           await settle()
           await page.waitForFunction(() => { const m = (window as unknown as Exposed).__gridduty?.map; return !!m && m.loaded() && m.areTilesLoaded() }, undefined, { timeout: 300_000, polling: 100 })
           result.monthChange = { ms: performance.now() - t2, bytes: bytes.trpc + bytes.tiles, tileRequests: bytes.tileRequests }

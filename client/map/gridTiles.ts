@@ -7,12 +7,13 @@
  * few hundred kilobytes to a few megabytes, arrives in one request, is exact at every zoom (no tile
  * simplification or tile-seam label duplicates) and keeps every property on the feature, which
  * small-city pages and tests read. Above the threshold that one response grows to tens of
- * megabytes (20,000 unit grids ≈ 45 MB) that the browser must parse and tile at once, so the map
+ * megabytes (20,000 unit grids ≈ 87 MB, 21 s to an idle map here vs 3.8 s with tiles: see
+ * docs/benchmarks.md) that the browser must parse and tile at once, so the map
  * switches to server tiles. `?grids=tiles` / `?grids=geojson` in the page URL forces either mode
  * (the benchmark measures both).
  *
- * Paint expressions read `coalesce(feature-state, property)`, so the same layer list draws both
- * modes (see layers.ts).
+ * layers.ts declares the layers once, reading grid.list's properties; `layersForTiles` rewrites that
+ * list for the tile source (feature-state instead of properties, source layer, no state filters).
  */
 import type { LayerSpecification, SourceSpecification } from 'maplibre-gl'
 import type { GridCollection, GridLevel, RouterOutputs } from '../api.ts'
@@ -31,11 +32,11 @@ export function forcedGridMode(): GridMode | null {
   return v === 'tiles' || v === 'geojson' ? v : null
 }
 
-/** null until the status (and so the grid count) is known. */
+/** null until the status (and so the grid count, and the tile version) is known. */
 export function gridMode(status: GridStatus | undefined, forced: GridMode | null): GridMode | null {
-  if (forced) return forced
+  if (forced === 'geojson') return forced
   if (!status) return null
-  return status.count > TILE_THRESHOLD ? 'tiles' : 'geojson'
+  return forced ?? (status.count > TILE_THRESHOLD ? 'tiles' : 'geojson')
 }
 
 export function gridTileSource(level: GridLevel, status: GridStatus): SourceSpecification {
