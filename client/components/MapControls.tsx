@@ -15,7 +15,13 @@ interface Props {
   onShowProblems: (v: boolean) => void
   showSites: boolean
   onShowSites: (v: boolean) => void
+  problemMode: ProblemDisplay
+  onProblemMode: (mode: ProblemDisplay) => void
 }
+
+/** How open problems are drawn: plain points, status-coloured clusters, or a heatmap. */
+export type ProblemDisplay = 'points' | 'clusters' | 'heatmap'
+const PROBLEM_DISPLAYS: ProblemDisplay[] = ['points', 'clusters', 'heatmap']
 
 /** The last two years of months, newest first (and the shown one, should it be older). */
 function monthsUpTo(max: string, shown: string): string[] {
@@ -68,6 +74,15 @@ export function MapControls(p: Props) {
         <label><input type="checkbox" data-testid="toggle-problems" checked={p.showProblems} onChange={(e) => p.onShowProblems(e.target.checked)} /> {t('layers.problems')}</label>
         <label><input type="checkbox" data-testid="toggle-sites" checked={p.showSites} onChange={(e) => p.onShowSites(e.target.checked)} /> {t('layers.sites')}</label>
       </div>
+      {p.showProblems && (
+        <div className="segmented small" role="radiogroup" aria-label={t('problemMode.label')} data-testid="problem-mode">
+          {PROBLEM_DISPLAYS.map((m) => (
+            <button key={m} type="button" role="radio" aria-checked={p.problemMode === m} className={p.problemMode === m ? 'on' : ''} onClick={() => p.onProblemMode(m)}>
+              {t(`problemMode.${m}`)}
+            </button>
+          ))}
+        </div>
+      )}
     </div>
   )
 }

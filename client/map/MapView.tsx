@@ -9,7 +9,11 @@ import { MapLibreMap, NavigationControl, ScaleControl, setWorkerUrl, type LayerS
 // MapLibre 6 looks for its worker next to its own module, which a bundle does not keep: let Vite
 // bundle the worker as its own .js asset and tell MapLibre where it is.
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?worker&url'
-import { baseStyle, GRID_HIT_LAYERS, HATCH_IMAGE, hatchImage, LOCAL_IDEOGRAPH_FONT, SRC } from './layers.ts'
+import { baseStyle, GRID_HIT_LAYERS, HATCH_IMAGE, hatchImage, LAYER, LOCAL_IDEOGRAPH_FONT, SRC } from './layers.ts'
+import { PROBLEM_LAYERS } from '../problems/mapLayers.ts'
+
+/** Layers a click on an open problem is read from (plain points, clustered points, clusters). */
+const PROBLEM_HIT_LAYERS = [LAYER.problems, PROBLEM_LAYERS.points, PROBLEM_LAYERS.clusters]
 import { useMapLayers, type SourceSpecs } from './useMapLayers.ts'
 import { GRID_SOURCE_LAYER, type GridFeatureStates } from './gridTiles.ts'
 
@@ -37,6 +41,8 @@ interface Props {
   /** Room the floating panels take, so a fitted box is not hidden under them. */
   padding: { top: number; right: number; bottom: number; left: number }
   onSelectGrid: (id: number | null) => void
+  /** a click on an open problem's point */
+  onSelectProblem?: (id: number) => void
   /** What to show next to the pointer over a grid (its GeoJSON properties). */
   tooltip?: (properties: Record<string, unknown>) => ReactNode
   /** the month's values of every grid as feature-state (vector-tile mode, see gridTiles.ts) */
@@ -46,13 +52,15 @@ interface Props {
 // Demo district (宝鸡); replaced by the data's extent as soon as it arrives.
 const INITIAL_CENTER: [number, number] = [107.14, 34.36]
 
-export function MapView({ sources, layers, camera, padding, onSelectGrid, tooltip, featureStates }: Props) {
+export function MapView({ sources, layers, camera, padding, onSelectGrid, onSelectProblem, tooltip, featureStates }: Props) {
   const tip = useRef<HTMLDivElement>(null)
   const [hoverProps, setHoverProps] = useState<Record<string, unknown> | null>(null)
   const container = useRef<HTMLDivElement>(null)
   const [map, setMap] = useState<MapLibreMap | null>(null)
   const onSelect = useRef(onSelectGrid)
   onSelect.current = onSelectGrid
+  const onProblem = useRef(onSelectProblem)
+  onProblem.current = onSelectProblem
 
   useEffect(() => {
     const m = new MapLibreMap({
@@ -116,6 +124,11 @@ export function MapView({ sources, layers, camera, padding, onSelectGrid, toolti
       }
     }
     const onClick = (e: MapMouseEvent) => {
+      // problems above grids: a point opens the problem, a cluster zooms in
+      const pointLayers = PROBLEM_HIT_LAYERS.filter((l) => map.getLayer(l) && map.getLayoutProperty(l, 'visibility') !== 'none')
+      const p = pointLayers.length ? map.queryRenderedFeatures(e.point, { layers: pointLayers })[0] : undefined
+      if (p?.properties?.cluster) { map.easeTo({ center: e.lngLat, zoom: map.getZoom() + 2 }); return }
+      if (p && typeof p.properties?.id === 'number' && onProblem.current) { onProblem.current(p.properties.id); return }
       const f = map.queryRenderedFeatures(e.point, { layers: GRID_HIT_LAYERS })[0]
       onSelect.current(typeof f?.id === 'number' ? f.id : f?.id !== undefined ? Number(f.id) : null)
     }

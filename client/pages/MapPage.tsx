@@ -9,7 +9,7 @@ import { useI18n } from '../i18n.ts'
 import { GridPanel } from '../components/GridPanel.tsx'
 import { GridTooltip } from '../components/GridTooltip.tsx'
 import { Legend } from '../components/Legend.tsx'
-import { MapControls } from '../components/MapControls.tsx'
+import { MapControls, type ProblemDisplay } from '../components/MapControls.tsx'
 import { SearchBox } from '../components/SearchBox.tsx'
 import { departmentColours, mapLayers, mapSources, type ColourMode } from '../map/layers.ts'
 import { MapView, type Bbox, type CameraRequest } from '../map/MapView.tsx'
@@ -55,6 +55,7 @@ export function MapPage({ me }: { me: Me }) {
   const [selectedId, setSelectedId] = useState<number | null>(null)
   const [showProblems, setShowProblems] = useState(true)
   const [showSites, setShowSites] = useState(true)
+  const [problemMode, setProblemMode] = useState<ProblemDisplay>('points')
   const [camera, setCamera] = useState<CameraRequest | null>(null)
 
   const config = useQuery(trpc.meta.config.queryOptions(undefined, { staleTime: 10 * 60_000 }))
@@ -74,12 +75,12 @@ export function MapPage({ me }: { me: Me }) {
 
   const sources = useMemo(
     () => {
-      const s = mapSources({ grids: mode === 'geojson' ? grids.data : undefined, streets: streets.data, problems: problems.data, sites: sites.data, config: config.data })
+      const s = mapSources({ grids: mode === 'geojson' ? grids.data : undefined, streets: streets.data, problems: problems.data, sites: sites.data, config: config.data, clusterProblems: problemMode === 'clusters' })
       if (mode === 'tiles' && status.data) s[SRC.grids] = gridTileSource(status.data.level, status.data)
       return s
     },
     // the tile source changes with level and version only, not with every status refetch
-    [mode, grids.data, streets.data, problems.data, sites.data, config.data, status.data?.level, status.data?.tilesVersion],
+    [mode, grids.data, streets.data, problems.data, sites.data, config.data, status.data?.level, status.data?.tilesVersion, problemMode],
   )
   const basemap = !!config.data?.basemapTiles
   // Colours by department come from the list of departments (not from what is on screen),
@@ -91,10 +92,10 @@ export function MapPage({ me }: { me: Me }) {
   )
   const layers = useMemo(
     () => {
-      const l = mapLayers({ level, colourMode, selectedId, showProblems, showSites, basemap, departmentColours: colours })
+      const l = mapLayers({ level, colourMode, selectedId, showProblems, showSites, basemap, departmentColours: colours, problemMode: problemMode === 'points' ? undefined : problemMode })
       return mode === 'tiles' ? layersForTiles(l, SRC.grids) : l
     },
-    [level, colourMode, selectedId, showProblems, showSites, basemap, colours, mode],
+    [level, colourMode, selectedId, showProblems, showSites, basemap, colours, mode, problemMode],
   )
 
   const featureStates = useMemo(
@@ -129,6 +130,9 @@ export function MapPage({ me }: { me: Me }) {
     ? { top: 120, right: 20, bottom: panelOpen ? Math.round(window.innerHeight * 0.5) : 40, left: 20 }
     : { top: 40, right: panelOpen ? 420 : 40, bottom: 40, left: 340 }
 
+  // a problem point opens its detail (history, photos, actions) on the problems page
+  const openProblem = useCallback((id: number) => { window.location.hash = `#/problems?id=${id}` }, [])
+
   const tooltip = useCallback((p: Record<string, unknown>) => <GridTooltip p={p} />, [])
 
   const pick = useCallback((hit: SearchHit) => {
@@ -139,7 +143,7 @@ export function MapPage({ me }: { me: Me }) {
 
   return (
     <main className={`map-page ${panelOpen ? 'panel-open' : ''}`}>
-      <MapView sources={sources} layers={layers} camera={camera} padding={padding} onSelectGrid={setSelectedId} tooltip={tooltip} featureStates={featureStates} />
+      <MapView sources={sources} layers={layers} camera={camera} padding={padding} onSelectGrid={setSelectedId} onSelectProblem={openProblem} tooltip={tooltip} featureStates={featureStates} />
       {!ready && <div className="map-loading">{t('map.loading')}</div>}
       <div className="map-overlay-left">
         <SearchBox onPick={pick} />
@@ -150,6 +154,7 @@ export function MapPage({ me }: { me: Me }) {
             colourMode={colourMode} onColourMode={setColourMode}
             showProblems={showProblems} onShowProblems={setShowProblems}
             showSites={showSites} onShowSites={setShowSites}
+            problemMode={problemMode} onProblemMode={setProblemMode}
           />
         )}
       </div>

@@ -252,6 +252,45 @@ describe('coverage map (browser)', { timeout: 150_000 }, () => {
     }
   })
 
+  it('draws problems as points, clusters or a heatmap; a click on a point opens the problem', async () => {
+    const { context, page, watch } = await open()
+    try {
+      await login(page, 'leader')
+      await waitForGrids(page, 40)
+      const visible = (layer: string) => page.evaluate((l) => {
+        const map = window.__gridduty!.map
+        return !!map.getLayer(l) && map.getLayoutProperty(l, 'visibility') !== 'none'
+      }, layer)
+      await page.getByTestId('problem-mode').getByRole('radio').nth(2).click() // heatmap
+      await expect.poll(() => visible('problem-heat')).toBe(true)
+      expect(await visible('problems')).toBe(false)
+      await page.getByTestId('problem-mode').getByRole('radio').nth(1).click() // clusters
+      await expect.poll(() => visible('problem-clusters')).toBe(true)
+      await page.getByTestId('problem-mode').getByRole('radio').nth(0).click() // points
+      await expect.poll(() => visible('problems')).toBe(true)
+      await page.waitForFunction(() => window.__gridduty!.map.loaded())
+      // the pixel of a problem point that nothing else covers
+      const target = await page.evaluate(() => {
+        const map = window.__gridduty!.map
+        const rect = map.getContainer().getBoundingClientRect()
+        for (const f of map.queryRenderedFeatures({ layers: ['problems'] })) {
+          const p = map.project((f.geometry as { coordinates: [number, number] }).coordinates)
+          const el = document.elementFromPoint(rect.left + p.x, rect.top + p.y)
+          const top = map.queryRenderedFeatures(p, { layers: ['problems'] })[0]
+          if (el === map.getCanvas() && top?.properties.id === f.properties.id) return { x: rect.left + p.x, y: rect.top + p.y, id: f.properties.id as number }
+        }
+        return null
+      })
+      expect(target, 'a visible problem point').not.toBeNull()
+      await page.mouse.click(target!.x, target!.y)
+      await expect.poll(() => page.evaluate(() => window.location.hash)).toBe(`#/problems?id=${target!.id}`)
+      await page.getByTestId('page-problems').waitFor()
+      expectClean(watch)
+    } finally {
+      await context.close()
+    }
+  })
+
   it('is usable at phone width: the panel is a bottom sheet', async () => {
     const { context, page, watch } = await open({ width: 390, height: 844 })
     try {
