@@ -274,7 +274,7 @@ describe('coverage map (browser)', { timeout: 150_000 }, () => {
         const map = window.__gridduty!.map
         const rect = map.getContainer().getBoundingClientRect()
         for (const f of map.queryRenderedFeatures({ layers: ['problems'] })) {
-          const p = map.project((f.geometry as { coordinates: [number, number] }).coordinates)
+          const p = map.project((f.geometry as unknown as { coordinates: [number, number] }).coordinates)
           const el = document.elementFromPoint(rect.left + p.x, rect.top + p.y)
           const top = map.queryRenderedFeatures(p, { layers: ['problems'] })[0]
           if (el === map.getCanvas() && top?.properties.id === f.properties.id) return { x: rect.left + p.x, y: rect.top + p.y, id: f.properties.id as number }
