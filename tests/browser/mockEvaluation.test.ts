@@ -9,29 +9,18 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { loggedIn } from '../support/apiClient.ts'
-import { ensureClientBuilt, startApp, type RunningApp } from '../support/appServer.ts'
+import type { RunningApp } from '../support/appServer.ts'
+import { OUT, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const ARGS = ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--no-first-run']
-const OUT = path.resolve('test-results')
 const users = JSON.parse(fs.readFileSync('data/demo/users.json', 'utf8')) as { login: string; role: string; department: string | null }[]
 
 let app: RunningApp
 let browser: Browser
 
-beforeAll(async () => {
-  const staticDir = await ensureClientBuilt()
-  app = await startApp({ staticDir })
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS })
-  fs.mkdirSync(OUT, { recursive: true })
-}, 180_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await app?.stop()
-})
+beforeAll(async () => { ({ app, browser } = await startBrowserApp()) }, 180_000)
+afterAll(() => stopBrowserApp({ app, browser }))
 
 describe('mock evaluation (browser)', { timeout: 150_000 }, () => {
   it('draws a sample, scores a lost point on a phone and turns it into a problem for the right department', async () => {

@@ -4,34 +4,22 @@
  * (emulated) phone, the month's checklist, a photo — and the leader's coverage map shows that grid done.
  * Needs the hash routes of client/routes.ts wired into the app shell.
  */
-import fs from 'node:fs'
 import path from 'node:path'
 import { pointOnFeature } from '@turf/turf'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { monthOf } from '../../server/domain/time.ts'
 import { loggedIn } from '../support/apiClient.ts'
-import { ensureClientBuilt, startApp, type RunningApp } from '../support/appServer.ts'
+import type { RunningApp } from '../support/appServer.ts'
+import { OUT, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const ARGS = ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--no-first-run']
-const OUT = path.resolve('test-results')
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64')
 
 let app: RunningApp
 let browser: Browser
 
-beforeAll(async () => {
-  const staticDir = await ensureClientBuilt()
-  app = await startApp({ staticDir })
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS })
-  fs.mkdirSync(OUT, { recursive: true })
-}, 180_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await app?.stop()
-})
+beforeAll(async () => { ({ app, browser } = await startBrowserApp()) }, 180_000)
+afterAll(() => stopBrowserApp({ app, browser }))
 
 describe('monthly rhythm (browser)', { timeout: 150_000 }, () => {
   it('a department records an inspection on a phone; the leader sees the grid done', async () => {

@@ -4,35 +4,23 @@
  * preview lists the problem placed in the moved strip, the draft is saved, and grid.locate and the
  * map agree with the new border.
  */
-import fs from 'node:fs'
 import path from 'node:path'
 import { booleanPointInPolygon, centroid, pointOnFeature } from '@turf/turf'
 import type { Position } from 'geojson'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { differenceGeom } from '../../server/domain/boundary/operations.ts'
 import { moveVertex, vertexSharing, type GridGeometry } from '../../server/domain/boundary/topology.ts'
 import { loggedIn } from '../support/apiClient.ts'
-import { ensureClientBuilt, startApp, type RunningApp } from '../support/appServer.ts'
+import type { RunningApp } from '../support/appServer.ts'
+import { OUT, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const ARGS = ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--no-first-run']
-const OUT = path.resolve('test-results')
 
 let app: RunningApp
 let browser: Browser
 
-beforeAll(async () => {
-  const staticDir = await ensureClientBuilt()
-  app = await startApp({ staticDir })
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS })
-  fs.mkdirSync(OUT, { recursive: true })
-}, 180_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await app?.stop()
-})
+beforeAll(async () => { ({ app, browser } = await startBrowserApp()) }, 180_000)
+afterAll(() => stopBrowserApp({ app, browser }))
 
 describe('planner page', () => {
   it('drags a shared border, previews the moved problem, saves, and grid.locate agrees', async () => {

@@ -6,26 +6,17 @@
  */
 import { pointOnFeature } from '@turf/turf'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { loggedIn } from '../support/apiClient.ts'
-import { ensureClientBuilt, startApp, type RunningApp } from '../support/appServer.ts'
+import type { RunningApp } from '../support/appServer.ts'
+import { startBrowserApp, stopBrowserApp } from '../support/browser.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const ARGS = ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--no-first-run']
 
 let app: RunningApp
 let browser: Browser
 
-beforeAll(async () => {
-  const staticDir = await ensureClientBuilt()
-  app = await startApp({ staticDir })
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS })
-}, 180_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await app?.stop()
-})
+beforeAll(async () => { ({ app, browser } = await startBrowserApp()) }, 180_000)
+afterAll(() => stopBrowserApp({ app, browser }))
 
 async function session(user: string, width = 1280, height = 860) {
   const context = await browser.newContext({ viewport: { width, height }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })

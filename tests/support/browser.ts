@@ -1,0 +1,26 @@
+/** Browser tests: Debian's Chromium (headless, WebGL through SwiftShader) against a real GridDuty server. */
+import fs from 'node:fs'
+import path from 'node:path'
+import { chromium, type Browser } from 'playwright-core'
+import { ensureClientBuilt, startApp, type RunningApp } from './appServer.ts'
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+export const CHROMIUM_ARGS = ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--no-first-run']
+/** screenshots (gitignored) */
+export const OUT = path.resolve('test-results')
+
+export interface BrowserApp { app: RunningApp; browser: Browser }
+
+/** Builds the client if needed, starts a server on a fresh seeded database, launches Chromium. */
+export async function startBrowserApp(): Promise<BrowserApp> {
+  const staticDir = await ensureClientBuilt()
+  const app = await startApp({ staticDir })
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
+  fs.mkdirSync(OUT, { recursive: true })
+  return { app, browser }
+}
+
+export async function stopBrowserApp(running: Partial<BrowserApp>): Promise<void> {
+  await running.browser?.close()
+  await running.app?.stop()
+}
