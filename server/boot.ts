@@ -11,6 +11,8 @@ export interface BootOptions {
   /** load the demo city into an empty database (default true) */
   seedIfEmpty?: boolean
   staticDir?: string
+  /** poll the grid table this often (ms) and reload the catalog when another process changed it */
+  watchGridsMs?: number
   log?: (line: string) => void
 }
 
@@ -25,5 +27,6 @@ export async function boot(options: BootOptions) {
   }
   const catalog = await GridCatalog.load(db)
   const server = createAppServer({ db, catalog, staticDir: options.staticDir })
+  if (options.watchGridsMs) server.on('close', catalog.watch(db, options.watchGridsMs))
   return { db, catalog, server }
 }

@@ -21,7 +21,7 @@ async function main() {
   const config = dbConfigFromEnv()
   await ensureClientBuilt()
   const built = fs.existsSync(path.join(staticDir, 'index.html'))
-  const { db, server } = await boot({ db: config, staticDir: built ? staticDir : undefined, seedIfEmpty: process.env.SEED_DEMO !== '0', log: (l) => console.log(l) })
+  const { db, server } = await boot({ db: config, staticDir: built ? staticDir : undefined, seedIfEmpty: process.env.SEED_DEMO !== '0', watchGridsMs: Number(process.env.GRID_RELOAD_POLL_MS ?? 5000), log: (l) => console.log(l) })
   server.listen(port, process.env.HOST ?? '0.0.0.0', () => {
     console.log(`GridDuty 网格责任地图 on http://localhost:${port}  (${describeDb(config)})`)
   })

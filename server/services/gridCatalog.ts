@@ -30,6 +30,8 @@ export class GridCatalog {
   private indexes = new Map<GridLevel, GridIndex>()
   /** Bumped on every change of the grids in memory: caches derived from them (vector tiles) rebuild. */
   generation = 0
+  /** what the grid table looked like at the last reload (row count + last update) */
+  private fingerprint = ''
 
   static async load(db: Db): Promise<GridCatalog> {
     const catalog = new GridCatalog()
@@ -38,6 +40,7 @@ export class GridCatalog {
   }
 
   async reload(db: Db): Promise<void> {
+    this.fingerprint = await gridTableFingerprint(db)
     const rows = await db.grid.findMany({ where: { retiredAt: null }, orderBy: { code: 'asc' } }) // merged-away grids (boundary versions) are not in force
     this.byId = new Map(rows.map((r) => [r.id, {
       id: r.id, code: r.code, name: r.name, level: r.level as GridLevel, parentId: r.parentId,
@@ -46,6 +49,28 @@ export class GridCatalog {
     }]))
     this.indexes = new Map(GRID_LEVELS.map((level) => [level, GridIndex.build(this.list(level))]))
     this.generation++
+  }
+
+  /**
+   * Reloads if another process changed the grids since the last reload (several servers on one
+   * PostgreSQL): true when it did. Cheap: one aggregate query.
+   */
+  async reloadIfChanged(db: Db): Promise<boolean> {
+    if ((await gridTableFingerprint(db)) === this.fingerprint) return false
+    await this.reload(db)
+    return true
+  }
+
+  /** Polls reloadIfChanged every `ms`; returns a function that stops it. */
+  watch(db: Db, ms: number, onError: (e: unknown) => void = (e) => console.error('[grid catalog]', e)): () => void {
+    let busy = false
+    const timer = setInterval(() => {
+      if (busy) return
+      busy = true
+      this.reloadIfChanged(db).catch(onError).finally(() => { busy = false })
+    }, ms)
+    timer.unref()
+    return () => clearInterval(timer)
   }
 
   get(id: number): CatalogGrid | undefined {
@@ -80,4 +105,9 @@ export class GridCatalog {
     }))
     return { type: 'FeatureCollection', features }
   }
+}
+
+async function gridTableFingerprint(db: Db): Promise<string> {
+  const a = await db.grid.aggregate({ _count: { _all: true }, _max: { updatedAt: true } })
+  return `${a._count._all}|${a._max.updatedAt?.toISOString() ?? ''}`
 }
