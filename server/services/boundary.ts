@@ -16,6 +16,7 @@ import type { Db } from '../db/client.ts'
 import { badInput, conflict, notFound } from '../api/errors.ts'
 import { writeAudit } from './audit.ts'
 import type { CatalogGrid, GridCatalog, GridLevel } from './gridCatalog.ts'
+import { failpoint } from './failpoints.ts'
 
 export interface DraftInputGrid {
   /** String(id) for an existing grid, "new:…" for a new one */
@@ -202,7 +203,8 @@ export async function saveDraft(db: Db, catalog: GridCatalog, input: DraftInput,
       const created = new Map<string, number>()
       // streets before communities so a new community can point at a new street
       const ordered = [...r.changed].sort((a, b) => (a.level === b.level ? 0 : a.level === 'street' ? -1 : 1))
-      for (const g of ordered) {
+      for (const [step, g] of ordered.entries()) {
+        if (step > 0) await failpoint('boundary.save', step, ordered.length) // crash tests: kill with a grid written
         const [minLng, minLat, maxLng, maxLat] = turfBbox(g.geometry)
         const shape = { geometry: JSON.stringify(g.geometry), minLng, minLat, maxLng, maxLat, area: geometryArea(g.geometry) }
         const prev = r.before.get(g.key)

@@ -14,6 +14,7 @@ import {
 } from '../domain/problem/importRows.ts'
 import { AppError, badInput } from '../api/errors.ts'
 import { holderOn } from '../domain/holder.ts'
+import { failpoint } from './failpoints.ts'
 import type { GridCatalog } from './gridCatalog.ts'
 import { problemConfig } from './problems.ts'
 import { boundaryCandidates, findRebound } from '../domain/problem/nearby.ts'
@@ -189,6 +190,7 @@ export async function commitImport(
       })
       const created = new Map<number, number>()
       for (let i = 0; i < prepared.length; i += CHUNK) {
+        if (i > 0) await failpoint('problem.import', i / CHUNK, Math.ceil(prepared.length / CHUNK)) // crash tests: kill with a chunk written
         const chunk = prepared.slice(i, i + CHUNK)
         await tx.problem.createMany({
           data: chunk.map(({ r, boundary, rebound }) => ({

@@ -160,7 +160,7 @@ describe('GridTiles rebuilds when the catalog reloads', () => {
   })
   it('changes version and tile content after reload()', async () => {
     let rows = [row(1, square(107.10, 34.30, 0.01), 1), row(2, square(107.11, 34.30, 0.01), 1)]
-    const fakeDb = { grid: { findMany: async () => rows } } as unknown as Db
+    const fakeDb = { grid: { findMany: async () => rows, aggregate: async () => ({ _count: { _all: rows.length }, _max: { updatedAt: null } }) } } as unknown as Db
     const catalog = await GridCatalog.load(fakeDb)
     const tiles = new GridTiles(catalog)
     const z = 12, { x, y } = tileOf(107.105, 34.305, z)

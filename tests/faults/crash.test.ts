@@ -7,6 +7,8 @@ import { pointOnFeature } from '@turf/turf'
 import { afterEach, describe, expect, it } from 'vitest'
 import { callProcedure, sessionCookieFor } from '../support/procedures.ts'
 import { copyTemplateDb, ensureStopped, startServerProcess, type ServerProcess } from './harness.ts'
+import { errorOf, loggedIn } from '../support/apiClient.ts'
+import { findBorderMove } from '../support/boundaryDraft.ts'
 
 const running: ServerProcess[] = []
 const dbs: { drop(): void }[] = []
@@ -27,6 +29,22 @@ function inspectDb(file: string) {
       problems: (db.prepare('SELECT count(*) AS n FROM Problem').get() as { n: number }).n,
       importedB: (db.prepare("SELECT count(*) AS n FROM Problem WHERE externalId LIKE 'ext:KILL-%'").get() as { n: number }).n,
       batches: (db.prepare('SELECT count(*) AS n FROM ImportBatch').get() as { n: number }).n,
+    }
+  } finally { db.close() }
+}
+
+/** What a boundary save touches, straight from the file. */
+function boundaryState(file: string) {
+  const db = new Database(file, { readonly: true })
+  try {
+    return {
+      integrity: (db.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check,
+      grids: db.prepare('SELECT id, version, geometry, retiredAt FROM Grid ORDER BY id').all() as { id: number; version: number }[],
+      versions: db.prepare('SELECT number FROM BoundaryVersion ORDER BY number').all() as { number: number }[],
+      history: (db.prepare('SELECT count(*) AS n FROM GridGeometryHistory').get() as { n: number }).n,
+      problems: db.prepare('SELECT id, gridId, departmentId FROM Problem ORDER BY id').all(),
+      sites: db.prepare('SELECT id, gridId FROM EvaluationSite ORDER BY id').all(),
+      audits: (db.prepare('SELECT count(*) AS n FROM AuditLog').get() as { n: number }).n,
     }
   } finally { db.close() }
 }
@@ -76,7 +94,7 @@ describe('SIGKILL during a large write', () => {
   it('problem import: killed mid-import → all rows or none; the retry imports each row exactly once', async () => {
     const { file, drop } = copyTemplateDb('import')
     dbs.push({ drop })
-    const server = await start(file)
+    const server = await start(file, { GRIDDUTY_FAILPOINTS: 'problem.import=300' })
     const leader = await sessionCookieFor(server.url, 'leader')
     const probe = await fetch(`${server.url}/api/import/problems`, { method: 'POST', headers: { cookie: leader }, body: '' })
     if (probe.status === 404 && (await probe.text()) === 'not found') { console.warn('no /api/import/problems: import kill test skipped'); return }
@@ -89,26 +107,19 @@ describe('SIGKILL during a large write', () => {
     }).join('\n') + '\n'
     const post = (body: string, cookie: string, url = server.url) => fetch(`${url}/api/import/problems?mode=commit&coords=wgs84&commitMode=all-or-nothing&fileName=kill.csv`, { method: 'POST', headers: { cookie, 'content-type': 'text/csv' }, body })
 
-    // calibrate: how long does an import of this size take here?
-    const t0 = performance.now()
-    const cal = await post(csv('CAL'), leader)
-    expect(cal.status).toBe(200)
-    expect(((await cal.json()) as { committed: boolean; summary: { imported: number } })).toMatchObject({ committed: true, summary: { imported: ROWS } })
-    const took = performance.now() - t0
     const before = inspectDb(file)
-
+    // each chunk of the import waits, and the halfway chunk announces itself: a chunk is written, the transaction is open
     const inFlight = post(csv('KILL'), leader).catch((e: Error) => e)
-    await new Promise((r) => setTimeout(r, took * 0.4))
+    await server.waitFor(/failpoint problem\.import halfway/)
     server.kill('SIGKILL')
-    await server.exited
-    await inFlight
+    expect(await server.exited).toBe('SIGKILL')
+    expect(await inFlight).toBeInstanceOf(Error)
     const afterCrash = inspectDb(file)
     expect(afterCrash.integrity).toBe('ok')
-    // all or nothing, and the batch record goes with its rows
-    expect([0, ROWS]).toContain(afterCrash.importedB)
-    expect(afterCrash.batches - before.batches).toBe(afterCrash.importedB === ROWS ? 1 : 0)
-    expect(afterCrash.problems - before.problems).toBe(afterCrash.importedB)
-    console.info(`import killed at ${Math.round(took * 0.4)} ms of ~${Math.round(took)} ms: ${afterCrash.importedB ? 'had committed' : 'nothing committed'}`)
+    // nothing of the killed import: no rows, no batch record
+    expect(afterCrash.importedB).toBe(0)
+    expect(afterCrash.batches).toBe(before.batches)
+    expect(afterCrash.problems).toBe(before.problems)
 
     const again = await start(file)
     const leader2 = await sessionCookieFor(again.url, 'leader')
@@ -120,4 +131,31 @@ describe('SIGKILL during a large write', () => {
     expect(final.importedB).toBe(ROWS)
     expect(final.problems).toBe(before.problems + ROWS)
   }, 180_000)
+  it('boundary save: killed halfway through the transaction → no grid, history, version or re-assignment written; the retry saves once', async () => {
+    const { file, drop } = copyTemplateDb('boundary')
+    dbs.push({ drop })
+    const server = await start(file, { GRIDDUTY_FAILPOINTS: 'boundary.save=300' })
+    const planner = await loggedIn(server.url, 'planner')
+    const { draft } = await findBorderMove(planner)
+    const input = { draft, baseVersion: 0, effectiveFrom: new Date().toISOString(), reason: '崩溃测试' }
+    const before = boundaryState(file)
+
+    const inFlight = planner.boundary.save.mutate(input).catch((e: Error) => e)
+    await server.waitFor(/failpoint boundary\.save halfway/) // one of the two grids is written
+    server.kill('SIGKILL')
+    expect(await server.exited).toBe('SIGKILL')
+    expect(await inFlight).toBeInstanceOf(Error)
+    expect(boundaryState(file)).toEqual(before)
+
+    const again = await start(file)
+    const planner2 = await loggedIn(again.url, 'planner')
+    expect((await planner2.boundary.save.mutate(input)).number).toBe(1)
+    // the same request once more: the base version is gone, nothing is saved twice
+    expect(await errorOf(planner2.boundary.save.mutate(input))).toMatchObject({ code: 'CONFLICT', appCode: 'BOUNDARY_VERSION_CONFLICT' })
+    await ensureStopped(again)
+    const final = boundaryState(file)
+    expect(final.versions.filter((v) => v.number > 0)).toHaveLength(1)
+    const changed = final.grids.filter((g, i) => g.version !== before.grids[i]!.version)
+    expect(changed.map((g) => g.id).sort()).toEqual(draft.grids.map((g) => g.id).sort())
+  }, 120_000)
 })
