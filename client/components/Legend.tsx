@@ -1,7 +1,7 @@
 import { useState } from 'react'
-import type { GridCollection } from '../api.ts'
+import type { GridCollection, RouterOutputs } from '../api.ts'
 import { useI18n } from '../i18n.ts'
-import { PROBLEM_COLOURS, SITE_COLOUR, STATUS_COLOURS, type ColourMode } from '../map/layers.ts'
+import { PROBLEM_COLOURS, READINESS_COLOURS, SITE_COLOUR, STATUS_COLOURS, type ColourMode } from '../map/layers.ts'
 
 type Key = keyof typeof STATUS_COLOURS
 const KEYS: Key[] = ['done', 'pending', 'missed', 'unheld']
@@ -12,6 +12,16 @@ export function countByStatus(grids: GridCollection | undefined): Record<Key, nu
     if (f.properties.holderDepartmentId === null) counts.unheld++
     else counts[f.properties.inspectionStatus]++
   }
+  return counts
+}
+
+type Readiness = keyof typeof READINESS_COLOURS
+const READINESS: Readiness[] = ['ready', 'at_risk', 'not_ready', 'unassessed']
+
+/** Sites per readiness (达标情况), from the site layer's data (site.list). */
+export function countByReadiness(sites: RouterOutputs['site']['list'] | undefined): Record<Readiness, number> {
+  const counts: Record<Readiness, number> = { ready: 0, at_risk: 0, not_ready: 0, unassessed: 0 }
+  for (const f of sites?.features ?? []) counts[f.properties.readiness]++
   return counts
 }
 
@@ -33,14 +43,17 @@ interface Props {
   colourMode: ColourMode
   showProblems: boolean
   showSites: boolean
+  /** the site layer's data: readiness counts */
+  sites?: RouterOutputs['site']['list']
 }
 
-export function Legend({ grids, departmentColours, month, colourMode, showProblems, showSites }: Props) {
+export function Legend({ grids, departmentColours, month, colourMode, showProblems, showSites, sites }: Props) {
   const { t } = useI18n()
   // folded on a phone, where the map needs the room
   const [open, setOpen] = useState(() => !window.matchMedia('(max-width: 720px)').matches)
   const counts = countByStatus(grids)
   const total = grids?.features.length ?? 0
+  const readiness = countByReadiness(sites)
 
   return (
     <section className={`legend ${open ? '' : 'collapsed'}`} data-testid="legend" aria-label={t('legend.title')}>
@@ -79,7 +92,18 @@ export function Legend({ grids, departmentColours, month, colourMode, showProble
               <li><span className="dot big" style={{ background: PROBLEM_COLOURS.overdue }} /><span className="legend-label">{t('legend.problemOverdue')}</span></li>
             </>
           )}
-          {showSites && <li><span className="ring" style={{ borderColor: SITE_COLOUR }} /><span className="legend-label">{t('legend.site')}</span></li>}
+          {showSites && (
+            <>
+              <li data-testid="legend-sites"><span className="legend-label"><strong>{t('legend.sites')}</strong></span><span className="muted">{t('legend.siteCount', { n: sites?.features.length ?? 0 })}</span></li>
+              {READINESS.map((k) => (
+                <li key={k} data-testid={`legend-site-${k}`}>
+                  <span className="ring" style={{ borderColor: SITE_COLOUR, background: READINESS_COLOURS[k] }} />
+                  <span className="legend-label">{t(`legend.${k}`)}</span>
+                  <span className="legend-count" data-testid={`legend-site-count-${k}`}>{readiness[k]}</span>
+                </li>
+              ))}
+            </>
+          )}
         </ul>
       )}
     </section>

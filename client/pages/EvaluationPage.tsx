@@ -8,6 +8,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, type Me, type RouterInputs, type RouterOutputs } from '../api.ts'
 import { downloadBase64, fileToBase64, pct, READINESS_COLOURS, STATUS_COLOURS, useEvalText } from '../evaluation/text.ts'
 import '../evaluation/evaluation.css'
+import { SiteMapEditor } from '../evaluation/SiteMapEditor.tsx'
 
 type Indicator = RouterOutputs['indicator']['list']['items'][number]
 type Status = Indicator['status']
@@ -189,6 +190,7 @@ function SiteRegister() {
   const types = useQuery(trpc.evaluation.siteTypes.queryOptions(undefined, { staleTime: Infinity }))
   const [form, setForm] = useState({ name: '', type: '农贸市场', lng: '', lat: '' })
   const [coord, setCoord] = useState<'wgs84' | 'gcj02' | 'bd09'>('wgs84')
+  const [mapEdit, setMapEdit] = useState(false)
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: trpc.evaluation.readiness.queryKey() })
     void queryClient.invalidateQueries({ queryKey: trpc.site.list.queryKey() })
@@ -198,6 +200,10 @@ function SiteRegister() {
   return (
     <section className="card no-print" data-testid="site-register">
       <h2>{t('site.title')}</h2>
+      <div className="row">
+        <button type="button" className="btn-quiet" aria-pressed={mapEdit} onClick={() => setMapEdit(!mapEdit)} data-testid="site-map-toggle">{mapEdit ? t('site.mapClose') : t('site.mapEdit')}</button>
+      </div>
+      {mapEdit && <SiteMapEditor />}
       <form className="row" onSubmit={(e) => { e.preventDefault(); create.mutate({ name: form.name, type: form.type as RouterInputs['evaluation']['siteCreate']['type'], lng: Number(form.lng), lat: Number(form.lat) }) }}>
         <input placeholder={t('site.name')} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} required />
         <select value={form.type} onChange={(e) => setForm({ ...form, type: e.target.value })}>{types.data?.map((ty) => <option key={ty} value={ty}>{siteType(ty)}</option>)}</select>

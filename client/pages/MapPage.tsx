@@ -159,7 +159,7 @@ export function MapPage({ me }: { me: Me }) {
         )}
       </div>
       {ready && (
-        <Legend grids={legendGrids} departmentColours={colours} month={month} colourMode={colourMode} showProblems={showProblems} showSites={showSites} />
+        <Legend grids={legendGrids} departmentColours={colours} month={month} colourMode={colourMode} showProblems={showProblems} showSites={showSites} sites={sites.data} />
       )}
       {panelOpen && month && currentMonth && (
         <GridPanel gridId={selectedId} month={month} currentMonth={currentMonth} me={me} onClose={() => setSelectedId(null)} />

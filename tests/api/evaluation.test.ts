@@ -139,6 +139,34 @@ describe.each(testDatabases())('evaluation API on %s', (db) => {
     expect(sites.features.filter((f) => f.properties.name === '导入学校').map((f) => f.properties.gridId)).toEqual([a.id])
   })
 
+  it('moving a site on the map: re-assigned with its department; refused outside every grid and for department users', async () => {
+    const leader = await loggedIn(app.url, 'leader')
+    const grids = (await leader.grid.list.query({ level: 'community' })).features
+    const a = await community('均家滩社区')
+    const holderOf = (id: number) => grids.find((f) => f.properties.id === id)!.properties.holderDepartment
+    // a community held by another department than 均家滩社区's
+    const other = grids.find((f) => f.properties.holderDepartmentId !== null && f.properties.holderDepartment !== holderOf(a.id))!
+    const b = { id: other.properties.id, point: pointOnFeature(other).geometry.coordinates as [number, number] }
+    const s = await leader.evaluation.siteCreate.mutate({ name: '拖动测试点位', type: '学校', lng: a.point[0], lat: a.point[1] })
+    const moved = await leader.evaluation.siteUpdate.mutate({ id: s.id, version: s.version, lng: b.point[0], lat: b.point[1] })
+    expect(moved).toMatchObject({ gridId: b.id, gridName: other.properties.name, departmentName: holderOf(b.id), moved: true })
+    expect(moved.departmentName).not.toBe(holderOf(a.id))
+
+    // outside every grid: refused, the site stays where it was
+    expect(await errorOf(leader.evaluation.siteUpdate.mutate({ id: s.id, version: moved.version, lng: 116.4, lat: 39.9 })))
+      .toMatchObject({ code: 'BAD_REQUEST', appCode: 'OUTSIDE_GRIDS', message: '该位置不在任何网格内' })
+    const after = (await leader.evaluation.readiness.query()).sites.find((x) => x.id === s.id)!
+    expect(after).toMatchObject({ lng: b.point[0], lat: b.point[1], gridId: b.id, version: moved.version })
+
+    // a department user may not move a site, not even one in its own grids
+    const rfb = await loggedIn(app.url, 'rfb')
+    const own = (await rfb.evaluation.readiness.query()).sites[0]!
+    expect(await errorOf(rfb.evaluation.siteUpdate.mutate({ id: own.id, version: own.version, lng: a.point[0], lat: a.point[1] }))).toMatchObject({ code: 'FORBIDDEN', appCode: 'ROLE_FORBIDDEN' })
+    expect(await errorOf(rfb.evaluation.siteUpdate.mutate({ id: s.id, version: moved.version, lng: a.point[0], lat: a.point[1] }))).toMatchObject({ code: 'FORBIDDEN', appCode: 'ROLE_FORBIDDEN' })
+    const unchanged = (await leader.evaluation.readiness.query()).sites.find((x) => x.id === own.id)!
+    expect(unchanged).toMatchObject({ lng: own.lng, lat: own.lat, version: own.version })
+  })
+
   it('readiness per site and shares per type, street and department; a department sees its own sites', async () => {
     const leader = await loggedIn(app.url, 'leader')
     const r = await leader.evaluation.readiness.query()

@@ -9,6 +9,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { booleanPointInPolygon, distance, pointOnFeature } from '@turf/turf'
 import type { Browser } from 'playwright-core'
 import { loggedIn } from '../support/apiClient.ts'
 import type { RunningApp } from '../support/appServer.ts'
@@ -137,7 +138,112 @@ describe('mock evaluation (browser)', { timeout: 150_000 }, () => {
       expect(drawn.sites.length).toBeGreaterThan(0)
       for (const x of drawn.sites) expect(x.readiness).toBe(expected.get(x.id))
       expect(new Set(drawn.sites.map((x) => x.readiness)).size).toBeGreaterThan(1)
+      // the legend counts the sites per readiness, from the site layer's data
+      const counts = { ready: 0, at_risk: 0, not_ready: 0, unassessed: 0 }
+      for (const f of (await api.site.list.query()).features) counts[f.properties.readiness]++
+      expect(Object.values(counts).filter((n) => n > 0).length).toBeGreaterThan(1)
+      await page.getByTestId('legend-sites').waitFor()
+      for (const [k, n] of Object.entries(counts)) expect(await page.getByTestId(`legend-site-count-${k}`).innerText()).toBe(String(n))
+      expect(await page.getByTestId('legend').innerText()).toContain('未达标')
       await page.screenshot({ path: path.join(OUT, 'readiness-map.png') })
+    } finally {
+      await ctx.close()
+    }
+  })
+
+  it('a leader drags a site onto another community on the map: it joins that grid and its department', async () => {
+    const api = await loggedIn(app.url, 'leader')
+    const grids = (await api.grid.list.query({ level: 'community' })).features
+    const site = (await api.evaluation.readiness.query()).sites.find((x) => x.departmentId !== null && grids.some((g) => g.properties.id === x.gridId))!
+    // the nearest community held by another department
+    const target = grids
+      .filter((g) => g.properties.holderDepartmentId !== null && g.properties.holderDepartmentId !== site.departmentId)
+      .map((g) => ({ g, point: pointOnFeature(g).geometry.coordinates as [number, number] }))
+      .map((x) => ({ ...x, d: distance([site.lng, site.lat], x.point) }))
+      .sort((a, b) => a.d - b.d)[0]!
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+    const errors: string[] = []
+    try {
+      const page = await ctx.newPage()
+      page.on('pageerror', (e) => errors.push(String(e)))
+      await page.goto(app.url)
+      await page.getByTestId('login-login').fill('leader')
+      await page.getByTestId('login-password').fill('leader123')
+      await page.getByTestId('login-submit').click()
+      await page.getByTestId('current-user').waitFor()
+      await page.goto(`${app.url}/#/evaluation`)
+      await page.getByTestId('site-map-toggle').click()
+      await page.getByTestId('site-map').scrollIntoViewIfNeeded()
+      const marker = page.getByTestId(`site-marker-${site.id}`)
+      await marker.waitFor({ timeout: 30_000 })
+      await page.waitForFunction(() => !!window.__griddutySiteMap?.loaded(), undefined, { timeout: 60_000 })
+      // show the site and the target close up, then drag the marker onto the target point
+      const to = await page.evaluate(([from, point]) => {
+        const map = window.__griddutySiteMap!
+        map.fitBounds([[Math.min(from[0], point[0]), Math.min(from[1], point[1])], [Math.max(from[0], point[0]), Math.max(from[1], point[1])]], { padding: 80, animate: false, maxZoom: 17 })
+        const p = map.project(point)
+        const r = map.getContainer().getBoundingClientRect()
+        return { x: r.left + p.x, y: r.top + p.y }
+      }, [[site.lng, site.lat], target.point] as [[number, number], [number, number]])
+      const box = (await marker.boundingBox())!
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+      await page.mouse.down()
+      await page.mouse.move(to.x, to.y, { steps: 12 })
+      await page.mouse.up()
+      const result = page.getByTestId('site-move-result')
+      await result.waitFor({ timeout: 20_000 })
+      expect(await result.innerText()).toContain(target.g.properties.name)
+      expect(await result.innerText()).toContain(target.g.properties.holderDepartment!)
+      await page.screenshot({ path: path.join(OUT, 'site-map-edit.png') })
+
+      const moved = (await api.evaluation.readiness.query()).sites.find((x) => x.id === site.id)!
+      expect(moved).toMatchObject({ gridId: target.g.properties.id, departmentId: target.g.properties.holderDepartmentId, version: site.version + 1 })
+      expect(moved.departmentId).not.toBe(site.departmentId)
+      expect(distance([moved.lng, moved.lat], target.point) * 1000).toBeLessThan(50)
+
+      // a drop outside every grid is refused with a clear message and the marker snaps back
+      const outside: [number, number] = [moved.lng + 0.3, moved.lat]
+      expect(grids.some((g) => booleanPointInPolygon(outside, g))).toBe(false)
+      const project = (p: [number, number], fit: boolean) => page.evaluate(([point, other, fitBoth]) => {
+        const map = window.__griddutySiteMap!
+        if (fitBoth) map.fitBounds([[Math.min(point[0], other[0]), Math.min(point[1], other[1])], [Math.max(point[0], other[0]), Math.max(point[1], other[1])]], { padding: 80, animate: false })
+        const q = map.project(point)
+        const r = map.getContainer().getBoundingClientRect()
+        return { x: r.left + q.x, y: r.top + q.y }
+      }, [p, [moved.lng, moved.lat], fit] as [[number, number], [number, number], boolean])
+      const far = await project(outside, true)
+      const start = (await marker.boundingBox())!
+      await page.mouse.move(start.x + start.width / 2, start.y + start.height / 2)
+      await page.mouse.down()
+      await page.mouse.move(far.x, far.y, { steps: 12 })
+      await page.mouse.up()
+      const refused = page.getByTestId('site-move-error')
+      await refused.waitFor({ timeout: 20_000 })
+      expect(await refused.innerText()).toContain('该位置不在任何网格内')
+      const home = await project([moved.lng, moved.lat], false)
+      const back = (await marker.boundingBox())!
+      expect(Math.abs(back.x + back.width / 2 - home.x)).toBeLessThan(2)
+      expect(Math.abs(back.y + back.height / 2 - home.y)).toBeLessThan(2)
+      expect((await api.evaluation.readiness.query()).sites.find((x) => x.id === site.id)).toMatchObject({ lng: moved.lng, lat: moved.lat, version: moved.version })
+      expect(errors).toEqual([])
+    } finally {
+      await ctx.close()
+    }
+  })
+
+  it('department users get no site editor on the evaluation page', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+    try {
+      const page = await ctx.newPage()
+      await page.goto(app.url)
+      await page.getByTestId('login-login').fill('rfb')
+      await page.getByTestId('login-password').fill('rfb123')
+      await page.getByTestId('login-submit').click()
+      await page.getByTestId('current-user').waitFor()
+      await page.goto(`${app.url}/#/evaluation`)
+      await page.getByTestId('readiness').waitFor({ timeout: 20_000 })
+      expect(await page.getByTestId('site-map-toggle').count()).toBe(0)
+      expect(await page.getByTestId('site-register').count()).toBe(0)
     } finally {
       await ctx.close()
     }

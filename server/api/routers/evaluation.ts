@@ -5,6 +5,7 @@
  * sees its own department's sites.
  */
 import { z } from 'zod'
+import { holderOn } from '../../domain/holder.ts'
 import { COORD_SYSTEMS } from '../../domain/problem/importRows.ts'
 import { parseSiteRows, siteKey, SITE_TYPES } from '../../domain/evaluation/siteRows.ts'
 import { writeAudit } from '../../services/audit.ts'
@@ -74,7 +75,13 @@ export const evaluationRouter = router({
         if (r.count === 0) throw conflict('点位已被他人修改，请刷新后重试')
         const s = (await tx.evaluationSite.findUnique({ where: { id: input.id } }))!
         await writeAudit(tx, { actorId: ctx.user.id, action: 'site.update', entity: 'EvaluationSite', entityId: s.id, before, after: s, at: ctx.now() })
-        return { id: s.id, name: s.name, type: s.type, lng: s.lng, lat: s.lat, gridId: s.gridId, gridName: gridName ?? (s.gridId ? ctx.catalog.get(s.gridId)?.name ?? null : null), version: s.version, moved: gridId !== undefined && gridId !== before.gridId }
+        // the department now holding the site's grid (shown after a move on the map)
+        const holder = s.gridId === null ? null : holderOn(await tx.gridHolder.findMany({ where: { gridId: s.gridId }, include: { department: { select: { name: true } } } }), ctx.now())
+        return {
+          id: s.id, name: s.name, type: s.type, lng: s.lng, lat: s.lat, gridId: s.gridId, gridName: gridName ?? (s.gridId ? ctx.catalog.get(s.gridId)?.name ?? null : null),
+          departmentId: holder?.departmentId ?? null, departmentName: holder?.department.name ?? null,
+          version: s.version, moved: gridId !== undefined && gridId !== before.gridId,
+        }
       })
     }),
 
