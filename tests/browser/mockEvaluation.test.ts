@@ -13,7 +13,7 @@ import { booleanPointInPolygon, distance, pointOnFeature } from '@turf/turf'
 import type { Browser } from 'playwright-core'
 import { loggedIn } from '../support/apiClient.ts'
 import type { RunningApp } from '../support/appServer.ts'
-import { OUT, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
+import { OUT, signIn, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
 
 const users = JSON.parse(fs.readFileSync('data/demo/users.json', 'utf8')) as { login: string; role: string; department: string | null }[]
 
@@ -37,11 +37,7 @@ describe('mock evaluation (browser)', { timeout: 150_000 }, () => {
       const page = await phone.newPage()
       page.on('pageerror', (e) => errors.push(String(e)))
       page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`) })
-      await page.goto(app.url)
-      await page.getByTestId('login-login').fill('leader')
-      await page.getByTestId('login-password').fill('leader123')
-      await page.getByTestId('login-submit').click()
-      await page.getByTestId('current-user').waitFor()
+      await signIn(page, app.url, 'leader')
       await page.goto(`${app.url}/#/mock-evaluation`)
       await page.getByTestId('mock-draw').waitFor()
       await page.getByTestId('mock-name').fill('浏览器模拟测评')
@@ -93,11 +89,7 @@ describe('mock evaluation (browser)', { timeout: 150_000 }, () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
     try {
       const page = await ctx.newPage()
-      await page.goto(app.url)
-      await page.getByTestId('login-login').fill('rfb')
-      await page.getByTestId('login-password').fill('rfb123')
-      await page.getByTestId('login-submit').click()
-      await page.getByTestId('current-user').waitFor()
+      await signIn(page, app.url, 'rfb')
       await page.goto(`${app.url}/#/evaluation`)
       await page.getByTestId('indicator-table').waitFor({ timeout: 20_000 })
       await expect.poll(() => page.locator('h1').first().innerText()).toBe('我的指标')
@@ -166,11 +158,7 @@ describe('mock evaluation (browser)', { timeout: 150_000 }, () => {
     try {
       const page = await ctx.newPage()
       page.on('pageerror', (e) => errors.push(String(e)))
-      await page.goto(app.url)
-      await page.getByTestId('login-login').fill('leader')
-      await page.getByTestId('login-password').fill('leader123')
-      await page.getByTestId('login-submit').click()
-      await page.getByTestId('current-user').waitFor()
+      await signIn(page, app.url, 'leader')
       await page.goto(`${app.url}/#/evaluation`)
       await page.getByTestId('site-map-toggle').click()
       await page.getByTestId('site-map').scrollIntoViewIfNeeded()
@@ -235,11 +223,7 @@ describe('mock evaluation (browser)', { timeout: 150_000 }, () => {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
     try {
       const page = await ctx.newPage()
-      await page.goto(app.url)
-      await page.getByTestId('login-login').fill('rfb')
-      await page.getByTestId('login-password').fill('rfb123')
-      await page.getByTestId('login-submit').click()
-      await page.getByTestId('current-user').waitFor()
+      await signIn(page, app.url, 'rfb')
       await page.goto(`${app.url}/#/evaluation`)
       await page.getByTestId('readiness').waitFor({ timeout: 20_000 })
       expect(await page.getByTestId('site-map-toggle').count()).toBe(0)
@@ -255,11 +239,7 @@ describe('mock evaluation (browser)', { timeout: 150_000 }, () => {
     try {
       const page = await ctx.newPage()
       page.on('pageerror', (e) => errors.push(String(e)))
-      await page.goto(app.url)
-      await page.getByTestId('login-login').fill('leader')
-      await page.getByTestId('login-password').fill('leader123')
-      await page.getByTestId('login-submit').click()
-      await page.getByTestId('current-user').waitFor()
+      await signIn(page, app.url, 'leader')
       await page.goto(`${app.url}/#/evaluation`)
       const form = page.getByTestId('indicator-entry')
       await form.waitFor({ timeout: 20_000 })

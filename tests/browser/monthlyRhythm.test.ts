@@ -11,7 +11,7 @@ import type { Browser } from 'playwright-core'
 import { monthOf } from '../../server/domain/time.ts'
 import { loggedIn } from '../support/apiClient.ts'
 import type { RunningApp } from '../support/appServer.ts'
-import { OUT, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
+import { OUT, signIn, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64')
 
@@ -39,11 +39,7 @@ describe('monthly rhythm (browser)', { timeout: 150_000 }, () => {
       const page = await phone.newPage()
       page.on('pageerror', (e) => errors.push(String(e)))
       page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`) })
-      await page.goto(app.url)
-      await page.getByTestId('login-login').fill('rfb')
-      await page.getByTestId('login-password').fill('rfb123')
-      await page.getByTestId('login-submit').click()
-      await page.getByTestId('current-user').waitFor()
+      await signIn(page, app.url, 'rfb')
       await page.goto(`${app.url}/#/workspace`)
       const card = page.locator(`[data-testid="ws-grid"][data-grid-id="${grid.properties.id}"]`)
       await card.waitFor({ timeout: 30_000 })

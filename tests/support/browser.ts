@@ -1,7 +1,7 @@
 /** Browser tests: Debian's Chromium (headless, WebGL through SwiftShader) against a real GridDuty server. */
 import fs from 'node:fs'
 import path from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type Page } from 'playwright-core'
 import { ensureClientBuilt, startApp, type RunningApp } from './appServer.ts'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -23,4 +23,13 @@ export async function startBrowserApp(): Promise<BrowserApp> {
 export async function stopBrowserApp(running: Partial<BrowserApp>): Promise<void> {
   await running.browser?.close()
   await running.app?.stop()
+}
+
+/** Opens the app and signs in through the login form (demo password: login + "123"). */
+export async function signIn(page: Page, baseUrl: string, login: string, password = `${login}123`): Promise<void> {
+  await page.goto(baseUrl)
+  await page.getByTestId('login-login').fill(login)
+  await page.getByTestId('login-password').fill(password)
+  await page.getByTestId('login-submit').click()
+  await page.getByTestId('current-user').waitFor()
 }
