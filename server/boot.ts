@@ -4,6 +4,7 @@ import { isEmpty, seedDemo } from '../prisma/seed.ts'
 import { createDb, type Db } from './db/client.ts'
 import { describeDb, type DbConfig } from './db/config.ts'
 import { createAppServer } from './http.ts'
+import { applyDueVersions } from './services/boundary.ts'
 import { GridCatalog } from './services/gridCatalog.ts'
 
 export interface BootOptions {
@@ -26,7 +27,20 @@ export async function boot(options: BootOptions) {
     log(`empty database: loaded the demo city (${r.grids} grids, ${r.problems} problems, ${r.inspections} inspections)`)
   }
   const catalog = await GridCatalog.load(db)
+  // scheduled boundary versions (待生效) whose date has come: applied at boot and on every watch tick
+  const due = await applyDueVersions(db, catalog, new Date())
+  if (due.length) log(`applied scheduled boundary versions ${due.join(', ')}`)
   const server = createAppServer({ db, catalog, staticDir: options.staticDir })
-  if (options.watchGridsMs) server.on('close', catalog.watch(db, options.watchGridsMs))
+  if (options.watchGridsMs) {
+    server.on('close', catalog.watch(db, options.watchGridsMs))
+    let busy = false
+    const timer = setInterval(() => {
+      if (busy) return
+      busy = true
+      applyDueVersions(db, catalog, new Date()).catch((e) => console.error('[boundary schedule]', e)).finally(() => { busy = false })
+    }, options.watchGridsMs)
+    timer.unref()
+    server.on('close', () => clearInterval(timer))
+  }
   return { db, catalog, server }
 }

@@ -121,11 +121,14 @@ export function PlannerPage(_: { me: Me }) {
     onSuccess: async (r) => {
       // refetch the grids first: the session restarts from the saved boundaries, not the cached ones
       await queryClient.invalidateQueries()
-      setMessage(`${t('saved')} ${r.number}`)
+      setMessage(r.number === null ? t('scheduled') : `${t('saved')} ${r.number}`)
       setPreview(null)
       setSelected(null)
       setHistory({ states: [], at: 0 })
     },
+  }))
+  const cancel = useMutation(trpc.boundary.cancel.mutationOptions({
+    onSuccess: async () => { await queryClient.invalidateQueries() },
   }))
   const revert = useMutation(trpc.boundary.revert.mutationOptions({
     onSuccess: async (r) => { await queryClient.invalidateQueries(); setMessage(`${t('saved')} ${r.number}`); setSelected(null); setHistory({ states: [], at: 0 }) },
@@ -456,7 +459,7 @@ export function PlannerPage(_: { me: Me }) {
         <label style={{ display: 'block' }}>{t('reason')} <input value={reason} onChange={(e) => setReason(e.target.value)} data-testid="planner-reason" style={{ width: '100%' }} /></label>
         <label style={{ display: 'block' }}>{t('effectiveFrom')} <input type="date" value={effective} onChange={(e) => setEffective(e.target.value)} /></label>
         <button type="button" disabled={!dirty || blocking.length > 0 || reason.trim().length < 2 || save.isPending || current.data === undefined} data-testid="planner-save"
-          onClick={() => draft && current.data && save.mutate({ draft, baseVersion: current.data.version, effectiveFrom: new Date(Math.min(Date.now(), new Date(`${effective}T00:00:00+08:00`).getTime())).toISOString(), reason: reason.trim(), accept })}>
+          onClick={() => draft && current.data && save.mutate({ draft, baseVersion: current.data.version, effectiveFrom: new Date(`${effective}T00:00:00+08:00`).toISOString(), reason: reason.trim(), accept })}>
           {save.isPending ? t('saving') : t('save')}
         </button>
         {save.error && <p role="alert" data-testid="planner-save-error">{errorText(save.error)}</p>}
@@ -470,14 +473,20 @@ export function PlannerPage(_: { me: Me }) {
 
         <h3>{t('versions')}</h3>
         <ul data-testid="planner-versions">
-          {(versions.data ?? []).map((v) => (
-            <li key={v.number}>
+          {(versions.data ?? []).map((v) => v.status === 'applied' ? (
+            <li key={v.id}>
               v{v.number} · {v.effectiveFrom.slice(0, 10)} · {v.author ?? '—'} · {v.reason}{' '}
               <ExportButtons version={v.number} />
               {current.data && v.number < current.data.version && <button type="button" onClick={() => revert.mutate({ version: v.number, baseVersion: current.data!.version })}>{t('revert')}</button>}
             </li>
+          ) : (
+            <li key={v.id} data-testid={`planner-${v.status}`}>
+              <strong>{t(v.status === 'pending' ? 'pending' : 'cancelled')}</strong> · {v.effectiveFrom.slice(0, 10)} · {v.author ?? '—'} · {v.reason}{v.cancelReason && v.status === 'cancelled' ? `（${v.cancelReason}）` : ''}{' '}
+              {v.status === 'pending' && <button type="button" disabled={cancel.isPending} onClick={() => cancel.mutate({ id: v.id })}>{t('cancelPending')}</button>}
+            </li>
           ))}
         </ul>
+        {cancel.error && <p role="alert">{errorText(cancel.error)}</p>}
         <ExportButtons version={undefined} />
       </aside>
     </main>

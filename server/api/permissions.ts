@@ -79,6 +79,7 @@ export const PERMISSIONS: Record<string, readonly Role[] | typeof PUBLIC> = {
   'boundary.preview': ['planner', 'admin'],
   'boundary.save': ['planner', 'admin'],
   'boundary.revert': ['planner', 'admin'],
+  'boundary.cancel': ['planner', 'admin'],
   'boundary.importFile': ['planner', 'admin'],
   'boundary.versions': ['leader', 'planner', 'admin'],
   'boundary.compare': ['leader', 'planner', 'admin'],

@@ -160,11 +160,13 @@ const boxMeets = (a: number[], b: number[]) => a[0]! <= b[2]! && b[0]! <= a[2]! 
 // ---- versions ----
 
 export async function currentVersion(db: Pick<Db, 'boundaryVersion'>): Promise<number> {
-  const v = await db.boundaryVersion.findFirst({ orderBy: { number: 'desc' }, select: { number: true } })
+  const v = await db.boundaryVersion.findFirst({ where: { number: { gte: 0 } }, orderBy: { number: 'desc' }, select: { number: true } }) // pending versions have negative numbers
   return v?.number ?? 0
 }
 
-export interface SaveOptions { baseVersion: number; effectiveFrom: Date; reason: string; accept: string[]; authorId: number; minArea?: number; restore?: number[] }
+export interface SaveOptions { baseVersion: number; effectiveFrom: Date; reason: string; accept: string[]; authorId: number; minArea?: number; restore?: number[]
+  /** applying a scheduled version: its row becomes the new version (see applyDueVersions) */
+  pendingId?: number }
 
 function isUniqueViolation(e: unknown): boolean {
   const o = e as { code?: string; message?: string; cause?: unknown }
@@ -174,6 +176,9 @@ function isUniqueViolation(e: unknown): boolean {
 /** Save a draft as a new boundary version. Throws CONFLICT when the base version is not the latest. */
 export async function saveDraft(db: Db, catalog: GridCatalog, input: DraftInput, opts: SaveOptions, now: Date) {
   const cur = await currentVersion(db)
+  if (opts.pendingId === undefined && (await db.boundaryVersion.count({ where: { pendingKey: { not: null } } })) > 0) {
+    throw conflict('有待生效的边界版本，请先等待其生效或取消后再保存', 'BOUNDARY_PENDING_EXISTS')
+  }
   if (opts.baseVersion !== cur) throw conflict(`边界已被他人修改（当前版本 ${cur}，草稿基于版本 ${opts.baseVersion}），请重新载入后再编辑`, 'BOUNDARY_VERSION_CONFLICT')
   const r = resolveDraft(catalog, input)
   const restore = (opts.restore ?? [])
@@ -188,13 +193,17 @@ export async function saveDraft(db: Db, catalog: GridCatalog, input: DraftInput,
     await db.$transaction(async (tx) => {
       let baseline = await tx.boundaryVersion.findUnique({ where: { number: 0 } })
       if (!baseline) baseline = await tx.boundaryVersion.create({ data: { number: 0, baseVersion: 0, effectiveFrom: new Date(0), reason: '初始边界', authorId: null } })
-      const version = await tx.boundaryVersion.create({
-        data: {
+      const versionData = {
           number, baseVersion: opts.baseVersion, effectiveFrom: at, authorId: opts.authorId, reason: opts.reason,
           accepted: JSON.stringify(opts.accept),
           summary: JSON.stringify({ changed: r.changed.map((g) => g.key), retired: r.retire.map((g) => g.id), restored: restore, moved: impact.moved.length, changedArea: impact.changedArea }),
-        },
-      })
+      }
+      let version
+      if (opts.pendingId !== undefined) {
+        const n = await tx.boundaryVersion.updateMany({ where: { id: opts.pendingId, appliedAt: null, cancelledAt: null }, data: { ...versionData, pendingKey: null, appliedAt: now } })
+        if (n.count === 0) throw conflict('待生效版本已被取消或已生效', 'BOUNDARY_PENDING_GONE')
+        version = await tx.boundaryVersion.findUniqueOrThrow({ where: { id: opts.pendingId } })
+      } else version = await tx.boundaryVersion.create({ data: versionData })
       const closeHistory = async (g: CatalogGrid) => {
         const open = await tx.gridGeometryHistory.findFirst({ where: { gridId: g.id, validTo: null }, orderBy: { validFrom: 'desc' } })
         if (open) await tx.gridGeometryHistory.update({ where: { id: open.id }, data: { validTo: at } })
@@ -261,6 +270,117 @@ export async function saveDraft(db: Db, catalog: GridCatalog, input: DraftInput,
   }
   await catalog.reload(db)
   return { number, moved: impact.moved.length, changed: r.changed.length, retired: r.retire.length, issues: issues.map(({ geometry: _g, ...i }) => i) }
+}
+
+// ---- scheduled versions ----
+
+export interface ScheduleOptions { baseVersion: number; effectiveFrom: Date; reason: string; accept: string[]; authorId: number; minArea?: number }
+
+/** A draft effective in the future: validated now, stored as a pending version, applied by applyDueVersions. */
+export async function scheduleDraft(db: Db, catalog: GridCatalog, input: DraftInput, opts: ScheduleOptions, now: Date) {
+  const cur = await currentVersion(db)
+  if (opts.baseVersion !== cur) throw conflict(`边界已被他人修改（当前版本 ${cur}，草稿基于版本 ${opts.baseVersion}），请重新载入后再编辑`, 'BOUNDARY_VERSION_CONFLICT')
+  const r = resolveDraft(catalog, input)
+  if (r.changed.length === 0 && r.retire.length === 0) throw badInput('草稿没有任何改动', 'DRAFT_EMPTY')
+  const issues = validateResolved(r, opts.minArea)
+  const blocking = blockingIssues(issues, opts.accept)
+  if (blocking.length) throw badInput(`草稿未通过校验：${blocking.slice(0, 3).map((i) => i.message).join('；')}`, 'BOUNDARY_INVALID', blocking.map(({ geometry: _g, ...i }) => i))
+  const impact = await previewResolved(db, catalog, r, opts.effectiveFrom)
+  try {
+    const row = await db.$transaction(async (tx) => {
+      const low = await tx.boundaryVersion.findFirst({ orderBy: { number: 'asc' }, select: { number: true } })
+      const row = await tx.boundaryVersion.create({
+        data: {
+          number: Math.min(low?.number ?? 0, 0) - 1, baseVersion: opts.baseVersion, effectiveFrom: opts.effectiveFrom, authorId: opts.authorId, reason: opts.reason,
+          accepted: JSON.stringify(opts.accept), pendingKey: opts.baseVersion,
+          pendingDraft: JSON.stringify({ draft: input, minArea: opts.minArea ?? null }),
+          summary: JSON.stringify({ changed: r.changed.map((g) => g.key), retired: r.retire.map((g) => g.id), moved: impact.moved.length, changedArea: impact.changedArea }),
+        },
+      })
+      await writeAudit(tx, { actorId: opts.authorId, action: 'boundary.schedule', entity: 'BoundaryVersion', entityId: row.id, at: now, after: { baseVersion: opts.baseVersion, effectiveFrom: opts.effectiveFrom.toISOString(), reason: opts.reason } })
+      return row
+    })
+    return { id: row.id, pending: true as const, effectiveFrom: row.effectiveFrom.toISOString(), moved: impact.moved.length, changed: r.changed.length, retired: r.retire.length, issues: issues.map(({ geometry: _g, ...i }) => i) }
+  } catch (e) {
+    if (isUniqueViolation(e)) throw conflict('已有基于同一版本的待生效边界草稿，请先取消它', 'BOUNDARY_VERSION_CONFLICT')
+    throw e
+  }
+}
+
+/** Cancel a pending version (never applied afterwards). */
+export async function cancelPending(db: Db, id: number, actorId: number | null, now: Date, reason = '已取消') {
+  const n = await db.$transaction(async (tx) => {
+    const n = await tx.boundaryVersion.updateMany({ where: { id, pendingKey: { not: null }, appliedAt: null, cancelledAt: null }, data: { pendingKey: null, cancelledAt: now, cancelReason: reason } })
+    if (n.count) await writeAudit(tx, { actorId, action: 'boundary.cancel', entity: 'BoundaryVersion', entityId: id, at: now, after: { reason } })
+    return n.count
+  })
+  if (n === 0) throw notFound('待生效的边界版本', 'BOUNDARY_PENDING_NOT_FOUND')
+}
+
+/**
+ * Applies every pending version whose date has come, oldest first, through saveDraft (same path as an
+ * immediate save). A draft that no longer validates is cancelled with the reason; a version applied or
+ * cancelled concurrently (another server) is skipped. Returns the numbers applied.
+ */
+export async function applyDueVersions(db: Db, catalog: GridCatalog, now: Date): Promise<number[]> {
+  const due = await db.boundaryVersion.findMany({ where: { pendingKey: { not: null }, appliedAt: null, cancelledAt: null, effectiveFrom: { lte: now } }, orderBy: { effectiveFrom: 'asc' } })
+  const applied: number[] = []
+  for (const v of due) {
+    const { draft, minArea } = JSON.parse(v.pendingDraft ?? '{}') as { draft: DraftInput; minArea: number | null }
+    await catalog.reloadIfChanged(db)
+    try {
+      const r = await saveDraft(db, catalog, draft, { baseVersion: v.baseVersion, effectiveFrom: v.effectiveFrom, reason: v.reason, accept: JSON.parse(v.accepted) as string[], authorId: v.authorId ?? 0, minArea: minArea ?? undefined, pendingId: v.id }, now)
+      applied.push(r.number)
+    } catch (e) {
+      const still = await db.boundaryVersion.findUnique({ where: { id: v.id }, select: { appliedAt: true, cancelledAt: true } })
+      if (!still || still.appliedAt || still.cancelledAt) continue
+      const code = (e as { appCode?: string }).appCode
+      if (!code) throw e // database trouble: retry on the next tick
+      await cancelPending(db, v.id, null, now, `无法生效：${(e as Error).message}`).catch(() => {})
+    }
+  }
+  return applied
+}
+
+// ---- point → grid at a date ----
+
+interface DatedIndex { byId: Map<number, VersionGrid>; community: GridIndex; street: GridIndex }
+const datedCache = new WeakMap<Db, Map<string, DatedIndex>>()
+
+/** The grids in force at a past date, from GridGeometryHistory; cached per set of history rows (= per version). */
+async function indexAt(db: Db, at: Date): Promise<DatedIndex> {
+  const rows = await db.gridGeometryHistory.findMany({ where: { validFrom: { lte: at }, OR: [{ validTo: null }, { validTo: { gt: at } }] }, select: { id: true, gridId: true }, orderBy: { id: 'asc' } })
+  const touched = await db.gridGeometryHistory.findMany({ select: { gridId: true }, distinct: ['gridId'] })
+  const pick = new Map<number, number>()
+  for (const r of rows) pick.set(r.gridId, r.id) // latest row wins
+  const key = [...pick].map(([g, id]) => `${g}:${id}`).join(',') + `|${touched.length}`
+  let cache = datedCache.get(db)
+  if (!cache) datedCache.set(db, (cache = new Map()))
+  const hit = cache.get(key)
+  if (hit) return hit
+  const [hist, grids] = await Promise.all([
+    db.gridGeometryHistory.findMany({ where: { id: { in: [...pick.values()] } }, select: { gridId: true, geometry: true } }),
+    db.grid.findMany({ orderBy: { code: 'asc' } }),
+  ])
+  const geomOf = new Map(hist.map((h) => [h.gridId, JSON.parse(h.geometry) as GridGeometry | null]))
+  const changed = new Set(touched.map((t) => t.gridId))
+  const list: VersionGrid[] = []
+  for (const g of grids) {
+    const geometry = changed.has(g.id) ? (geomOf.get(g.id) ?? null) : g.retiredAt ? null : (JSON.parse(g.geometry) as GridGeometry)
+    if (geometry) list.push({ id: g.id, code: g.code, name: g.name, level: g.level as GridLevel, parentId: g.parentId, geometry })
+  }
+  const idx: DatedIndex = { byId: new Map(list.map((g) => [g.id, g])), community: GridIndex.build(list.filter((g) => g.level === 'community')), street: GridIndex.build(list.filter((g) => g.level === 'street')) }
+  if (cache.size >= 16) cache.delete(cache.keys().next().value!)
+  cache.set(key, idx)
+  return idx
+}
+
+/** The community and street containing a point at a date (now or later: the grids in force, from the catalog). */
+export async function locateAtDate(db: Db, catalog: GridCatalog, lng: number, lat: number, at: Date | null, now: Date) {
+  if (!at || at.getTime() >= now.getTime()) return catalog.locate(lng, lat)
+  const idx = await indexAt(db, at)
+  const ref = (id: number | null | undefined) => { const g = id == null ? undefined : idx.byId.get(id); return g ? { id: g.id, code: g.code, name: g.name } : null }
+  return { community: ref(idx.community.locate(lng, lat)), street: ref(idx.street.locate(lng, lat)) }
 }
 
 /** Geometry of every grid that ever changed, at version n (null = did not exist or retired). */

@@ -14,6 +14,7 @@ import type { GridGeometry } from '../../server/domain/boundary/topology.ts'
 import { errorOf, loggedIn } from '../support/apiClient.ts'
 import { findBorderMove } from '../support/boundaryDraft.ts'
 import { startApp, testDatabases, type RunningApp } from '../support/appServer.ts'
+import { applyDueVersions } from '../../server/services/boundary.ts'
 
 type Client = Awaited<ReturnType<typeof loggedIn>>
 const REAL_BOUNDARIES = path.resolve('../shared/data/real-boundaries')
@@ -128,5 +129,81 @@ describe.each(testDatabases())('boundary API on %s', (db) => {
     expect(back.draft.grids.every((g) => g.id !== null)).toBe(true) // matched by code
     const bad = await errorOf(planner.boundary.importFile.mutate({ fileName: 'x.zip', format: 'shapefile', data: 'bm90IGEgemlw', nameField: 'name', codeField: 'code', level: 'street' }))
     expect(bad.appCode).toBe('IMPORT_UNREADABLE')
+  }, 60_000)
+})
+
+describe.each(testDatabases())('scheduled boundary versions and grid.locate at a date on %s', (db) => {
+  let app: RunningApp
+  let planner: Client
+  beforeAll(async () => {
+    app = await startApp({ db })
+    planner = await loggedIn(app.url, 'planner')
+  }, 60_000)
+  afterAll(async () => { await app?.stop() })
+  const DAY = 86_400_000
+
+  it('stores a future draft as pending, applies it when due, and never applies a cancelled one', async () => {
+    const admin = await loggedIn(app.url, 'admin')
+    const { x, y, draft, gainedPoint } = await findBorderMove(planner)
+    const [lng, lat] = gainedPoint
+    const problem = await admin.problem.create.mutate({ lng, lat, categoryCode: (await admin.problem.categories.query())[0]!.code, description: '预约边界测试问题' })
+    const xBefore = await planner.grid.byId.query({ id: x.id })
+    const tomorrow = new Date(Date.now() + DAY)
+
+    const scheduled = await planner.boundary.save.mutate({ draft, baseVersion: 0, effectiveFrom: tomorrow.toISOString(), reason: '明日生效' })
+    expect(scheduled).toMatchObject({ number: null, pending: true })
+    // nothing changes yet
+    expect((await planner.grid.locate.query({ lng, lat })).community?.id).toBe(y.id)
+    expect((await planner.grid.byId.query({ id: x.id })).version).toBe(xBefore.version)
+    expect((await admin.problem.byId.query({ id: problem.id })).gridId).toBe(y.id)
+    expect((await planner.boundary.current.query()).version).toBe(0)
+    const pending = (await planner.boundary.versions.query()).filter((v) => v.status === 'pending')
+    expect(pending).toHaveLength(1)
+    expect(pending[0]).toMatchObject({ reason: '明日生效', effectiveFrom: tomorrow.toISOString(), baseVersion: 0 })
+    // a second pending draft on the same base, and an immediate save meanwhile: CONFLICT
+    expect(await errorOf(planner.boundary.save.mutate({ draft, baseVersion: 0, effectiveFrom: new Date(Date.now() + 2 * DAY).toISOString(), reason: '另一份预约' }))).toMatchObject({ code: 'CONFLICT', appCode: 'BOUNDARY_VERSION_CONFLICT' })
+    expect(await errorOf(planner.boundary.save.mutate({ draft, baseVersion: 0, effectiveFrom: new Date().toISOString(), reason: '立即保存' }))).toMatchObject({ code: 'CONFLICT', appCode: 'BOUNDARY_PENDING_EXISTS' })
+    expect(await errorOf((await loggedIn(app.url, 'leader')).boundary.cancel.mutate({ id: pending[0]!.id }))).toMatchObject({ appCode: 'ROLE_FORBIDDEN' })
+
+    // not yet due: nothing applied; due: applied through the same path as a save
+    expect(await applyDueVersions(app.db, app.catalog, new Date(tomorrow.getTime() - 1000))).toEqual([])
+    expect((await planner.grid.locate.query({ lng, lat })).community?.id).toBe(y.id)
+    expect(await applyDueVersions(app.db, app.catalog, new Date(tomorrow.getTime() + 1000))).toEqual([1])
+    expect((await planner.grid.locate.query({ lng, lat })).community?.id).toBe(x.id)
+    expect((await planner.grid.byId.query({ id: x.id })).version).toBe(xBefore.version + 1)
+    expect((await admin.problem.byId.query({ id: problem.id })).gridId).toBe(x.id)
+    const versions = await planner.boundary.versions.query()
+    expect(versions[0]).toMatchObject({ number: 1, status: 'applied', reason: '明日生效' })
+    expect(versions.filter((v) => v.status === 'pending')).toEqual([])
+    expect(await applyDueVersions(app.db, app.catalog, new Date(tomorrow.getTime() + 2000))).toEqual([]) // applied once
+    // before the effective date the old boundary still answers
+    expect((await planner.grid.locate.query({ lng, lat, at: new Date(Date.now() - DAY).toISOString() })).community?.id).toBe(y.id)
+
+    // cancel: a second scheduled draft is never applied
+    const { draft: d2 } = await findBorderMove(planner)
+    const s2 = await planner.boundary.save.mutate({ draft: d2, baseVersion: 1, effectiveFrom: new Date(Date.now() + 2 * DAY).toISOString(), reason: '将被取消' })
+    if (!('pending' in s2)) throw new Error('expected a pending version')
+    await planner.boundary.cancel.mutate({ id: s2.id })
+    expect(await errorOf(planner.boundary.cancel.mutate({ id: s2.id }))).toMatchObject({ appCode: 'BOUNDARY_PENDING_NOT_FOUND' })
+    expect(await applyDueVersions(app.db, app.catalog, new Date(Date.now() + 3 * DAY))).toEqual([])
+    expect((await planner.boundary.current.query()).version).toBe(1)
+    expect((await planner.boundary.versions.query()).find((v) => v.id === s2.id)).toMatchObject({ status: 'cancelled' })
+    expect((await admin.audit.list.query({ entity: 'BoundaryVersion' })).items.map((a) => a.action)).toEqual(expect.arrayContaining(['boundary.schedule', 'boundary.cancel', 'boundary.save']))
+  }, 120_000)
+
+  it('grid.locate with `at` answers with the boundaries in force at that date', async () => {
+    const { x, y, draft, gainedPoint } = await findBorderMove(planner)
+    const [lng, lat] = gainedPoint
+    const base = (await planner.boundary.current.query()).version
+    const effective = new Date(Date.now() - 3_600_000)
+    await planner.boundary.save.mutate({ draft, baseVersion: base, effectiveFrom: effective.toISOString(), reason: '一小时前生效' })
+    expect((await planner.grid.locate.query({ lng, lat })).community?.id).toBe(x.id)
+    const before = await planner.grid.locate.query({ lng, lat, at: new Date(effective.getTime() - 60_000).toISOString() })
+    expect(before.community).toMatchObject({ id: y.id, code: y.p.code })
+    expect(before.street?.id).toBe(y.p.parentId)
+    const after = await planner.grid.locate.query({ lng, lat, at: new Date(effective.getTime() + 60_000).toISOString() })
+    expect(after.community?.id).toBe(x.id)
+    // cached per version, still right when asked again
+    expect((await planner.grid.locate.query({ lng, lat, at: new Date(effective.getTime() - 120_000).toISOString() })).community?.id).toBe(y.id)
   }, 60_000)
 })

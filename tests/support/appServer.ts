@@ -8,6 +8,7 @@ import { inject } from 'vitest'
 import { boot } from '../../server/boot.ts'
 import type { Db } from '../../server/db/client.ts'
 import type { DbConfig } from '../../server/db/config.ts'
+import type { GridCatalog } from '../../server/services/gridCatalog.ts'
 
 export type DbKind = 'sqlite' | 'postgres'
 
@@ -41,17 +42,20 @@ export interface RunningApp {
   url: string
   /** the server's own database client (for row counts and test set-up) */
   db: Db
+  /** the server's grid catalog (e.g. to apply scheduled boundary versions in tests) */
+  catalog: GridCatalog
   stop(): Promise<void>
 }
 
 export async function startApp(opts: { db?: DbKind; staticDir?: string } = {}): Promise<RunningApp> {
   const fresh = await freshDatabase(opts.db ?? 'sqlite')
-  const { db, server } = await boot({ db: fresh.config, staticDir: opts.staticDir, seedIfEmpty: false })
+  const { db, catalog, server } = await boot({ db: fresh.config, staticDir: opts.staticDir, seedIfEmpty: false })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}`,
     db,
+    catalog,
     async stop() {
       server.closeAllConnections()
       await new Promise((r) => server.close(r))

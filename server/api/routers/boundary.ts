@@ -8,7 +8,7 @@ import { impactCsv } from '../../domain/boundary/impact.ts'
 import { RULE_CODES } from '../../domain/boundary/validation.ts'
 import { validateGridGeometry } from '../../domain/geometry/validate.ts'
 import {
-  assignmentCsv, currentVersion, draftFromFeatures, geometriesAt, gridsAtVersion, previewResolved, resolveDraft, saveDraft,
+  assignmentCsv, cancelPending, currentVersion, scheduleDraft, draftFromFeatures, geometriesAt, gridsAtVersion, previewResolved, resolveDraft, saveDraft,
   validateResolved, versionFeatureCollection, ACCEPTABLE_RULES, type DraftInput,
 } from '../../services/boundary.ts'
 import type { GridGeometry } from '../../domain/boundary/topology.ts'
@@ -82,19 +82,32 @@ export const boundaryRouter = router({
       const d = asDraft(input.draft)
       checkGeometries(d)
       const at = new Date(input.effectiveFrom)
-      if (at.getTime() > ctx.now().getTime() + 60_000) throw badInput('生效日期不能晚于现在（暂不支持预约生效）', 'EFFECTIVE_IN_FUTURE')
+      const opts = { baseVersion: input.baseVersion, effectiveFrom: at, reason: input.reason, accept: input.accept, authorId: ctx.user.id, minArea: input.minArea }
+      // a future date: stored as a pending version (待生效), applied when the date comes (applyDueVersions)
+      if (at.getTime() > ctx.now().getTime() + 60_000) return { number: null, ...(await scheduleDraft(ctx.db, ctx.catalog, d, opts, ctx.now())) }
       return saveDraft(ctx.db, ctx.catalog, d, { baseVersion: input.baseVersion, effectiveFrom: at, reason: input.reason, accept: input.accept, authorId: ctx.user.id, minArea: input.minArea }, ctx.now())
     }),
 
   /** Every saved version, newest first. */
   versions: authedProcedure.query(async ({ ctx }) => {
     const rows = await ctx.db.boundaryVersion.findMany({ orderBy: { number: 'desc' }, include: { author: { select: { displayName: true } } } })
+    // applied versions (number ≥ 0) newest first; pending (待生效) and cancelled ones follow with negative numbers
     return rows.map((v) => ({
+      id: v.id, status: (v.pendingKey !== null ? 'pending' : v.cancelledAt ? 'cancelled' : 'applied') as 'pending' | 'cancelled' | 'applied',
+      cancelReason: v.cancelReason, appliedAt: v.appliedAt?.toISOString() ?? null,
       number: v.number, baseVersion: v.baseVersion, effectiveFrom: v.effectiveFrom.toISOString(), reason: v.reason,
       author: v.author?.displayName ?? null, createdAt: v.createdAt.toISOString(), summary: JSON.parse(v.summary) as unknown,
       accepted: JSON.parse(v.accepted) as string[],
     }))
   }),
+
+  /** Cancel a pending (待生效) version: it will never be applied. */
+  cancel: authedProcedure
+    .input(z.object({ id, reason: text(200).optional() }))
+    .mutation(async ({ ctx, input }) => {
+      await cancelPending(ctx.db, input.id, ctx.user.id, ctx.now(), input.reason?.trim() || '已取消')
+      return { ok: true as const }
+    }),
 
   /** Grids that differ between versions a and b, with both geometries (for a diff on the map). */
   compare: authedProcedure

@@ -1,11 +1,12 @@
 import { z } from 'zod'
 import { monthOf } from '../../domain/time.ts'
 import { OPEN_STATUSES, isOverdue } from '../../domain/problem/status.ts'
+import { locateAtDate } from '../../services/boundary.ts'
 import { EMPTY_COVERAGE, holderView, loadHolders, monthCoverage } from '../../services/coverage.ts'
 import { GRID_TILE_MAX_ZOOM, gridTilesOf } from '../../services/gridTiles.ts'
 import type { InspectionStatus } from '../../domain/inspection/monthStatus.ts'
 import { notFound } from '../errors.ts'
-import { id, lat, level, lng, month, text } from '../inputs.ts'
+import { id, isoDateTime, lat, level, lng, month, text } from '../inputs.ts'
 import { authedProcedure, router } from '../trpc.ts'
 
 export const gridRouter = router({
@@ -87,10 +88,10 @@ export const gridRouter = router({
       }
     }),
 
-  /** The community and street containing a point (see the boundary rule in the README). */
+  /** The community and street containing a point (see the boundary rule in the README), with the boundaries in force at `at` (default now). */
   locate: authedProcedure
-    .input(z.object({ lng, lat }))
-    .query(({ ctx, input }) => ctx.catalog.locate(input.lng, input.lat)),
+    .input(z.object({ lng, lat, at: isoDateTime.optional() }))
+    .query(({ ctx, input }) => locateAtDate(ctx.db, ctx.catalog, input.lng, input.lat, input.at ? new Date(input.at) : null, ctx.now())),
 
   /** Grids whose name or code contains the text. */
   search: authedProcedure
