@@ -15,7 +15,7 @@ import { TerraDrawMapLibreGLAdapter } from 'terra-draw-maplibre-gl-adapter'
 import type { FeatureCollection, Polygon, Position } from 'geojson'
 import { useTRPC, type Me, type RouterInputs, type RouterOutputs } from '../api.ts'
 import { baseStyle, hatchImage, LOCAL_IDEOGRAPH_FONT } from '../map/layers.ts'
-import { addVertex, moveVertex, nearestVertex, neighbours, removeVertex, type GridGeometry } from '../../server/domain/boundary/topology.ts'
+import { addVertex, moveVertex, neighbours, removeVertex, snapPoint, type GridGeometry } from '../../server/domain/boundary/topology.ts'
 import { clipToStreet, differenceGeom, intersectGeom, mergeGrids, splitGrid, unionGeom } from '../../server/domain/boundary/operations.ts'
 import { booleanPointInPolygon, centroid } from '@turf/turf'
 import { usePlannerText, type PlannerKey } from './plannerText.ts'
@@ -34,6 +34,8 @@ declare global {
 
 const HATCH = 'planner-hatch'
 const TD_ID = 'selected-grid'
+/** snapping tolerance while dragging a vertex (screen pixels) */
+const SNAP_PX = 10
 
 function ringOf(g: GridGeometry): Position[] | null {
   return g.type === 'Polygon' ? g.coordinates[0]! : null
@@ -167,14 +169,19 @@ export function PlannerPage(_: { me: Me }) {
                   coordinates: {
                     draggable: true, deletable: true, midpoints: true,
                     snappable: {
+                      // a neighbour's vertex within SNAP_PX, else the nearest point on a neighbour's edge
                       toCustom: (event, ctx) => {
                         const s = stateRef.current
                         if (!s) return undefined
-                        const px = ctx.unproject(event.containerX + 10, event.containerY)
+                        const px = ctx.unproject(event.containerX + SNAP_PX, event.containerY)
                         const tol = Math.abs(px.lng - event.lng)
+                        const own = s.grids.find((g) => g.key === selectedRef.current)
+                        const ring = own ? ringOf(own.geometry as GridGeometry) : null
+                        const snapshot = ctx.getCurrentGeometrySnapshot()
+                        // the dragged vertex's original position: its own edges move with it, never snap onto them
+                        const from = ring && snapshot?.type === 'Polygon' && snapshot.coordinates[0]!.length === ring.length && ctx.currentCoordinate !== undefined ? ring[ctx.currentCoordinate] : undefined
                         const others = s.grids.filter((g) => g.key !== selectedRef.current)
-                        const v = nearestVertex(others, [event.lng, event.lat], tol)
-                        return v ?? undefined
+                        return snapPoint([event.lng, event.lat], others, tol, from)?.at
                       },
                     },
                   },
@@ -292,7 +299,10 @@ export function PlannerPage(_: { me: Me }) {
       if (newRing.length === oldRing.length) {
         const i = oldRing.findIndex((p, k) => !same(p, newRing[k]!))
         if (i < 0) return
-        grids = moveVertex(grids, oldRing[i]!, newRing[i]!)
+        // terra-draw rounds coordinates (9 decimals): re-snap to recover the exact vertex / edge point
+        const others = grids.filter((x) => x.key !== key)
+        const to = snapPoint(newRing[i]!, others, 1e-8, oldRing[i]!)?.at ?? newRing[i]!
+        grids = moveVertex(grids, oldRing[i]!, to)
       } else if (newRing.length === oldRing.length + 1) {
         const i = newRing.findIndex((p, k) => !oldRing[k] || !same(p, oldRing[k]!))
         grids = addVertex(grids, oldRing[i - 1]!, oldRing[i]!, newRing[i]!)

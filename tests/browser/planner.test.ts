@@ -5,7 +5,7 @@
  * map agree with the new border.
  */
 import path from 'node:path'
-import { booleanPointInPolygon, centroid, pointOnFeature } from '@turf/turf'
+import { booleanPointInPolygon, centroid, kinks, pointOnFeature, polygon } from '@turf/turf'
 import type { Position } from 'geojson'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
@@ -114,6 +114,77 @@ describe('planner page', () => {
       return m.queryRenderedFeatures([q.x, q.y], { layers: ['pl-fill'] })[0]?.properties?.key ?? null
     }, inner), { timeout: 10_000 }).toBe(String(x.id))
     expect(errors).toEqual([])
+    await context.close()
+  }, 180_000)
+
+  it('snaps a dragged vertex onto a neighbouring edge and inserts it into the neighbour', async () => {
+    const api = await loggedIn(app.url, 'planner')
+    const grids = (await api.grid.list.query({ level: 'community' })).features.map((f) => ({ id: f.properties.id, geometry: f.geometry as GridGeometry, name: f.properties.name }))
+    const ring = (g: (typeof grids)[number]) => (g.geometry.type === 'Polygon' ? g.geometry.coordinates[0]! : [])
+    const eq = (a: Position, b: Position) => a[0] === b[0] && a[1] === b[1]
+    // a vertex v of x and an edge a–b of another grid y (not holding v) whose middle m is near v and far from every other vertex
+    let pick: { x: (typeof grids)[number]; y: (typeof grids)[number]; v: Position; a: Position; b: Position; m: Position } | null = null
+    search: for (const x of grids) {
+      for (const v of ring(x).slice(0, -1)) {
+        for (const y of grids) {
+          if (y.id === x.id) continue
+          const r = ring(y)
+          for (let i = 0; i < r.length - 1; i++) {
+            const a = r[i]!, b = r[i + 1]!
+            if (r.some((q) => eq(q, v)) || Math.hypot(b[0]! - a[0]!, b[1]! - a[1]!) < 0.0008) continue
+            const m: Position = [(a[0]! + b[0]!) / 2, (a[1]! + b[1]!) / 2]
+            const d = Math.hypot(m[0]! - v[0]!, m[1]! - v[1]!)
+            if (d < 0.0003 || d > 0.0012) continue
+            if (grids.some((g) => g.id !== x.id && ring(g).some((q) => Math.hypot(q[0]! - m[0]!, q[1]! - m[1]!) < 0.0002))) continue
+            // x stays a simple polygon (terra-draw refuses self-intersecting drags)
+            if (kinks(polygon([ring(x).map((q) => (eq(q, v) ? m : q))])).features.length > 0) continue
+            pick = { x, y, v, a, b, m }
+            break search
+          }
+        }
+      }
+    }
+    expect(pick).not.toBeNull()
+    const { x, y, v, a, b, m } = pick!
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+    const page = await context.newPage()
+    await page.goto(app.url)
+    await page.getByTestId('login-login').fill('planner')
+    await page.getByTestId('login-password').fill('planner123')
+    await page.getByTestId('login-password').press('Enter')
+    await page.waitForFunction(() => !document.querySelector('[data-testid="login-login"]'))
+    await page.goto(`${app.url}/#/planner`)
+    await page.waitForFunction(() => !!window.__planner?.state()?.grids.length, undefined, { timeout: 30_000 })
+    await page.evaluate((key) => window.__planner!.select(key), String(x.id))
+    await expect.poll(async () => page.getByTestId('planner-selected').textContent()).toContain(x.name)
+    await page.evaluate(([lng, lat]) => window.__planner!.map.jumpTo({ center: [lng!, lat!], zoom: 18 }), [(v[0]! + m[0]!) / 2, (v[1]! + m[1]!) / 2])
+    await page.waitForTimeout(500)
+    const box = (await page.getByTestId('planner-map').boundingBox())!
+    const px = (p: Position) => page.evaluate(([lng, lat]) => { const q = window.__planner!.map.project([lng!, lat!]); return [q.x, q.y] as [number, number] }, p)
+    const [vx, vy] = await px(v), [mx, my] = await px(m), [ex, ey] = await px(b)
+    // drop 4 px beside the edge's middle (perpendicular in screen space)
+    const len = Math.hypot(ex - mx, ey - my), tx = mx - ((ey - my) / len) * 4, ty = my + ((ex - mx) / len) * 4
+    await page.mouse.move(box.x + vx, box.y + vy)
+    await page.mouse.down()
+    for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + vx + ((tx - vx) * i) / 10, box.y + vy + ((ty - vy) * i) / 10)
+    await page.mouse.up()
+
+    // the dragged vertex: the one point of x's ring that is new
+    const read = () => page.evaluate(([xid, yid]) => {
+      const s = window.__planner!.state()
+      const ringOf = (key: string) => (s.grids.find((g) => g.key === key)!.geometry as { coordinates: number[][][] }).coordinates[0]!
+      return { rx: ringOf(String(xid)), ry: ringOf(String(yid)) }
+    }, [x.id, y.id] as const)
+    const fresh = (rx: number[][]) => rx.find((q) => !ring(x).some((o) => eq(o, q)))
+    await expect.poll(async () => fresh((await read()).rx) ?? null, { timeout: 10_000 }).not.toBeNull()
+    const { rx, ry } = await read()
+    const at = fresh(rx)!
+    expect(ry.some((q) => eq(q, at))).toBe(true)
+    // the moved vertex lies on the neighbour's former edge a–b (y holds it: no gap / T-junction)
+    const dx = b[0]! - a[0]!, dy = b[1]! - a[1]!
+    expect(Math.abs((at[0]! - a[0]!) * dy - (at[1]! - a[1]!) * dx) / Math.hypot(dx, dy)).toBeLessThan(1e-9)
+    expect(Math.hypot(at[0]! - m[0]!, at[1]! - m[1]!)).toBeLessThan(0.0004)
     await context.close()
   }, 180_000)
 })

@@ -67,7 +67,7 @@ export async function startApp(opts: { db?: DbKind; staticDir?: string } = {}): 
 
 /**
  * Builds the client (production mode) into dist/client unless it is newer than every file under
- * client/. Test files run in parallel, so the check and the build happen under a lock directory.
+ * client/ and server/domain/. Test files run in parallel, so the check and the build happen under a lock directory.
  */
 export async function ensureClientBuilt(): Promise<string> {
   const dist = path.resolve('dist/client')
@@ -85,7 +85,8 @@ export async function ensureClientBuilt(): Promise<string> {
   try {
     const newest = (dir: string): number => fs.readdirSync(dir, { withFileTypes: true })
       .reduce((m, e) => Math.max(m, e.isDirectory() ? newest(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).mtimeMs), 0)
-    if (!fs.existsSync(index) || fs.statSync(index).mtimeMs < newest(path.resolve('client'))) {
+    // the client bundles server/domain too (e.g. the planner's topology functions)
+    if (!fs.existsSync(index) || fs.statSync(index).mtimeMs < Math.max(newest(path.resolve('client')), newest(path.resolve('server/domain')))) {
       execFileSync(process.execPath, [path.resolve('node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'],
         { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } })
     }

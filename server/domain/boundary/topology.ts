@@ -117,11 +117,15 @@ export function insertVertexWhereOnEdge<T extends HasGeometry>(grids: readonly T
   }))
 }
 
-/** Move the vertex `from` to `to` in every grid holding it (shared vertices move together). */
+/**
+ * Move the vertex `from` to `to` in every grid holding it (shared vertices move together). When `to`
+ * lands on another grid's edge (e.g. snapped there with snapPoint), that grid gets `to` inserted, so
+ * the new T-junction leaves no gap or overlap.
+ */
 export function moveVertex<T extends HasGeometry>(grids: readonly T[], from: Position, to: Position): T[] {
   const fx = from[0], fy = from[1]
   const repaired = insertVertexWhereOnEdge(grids, from)
-  return repaired.map((g) => mapRings(g, (ring) => {
+  const moved = repaired.map((g) => mapRings(g, (ring) => {
     let hit = false
     const out = ring.map((q) => {
       if (q[0] === fx && q[1] === fy) { hit = true; return [to[0]!, to[1]!] }
@@ -129,6 +133,7 @@ export function moveVertex<T extends HasGeometry>(grids: readonly T[], from: Pos
     })
     return hit ? out : null
   }))
+  return insertVertexWhereOnEdge(moved, to)
 }
 
 /** Move the edge a–b by (dx, dy) in every grid holding either end (both vertices move together). */
@@ -172,4 +177,42 @@ export function nearestVertex(grids: readonly HasGeometry[], p: Position, maxDis
     }
   }
   return best
+}
+
+
+export interface Snap {
+  /** the snapped position: an existing vertex (bit-identical) or the nearest point on an edge */
+  at: Vertex
+  kind: 'vertex' | 'edge'
+}
+
+/**
+ * Snap p to the grids' boundaries: the nearest vertex within `tolerance` (degrees) wins; otherwise
+ * the nearest point on an edge within `tolerance`; null when nothing is that close. Edges having an
+ * endpoint in `ignoreEdgesAt` (the vertex being dragged: its own edges move with it) are skipped.
+ * Distances are planar in degrees: callers convert a pixel tolerance with the map's scale.
+ */
+export function snapPoint(p: Position, grids: readonly HasGeometry[], tolerance: number, ignoreEdgesAt?: Position): Snap | null {
+  const v = nearestVertex(grids, p, tolerance)
+  if (v) return { at: v, kind: 'vertex' }
+  const [px, py] = p as Vertex
+  const ignored = (q: Position) => !!ignoreEdgesAt && q[0] === ignoreEdgesAt[0] && q[1] === ignoreEdgesAt[1]
+  let best: Vertex | null = null, bestD = tolerance * tolerance
+  for (const g of grids) {
+    for (const poly of polygonsOf(g.geometry)) for (const ring of poly) {
+      for (let i = 0; i < ring.length - 1; i++) {
+        const a = ring[i]!, b = ring[i + 1]!
+        if (ignored(a) || ignored(b)) continue
+        const [ax, ay] = a as Vertex, [bx, by] = b as Vertex
+        const dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy
+        if (len2 === 0) continue
+        const t = ((px - ax) * dx + (py - ay) * dy) / len2
+        if (t <= 0 || t >= 1) continue // the ends are vertices, handled above
+        const q: Vertex = [ax + t * dx, ay + t * dy]
+        const d = (q[0] - px) ** 2 + (q[1] - py) ** 2
+        if (d <= bestD) { bestD = d; best = q }
+      }
+    }
+  }
+  return best ? { at: best, kind: 'edge' } : null
 }
