@@ -6,14 +6,12 @@
  */
 import { useEffect, useRef, useState } from 'react'
 import 'maplibre-gl/dist/maplibre-gl.css'
-import { MapLibreMap, Marker, NavigationControl, setWorkerUrl, type GeoJSONSource } from 'maplibre-gl'
-import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?worker&url'
+import { MapLibreMap, Marker, type GeoJSONSource } from 'maplibre-gl'
+import { createMap, useRasterBasemap } from '../map/createMap.ts'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, type RouterOutputs } from '../api.ts'
-import { baseStyle, LOCAL_IDEOGRAPH_FONT, SITE_COLOUR } from '../map/layers.ts'
+import { SITE_COLOUR } from '../map/layers.ts'
 import { READINESS_COLOURS, useEvalText } from './text.ts'
-
-setWorkerUrl(workerUrl)
 
 declare global {
   interface Window {
@@ -43,12 +41,7 @@ export function SiteMapEditor() {
   sites.current = new Map((readiness.data?.sites ?? []).map((s) => [s.id, s]))
 
   useEffect(() => {
-    const m = new MapLibreMap({
-      container: box.current!, style: baseStyle(), center: [107.14, 34.36], zoom: 11, dragRotate: false,
-      localIdeographFontFamily: LOCAL_IDEOGRAPH_FONT, attributionControl: { compact: true }, maxZoom: 19,
-    })
-    m.touchZoomRotate.disableRotation()
-    m.addControl(new NavigationControl({ showCompass: false }), 'bottom-right')
+    const m = createMap(box.current!)
     m.on('load', () => {
       m.addSource('site-edit-grids', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } })
       m.addLayer({ id: 'site-edit-grid-fill', type: 'fill', source: 'site-edit-grids', paint: { 'fill-color': '#5b7fa3', 'fill-opacity': 0.1 } })
@@ -62,12 +55,7 @@ export function SiteMapEditor() {
     }
   }, [])
 
-  useEffect(() => {
-    const tiles = config.data?.basemapTiles
-    if (!map || !tiles || map.getSource('site-edit-basemap')) return
-    map.addSource('site-edit-basemap', { type: 'raster', tiles: [tiles], tileSize: 256, attribution: config.data?.basemapAttribution ?? '' })
-    map.addLayer({ id: 'site-edit-basemap', type: 'raster', source: 'site-edit-basemap' }, 'site-edit-grid-fill')
-  }, [map, config.data])
+  useRasterBasemap(map, config.data, 'site-edit-basemap', 'site-edit-grid-fill')
 
   // community outlines; fit them once
   const fitted = useRef(false)

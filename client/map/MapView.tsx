@@ -5,11 +5,11 @@
  */
 import { useEffect, useRef, useState, type ReactNode } from 'react'
 import 'maplibre-gl/dist/maplibre-gl.css'
-import { MapLibreMap, NavigationControl, ScaleControl, setWorkerUrl, type LayerSpecification, type MapMouseEvent } from 'maplibre-gl'
+import { MapLibreMap, ScaleControl, type LayerSpecification, type MapMouseEvent } from 'maplibre-gl'
 // MapLibre 6 looks for its worker next to its own module, which a bundle does not keep: let Vite
 // bundle the worker as its own .js asset and tell MapLibre where it is.
-import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?worker&url'
-import { baseStyle, GRID_HIT_LAYERS, HATCH_IMAGE, hatchImage, LAYER, LOCAL_IDEOGRAPH_FONT, SRC } from './layers.ts'
+import { createMap } from './createMap.ts'
+import { GRID_HIT_LAYERS, HATCH_IMAGE, hatchImage, LAYER, SRC } from './layers.ts'
 import { PROBLEM_LAYERS } from '../problems/mapLayers.ts'
 
 /** Layers a click on an open problem is read from (plain points, clustered points, clusters). */
@@ -23,8 +23,6 @@ declare global {
     __gridduty?: { map: MapLibreMap }
   }
 }
-
-setWorkerUrl(workerUrl)
 
 export type Bbox = readonly [number, number, number, number]
 
@@ -50,7 +48,6 @@ interface Props {
 }
 
 // Demo district (宝鸡); replaced by the data's extent as soon as it arrives.
-const INITIAL_CENTER: [number, number] = [107.14, 34.36]
 
 export function MapView({ sources, layers, camera, padding, onSelectGrid, onSelectProblem, tooltip, featureStates }: Props) {
   const tip = useRef<HTMLDivElement>(null)
@@ -63,19 +60,7 @@ export function MapView({ sources, layers, camera, padding, onSelectGrid, onSele
   onProblem.current = onSelectProblem
 
   useEffect(() => {
-    const m = new MapLibreMap({
-      container: container.current!,
-      style: baseStyle(),
-      center: INITIAL_CENTER,
-      zoom: 11.5,
-      localIdeographFontFamily: LOCAL_IDEOGRAPH_FONT,
-      dragRotate: false,
-      pitchWithRotate: false,
-      attributionControl: { compact: true },
-      maxZoom: 18,
-    })
-    m.touchZoomRotate.disableRotation()
-    m.addControl(new NavigationControl({ showCompass: false }), 'bottom-right')
+    const m = createMap(container.current!, { zoom: 11.5, maxZoom: 18 })
     m.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-right')
     m.on('load', () => {
       m.addImage(HATCH_IMAGE, hatchImage(), { pixelRatio: 2 })

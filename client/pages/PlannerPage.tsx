@@ -8,19 +8,17 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import 'maplibre-gl/dist/maplibre-gl.css'
-import { MapLibreMap, NavigationControl, setWorkerUrl, type GeoJSONSource } from 'maplibre-gl'
-import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?worker&url'
+import { MapLibreMap, type GeoJSONSource } from 'maplibre-gl'
+import { createMap } from '../map/createMap.ts'
 import { TerraDraw, TerraDrawLineStringMode, TerraDrawPolygonMode, TerraDrawSelectMode, type GeoJSONStoreFeatures } from 'terra-draw'
 import { TerraDrawMapLibreGLAdapter } from 'terra-draw-maplibre-gl-adapter'
 import type { FeatureCollection, Polygon, Position } from 'geojson'
 import { useTRPC, type Me, type RouterInputs, type RouterOutputs } from '../api.ts'
-import { baseStyle, hatchImage, LOCAL_IDEOGRAPH_FONT } from '../map/layers.ts'
+import { hatchImage } from '../map/layers.ts'
 import { addVertex, moveVertex, neighbours, removeVertex, snapPoint, type GridGeometry } from '../../server/domain/boundary/topology.ts'
 import { clipToStreet, differenceGeom, intersectGeom, mergeGrids, splitGrid, unionGeom } from '../../server/domain/boundary/operations.ts'
 import { booleanPointInPolygon, centroid } from '@turf/turf'
 import { usePlannerText, type PlannerKey } from './plannerText.ts'
-
-setWorkerUrl(workerUrl)
 
 type DraftInput = RouterInputs['boundary']['save']['draft']
 type DG = DraftInput['grids'][number] & { numId: number }
@@ -142,8 +140,7 @@ export function PlannerPage(_: { me: Me }) {
   const drawRef = useRef<TerraDraw | null>(null)
 
   useEffect(() => {
-    const m = new MapLibreMap({ container: container.current!, style: baseStyle(), center: [107.14, 34.36], zoom: 12, localIdeographFontFamily: LOCAL_IDEOGRAPH_FONT, dragRotate: false, maxZoom: 19 })
-    m.addControl(new NavigationControl({ showCompass: false }), 'bottom-right')
+    const m = createMap(container.current!, { zoom: 12 })
     m.on('load', () => {
       m.addImage(HATCH, hatchImage(), { pixelRatio: 2 })
       const empty: FeatureCollection = { type: 'FeatureCollection', features: [] }

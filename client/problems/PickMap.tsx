@@ -4,13 +4,10 @@
  */
 import { useEffect, useRef, useState } from 'react'
 import 'maplibre-gl/dist/maplibre-gl.css'
-import { MapLibreMap, NavigationControl, setWorkerUrl, type GeoJSONSource, type MapMouseEvent } from 'maplibre-gl'
-import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?worker&url'
+import { MapLibreMap, type GeoJSONSource, type MapMouseEvent } from 'maplibre-gl'
+import { createMap, useRasterBasemap } from '../map/createMap.ts'
 import { useQuery } from '@tanstack/react-query'
 import { useTRPC } from '../api.ts'
-import { baseStyle, LOCAL_IDEOGRAPH_FONT } from '../map/layers.ts'
-
-setWorkerUrl(workerUrl)
 
 declare global {
   interface Window {
@@ -29,12 +26,7 @@ export function PickMap({ point, onPick }: { point: { lng: number; lat: number }
   pick.current = onPick
 
   useEffect(() => {
-    const m = new MapLibreMap({
-      container: box.current!, style: baseStyle(), center: [107.14, 34.36], zoom: 11, dragRotate: false,
-      localIdeographFontFamily: LOCAL_IDEOGRAPH_FONT, attributionControl: { compact: true }, maxZoom: 19,
-    })
-    m.touchZoomRotate.disableRotation()
-    m.addControl(new NavigationControl({ showCompass: false }), 'bottom-right')
+    const m = createMap(box.current!)
     m.on('load', () => {
       m.addSource('pick-grids', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } })
       m.addSource('pick-point', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } })
@@ -52,12 +44,7 @@ export function PickMap({ point, onPick }: { point: { lng: number; lat: number }
     }
   }, [])
 
-  useEffect(() => {
-    const tiles = config.data?.basemapTiles
-    if (!map || !tiles || map.getSource('pick-basemap')) return
-    map.addSource('pick-basemap', { type: 'raster', tiles: [tiles], tileSize: 256, attribution: config.data?.basemapAttribution ?? '' })
-    map.addLayer({ id: 'pick-basemap', type: 'raster', source: 'pick-basemap' }, 'pick-grid-fill')
-  }, [map, config.data])
+  useRasterBasemap(map, config.data, 'pick-basemap', 'pick-grid-fill')
 
   useEffect(() => {
     if (!map || !grids.data) return
