@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import type { GridCollection, RouterOutputs } from '../api.ts'
 import { useI18n } from '../i18n.ts'
-import { PROBLEM_COLOURS, READINESS_COLOURS, SITE_COLOUR, STATUS_COLOURS, type ColourMode } from '../map/layers.ts'
+import { COUNT_BINS, COUNT_KEY, PROBLEM_COLOURS, READINESS_COLOURS, SITE_COLOUR, STATUS_COLOURS, type ColourMode } from '../map/layers.ts'
 
 type Key = keyof typeof STATUS_COLOURS
 const KEYS: Key[] = ['done', 'pending', 'missed', 'unheld']
@@ -47,6 +47,19 @@ interface Props {
   sites?: RouterOutputs['site']['list']
 }
 
+/** How many grids fall in each count bin of the problem colourings. */
+function countBins(grids: GridCollection | undefined, key: 'openProblems' | 'overdueProblems') {
+  return COUNT_BINS.map(([from, colour], i) => {
+    const next = COUNT_BINS[i + 1]
+    const to = next ? next[0] - 1 : null
+    const count = (grids?.features ?? []).filter((f) => {
+      const n = Number(f.properties[key] ?? 0)
+      return n >= from && (to === null || n <= to)
+    }).length
+    return { from, to, colour, count }
+  })
+}
+
 export function Legend({ grids, departmentColours, month, colourMode, showProblems, showSites, sites }: Props) {
   const { t } = useI18n()
   // folded on a phone, where the map needs the room
@@ -58,12 +71,20 @@ export function Legend({ grids, departmentColours, month, colourMode, showProble
   return (
     <section className={`legend ${open ? '' : 'collapsed'}`} data-testid="legend" aria-label={t('legend.title')}>
       <button type="button" className="legend-head" onClick={() => setOpen(!open)} aria-expanded={open}>
-        <strong>{colourMode === 'status' ? t('legend.titleMonth', { month }) : t('legend.departments')}</strong>
+        <strong>{colourMode === 'status' ? t('legend.titleMonth', { month }) : colourMode === 'department' ? t('legend.departments') : t(colourMode === 'open' ? 'legend.byOpen' : 'legend.byOverdue')}</strong>
         <span className="muted">{t('legend.grids', { n: total })}</span>
       </button>
       {open && (
         <ul>
-          {colourMode === 'status'
+          {colourMode === 'open' || colourMode === 'overdue'
+            ? countBins(grids, COUNT_KEY[colourMode]).map((b, i) => (
+                <li key={b.from} data-testid={`legend-bin-${i}`}>
+                  <span className="swatch" style={{ background: b.colour }} />
+                  <span className="legend-label">{b.to === null ? t('legend.bin', { from: b.from }) : b.from === b.to ? String(b.from) : t('legend.binRange', { from: b.from, to: b.to })}</span>
+                  <span className="legend-count" data-testid={`legend-bin-count-${i}`}>{b.count}</span>
+                </li>
+              ))
+            : colourMode === 'status'
             ? KEYS.map((k) => (
                 <li key={k} data-testid={`legend-${k}`}>
                   <span className={`swatch ${k === 'unheld' ? 'hatched' : ''}`} style={{ background: k === 'unheld' ? undefined : STATUS_COLOURS[k] }} />

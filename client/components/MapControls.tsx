@@ -1,6 +1,6 @@
 import type { GridLevel } from '../api.ts'
 import { useI18n } from '../i18n.ts'
-import type { ColourMode } from '../map/layers.ts'
+import { COLOUR_MODES, type ColourMode } from '../map/layers.ts'
 import { addMonths, formatMonth } from '../month.ts'
 
 interface Props {
@@ -33,7 +33,7 @@ function monthsUpTo(max: string, shown: string): string[] {
 export function MapControls(p: Props) {
   const { t, lang } = useI18n()
   const levels: GridLevel[] = ['street', 'community']
-  const modes: ColourMode[] = ['status', 'department']
+  const modes = COLOUR_MODES
   return (
     <div className="map-controls">
       <div className="segmented" role="radiogroup" aria-label={t('level.label')} data-testid="level-toggle">

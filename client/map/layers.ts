@@ -25,7 +25,12 @@ import type { AppConfig, GridCollection, GridLevel, RouterOutputs } from '../api
 import type { SourceSpecs } from './useMapLayers.ts'
 import { problemClusterSource, problemModeLayers, PROBLEM_CLUSTER_SOURCE, type ProblemMode } from '../problems/mapLayers.ts'
 
-export type ColourMode = 'status' | 'department'
+export type ColourMode = 'status' | 'department' | 'open' | 'overdue'
+export const COLOUR_MODES: readonly ColourMode[] = ['status', 'department', 'open', 'overdue']
+
+/** Colour by a count of problems (open, or overdue): bins [from, colour], from 0 up. */
+export const COUNT_BINS: readonly (readonly [number, string])[] = [[0, '#eef2f6'], [1, '#fde2c4'], [3, '#f7ab6a'], [6, '#e4572e'], [10, '#9d1c1f']]
+export const COUNT_KEY = { open: 'openProblems', overdue: 'overdueProblems' } as const
 
 export interface LayerState {
   level: GridLevel
@@ -126,6 +131,10 @@ const unheld: ExpressionSpecification = ['==', ['get', 'holderDepartmentId'], nu
 const hovered: ExpressionSpecification = ['boolean', ['feature-state', 'hover'], false]
 
 function fillColour(s: LayerState): DataDrivenPropertyValueSpecification<string> {
+  if (s.colourMode === 'open' || s.colourMode === 'overdue') {
+    const steps = COUNT_BINS.slice(1).flatMap(([from, colour]) => [from, colour])
+    return ['step', ['to-number', ['get', COUNT_KEY[s.colourMode]], 0], COUNT_BINS[0]![1], ...steps] as unknown as ExpressionSpecification
+  }
   if (s.colourMode === 'department' && s.departmentColours.size > 0) {
     const pairs = [...s.departmentColours].flatMap(([id, colour]) => [id, colour])
     return ['case', unheld, STATUS_COLOURS.unheld,

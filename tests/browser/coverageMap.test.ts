@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { RunningApp } from '../support/appServer.ts'
 import { OUT, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
+import { loggedIn } from '../support/apiClient.ts'
 
 const GRID_FILL = 'grid-fill'
 
@@ -271,6 +272,27 @@ describe('coverage map (browser)', { timeout: 150_000 }, () => {
       await page.mouse.click(target!.x, target!.y)
       await expect.poll(() => page.evaluate(() => window.location.hash)).toBe(`#/problems?id=${target!.id}`)
       await page.getByTestId('page-problems').waitFor()
+      expectClean(watch)
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('colours grids by their number of overdue problems, with a legend of the bins', async () => {
+    const { context, page, watch } = await open()
+    try {
+      await login(page, 'leader')
+      await waitForGrids(page, 40)
+      await page.getByTestId('colour-mode').getByRole('radio').nth(3).click() // overdue
+      await expect.poll(() => page.evaluate(() => JSON.stringify(window.__gridduty!.map.getPaintProperty('grid-fill', 'fill-color')))).toContain('overdueProblems')
+      const api = await loggedIn(app.url, 'leader')
+      const counts = (await api.grid.list.query({ level: 'community' })).features.map((f) => f.properties.overdueProblems)
+      const bins = [[0, 0], [1, 2], [3, 5], [6, 9], [10, Infinity]] as const // client/map/layers.ts COUNT_BINS
+      for (const [i, [from, to]] of bins.entries()) {
+        const expected = counts.filter((n) => n >= from && n <= to).length
+        expect(Number(await page.getByTestId(`legend-bin-count-${i}`).textContent()), `bin ${from}–${to}`).toBe(expected)
+      }
+      expect(counts.some((n) => n > 0)).toBe(true)
       expectClean(watch)
     } finally {
       await context.close()

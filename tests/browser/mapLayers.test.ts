@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec'
 import type { LayerSpecification, MapLibreMap, SourceSpecification } from 'maplibre-gl'
 import { applyMapLayers, type SourceSpecs } from '../../client/map/useMapLayers.ts'
-import { baseStyle, departmentColours, LAYER, mapLayers, mapSources, SRC, type LayerState } from '../../client/map/layers.ts'
+import { baseStyle, COLOUR_MODES, departmentColours, LAYER, mapLayers, mapSources, SRC, type LayerState } from '../../client/map/layers.ts'
 
 function fakeMap() {
   const calls: string[] = []
@@ -97,7 +97,7 @@ describe('applyMapLayers', () => {
 
   it('every combination of state is a valid MapLibre style', () => {
     for (const level of ['street', 'community'] as const) {
-      for (const colourMode of ['status', 'department'] as const) {
+      for (const colourMode of COLOUR_MODES) {
         for (const basemap of [false, true]) {
           const style = baseStyle()
           const sources = mapSources({ config: basemap ? { basemapTiles: 'https://t.example/{z}/{x}/{y}.png', basemapAttribution: null, month: '2026-11' } : undefined })
