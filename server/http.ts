@@ -8,6 +8,7 @@ import path from 'node:path'
 import { createHTTPHandler } from '@trpc/server/adapters/standalone'
 import { appRouter } from './api/root.ts'
 import type { Context } from './api/trpc.ts'
+import { crossSiteRequest } from './api/httpUtil.ts'
 import { handlePhotoHttp } from './api/photoHttp.ts'
 import { handleReportHttp } from './api/reportHttp.ts'
 import { handleTilesHttp } from './api/tilesHttp.ts'
@@ -41,15 +42,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
   '.json': 'application/json', '.png': 'image/png', '.svg': 'image/svg+xml', '.ico': 'image/x-icon', '.woff2': 'font/woff2',
   '.map': 'application/json', '.webp': 'image/webp', '.jpg': 'image/jpeg', '.pbf': 'application/x-protobuf',
-}
-
-/** Browsers send Origin on cross-site POSTs; a mismatch is a cross-site request forgery attempt. */
-function crossSite(req: http.IncomingMessage): boolean {
-  const origin = req.headers.origin
-  if (req.method === 'GET' || req.method === 'HEAD') return false
-  if (req.headers['sec-fetch-site'] === 'cross-site') return true
-  if (!origin) return false
-  try { return new URL(origin).host !== req.headers.host } catch { return true }
 }
 
 function serveStatic(dir: string, req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -95,7 +87,7 @@ export function createRequestHandler(deps: AppDeps): http.RequestListener {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v)
     const url = req.url ?? '/'
     if (url.startsWith('/trpc/')) {
-      if (crossSite(req)) {
+      if (crossSiteRequest(req)) {
         res.writeHead(403, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: '拒绝跨站请求', data: { appCode: 'CROSS_SITE_REQUEST' } } }))
         return
       }
@@ -109,7 +101,8 @@ export function createRequestHandler(deps: AppDeps): http.RequestListener {
       trpc(req, res)
       return
     }
-    if (url.startsWith('/api/') && crossSite(req)) {
+    // the routes under /api/ rely on this one check
+    if (url.startsWith('/api/') && crossSiteRequest(req)) {
       res.writeHead(403, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: '拒绝跨站请求', data: { appCode: 'CROSS_SITE_REQUEST' } } }))
       return
     }

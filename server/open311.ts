@@ -14,7 +14,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import type http from 'node:http'
 import type { SessionUser } from './api/trpc.ts'
-import { crossSiteRequest, sessionUserOf, type HttpDeps } from './api/photoHttp.ts'
+import { crossSiteRequest, readBody, sessionUserOf, type HttpDeps } from './api/httpUtil.ts'
 import { AppError } from './api/errors.ts'
 import { isOpen } from './domain/problem/status.ts'
 import type { Prisma } from './db/client.ts'
@@ -57,20 +57,6 @@ function apiKeyOk(given: string | null | undefined): boolean {
   if (!expected || !given) return false
   const a = Buffer.from(given), b = Buffer.from(expected)
   return a.length === b.length && timingSafeEqual(a, b)
-}
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (c: Buffer) => {
-      size += c.length
-      if (size > MAX_BODY) { req.removeAllListeners('data'); req.resume(); reject(new Open311Error(413, 413, 'request body too large')); return }
-      chunks.push(c)
-    })
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    req.on('error', reject)
-  })
 }
 
 type Caller = { user: SessionUser | null; viaKey: boolean }
@@ -182,7 +168,7 @@ export function handleOpen311(deps: HttpDeps & { catalog: GridCatalog }, req: ht
       }
       if (req.method === 'POST' && rest === 'requests.json') {
         if (crossSiteRequest(req)) throw new Open311Error(403, 403, 'cross-site request refused')
-        const raw = await readBody(req)
+        const raw = (await readBody(req, MAX_BODY, () => new Open311Error(413, 413, 'request body too large'))).toString('utf8')
         const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
         let body: Record<string, unknown>
         if (type === 'application/json') {

@@ -4,7 +4,8 @@
  *        &mapping=<json {field: columnIndex}>&fileName=<name>      body: the raw .xlsx or .csv bytes (≤ 20 MB)
  *        → preview: { fileHash, headers, mapping, summary, rows }   commit: { committed, batchId, summary, rows }
  *   GET  /api/problems/export?format=csv|xlsx&<problem.list filters>  → the filtered list as a download
- * Session cookie required; the POST must be same-origin and from a leader or admin.
+ * Session cookie required; the POST must come from a leader or admin (server/http.ts refuses
+ * cross-site POSTs to /api/ first).
  */
 import type http from 'node:http'
 import ExcelJS from 'exceljs'
@@ -17,7 +18,7 @@ import type { GridCatalog } from '../services/gridCatalog.ts'
 import { commitImport, IMPORT_MAX_BYTES, IMPORT_MODES, previewImport } from '../services/problemImport.ts'
 import { AppError } from './errors.ts'
 import { allowed } from './permissions.ts'
-import { crossSiteRequest, sendAppError, sendError, sessionUserOf, type HttpDeps } from './photoHttp.ts'
+import { describeIssues, readBody, sendAppError, sendError, sessionUserOf, type HttpDeps } from './httpUtil.ts'
 import { listFilters, listWhere } from './routers/problem.ts'
 
 /** Permission-matrix paths whose roles these routes share (the matrix stays the one place for roles). */
@@ -25,22 +26,6 @@ export const IMPORT_PERMISSION = 'problem.imports'
 export const EXPORT_PERMISSION = 'problem.list'
 
 const tooLarge = () => new AppError('PAYLOAD_TOO_LARGE', 'IMPORT_TOO_LARGE', `文件不能超过 ${IMPORT_MAX_BYTES / 1024 / 1024} MB`)
-
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'])
-  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge())
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (c: Buffer) => {
-      size += c.length
-      if (size > limit) { req.removeAllListeners('data'); req.resume(); reject(tooLarge()); return }
-      chunks.push(c)
-    })
-    req.on('end', () => resolve(Buffer.concat(chunks)))
-    req.on('error', reject)
-  })
-}
 
 const importQuery = z.object({
   mode: z.enum(['preview', 'commit']),
@@ -67,7 +52,7 @@ const exportQuery = listFilters.extend({
 const EXPORT_MAX_ROWS = 50_000
 
 function badQuery(res: http.ServerResponse, e: z.ZodError) {
-  sendError(res, 400, 'BAD_INPUT', `输入有误：${e.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`)
+  sendError(res, 400, 'BAD_INPUT', describeIssues(e.issues))
 }
 
 /** Handles /api/import/problems and /api/problems/export; false for any other URL. */
@@ -80,13 +65,12 @@ export function handleImportHttp(deps: HttpDeps & { catalog: GridCatalog }, req:
       res.setHeader('Cache-Control', 'no-store')
       if (url.pathname === '/api/import/problems') {
         if (req.method !== 'POST') { sendError(res, 405, 'METHOD_NOT_ALLOWED', '不支持的请求方法'); req.resume(); return }
-        if (crossSiteRequest(req)) { sendError(res, 403, 'CROSS_SITE_REQUEST', '拒绝跨站请求'); req.resume(); return }
         const user = await sessionUserOf(deps.db, req, deps.now())
         if (!user) { sendError(res, 401, 'NOT_LOGGED_IN', '请先登录'); req.resume(); return }
         if (!allowed(IMPORT_PERMISSION, user.role)) { sendError(res, 403, 'ROLE_FORBIDDEN', '当前角色无权执行此操作'); req.resume(); return }
         const q = importQuery.safeParse(query)
         if (!q.success) { badQuery(res, q.error); req.resume(); return }
-        const bytes = await readBody(req, IMPORT_MAX_BYTES)
+        const bytes = await readBody(req, IMPORT_MAX_BYTES, tooLarge)
         if (bytes.length === 0) { sendError(res, 400, 'IMPORT_EMPTY', '文件为空'); return }
         const opts = { fileName: q.data.fileName, coordSystem: q.data.coords, mapping: q.data.mapping }
         const now = deps.now()

@@ -7,7 +7,7 @@ import { MONTH_PATTERN } from '../domain/time.ts'
 import { buildBulletin, bulletinWorkbook } from '../services/bulletin.ts'
 import type { GridCatalog } from '../services/gridCatalog.ts'
 import { allowed } from './permissions.ts'
-import { sendAppError, sendError, sessionUserOf, type HttpDeps } from './photoHttp.ts'
+import { sendAppError, sendError, sessionUserOf, type HttpDeps } from './httpUtil.ts'
 
 export function handleReportHttp(deps: HttpDeps & { catalog: GridCatalog }, req: http.IncomingMessage, res: http.ServerResponse): boolean {
   const url = new URL(req.url ?? '/', 'http://x')

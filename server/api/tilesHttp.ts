@@ -7,7 +7,7 @@
  * with the ETag. See server/services/gridTiles.ts.
  */
 import type http from 'node:http'
-import { readCookie, SESSION_COOKIE, userForSession } from '../auth/sessions.ts'
+import { sessionUserOf } from './httpUtil.ts'
 import type { Db } from '../db/client.ts'
 import { GRID_LEVELS, type GridCatalog, type GridLevel } from '../services/gridCatalog.ts'
 import { GRID_TILE_MAX_ZOOM, gridTilesOf } from '../services/gridTiles.ts'
@@ -42,7 +42,7 @@ async function serveTile(deps: TilesDeps, url: URL, req: http.IncomingMessage, r
   if (!GRID_LEVELS.includes(level)) { fail(res, 404, 'TILE_NOT_FOUND', '网格层级应为 street 或 community'); return }
   if (z > GRID_TILE_MAX_ZOOM || x >= 2 ** z || y >= 2 ** z) { fail(res, 404, 'TILE_NOT_FOUND', `瓦片超出范围（最大缩放级别 ${GRID_TILE_MAX_ZOOM}）`); return }
 
-  const user = await userForSession(deps.db, readCookie(req.headers.cookie, SESSION_COOKIE), deps.now())
+  const user = await sessionUserOf(deps.db, req, deps.now())
   if (!user) { fail(res, 401, 'NOT_LOGGED_IN', '请先登录'); return }
 
   const tiles = gridTilesOf(deps.catalog)

@@ -6,6 +6,7 @@ import type { Db } from '../db/client.ts'
 import { constraintError, isDbUnavailable } from '../db/errors.ts'
 import type { GridCatalog } from '../services/gridCatalog.ts'
 import { AppError } from './errors.ts'
+import { describeIssues } from './httpUtil.ts'
 import { allowed, PERMISSIONS, PUBLIC, type Role } from './permissions.ts'
 
 export interface SessionUser {
@@ -50,7 +51,7 @@ const t = initTRPC.context<Context>().create({
       : error.code === 'INTERNAL_SERVER_ERROR' ? 'INTERNAL' : error.code
     const message = mapped ? mapped.message
       : cause instanceof ZodError
-        ? `输入有误：${cause.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`
+        ? describeIssues(cause.issues)
         : error.code === 'INTERNAL_SERVER_ERROR' ? '服务器内部错误，请稍后重试' : shape.message
     return {
       ...shape,
