@@ -16,7 +16,7 @@ import { dbConfigFromEnv, describeDb } from '../server/db/config.ts'
 import { GridIndex } from '../server/domain/geometry/gridIndex.ts'
 import { geometryArea, geometryBbox, validateGridGeometry, type GridGeometry } from '../server/domain/geometry/validate.ts'
 import { holderOn } from '../server/domain/holder.ts'
-import { deadlineFor } from '../server/domain/problem/status.ts'
+import { problemDeadline } from '../server/domain/problem/workflow.ts'
 import { themeFor } from '../server/domain/inspection/themes.ts'
 import { addMonths, chinaDate, monthOf, monthRange } from '../server/domain/time.ts'
 import { migrateDeploy } from './migrate.ts'
@@ -131,7 +131,7 @@ export async function seedDemo(db: Db, now = new Date()): Promise<{ grids: numbe
       const holder = gid === null ? null : holderOn(holdersOf(gid), reportedAt)
       return {
         lng: p.lng, lat: p.lat, gridId: gid, departmentId: holder?.departmentId ?? null, categoryCode: p.category,
-        description: p.description, status: p.status, deadline: deadlineFor(reportedAt, p.deadlineDaysAfterReport),
+        description: p.description, status: p.status, deadline: problemDeadline(reportedAt, p.deadlineDaysAfterReport, 'normal'),
         reporterName: p.reporter, source: 'manual', reportedAt, createdAt: reportedAt,
         closedAt: p.status === 'closed' && p.closedDaysAgo !== null ? new Date(now.getTime() - p.closedDaysAgo * DAY)
           : p.status === 'voided' ? new Date(reportedAt.getTime() + DAY) : null,

@@ -17,8 +17,3 @@ export function isOpen(status: string): boolean {
 export function isOverdue(p: { status: string; deadline: Date | null }, now: Date): boolean {
   return isOpen(p.status) && p.deadline !== null && p.deadline.getTime() < now.getTime()
 }
-
-/** Deadline from the report instant and the category's default number of days. */
-export function deadlineFor(reportedAt: Date, deadlineDays: number): Date {
-  return new Date(reportedAt.getTime() + deadlineDays * 86_400_000)
-}
