@@ -8,13 +8,12 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, useTRPCClient, type Me } from '../api.ts'
 import { todayInChina } from '../month.ts'
 import { useText } from '../monthly/text.ts'
+import { PHOTO_MAX_BYTES, PHOTO_TYPES, postPhoto } from '../problems/photos.ts'
 
 type Fix = { lng: number; lat: number; accuracy: number } | null | 'pending'
 interface PhotoItem { key: string; name: string; preview: string; id?: number; error?: string }
 interface SpotProblem { key: number; categoryCode: string; description: string }
 
-const MAX = 5 * 1024 * 1024
-const TYPES = ['image/jpeg', 'image/png', 'image/webp']
 
 function useFix(): [Fix, () => void] {
   const [fix, setFix] = useState<Fix>('pending')
@@ -71,14 +70,13 @@ export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, on
     if (!files) return
     for (const file of Array.from(files)) {
       const item: PhotoItem = { key: `${file.name}-${file.size}-${Math.random()}`, name: file.name, preview: URL.createObjectURL(file) }
-      if (file.size > MAX) item.error = t('form.photoTooLarge', { name: file.name })
-      else if (file.type && !TYPES.includes(file.type)) item.error = t('form.photoType', { name: file.name })
+      if (file.size > PHOTO_MAX_BYTES) item.error = t('form.photoTooLarge', { name: file.name })
+      else if (file.type && !PHOTO_TYPES.includes(file.type)) item.error = t('form.photoType', { name: file.name })
       setPhotos((ps) => [...ps, item])
       if (item.error) continue
       try {
-        const res = await fetch('/api/photos', { method: 'POST', body: file, credentials: 'same-origin', headers: { 'content-type': file.type || 'application/octet-stream' } })
-        const body = await res.json() as { id?: number; error?: { message: string } }
-        setPhotos((ps) => ps.map((p) => (p.key === item.key ? { ...p, id: body.id, error: res.ok ? undefined : body.error?.message ?? String(res.status) } : p)))
+        const r = await postPhoto(file)
+        setPhotos((ps) => ps.map((p) => (p.key === item.key ? { ...p, id: r.id, error: r.error } : p)))
       } catch (e) {
         setPhotos((ps) => ps.map((p) => (p.key === item.key ? { ...p, error: errorText(e) } : p)))
       }
