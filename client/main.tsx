@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client'
 import { QueryClientProvider } from '@tanstack/react-query'
 import './styles.css'
 import { makeQueryClient, makeTrpcClient, TRPCProvider } from './api.ts'
-import { App } from './App.tsx'
+import { App } from './app/App.tsx'
 
 function Root() {
   const [queryClient] = useState(makeQueryClient)

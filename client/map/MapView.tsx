@@ -10,7 +10,7 @@ import { MapLibreMap, ScaleControl, type LayerSpecification, type MapMouseEvent 
 // bundle the worker as its own .js asset and tell MapLibre where it is.
 import { createMap } from './createMap.ts'
 import { GRID_HIT_LAYERS, HATCH_IMAGE, hatchImage, LAYER, SRC } from './layers.ts'
-import { PROBLEM_LAYERS } from '../problems/mapLayers.ts'
+import { PROBLEM_LAYERS } from '../features/problems/mapLayers.ts'
 
 /** Layers a click on an open problem is read from (plain points, clustered points, clusters). */
 const PROBLEM_HIT_LAYERS = [LAYER.problems, PROBLEM_LAYERS.points, PROBLEM_LAYERS.clusters]

@@ -23,7 +23,7 @@ import type {
 } from 'maplibre-gl'
 import type { AppConfig, GridCollection, GridLevel, RouterOutputs } from '../api.ts'
 import type { SourceSpecs } from './useMapLayers.ts'
-import { problemClusterSource, problemModeLayers, PROBLEM_CLUSTER_SOURCE, type ProblemMode } from '../problems/mapLayers.ts'
+import { problemClusterSource, problemModeLayers, PROBLEM_CLUSTER_SOURCE, type ProblemMode } from '../features/problems/mapLayers.ts'
 
 export type ColourMode = 'status' | 'department' | 'open' | 'overdue'
 export const COLOUR_MODES: readonly ColourMode[] = ['status', 'department', 'open', 'overdue']

@@ -116,7 +116,7 @@ describe('problem loop in the browser', () => {
   }, 180_000)
 
   it('the clustered and heatmap problem layers are valid and draw on the coverage map', async () => {
-    const { problemClusterSource, problemModeLayers, PROBLEM_CLUSTER_SOURCE, PROBLEM_LAYERS } = await import('../../client/problems/mapLayers.ts')
+    const { problemClusterSource, problemModeLayers, PROBLEM_CLUSTER_SOURCE, PROBLEM_LAYERS } = await import('../../client/features/problems/mapLayers.ts')
     const api = await loggedIn(app.url, 'leader')
     const points = await api.problem.map.query()
     const leader = await session('leader')

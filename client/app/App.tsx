@@ -1,0 +1,45 @@
+import { lazy, Suspense, useEffect } from 'react'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { isAuthError, useTRPC } from '../api.ts'
+import { useI18n } from '../i18n.ts'
+import { LoginPage } from '../features/auth/LoginPage.tsx'
+
+// The signed-in app (MapLibre and the other pages, most of the bundle) loads while the user signs in.
+const loadShell = () => import('./Shell.tsx')
+const Shell = lazy(() => loadShell().then((m) => ({ default: m.Shell })))
+
+/** Who is signed in decides the page: the login screen or the app (coverage map and pages). */
+export function App() {
+  const trpc = useTRPC()
+  const queryClient = useQueryClient()
+  const { t } = useI18n()
+  const me = useQuery(trpc.auth.me.queryOptions(undefined, { staleTime: Infinity }))
+
+  // A session that expires while the map is open sends the user back to the login screen.
+  useEffect(() => {
+    const meKey = trpc.auth.me.queryKey()
+    return queryClient.getQueryCache().subscribe((ev) => {
+      if (ev.type === 'updated' && ev.action.type === 'error' && isAuthError(ev.action.error)) {
+        queryClient.setQueryData(meKey, null)
+      }
+    })
+  }, [queryClient, trpc])
+
+  useEffect(() => { void loadShell() }, [])
+
+  if (me.isPending) return <div className="splash">{t('map.loading')}</div>
+  if (me.isError) {
+    return (
+      <div className="splash">
+        <p>{t('error.generic')}: {me.error.message}</p>
+        <button type="button" onClick={() => void me.refetch()}>{t('error.retry')}</button>
+      </div>
+    )
+  }
+  if (!me.data) return <LoginPage />
+  return (
+    <Suspense fallback={<div className="splash">{t('map.loading')}</div>}>
+      <Shell me={me.data} />
+    </Suspense>
+  )
+}

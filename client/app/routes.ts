@@ -1,0 +1,54 @@
+/**
+ * The pages besides the coverage map, reached by hash routes (#/workspace, #/problems …).
+ * A feature adds one entry here; the header shows the entries the user's role may open.
+ */
+import type { ComponentType } from 'react'
+import type { Me } from '../api.ts'
+import { AdminPage } from '../features/admin/AdminPage.tsx'
+import { PlannerPage } from '../features/planner/PlannerPage.tsx'
+import { BulletinPage } from '../features/monthly/BulletinPage.tsx'
+import { DashboardPage } from '../features/monthly/DashboardPage.tsx'
+import { EvaluationPage } from '../features/evaluation/EvaluationPage.tsx'
+import { MockEvaluationPage } from '../features/evaluation/MockEvaluationPage.tsx'
+import { ProblemImportPage } from '../features/problems/ProblemImportPage.tsx'
+import { ProblemsPage } from '../features/problems/ProblemsPage.tsx'
+import { WorkspacePage } from '../features/monthly/WorkspacePage.tsx'
+
+export interface PageRoute {
+  /** hash path, e.g. "/problems" */
+  path: string
+  label: { 'zh-CN': string; en: string }
+  roles: readonly Me['role'][]
+  component: ComponentType<{ me: Me }>
+}
+
+export const ROUTES: PageRoute[] = []
+
+// The monthly rhythm (issue 3): department users land on /workspace.
+ROUTES.push(
+  { path: '/workspace', label: { 'zh-CN': '我的网格', en: 'My grids' }, roles: ['department'], component: WorkspacePage },
+  { path: '/dashboard', label: { 'zh-CN': '领导看板', en: 'Dashboard' }, roles: ['leader', 'admin'], component: DashboardPage },
+  { path: '/bulletin', label: { 'zh-CN': '检查通报', en: 'Bulletin' }, roles: ['leader', 'admin'], component: BulletinPage },
+)
+
+// Evaluation readiness (issue 8): the task list / "my indicators", and mock evaluations.
+ROUTES.push(
+  { path: '/evaluation', label: { 'zh-CN': '测评任务', en: 'Evaluation tasks' }, roles: ['leader', 'department', 'planner', 'admin'], component: EvaluationPage },
+  { path: '/mock-evaluation', label: { 'zh-CN': '模拟测评', en: 'Mock evaluation' }, roles: ['leader', 'department', 'admin'], component: MockEvaluationPage },
+)
+
+// Problems as a closed loop (issue 4): the list with detail/report/measures, and the import.
+ROUTES.push(
+  { path: '/problems', label: { 'zh-CN': '问题', en: 'Problems' }, roles: ['leader', 'department', 'planner', 'admin'], component: ProblemsPage },
+  { path: '/problem-import', label: { 'zh-CN': '导入问题', en: 'Import problems' }, roles: ['leader', 'admin'], component: ProblemImportPage },
+)
+
+// Boundary editing (issue 5): planners redraw grid boundaries with validation and impact preview.
+ROUTES.push(
+  { path: '/planner', label: { 'zh-CN': '边界调整', en: 'Boundaries' }, roles: ['planner', 'admin'], component: PlannerPage },
+)
+
+// Reliability and security (issue 7): users, departments, holders and the audit trail (leaders read the trail).
+ROUTES.push(
+  { path: '/admin', label: { 'zh-CN': '系统管理', en: 'Admin' }, roles: ['admin', 'leader'], component: AdminPage },
+)

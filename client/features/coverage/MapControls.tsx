@@ -1,0 +1,88 @@
+import type { GridLevel } from '../../api.ts'
+import { useI18n } from '../../i18n.ts'
+import { COLOUR_MODES, type ColourMode } from '../../map/layers.ts'
+import { addMonths, formatMonth } from '../../month.ts'
+
+interface Props {
+  level: GridLevel
+  onLevel: (level: GridLevel) => void
+  month: string
+  maxMonth: string
+  onMonth: (month: string) => void
+  colourMode: ColourMode
+  onColourMode: (mode: ColourMode) => void
+  showProblems: boolean
+  onShowProblems: (v: boolean) => void
+  showSites: boolean
+  onShowSites: (v: boolean) => void
+  problemMode: ProblemDisplay
+  onProblemMode: (mode: ProblemDisplay) => void
+}
+
+/** How open problems are drawn: plain points, status-coloured clusters, or a heatmap. */
+export type ProblemDisplay = 'points' | 'clusters' | 'heatmap'
+const PROBLEM_DISPLAYS: ProblemDisplay[] = ['points', 'clusters', 'heatmap']
+
+/** The last two years of months, newest first (and the shown one, should it be older). */
+function monthsUpTo(max: string, shown: string): string[] {
+  const months = Array.from({ length: 24 }, (_, i) => addMonths(max, -i))
+  if (!months.includes(shown)) months.push(shown)
+  return months
+}
+
+export function MapControls(p: Props) {
+  const { t, lang } = useI18n()
+  const levels: GridLevel[] = ['street', 'community']
+  const modes = COLOUR_MODES
+  return (
+    <div className="map-controls">
+      <div className="segmented" role="radiogroup" aria-label={t('level.label')} data-testid="level-toggle">
+        {levels.map((l) => (
+          <button
+            key={l}
+            type="button"
+            role="radio"
+            aria-checked={p.level === l}
+            data-testid={`level-${l}`}
+            className={p.level === l ? 'on' : ''}
+            onClick={() => p.onLevel(l)}
+          >
+            {t(`level.${l}`)}
+          </button>
+        ))}
+      </div>
+      <div className="month-picker">
+        <button type="button" aria-label={t('month.prev')} data-testid="month-prev" onClick={() => p.onMonth(addMonths(p.month, -1))}>‹</button>
+        <select
+          aria-label={t('month.label')}
+          data-testid="month-picker"
+          value={p.month}
+          onChange={(e) => p.onMonth(e.target.value)}
+        >
+          {monthsUpTo(p.maxMonth, p.month).map((m) => <option key={m} value={m}>{formatMonth(m, lang)}</option>)}
+        </select>
+        <button type="button" aria-label={t('month.next')} data-testid="month-next" disabled={p.month >= p.maxMonth} onClick={() => p.onMonth(addMonths(p.month, 1))}>›</button>
+      </div>
+      <div className="segmented small" role="radiogroup" aria-label={t('colour.label')} data-testid="colour-mode">
+        {modes.map((m) => (
+          <button key={m} type="button" role="radio" aria-checked={p.colourMode === m} className={p.colourMode === m ? 'on' : ''} onClick={() => p.onColourMode(m)}>
+            {t(`colour.${m}`)}
+          </button>
+        ))}
+      </div>
+      <div className="toggles">
+        <label><input type="checkbox" data-testid="toggle-problems" checked={p.showProblems} onChange={(e) => p.onShowProblems(e.target.checked)} /> {t('layers.problems')}</label>
+        <label><input type="checkbox" data-testid="toggle-sites" checked={p.showSites} onChange={(e) => p.onShowSites(e.target.checked)} /> {t('layers.sites')}</label>
+      </div>
+      {p.showProblems && (
+        <div className="segmented small" role="radiogroup" aria-label={t('problemMode.label')} data-testid="problem-mode">
+          {PROBLEM_DISPLAYS.map((m) => (
+            <button key={m} type="button" role="radio" aria-checked={p.problemMode === m} className={p.problemMode === m ? 'on' : ''} onClick={() => p.onProblemMode(m)}>
+              {t(`problemMode.${m}`)}
+            </button>
+          ))}
+        </div>
+      )}
+    </div>
+  )
+}

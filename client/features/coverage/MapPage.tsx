@@ -1,0 +1,169 @@
+/**
+ * The coverage map (覆盖图): who holds which grid, this month's inspection status, open problems
+ * and evaluation sites. All map state lives here, in React; the map draws it through layers.ts.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react'
+import { keepPreviousData, skipToken, useQuery } from '@tanstack/react-query'
+import { useTRPC, type GridCollection, type GridLevel, type Me, type SearchHit } from '../../api.ts'
+import { useI18n } from '../../i18n.ts'
+import { GridPanel } from './GridPanel.tsx'
+import { GridTooltip } from './GridTooltip.tsx'
+import { Legend } from './Legend.tsx'
+import { MapControls, type ProblemDisplay } from './MapControls.tsx'
+import { SearchBox } from './SearchBox.tsx'
+import { departmentColours, mapLayers, mapSources, type ColourMode } from '../../map/layers.ts'
+import { MapView, type Bbox, type CameraRequest } from '../../map/MapView.tsx'
+import { forcedGridMode, gridFeatureStates, gridMode, gridTileSource, GRID_SOURCE_LAYER, layersForTiles, statusAsCollection } from '../../map/gridTiles.ts'
+import { SRC } from '../../map/layers.ts'
+
+const NARROW = '(max-width: 720px)'
+
+function useNarrow(): boolean {
+  return useSyncExternalStore(
+    (cb) => {
+      const mq = window.matchMedia(NARROW)
+      mq.addEventListener('change', cb)
+      return () => mq.removeEventListener('change', cb)
+    },
+    () => window.matchMedia(NARROW).matches,
+  )
+}
+
+function extent(fc: GridCollection): Bbox | null {
+  let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity
+  const visit = (c: unknown): void => {
+    if (Array.isArray(c) && typeof c[0] === 'number') {
+      const [x, y] = c as [number, number]
+      if (x < w) w = x
+      if (x > e) e = x
+      if (y < s) s = y
+      if (y > n) n = y
+    } else if (Array.isArray(c)) c.forEach(visit)
+  }
+  for (const f of fc.features) visit((f.geometry as { coordinates?: unknown }).coordinates)
+  return Number.isFinite(w) ? [w, s, e, n] : null
+}
+
+export function MapPage({ me }: { me: Me }) {
+  const { t } = useI18n()
+  const trpc = useTRPC()
+  const narrow = useNarrow()
+
+  const [level, setLevel] = useState<GridLevel>('community')
+  const [pickedMonth, setMonth] = useState<string | null>(null)
+  const [colourMode, setColourMode] = useState<ColourMode>('status')
+  const [selectedId, setSelectedId] = useState<number | null>(null)
+  const [showProblems, setShowProblems] = useState(true)
+  const [showSites, setShowSites] = useState(true)
+  const [problemMode, setProblemMode] = useState<ProblemDisplay>('points')
+  const [camera, setCamera] = useState<CameraRequest | null>(null)
+
+  const config = useQuery(trpc.meta.config.queryOptions(undefined, { staleTime: 10 * 60_000 }))
+  const currentMonth = config.data?.month
+  const month = pickedMonth ?? currentMonth
+  const ready = month !== undefined
+
+  const listOpts = { placeholderData: keepPreviousData }
+  // Large cities draw grids from vector tiles + grid.status, small ones from grid.list (map/gridTiles.ts).
+  const [forcedMode] = useState(forcedGridMode)
+  const status = useQuery(trpc.grid.status.queryOptions(month ? { level, month } : skipToken, listOpts))
+  const mode = gridMode(status.data, forcedMode)
+  const grids = useQuery(trpc.grid.list.queryOptions(month && mode === 'geojson' ? { level, month } : skipToken, listOpts))
+  const streets = useQuery(trpc.grid.list.queryOptions(month ? { level: 'street', month } : skipToken, listOpts))
+  const problems = useQuery(trpc.problem.map.queryOptions())
+  const sites = useQuery(trpc.site.list.queryOptions())
+
+  const sources = useMemo(
+    () => {
+      const s = mapSources({ grids: mode === 'geojson' ? grids.data : undefined, streets: streets.data, problems: problems.data, sites: sites.data, config: config.data, clusterProblems: problemMode === 'clusters' })
+      if (mode === 'tiles' && status.data) s[SRC.grids] = gridTileSource(status.data.level, status.data)
+      return s
+    },
+    // the tile source changes with level and version only, not with every status refetch
+    [mode, grids.data, streets.data, problems.data, sites.data, config.data, status.data?.level, status.data?.tilesVersion, problemMode],
+  )
+  const basemap = !!config.data?.basemapTiles
+  // Colours by department come from the list of departments (not from what is on screen),
+  // so that a department keeps its colour across levels and months.
+  const departments = useQuery(trpc.department.list.queryOptions(undefined, { staleTime: 10 * 60_000 }))
+  const colours = useMemo(
+    () => departmentColours((departments.data ?? []).map((d) => d.id)),
+    [departments.data],
+  )
+  const layers = useMemo(
+    () => {
+      const l = mapLayers({ level, colourMode, selectedId, showProblems, showSites, basemap, departmentColours: colours, problemMode: problemMode === 'points' ? undefined : problemMode })
+      return mode === 'tiles' ? layersForTiles(l, SRC.grids) : l
+    },
+    [level, colourMode, selectedId, showProblems, showSites, basemap, colours, mode, problemMode],
+  )
+
+  const featureStates = useMemo(
+    () => (mode === 'tiles' && status.data ? { sourceLayer: GRID_SOURCE_LAYER, states: gridFeatureStates(status.data) } : null),
+    [mode, status.data],
+  )
+  const legendGrids = useMemo(
+    () => (mode === 'tiles' && status.data ? statusAsCollection(status.data) : grids.data),
+    [mode, status.data, grids.data],
+  )
+
+  // Fit the district once, when its streets first arrive.
+  const fitted = useRef(false)
+  useEffect(() => {
+    if (fitted.current || !streets.data) return
+    const box = extent(streets.data)
+    if (box) {
+      fitted.current = true
+      setCamera({ bbox: box, animate: false })
+    }
+  }, [streets.data])
+
+  const panelOpen = selectedId !== null
+  useEffect(() => {
+    if (!panelOpen) return
+    const onKey = (e: KeyboardEvent) => { if (e.key === 'Escape') setSelectedId(null) }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [panelOpen])
+
+  const padding = narrow
+    ? { top: 120, right: 20, bottom: panelOpen ? Math.round(window.innerHeight * 0.5) : 40, left: 20 }
+    : { top: 40, right: panelOpen ? 420 : 40, bottom: 40, left: 340 }
+
+  // a problem point opens its detail (history, photos, actions) on the problems page
+  const openProblem = useCallback((id: number) => { window.location.hash = `#/problems?id=${id}` }, [])
+
+  const tooltip = useCallback((p: Record<string, unknown>) => <GridTooltip p={p} />, [])
+
+  const pick = useCallback((hit: SearchHit) => {
+    setLevel(hit.level)
+    setSelectedId(hit.id)
+    setCamera({ bbox: hit.bbox as Bbox, animate: true })
+  }, [])
+
+  return (
+    <main className={`map-page ${panelOpen ? 'panel-open' : ''}`}>
+      <MapView sources={sources} layers={layers} camera={camera} padding={padding} onSelectGrid={setSelectedId} onSelectProblem={openProblem} tooltip={tooltip} featureStates={featureStates} />
+      {!ready && <div className="map-loading">{t('map.loading')}</div>}
+      <div className="map-overlay-left">
+        <SearchBox onPick={pick} />
+        {ready && currentMonth && (
+          <MapControls
+            level={level} onLevel={setLevel}
+            month={month} maxMonth={currentMonth} onMonth={setMonth}
+            colourMode={colourMode} onColourMode={setColourMode}
+            showProblems={showProblems} onShowProblems={setShowProblems}
+            showSites={showSites} onShowSites={setShowSites}
+            problemMode={problemMode} onProblemMode={setProblemMode}
+          />
+        )}
+      </div>
+      {ready && (
+        <Legend grids={legendGrids} departmentColours={colours} month={month} colourMode={colourMode} showProblems={showProblems} showSites={showSites} sites={sites.data} />
+      )}
+      {panelOpen && month && currentMonth && (
+        <GridPanel gridId={selectedId} month={month} currentMonth={currentMonth} me={me} onClose={() => setSelectedId(null)} />
+      )}
+    </main>
+  )
+}

@@ -1,0 +1,90 @@
+/**
+ * 检查通报: the month's bulletin as a printable page (@media print in monthly.css; the browser's
+ * "save as PDF" gives the PDF) with an Excel download and a static SVG map of the coverage.
+ */
+import { useMemo, useState } from 'react'
+import { useQuery } from '@tanstack/react-query'
+import { useTRPC, type Me } from '../../api.ts'
+import { addMonths, chinaDay, todayInChina } from '../../month.ts'
+import { CoverageSvg } from './CoverageSvg.tsx'
+import { pct, STATUS_COLOURS, useText } from './text.ts'
+import './monthly.css'
+
+export function BulletinPage(_: { me: Me }) {
+  const { t, errorText } = useText()
+  const trpc = useTRPC()
+  const thisMonth = todayInChina().slice(0, 7)
+  const [month, setMonth] = useState(addMonths(thisMonth, -1))
+  const months = useMemo(() => Array.from({ length: 24 }, (_, i) => addMonths(thisMonth, -i)), [thisMonth])
+  const report = useQuery(trpc.report.monthlyBulletin.queryOptions({ month, format: 'json' }))
+  const grids = useQuery(trpc.grid.list.queryOptions({ level: 'community', month }))
+  const b = report.data?.format === 'json' ? report.data.bulletin : null
+  const svg = useMemo(() => (grids.data?.features ?? []).map((f) => {
+    const s = f.properties.holderDepartmentId === null ? 'unheld' : f.properties.inspectionStatus
+    return { id: f.properties.id, name: f.properties.name, geometry: f.geometry, fill: STATUS_COLOURS[s] ?? '#999', title: `${f.properties.name}：${t(`status.${s}`)}` }
+  }), [grids.data, t])
+
+  return (
+    <main className="monthly-page bulletin" data-testid="bulletin">
+      <div className="dash-controls no-print">
+        <label>{t('common.month')} <select value={month} onChange={(e) => setMonth(e.target.value)} data-testid="bulletin-month">{months.map((m) => <option key={m}>{m}</option>)}</select></label>
+        <button type="button" className="btn-primary" onClick={() => window.print()}>{t('bul.print')}</button>
+        <a className="btn-quiet" href={`/api/report/bulletin?month=${month}&format=xlsx`} download data-testid="bulletin-excel">{t('bul.excel')}</a>
+      </div>
+      {report.isError && <p className="form-error">{errorText(report.error)}</p>}
+      {!b ? <p className="muted">{t('common.loading')}</p> : (
+        <>
+          <h1>{t('bul.title')}（{b.month}）</h1>
+          <section className="card">
+            <h2>{t('bul.summary')}</h2>
+            <p className="lead" data-testid="bulletin-lead">{t('bul.lead', {
+              month: b.month, grids: b.summary.grids, held: b.summary.held, done: b.summary.done, missed: b.summary.missed, pending: b.summary.pending,
+              coverage: pct(b.summary.coverage), notOnSite: b.summary.notOnSite, meetings: b.summary.meetingsHeld, departments: b.summary.departments,
+              overdue: b.summary.overdue, onTime: pct(b.summary.onTimeRate),
+            })}</p>
+            {b.summary.departmentsWithoutMeeting.length > 0 && <p className="lead">{t('bul.noMeeting', { list: b.summary.departmentsWithoutMeeting.join('、') })}</p>}
+          </section>
+          <section className="card">
+            <h2>{t('bul.map')}</h2>
+            <div className="legend-row">{(['done', 'pending', 'missed', 'unheld'] as const).map((s) => <span key={s}><i style={{ background: STATUS_COLOURS[s] }} />{t(`status.${s}`)}</span>)}</div>
+            <CoverageSvg grids={svg} width={640} testId="bulletin-map" />
+          </section>
+          <section className="card">
+            <h2>{t('dash.ranking')}</h2>
+            <table className="data-table">
+              <thead><tr><th>{t('col.rank')}</th><th>{t('col.department')}</th><th>{t('col.gridMonths')}</th><th>{t('col.inspectedOnSite')}</th><th>{t('col.coverage')}</th><th>{t('col.missed')}</th><th>{t('col.meetings')}</th><th>{t('col.onTimeRate')}</th><th>{t('col.overdue')}</th></tr></thead>
+              <tbody>{b.ranking.map((r) => (
+                <tr key={r.departmentId}><td>{r.rank}</td><td>{r.departmentName}</td><td className="num">{r.gridMonths}</td><td className="num">{r.inspectedOnSite}</td><td className="num">{pct(r.coverage)}</td><td className="num">{r.missed}</td><td className="num">{r.meetingsHeld}</td><td className="num">{pct(r.onTimeRate)}</td><td className="num">{r.overdue}</td></tr>
+              ))}</tbody>
+            </table>
+          </section>
+          <section className="card">
+            <h2>{t('bul.missedGrids')}</h2>
+            {b.missedGrids.length === 0 ? <p>{t('bul.none')}</p> : (
+              <table className="data-table"><thead><tr><th>{t('col.grid')}</th><th>{t('col.status')}</th><th>{t('col.department')}</th></tr></thead>
+                <tbody>{b.missedGrids.map((g) => <tr key={g.gridId}><td>{g.name}</td><td>{t(`status.${g.status}`)}</td><td>{g.departmentName}</td></tr>)}</tbody></table>
+            )}
+          </section>
+          <section className="card">
+            <h2>{t('dash.notOnSite')}</h2>
+            {b.notOnSite.length === 0 ? <p>{t('bul.none')}</p> : (
+              <table className="data-table"><thead><tr><th>{t('col.date')}</th><th>{t('col.grid')}</th><th>{t('col.department')}</th><th>{t('col.reason')}</th><th>{t('col.distance')}</th></tr></thead>
+                <tbody>{b.notOnSite.map((i) => <tr key={i.id}><td>{chinaDay(i.date)}</td><td>{i.gridName}</td><td>{i.departmentName}</td><td>{t(`reason.${i.reason}`)}</td><td className="num">{i.distanceOutside ?? '—'}</td></tr>)}</tbody></table>
+            )}
+          </section>
+          <section className="card">
+            <h2>{t('bul.overdueByDept')}</h2>
+            {b.overdueByDepartment.length === 0 ? <p>{t('bul.none')}</p> : b.overdueByDepartment.map((d) => (
+              <div key={d.departmentId}>
+                <h3>{d.departmentName}（{d.problems.length}）</h3>
+                <table className="data-table"><thead><tr><th>#</th><th>{t('col.grid')}</th><th>{t('col.category')}</th><th>{t('col.description')}</th><th>{t('col.deadline')}</th></tr></thead>
+                  <tbody>{d.problems.map((p) => <tr key={p.id}><td>{p.id}</td><td>{p.gridName}</td><td>{p.categoryName}</td><td>{p.description}</td><td>{chinaDay(p.deadline)}</td></tr>)}</tbody></table>
+              </div>
+            ))}
+          </section>
+          <p className="small muted">{new Date(b.generatedAt).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai' })}</p>
+        </>
+      )}
+    </main>
+  )
+}

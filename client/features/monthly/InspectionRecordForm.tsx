@@ -1,0 +1,185 @@
+/**
+ * Record an on-site inspection from a phone: grid (picked, or by the phone's location via grid.locate),
+ * date, inspectors, the month's theme checklist, findings, photos (uploaded to /api/photos, previewed,
+ * checked for size and type) and problems found on the spot (each reported at the check-in point).
+ */
+import { useEffect, useState, type FormEvent } from 'react'
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useTRPC, useTRPCClient, type Me } from '../../api.ts'
+import { todayInChina } from '../../month.ts'
+import { useText } from './text.ts'
+import { PHOTO_MAX_BYTES, PHOTO_TYPES, postPhoto } from '../problems/photos.ts'
+
+type Fix = { lng: number; lat: number; accuracy: number } | null | 'pending'
+interface PhotoItem { key: string; name: string; preview: string; id?: number; error?: string }
+interface SpotProblem { key: number; categoryCode: string; description: string }
+
+
+function useFix(): [Fix, () => void] {
+  const [fix, setFix] = useState<Fix>('pending')
+  const [n, setN] = useState(0)
+  useEffect(() => {
+    if (!('geolocation' in navigator)) { setFix(null); return }
+    let live = true
+    setFix('pending')
+    navigator.geolocation.getCurrentPosition(
+      (p) => { if (live) setFix({ lng: p.coords.longitude, lat: p.coords.latitude, accuracy: Math.round(p.coords.accuracy) }) },
+      () => { if (live) setFix(null) },
+      { enableHighAccuracy: true, timeout: 10_000, maximumAge: 30_000 },
+    )
+    return () => { live = false }
+  }, [n])
+  return [fix, () => setN((x) => x + 1)]
+}
+
+const instantOf = (date: string) => (date === todayInChina() ? new Date().toISOString() : `${date}T12:00:00+08:00`)
+
+export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, onDone }: {
+  me: Me; grids: { id: number; name: string }[]; gridId?: number; month: string; onDone: (message: string) => void
+}) {
+  const { t, errorText } = useText()
+  const trpc = useTRPC()
+  const client = useTRPCClient()
+  const queryClient = useQueryClient()
+  const today = todayInChina()
+  const [gridId, setGridId] = useState<number | undefined>(initialGrid ?? grids[0]?.id)
+  const [date, setDate] = useState(today)
+  const [inspectors, setInspectors] = useState(me.displayName)
+  const [findings, setFindings] = useState('')
+  const [unchecked, setUnchecked] = useState<Set<string>>(new Set())
+  const [photos, setPhotos] = useState<PhotoItem[]>([])
+  const [problems, setProblems] = useState<SpotProblem[]>([])
+  const [locateMsg, setLocateMsg] = useState<string | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const [fix, refix] = useFix()
+  const theme = useQuery(trpc.theme.get.queryOptions({ month }))
+  const categories = useQuery(trpc.problem.categories.queryOptions())
+
+  useEffect(() => () => { for (const p of photos) URL.revokeObjectURL(p.preview) }, []) // eslint-disable-line react-hooks/exhaustive-deps
+
+  const locate = async () => {
+    if (!fix || fix === 'pending') { setLocateMsg(t('form.noFix')); refix(); return }
+    try {
+      const r = await client.grid.locate.query({ lng: fix.lng, lat: fix.lat })
+      const hit = [r.community, r.street].find((g) => g && grids.some((x) => x.id === g.id))
+      if (hit) { setGridId(hit.id); setLocateMsg(t('form.located', { name: hit.name })) } else setLocateMsg(t('form.notMine'))
+    } catch (e) { setLocateMsg(errorText(e)) }
+  }
+
+  const addPhotos = async (files: FileList | null) => {
+    if (!files) return
+    for (const file of Array.from(files)) {
+      const item: PhotoItem = { key: `${file.name}-${file.size}-${Math.random()}`, name: file.name, preview: URL.createObjectURL(file) }
+      if (file.size > PHOTO_MAX_BYTES) item.error = t('form.photoTooLarge', { name: file.name })
+      else if (file.type && !PHOTO_TYPES.includes(file.type)) item.error = t('form.photoType', { name: file.name })
+      setPhotos((ps) => [...ps, item])
+      if (item.error) continue
+      try {
+        const r = await postPhoto(file)
+        setPhotos((ps) => ps.map((p) => (p.key === item.key ? { ...p, id: r.id, error: r.error } : p)))
+      } catch (e) {
+        setPhotos((ps) => ps.map((p) => (p.key === item.key ? { ...p, error: errorText(e) } : p)))
+      }
+    }
+  }
+
+  const save = useMutation({
+    mutationFn: async () => {
+      if (!gridId) throw new Error(t('form.grid'))
+      const where = fix && fix !== 'pending' ? { lng: fix.lng, lat: fix.lat } : {}
+      const checklist = (theme.data?.checklist ?? []).map((item) => ({ item, ok: !unchecked.has(item) }))
+      const r = await client.inspection.record.mutate({
+        gridId, date: instantOf(date), inspectors: inspectors.split(/[,，、\s]+/).map((s) => s.trim()).filter(Boolean),
+        findings: findings.trim(), checklist, photoIds: photos.flatMap((p) => (p.id && !p.error ? [p.id] : [])), ...where,
+      })
+      if (fix && fix !== 'pending') {
+        for (const p of problems.filter((x) => x.categoryCode && x.description.trim())) {
+          await client.problem.create.mutate({ lng: fix.lng, lat: fix.lat, categoryCode: p.categoryCode, description: p.description.trim(), inspectionId: r.id })
+        }
+      }
+      return r
+    },
+    onSuccess: async (r) => {
+      await queryClient.invalidateQueries()
+      onDone(r.onSite === true ? t('form.savedOnSite') : r.onSite === false ? t('form.savedOff', { m: Math.round(r.distanceOutside ?? 0) }) : t('form.savedNoFix'))
+    },
+    onError: (e) => setError(errorText(e)),
+  })
+
+  const uploading = photos.some((p) => !p.id && !p.error)
+  const submit = (e: FormEvent) => { e.preventDefault(); setError(null); save.mutate() }
+  const hasFix = fix !== null && fix !== 'pending'
+
+  return (
+    <form className="inspection-form record-form" onSubmit={submit} data-testid="inspection-record-form">
+      <h2>{t('form.title')}</h2>
+      <label>
+        <span>{t('form.grid')}</span>
+        <select value={gridId ?? ''} onChange={(e) => setGridId(Number(e.target.value))} data-testid="record-grid" required>
+          {grids.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
+        </select>
+      </label>
+      <div className="row">
+        <button type="button" className="btn-quiet" onClick={() => void locate()} data-testid="record-locate">{fix === 'pending' ? t('form.locating') : t('form.locate')}</button>
+        <span className="small muted" data-testid="record-fix">{locateMsg ?? (hasFix ? t('form.fixOk', { acc: fix.accuracy }) : fix === null ? t('form.noFix') : '')}</span>
+      </div>
+      <label>
+        <span>{t('form.date')}</span>
+        <input type="date" value={date} max={today} min={`${month}-01`} onChange={(e) => setDate(e.target.value)} required data-testid="record-date" />
+      </label>
+      <label>
+        <span>{t('form.inspectors')}</span>
+        <input value={inspectors} onChange={(e) => setInspectors(e.target.value)} required maxLength={200} data-testid="record-inspectors" />
+      </label>
+      {theme.data && (
+        <fieldset className="checklist" data-testid="record-checklist">
+          <legend>{t('form.checklist')}：{theme.data.title}</legend>
+          {theme.data.checklist.map((item) => (
+            <label key={item} className="check">
+              <input type="checkbox" checked={!unchecked.has(item)} onChange={(e) => setUnchecked((s) => { const n = new Set(s); if (e.target.checked) n.delete(item); else n.add(item); return n })} />
+              <span>{item}</span>
+            </label>
+          ))}
+        </fieldset>
+      )}
+      <label>
+        <span>{t('form.findings')}</span>
+        <textarea value={findings} onChange={(e) => setFindings(e.target.value)} rows={3} maxLength={5000} data-testid="record-findings" />
+      </label>
+      <label>
+        <span>{t('form.photos')}</span>
+        <input type="file" accept="image/jpeg,image/png,image/webp" capture="environment" multiple onChange={(e) => { void addPhotos(e.target.files); e.target.value = '' }} data-testid="record-photos" />
+      </label>
+      {photos.length > 0 && (
+        <ul className="photo-previews">
+          {photos.map((p) => (
+            <li key={p.key} className={p.error ? 'bad' : ''}>
+              <img src={p.preview} alt={p.name} />
+              {p.error ? <span className="form-error small">{p.error}</span> : !p.id ? <span className="small muted">{t('form.uploading')}</span> : null}
+              <button type="button" className="icon-btn" aria-label={t('form.remove')} onClick={() => setPhotos((ps) => ps.filter((x) => x.key !== p.key))}>×</button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <fieldset className="spot-problems">
+        <legend>{t('form.problems')}</legend>
+        {!hasFix && <p className="small muted">{t('form.problemNeedsFix')}</p>}
+        {problems.map((p) => (
+          <div key={p.key} className="spot-problem">
+            <select value={p.categoryCode} onChange={(e) => setProblems((ps) => ps.map((x) => (x.key === p.key ? { ...x, categoryCode: e.target.value } : x)))} aria-label={t('form.category')}>
+              <option value="">{t('form.category')}</option>
+              {(categories.data ?? []).map((c) => <option key={c.code} value={c.code}>{c.name}</option>)}
+            </select>
+            <input value={p.description} placeholder={t('form.description')} maxLength={2000} onChange={(e) => setProblems((ps) => ps.map((x) => (x.key === p.key ? { ...x, description: e.target.value } : x)))} />
+            <button type="button" className="icon-btn" aria-label={t('form.remove')} onClick={() => setProblems((ps) => ps.filter((x) => x.key !== p.key))}>×</button>
+          </div>
+        ))}
+        <button type="button" className="btn-quiet" disabled={!hasFix} onClick={() => setProblems((ps) => [...ps, { key: Date.now(), categoryCode: '', description: '' }])}>{t('form.addProblem')}</button>
+      </fieldset>
+      {error && <p className="form-error" role="alert" data-testid="record-error">{error}</p>}
+      <button type="submit" className="btn-primary wide" disabled={save.isPending || uploading || !gridId} data-testid="record-submit">
+        {save.isPending ? t('form.saving') : t('form.submit')}
+      </button>
+    </form>
+  )
+}

@@ -1,0 +1,229 @@
+/**
+ * The problem drawer: facts and flags (boundary, rebound, merge), the history timeline, photos,
+ * extension requests, and the workflow actions this user may take now (the server says which),
+ * each with its note and extra fields. A stale version reloads and asks to try again.
+ */
+import { useState } from 'react'
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { TRPCClientError } from '@trpc/client'
+import { useTRPC, useTRPCClient, type Me, type RouterInputs, type RouterOutputs } from '../../api.ts'
+import { PhotoPicker } from './PhotoPicker.tsx'
+import { chinaTime, STATUS_COLOURS, useProblemText } from './text.ts'
+
+type Detail = RouterOutputs['problem']['byId']
+type Action = Detail['actions'][number]
+type TransitionInput = RouterInputs['problem']['transition']
+
+/** Actions whose note is required (mirrors the server's rule; the server has the last word). */
+const NOTE_REQUIRED: readonly string[] = ['submit', 'verifyFail', 'void', 'reassign', 'requestExtension']
+
+export function ProblemDetail({ id, onClose }: { id: number; me?: Me; onClose: () => void }) {
+  const { t, status, action: actionLabel, errorText } = useProblemText()
+  const trpc = useTRPC()
+  const qc = useQueryClient()
+  const q = useQuery(trpc.problem.byId.queryOptions({ id }))
+  const [open, setOpen] = useState<Action | null>(null)
+  const [message, setMessage] = useState<string | null>(null)
+
+  const refresh = () => {
+    void qc.invalidateQueries({ queryKey: trpc.problem.byId.queryKey({ id }) })
+    void qc.invalidateQueries({ queryKey: trpc.problem.list.queryKey() })
+    void qc.invalidateQueries({ queryKey: trpc.problem.map.queryKey() })
+  }
+
+  const p = q.data
+  return (
+    <aside className="pp-drawer" role="dialog" aria-label={t('d.title', { id })} data-testid="problem-detail">
+      <div className="pp-drawer-head">
+        <h2>{t('d.title', { id })}</h2>
+        {p && <span className="chip" style={{ background: STATUS_COLOURS[p.status] }} data-testid="detail-status">{status(p.status)}</span>}
+        <button type="button" className="btn-quiet" onClick={onClose} data-testid="detail-close">{t('d.close')}</button>
+      </div>
+      {q.isPending && <p className="muted">{t('p.loading')}</p>}
+      {q.isError && <p className="form-error">{errorText(q.error)}</p>}
+      {p && (
+        <div className="pp-drawer-body">
+          {message && <p className="notice" data-testid="detail-message">{message}</p>}
+          <section>
+            <p className="pp-desc">{p.description}</p>
+            <dl className="pp-facts">
+              <dt>{t('col.category')}</dt><dd>{p.categoryName}（{p.categoryGroup}）</dd>
+              <dt>{t('col.grid')}</dt><dd>{p.gridName ?? '—'}</dd>
+              <dt>{t('col.department')}</dt><dd data-testid="detail-department">{p.departmentName ?? '—'}</dd>
+              <dt>{t('col.deadline')}</dt><dd className={p.overdue ? 'bad' : ''}>{chinaTime(p.deadline)}{p.overdue ? ` · ${t('flag.overdue')}` : ''}</dd>
+              <dt>{t('d.priority')}</dt><dd>{t(p.priority === 'urgent' ? 'd.priority.urgent' : 'd.priority.normal')}</dd>
+              <dt>{t('d.reporter')}</dt><dd>{p.reporterName} · {chinaTime(p.reportedAt)}</dd>
+              <dt>{t('d.location')}</dt><dd>{p.lng.toFixed(6)}, {p.lat.toFixed(6)}</dd>
+              {p.reworkCount > 0 && <><dt>{t('action.verifyFail')}</dt><dd>{t('flag.rework', { n: p.reworkCount })}</dd></>}
+            </dl>
+            {p.boundaryCandidates.length > 0 && <p className="pp-flag">{t('d.boundary', { list: p.boundaryCandidates.map((c) => c.name).join('、') })}</p>}
+            {p.reboundOf && <p className="pp-flag">{t('d.reboundOf', { id: p.reboundOf.id })}</p>}
+            {p.rebounds.length > 0 && <p className="pp-flag">{t('d.rebounds', { list: p.rebounds.map((r) => `#${r.id}`).join('、') })}</p>}
+            {p.mergedInto && <p className="pp-flag">{t('d.mergedInto', { id: p.mergedInto.id })}</p>}
+            {p.merged.length > 0 && <p className="pp-flag">{t('d.merged', { list: p.merged.map((m) => `#${m.id}`).join('、') })}</p>}
+          </section>
+
+          <section>
+            <h3>{t('d.actions')}</h3>
+            {p.actions.length === 0 && !p.canMerge && <p className="muted">{t('d.noActions')}</p>}
+            <div className="pp-action-buttons">
+              {p.actions.map((a) => (
+                <button key={a} type="button" className={open === a ? 'btn-primary' : 'btn-quiet'} data-testid={`action-${a}`} onClick={() => { setOpen(open === a ? null : a); setMessage(null) }}>
+                  {actionLabel(a)}
+                </button>
+              ))}
+            </div>
+            {open && (
+              <ActionForm key={`${open}-${p.version}`} detail={p} action={open}
+                onDone={(text) => { setOpen(null); setMessage(text); refresh() }}
+                onConflict={() => { setMessage(t('d.conflict')); refresh() }} />
+            )}
+            {p.canMerge && <MergeForm detail={p} onDone={(text) => { setMessage(text); refresh() }} />}
+          </section>
+
+          {p.extensions.length > 0 && (
+            <section>
+              <h3>{t('d.extensions')}</h3>
+              <ul className="pp-list">
+                {p.extensions.map((e) => (
+                  <li key={e.id}>{t('d.ext.line', { who: e.requestedBy, to: chinaTime(e.newDeadline), reason: e.reason })} · <b>{t(`d.ext.${e.status}` as 'd.ext.pending')}</b>{e.decidedBy ? `（${e.decidedBy}）` : ''}</li>
+                ))}
+              </ul>
+            </section>
+          )}
+
+          <section>
+            <h3>{t('d.photos')}</h3>
+            {p.photos.length === 0 ? <p className="muted">{t('d.noPhotos')}</p> : (
+              <ul className="photo-previews">
+                {p.photos.map((ph) => <li key={ph.id}><a href={`/api/photos/${ph.id}`} target="_blank" rel="noreferrer"><img src={`/api/photos/${ph.id}`} alt={`${actionLabel(ph.stage)} #${ph.id}`} loading="lazy" /></a><small>{actionLabel(ph.stage)}</small></li>)}
+              </ul>
+            )}
+          </section>
+
+          <section>
+            <h3>{t('d.history')}</h3>
+            <ol className="pp-timeline" data-testid="detail-timeline">
+              {p.events.map((e) => (
+                <li key={e.id}>
+                  <span className="pp-dot" style={{ background: STATUS_COLOURS[e.toStatus] ?? '#999' }} />
+                  <div>
+                    <b>{actionLabel(e.action)}</b>{e.fromStatus !== e.toStatus ? ` → ${status(e.toStatus)}` : ''}
+                    <div className="muted small">{chinaTime(e.at)}{e.actorName ? ` · ${e.actorName}` : ''}</div>
+                    {e.note && <div className="pp-note">{e.note}</div>}
+                  </div>
+                </li>
+              ))}
+            </ol>
+          </section>
+        </div>
+      )}
+    </aside>
+  )
+}
+
+function ActionForm({ detail, action, onDone, onConflict }: { detail: Detail; action: Action; onDone: (msg: string) => void; onConflict: () => void }) {
+  const { t, action: actionLabel, errorText } = useProblemText()
+  const trpc = useTRPC()
+  const client = useTRPCClient()
+  const [note, setNote] = useState('')
+  const [photoIds, setPhotoIds] = useState<number[]>([])
+  const [departmentId, setDepartmentId] = useState<number | ''>(detail.departmentId ?? '')
+  const [gridId, setGridId] = useState<number | ''>('')
+  const [newDeadline, setNewDeadline] = useState('')
+  const needsDepartments = action === 'reassign' || (action === 'dispatch' && detail.departmentId === null)
+  const departments = useQuery({ ...trpc.department.list.queryOptions(), enabled: needsDepartments })
+  const grids = useQuery({ ...trpc.grid.list.queryOptions({ level: 'community' }), enabled: action === 'reassign' })
+  const [error, setError] = useState<string | null>(null)
+
+  const mutation = useMutation({
+    mutationFn: async (extra: Partial<TransitionInput>) => {
+      const input: TransitionInput = { id: detail.id, version: detail.version, action, note: note.trim() || undefined, ...extra }
+      if (action === 'decideExtension') return client.problem.decideExtension.mutate({ id: detail.id, version: detail.version, approve: extra.approve ?? false, note: input.note })
+      return client.problem.transition.mutate(input)
+    },
+    onSuccess: () => onDone(t('d.done', { action: actionLabel(action) })),
+    onError: (e) => {
+      if (e instanceof TRPCClientError && (e.data as { code?: string } | undefined)?.code === 'CONFLICT' && (e.data as { appCode?: string }).appCode === 'VERSION_CONFLICT') { onConflict(); return }
+      setError(errorText(e))
+    },
+  })
+
+  const submit = (extra: Partial<TransitionInput> = {}) => {
+    setError(null)
+    if (NOTE_REQUIRED.includes(action) && !note.trim()) { setError(t('d.noteRequired')); return }
+    if (action === 'requestExtension') {
+      if (!newDeadline) { setError(t('d.newDeadline')); return }
+      // end of the chosen day in China time
+      extra.newDeadline = new Date(`${newDeadline}T23:59:59+08:00`).toISOString()
+    }
+    if (action === 'reassign') {
+      if (departmentId === '') { setError(t('d.department')); return }
+      extra.departmentId = departmentId
+      if (gridId !== '') extra.gridId = gridId
+    }
+    if (action === 'dispatch' && departmentId !== '') extra.departmentId = departmentId
+    if (action === 'submit') extra.photoIds = photoIds
+    mutation.mutate(extra)
+  }
+
+  return (
+    <form className="pp-action-form" data-testid="action-form" onSubmit={(e) => { e.preventDefault(); submit() }}>
+      {needsDepartments && (
+        <label>{t('d.department')}
+          <select value={departmentId} onChange={(e) => setDepartmentId(e.target.value ? Number(e.target.value) : '')} data-testid="action-department">
+            <option value="">—</option>
+            {departments.data?.map((d) => <option key={d.id} value={d.id}>{d.name}</option>)}
+          </select>
+        </label>
+      )}
+      {action === 'reassign' && (
+        <label>{t('d.targetGrid')}
+          <select value={gridId} onChange={(e) => setGridId(e.target.value ? Number(e.target.value) : '')}>
+            <option value="">{t('d.sameGrid')}</option>
+            {grids.data?.features.map((f) => <option key={f.properties.id} value={f.properties.id}>{f.properties.name}{f.properties.holderDepartment ? `（${f.properties.holderDepartment}）` : ''}</option>)}
+          </select>
+        </label>
+      )}
+      {action === 'requestExtension' && (
+        <label>{t('d.newDeadline')}<input type="date" value={newDeadline} onChange={(e) => setNewDeadline(e.target.value)} data-testid="action-deadline" /></label>
+      )}
+      <label>{t('d.note')}{NOTE_REQUIRED.includes(action) ? ' *' : ''}
+        <textarea rows={2} value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} data-testid="action-note" />
+      </label>
+      {action === 'submit' && <PhotoPicker label={t('d.photo')} onChange={setPhotoIds} testId="action-photos" />}
+      {error && <p className="form-error" data-testid="action-error">{error}</p>}
+      <div className="form-actions">
+        {action === 'decideExtension' ? (
+          <>
+            <button type="button" className="btn-primary" disabled={mutation.isPending} onClick={() => submit({ approve: true })} data-testid="action-approve">{t('d.approve')}</button>
+            <button type="button" className="btn-quiet" disabled={mutation.isPending} onClick={() => submit({ approve: false })}>{t('d.reject')}</button>
+          </>
+        ) : (
+          <button type="submit" className="btn-primary" disabled={mutation.isPending} data-testid="action-confirm">{t('d.confirm', { action: actionLabel(action) })}</button>
+        )}
+      </div>
+    </form>
+  )
+}
+
+function MergeForm({ detail, onDone }: { detail: Detail; onDone: (msg: string) => void }) {
+  const { t, errorText } = useProblemText()
+  const trpc = useTRPC()
+  const [into, setInto] = useState('')
+  const dups = useQuery(trpc.problem.duplicates.queryOptions({ lng: detail.lng, lat: detail.lat, categoryCode: detail.categoryCode, excludeId: detail.id }))
+  const merge = useMutation(trpc.problem.merge.mutationOptions({ onSuccess: (r) => onDone(t('d.mergedInto', { id: r.mergedIntoId })) }))
+  return (
+    <details className="pp-merge">
+      <summary>{t('d.merge')}</summary>
+      {dups.data && dups.data.length > 0 && (
+        <ul className="pp-list">{dups.data.map((d) => <li key={d.id}><button type="button" className="link" onClick={() => setInto(String(d.id))}>#{d.id}</button> {d.description} · {t('r.distance', { m: d.distanceM })}</li>)}</ul>
+      )}
+      <form className="row" onSubmit={(e) => { e.preventDefault(); if (Number(into) > 0) merge.mutate({ id: detail.id, intoId: Number(into), version: detail.version }) }}>
+        <label>{t('d.mergeInto')} <input inputMode="numeric" value={into} onChange={(e) => setInto(e.target.value.replace(/\D/g, ''))} size={8} /></label>
+        <button type="submit" className="btn-quiet" disabled={merge.isPending}>{t('d.mergeDo')}</button>
+      </form>
+      {merge.isError && <p className="form-error">{errorText(merge.error)}</p>}
+    </details>
+  )
+}

@@ -1,0 +1,173 @@
+/**
+ * 导入问题: choose an .xlsx/.csv file, the coordinate system and (if the headers were not recognised)
+ * the column mapping; preview every row (ok with its grid/department, or its row number and reason);
+ * then import with "all rows or none" or "good rows only". The upload shows its progress
+ * (XMLHttpRequest upload events), then the server processes the rows in chunks.
+ */
+import { useState } from 'react'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { useTRPC, type Me } from '../../api.ts'
+import { chinaTime, useProblemText } from './text.ts'
+import './problems.css'
+
+const FIELDS = ['lng', 'lat', 'category', 'description', 'externalId', 'address', 'priority'] as const
+type Field = (typeof FIELDS)[number]
+type Mapping = Partial<Record<Field, number>>
+const MAX_BYTES = 20 * 1024 * 1024
+
+interface Row { row: number; ok: boolean; reason?: string; message?: string; detail?: string; target?: { gridName: string; departmentName: string | null }; problemId?: number }
+interface Preview { headers: string[]; mapping: Mapping; missing?: string[]; summary: { total: number; ok: number; skipped: number; failed: number; imported?: number }; rows: Row[]; committed?: boolean; batchId?: number | null }
+
+/** POST the raw file with upload progress; resolves with the JSON body or rejects with the server's message. */
+function send(file: File, query: URLSearchParams, onProgress: (p: number | null) => void): Promise<Preview> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open('POST', `/api/import/problems?${query}`)
+    xhr.setRequestHeader('content-type', 'application/octet-stream')
+    xhr.responseType = 'json'
+    xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress(Math.round((e.loaded / e.total) * 100)) }
+    xhr.upload.onload = () => onProgress(null) // uploaded: the server is processing
+    xhr.onload = () => {
+      const body = xhr.response as (Preview & { error?: { message: string } }) | null
+      if (xhr.status >= 200 && xhr.status < 300 && body) resolve(body)
+      else reject(new Error(body?.error?.message ?? `HTTP ${xhr.status}`))
+    }
+    xhr.onerror = () => reject(new Error('network error'))
+    xhr.send(file)
+  })
+}
+
+export function ProblemImportPage(_: { me: Me }) {
+  const { t, errorText } = useProblemText()
+  const trpc = useTRPC()
+  const qc = useQueryClient()
+  const [file, setFile] = useState<File | null>(null)
+  const [coords, setCoords] = useState<'wgs84' | 'gcj02' | 'bd09'>('gcj02')
+  const [mapping, setMapping] = useState<Mapping | null>(null)
+  const [mode, setMode] = useState<'all-or-nothing' | 'good-rows'>('good-rows')
+  const [progress, setProgress] = useState<number | null | 'idle'>('idle')
+  const [result, setResult] = useState<Preview | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const [onlyBad, setOnlyBad] = useState(false)
+  const history = useQuery(trpc.problem.imports.queryOptions())
+
+  const run = async (step: 'preview' | 'commit') => {
+    if (!file) return
+    if (file.size > MAX_BYTES) { setError(t('i.tooLarge')); return }
+    setError(null)
+    const q = new URLSearchParams({ mode: step, coords, commitMode: mode, fileName: file.name })
+    if (mapping) q.set('mapping', JSON.stringify(mapping))
+    setProgress(0)
+    try {
+      const r = await send(file, q, setProgress)
+      // a commit answer has no headers/mapping: keep the preview's
+      setResult((prev) => (step === 'commit' && prev ? { ...prev, ...r } : r))
+      if (r.mapping) setMapping(r.mapping)
+      if (step === 'commit') {
+        void qc.invalidateQueries({ queryKey: trpc.problem.list.queryKey() })
+        void qc.invalidateQueries({ queryKey: trpc.problem.imports.queryKey() })
+      }
+    } catch (e) {
+      setError(errorText(e))
+    } finally {
+      setProgress('idle')
+    }
+  }
+
+  const busy = progress !== 'idle'
+  const rows = result?.rows.filter((r) => !onlyBad || !r.ok) ?? []
+  return (
+    <div className="pp-page" data-testid="import-page">
+      <section className="card record-form">
+        <h2>{t('i.title')}</h2>
+        <p className="muted small">{t('i.help')}</p>
+        <label>{t('i.file')}
+          <input type="file" accept=".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" data-testid="import-file"
+            onChange={(e) => { setFile(e.target.files?.[0] ?? null); setResult(null); setMapping(null) }} />
+        </label>
+        <label>{t('i.coords')}
+          <select value={coords} onChange={(e) => { setCoords(e.target.value as typeof coords); setResult(null) }} data-testid="import-coords">
+            {(['wgs84', 'gcj02', 'bd09'] as const).map((c) => <option key={c} value={c}>{t(`i.coords.${c}`)}</option>)}
+          </select>
+        </label>
+        {result && result.headers.length > 0 && mapping && (
+          <fieldset className="pp-mapping">
+            <legend>{t('i.mapping')}</legend>
+            {FIELDS.map((f) => (
+              <label key={f}>{t(`i.field.${f}`)}{['lng', 'lat', 'category', 'description'].includes(f) ? ' *' : ''}
+                <select value={mapping[f] ?? ''} data-testid={`map-${f}`} onChange={(e) => {
+                  const next = { ...mapping }
+                  if (e.target.value === '') delete next[f]
+                  else next[f] = Number(e.target.value)
+                  setMapping(next)
+                }}>
+                  <option value="">{t('i.none')}</option>
+                  {result.headers.map((h, i) => <option key={i} value={i}>{h || `#${i + 1}`}</option>)}
+                </select>
+              </label>
+            ))}
+          </fieldset>
+        )}
+        <div className="form-actions">
+          <button type="button" className="btn-quiet" disabled={!file || busy} onClick={() => void run('preview')} data-testid="import-preview">{t('i.preview')}</button>
+        </div>
+        {busy && (
+          <div className="pp-progress" data-testid="import-progress">
+            <progress max={100} value={typeof progress === 'number' ? progress : undefined} />
+            <span>{typeof progress === 'number' ? t('i.uploading', { p: progress }) : t('i.processing')}</span>
+          </div>
+        )}
+        {error && <p className="form-error" data-testid="import-error">{error}</p>}
+      </section>
+
+      {result && (
+        <section className="card" data-testid="import-result">
+          {result.committed === true && <p className="notice" data-testid="import-committed">{t('i.committed', { n: result.summary.imported ?? 0, batch: result.batchId ?? '' })}</p>}
+          {result.committed === false && <p className="form-error" data-testid="import-refused">{t('i.refused')}</p>}
+          {result.missing && result.missing.length > 0 ? <p className="form-error">{t('i.mapping')}: {result.missing.map((f) => t(`i.field.${f}` as 'i.field.lng')).join('、')}</p> : (
+            <>
+              <p data-testid="import-summary"><b>{t('i.summary', result.summary)}</b></p>
+              {result.committed === undefined && (
+                <div className="row">
+                  <label>{t('i.mode')}
+                    <select value={mode} onChange={(e) => setMode(e.target.value as typeof mode)} data-testid="import-mode">
+                      <option value="good-rows">{t('i.mode.good-rows')}</option>
+                      <option value="all-or-nothing">{t('i.mode.all-or-nothing')}</option>
+                    </select>
+                  </label>
+                  <button type="button" className="btn-primary" disabled={busy || result.summary.ok === 0} onClick={() => void run('commit')} data-testid="import-commit">{t('i.commit')}</button>
+                </div>
+              )}
+              <label className="check"><input type="checkbox" checked={onlyBad} onChange={(e) => setOnlyBad(e.target.checked)} /> {t('i.onlyBad')}</label>
+              <div className="table-wrap">
+                <table className="data-table" data-testid="import-rows">
+                  <thead><tr><th>{t('i.row')}</th><th>{t('i.result')}</th><th>{t('i.target')} / {t('i.reason')}</th></tr></thead>
+                  <tbody>
+                    {rows.slice(0, 2000).map((r) => (
+                      <tr key={r.row} className={r.ok ? '' : 'bad'}>
+                        <td className="num">{r.row}</td>
+                        <td>{r.ok ? (r.problemId ? t('i.imported', { id: r.problemId }) : t('i.ok')) : r.message}</td>
+                        <td>{r.ok ? `${r.target?.gridName ?? ''}（${r.target?.departmentName ?? '—'}）` : (r.detail ?? '')}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </>
+          )}
+        </section>
+      )}
+
+      {history.data && history.data.length > 0 && (
+        <section className="card">
+          <h2>{t('i.history')}</h2>
+          <ul className="pp-list">
+            {history.data.map((b) => (
+              <li key={b.id}>#{b.id} {b.fileName} · {chinaTime(b.createdAt)} · {b.createdBy} · {t('i.summary', { total: b.total, ok: b.imported, skipped: b.skipped, failed: b.failed })}</li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </div>
+  )
+}
