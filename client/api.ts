@@ -2,7 +2,7 @@
  * tRPC + TanStack Query wiring. Types come from the server's router; nothing here re-declares them.
  */
 import { QueryClient } from '@tanstack/react-query'
-import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client'
+import { createTRPCClient, httpBatchLink, httpLink, splitLink, TRPCClientError } from '@trpc/client'
 import { createTRPCContext } from '@trpc/tanstack-react-query'
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server'
 import type { AppRouter } from '../server/api/root.ts'
@@ -35,9 +35,16 @@ export function makeQueryClient(): QueryClient {
   })
 }
 
+/** The server refuses batches of more than 20 calls (TRPC_MAX_BATCH) and `auth.*` inside a batch. */
+export const MAX_BATCH = 20
+
 export function makeTrpcClient() {
   return createTRPCClient<AppRouter>({
-    links: [httpBatchLink({ url: '/trpc' })],
+    links: [splitLink({
+      condition: (op) => op.path.startsWith('auth.'),
+      true: httpLink({ url: '/trpc' }),
+      false: httpBatchLink({ url: '/trpc', maxItems: MAX_BATCH }),
+    })],
   })
 }
 

@@ -9,6 +9,8 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone'
 import { appRouter } from './api/root.ts'
 import type { Context } from './api/trpc.ts'
 import { crossSiteRequest } from './api/httpUtil.ts'
+import { batchGuard } from './api/batchPolicy.ts'
+import { clientAddressResolver } from './api/clientAddress.ts'
 import { handlePhotoHttp } from './api/photoHttp.ts'
 import { handleReportHttp } from './api/reportHttp.ts'
 import { handleTilesHttp } from './api/tilesHttp.ts'
@@ -61,6 +63,8 @@ function serveStatic(dir: string, req: http.IncomingMessage, res: http.ServerRes
 
 export function createRequestHandler(deps: AppDeps): http.RequestListener {
   const now = deps.now ?? (() => new Date())
+  const clientIpOf = clientAddressResolver()
+  const refusedBatch = batchGuard()
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
@@ -73,7 +77,7 @@ export function createRequestHandler(deps: AppDeps): http.RequestListener {
         user: await userForSession(deps.db, sessionToken, now()),
         sessionToken,
         setCookie: (value) => res.appendHeader('Set-Cookie', value),
-        clientIp: req.socket.remoteAddress ?? '',
+        clientIp: clientIpOf(req),
         now,
       }
     },
@@ -98,6 +102,7 @@ export function createRequestHandler(deps: AppDeps): http.RequestListener {
         return
       }
       res.setHeader('Cache-Control', 'no-store')
+      if (refusedBatch(req, res)) return
       trpc(req, res)
       return
     }

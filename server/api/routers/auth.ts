@@ -1,11 +1,12 @@
 import { z } from 'zod'
 import { verifyPassword } from '../../auth/password.ts'
-import { FailureLimiter } from '../../auth/rateLimit.ts'
+import { LoginLimiter, loginLimitsFromEnv } from '../../auth/loginLimiter.ts'
 import { createSession, deleteSession, sessionCookie, SESSION_TTL_MS } from '../../auth/sessions.ts'
 import { AppError } from '../errors.ts'
 import { publicProcedure, router, type Context, type SessionUser } from '../trpc.ts'
 
-const limiter = new FailureLimiter()
+// read at start-up: a bad LOGIN_LIMIT_* setting stops the server instead of silently loosening the limit
+const limiter = new LoginLimiter(loginLimitsFromEnv())
 // verify against a real hash even for unknown logins, so timing does not reveal which logins exist
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='
 
@@ -19,16 +20,24 @@ export const authRouter = router({
   login: publicProcedure
     .input(z.object({ login: z.string().trim().min(1).max(64), password: z.string().min(1).max(256) }))
     .mutation(async ({ ctx, input }) => {
-      const key = `${ctx.clientIp}|${input.login}`
-      const now = ctx.now()
-      if (limiter.blocked(key, now.getTime())) throw new AppError('TOO_MANY_REQUESTS', 'LOGIN_RATE_LIMITED', '登录失败次数过多，请 15 分钟后再试')
-      const user = await ctx.db.user.findUnique({ where: { login: input.login } })
-      const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH)
-      if (!user || !ok) {
-        limiter.fail(key, now.getTime())
-        throw new AppError('UNAUTHORIZED', 'BAD_CREDENTIALS', '用户名或密码错误')
+      // the attempt is counted before the password is checked, so parallel or batched tries cannot outrun the count
+      const attempt = await limiter.reserve(ctx.db, { login: input.login, address: ctx.clientIp }, ctx.now().getTime())
+      if (!attempt.ok) {
+        const minutes = Math.ceil(attempt.windowMs / 60_000)
+        throw new AppError('TOO_MANY_REQUESTS', 'LOGIN_RATE_LIMITED', `登录失败次数过多，请 ${minutes} 分钟后再试`, { scope: attempt.scope, windowSeconds: attempt.windowMs / 1000 })
       }
-      limiter.reset(key)
+      let user, ok
+      try {
+        user = await ctx.db.user.findUnique({ where: { login: input.login } })
+        ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH)
+      } catch (e) {
+        await attempt.cancel()
+        throw e
+      }
+      // a wrong password keeps its reservation: it is the counted failure
+      if (!user || !ok) throw new AppError('UNAUTHORIZED', 'BAD_CREDENTIALS', '用户名或密码错误')
+      await attempt.succeeded()
+      const now = ctx.now()
       const { token } = await createSession(ctx.db, user.id, now)
       ctx.setCookie(sessionCookie(token, SESSION_TTL_MS))
       const sessionUser: SessionUser = { id: user.id, login: user.login, displayName: user.displayName, role: user.role as SessionUser['role'], departmentId: user.departmentId }
