@@ -6,9 +6,10 @@ import type { AddressInfo } from 'node:net'
 import pg from 'pg'
 import { inject } from 'vitest'
 import { boot } from '../../server/boot.ts'
-import type { Db } from '../../server/db/client.ts'
+import { createDb, type Db } from '../../server/db/client.ts'
 import type { DbConfig } from '../../server/db/config.ts'
-import type { GridCatalog } from '../../server/services/gridCatalog.ts'
+import { createAppServer } from '../../server/http.ts'
+import { GridCatalog } from '../../server/services/gridCatalog.ts'
 
 export type DbKind = 'sqlite' | 'postgres'
 
@@ -44,18 +45,32 @@ export interface RunningApp {
   db: Db
   /** the server's grid catalog (e.g. to apply scheduled boundary versions in tests) */
   catalog: GridCatalog
+  /** where its database is (pass it as `shareDb` to start a second server on the same database) */
+  config: DbConfig
   stop(): Promise<void>
 }
 
-export async function startApp(opts: { db?: DbKind; staticDir?: string } = {}): Promise<RunningApp> {
-  const fresh = await freshDatabase(opts.db ?? 'sqlite')
-  const { db, catalog, server } = await boot({ db: fresh.config, staticDir: opts.staticDir, seedIfEmpty: false })
+async function attach(config: DbConfig, staticDir?: string) {
+  const db = await createDb(config)
+  const catalog = await GridCatalog.load(db)
+  return { db, catalog, server: createAppServer({ db, catalog, staticDir }) }
+}
+
+/**
+ * A server on a fresh database, or with `shareDb` a further server (as another process would be)
+ * on an existing one; a server on a shared database leaves dropping it to the one that created it.
+ */
+export async function startApp(opts: { db?: DbKind; staticDir?: string; shareDb?: DbConfig } = {}): Promise<RunningApp> {
+  const fresh = opts.shareDb ? { config: opts.shareDb, drop: async () => {} } : await freshDatabase(opts.db ?? 'sqlite')
+  // the first server migrated the shared database (the SQLite migrator wants the file to itself)
+  const { db, catalog, server } = opts.shareDb ? await attach(opts.shareDb, opts.staticDir) : await boot({ db: fresh.config, staticDir: opts.staticDir, seedIfEmpty: false })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}`,
     db,
     catalog,
+    config: fresh.config,
     async stop() {
       server.closeAllConnections()
       await new Promise((r) => server.close(r))
