@@ -7,13 +7,14 @@ import { describe, expect, it } from 'vitest'
 import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec'
 import type { LayerSpecification, MapLibreMap, SourceSpecification } from 'maplibre-gl'
 import { applyMapLayers, type SourceSpecs } from '../../client/map/useMapLayers.ts'
-import { baseStyle, COLOUR_MODES, departmentColours, LAYER, mapLayers, mapSources, SRC, type LayerState } from '../../client/map/layers.ts'
+import { baseStyle, COLOUR_MODES, departmentColours, HATCH_IMAGE, hatchImage, LAYER, mapLayers, mapSources, SRC, type LayerState } from '../../client/map/layers.ts'
 
 function fakeMap() {
   const calls: string[] = []
   const sources = new Map<string, SourceSpecification & { setData?: (d: unknown) => void }>()
   let order: string[] = []
   const layers = new Map<string, LayerSpecification>()
+  const images = new Set<string>()
   const map = {
     addSource(id: string, spec: SourceSpecification) {
       calls.push(`addSource ${id}`)
@@ -30,6 +31,9 @@ function fakeMap() {
     setLayerZoomRange: (id: string, a: number, b: number) => calls.push(`zoom ${id} ${a}-${b}`),
     getLayersOrder: () => [...order],
     moveLayer(id: string) { calls.push(`move ${id}`); order = [...order.filter((x) => x !== id), id] },
+    hasImage: (id: string) => images.has(id),
+    addImage(id: string) { calls.push(`addImage ${id}`); images.add(id) },
+    removeImage(id: string) { calls.push(`removeImage ${id}`); images.delete(id) },
   }
   return { map: map as unknown as MapLibreMap, calls, order: () => order }
 }
@@ -93,6 +97,20 @@ describe('applyMapLayers', () => {
     applyMapLayers(map, applied, mapSources({}), mapLayers(state))
     expect(calls.slice(0, 2)).toEqual([`removeLayer ${LAYER.basemap}`, `removeSource ${SRC.basemap}`])
     expect(calls.slice(2).every((c) => c.startsWith(`paint ${LAYER.gridFill} fill-opacity`))).toBe(true) // grids are more opaque without a basemap
+  })
+
+  it('declared images are added once, before the layers that use them, and removed when no longer declared', () => {
+    const { map, calls } = fakeMap()
+    const applied = { sources: {} as SourceSpecs, layers: new Map<string, LayerSpecification>() }
+    const images = { [HATCH_IMAGE]: { image: hatchImage(), pixelRatio: 2 } }
+    applyMapLayers(map, applied, mapSources({}), mapLayers(state), images)
+    expect(calls.filter((c) => c.startsWith('addImage'))).toEqual([`addImage ${HATCH_IMAGE}`])
+    expect(calls.indexOf(`addImage ${HATCH_IMAGE}`)).toBeLessThan(calls.indexOf(`addLayer ${LAYER.gridHatch}`))
+    calls.length = 0
+    applyMapLayers(map, applied, mapSources({}), mapLayers(state), images)
+    expect(calls).toEqual([])
+    applyMapLayers(map, applied, mapSources({}), mapLayers(state), {})
+    expect(calls).toEqual([`removeImage ${HATCH_IMAGE}`])
   })
 
   it('every combination of state is a valid MapLibre style', () => {
