@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec'
 import type { LayerSpecification, MapLibreMap, SourceSpecification } from 'maplibre-gl'
 import { applyMapLayers, type SourceSpecs } from '../../client/map/useMapLayers.ts'
+import { HATCH, PLANNER_IMAGES, PLANNER_LAYERS, plannerSources } from '../../client/features/planner/plannerLayers.ts'
 import { baseStyle, COLOUR_MODES, departmentColours, HATCH_IMAGE, hatchImage, LAYER, mapLayers, mapSources, SRC, type LayerState } from '../../client/map/layers.ts'
 
 function fakeMap() {
@@ -126,4 +127,16 @@ describe('applyMapLayers', () => {
       }
     }
   })
+
+  it('the planner map\'s declared layers and sources are a valid MapLibre style', () => {
+    const grid = { key: '1', id: 1, numId: 1, code: 'c', name: 'n', level: 'community' as const, parentKey: null, geometry: { type: 'Polygon' as const, coordinates: [[[107, 34], [107.01, 34], [107.01, 34.01], [107, 34]]] } }
+    const style = baseStyle()
+    style.sources = plannerSources({ state: { grids: [grid], retire: [] }, selected: '1', changedKeys: new Set(['1']), issues: [], preview: null })
+    style.layers.push(...PLANNER_LAYERS)
+    expect(validateStyleMin(style).map((e) => e.message)).toEqual([])
+    // every layer's source is declared, and the hatch pattern is among the declared images
+    for (const l of PLANNER_LAYERS) expect(Object.keys(style.sources)).toContain((l as { source: string }).source)
+    expect(Object.keys(PLANNER_IMAGES)).toEqual([HATCH])
+  })
 })
+

@@ -10,13 +10,13 @@ import 'maplibre-gl/dist/maplibre-gl.css'
 import { MapLibreMap, type LayerSpecification } from 'maplibre-gl'
 import { TerraDraw, TerraDrawLineStringMode, TerraDrawPolygonMode, TerraDrawSelectMode, type GeoJSONStoreFeatures } from 'terra-draw'
 import { TerraDrawMapLibreGLAdapter } from 'terra-draw-maplibre-gl-adapter'
-import type { FeatureCollection, Polygon, Position } from 'geojson'
+import type { Polygon, Position } from 'geojson'
 import { createMap } from '../../map/createMap.ts'
 import { extentOf } from '../../map/extent.ts'
-import { hatchImage } from '../../map/layers.ts'
-import { useMapLayers, type ImageSpecs, type MapEventSpec, type SourceSpecs } from '../../map/useMapLayers.ts'
+import { useMapLayers, type MapEventSpec } from '../../map/useMapLayers.ts'
 import { snapPoint, type GridGeometry } from '../../../server/domain/boundary/topology.ts'
 import { ringOf, type DraftState } from './plannerDraft.ts'
+import { PLANNER_IMAGES, PLANNER_LAYERS, plannerSources } from './plannerLayers.ts'
 import type { PlannerSession } from './usePlannerDraft.ts'
 import { usePlannerText } from './text.ts'
 
@@ -27,44 +27,9 @@ declare global {
 /** Ask the map to fly to a point (a new object each time, so the same point can be asked for twice). */
 export interface FocusRequest { at: [number, number] }
 
-const HATCH = 'planner-hatch'
 const TD_ID = 'selected-grid'
 /** snapping tolerance while dragging a vertex (screen pixels) */
 const SNAP_PX = 10
-const EMPTY: FeatureCollection = { type: 'FeatureCollection', features: [] }
-
-const PLANNER_IMAGES: ImageSpecs = { [HATCH]: { image: hatchImage(), pixelRatio: 2 } }
-
-const PLANNER_LAYERS: readonly LayerSpecification[] = [
-  { id: 'pl-fill', type: 'fill', source: 'pl-grids', filter: ['==', ['get', 'level'], 'community'], paint: { 'fill-color': ['case', ['get', 'selected'], '#f0b429', ['get', 'changed'], '#8fc1e3', '#cfd8e3'], 'fill-opacity': 0.45 } },
-  { id: 'pl-street-line', type: 'line', source: 'pl-grids', filter: ['==', ['get', 'level'], 'street'], paint: { 'line-color': '#1f2d3d', 'line-width': 2.5 } },
-  { id: 'pl-line', type: 'line', source: 'pl-grids', filter: ['==', ['get', 'level'], 'community'], paint: { 'line-color': '#3d5a80', 'line-width': 1 } },
-  { id: 'pl-changed-fill', type: 'fill', source: 'pl-changed', paint: { 'fill-pattern': HATCH, 'fill-opacity': 0.9 } },
-  { id: 'pl-changed-line', type: 'line', source: 'pl-changed', paint: { 'line-color': ['case', ['==', ['get', 'kind'], 'gained'], '#2a9d8f', '#e76f51'], 'line-width': 1.5, 'line-dasharray': [2, 1] } },
-  { id: 'pl-issue-fill', type: 'fill', source: 'pl-issues', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#d62828', 'fill-opacity': 0.35 } },
-  { id: 'pl-issue-point', type: 'circle', source: 'pl-issues', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-color': ['case', ['get', 'acceptable'], '#f4a261', '#d62828'], 'circle-radius': 7, 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } },
-  { id: 'pl-moved', type: 'circle', source: 'pl-moved', paint: { 'circle-color': ['match', ['get', 'kind'], 'problem', '#c8102e', 'site', '#7b3fa0', '#1d3557'], 'circle-radius': 6, 'circle-stroke-color': '#ffd60a', 'circle-stroke-width': 3 } },
-]
-
-/** The map's sources: pure functions of the session. */
-function plannerSources(planner: PlannerSession): SourceSpecs {
-  const { state, session, changedKeys } = planner
-  const grids: FeatureCollection = {
-    type: 'FeatureCollection',
-    features: (state?.grids ?? []).map((g) => ({ type: 'Feature', properties: { key: g.key, name: g.name, level: g.level, changed: changedKeys.has(g.key), selected: g.key === session.selected }, geometry: g.geometry as GridGeometry })),
-  }
-  const issues = session.issues.flatMap((i) => [
-    { type: 'Feature' as const, properties: { code: i.code, acceptable: i.acceptable }, geometry: { type: 'Point' as const, coordinates: i.at } },
-    ...(i.geometry && (i.geometry.type === 'Polygon' || i.geometry.type === 'MultiPolygon') ? [{ type: 'Feature' as const, properties: { code: i.code, acceptable: i.acceptable }, geometry: i.geometry }] : []),
-  ])
-  const preview = session.preview
-  return {
-    'pl-grids': { type: 'geojson', data: grids },
-    'pl-issues': { type: 'geojson', data: { type: 'FeatureCollection', features: issues } as FeatureCollection },
-    'pl-changed': { type: 'geojson', data: (preview?.changedAreas ?? EMPTY) as FeatureCollection },
-    'pl-moved': { type: 'geojson', data: { type: 'FeatureCollection', features: (preview?.moved ?? []).map((m) => ({ type: 'Feature', properties: { kind: m.kind, id: m.id }, geometry: { type: 'Point', coordinates: [m.lng, m.lat] } })) } },
-  }
-}
 
 export function PlannerMap({ planner, focus }: { planner: PlannerSession; focus: FocusRequest | null }) {
   const { t } = usePlannerText()
@@ -93,8 +58,7 @@ export function PlannerMap({ planner, focus }: { planner: PlannerSession; focus:
 
   // our layers, as data (grid data, issues and preview change the sources only)
   const { changedKeys } = planner
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  const sources = useMemo(() => plannerSources(planner), [state, selected, changedKeys, issues, preview])
+  const sources = useMemo(() => plannerSources({ state, selected, changedKeys, issues, preview }), [state, selected, changedKeys, issues, preview])
   const events = useMemo<MapEventSpec[]>(() => [{
     // clicking a grid selects it (when not on the terra-draw feature)
     type: 'click',
