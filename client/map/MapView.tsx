@@ -3,7 +3,7 @@
  * data (`sources`, `layers`) and is applied by `useMapLayers`. Hover is feature-state on the grid
  * source; a click reports the grid under the pointer (or null) to the parent.
  */
-import { useEffect, useRef, useState, type ReactNode } from 'react'
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react'
 import 'maplibre-gl/dist/maplibre-gl.css'
 import { MapLibreMap, ScaleControl, type LayerSpecification, type MapMouseEvent } from 'maplibre-gl'
 // MapLibre 6 looks for its worker next to its own module, which a bundle does not keep: let Vite
@@ -14,7 +14,7 @@ import { PROBLEM_LAYERS } from '../features/problems/mapLayers.ts'
 
 /** Layers a click on an open problem is read from (plain points, clustered points, clusters). */
 const PROBLEM_HIT_LAYERS = [LAYER.problems, PROBLEM_LAYERS.points, PROBLEM_LAYERS.clusters]
-import { useMapLayers, type SourceSpecs } from './useMapLayers.ts'
+import { useMapLayers, type FeatureStateSpec, type ImageSpecs, type SourceSpecs } from './useMapLayers.ts'
 import { GRID_SOURCE_LAYER, type GridFeatureStates } from './gridTiles.ts'
 
 declare global {
@@ -24,7 +24,8 @@ declare global {
   }
 }
 
-export type Bbox = readonly [number, number, number, number]
+export type { Bbox } from './extent.ts'
+import type { Bbox } from './extent.ts'
 
 /** Ask the map to show a box; a new object each time, so the same box can be asked for twice. */
 export interface CameraRequest {
@@ -47,7 +48,9 @@ interface Props {
   featureStates?: GridFeatureStates | null
 }
 
-// Demo district (宝鸡); replaced by the data's extent as soon as it arrives.
+/** The images the coverage layers refer to (the unheld hatch pattern). */
+const MAP_IMAGES: ImageSpecs = { [HATCH_IMAGE]: { image: hatchImage(), pixelRatio: 2 } }
+
 
 export function MapView({ sources, layers, camera, padding, onSelectGrid, onSelectProblem, tooltip, featureStates }: Props) {
   const tip = useRef<HTMLDivElement>(null)
@@ -62,10 +65,7 @@ export function MapView({ sources, layers, camera, padding, onSelectGrid, onSele
   useEffect(() => {
     const m = createMap(container.current!, { zoom: 11.5, maxZoom: 18 })
     m.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-right')
-    m.on('load', () => {
-      m.addImage(HATCH_IMAGE, hatchImage(), { pixelRatio: 2 })
-      setMap(m)
-    })
+    m.on('load', () => setMap(m))
     window.__gridduty = { map: m }
     return () => {
       setMap(null)
@@ -74,14 +74,12 @@ export function MapView({ sources, layers, camera, padding, onSelectGrid, onSele
     }
   }, [])
 
-  useMapLayers(map, sources, layers)
-
-  // Vector tiles carry no month values: join them by feature id (again after the source is re-created).
-  const gridSpec = sources[SRC.grids]
-  useEffect(() => {
-    if (!map || !featureStates || !map.getSource(SRC.grids)) return
-    for (const { id, state } of featureStates.states) map.setFeatureState({ source: SRC.grids, sourceLayer: featureStates.sourceLayer, id }, state)
-  }, [map, featureStates, gridSpec])
+  // Vector tiles carry no month values: they are joined by feature id as feature-state.
+  const states = useMemo<FeatureStateSpec[] | undefined>(
+    () => (featureStates ? [{ source: SRC.grids, sourceLayer: featureStates.sourceLayer, states: featureStates.states }] : undefined),
+    [featureStates],
+  )
+  useMapLayers(map, sources, layers, { images: MAP_IMAGES, featureStates: states })
 
   // Hover highlight (feature-state) and click selection on the grid fill.
   useEffect(() => {

@@ -4,10 +4,10 @@
  * no rotation, zoom buttons. MapLibre 6 looks for its worker beside its own module, which the bundle
  * does not keep, so the worker URL is set here once.
  */
-import { MapLibreMap, NavigationControl, setWorkerUrl } from 'maplibre-gl'
+import { MapLibreMap, NavigationControl, setWorkerUrl, type LayerSpecification } from 'maplibre-gl'
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?worker&url'
-import { useEffect } from 'react'
 import { baseStyle, LOCAL_IDEOGRAPH_FONT } from './layers.ts'
+import type { SourceSpecs } from './useMapLayers.ts'
 
 setWorkerUrl(workerUrl)
 
@@ -23,12 +23,15 @@ export function createMap(container: HTMLElement, opts: { zoom?: number; maxZoom
   return m
 }
 
-/** Adds the configured raster basemap (meta.config().basemapTiles) under `beforeLayer`, once. */
-export function useRasterBasemap(map: MapLibreMap | null, config: { basemapTiles: string | null; basemapAttribution: string | null } | undefined, id: string, beforeLayer: string): void {
-  useEffect(() => {
-    const tiles = config?.basemapTiles
-    if (!map || !tiles || map.getSource(id)) return
-    map.addSource(id, { type: 'raster', tiles: [tiles], tileSize: 256, attribution: config?.basemapAttribution ?? '' })
-    map.addLayer({ id, type: 'raster', source: id }, beforeLayer)
-  }, [map, config, id, beforeLayer])
+/**
+ * The configured raster basemap (meta.config().basemapTiles) as declared source + layer for
+ * `useMapLayers` (put the layer first in the list: under everything else); empty without one.
+ */
+export function rasterBasemap(config: { basemapTiles: string | null; basemapAttribution: string | null } | undefined, id: string): { sources: SourceSpecs; layers: LayerSpecification[] } {
+  const tiles = config?.basemapTiles
+  if (!tiles) return { sources: {}, layers: [] }
+  return {
+    sources: { [id]: { type: 'raster', tiles: [tiles], tileSize: 256, attribution: config?.basemapAttribution ?? '' } },
+    layers: [{ id, type: 'raster', source: id }],
+  }
 }

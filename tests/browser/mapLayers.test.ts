@@ -7,13 +7,15 @@ import { describe, expect, it } from 'vitest'
 import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec'
 import type { LayerSpecification, MapLibreMap, SourceSpecification } from 'maplibre-gl'
 import { applyMapLayers, type SourceSpecs } from '../../client/map/useMapLayers.ts'
-import { baseStyle, COLOUR_MODES, departmentColours, LAYER, mapLayers, mapSources, SRC, type LayerState } from '../../client/map/layers.ts'
+import { HATCH, PLANNER_IMAGES, PLANNER_LAYERS, plannerSources } from '../../client/features/planner/plannerLayers.ts'
+import { baseStyle, COLOUR_MODES, departmentColours, HATCH_IMAGE, hatchImage, LAYER, mapLayers, mapSources, SRC, type LayerState } from '../../client/map/layers.ts'
 
 function fakeMap() {
   const calls: string[] = []
   const sources = new Map<string, SourceSpecification & { setData?: (d: unknown) => void }>()
   let order: string[] = []
   const layers = new Map<string, LayerSpecification>()
+  const images = new Set<string>()
   const map = {
     addSource(id: string, spec: SourceSpecification) {
       calls.push(`addSource ${id}`)
@@ -30,6 +32,9 @@ function fakeMap() {
     setLayerZoomRange: (id: string, a: number, b: number) => calls.push(`zoom ${id} ${a}-${b}`),
     getLayersOrder: () => [...order],
     moveLayer(id: string) { calls.push(`move ${id}`); order = [...order.filter((x) => x !== id), id] },
+    hasImage: (id: string) => images.has(id),
+    addImage(id: string) { calls.push(`addImage ${id}`); images.add(id) },
+    removeImage(id: string) { calls.push(`removeImage ${id}`); images.delete(id) },
   }
   return { map: map as unknown as MapLibreMap, calls, order: () => order }
 }
@@ -95,6 +100,20 @@ describe('applyMapLayers', () => {
     expect(calls.slice(2).every((c) => c.startsWith(`paint ${LAYER.gridFill} fill-opacity`))).toBe(true) // grids are more opaque without a basemap
   })
 
+  it('declared images are added once, before the layers that use them, and removed when no longer declared', () => {
+    const { map, calls } = fakeMap()
+    const applied = { sources: {} as SourceSpecs, layers: new Map<string, LayerSpecification>() }
+    const images = { [HATCH_IMAGE]: { image: hatchImage(), pixelRatio: 2 } }
+    applyMapLayers(map, applied, mapSources({}), mapLayers(state), images)
+    expect(calls.filter((c) => c.startsWith('addImage'))).toEqual([`addImage ${HATCH_IMAGE}`])
+    expect(calls.indexOf(`addImage ${HATCH_IMAGE}`)).toBeLessThan(calls.indexOf(`addLayer ${LAYER.gridHatch}`))
+    calls.length = 0
+    applyMapLayers(map, applied, mapSources({}), mapLayers(state), images)
+    expect(calls).toEqual([])
+    applyMapLayers(map, applied, mapSources({}), mapLayers(state), {})
+    expect(calls).toEqual([`removeImage ${HATCH_IMAGE}`])
+  })
+
   it('every combination of state is a valid MapLibre style', () => {
     for (const level of ['street', 'community'] as const) {
       for (const colourMode of COLOUR_MODES) {
@@ -108,4 +127,16 @@ describe('applyMapLayers', () => {
       }
     }
   })
+
+  it('the planner map\'s declared layers and sources are a valid MapLibre style', () => {
+    const grid = { key: '1', id: 1, numId: 1, code: 'c', name: 'n', level: 'community' as const, parentKey: null, geometry: { type: 'Polygon' as const, coordinates: [[[107, 34], [107.01, 34], [107.01, 34.01], [107, 34]]] } }
+    const style = baseStyle()
+    style.sources = plannerSources({ state: { grids: [grid], retire: [] }, selected: '1', changedKeys: new Set(['1']), issues: [], preview: null })
+    style.layers.push(...PLANNER_LAYERS)
+    expect(validateStyleMin(style).map((e) => e.message)).toEqual([])
+    // every layer's source is declared, and the hatch pattern is among the declared images
+    for (const l of PLANNER_LAYERS) expect(Object.keys(style.sources)).toContain((l as { source: string }).source)
+    expect(Object.keys(PLANNER_IMAGES)).toEqual([HATCH])
+  })
 })
+

@@ -122,3 +122,26 @@ describe('computeImpact on a hand-made case', () => {
     expect(csv).toContain('占道经营,107.012,34.005,是,B社区,市城管局,A社区,市人防办')
   })
 })
+
+describe('changedRegion bbox (turf bbox over the changed pieces)', () => {
+  it('spans every changed piece, in several grids far apart', () => {
+    const region = changedRegion([
+      // A grows east by a strip 107.01–107.012
+      { id: 1, code: 'a', name: 'A', level: 'community', before: sq(107, 34, 107.01, 34.01), after: sq(107, 34, 107.012, 34.01) },
+      // a grid far to the north-west is dropped whole
+      { id: 2, code: 'b', name: 'B', level: 'community', before: sq(106.9, 34.2, 106.95, 34.25), after: null },
+      // a new grid to the south-east
+      { id: -1, code: 'c', name: 'C', level: 'community', before: null, after: sq(107.1, 33.9, 107.12, 33.95) },
+    ])
+    expect(region.pieces).toHaveLength(3)
+    region.bbox!.forEach((v, i) => expect(v).toBeCloseTo([106.9, 33.9, 107.12, 34.25][i]!, 12))
+    // each piece keeps its own box
+    const boxes = region.pieces.map((p) => p.bbox.map((v) => Number(v.toFixed(9)))).sort((a, b) => a[0]! - b[0]!)
+    expect(boxes).toEqual([[106.9, 34.2, 106.95, 34.25], [107.01, 34, 107.012, 34.01], [107.1, 33.9, 107.12, 33.95]])
+  })
+
+  it('is null when nothing changed', () => {
+    expect(changedRegion([{ id: 1, code: 'a', name: 'A', level: 'community', before: sq(107, 34, 107.01, 34.01), after: sq(107, 34, 107.01, 34.01) }]).bbox).toBeNull()
+    expect(changedRegion([]).bbox).toBeNull()
+  })
+})

@@ -13,6 +13,7 @@ import { MapControls, type ProblemDisplay } from './MapControls.tsx'
 import { SearchBox } from './SearchBox.tsx'
 import { departmentColours, mapLayers, mapSources, type ColourMode } from '../../map/layers.ts'
 import { MapView, type Bbox, type CameraRequest } from '../../map/MapView.tsx'
+import { extentOf } from '../../map/extent.ts'
 import { forcedGridMode, gridFeatureStates, gridMode, gridTileSource, GRID_SOURCE_LAYER, layersForTiles, statusAsCollection } from '../../map/gridTiles.ts'
 import { SRC } from '../../map/layers.ts'
 
@@ -30,18 +31,7 @@ function useNarrow(): boolean {
 }
 
 function extent(fc: GridCollection): Bbox | null {
-  let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity
-  const visit = (c: unknown): void => {
-    if (Array.isArray(c) && typeof c[0] === 'number') {
-      const [x, y] = c as [number, number]
-      if (x < w) w = x
-      if (x > e) e = x
-      if (y < s) s = y
-      if (y > n) n = y
-    } else if (Array.isArray(c)) c.forEach(visit)
-  }
-  for (const f of fc.features) visit((f.geometry as { coordinates?: unknown }).coordinates)
-  return Number.isFinite(w) ? [w, s, e, n] : null
+  return extentOf(fc as GeoJSON.FeatureCollection)
 }
 
 export function MapPage({ me }: { me: Me }) {

@@ -3,11 +3,15 @@
  * grids. Leaders, planners and admins drag a site to its new position; it is saved with
  * `evaluation.siteUpdate` (version check) and the server re-assigns the grid containing the new
  * point. A refused move (outside every grid, changed by someone else) snaps the marker back.
+ * The grid outlines (and the optional basemap) are declared as data for `useMapLayers`; the sites
+ * are draggable HTML markers, which MapLibre keeps outside the style.
  */
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import 'maplibre-gl/dist/maplibre-gl.css'
-import { MapLibreMap, Marker, type GeoJSONSource } from 'maplibre-gl'
-import { createMap, useRasterBasemap } from '../../map/createMap.ts'
+import { MapLibreMap, Marker, type LayerSpecification } from 'maplibre-gl'
+import { createMap, rasterBasemap } from '../../map/createMap.ts'
+import { extentOf } from '../../map/extent.ts'
+import { useMapLayers, type SourceSpecs } from '../../map/useMapLayers.ts'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, type RouterOutputs } from '../../api.ts'
 import { SITE_COLOUR } from '../../map/layers.ts'
@@ -24,6 +28,12 @@ type Site = RouterOutputs['evaluation']['readiness']['sites'][number]
 type Moved = RouterOutputs['evaluation']['siteUpdate']
 
 const round = (v: number) => Math.round(v * 1e7) / 1e7
+
+const EMPTY: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] }
+const GRID_LAYERS: readonly LayerSpecification[] = [
+  { id: 'site-edit-grid-fill', type: 'fill', source: 'site-edit-grids', paint: { 'fill-color': '#5b7fa3', 'fill-opacity': 0.1 } },
+  { id: 'site-edit-grid-line', type: 'line', source: 'site-edit-grids', paint: { 'line-color': '#40617f', 'line-width': 1 } },
+]
 
 export function SiteMapEditor() {
   const { t, errorText } = useEvalText()
@@ -42,35 +52,32 @@ export function SiteMapEditor() {
 
   useEffect(() => {
     const m = createMap(box.current!)
-    m.on('load', () => {
-      m.addSource('site-edit-grids', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } })
-      m.addLayer({ id: 'site-edit-grid-fill', type: 'fill', source: 'site-edit-grids', paint: { 'fill-color': '#5b7fa3', 'fill-opacity': 0.1 } })
-      m.addLayer({ id: 'site-edit-grid-line', type: 'line', source: 'site-edit-grids', paint: { 'line-color': '#40617f', 'line-width': 1 } })
-      setMap(m)
-    })
+    m.on('load', () => setMap(m))
     window.__griddutySiteMap = m
     return () => {
+      setMap(null)
       if (window.__griddutySiteMap === m) delete window.__griddutySiteMap
       m.remove()
     }
   }, [])
 
-  useRasterBasemap(map, config.data, 'site-edit-basemap', 'site-edit-grid-fill')
+  // community outlines (over the basemap, if any)
+  const basemap = useMemo(() => rasterBasemap(config.data, 'site-edit-basemap'), [config.data])
+  const sources = useMemo<SourceSpecs>(
+    () => ({ ...basemap.sources, 'site-edit-grids': { type: 'geojson', data: (grids.data ?? EMPTY) as GeoJSON.FeatureCollection } }),
+    [basemap, grids.data],
+  )
+  const layers = useMemo(() => [...basemap.layers, ...GRID_LAYERS], [basemap])
+  useMapLayers(map, sources, layers)
 
-  // community outlines; fit them once
+  // fit the outlines once
   const fitted = useRef(false)
   useEffect(() => {
-    if (!map || !grids.data) return
-    ;(map.getSource('site-edit-grids') as GeoJSONSource).setData(grids.data)
-    if (fitted.current) return
-    let [w, s, e, n] = [Infinity, Infinity, -Infinity, -Infinity]
-    for (const f of grids.data.features) {
-      const rings = f.geometry.type === 'Polygon' ? [f.geometry.coordinates[0]!] : f.geometry.coordinates.map((p) => p[0]!)
-      for (const r of rings) for (const [x, y] of r as [number, number][]) { w = Math.min(w, x); s = Math.min(s, y); e = Math.max(e, x); n = Math.max(n, y) }
-    }
-    if (Number.isFinite(w)) {
+    if (!map || !grids.data || fitted.current) return
+    const b = extentOf(grids.data as GeoJSON.FeatureCollection)
+    if (b) {
       fitted.current = true
-      map.fitBounds([[w, s], [e, n]], { padding: 10, animate: false })
+      map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 10, animate: false })
     }
   }, [map, grids.data])
 

@@ -1,5 +1,6 @@
 /** A static SVG of grids (no tiles): for the printable bulletin and the dashboard's colour switch. */
 import type { Geometry } from 'geojson'
+import { extentOf } from '../../map/extent.ts'
 
 export interface SvgGrid { id: number; name: string; geometry: Geometry; fill: string; title?: string }
 
@@ -10,14 +11,10 @@ function rings(g: Geometry): number[][][] {
 }
 
 export function CoverageSvg({ grids, width = 640, onPick, testId }: { grids: SvgGrid[]; width?: number; onPick?: (id: number) => void; testId?: string }) {
-  let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity
-  for (const g of grids) for (const r of rings(g.geometry)) for (const [x, y] of r as [number, number][]) {
-    if (x < w) w = x
-    if (x > e) e = x
-    if (y < s) s = y
-    if (y > n) n = y
-  }
-  if (!Number.isFinite(w)) return null
+  // the extent of what is drawn (polygons only, as rings() draws)
+  const box = extentOf({ type: 'GeometryCollection', geometries: grids.map((g) => g.geometry).filter((g) => g.type === 'Polygon' || g.type === 'MultiPolygon') })
+  if (!box) return null
+  const [w, s, e, n] = box
   const k = Math.cos(((s + n) / 2) * Math.PI / 180)
   const sx = width / ((e - w) * k || 1)
   const height = Math.round((n - s) * sx) || 1

@@ -1,11 +1,14 @@
 /**
  * A small map to pick a problem's location: community grid outlines, a click sets the point, the
  * chosen point is drawn. Used by the report form (the main map's layers stay with the map page).
+ * What is drawn is declared as data (sources, layers, the click) and applied by `useMapLayers`.
  */
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import 'maplibre-gl/dist/maplibre-gl.css'
-import { MapLibreMap, type GeoJSONSource, type MapMouseEvent } from 'maplibre-gl'
-import { createMap, useRasterBasemap } from '../../map/createMap.ts'
+import { MapLibreMap, type LayerSpecification } from 'maplibre-gl'
+import { createMap, rasterBasemap } from '../../map/createMap.ts'
+import { extentOf } from '../../map/extent.ts'
+import { useMapLayers, type MapEventSpec, type SourceSpecs } from '../../map/useMapLayers.ts'
 import { useQuery } from '@tanstack/react-query'
 import { useTRPC } from '../../api.ts'
 
@@ -16,55 +19,55 @@ declare global {
   }
 }
 
+const EMPTY: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] }
+
+const PICK_LAYERS: readonly LayerSpecification[] = [
+  { id: 'pick-grid-fill', type: 'fill', source: 'pick-grids', paint: { 'fill-color': '#5b7fa3', 'fill-opacity': 0.12 } },
+  { id: 'pick-grid-line', type: 'line', source: 'pick-grids', paint: { 'line-color': '#40617f', 'line-width': 1 } },
+  { id: 'pick-point', type: 'circle', source: 'pick-point', paint: { 'circle-radius': 8, 'circle-color': '#c8102e', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } },
+]
+
 export function PickMap({ point, onPick }: { point: { lng: number; lat: number } | null; onPick: (p: { lng: number; lat: number }) => void }) {
   const trpc = useTRPC()
   const grids = useQuery(trpc.grid.list.queryOptions({ level: 'community' }))
   const config = useQuery(trpc.meta.config.queryOptions())
   const box = useRef<HTMLDivElement>(null)
   const [map, setMap] = useState<MapLibreMap | null>(null)
-  const pick = useRef(onPick)
-  pick.current = onPick
 
   useEffect(() => {
     const m = createMap(box.current!)
-    m.on('load', () => {
-      m.addSource('pick-grids', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } })
-      m.addSource('pick-point', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } })
-      m.addLayer({ id: 'pick-grid-fill', type: 'fill', source: 'pick-grids', paint: { 'fill-color': '#5b7fa3', 'fill-opacity': 0.12 } })
-      m.addLayer({ id: 'pick-grid-line', type: 'line', source: 'pick-grids', paint: { 'line-color': '#40617f', 'line-width': 1 } })
-      m.addLayer({ id: 'pick-point', type: 'circle', source: 'pick-point', paint: { 'circle-radius': 8, 'circle-color': '#c8102e', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } })
-      setMap(m)
-    })
-    const onClick = (e: MapMouseEvent) => pick.current({ lng: Math.round(e.lngLat.lng * 1e7) / 1e7, lat: Math.round(e.lngLat.lat * 1e7) / 1e7 })
-    m.on('click', onClick)
+    m.on('load', () => setMap(m))
     window.__griddutyPick = m
     return () => {
+      setMap(null)
       if (window.__griddutyPick === m) delete window.__griddutyPick
       m.remove()
     }
   }, [])
 
-  useRasterBasemap(map, config.data, 'pick-basemap', 'pick-grid-fill')
+  const basemap = useMemo(() => rasterBasemap(config.data, 'pick-basemap'), [config.data])
+  const sources = useMemo<SourceSpecs>(() => ({
+    ...basemap.sources,
+    'pick-grids': { type: 'geojson', data: (grids.data ?? EMPTY) as GeoJSON.FeatureCollection },
+    'pick-point': {
+      type: 'geojson',
+      data: { type: 'FeatureCollection', features: point ? [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [point.lng, point.lat] } }] : [] },
+    },
+  }), [basemap, grids.data, point])
+  const layers = useMemo(() => [...basemap.layers, ...PICK_LAYERS], [basemap])
+  const events = useMemo<MapEventSpec[]>(() => [{
+    type: 'click',
+    handler: (e) => onPick({ lng: Math.round(e.lngLat.lng * 1e7) / 1e7, lat: Math.round(e.lngLat.lat * 1e7) / 1e7 }),
+  }], [onPick])
+  useMapLayers(map, sources, layers, { events })
 
+  // fit the grids when they arrive (unless a point is already chosen)
   useEffect(() => {
     if (!map || !grids.data) return
-    ;(map.getSource('pick-grids') as GeoJSONSource).setData(grids.data)
-    let [w, s, e, n] = [Infinity, Infinity, -Infinity, -Infinity]
-    for (const f of grids.data.features) {
-      const rings = f.geometry.type === 'Polygon' ? [f.geometry.coordinates[0]!] : f.geometry.coordinates.map((p) => p[0]!)
-      for (const r of rings) for (const [x, y] of r as [number, number][]) { w = Math.min(w, x); s = Math.min(s, y); e = Math.max(e, x); n = Math.max(n, y) }
-    }
-    if (Number.isFinite(w) && !point) map.fitBounds([[w, s], [e, n]], { padding: 10, animate: false })
+    const b = extentOf(grids.data as GeoJSON.FeatureCollection)
+    if (b && !point) map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 10, animate: false })
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [map, grids.data])
-
-  useEffect(() => {
-    if (!map) return
-    ;(map.getSource('pick-point') as GeoJSONSource).setData({
-      type: 'FeatureCollection',
-      features: point ? [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [point.lng, point.lat] } }] : [],
-    })
-  }, [map, point])
 
   return <div ref={box} className="pick-map" data-testid="pick-map" />
 }

@@ -9,7 +9,7 @@
  * Output: area gained/lost per grid, moved points (from grid/department → to grid/department),
  * per department what it gains and loses with a handover list of open problems, grids with no holder.
  */
-import { area as turfArea, bbox as turfBbox, booleanPointInPolygon } from '@turf/turf'
+import { area as turfArea, bbox as turfBbox, booleanPointInPolygon, feature, featureCollection } from '@turf/turf'
 import type { Polygon } from 'geojson'
 import { GridIndex, type IndexedGrid } from '../geometry/gridIndex.ts'
 import { areaOf, differenceGeom, partsOf, symDiff } from './operations.ts'
@@ -44,10 +44,7 @@ export function changedRegion(changes: readonly GridChange[]): ChangedRegion {
     perGrid.push({ id: c.id, code: c.code, name: c.name, level: c.level, areaBefore: areaOf(c.before), areaAfter: areaOf(c.after), gained: areaOf(gainedGeometry), lost: areaOf(lostGeometry), gainedGeometry, lostGeometry })
     for (const p of partsOf(symDiff(c.before, c.after))) pieces.push({ polygon: p, bbox: turfBbox(p) as Box })
   }
-  let bbox: Box | null = null
-  for (const p of pieces) {
-    bbox = bbox ? [Math.min(bbox[0], p.bbox[0]), Math.min(bbox[1], p.bbox[1]), Math.max(bbox[2], p.bbox[2]), Math.max(bbox[3], p.bbox[3])] : [...p.bbox]
-  }
+  const bbox = pieces.length ? (turfBbox(featureCollection(pieces.map((p) => feature(p.polygon)))) as Box) : null
   return { perGrid, pieces, bbox }
 }
 
