@@ -20,7 +20,7 @@ describe('month boundaries in Asia/Shanghai', () => {
 
   it('judges the late-evening inspection in October: done in October, nothing in November', () => {
     const holders = [{ departmentId: 1, validFrom: at('2025-01-01T00:00:00+08:00'), validTo: null }]
-    const late = [{ departmentId: 1, date: at('2026-10-31T23:30:00+08:00') }]
+    const late = [{ departmentId: 1, date: at('2026-10-31T23:30:00+08:00'), onSite: true }]
     expect(monthStatus('2026-10', holders, late, NOV_5)).toBe('done')
     expect(monthStatus('2026-11', holders, late, NOV_5)).toBe('pending')
     expect(monthStatus('2026-11', holders, late, at('2026-12-01T00:00:00+08:00'))).toBe('missed')
@@ -41,26 +41,27 @@ describe('holder change on the 15th', () => {
     { departmentId: 2, validFrom: handover, validTo: null },
   ]
   it("the old holder's inspection before the 15th counts", () => {
-    expect(monthStatus('2026-10', holders, [{ departmentId: 1, date: at('2026-10-10T10:00:00+08:00') }], NOV_5)).toBe('done')
+    expect(monthStatus('2026-10', holders, [{ departmentId: 1, date: at('2026-10-10T10:00:00+08:00'), onSite: true }], NOV_5)).toBe('done')
   })
   it("the new holder's inspection after the 15th counts", () => {
-    expect(monthStatus('2026-10', holders, [{ departmentId: 2, date: at('2026-10-20T10:00:00+08:00') }], NOV_5)).toBe('done')
+    expect(monthStatus('2026-10', holders, [{ departmentId: 2, date: at('2026-10-20T10:00:00+08:00'), onSite: true }], NOV_5)).toBe('done')
   })
   it('neither counts outside its own holding period', () => {
     const wrong = [
-      { departmentId: 1, date: at('2026-10-20T10:00:00+08:00') },
-      { departmentId: 2, date: at('2026-10-10T10:00:00+08:00') },
+      { departmentId: 1, date: at('2026-10-20T10:00:00+08:00'), onSite: true },
+      { departmentId: 2, date: at('2026-10-10T10:00:00+08:00'), onSite: true },
     ]
     expect(monthStatus('2026-10', holders, wrong, NOV_5)).toBe('missed')
   })
   it('a grid handed over mid-month and never inspected is the new holder\'s miss', () => {
     const gm = gridMonths(['2026-10'], holders.map((h) => ({ ...h, gridId: 7 })), [], NOV_5)
-    expect(gm).toEqual([{ gridId: 7, month: '2026-10', departmentId: 2, status: 'missed', onSite: false }])
+    expect(gm).toEqual([{ gridId: 7, month: '2026-10', departmentId: 2, status: 'missed', onSite: false, state: 'missed' }])
   })
-  it('requireOnSite ignores inspections not proven on site', () => {
-    const i = [{ departmentId: 2, date: at('2026-10-20T10:00:00+08:00'), onSite: false }]
-    expect(monthStatus('2026-10', holders, i, NOV_5)).toBe('done')
-    expect(monthStatus('2026-10', holders, i, NOV_5, { requireOnSite: true })).toBe('missed')
+  it('an inspection not proven on site (outside, or no location) never makes the month done', () => {
+    const outside = [{ departmentId: 2, date: at('2026-10-20T10:00:00+08:00'), onSite: false }]
+    expect(monthStatus('2026-10', holders, outside, NOV_5)).toBe('missed')
+    const noLocation = [{ departmentId: 2, date: at('2026-10-20T10:00:00+08:00'), onSite: null }]
+    expect(monthStatus('2026-10', holders, noLocation, NOV_5)).toBe('missed')
   })
 })
 
