@@ -6,7 +6,8 @@
  *                  department holding the grid when the month is judged (its last moment, or now for the
  *                  running month), so a grid handed over mid-month is the new holder's duty; it counts as
  *                  inspected on site when its state (gridMonthStatus, the one definition) is `done`; `inspected`
- *                  also counts `unverified` grid-months (inspected by the holder, not proven on site).
+ *                  also counts `unverified` grid-months (inspected by the holder, not proven on site), which —
+ *                  like on the map (legacyStatus) — also count as `pending` / `missed` in the three-state figures.
  *   meetings       months with at least one coordination meeting / months in the range (每月工作协调会).
  *   onTimeRate     problems closed in the range by their deadline / problems closed in the range (按期结案率).
  *   overdue        problems open and past their deadline at the end of the range (or now, if earlier).
@@ -14,7 +15,7 @@
 import { holderOn, type HolderPeriod } from '../holder.ts'
 import { addMonths, monthRange, MONTH_PATTERN, type MonthKey } from '../time.ts'
 import { gridMonthStatus, type GridMonthInspection, type GridMonthState } from './gridMonthStatus.ts'
-import type { InspectionStatus } from './monthStatus.ts'
+import { legacyStatus, type InspectionStatus } from './monthStatus.ts'
 import type { PresenceContext } from './presence.ts'
 
 /** A holder period of a grid. */
@@ -55,7 +56,7 @@ export interface GridMonth {
   month: MonthKey
   /** the department responsible for the month (holder when judged) */
   departmentId: number
-  /** 'done' when inspected by the holder (state done or unverified), else pending / missed */
+  /** the three-state view shown on the map (legacyStatus): 'done' only when proven on site, else pending / missed */
   status: InspectionStatus
   /** state is `done`: inspected and proven on site */
   onSite: boolean
@@ -85,7 +86,7 @@ export function gridMonths(months: readonly MonthKey[], holdings: readonly Holdi
       const { state } = gridMonthStatus(month, periods, facts, now, presence)
       out.push({
         gridId, month, departmentId: holder.departmentId, state,
-        status: state === 'done' || state === 'unverified' ? 'done' : now < end ? 'pending' : 'missed',
+        status: legacyStatus(state, month, now),
         onSite: state === 'done',
       })
     }
@@ -113,6 +114,7 @@ export interface RankingRow {
   departmentId: number
   departmentName: string
   gridMonths: number
+  /** grid-months inspected by the holder, proven on site or not (done + unverified) */
   inspected: number
   inspectedOnSite: number
   missed: number
@@ -171,7 +173,7 @@ export function departmentRanking(from: MonthKey, to: MonthKey, input: RankingIn
     const onSite = g.filter((x) => x.onSite).length
     rows.push({
       departmentId: d.id, departmentName: d.name,
-      gridMonths: g.length, inspected: g.filter((x) => x.status === 'done').length, inspectedOnSite: onSite,
+      gridMonths: g.length, inspected: g.filter((x) => x.state === 'done' || x.state === 'unverified').length, inspectedOnSite: onSite,
       missed: g.filter((x) => x.status === 'missed').length, pending: g.filter((x) => x.status === 'pending').length,
       coverage: ratio(onSite, g.length),
       months: months.length, meetingsHeld: held, meetingRate: ratio(held, months.length) ?? 0,
