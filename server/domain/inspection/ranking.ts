@@ -25,10 +25,14 @@ export interface HoldingRow extends HolderPeriod { gridId: number }
  * `GridMonthInspection` (accuracyM, distanceOutsideM, recordedAt, approvedAt, lng/lat, id) refine it.
  */
 export interface InspectionRow extends GridMonthInspection { gridId: number; departmentId: number; date: Date; onSite: boolean | null }
+/** A coordination meeting (工作协调会) held by a department in a month. */
 export interface MeetingRow { departmentId: number; month: MonthKey }
+/** A problem as the ranking sees it. */
 export interface ProblemRow { departmentId: number | null; status: string; deadline: Date | null; reportedAt: Date; closedAt: Date | null }
+/** A department. */
 export interface DepartmentRow { id: number; name: string }
 
+/** The plain rows a ranking is computed from. */
 export interface RankingInput {
   departments: readonly DepartmentRow[]
   holdings: readonly HoldingRow[]
@@ -51,6 +55,7 @@ export function judgedAt(month: MonthKey, now: Date): Date {
   return now < end ? now : new Date(end.getTime() - 1)
 }
 
+/** One held grid-month and its state. */
 export interface GridMonth {
   gridId: number
   month: MonthKey
@@ -101,14 +106,17 @@ function openAt(p: ProblemRow, t: Date): boolean {
   return true
 }
 
+/** Open and past its deadline at instant `t`. */
 export function overdueAt(p: ProblemRow, t: Date): boolean {
   return openAt(p, t) && p.deadline !== null && p.deadline < t
 }
 
+/** Closed, and by its deadline (or without one). */
 export function closedOnTime(p: ProblemRow): boolean {
   return p.status === 'closed' && p.closedAt !== null && (p.deadline === null || p.closedAt <= p.deadline)
 }
 
+/** One department's figures in the ranking. */
 export interface RankingRow {
   rank: number
   departmentId: number
@@ -130,6 +138,7 @@ export interface RankingRow {
   overdue: number
 }
 
+/** The ranking of a range of months, with its totals. */
 export interface Ranking {
   from: MonthKey
   to: MonthKey
@@ -194,6 +203,7 @@ export function departmentRanking(from: MonthKey, to: MonthKey, input: RankingIn
   return { from, to, months, rows: rows.map((r, i) => ({ ...r, rank: i + 1 })), totals }
 }
 
+/** The city's figures for one month of a trend. */
 export interface TrendPoint { month: MonthKey; coverage: number | null; meetingRate: number; onTimeRate: number | null; overdue: number; missed: number }
 
 /** One ranking per month: the city's figures and each department's coverage, oldest month first. */
