@@ -20,7 +20,7 @@ describe('month boundaries in Asia/Shanghai', () => {
 
   it('judges the late-evening inspection in October: done in October, nothing in November', () => {
     const holders = [{ departmentId: 1, validFrom: at('2025-01-01T00:00:00+08:00'), validTo: null }]
-    const late = [{ departmentId: 1, date: at('2026-10-31T23:30:00+08:00') }]
+    const late = [{ departmentId: 1, date: at('2026-10-31T23:30:00+08:00'), onSite: true }]
     expect(monthStatus('2026-10', holders, late, NOV_5)).toBe('done')
     expect(monthStatus('2026-11', holders, late, NOV_5)).toBe('pending')
     expect(monthStatus('2026-11', holders, late, at('2026-12-01T00:00:00+08:00'))).toBe('missed')
@@ -41,26 +41,27 @@ describe('holder change on the 15th', () => {
     { departmentId: 2, validFrom: handover, validTo: null },
   ]
   it("the old holder's inspection before the 15th counts", () => {
-    expect(monthStatus('2026-10', holders, [{ departmentId: 1, date: at('2026-10-10T10:00:00+08:00') }], NOV_5)).toBe('done')
+    expect(monthStatus('2026-10', holders, [{ departmentId: 1, date: at('2026-10-10T10:00:00+08:00'), onSite: true }], NOV_5)).toBe('done')
   })
   it("the new holder's inspection after the 15th counts", () => {
-    expect(monthStatus('2026-10', holders, [{ departmentId: 2, date: at('2026-10-20T10:00:00+08:00') }], NOV_5)).toBe('done')
+    expect(monthStatus('2026-10', holders, [{ departmentId: 2, date: at('2026-10-20T10:00:00+08:00'), onSite: true }], NOV_5)).toBe('done')
   })
   it('neither counts outside its own holding period', () => {
     const wrong = [
-      { departmentId: 1, date: at('2026-10-20T10:00:00+08:00') },
-      { departmentId: 2, date: at('2026-10-10T10:00:00+08:00') },
+      { departmentId: 1, date: at('2026-10-20T10:00:00+08:00'), onSite: true },
+      { departmentId: 2, date: at('2026-10-10T10:00:00+08:00'), onSite: true },
     ]
     expect(monthStatus('2026-10', holders, wrong, NOV_5)).toBe('missed')
   })
   it('a grid handed over mid-month and never inspected is the new holder\'s miss', () => {
     const gm = gridMonths(['2026-10'], holders.map((h) => ({ ...h, gridId: 7 })), [], NOV_5)
-    expect(gm).toEqual([{ gridId: 7, month: '2026-10', departmentId: 2, status: 'missed', onSite: false }])
+    expect(gm).toEqual([{ gridId: 7, month: '2026-10', departmentId: 2, status: 'missed', onSite: false, state: 'missed' }])
   })
-  it('requireOnSite ignores inspections not proven on site', () => {
-    const i = [{ departmentId: 2, date: at('2026-10-20T10:00:00+08:00'), onSite: false }]
-    expect(monthStatus('2026-10', holders, i, NOV_5)).toBe('done')
-    expect(monthStatus('2026-10', holders, i, NOV_5, { requireOnSite: true })).toBe('missed')
+  it('an inspection not proven on site (outside, or no location) never makes the month done', () => {
+    const outside = [{ departmentId: 2, date: at('2026-10-20T10:00:00+08:00'), onSite: false }]
+    expect(monthStatus('2026-10', holders, outside, NOV_5)).toBe('missed')
+    const noLocation = [{ departmentId: 2, date: at('2026-10-20T10:00:00+08:00'), onSite: null }]
+    expect(monthStatus('2026-10', holders, noLocation, NOV_5)).toBe('missed')
   })
 })
 
@@ -132,13 +133,13 @@ describe('department ranking on a hand-computed fixture', () => {
     expect(r.months).toEqual(['2026-09', '2026-10'])
     expect(r.rows.map((x) => x.departmentName)).toEqual(['乙局', '甲局']) // 丙局 has nothing and is left out
     const [b, a] = r.rows as [typeof r.rows[number], typeof r.rows[number]]
-    // 甲局: g1 Sep + Oct on site, g2 Sep inspected but not on site
-    expect(a).toMatchObject({ rank: 2, gridMonths: 3, inspected: 3, inspectedOnSite: 2, missed: 0, meetingsHeld: 2, months: 2, meetingRate: 1, closed: 2, closedOnTime: 1, onTimeRate: 0.5, overdue: 1 })
+    // 甲局: g1 Sep + Oct on site, g2 Sep inspected but not on site (unverified: inspected, yet missed in the three-state view)
+    expect(a).toMatchObject({ rank: 2, gridMonths: 3, inspected: 3, inspectedOnSite: 2, missed: 1, meetingsHeld: 2, months: 2, meetingRate: 1, closed: 2, closedOnTime: 1, onTimeRate: 0.5, overdue: 1 })
     expect(a.coverage).toBeCloseTo(2 / 3)
     // 乙局: g3 Sep + Oct on site, g2 Oct handed over and never inspected = missed
     expect(b).toMatchObject({ rank: 1, gridMonths: 3, inspected: 2, inspectedOnSite: 2, missed: 1, meetingsHeld: 1, meetingRate: 0.5, closed: 1, closedOnTime: 1, onTimeRate: 1, overdue: 1 })
     expect(b.coverage).toBeCloseTo(2 / 3)
-    expect(r.totals).toMatchObject({ gridMonths: 6, inspectedOnSite: 4, missed: 1, meetingsHeld: 3, closed: 3, closedOnTime: 2, overdue: 2 })
+    expect(r.totals).toMatchObject({ gridMonths: 6, inspectedOnSite: 4, missed: 2, meetingsHeld: 3, closed: 3, closedOnTime: 2, overdue: 2 })
     expect(r.totals.coverage).toBeCloseTo(4 / 6)
     expect(r.totals.meetingRate).toBeCloseTo(3 / 4)
   })
@@ -158,7 +159,7 @@ describe('department ranking on a hand-computed fixture', () => {
 
   it('trend: one point per month with each department\'s coverage', () => {
     const t = trend(monthsBetween('2026-09', '2026-10'), input, NOV_5)
-    expect(t.overall.map((p) => p.missed)).toEqual([0, 1])
+    expect(t.overall.map((p) => p.missed)).toEqual([1, 1]) // Sep: g2 inspected off site is not done
     expect(t.overall[0]!.coverage).toBeCloseTo(2 / 3) // Sep: g1 + g3 on site, g2 not
     expect(t.overall[1]!.coverage).toBeCloseTo(2 / 3)
     expect(t.departments.find((x) => x.departmentId === A)!.coverage).toEqual([0.5, 1])

@@ -1,25 +1,45 @@
 /**
- * A grid's monthly duty (每月到网格开展一次实地检查): was it inspected this month by the
- * department responsible for it?
- *   done    — an inspection in the month by the department holding the grid on that inspection's date
- *   pending — none yet, the month is still running (未检查)
- *   missed  — none, and the month is over (漏检)
- * A grid handed over mid-month is judged by inspections of whoever held it when they inspected:
- * the old holder's inspection before the handover counts, so does the new holder's after it.
+ * The three-state view of a grid-month (done / pending / missed) that today's map, 我的网格 and
+ * `grid.list` show, DERIVED from the one definition in gridMonthStatus.ts:
+ *   done    — gridMonthStatus is `done` (an inspection by the holder on that date, proven on site)
+ *   pending — anything else while the month (Asia/Shanghai) is running     (未检查)
+ *   missed  — anything else once the month is over                        (漏检)
+ * An `unverified` grid-month (inspected, but not proven on site) is therefore NOT shown as done here;
+ * callers that can show the fifth state should call `gridMonthStatus` directly.
  */
-import { holdsOn, type HolderPeriod } from '../holder.ts'
+import type { HolderPeriod } from '../holder.ts'
 import { monthRange, type MonthKey } from '../time.ts'
+import { gridMonthStatus, type GridMonthInspection, type GridMonthState } from './gridMonthStatus.ts'
+import type { PresenceContext } from './presence.ts'
 
+/** The three legacy states, in legend order. */
 export const INSPECTION_STATUSES = ['done', 'pending', 'missed'] as const
+/** A legacy three-state status. */
 export type InspectionStatus = (typeof INSPECTION_STATUSES)[number]
 
-export interface InspectionFact { departmentId: number; date: Date; onSite?: boolean | null }
+/**
+ * An inspection as the month rule sees it. `onSite` is the judgement stored at recording time (legacy);
+ * the optional evidence fields (location, accuracy, precomputed distance, server stamp, approval) take
+ * precedence when given — see `PresenceEvidence`.
+ */
+export interface InspectionFact extends GridMonthInspection { departmentId: number; date: Date; onSite?: boolean | null }
 
-export interface MonthStatusOptions {
-  /** count only inspections proven on site (proof of presence); default false */
+/** Options of `monthStatus`. */
+export interface MonthStatusOptions extends PresenceContext {
+  /**
+   * @deprecated ignored: `done` always requires proof of presence now (one definition).
+   * Kept so existing callers compile.
+   */
   requireOnSite?: boolean
 }
 
+/** Map a grid-month state to the three-state view, for a month judged at `now`. */
+export function legacyStatus(state: GridMonthState, month: MonthKey, now: Date): InspectionStatus {
+  if (state === 'done') return 'done'
+  return now < monthRange(month).end ? 'pending' : 'missed'
+}
+
+/** The three-state status of a grid-month: `gridMonthStatus` folded by `legacyStatus`. */
 export function monthStatus(
   month: MonthKey,
   holders: readonly HolderPeriod[],
@@ -27,11 +47,5 @@ export function monthStatus(
   now: Date,
   options: MonthStatusOptions = {},
 ): InspectionStatus {
-  const { start, end } = monthRange(month)
-  const counts = inspections.some((i) =>
-    i.date >= start && i.date < end &&
-    (!options.requireOnSite || i.onSite === true) &&
-    holders.some((h) => h.departmentId === i.departmentId && holdsOn(h, i.date)))
-  if (counts) return 'done'
-  return now < end ? 'pending' : 'missed'
+  return legacyStatus(gridMonthStatus(month, holders, inspections, now, options).state, month, now)
 }

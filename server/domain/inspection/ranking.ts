@@ -5,21 +5,34 @@
  *   coverage       grid-months inspected on site / grid-months held (巡查覆盖率). A grid-month belongs to the
  *                  department holding the grid when the month is judged (its last moment, or now for the
  *                  running month), so a grid handed over mid-month is the new holder's duty; it counts as
- *                  inspected when the month's duty is done (see monthStatus) by an inspection proven on site.
+ *                  inspected on site when its state (gridMonthStatus, the one definition) is `done`; `inspected`
+ *                  also counts `unverified` grid-months (inspected by the holder, not proven on site), which —
+ *                  like on the map (legacyStatus) — also count as `pending` / `missed` in the three-state figures.
  *   meetings       months with at least one coordination meeting / months in the range (每月工作协调会).
  *   onTimeRate     problems closed in the range by their deadline / problems closed in the range (按期结案率).
  *   overdue        problems open and past their deadline at the end of the range (or now, if earlier).
  */
 import { holderOn, type HolderPeriod } from '../holder.ts'
 import { addMonths, monthRange, MONTH_PATTERN, type MonthKey } from '../time.ts'
-import { monthStatus, type InspectionStatus } from './monthStatus.ts'
+import { gridMonthStatus, type GridMonthInspection, type GridMonthState } from './gridMonthStatus.ts'
+import { legacyStatus, type InspectionStatus } from './monthStatus.ts'
+import type { PresenceContext } from './presence.ts'
 
+/** A holder period of a grid. */
 export interface HoldingRow extends HolderPeriod { gridId: number }
-export interface InspectionRow { gridId: number; departmentId: number; date: Date; onSite: boolean | null }
+/**
+ * An inspection row. `onSite` is the stored legacy judgement; the optional evidence fields of
+ * `GridMonthInspection` (accuracyM, distanceOutsideM, recordedAt, approvedAt, lng/lat, id) refine it.
+ */
+export interface InspectionRow extends GridMonthInspection { gridId: number; departmentId: number; date: Date; onSite: boolean | null }
+/** A coordination meeting (工作协调会) held by a department in a month. */
 export interface MeetingRow { departmentId: number; month: MonthKey }
+/** A problem as the ranking sees it. */
 export interface ProblemRow { departmentId: number | null; status: string; deadline: Date | null; reportedAt: Date; closedAt: Date | null }
+/** A department. */
 export interface DepartmentRow { id: number; name: string }
 
+/** The plain rows a ranking is computed from. */
 export interface RankingInput {
   departments: readonly DepartmentRow[]
   holdings: readonly HoldingRow[]
@@ -42,15 +55,18 @@ export function judgedAt(month: MonthKey, now: Date): Date {
   return now < end ? now : new Date(end.getTime() - 1)
 }
 
+/** One held grid-month and its state. */
 export interface GridMonth {
   gridId: number
   month: MonthKey
   /** the department responsible for the month (holder when judged) */
   departmentId: number
-  /** the month's duty status (any inspection counts) */
+  /** the three-state view shown on the map (legacyStatus): 'done' only when proven on site, else pending / missed */
   status: InspectionStatus
-  /** done by an inspection proven on site */
+  /** state is `done`: inspected and proven on site */
   onSite: boolean
+  /** the grid-month's state (gridMonthStatus) */
+  state: GridMonthState
 }
 
 const groupBy = <T, K>(rows: readonly T[], key: (r: T) => K) => {
@@ -60,7 +76,7 @@ const groupBy = <T, K>(rows: readonly T[], key: (r: T) => K) => {
 }
 
 /** The held grid-months of the given months (unheld grids have no duty and are left out). */
-export function gridMonths(months: readonly MonthKey[], holdings: readonly HoldingRow[], inspections: readonly InspectionRow[], now: Date): GridMonth[] {
+export function gridMonths(months: readonly MonthKey[], holdings: readonly HoldingRow[], inspections: readonly InspectionRow[], now: Date, presence: PresenceContext = {}): GridMonth[] {
   const holdingsByGrid = groupBy(holdings, (h) => h.gridId)
   const inspectionsByGrid = groupBy(inspections, (i) => i.gridId)
   const out: GridMonth[] = []
@@ -72,10 +88,11 @@ export function gridMonths(months: readonly MonthKey[], holdings: readonly Holdi
       const holder = holderOn(periods, at)
       if (!holder) continue
       const facts = (inspectionsByGrid.get(gridId) ?? []).filter((i) => i.date >= start && i.date < end)
+      const { state } = gridMonthStatus(month, periods, facts, now, presence)
       out.push({
-        gridId, month, departmentId: holder.departmentId,
-        status: monthStatus(month, periods, facts, now),
-        onSite: monthStatus(month, periods, facts, now, { requireOnSite: true }) === 'done',
+        gridId, month, departmentId: holder.departmentId, state,
+        status: legacyStatus(state, month, now),
+        onSite: state === 'done',
       })
     }
   }
@@ -89,19 +106,23 @@ function openAt(p: ProblemRow, t: Date): boolean {
   return true
 }
 
+/** Open and past its deadline at instant `t`. */
 export function overdueAt(p: ProblemRow, t: Date): boolean {
   return openAt(p, t) && p.deadline !== null && p.deadline < t
 }
 
+/** Closed, and by its deadline (or without one). */
 export function closedOnTime(p: ProblemRow): boolean {
   return p.status === 'closed' && p.closedAt !== null && (p.deadline === null || p.closedAt <= p.deadline)
 }
 
+/** One department's figures in the ranking. */
 export interface RankingRow {
   rank: number
   departmentId: number
   departmentName: string
   gridMonths: number
+  /** grid-months inspected by the holder, proven on site or not (done + unverified) */
   inspected: number
   inspectedOnSite: number
   missed: number
@@ -117,6 +138,7 @@ export interface RankingRow {
   overdue: number
 }
 
+/** The ranking of a range of months, with its totals. */
 export interface Ranking {
   from: MonthKey
   to: MonthKey
@@ -138,13 +160,13 @@ export function compareRows(a: Omit<RankingRow, 'rank'>, b: Omit<RankingRow, 'ra
  * The ranking of the months from..to (judged at `now`). Departments appear when they held a grid,
  * had a problem or held a meeting in the range.
  */
-export function departmentRanking(from: MonthKey, to: MonthKey, input: RankingInput, now: Date): Ranking {
+export function departmentRanking(from: MonthKey, to: MonthKey, input: RankingInput, now: Date, presence: PresenceContext = {}): Ranking {
   const months = monthsBetween(from, to).filter((m) => monthRange(m).start <= now)
   const monthSet = new Set(months)
   const rangeStart = monthRange(from).start
   const rangeEnd = monthRange(to).end
   const t = rangeEnd < now ? new Date(rangeEnd.getTime() - 1) : now
-  const gm = groupBy(gridMonths(months, input.holdings, input.inspections, now), (g) => g.departmentId)
+  const gm = groupBy(gridMonths(months, input.holdings, input.inspections, now, presence), (g) => g.departmentId)
   const meetingMonths = new Map<number, Set<MonthKey>>()
   for (const m of input.meetings) if (monthSet.has(m.month)) (meetingMonths.get(m.departmentId) ?? meetingMonths.set(m.departmentId, new Set()).get(m.departmentId)!).add(m.month)
   const problems = groupBy(input.problems.filter((p) => p.departmentId !== null), (p) => p.departmentId!)
@@ -160,7 +182,7 @@ export function departmentRanking(from: MonthKey, to: MonthKey, input: RankingIn
     const onSite = g.filter((x) => x.onSite).length
     rows.push({
       departmentId: d.id, departmentName: d.name,
-      gridMonths: g.length, inspected: g.filter((x) => x.status === 'done').length, inspectedOnSite: onSite,
+      gridMonths: g.length, inspected: g.filter((x) => x.state === 'done' || x.state === 'unverified').length, inspectedOnSite: onSite,
       missed: g.filter((x) => x.status === 'missed').length, pending: g.filter((x) => x.status === 'pending').length,
       coverage: ratio(onSite, g.length),
       months: months.length, meetingsHeld: held, meetingRate: ratio(held, months.length) ?? 0,
@@ -181,15 +203,16 @@ export function departmentRanking(from: MonthKey, to: MonthKey, input: RankingIn
   return { from, to, months, rows: rows.map((r, i) => ({ ...r, rank: i + 1 })), totals }
 }
 
+/** The city's figures for one month of a trend. */
 export interface TrendPoint { month: MonthKey; coverage: number | null; meetingRate: number; onTimeRate: number | null; overdue: number; missed: number }
 
 /** One ranking per month: the city's figures and each department's coverage, oldest month first. */
-export function trend(months: readonly MonthKey[], input: RankingInput, now: Date): {
+export function trend(months: readonly MonthKey[], input: RankingInput, now: Date, presence: PresenceContext = {}): {
   months: MonthKey[]
   overall: TrendPoint[]
   departments: { departmentId: number; departmentName: string; coverage: (number | null)[] }[]
 } {
-  const per = months.map((m) => departmentRanking(m, m, input, now))
+  const per = months.map((m) => departmentRanking(m, m, input, now, presence))
   const depts = new Map<number, string>()
   for (const r of per) for (const row of r.rows) depts.set(row.departmentId, row.departmentName)
   return {
