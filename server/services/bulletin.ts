@@ -6,7 +6,7 @@ import ExcelJS from 'exceljs'
 import type { Db } from '../db/client.ts'
 import { departmentRanking, judgedAt } from '../domain/inspection/ranking.ts'
 import { OPEN_STATUSES } from '../domain/problem/status.ts'
-import { monthOf, type MonthKey } from '../domain/time.ts'
+import { formatDate, monthOf, type MonthKey } from '../domain/time.ts'
 import { monthCoverage } from './coverage.ts'
 import type { GridCatalog } from './gridCatalog.ts'
 import { loadRankingInput, loadTheme } from './monthly.ts'
@@ -63,7 +63,7 @@ export async function buildBulletin(db: Db, catalog: GridCatalog, month: MonthKe
 export type Bulletin = Awaited<ReturnType<typeof buildBulletin>>
 
 const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)}%`)
-const day = (iso: string) => new Date(new Date(iso).getTime() + 8 * 3600_000).toISOString().slice(0, 10)
+const day = (iso: string) => formatDate(iso)
 
 export const BULLETIN_SHEETS = ['概况', '部门排名', '漏检网格', '未到岗检查', '超期问题'] as const
 

@@ -8,10 +8,11 @@ import { TRPCClientError } from '@trpc/client'
 import { useTRPC, type Me, type RouterOutputs } from '../../api.ts'
 import { useAdminText, type AdminText } from './text.ts'
 import './admin.css'
+import { formatDateTime, startOfChinaDay, todayInChina } from '../../../server/domain/time.ts'
 
 type Tab = 'users' | 'departments' | 'holders' | 'audit'
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e))
-const local = (iso: string | null) => (iso ? new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false }) : '')
+const local = (iso: string | null) => (iso ? formatDateTime(iso) : '')
 
 export function AdminPage({ me }: { me: Me }) {
   const t = useAdminText()
@@ -136,7 +137,7 @@ function Holders({ t }: { t: AdminText }) {
   const [gridId, setGridId] = useState<number | null>(null)
   const history = useQuery({ ...trpc.holder.history.queryOptions({ gridId: gridId ?? 1 }), enabled: gridId !== null })
   const current = history.data?.find((h) => h.validTo === null) ?? null
-  const [form, setForm] = useState({ departmentId: '', cadreName: '', cadreTitle: '', contactName: '', contactPhone: '', validFrom: new Date().toISOString().slice(0, 10) })
+  const [form, setForm] = useState({ departmentId: '', cadreName: '', cadreTitle: '', contactName: '', contactPhone: '', validFrom: todayInChina() })
   const [msg, setMsg] = useState<string | null>(null)
   const assign = useMutation(trpc.holder.assign.mutationOptions({
     onSuccess: () => { setMsg(t.saved); void qc.invalidateQueries({ queryKey: trpc.holder.history.queryKey() }); void qc.invalidateQueries({ queryKey: trpc.grid.list.queryKey() }) },
@@ -148,7 +149,7 @@ function Holders({ t }: { t: AdminText }) {
     e.preventDefault()
     if (gridId === null) return
     // the date is a Beijing calendar day: the period starts at its midnight (UTC+8)
-    assign.mutate({ gridId, expectedHolderId: current?.id ?? null, departmentId: Number(form.departmentId), cadreName: form.cadreName, cadreTitle: form.cadreTitle, contactName: form.contactName, contactPhone: form.contactPhone, validFrom: `${form.validFrom}T00:00:00+08:00` })
+    assign.mutate({ gridId, expectedHolderId: current?.id ?? null, departmentId: Number(form.departmentId), cadreName: form.cadreName, cadreTitle: form.cadreTitle, contactName: form.contactName, contactPhone: form.contactPhone, validFrom: startOfChinaDay(form.validFrom).toISOString() })
   }
   return (
     <section>

@@ -3,7 +3,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import { useTRPC, type GridDetail, type Me } from '../../api.ts'
 import { useI18n, type I18n } from '../../i18n.ts'
 import { STATUS_COLOURS } from '../../map/layers.ts'
-import { chinaDay } from '../../month.ts'
+import { formatDate, formatDeadline } from '../../../server/domain/time.ts'
 import { InspectionForm } from '../monthly/InspectionForm.tsx'
 
 interface Props {
@@ -102,7 +102,7 @@ export function GridPanel({ gridId, month, currentMonth, me, onClose }: Props) {
                 {g.inspections.map((i) => (
                   <li key={i.id}>
                     <div className="row">
-                      <strong>{chinaDay(i.date)}</strong>
+                      <strong>{formatDate(i.date)}</strong>
                       <span>{i.inspector} · {i.departmentName}</span>
                       {i.onSite !== null && <span className={`tag ${i.onSite ? 'ok' : 'warn'}`}>{i.onSite ? t('panel.onSite') : t('panel.offSite')}</span>}
                     </div>
@@ -124,7 +124,7 @@ export function GridPanel({ gridId, month, currentMonth, me, onClose }: Props) {
                       {p.overdue && <span className="tag bad">{t('panel.overdue')}</span>}
                     </div>
                     <p>{p.description}</p>
-                    {p.deadline && <p className="muted small">{t('panel.deadline', { date: chinaDay(p.deadline) })}</p>}
+                    {p.deadline && <p className="muted small">{t('panel.deadline', { date: formatDeadline(p.deadline) })}</p>}
                   </li>
                 ))}
               </ul>
@@ -145,7 +145,7 @@ export function GridPanel({ gridId, month, currentMonth, me, onClose }: Props) {
             <ul className="list compact history">
               {g.holderHistory.map((h) => (
                 <li key={`${h.departmentId}-${h.validFrom}`}>
-                  <span className="muted small">{chinaDay(h.validFrom)} – {h.validTo ? chinaDay(h.validTo) : t('panel.current')}</span>
+                  <span className="muted small">{formatDate(h.validFrom)} – {h.validTo ? formatDate(h.validTo) : t('panel.current')}</span>
                   <span>{h.departmentName} · {h.cadreName}（{h.cadreTitle}）</span>
                 </li>
               ))}

@@ -1,7 +1,7 @@
 import type { GridLevel } from '../../api.ts'
 import { useI18n } from '../../i18n.ts'
 import { COLOUR_MODES, type ColourMode } from '../../map/layers.ts'
-import { addMonths, formatMonth } from '../../month.ts'
+import { addMonths, formatMonth } from '../../../server/domain/time.ts'
 
 interface Props {
   level: GridLevel

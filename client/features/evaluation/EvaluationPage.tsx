@@ -9,6 +9,7 @@ import { useTRPC, type Me, type RouterInputs, type RouterOutputs } from '../../a
 import { downloadBase64, fileToBase64, pct, READINESS_COLOURS, STATUS_COLOURS, useEvalText } from './text.ts'
 import './evaluation.css'
 import { SiteMapEditor } from './SiteMapEditor.tsx'
+import { yearOf } from '../../../server/domain/time.ts'
 
 type Indicator = RouterOutputs['indicator']['list']['items'][number]
 type Status = Indicator['status']
@@ -238,7 +239,7 @@ function IndicatorImport() {
   const { t, errorText } = useEvalText()
   const trpc = useTRPC()
   const queryClient = useQueryClient()
-  const thisYear = new Date(Date.now() + 8 * 3600_000).getUTCFullYear()
+  const thisYear = yearOf(new Date())
   const [year, setYear] = useState(thisYear)
   const [date, setDate] = useState(`${thisYear}-12-31`)
   const [csv, setCsv] = useState('')
@@ -308,7 +309,7 @@ function IndicatorEntry() {
   const trpc = useTRPC()
   const queryClient = useQueryClient()
   const departments = useQuery(trpc.department.list.queryOptions())
-  const thisYear = new Date(Date.now() + 8 * 3600_000).getUTCFullYear()
+  const thisYear = yearOf(new Date())
   const empty = { year: thisYear, evaluationDate: `${thisYear}-12-31`, code: '', name: '', standard: '', points: '2', siteTypes: '', leadLeader: '', task: '', lead: '', assist: '', staff: '', milestones: '' }
   const [f, setF] = useState(empty)
   const [localError, setLocalError] = useState<string | null>(null)

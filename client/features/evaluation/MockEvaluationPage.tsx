@@ -9,6 +9,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, type Me, type RouterInputs, type RouterOutputs } from '../../api.ts'
 import { pct, useEvalText } from './text.ts'
 import './evaluation.css'
+import { todayInChina } from '../../../server/domain/time.ts'
 
 type DrawInput = RouterInputs['mock']['draw']
 type SiteType = NonNullable<DrawInput['types']>[number]
@@ -60,7 +61,7 @@ function DrawForm({ onCreated }: { onCreated: (id: number) => void }) {
   const queryClient = useQueryClient()
   const types = useQuery(trpc.evaluation.siteTypes.queryOptions(undefined, { staleTime: Infinity }))
   const streets = useQuery(trpc.grid.list.queryOptions({ level: 'street' }))
-  const [name, setName] = useState(`模拟测评 ${new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10)}`)
+  const [name, setName] = useState(`模拟测评 ${todayInChina()}`)
   const [by, setBy] = useState<DrawInput['by']>('type')
   const [picked, setPicked] = useState<SiteType[]>([])
   const [streetIds, setStreetIds] = useState<number[]>([])

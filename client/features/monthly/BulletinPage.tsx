@@ -5,7 +5,7 @@
 import { useMemo, useState } from 'react'
 import { useQuery } from '@tanstack/react-query'
 import { useTRPC, type Me } from '../../api.ts'
-import { addMonths, chinaDay, todayInChina } from '../../month.ts'
+import { addMonths, formatDate, formatDeadline, todayInChina } from '../../../server/domain/time.ts'
 import { CoverageSvg } from './CoverageSvg.tsx'
 import { pct, STATUS_COLOURS, useText } from './text.ts'
 import './monthly.css'
@@ -69,7 +69,7 @@ export function BulletinPage(_: { me: Me }) {
             <h2>{t('dash.notOnSite')}</h2>
             {b.notOnSite.length === 0 ? <p>{t('bul.none')}</p> : (
               <table className="data-table"><thead><tr><th>{t('col.date')}</th><th>{t('col.grid')}</th><th>{t('col.department')}</th><th>{t('col.reason')}</th><th>{t('col.distance')}</th></tr></thead>
-                <tbody>{b.notOnSite.map((i) => <tr key={i.id}><td>{chinaDay(i.date)}</td><td>{i.gridName}</td><td>{i.departmentName}</td><td>{t(`reason.${i.reason}`)}</td><td className="num">{i.distanceOutside ?? '—'}</td></tr>)}</tbody></table>
+                <tbody>{b.notOnSite.map((i) => <tr key={i.id}><td>{formatDate(i.date)}</td><td>{i.gridName}</td><td>{i.departmentName}</td><td>{t(`reason.${i.reason}`)}</td><td className="num">{i.distanceOutside ?? '—'}</td></tr>)}</tbody></table>
             )}
           </section>
           <section className="card">
@@ -78,7 +78,7 @@ export function BulletinPage(_: { me: Me }) {
               <div key={d.departmentId}>
                 <h3>{d.departmentName}（{d.problems.length}）</h3>
                 <table className="data-table"><thead><tr><th>#</th><th>{t('col.grid')}</th><th>{t('col.category')}</th><th>{t('col.description')}</th><th>{t('col.deadline')}</th></tr></thead>
-                  <tbody>{d.problems.map((p) => <tr key={p.id}><td>{p.id}</td><td>{p.gridName}</td><td>{p.categoryName}</td><td>{p.description}</td><td>{chinaDay(p.deadline)}</td></tr>)}</tbody></table>
+                  <tbody>{d.problems.map((p) => <tr key={p.id}><td>{p.id}</td><td>{p.gridName}</td><td>{p.categoryName}</td><td>{p.description}</td><td>{formatDeadline(p.deadline)}</td></tr>)}</tbody></table>
               </div>
             ))}
           </section>

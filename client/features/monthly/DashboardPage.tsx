@@ -6,7 +6,7 @@
 import { useMemo, useState } from 'react'
 import { keepPreviousData, skipToken, useQuery } from '@tanstack/react-query'
 import { useTRPC, type Me, type RouterInputs, type RouterOutputs } from '../../api.ts'
-import { addMonths, chinaDay, todayInChina } from '../../month.ts'
+import { addMonths, formatDate, formatDeadline, todayInChina } from '../../../server/domain/time.ts'
 import { CoverageSvg } from './CoverageSvg.tsx'
 import { TrendChart } from './TrendChart.tsx'
 import { pct, STATUS_COLOURS, useText } from './text.ts'
@@ -134,11 +134,11 @@ export function DashboardPage(_: { me: Me }) {
               </>}
               {details.data.kind === 'meetings' && <>
                 <thead><tr><th>{t('col.date')}</th><th>{t('col.department')}</th><th>{t('col.topics')}</th></tr></thead>
-                <tbody>{details.data.rows.map((r) => <tr key={r.id}><td>{chinaDay(r.date)}</td><td>{r.departmentName}</td><td>{r.topics}</td></tr>)}</tbody>
+                <tbody>{details.data.rows.map((r) => <tr key={r.id}><td>{formatDate(r.date)}</td><td>{r.departmentName}</td><td>{r.topics}</td></tr>)}</tbody>
               </>}
               {details.data.kind === 'problems' && <>
                 <thead><tr><th>#</th><th>{t('col.grid')}</th><th>{t('col.category')}</th><th>{t('col.description')}</th><th>{t('col.deadline')}</th></tr></thead>
-                <tbody>{details.data.rows.map((r) => <tr key={r.id}><td>{r.id}</td><td>{r.gridName}</td><td>{r.categoryName}</td><td>{r.description}</td><td>{r.deadline ? chinaDay(r.deadline) : '—'}</td></tr>)}</tbody>
+                <tbody>{details.data.rows.map((r) => <tr key={r.id}><td>{r.id}</td><td>{r.gridName}</td><td>{r.categoryName}</td><td>{r.description}</td><td>{formatDeadline(r.deadline)}</td></tr>)}</tbody>
               </>}
             </table></div>
           )}
@@ -168,7 +168,7 @@ export function DashboardPage(_: { me: Me }) {
         <div className="table-wrap"><table className="data-table" data-testid="not-on-site">
           <thead><tr><th>{t('col.date')}</th><th>{t('col.grid')}</th><th>{t('col.department')}</th><th>{t('col.inspector')}</th><th>{t('col.reason')}</th><th>{t('col.distance')}</th></tr></thead>
           <tbody>{(notOnSite.data ?? []).map((i) => (
-            <tr key={i.id}><td>{chinaDay(i.date)}</td><td>{i.gridName}</td><td>{i.departmentName}</td><td>{i.inspector}</td><td>{t(`reason.${i.reason}`)}</td><td className="num">{i.distanceOutside ?? '—'}</td></tr>
+            <tr key={i.id}><td>{formatDate(i.date)}</td><td>{i.gridName}</td><td>{i.departmentName}</td><td>{i.inspector}</td><td>{t(`reason.${i.reason}`)}</td><td className="num">{i.distanceOutside ?? '—'}</td></tr>
           ))}</tbody>
         </table></div>
       </section>

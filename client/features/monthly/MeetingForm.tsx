@@ -2,8 +2,8 @@
 import { useState, type FormEvent } from 'react'
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useTRPC } from '../../api.ts'
-import { todayInChina } from '../../month.ts'
 import { useText } from './text.ts'
+import { instantForDay, todayInChina } from '../../../server/domain/time.ts'
 
 export function MeetingForm({ onDone }: { onDone: (message: string) => void }) {
   const { t, errorText } = useText()
@@ -19,7 +19,7 @@ export function MeetingForm({ onDone }: { onDone: (message: string) => void }) {
   }))
   const submit = (e: FormEvent) => {
     e.preventDefault()
-    save.mutate({ date: date === today ? new Date().toISOString() : `${date}T15:00:00+08:00`, attendees, topics, decisions })
+    save.mutate({ date: instantForDay(date, '15:00'), attendees, topics, decisions })
   }
   return (
     <form className="inspection-form record-form" onSubmit={submit} data-testid="meeting-form">

@@ -8,7 +8,7 @@ import { useQuery } from '@tanstack/react-query'
 import { useTRPC, type Me } from '../../api.ts'
 import { InspectionRecordForm } from './InspectionRecordForm.tsx'
 import { MeetingForm } from './MeetingForm.tsx'
-import { chinaDay } from '../../month.ts'
+import { formatDate } from '../../../server/domain/time.ts'
 import { CoverageSvg } from './CoverageSvg.tsx'
 import { STATUS_COLOURS, useText } from './text.ts'
 import './monthly.css'
@@ -75,7 +75,7 @@ export function WorkspacePage({ me }: { me: Me }) {
             <div className="ws-figures small">
               <span>{t('ws.open')} <b>{g.openProblems}</b></span>
               <span className={g.overdueProblems > 0 ? 'bad' : ''}>{t('ws.overdue')} <b>{g.overdueProblems}</b></span>
-              <span>{t('ws.lastInspection')}：{g.lastOnSiteInspection ? chinaDay(g.lastOnSiteInspection) : '—'}</span>
+              <span>{t('ws.lastInspection')}：{g.lastOnSiteInspection ? formatDate(g.lastOnSiteInspection) : '—'}</span>
             </div>
             {g.sites.length > 0 && <details className="small"><summary>{t('ws.sites')}（{g.sites.length}）</summary><ul>{g.sites.map((s) => <li key={s.id}>{s.name} <span className="muted">{s.type}</span></li>)}</ul></details>}
             <button type="button" className="btn-quiet" onClick={() => setMode({ kind: 'inspect', gridId: g.id })} data-testid="ws-grid-record">{t('ws.record')}</button>

@@ -19,6 +19,7 @@ import { addVertex, moveVertex, neighbours, removeVertex, snapPoint, type GridGe
 import { clipToStreet, differenceGeom, intersectGeom, mergeGrids, splitGrid, unionGeom } from '../../../server/domain/boundary/operations.ts'
 import { booleanPointInPolygon, centroid } from '@turf/turf'
 import { usePlannerText, type PlannerKey } from './text.ts'
+import { formatDate, startOfChinaDay, todayInChina } from '../../../server/domain/time.ts'
 
 type DraftInput = RouterInputs['boundary']['save']['draft']
 type DG = DraftInput['grids'][number] & { numId: number }
@@ -99,7 +100,7 @@ export function PlannerPage(_: { me: Me }) {
   const [message, setMessage] = useState<string | null>(null)
   const [accept, setAccept] = useState<string[]>([])
   const [reason, setReason] = useState('')
-  const [effective, setEffective] = useState(() => new Date().toISOString().slice(0, 10))
+  const [effective, setEffective] = useState(() => todayInChina())
   const [preview, setPreview] = useState<Preview | null>(null)
 
   const draft = useMemo(() => (state ? changedDraft(state, base) : null), [state, base])
@@ -423,7 +424,7 @@ export function PlannerPage(_: { me: Me }) {
         ))}
 
         <h3>{t('preview')}</h3>
-        <button type="button" disabled={!dirty || previewM.isPending} onClick={() => draft && previewM.mutate({ draft, effectiveFrom: new Date(`${effective}T00:00:00+08:00`).toISOString() })} data-testid="planner-preview">
+        <button type="button" disabled={!dirty || previewM.isPending} onClick={() => draft && previewM.mutate({ draft, effectiveFrom: startOfChinaDay(effective).toISOString() })} data-testid="planner-preview">
           {previewM.isPending ? t('previewing') : t('preview')}
         </button>
         {previewM.error && <p role="alert">{errorText(previewM.error)}</p>}
@@ -466,7 +467,7 @@ export function PlannerPage(_: { me: Me }) {
         <label style={{ display: 'block' }}>{t('reason')} <input value={reason} onChange={(e) => setReason(e.target.value)} data-testid="planner-reason" style={{ width: '100%' }} /></label>
         <label style={{ display: 'block' }}>{t('effectiveFrom')} <input type="date" value={effective} onChange={(e) => setEffective(e.target.value)} /></label>
         <button type="button" disabled={!dirty || blocking.length > 0 || reason.trim().length < 2 || save.isPending || current.data === undefined} data-testid="planner-save"
-          onClick={() => draft && current.data && save.mutate({ draft, baseVersion: current.data.version, effectiveFrom: new Date(`${effective}T00:00:00+08:00`).toISOString(), reason: reason.trim(), accept })}>
+          onClick={() => draft && current.data && save.mutate({ draft, baseVersion: current.data.version, effectiveFrom: startOfChinaDay(effective).toISOString(), reason: reason.trim(), accept })}>
           {save.isPending ? t('saving') : t('save')}
         </button>
         {save.error && <p role="alert" data-testid="planner-save-error">{errorText(save.error)}</p>}
@@ -482,13 +483,13 @@ export function PlannerPage(_: { me: Me }) {
         <ul data-testid="planner-versions">
           {(versions.data ?? []).map((v) => v.status === 'applied' ? (
             <li key={v.id}>
-              v{v.number} · {v.effectiveFrom.slice(0, 10)} · {v.author ?? '—'} · {v.reason}{' '}
+              v{v.number} · {formatDate(v.effectiveFrom)} · {v.author ?? '—'} · {v.reason}{' '}
               <ExportButtons version={v.number} />
               {current.data && v.number < current.data.version && <button type="button" onClick={() => revert.mutate({ version: v.number, baseVersion: current.data!.version })}>{t('revert')}</button>}
             </li>
           ) : (
             <li key={v.id} data-testid={`planner-${v.status}`}>
-              <strong>{t(v.status === 'pending' ? 'pending' : 'cancelled')}</strong> · {v.effectiveFrom.slice(0, 10)} · {v.author ?? '—'} · {v.reason}{v.cancelReason && v.status === 'cancelled' ? `（${v.cancelReason}）` : ''}{' '}
+              <strong>{t(v.status === 'pending' ? 'pending' : 'cancelled')}</strong> · {formatDate(v.effectiveFrom)} · {v.author ?? '—'} · {v.reason}{v.cancelReason && v.status === 'cancelled' ? `（${v.cancelReason}）` : ''}{' '}
               {v.status === 'pending' && <button type="button" disabled={cancel.isPending} onClick={() => cancel.mutate({ id: v.id })}>{t('cancelPending')}</button>}
             </li>
           ))}

@@ -8,7 +8,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { TRPCClientError } from '@trpc/client'
 import { useTRPC, useTRPCClient, type Me, type RouterInputs, type RouterOutputs } from '../../api.ts'
 import { PhotoPicker } from './PhotoPicker.tsx'
-import { chinaTime, STATUS_COLOURS, useProblemText } from './text.ts'
+import { STATUS_COLOURS, useProblemText } from './text.ts'
+import { endOfChinaDay, formatDateTime, formatDeadline } from '../../../server/domain/time.ts'
 
 type Detail = RouterOutputs['problem']['byId']
 type Action = Detail['actions'][number]
@@ -50,9 +51,9 @@ export function ProblemDetail({ id, onClose }: { id: number; me?: Me; onClose: (
               <dt>{t('col.category')}</dt><dd>{p.categoryName}（{p.categoryGroup}）</dd>
               <dt>{t('col.grid')}</dt><dd>{p.gridName ?? '—'}</dd>
               <dt>{t('col.department')}</dt><dd data-testid="detail-department">{p.departmentName ?? '—'}</dd>
-              <dt>{t('col.deadline')}</dt><dd className={p.overdue ? 'bad' : ''}>{chinaTime(p.deadline)}{p.overdue ? ` · ${t('flag.overdue')}` : ''}</dd>
+              <dt>{t('col.deadline')}</dt><dd className={p.overdue ? 'bad' : ''}>{formatDeadline(p.deadline, true)}{p.overdue ? ` · ${t('flag.overdue')}` : ''}</dd>
               <dt>{t('d.priority')}</dt><dd>{t(p.priority === 'urgent' ? 'd.priority.urgent' : 'd.priority.normal')}</dd>
-              <dt>{t('d.reporter')}</dt><dd>{p.reporterName} · {chinaTime(p.reportedAt)}</dd>
+              <dt>{t('d.reporter')}</dt><dd>{p.reporterName} · {formatDateTime(p.reportedAt)}</dd>
               <dt>{t('d.location')}</dt><dd>{p.lng.toFixed(6)}, {p.lat.toFixed(6)}</dd>
               {p.reworkCount > 0 && <><dt>{t('action.verifyFail')}</dt><dd>{t('flag.rework', { n: p.reworkCount })}</dd></>}
             </dl>
@@ -86,7 +87,7 @@ export function ProblemDetail({ id, onClose }: { id: number; me?: Me; onClose: (
               <h3>{t('d.extensions')}</h3>
               <ul className="pp-list">
                 {p.extensions.map((e) => (
-                  <li key={e.id}>{t('d.ext.line', { who: e.requestedBy, to: chinaTime(e.newDeadline), reason: e.reason })} · <b>{t(`d.ext.${e.status}` as 'd.ext.pending')}</b>{e.decidedBy ? `（${e.decidedBy}）` : ''}</li>
+                  <li key={e.id}>{t('d.ext.line', { who: e.requestedBy, to: formatDeadline(e.newDeadline, true), reason: e.reason })} · <b>{t(`d.ext.${e.status}` as 'd.ext.pending')}</b>{e.decidedBy ? `（${e.decidedBy}）` : ''}</li>
                 ))}
               </ul>
             </section>
@@ -109,7 +110,7 @@ export function ProblemDetail({ id, onClose }: { id: number; me?: Me; onClose: (
                   <span className="pp-dot" style={{ background: STATUS_COLOURS[e.toStatus] ?? '#999' }} />
                   <div>
                     <b>{actionLabel(e.action)}</b>{e.fromStatus !== e.toStatus ? ` → ${status(e.toStatus)}` : ''}
-                    <div className="muted small">{chinaTime(e.at)}{e.actorName ? ` · ${e.actorName}` : ''}</div>
+                    <div className="muted small">{formatDateTime(e.at)}{e.actorName ? ` · ${e.actorName}` : ''}</div>
                     {e.note && <div className="pp-note">{e.note}</div>}
                   </div>
                 </li>
@@ -155,7 +156,7 @@ function ActionForm({ detail, action, onDone, onConflict }: { detail: Detail; ac
     if (action === 'requestExtension') {
       if (!newDeadline) { setError(t('d.newDeadline')); return }
       // end of the chosen day in China time
-      extra.newDeadline = new Date(`${newDeadline}T23:59:59+08:00`).toISOString()
+      extra.newDeadline = endOfChinaDay(newDeadline).toISOString()
     }
     if (action === 'reassign') {
       if (departmentId === '') { setError(t('d.department')); return }

@@ -9,8 +9,9 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import { useTRPC, type Me, type RouterInputs } from '../../api.ts'
 import { ProblemDetail } from './ProblemDetail.tsx'
 import { ReportProblemForm } from './ReportProblemForm.tsx'
-import { chinaTime, pct, PROBLEM_STATUSES, STATUS_COLOURS, useProblemText } from './text.ts'
+import { pct, PROBLEM_STATUSES, STATUS_COLOURS, useProblemText } from './text.ts'
 import './problems.css'
+import { formatDateTime, formatDeadline, startOfChinaDay, todayInChina } from '../../../server/domain/time.ts'
 
 type Filters = Omit<RouterInputs['problem']['list'], 'cursor' | 'limit'>
 type Tab = 'list' | 'report' | 'measures'
@@ -23,7 +24,7 @@ function idFromHash(): number | null {
 }
 
 /** "YYYY-MM-DD" (China) → ISO instant of that day's start in China. */
-const dayStart = (d: string) => new Date(`${d}T00:00:00+08:00`).toISOString()
+const dayStart = (d: string) => startOfChinaDay(d).toISOString()
 
 export function ProblemsPage({ me }: { me: Me }) {
   const { t, status } = useProblemText()
@@ -138,7 +139,7 @@ export function ProblemsPage({ me }: { me: Me }) {
                       {p.extensionCount > 0 && <span className="pp-tag">{t('flag.extended', { n: p.extensionCount })}</span>}
                     </span>
                     <span className="pp-item-desc">{p.description}</span>
-                    <span className="muted small">{p.gridName ?? '—'} · {p.departmentName ?? '—'} · {chinaTime(p.reportedAt)} · {t('col.deadline')} {chinaTime(p.deadline)}</span>
+                    <span className="muted small">{p.gridName ?? '—'} · {p.departmentName ?? '—'} · {formatDateTime(p.reportedAt)} · {t('col.deadline')} {formatDeadline(p.deadline, true)}</span>
                   </button>
                 </li>
               ))}
@@ -163,7 +164,7 @@ export function ProblemsPage({ me }: { me: Me }) {
 function Measures() {
   const { t } = useProblemText()
   const trpc = useTRPC()
-  const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10)
+  const today = todayInChina()
   const [from, setFrom] = useState(`${today.slice(0, 7)}-01`)
   const [to, setTo] = useState(today)
   const [by, setBy] = useState<'department' | 'grid'>('department')

@@ -112,10 +112,5 @@ export const STATUS_COLOURS: Record<string, string> = {
 
 export const PROBLEM_STATUSES = ['reported', 'registered', 'dispatched', 'rectifying', 'submitted', 'closed', 'voided'] as const
 
-/** Asia/Shanghai "YYYY-MM-DD HH:mm" of an ISO instant. */
-export function chinaTime(iso: string | null): string {
-  if (!iso) return '—'
-  return new Date(new Date(iso).getTime() + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ')
-}
 
 export const pct = (v: number | null) => (v === null ? '—' : `${Math.round(v * 1000) / 10}%`)
