@@ -2,6 +2,8 @@
  * Calendar rules. The monthly duty (每月一次实地检查) is judged in China Standard Time
  * (Asia/Shanghai, UTC+8, no daylight saving), whatever the server's own time zone.
  */
+import type { Lang } from './vocabulary/lang.ts'
+
 export const CHINA_OFFSET_MS = 8 * 3600 * 1000
 
 /** "YYYY-MM" */
@@ -48,7 +50,6 @@ const DAY_MS = 86_400_000
 /** The ISO offset suffix of Beijing time (for W3C date-times). */
 const CHINA_OFFSET_SUFFIX = '+08:00'
 
-export type Lang = 'zh-CN' | 'en'
 
 /** The instant as if UTC were Beijing: its UTC fields are Beijing's wall clock. */
 function wall(instant: Date | string | number): Date | null {

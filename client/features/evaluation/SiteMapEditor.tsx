@@ -10,8 +10,9 @@ import { MapLibreMap, Marker, type GeoJSONSource } from 'maplibre-gl'
 import { createMap, useRasterBasemap } from '../../map/createMap.ts'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, type RouterOutputs } from '../../api.ts'
-import { SITE_COLOUR } from '../../map/layers.ts'
-import { READINESS_COLOURS, useEvalText } from './text.ts'
+import { SITE_COLOUR } from '../../../server/domain/vocabulary/palette.ts'
+import { READINESS } from '../../../server/domain/vocabulary/status.ts'
+import { useEvalText } from './text.ts'
 
 declare global {
   interface Window {
@@ -85,7 +86,7 @@ export function SiteMapEditor() {
       el.className = 'site-marker'
       el.dataset.testid = `site-marker-${site.id}`
       el.title = `${site.name} · ${site.gridName ?? '—'} · ${site.departmentName ?? t('mk.noDept')}`
-      el.style.background = READINESS_COLOURS[site.readiness]
+      el.style.background = READINESS[site.readiness].colour
       el.style.borderColor = SITE_COLOUR
       const marker = new Marker({ element: el, draggable: true }).setLngLat([site.lng, site.lat]).addTo(map)
       marker.on('dragend', () => {

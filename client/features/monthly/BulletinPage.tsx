@@ -7,11 +7,14 @@ import { useQuery } from '@tanstack/react-query'
 import { useTRPC, type Me } from '../../api.ts'
 import { addMonths, formatDate, formatDeadline, todayInChina } from '../../../server/domain/time.ts'
 import { CoverageSvg } from './CoverageSvg.tsx'
-import { pct, STATUS_COLOURS, useText } from './text.ts'
+import { useT } from '../../i18n.ts'
+import { pct } from '../../../server/domain/vocabulary/format.ts'
+import { statusColour } from '../../../server/domain/vocabulary/status.ts'
+import { monthlyText } from './text.ts'
 import './monthly.css'
 
 export function BulletinPage(_: { me: Me }) {
-  const { t, errorText } = useText()
+  const { t, status, errorText } = useT(monthlyText)
   const trpc = useTRPC()
   const thisMonth = todayInChina().slice(0, 7)
   const [month, setMonth] = useState(addMonths(thisMonth, -1))
@@ -21,7 +24,7 @@ export function BulletinPage(_: { me: Me }) {
   const b = report.data?.format === 'json' ? report.data.bulletin : null
   const svg = useMemo(() => (grids.data?.features ?? []).map((f) => {
     const s = f.properties.holderDepartmentId === null ? 'unheld' : f.properties.inspectionStatus
-    return { id: f.properties.id, name: f.properties.name, geometry: f.geometry, fill: STATUS_COLOURS[s] ?? '#999', title: `${f.properties.name}：${t(`status.${s}`)}` }
+    return { id: f.properties.id, name: f.properties.name, geometry: f.geometry, fill: statusColour('gridMonth', s), title: `${f.properties.name}：${status('gridMonth', s)}` }
   }), [grids.data, t])
 
   return (
@@ -46,7 +49,7 @@ export function BulletinPage(_: { me: Me }) {
           </section>
           <section className="card">
             <h2>{t('bul.map')}</h2>
-            <div className="legend-row">{(['done', 'pending', 'missed', 'unheld'] as const).map((s) => <span key={s}><i style={{ background: STATUS_COLOURS[s] }} />{t(`status.${s}`)}</span>)}</div>
+            <div className="legend-row">{(['done', 'pending', 'missed', 'unheld'] as const).map((s) => <span key={s}><i style={{ background: statusColour('gridMonth', s) }} />{status('gridMonth', s)}</span>)}</div>
             <CoverageSvg grids={svg} width={640} testId="bulletin-map" />
           </section>
           <section className="card">
@@ -62,7 +65,7 @@ export function BulletinPage(_: { me: Me }) {
             <h2>{t('bul.missedGrids')}</h2>
             {b.missedGrids.length === 0 ? <p>{t('bul.none')}</p> : (
               <table className="data-table"><thead><tr><th>{t('col.grid')}</th><th>{t('col.status')}</th><th>{t('col.department')}</th></tr></thead>
-                <tbody>{b.missedGrids.map((g) => <tr key={g.gridId}><td>{g.name}</td><td>{t(`status.${g.status}`)}</td><td>{g.departmentName}</td></tr>)}</tbody></table>
+                <tbody>{b.missedGrids.map((g) => <tr key={g.gridId}><td>{g.name}</td><td>{status('gridMonth', g.status)}</td><td>{g.departmentName}</td></tr>)}</tbody></table>
             )}
           </section>
           <section className="card">

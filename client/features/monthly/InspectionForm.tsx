@@ -1,7 +1,8 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, type Me } from '../../api.ts'
-import { useI18n } from '../../i18n.ts'
+import { useT } from '../../i18n.ts'
+import { coverageText } from '../coverage/text.ts'
 import { instantForDay, todayInChina } from '../../../server/domain/time.ts'
 
 type Fix = { lng: number; lat: number } | null | 'pending'
@@ -28,7 +29,7 @@ function dateToInstant(date: string): string {
 }
 
 export function InspectionForm({ gridId, me, onDone }: { gridId: number; me: Me; onDone: () => void }) {
-  const { t, errorText } = useI18n()
+  const { t, errorText } = useT(coverageText)
   const trpc = useTRPC()
   const queryClient = useQueryClient()
   const today = todayInChina()

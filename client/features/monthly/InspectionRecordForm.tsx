@@ -6,7 +6,8 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, useTRPCClient, type Me } from '../../api.ts'
-import { useText } from './text.ts'
+import { useT } from '../../i18n.ts'
+import { monthlyText } from './text.ts'
 import { PHOTO_MAX_BYTES, PHOTO_TYPES, postPhoto } from '../problems/photos.ts'
 import { instantForDay, todayInChina } from '../../../server/domain/time.ts'
 
@@ -37,7 +38,7 @@ const instantOf = (date: string) => instantForDay(date, '12:00')
 export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, onDone }: {
   me: Me; grids: { id: number; name: string }[]; gridId?: number; month: string; onDone: (message: string) => void
 }) {
-  const { t, errorText } = useText()
+  const { t, status, errorText } = useT(monthlyText)
   const trpc = useTRPC()
   const client = useTRPCClient()
   const queryClient = useQueryClient()

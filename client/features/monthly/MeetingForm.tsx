@@ -2,11 +2,12 @@
 import { useState, type FormEvent } from 'react'
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useTRPC } from '../../api.ts'
-import { useText } from './text.ts'
+import { useT } from '../../i18n.ts'
+import { monthlyText } from './text.ts'
 import { instantForDay, todayInChina } from '../../../server/domain/time.ts'
 
 export function MeetingForm({ onDone }: { onDone: (message: string) => void }) {
-  const { t, errorText } = useText()
+  const { t, status, errorText } = useT(monthlyText)
   const trpc = useTRPC()
   const queryClient = useQueryClient()
   const today = todayInChina()

@@ -10,13 +10,15 @@ import { InspectionRecordForm } from './InspectionRecordForm.tsx'
 import { MeetingForm } from './MeetingForm.tsx'
 import { formatDate } from '../../../server/domain/time.ts'
 import { CoverageSvg } from './CoverageSvg.tsx'
-import { STATUS_COLOURS, useText } from './text.ts'
+import { useT } from '../../i18n.ts'
+import { statusColour } from '../../../server/domain/vocabulary/status.ts'
+import { monthlyText } from './text.ts'
 import './monthly.css'
 
 type Mode = { kind: 'list' } | { kind: 'inspect'; gridId?: number } | { kind: 'meeting' }
 
 export function WorkspacePage({ me }: { me: Me }) {
-  const { t, errorText } = useText()
+  const { t, status, errorText } = useT(monthlyText)
   const trpc = useTRPC()
   const [mode, setMode] = useState<Mode>({ kind: 'list' })
   const [notice, setNotice] = useState<string | null>(null)
@@ -27,7 +29,7 @@ export function WorkspacePage({ me }: { me: Me }) {
   const mine = useMemo(() => new Set(ws.data?.grids.map((g) => g.id) ?? []), [ws.data])
   const svgGrids = useMemo(() => [...(streets.data?.features ?? []), ...(communities.data?.features ?? [])]
     .filter((f) => mine.has(f.properties.id) && (f.properties.level === 'community' || !communities.data?.features.some((c) => c.properties.parentId === f.properties.id && mine.has(c.properties.id))))
-    .map((f) => ({ id: f.properties.id, name: f.properties.name, geometry: f.geometry, fill: STATUS_COLOURS[f.properties.inspectionStatus] ?? '#999', title: `${f.properties.name}：${t(`status.${f.properties.inspectionStatus}`)}` })),
+    .map((f) => ({ id: f.properties.id, name: f.properties.name, geometry: f.geometry, fill: statusColour('gridMonth', f.properties.inspectionStatus), title: `${f.properties.name}：${status('gridMonth', f.properties.inspectionStatus)}` })),
   [communities.data, streets.data, mine, t])
 
   if (ws.isPending) return <div className="splash">{t('common.loading')}</div>
@@ -68,8 +70,8 @@ export function WorkspacePage({ me }: { me: Me }) {
           <li key={g.id} className="card" data-testid="ws-grid" data-grid-id={g.id} data-status={g.status}>
             <div className="ws-grid-head">
               <b>{g.name}</b>
-              <span className="chip" style={{ background: STATUS_COLOURS[g.status] }} data-testid="ws-grid-status">{t(`status.${g.status}`)}</span>
-              {g.lastMonthStatus === 'missed' && <span className="chip" style={{ background: STATUS_COLOURS.missed }}>{t('ws.lastMissed')}</span>}
+              <span className="chip" style={{ background: statusColour('gridMonth', g.status) }} data-testid="ws-grid-status">{status('gridMonth', g.status)}</span>
+              {g.lastMonthStatus === 'missed' && <span className="chip" style={{ background: statusColour('gridMonth', 'missed') }}>{t('ws.lastMissed')}</span>}
             </div>
             <div className="small muted">{g.parentName ?? ''} {g.code}{g.cadre ? ` · ${g.cadre}` : ''}</div>
             <div className="ws-figures small">

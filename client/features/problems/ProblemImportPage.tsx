@@ -7,7 +7,8 @@
 import { useState } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, type Me } from '../../api.ts'
-import { useProblemText } from './text.ts'
+import { useT } from '../../i18n.ts'
+import { problemsText } from './text.ts'
 import './problems.css'
 import { formatDateTime } from '../../../server/domain/time.ts'
 
@@ -39,7 +40,7 @@ function send(file: File, query: URLSearchParams, onProgress: (p: number | null)
 }
 
 export function ProblemImportPage(_: { me: Me }) {
-  const { t, errorText } = useProblemText()
+  const { t, errorText } = useT(problemsText)
   const trpc = useTRPC()
   const qc = useQueryClient()
   const [file, setFile] = useState<File | null>(null)

@@ -9,7 +9,11 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import { useTRPC, type Me, type RouterInputs } from '../../api.ts'
 import { ProblemDetail } from './ProblemDetail.tsx'
 import { ReportProblemForm } from './ReportProblemForm.tsx'
-import { pct, PROBLEM_STATUSES, STATUS_COLOURS, useProblemText } from './text.ts'
+import { useT } from '../../i18n.ts'
+import { pct } from '../../../server/domain/vocabulary/format.ts'
+import { PROBLEM_STATUSES } from '../../../server/domain/problem/status.ts'
+import { statusColour } from '../../../server/domain/vocabulary/status.ts'
+import { problemsText } from './text.ts'
 import './problems.css'
 import { formatDateTime, formatDeadline, startOfChinaDay, todayInChina } from '../../../server/domain/time.ts'
 
@@ -27,7 +31,7 @@ function idFromHash(): number | null {
 const dayStart = (d: string) => startOfChinaDay(d).toISOString()
 
 export function ProblemsPage({ me }: { me: Me }) {
-  const { t, status } = useProblemText()
+  const { t, status } = useT(problemsText)
   const trpc = useTRPC()
   const [tab, setTab] = useState<Tab>('list')
   const [filters, setFilters] = useState<Filters>({})
@@ -78,7 +82,7 @@ export function ProblemsPage({ me }: { me: Me }) {
             <label>{t('p.status')}
               <select value={filters.status ?? ''} onChange={(e) => set({ status: (e.target.value || undefined) as Filters['status'] })} data-testid="filter-status">
                 <option value="">{t('p.all')}</option>
-                {PROBLEM_STATUSES.map((s) => <option key={s} value={s}>{status(s)}</option>)}
+                {PROBLEM_STATUSES.map((s) => <option key={s} value={s}>{status('problem', s)}</option>)}
               </select>
             </label>
             <label>{t('p.category')}
@@ -129,7 +133,7 @@ export function ProblemsPage({ me }: { me: Me }) {
                   <button type="button" className="pp-item" onClick={() => setOpenId(p.id)} data-testid={`problem-${p.id}`}>
                     <span className="pp-item-head">
                       <b>#{p.id}</b>
-                      <span className="chip" style={{ background: STATUS_COLOURS[p.status] }}>{status(p.status)}</span>
+                      <span className="chip" style={{ background: statusColour('problem', p.status) }}>{status('problem', p.status)}</span>
                       <span>{p.categoryName}</span>
                       {p.overdue && <span className="pp-tag bad">{t('flag.overdue')}</span>}
                       {p.priority === 'urgent' && <span className="pp-tag bad">{t('flag.urgent')}</span>}
@@ -162,7 +166,7 @@ export function ProblemsPage({ me }: { me: Me }) {
 }
 
 function Measures() {
-  const { t } = useProblemText()
+  const { t } = useT(problemsText)
   const trpc = useTRPC()
   const today = todayInChina()
   const [from, setFrom] = useState(`${today.slice(0, 7)}-01`)
