@@ -74,7 +74,7 @@ export function GridPanel({ gridId, month, currentMonth, me, onClose }: Props) {
             {g.parentName && (<><dt>{t('panel.street')}</dt><dd data-testid="panel-street">{g.parentName}</dd></>)}
             <dt>{t('panel.holder')}</dt>
             <dd data-testid="holder-department" className={g.holder ? 'strong' : 'unheld'}>
-              {g.holder?.departmentName ?? t('panel.noHolder')}
+              {g.holder?.departmentName ?? term(GRID_MONTH_STATUS.unheld)}
             </dd>
             {g.holder && (
               <>

@@ -159,7 +159,7 @@ function ReadinessSection({ canEdit }: { canEdit: boolean }) {
     <div className="table-wrap">
       <h3>{title}</h3>
       <table className="eval-table" data-testid={testId}>
-        <thead><tr><th>{t('rd.key')}</th><th>{t('rd.total')}</th><th>{t('rd.ready')}</th><th>{t('rd.share')}</th>
+        <thead><tr><th>{t('rd.key')}</th><th>{t('rd.total')}</th><th>{term(READINESS.ready)}</th><th>{t('rd.share')}</th>
           {(['at_risk', 'not_ready', 'unassessed'] as const).map((k) => <th key={k}>{term(READINESS[k])}</th>)}</tr></thead>
         <tbody>{rows.map((x) => <tr key={x.key}><td>{x.key}</td><td className="num">{x.total}</td><td className="num">{x.ready}</td><td className="num">{pct(x.share)}</td>
           <td className="num">{x.counts.at_risk}</td><td className="num">{x.counts.not_ready}</td><td className="num">{x.counts.unassessed}</td></tr>)}</tbody>
