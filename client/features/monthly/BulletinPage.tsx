@@ -5,7 +5,7 @@
 import { useMemo, useState } from 'react'
 import { useQuery } from '@tanstack/react-query'
 import { useTRPC, type Me } from '../../api.ts'
-import { addMonths, formatDate, formatDeadline, todayInChina } from '../../../server/domain/time.ts'
+import { addMonths, formatDate, formatDeadline, monthOf } from '../../../server/domain/time.ts'
 import { CoverageSvg } from './CoverageSvg.tsx'
 import { useT } from '../../i18n.ts'
 import { pct } from '../../../server/domain/vocabulary/format.ts'
@@ -16,7 +16,7 @@ import './monthly.css'
 export function BulletinPage(_: { me: Me }) {
   const { t, status, errorText } = useT(monthlyText)
   const trpc = useTRPC()
-  const thisMonth = todayInChina().slice(0, 7)
+  const thisMonth = monthOf(new Date())
   const [month, setMonth] = useState(addMonths(thisMonth, -1))
   const months = useMemo(() => Array.from({ length: 24 }, (_, i) => addMonths(thisMonth, -i)), [thisMonth])
   const report = useQuery(trpc.report.monthlyBulletin.queryOptions({ month, format: 'json' }))

@@ -6,7 +6,7 @@
 import { useMemo, useState } from 'react'
 import { keepPreviousData, skipToken, useQuery } from '@tanstack/react-query'
 import { useTRPC, type Me, type RouterInputs, type RouterOutputs } from '../../api.ts'
-import { addMonths, formatDate, formatDeadline, todayInChina } from '../../../server/domain/time.ts'
+import { addMonths, formatDate, formatDeadline, monthOf } from '../../../server/domain/time.ts'
 import { CoverageSvg } from './CoverageSvg.tsx'
 import { TrendChart } from './TrendChart.tsx'
 import { useT, type KeyOf } from '../../i18n.ts'
@@ -45,7 +45,7 @@ function ramp(v: number | null, max: number): string {
 export function DashboardPage(_: { me: Me }) {
   const { t, status, errorText } = useT(monthlyText)
   const trpc = useTRPC()
-  const thisMonth = todayInChina().slice(0, 7)
+  const thisMonth = monthOf(new Date())
   const [from, setFrom] = useState(thisMonth)
   const [to, setTo] = useState(thisMonth)
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'rank', desc: false })
