@@ -77,5 +77,3 @@ export const problemsText = defineText({
     'err.generic': 'Something went wrong',
   },
 })
-
-export type ProblemTextKey = keyof typeof problemsText.zh
