@@ -16,7 +16,7 @@ import { dbConfigFromEnv, describeDb } from '../server/db/config.ts'
 import { GridIndex } from '../server/domain/geometry/gridIndex.ts'
 import { geometryArea, geometryBbox, validateGridGeometry, type GridGeometry } from '../server/domain/geometry/validate.ts'
 import { holderOn } from '../server/domain/holder.ts'
-import { problemDeadline } from '../server/domain/problem/workflow.ts'
+import { ACTION_TYPES, problemDeadline, TRANSITIONS } from '../server/domain/problem/workflow.ts'
 import { themeFor } from '../server/domain/inspection/themes.ts'
 import { addMonths, chinaDate, monthOf, monthRange } from '../server/domain/time.ts'
 import { migrateDeploy } from './migrate.ts'
@@ -44,6 +44,13 @@ export async function isEmpty(db: Db): Promise<boolean> {
 
 /** Stages of the problem loop a demo problem has passed through to reach its status. */
 const PATH = ['reported', 'registered', 'dispatched', 'rectifying', 'submitted', 'closed'] as const
+
+/** The workflow action that moves a problem from one state to the next (events store action names). */
+function actionBetween(from: string, to: string): string {
+  const action = ACTION_TYPES.find((a) => TRANSITIONS[a].to === to && (TRANSITIONS[a].from as readonly string[]).includes(from))
+  if (!action) throw new Error(`no workflow action leads from ${from} to ${to}`)
+  return action
+}
 
 export async function seedDemo(db: Db, now = new Date()): Promise<{ grids: number; problems: number; inspections: number }> {
   const grids = read<FeatureCollection<GridGeometry, DemoGridProps>>('grids.geojson')
@@ -143,7 +150,7 @@ export async function seedDemo(db: Db, now = new Date()): Promise<{ grids: numbe
       const steps = p.status === 'voided' ? ['reported', 'voided'] : PATH.slice(0, PATH.indexOf(p.status as (typeof PATH)[number]) + 1)
       const end = (p.closedAt ?? now).getTime()
       return steps.map((status, k) => ({
-        problemId: p.id, action: k === 0 ? 'report' : status === 'voided' ? 'void' : status, fromStatus: k === 0 ? null : steps[k - 1]!,
+        problemId: p.id, action: k === 0 ? 'report' : actionBetween(steps[k - 1]!, status), fromStatus: k === 0 ? null : steps[k - 1]!,
         toStatus: status, actorId: admin.id, note: '', at: new Date(p.reportedAt.getTime() + ((end - p.reportedAt.getTime()) * k) / Math.max(steps.length, 2)),
       }))
     })

@@ -18,7 +18,7 @@ import { crossSiteRequest, readBody, sessionUserOf, type HttpDeps } from './api/
 import { AppError } from './api/errors.ts'
 import { isOpen } from './domain/problem/status.ts'
 import type { Prisma } from './db/client.ts'
-import { CHINA_OFFSET_MS } from './domain/time.ts'
+import { w3cChinaDateTime } from './domain/time.ts'
 import type { GridCatalog } from './services/gridCatalog.ts'
 import { createProblem } from './services/problems.ts'
 
@@ -46,10 +46,9 @@ function send(res: http.ServerResponse, status: number, body: unknown) {
 }
 const fail = (res: http.ServerResponse, status: number, description: string) => send(res, status, [{ code: status, description }])
 
-/** W3C date-time in China time, e.g. 2026-11-23T19:22:08+08:00. */
+/** W3C date-time in Beijing time (see server/domain/time.ts). */
 function w3c(d: Date | null): string | null {
-  if (!d) return null
-  return new Date(d.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 19) + '+08:00'
+  return d ? w3cChinaDateTime(d) : null
 }
 
 function apiKeyOk(given: string | null | undefined): boolean {

@@ -1,7 +1,8 @@
 import { lazy, Suspense, useEffect } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { isAuthError, useTRPC } from '../api.ts'
-import { useI18n } from '../i18n.ts'
+import { useT } from '../i18n.ts'
+import { appText } from './text.ts'
 import { LoginPage } from '../features/auth/LoginPage.tsx'
 
 // The signed-in app (MapLibre and the other pages, most of the bundle) loads while the user signs in.
@@ -12,7 +13,7 @@ const Shell = lazy(() => loadShell().then((m) => ({ default: m.Shell })))
 export function App() {
   const trpc = useTRPC()
   const queryClient = useQueryClient()
-  const { t } = useI18n()
+  const { t } = useT(appText)
   const me = useQuery(trpc.auth.me.queryOptions(undefined, { staleTime: Infinity }))
 
   // A session that expires while the map is open sends the user back to the login screen.

@@ -1,6 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, type Me } from '../api.ts'
-import { useI18n } from '../i18n.ts'
+import { useT } from '../i18n.ts'
+import { appText } from './text.ts'
 import type { PageRoute } from './routes.ts'
 import { LangSwitch } from './LangSwitch.tsx'
 
@@ -23,7 +24,7 @@ interface Props {
 }
 
 export function Header({ me, routes = [], path = '/' }: Props) {
-  const { t, lang } = useI18n()
+  const { t, lang, role } = useT(appText)
   const trpc = useTRPC()
   const queryClient = useQueryClient()
   const logout = useMutation(trpc.auth.logout.mutationOptions({
@@ -53,7 +54,7 @@ export function Header({ me, routes = [], path = '/' }: Props) {
       <div className="header-right">
         <span className="user" data-testid="current-user">
           <span className="user-name">{me.displayName}</span>
-          <span className="user-role">{me.departmentName ?? t(`role.${me.role}`)}</span>
+          <span className="user-role">{me.departmentName ?? role(me.role)}</span>
         </span>
         <LangSwitch />
         <button type="button" className="btn-quiet" data-testid="logout" disabled={logout.isPending} onClick={() => logout.mutate()}>

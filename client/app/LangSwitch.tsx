@@ -1,7 +1,8 @@
-import { useI18n } from '../i18n.ts'
+import { useT } from '../i18n.ts'
+import { appText } from './text.ts'
 
 export function LangSwitch() {
-  const { lang, setLang, t } = useI18n()
+  const { lang, setLang, t } = useT(appText)
   return (
     <button
       type="button"

@@ -23,6 +23,8 @@ import type {
 } from 'maplibre-gl'
 import type { AppConfig, GridCollection, GridLevel, RouterOutputs } from '../api.ts'
 import type { SourceSpecs } from './useMapLayers.ts'
+import { PROBLEM_COLOURS, SITE_COLOUR } from '../../server/domain/vocabulary/palette.ts'
+import { colours } from '../../server/domain/vocabulary/status.ts'
 import { problemClusterSource, problemModeLayers, PROBLEM_CLUSTER_SOURCE, type ProblemMode } from '../features/problems/mapLayers.ts'
 
 export type ColourMode = 'status' | 'department' | 'open' | 'overdue'
@@ -73,17 +75,10 @@ export const LAYER = {
 /** Layers a click or hover on a grid is read from. */
 export const GRID_HIT_LAYERS = [LAYER.gridFill]
 
-export const STATUS_COLOURS = {
-  done: '#2f9e5a',
-  pending: '#f0a532',
-  missed: '#d9443b',
-  unheld: '#8d96a0',
-} as const
-
-export const PROBLEM_COLOURS = { open: '#3557b7', overdue: '#c8102e' } as const
-export const SITE_COLOUR = '#7b3fa0'
+/** Colours by meaning and by status: server/domain/vocabulary (the one palette). */
+const GRID_MONTH_COLOURS = colours('gridMonth')
 /** Site readiness (达标情况, from site.list; rules in server/domain/evaluation/readiness.ts): the sites' fill. */
-export const READINESS_COLOURS = { ready: '#2f9e5a', at_risk: '#f0a532', not_ready: '#c8102e', unassessed: '#ffffff' } as const
+const READINESS_FILL = colours('readiness')
 
 /** A qualitative palette for colouring by holder department (no grey: grey means unheld). */
 export const DEPARTMENT_PALETTE = [
@@ -137,15 +132,16 @@ function fillColour(s: LayerState): DataDrivenPropertyValueSpecification<string>
   }
   if (s.colourMode === 'department' && s.departmentColours.size > 0) {
     const pairs = [...s.departmentColours].flatMap(([id, colour]) => [id, colour])
-    return ['case', unheld, STATUS_COLOURS.unheld,
-      ['match', ['to-number', ['get', 'holderDepartmentId']], ...pairs, STATUS_COLOURS.unheld] as unknown as ExpressionSpecification]
+    return ['case', unheld, GRID_MONTH_COLOURS.unheld,
+      ['match', ['to-number', ['get', 'holderDepartmentId']], ...pairs, GRID_MONTH_COLOURS.unheld] as unknown as ExpressionSpecification]
   }
-  return ['case', unheld, STATUS_COLOURS.unheld,
+  return ['case', unheld, GRID_MONTH_COLOURS.unheld,
     ['match', ['get', 'inspectionStatus'],
-      'done', STATUS_COLOURS.done,
-      'pending', STATUS_COLOURS.pending,
-      'missed', STATUS_COLOURS.missed,
-      STATUS_COLOURS.unheld]]
+      'done', GRID_MONTH_COLOURS.done,
+      'pending', GRID_MONTH_COLOURS.pending,
+      'missed', GRID_MONTH_COLOURS.missed,
+      'unverified', GRID_MONTH_COLOURS.unverified,
+      GRID_MONTH_COLOURS.unheld]]
 }
 
 export function mapLayers(s: LayerState): LayerSpecification[] {
@@ -225,10 +221,10 @@ export function mapLayers(s: LayerState): LayerSpecification[] {
       layout: { visibility: s.showSites ? 'visible' : 'none' },
       paint: {
         'circle-radius': ['interpolate', ['linear'], ['zoom'], 11, 3, 15, 6],
-        // readiness layer: sites filled by readiness (white = not assessed yet)
+        // readiness layer: sites filled by readiness
         'circle-color': ['match', ['get', 'readiness'],
-          'ready', READINESS_COLOURS.ready, 'at_risk', READINESS_COLOURS.at_risk, 'not_ready', READINESS_COLOURS.not_ready,
-          READINESS_COLOURS.unassessed],
+          'ready', READINESS_FILL.ready, 'at_risk', READINESS_FILL.at_risk, 'not_ready', READINESS_FILL.not_ready,
+          READINESS_FILL.unassessed],
         'circle-stroke-color': SITE_COLOUR,
         'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 11, 1.5, 15, 2.5],
       },

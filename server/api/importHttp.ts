@@ -13,7 +13,8 @@ import Papa from 'papaparse'
 import { z } from 'zod'
 import { COORD_SYSTEMS, IMPORT_FIELDS } from '../domain/problem/importRows.ts'
 import { isOverdue } from '../domain/problem/status.ts'
-import { STATUS_LABELS } from '../domain/problem/workflow.ts'
+import { formatDateTime } from '../domain/time.ts'
+import { statusLabel } from '../domain/vocabulary/status.ts'
 import type { GridCatalog } from '../services/gridCatalog.ts'
 import { commitImport, IMPORT_MAX_BYTES, IMPORT_MODES, previewImport } from '../services/problemImport.ts'
 import { AppError } from './errors.ts'
@@ -93,9 +94,9 @@ export function handleImportHttp(deps: HttpDeps & { catalog: GridCatalog }, req:
         include: { category: { select: { name: true } }, grid: { select: { name: true } }, department: { select: { name: true } } },
       })
       const header = ['编号', '状态', '类别', '描述', '网格', '责任部门', '上报人', '上报时间', '期限', '结案时间', '超期', '返工次数', '延期次数', '边界问题', '反弹', '经度', '纬度']
-      const iso = (d: Date | null) => (d ? new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ') : '')
+      const iso = (d: Date | null) => (d ? formatDateTime(d) : '')
       const table = rows.map((p) => [
-        p.id, STATUS_LABELS[p.status as keyof typeof STATUS_LABELS]?.['zh-CN'] ?? p.status, p.category.name, p.description, p.grid?.name ?? '',
+        p.id, statusLabel('problem', p.status, 'zh-CN'), p.category.name, p.description, p.grid?.name ?? '',
         p.department?.name ?? '', p.reporterName, iso(p.reportedAt), iso(p.deadline), iso(p.closedAt), isOverdue(p, now) ? '是' : '',
         p.reworkCount, p.extensionCount, p.boundaryGridIds ? '是' : '', p.reboundOfId ? `#${p.reboundOfId}` : '', p.lng, p.lat,
       ])

@@ -12,6 +12,7 @@ import { blockingIssues, RULES, validateDraft, type DraftGrid, type ValidationIs
 import { GridIndex } from '../domain/geometry/gridIndex.ts'
 import { geometryArea } from '../domain/geometry/validate.ts'
 import { isOpen } from '../domain/problem/status.ts'
+import { formatDate } from '../domain/time.ts'
 import type { Db } from '../db/client.ts'
 import { badInput, conflict, notFound } from '../api/errors.ts'
 import { writeAudit } from './audit.ts'
@@ -130,7 +131,7 @@ export async function previewResolved(db: Db, catalog: GridCatalog, r: ResolvedD
     points = [
       ...problems.map((p) => ({ kind: 'problem' as const, id: p.id, label: p.description.slice(0, 40), lng: p.lng, lat: p.lat, gridId: p.gridId, open: isOpen(p.status) })),
       ...sites.map((s) => ({ kind: 'site' as const, id: s.id, label: s.name, lng: s.lng, lat: s.lat, gridId: s.gridId })),
-      ...inspections.map((i) => ({ kind: 'inspection' as const, id: i.id, label: `${i.date.toISOString().slice(0, 10)} ${i.inspector}`, lng: i.lng!, lat: i.lat!, gridId: i.gridId })),
+      ...inspections.map((i) => ({ kind: 'inspection' as const, id: i.id, label: `${formatDate(i.date)} ${i.inspector}`, lng: i.lng!, lat: i.lat!, gridId: i.gridId })),
     ]
   }
   const retired = new Set(r.retire.map((g) => g.id))

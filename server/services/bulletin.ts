@@ -6,7 +6,9 @@ import ExcelJS from 'exceljs'
 import type { Db } from '../db/client.ts'
 import { departmentRanking, judgedAt } from '../domain/inspection/ranking.ts'
 import { OPEN_STATUSES } from '../domain/problem/status.ts'
-import { monthOf, type MonthKey } from '../domain/time.ts'
+import { formatDate, monthOf, type MonthKey } from '../domain/time.ts'
+import { pct } from '../domain/vocabulary/format.ts'
+import { GRID_MONTH_STATUS } from '../domain/vocabulary/status.ts'
 import { monthCoverage } from './coverage.ts'
 import type { GridCatalog } from './gridCatalog.ts'
 import { loadRankingInput, loadTheme } from './monthly.ts'
@@ -62,8 +64,7 @@ export async function buildBulletin(db: Db, catalog: GridCatalog, month: MonthKe
 }
 export type Bulletin = Awaited<ReturnType<typeof buildBulletin>>
 
-const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)}%`)
-const day = (iso: string) => new Date(new Date(iso).getTime() + 8 * 3600_000).toISOString().slice(0, 10)
+const day = (iso: string) => formatDate(iso)
 
 export const BULLETIN_SHEETS = ['概况', '部门排名', '漏检网格', '未到岗检查', '超期问题'] as const
 
@@ -82,7 +83,7 @@ export async function bulletinWorkbook(b: Bulletin): Promise<Buffer> {
   const summary = sheet('概况', [{ header: '项目', key: 'k', width: 28 }, { header: '数值', key: 'v', width: 40 }])
   summary.addRows([
     { k: '月份', v: b.month }, { k: '本月主题', v: b.theme.title }, { k: '网格总数', v: s.grids }, { k: '已包抓网格', v: s.held }, { k: '未包抓网格', v: s.unheld },
-    { k: '已检查', v: s.done }, { k: '未检查（月内）', v: s.pending }, { k: '漏检', v: s.missed }, { k: '实地检查覆盖率', v: pct(s.coverage) },
+    { k: GRID_MONTH_STATUS.done['zh-CN'], v: s.done }, { k: '未检查（月内）', v: s.pending }, { k: GRID_MONTH_STATUS.missed['zh-CN'], v: s.missed }, { k: '实地检查覆盖率', v: pct(s.coverage) },
     { k: '检查次数', v: s.inspections }, { k: '未到岗检查', v: s.notOnSite }, { k: '召开协调会部门数', v: `${s.meetingsHeld} / ${s.departments}` },
     { k: '未召开协调会部门', v: s.departmentsWithoutMeeting.join('、') || '无' }, { k: '本月结案', v: s.closed }, { k: '按期结案率', v: pct(s.onTimeRate) }, { k: '超期问题', v: s.overdue },
     { k: '生成时间', v: b.generatedAt },

@@ -13,10 +13,10 @@ import {
   countdownDays, indicatorProgress, indicatorStatus, isMilestoneOverdue, milestoneDaysLeft, type IndicatorStatus,
 } from '../domain/evaluation/schedule.ts'
 import { aggregateScores, rateOf, type ScoreLine } from '../domain/evaluation/scores.ts'
-import { CHINA_OFFSET_MS } from '../domain/time.ts'
+import { dayOf } from '../domain/time.ts'
 import type { GridCatalog } from './gridCatalog.ts'
 
-export const chinaDay = (d: Date) => new Date(d.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 10)
+export const chinaDay = (d: Date) => dayOf(d)
 
 export function parseSiteTypes(json: string): string[] {
   try {

@@ -6,32 +6,35 @@ import { useState, type FormEvent } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { TRPCClientError } from '@trpc/client'
 import { useTRPC, type Me, type RouterOutputs } from '../../api.ts'
-import { useAdminText, type AdminText } from './text.ts'
+import { useT } from '../../i18n.ts'
+import { ROLE } from '../../../server/domain/vocabulary/terms.ts'
+import { adminText } from './text.ts'
 import './admin.css'
+import { formatDateTime, startOfChinaDay, todayInChina } from '../../../server/domain/time.ts'
 
 type Tab = 'users' | 'departments' | 'holders' | 'audit'
-const errText = (e: unknown) => (e instanceof Error ? e.message : String(e))
-const local = (iso: string | null) => (iso ? new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false }) : '')
+const local = (iso: string | null) => (iso ? formatDateTime(iso) : '')
 
 export function AdminPage({ me }: { me: Me }) {
-  const t = useAdminText()
+  const { t } = useT(adminText)
   const tabs: Tab[] = me.role === 'admin' ? ['users', 'departments', 'holders', 'audit'] : ['audit']
   const [tab, setTab] = useState<Tab>(tabs[0]!)
   return (
     <div className="admin-page">
-      <h2>{t.title}</h2>
+      <h2>{t('title')}</h2>
       <div className="admin-tabs" role="tablist">
-        {tabs.map((k) => <button key={k} role="tab" aria-selected={tab === k} className={tab === k ? 'active' : ''} onClick={() => setTab(k)}>{t[k]}</button>)}
+        {tabs.map((k) => <button key={k} role="tab" aria-selected={tab === k} className={tab === k ? 'active' : ''} onClick={() => setTab(k)}>{t(k)}</button>)}
       </div>
-      {tab === 'users' && <Users t={t} />}
-      {tab === 'departments' && <Departments t={t} />}
-      {tab === 'holders' && <Holders t={t} />}
-      {tab === 'audit' && <Audit t={t} />}
+      {tab === 'users' && <Users />}
+      {tab === 'departments' && <Departments />}
+      {tab === 'holders' && <Holders />}
+      {tab === 'audit' && <Audit />}
     </div>
   )
 }
 
-function Users({ t }: { t: AdminText }) {
+function Users() {
+  const { t, role, errorText: errText } = useT(adminText)
   const trpc = useTRPC()
   const qc = useQueryClient()
   const users = useQuery(trpc.user.list.queryOptions())
@@ -39,7 +42,7 @@ function Users({ t }: { t: AdminText }) {
   const [editing, setEditing] = useState<number | 'new' | null>(null)
   const [form, setForm] = useState({ login: '', displayName: '', role: 'department' as Me['role'], departmentId: '' as string, password: '' })
   const [msg, setMsg] = useState<string | null>(null)
-  const done = () => { setEditing(null); setMsg(t.saved); void qc.invalidateQueries({ queryKey: trpc.user.list.queryKey() }) }
+  const done = () => { setEditing(null); setMsg(t('saved')); void qc.invalidateQueries({ queryKey: trpc.user.list.queryKey() }) }
   const create = useMutation(trpc.user.create.mutationOptions({ onSuccess: done, onError: (e) => setMsg(errText(e)) }))
   const update = useMutation(trpc.user.update.mutationOptions({ onSuccess: done, onError: (e) => setMsg(errText(e)) }))
   const submit = (e: FormEvent) => {
@@ -55,29 +58,29 @@ function Users({ t }: { t: AdminText }) {
   }
   return (
     <section>
-      <button className="btn-primary" onClick={() => open()}>{t.create}</button>
+      <button className="btn-primary" onClick={() => open()}>{t('create')}</button>
       {msg && <p className="admin-msg" role="status">{msg}</p>}
       {editing !== null && (
         <form className="admin-form" onSubmit={submit}>
-          {editing === 'new' && <label>{t.login}<input required value={form.login} onChange={(e) => setForm({ ...form, login: e.target.value })} /></label>}
-          <label>{t.name}<input required value={form.displayName} onChange={(e) => setForm({ ...form, displayName: e.target.value })} /></label>
-          <label>{t.role}<select value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Me['role'] })}>
-            {Object.entries(t.roles).map(([k, v]) => <option key={k} value={k}>{v}</option>)}
+          {editing === 'new' && <label>{t('login')}<input required value={form.login} onChange={(e) => setForm({ ...form, login: e.target.value })} /></label>}
+          <label>{t('name')}<input required value={form.displayName} onChange={(e) => setForm({ ...form, displayName: e.target.value })} /></label>
+          <label>{t('role')}<select value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as Me['role'] })}>
+            {Object.keys(ROLE).map((k) => <option key={k} value={k}>{role(k)}</option>)}
           </select></label>
-          <label>{t.department}<select value={form.departmentId} onChange={(e) => setForm({ ...form, departmentId: e.target.value })}>
-            <option value="">{t.none}</option>
+          <label>{t('department')}<select value={form.departmentId} onChange={(e) => setForm({ ...form, departmentId: e.target.value })}>
+            <option value="">{t('none')}</option>
             {depts.data?.map((d) => <option key={d.id} value={d.id}>{d.name}</option>)}
           </select></label>
-          <label>{editing === 'new' ? t.password : t.newPassword}<input type="password" required={editing === 'new'} minLength={8} value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} /></label>
-          <div className="admin-actions"><button className="btn-primary" type="submit">{t.save}</button><button type="button" className="btn-quiet" onClick={() => setEditing(null)}>{t.cancel}</button></div>
+          <label>{editing === 'new' ? t('password') : t('newPassword')}<input type="password" required={editing === 'new'} minLength={8} value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} /></label>
+          <div className="admin-actions"><button className="btn-primary" type="submit">{t('save')}</button><button type="button" className="btn-quiet" onClick={() => setEditing(null)}>{t('cancel')}</button></div>
         </form>
       )}
-      {users.isLoading ? <p>{t.loading}</p> : (
+      {users.isLoading ? <p>{t('loading')}</p> : (
         <div className="admin-table-wrap"><table className="admin-table">
-          <thead><tr><th>{t.login}</th><th>{t.name}</th><th>{t.role}</th><th>{t.department}</th><th /></tr></thead>
+          <thead><tr><th>{t('login')}</th><th>{t('name')}</th><th>{t('role')}</th><th>{t('department')}</th><th /></tr></thead>
           <tbody>{users.data?.map((u) => (
-            <tr key={u.id}><td>{u.login}</td><td>{u.displayName}</td><td>{t.roles[u.role] ?? u.role}</td><td>{u.departmentName ?? ''}</td>
-              <td><button className="btn-quiet" onClick={() => open(u)}>{t.edit}</button></td></tr>
+            <tr key={u.id}><td>{u.login}</td><td>{u.displayName}</td><td>{role(u.role)}</td><td>{u.departmentName ?? ''}</td>
+              <td><button className="btn-quiet" onClick={() => open(u)}>{t('edit')}</button></td></tr>
           ))}</tbody>
         </table></div>
       )}
@@ -85,7 +88,8 @@ function Users({ t }: { t: AdminText }) {
   )
 }
 
-function Departments({ t }: { t: AdminText }) {
+function Departments() {
+  const { t, role, errorText: errText } = useT(adminText)
   const trpc = useTRPC()
   const qc = useQueryClient()
   const depts = useQuery(trpc.department.list.queryOptions())
@@ -94,9 +98,9 @@ function Departments({ t }: { t: AdminText }) {
   const [msg, setMsg] = useState<string | null>(null)
   const reload = () => qc.invalidateQueries({ queryKey: trpc.department.list.queryKey() })
   const onError = (e: unknown) => {
-    if (e instanceof TRPCClientError && (e.data as { appCode?: string } | undefined)?.appCode === 'VERSION_CONFLICT') { setMsg(t.conflict); setEditing(null); void reload() } else setMsg(errText(e))
+    if (e instanceof TRPCClientError && (e.data as { appCode?: string } | undefined)?.appCode === 'VERSION_CONFLICT') { setMsg(t('conflict')); setEditing(null); void reload() } else setMsg(errText(e))
   }
-  const done = () => { setEditing(null); setMsg(t.saved); void reload() }
+  const done = () => { setEditing(null); setMsg(t('saved')); void reload() }
   const create = useMutation(trpc.department.create.mutationOptions({ onSuccess: done, onError }))
   const update = useMutation(trpc.department.update.mutationOptions({ onSuccess: done, onError }))
   const submit = (e: FormEvent) => {
@@ -106,29 +110,30 @@ function Departments({ t }: { t: AdminText }) {
   }
   return (
     <section>
-      <button className="btn-primary" onClick={() => { setMsg(null); setEditing('new'); setForm({ name: '', shortName: '', contactPerson: '', phone: '' }) }}>{t.create}</button>
+      <button className="btn-primary" onClick={() => { setMsg(null); setEditing('new'); setForm({ name: '', shortName: '', contactPerson: '', phone: '' }) }}>{t('create')}</button>
       {msg && <p className="admin-msg" role="status">{msg}</p>}
       {editing !== null && (
         <form className="admin-form" onSubmit={submit}>
-          <label>{t.name}<input required value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} /></label>
-          <label>{t.shortName}<input required value={form.shortName} onChange={(e) => setForm({ ...form, shortName: e.target.value })} /></label>
-          <label>{t.contact}<input value={form.contactPerson} onChange={(e) => setForm({ ...form, contactPerson: e.target.value })} /></label>
-          <label>{t.phone}<input value={form.phone} onChange={(e) => setForm({ ...form, phone: e.target.value })} /></label>
-          <div className="admin-actions"><button className="btn-primary" type="submit">{t.save}</button><button type="button" className="btn-quiet" onClick={() => setEditing(null)}>{t.cancel}</button></div>
+          <label>{t('name')}<input required value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} /></label>
+          <label>{t('shortName')}<input required value={form.shortName} onChange={(e) => setForm({ ...form, shortName: e.target.value })} /></label>
+          <label>{t('contact')}<input value={form.contactPerson} onChange={(e) => setForm({ ...form, contactPerson: e.target.value })} /></label>
+          <label>{t('phone')}<input value={form.phone} onChange={(e) => setForm({ ...form, phone: e.target.value })} /></label>
+          <div className="admin-actions"><button className="btn-primary" type="submit">{t('save')}</button><button type="button" className="btn-quiet" onClick={() => setEditing(null)}>{t('cancel')}</button></div>
         </form>
       )}
       <div className="admin-table-wrap"><table className="admin-table">
-        <thead><tr><th>{t.name}</th><th>{t.shortName}</th><th>{t.contact}</th><th>{t.phone}</th><th>{t.grids}</th><th /></tr></thead>
+        <thead><tr><th>{t('name')}</th><th>{t('shortName')}</th><th>{t('contact')}</th><th>{t('phone')}</th><th>{t('grids')}</th><th /></tr></thead>
         <tbody>{depts.data?.map((d) => (
           <tr key={d.id}><td>{d.name}</td><td>{d.shortName}</td><td>{d.contactPerson}</td><td>{d.phone}</td><td>{d.gridCount}</td>
-            <td><button className="btn-quiet" onClick={() => { setMsg(null); setEditing({ id: d.id, version: d.version }); setForm({ name: d.name, shortName: d.shortName, contactPerson: d.contactPerson, phone: d.phone }) }}>{t.edit}</button></td></tr>
+            <td><button className="btn-quiet" onClick={() => { setMsg(null); setEditing({ id: d.id, version: d.version }); setForm({ name: d.name, shortName: d.shortName, contactPerson: d.contactPerson, phone: d.phone }) }}>{t('edit')}</button></td></tr>
         ))}</tbody>
       </table></div>
     </section>
   )
 }
 
-function Holders({ t }: { t: AdminText }) {
+function Holders() {
+  const { t, role, errorText: errText } = useT(adminText)
   const trpc = useTRPC()
   const qc = useQueryClient()
   const grids = useQuery(trpc.grid.list.queryOptions({ level: 'community' }))
@@ -136,48 +141,48 @@ function Holders({ t }: { t: AdminText }) {
   const [gridId, setGridId] = useState<number | null>(null)
   const history = useQuery({ ...trpc.holder.history.queryOptions({ gridId: gridId ?? 1 }), enabled: gridId !== null })
   const current = history.data?.find((h) => h.validTo === null) ?? null
-  const [form, setForm] = useState({ departmentId: '', cadreName: '', cadreTitle: '', contactName: '', contactPhone: '', validFrom: new Date().toISOString().slice(0, 10) })
+  const [form, setForm] = useState({ departmentId: '', cadreName: '', cadreTitle: '', contactName: '', contactPhone: '', validFrom: todayInChina() })
   const [msg, setMsg] = useState<string | null>(null)
   const assign = useMutation(trpc.holder.assign.mutationOptions({
-    onSuccess: () => { setMsg(t.saved); void qc.invalidateQueries({ queryKey: trpc.holder.history.queryKey() }); void qc.invalidateQueries({ queryKey: trpc.grid.list.queryKey() }) },
+    onSuccess: () => { setMsg(t('saved')); void qc.invalidateQueries({ queryKey: trpc.holder.history.queryKey() }); void qc.invalidateQueries({ queryKey: trpc.grid.list.queryKey() }) },
     onError: (e) => {
-      if (e instanceof TRPCClientError && (e.data as { appCode?: string } | undefined)?.appCode === 'HOLDER_CONFLICT') { setMsg(t.conflict); void history.refetch() } else setMsg(errText(e))
+      if (e instanceof TRPCClientError && (e.data as { appCode?: string } | undefined)?.appCode === 'HOLDER_CONFLICT') { setMsg(t('conflict')); void history.refetch() } else setMsg(errText(e))
     },
   }))
   const submit = (e: FormEvent) => {
     e.preventDefault()
     if (gridId === null) return
     // the date is a Beijing calendar day: the period starts at its midnight (UTC+8)
-    assign.mutate({ gridId, expectedHolderId: current?.id ?? null, departmentId: Number(form.departmentId), cadreName: form.cadreName, cadreTitle: form.cadreTitle, contactName: form.contactName, contactPhone: form.contactPhone, validFrom: `${form.validFrom}T00:00:00+08:00` })
+    assign.mutate({ gridId, expectedHolderId: current?.id ?? null, departmentId: Number(form.departmentId), cadreName: form.cadreName, cadreTitle: form.cadreTitle, contactName: form.contactName, contactPhone: form.contactPhone, validFrom: startOfChinaDay(form.validFrom).toISOString() })
   }
   return (
     <section>
-      <label className="admin-grid-pick">{t.grid}
+      <label className="admin-grid-pick">{t('grid')}
         <select value={gridId ?? ''} onChange={(e) => { setMsg(null); setGridId(e.target.value ? Number(e.target.value) : null) }}>
-          <option value="">{t.pickGrid}</option>
-          {grids.data?.features.map((f) => <option key={f.properties.id} value={f.properties.id}>{f.properties.name}（{f.properties.holderDepartment ?? t.none}）</option>)}
+          <option value="">{t('pickGrid')}</option>
+          {grids.data?.features.map((f) => <option key={f.properties.id} value={f.properties.id}>{f.properties.name}（{f.properties.holderDepartment ?? t('none')}）</option>)}
         </select>
       </label>
       {msg && <p className="admin-msg" role="status">{msg}</p>}
       {gridId !== null && (
         <>
           <form className="admin-form" onSubmit={submit}>
-            <label>{t.department}<select required value={form.departmentId} onChange={(e) => setForm({ ...form, departmentId: e.target.value })}>
+            <label>{t('department')}<select required value={form.departmentId} onChange={(e) => setForm({ ...form, departmentId: e.target.value })}>
               <option value="" />
               {depts.data?.map((d) => <option key={d.id} value={d.id}>{d.name}</option>)}
             </select></label>
-            <label>{t.cadre}<input required value={form.cadreName} onChange={(e) => setForm({ ...form, cadreName: e.target.value })} /></label>
-            <label>{t.cadreTitle}<input required value={form.cadreTitle} onChange={(e) => setForm({ ...form, cadreTitle: e.target.value })} /></label>
-            <label>{t.contactName}<input required value={form.contactName} onChange={(e) => setForm({ ...form, contactName: e.target.value })} /></label>
-            <label>{t.contactPhone}<input required value={form.contactPhone} onChange={(e) => setForm({ ...form, contactPhone: e.target.value })} /></label>
-            <label>{t.from}<input type="date" required value={form.validFrom} onChange={(e) => setForm({ ...form, validFrom: e.target.value })} /></label>
-            <div className="admin-actions"><button className="btn-primary" type="submit" disabled={assign.isPending}>{t.assign}</button></div>
+            <label>{t('cadre')}<input required value={form.cadreName} onChange={(e) => setForm({ ...form, cadreName: e.target.value })} /></label>
+            <label>{t('cadreTitle')}<input required value={form.cadreTitle} onChange={(e) => setForm({ ...form, cadreTitle: e.target.value })} /></label>
+            <label>{t('contactName')}<input required value={form.contactName} onChange={(e) => setForm({ ...form, contactName: e.target.value })} /></label>
+            <label>{t('contactPhone')}<input required value={form.contactPhone} onChange={(e) => setForm({ ...form, contactPhone: e.target.value })} /></label>
+            <label>{t('from')}<input type="date" required value={form.validFrom} onChange={(e) => setForm({ ...form, validFrom: e.target.value })} /></label>
+            <div className="admin-actions"><button className="btn-primary" type="submit" disabled={assign.isPending}>{t('assign')}</button></div>
           </form>
-          <h3>{t.history}</h3>
+          <h3>{t('history')}</h3>
           <div className="admin-table-wrap"><table className="admin-table">
-            <thead><tr><th>{t.department}</th><th>{t.cadre}</th><th>{t.contactName}</th><th>{t.from}</th><th>{t.to}</th></tr></thead>
+            <thead><tr><th>{t('department')}</th><th>{t('cadre')}</th><th>{t('contactName')}</th><th>{t('from')}</th><th>{t('to')}</th></tr></thead>
             <tbody>{history.data?.map((h) => (
-              <tr key={h.id}><td>{h.departmentName}</td><td>{h.cadreName}（{h.cadreTitle}）</td><td>{h.contactName} {h.contactPhone}</td><td>{local(h.validFrom)}</td><td>{h.validTo ? local(h.validTo) : t.stillHolds}</td></tr>
+              <tr key={h.id}><td>{h.departmentName}</td><td>{h.cadreName}（{h.cadreTitle}）</td><td>{h.contactName} {h.contactPhone}</td><td>{local(h.validFrom)}</td><td>{h.validTo ? local(h.validTo) : t('stillHolds')}</td></tr>
             ))}</tbody>
           </table></div>
         </>
@@ -186,7 +191,8 @@ function Holders({ t }: { t: AdminText }) {
   )
 }
 
-function Audit({ t }: { t: AdminText }) {
+function Audit() {
+  const { t, role, errorText: errText } = useT(adminText)
   const trpc = useTRPC()
   const [cursor, setCursor] = useState<number | undefined>(undefined)
   const page = useQuery(trpc.audit.list.queryOptions({ cursor, limit: 50 }))
@@ -194,13 +200,13 @@ function Audit({ t }: { t: AdminText }) {
   return (
     <section>
       <div className="admin-table-wrap"><table className="admin-table admin-audit">
-        <thead><tr><th>{t.at}</th><th>{t.actor}</th><th>{t.action}</th><th>{t.entity}</th><th>{t.before}</th><th>{t.after}</th></tr></thead>
+        <thead><tr><th>{t('at')}</th><th>{t('actor')}</th><th>{t('action')}</th><th>{t('entity')}</th><th>{t('before')}</th><th>{t('after')}</th></tr></thead>
         <tbody>{page.data?.items.map((a) => (
           <tr key={a.id}><td>{local(a.at)}</td><td>{a.actorName ?? ''}</td><td>{a.action}</td><td>{a.entity} #{a.entityId}</td>
             <td><pre>{show(a.before)}</pre></td><td><pre>{show(a.after)}</pre></td></tr>
         ))}</tbody>
       </table></div>
-      {page.data?.nextCursor && <button className="btn-quiet" onClick={() => setCursor(page.data!.nextCursor ?? undefined)}>{t.more}</button>}
+      {page.data?.nextCursor && <button className="btn-quiet" onClick={() => setCursor(page.data!.nextCursor ?? undefined)}>{t('more')}</button>}
     </section>
   )
 }

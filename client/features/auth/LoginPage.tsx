@@ -1,12 +1,15 @@
 import { useState, type FormEvent } from 'react'
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useTRPC } from '../../api.ts'
-import { useI18n } from '../../i18n.ts'
+import { useT } from '../../i18n.ts'
+import { appText } from '../../app/text.ts'
+import { authText } from './text.ts'
 import { Logo } from '../../app/Header.tsx'
 import { LangSwitch } from '../../app/LangSwitch.tsx'
 
 export function LoginPage() {
-  const { t, errorText } = useI18n()
+  const { t, errorText } = useT(authText)
+  const app = useT(appText)
   const trpc = useTRPC()
   const queryClient = useQueryClient()
   const [login, setLogin] = useState('')
@@ -28,7 +31,7 @@ export function LoginPage() {
           <Logo />
           <div>
             <h1>网格责任地图 <span>GridDuty</span></h1>
-            <p>{t('app.subtitle')}</p>
+            <p>{app.t('app.subtitle')}</p>
           </div>
         </div>
         <h2>{t('login.title')}</h2>

@@ -1,9 +1,10 @@
 import { useEffect, useState, type ReactNode } from 'react'
 import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import { useTRPC, type GridDetail, type Me } from '../../api.ts'
-import { useI18n, type I18n } from '../../i18n.ts'
-import { STATUS_COLOURS } from '../../map/layers.ts'
-import { chinaDay } from '../../month.ts'
+import { useT } from '../../i18n.ts'
+import { GRID_MONTH_STATUS } from '../../../server/domain/vocabulary/status.ts'
+import { coverageText } from './text.ts'
+import { formatDate, formatDeadline } from '../../../server/domain/time.ts'
 import { InspectionForm } from '../monthly/InspectionForm.tsx'
 
 interface Props {
@@ -23,17 +24,17 @@ function Section({ title, count, children, testId }: { title: string; count?: nu
   )
 }
 
-function StatusChip({ grid, t }: { grid: GridDetail; t: I18n['t'] }) {
+function StatusChip({ grid, term }: { grid: GridDetail; term: (t: (typeof GRID_MONTH_STATUS)[keyof typeof GRID_MONTH_STATUS]) => string }) {
   const key = grid.holder ? grid.inspectionStatus : 'unheld'
   return (
-    <span className={`status-chip status-${key}`} data-testid="panel-status" style={{ ['--chip' as string]: STATUS_COLOURS[key] }}>
-      {t(`status.${key}`)}
+    <span className={`status-chip status-${key}`} data-testid="panel-status" style={{ ['--chip' as string]: GRID_MONTH_STATUS[key].colour }}>
+      {term(GRID_MONTH_STATUS[key])}
     </span>
   )
 }
 
 export function GridPanel({ gridId, month, currentMonth, me, onClose }: Props) {
-  const { t, siteType, problemStatus, errorText } = useI18n()
+  const { t, term, siteType, status, errorText } = useT(coverageText)
   const trpc = useTRPC()
   const [recording, setRecording] = useState(false)
   const q = useQuery(trpc.grid.byId.queryOptions({ id: gridId, month }, { placeholderData: keepPreviousData }))
@@ -66,14 +67,14 @@ export function GridPanel({ gridId, month, currentMonth, me, onClose }: Props) {
         <div className="panel-body">
           <div className="status-row">
             <span className="muted">{t('panel.statusMonth', { month: g.month })}</span>
-            <StatusChip grid={g} t={t} />
+            <StatusChip grid={g} term={term} />
           </div>
 
           <dl className="facts">
             {g.parentName && (<><dt>{t('panel.street')}</dt><dd data-testid="panel-street">{g.parentName}</dd></>)}
             <dt>{t('panel.holder')}</dt>
             <dd data-testid="holder-department" className={g.holder ? 'strong' : 'unheld'}>
-              {g.holder?.departmentName ?? t('panel.noHolder')}
+              {g.holder?.departmentName ?? term(GRID_MONTH_STATUS.unheld)}
             </dd>
             {g.holder && (
               <>
@@ -102,7 +103,7 @@ export function GridPanel({ gridId, month, currentMonth, me, onClose }: Props) {
                 {g.inspections.map((i) => (
                   <li key={i.id}>
                     <div className="row">
-                      <strong>{chinaDay(i.date)}</strong>
+                      <strong>{formatDate(i.date)}</strong>
                       <span>{i.inspector} · {i.departmentName}</span>
                       {i.onSite !== null && <span className={`tag ${i.onSite ? 'ok' : 'warn'}`}>{i.onSite ? t('panel.onSite') : t('panel.offSite')}</span>}
                     </div>
@@ -120,11 +121,11 @@ export function GridPanel({ gridId, month, currentMonth, me, onClose }: Props) {
                   <li key={p.id} className={p.overdue ? 'overdue' : ''} data-overdue={p.overdue}>
                     <div className="row">
                       <strong>{p.categoryName}</strong>
-                      <span className="tag">{problemStatus(p.status)}</span>
+                      <span className="tag">{status('problem', p.status)}</span>
                       {p.overdue && <span className="tag bad">{t('panel.overdue')}</span>}
                     </div>
                     <p>{p.description}</p>
-                    {p.deadline && <p className="muted small">{t('panel.deadline', { date: chinaDay(p.deadline) })}</p>}
+                    {p.deadline && <p className="muted small">{t('panel.deadline', { date: formatDeadline(p.deadline) })}</p>}
                   </li>
                 ))}
               </ul>
@@ -145,7 +146,7 @@ export function GridPanel({ gridId, month, currentMonth, me, onClose }: Props) {
             <ul className="list compact history">
               {g.holderHistory.map((h) => (
                 <li key={`${h.departmentId}-${h.validFrom}`}>
-                  <span className="muted small">{chinaDay(h.validFrom)} – {h.validTo ? chinaDay(h.validTo) : t('panel.current')}</span>
+                  <span className="muted small">{formatDate(h.validFrom)} – {h.validTo ? formatDate(h.validTo) : t('panel.current')}</span>
                   <span>{h.departmentName} · {h.cadreName}（{h.cadreTitle}）</span>
                 </li>
               ))}

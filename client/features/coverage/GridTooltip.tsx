@@ -1,9 +1,10 @@
-import { useI18n } from '../../i18n.ts'
-import { STATUS_COLOURS } from '../../map/layers.ts'
+import { useT } from '../../i18n.ts'
+import { GRID_MONTH_STATUS } from '../../../server/domain/vocabulary/status.ts'
+import { coverageText } from './text.ts'
 
 /** Next to the pointer: the grid, who holds it, this month's status, open/overdue problems. */
 export function GridTooltip({ p }: { p: Record<string, unknown> }) {
-  const { t } = useI18n()
+  const { t, term } = useT(coverageText)
   const held = typeof p.holderDepartment === 'string' && p.holderDepartment !== ''
   const status = held ? (p.inspectionStatus as 'done' | 'pending' | 'missed') : 'unheld'
   const open = Number(p.openProblems ?? 0)
@@ -11,10 +12,10 @@ export function GridTooltip({ p }: { p: Record<string, unknown> }) {
   return (
     <>
       <strong>{String(p.name ?? '')}</strong>
-      <span className="tip-holder">{held ? String(p.holderDepartment) : t('status.unheld')}</span>
+      <span className="tip-holder">{held ? String(p.holderDepartment) : term(GRID_MONTH_STATUS.unheld)}</span>
       <span className="tip-row">
-        <i style={{ background: STATUS_COLOURS[status] ?? STATUS_COLOURS.unheld }} />
-        {t(`status.${status}`)}
+        <i style={{ background: (GRID_MONTH_STATUS[status] ?? GRID_MONTH_STATUS.unheld).colour }} />
+        {term(GRID_MONTH_STATUS[status] ?? GRID_MONTH_STATUS.unheld)}
         {open > 0 && <> · {t('tooltip.problems', { n: open })}</>}
         {overdue > 0 && <b> · {t('tooltip.overdue', { n: overdue })}</b>}
       </span>

@@ -1,9 +1,12 @@
 import { useState } from 'react'
 import type { GridCollection, RouterOutputs } from '../../api.ts'
-import { useI18n } from '../../i18n.ts'
-import { COUNT_BINS, COUNT_KEY, PROBLEM_COLOURS, READINESS_COLOURS, SITE_COLOUR, STATUS_COLOURS, type ColourMode } from '../../map/layers.ts'
+import { useT } from '../../i18n.ts'
+import { COUNT_BINS, COUNT_KEY, type ColourMode } from '../../map/layers.ts'
+import { PROBLEM_COLOURS, SITE_COLOUR } from '../../../server/domain/vocabulary/palette.ts'
+import { GRID_MONTH_STATUS, READINESS as READINESS_TERMS } from '../../../server/domain/vocabulary/status.ts'
+import { coverageText } from './text.ts'
 
-type Key = keyof typeof STATUS_COLOURS
+type Key = 'done' | 'pending' | 'missed' | 'unheld'
 const KEYS: Key[] = ['done', 'pending', 'missed', 'unheld']
 
 export function countByStatus(grids: GridCollection | undefined): Record<Key, number> {
@@ -15,7 +18,7 @@ export function countByStatus(grids: GridCollection | undefined): Record<Key, nu
   return counts
 }
 
-type Readiness = keyof typeof READINESS_COLOURS
+type Readiness = keyof typeof READINESS_TERMS
 const READINESS: Readiness[] = ['ready', 'at_risk', 'not_ready', 'unassessed']
 
 /** Sites per readiness (达标情况), from the site layer's data (site.list). */
@@ -61,7 +64,7 @@ function countBins(grids: GridCollection | undefined, key: 'openProblems' | 'ove
 }
 
 export function Legend({ grids, departmentColours, month, colourMode, showProblems, showSites, sites }: Props) {
-  const { t } = useI18n()
+  const { t, term } = useT(coverageText)
   // folded on a phone, where the map needs the room
   const [open, setOpen] = useState(() => !window.matchMedia('(max-width: 720px)').matches)
   const counts = countByStatus(grids)
@@ -87,8 +90,8 @@ export function Legend({ grids, departmentColours, month, colourMode, showProble
             : colourMode === 'status'
             ? KEYS.map((k) => (
                 <li key={k} data-testid={`legend-${k}`}>
-                  <span className={`swatch ${k === 'unheld' ? 'hatched' : ''}`} style={{ background: k === 'unheld' ? undefined : STATUS_COLOURS[k] }} />
-                  <span className="legend-label">{t(`status.${k}`)}</span>
+                  <span className={`swatch ${k === 'unheld' ? 'hatched' : ''}`} style={{ background: k === 'unheld' ? undefined : GRID_MONTH_STATUS[k].colour }} />
+                  <span className="legend-label">{term(GRID_MONTH_STATUS[k])}</span>
                   <span className="legend-count" data-testid={`legend-count-${k}`}>{counts[k]}</span>
                 </li>
               ))
@@ -102,7 +105,7 @@ export function Legend({ grids, departmentColours, month, colourMode, showProble
                 )),
                 <li key="unheld">
                   <span className="swatch hatched" />
-                  <span className="legend-label">{t('status.unheld')}</span>
+                  <span className="legend-label">{term(GRID_MONTH_STATUS.unheld)}</span>
                   <span className="legend-count">{counts.unheld}</span>
                 </li>,
               ]}
@@ -118,8 +121,8 @@ export function Legend({ grids, departmentColours, month, colourMode, showProble
               <li data-testid="legend-sites"><span className="legend-label"><strong>{t('legend.sites')}</strong></span><span className="muted">{t('legend.siteCount', { n: sites?.features.length ?? 0 })}</span></li>
               {READINESS.map((k) => (
                 <li key={k} data-testid={`legend-site-${k}`}>
-                  <span className="ring" style={{ borderColor: SITE_COLOUR, background: READINESS_COLOURS[k] }} />
-                  <span className="legend-label">{t(`legend.${k}`)}</span>
+                  <span className="ring" style={{ borderColor: SITE_COLOUR, background: READINESS_TERMS[k].colour }} />
+                  <span className="legend-label">{term(READINESS_TERMS[k])}</span>
                   <span className="legend-count" data-testid={`legend-site-count-${k}`}>{readiness[k]}</span>
                 </li>
               ))}

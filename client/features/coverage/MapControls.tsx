@@ -1,7 +1,8 @@
 import type { GridLevel } from '../../api.ts'
-import { useI18n } from '../../i18n.ts'
+import { useT } from '../../i18n.ts'
+import { coverageText } from './text.ts'
 import { COLOUR_MODES, type ColourMode } from '../../map/layers.ts'
-import { addMonths, formatMonth } from '../../month.ts'
+import { addMonths, formatMonth } from '../../../server/domain/time.ts'
 
 interface Props {
   level: GridLevel
@@ -31,7 +32,7 @@ function monthsUpTo(max: string, shown: string): string[] {
 }
 
 export function MapControls(p: Props) {
-  const { t, lang } = useI18n()
+  const { t, lang } = useT(coverageText)
   const levels: GridLevel[] = ['street', 'community']
   const modes = COLOUR_MODES
   return (

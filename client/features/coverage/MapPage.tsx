@@ -5,7 +5,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react'
 import { keepPreviousData, skipToken, useQuery } from '@tanstack/react-query'
 import { useTRPC, type GridCollection, type GridLevel, type Me, type SearchHit } from '../../api.ts'
-import { useI18n } from '../../i18n.ts'
+import { useT } from '../../i18n.ts'
+import { appText } from '../../app/text.ts'
 import { GridPanel } from './GridPanel.tsx'
 import { GridTooltip } from './GridTooltip.tsx'
 import { Legend } from './Legend.tsx'
@@ -35,7 +36,7 @@ function extent(fc: GridCollection): Bbox | null {
 }
 
 export function MapPage({ me }: { me: Me }) {
-  const { t } = useI18n()
+  const { t } = useT(appText)
   const trpc = useTRPC()
   const narrow = useNarrow()
 

@@ -1,11 +1,12 @@
 import { useEffect, useState } from 'react'
 import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import { useTRPC, type SearchHit } from '../../api.ts'
-import { useI18n } from '../../i18n.ts'
+import { useT } from '../../i18n.ts'
+import { coverageText } from './text.ts'
 
 /** Find a grid by name or code (grid.search); picking one hands it to the parent to fly to. */
 export function SearchBox({ onPick }: { onPick: (hit: SearchHit) => void }) {
-  const { t } = useI18n()
+  const { t } = useT(coverageText)
   const trpc = useTRPC()
   const [text, setText] = useState('')
   const [q, setQ] = useState('')

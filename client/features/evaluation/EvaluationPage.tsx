@@ -6,16 +6,21 @@
 import { useState } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, type Me, type RouterInputs, type RouterOutputs } from '../../api.ts'
-import { downloadBase64, fileToBase64, pct, READINESS_COLOURS, STATUS_COLOURS, useEvalText } from './text.ts'
+import { useT } from '../../i18n.ts'
+import { pct } from '../../../server/domain/vocabulary/format.ts'
+import { READINESS_LEVELS } from '../../../server/domain/evaluation/readiness.ts'
+import { INDICATOR_STATUS, READINESS } from '../../../server/domain/vocabulary/status.ts'
+import { downloadBase64, evaluationText, fileToBase64 } from './text.ts'
 import './evaluation.css'
 import { SiteMapEditor } from './SiteMapEditor.tsx'
+import { yearOf } from '../../../server/domain/time.ts'
 
 type Indicator = RouterOutputs['indicator']['list']['items'][number]
 type Status = Indicator['status']
 const STATUSES: Status[] = ['on_track', 'at_risk', 'overdue', 'done']
 
 export function EvaluationPage({ me }: { me: Me }) {
-  const { t, errorText } = useEvalText()
+  const { t, errorText, term } = useT(evaluationText)
   const trpc = useTRPC()
   const queryClient = useQueryClient()
   const lead = me.role === 'leader' || me.role === 'admin'
@@ -56,7 +61,7 @@ export function EvaluationPage({ me }: { me: Me }) {
         </div>
         {data && (
           <div className="row">
-            {STATUSES.map((s) => <span key={s} className="chip" style={{ background: STATUS_COLOURS[s] }}>{t(`st.${s}`)} {data.counts[s]}</span>)}
+            {STATUSES.map((s) => <span key={s} className="chip" style={{ background: INDICATOR_STATUS[s].colour }}>{term(INDICATOR_STATUS[s])} {data.counts[s]}</span>)}
           </div>
         )}
         <div className="row no-print">
@@ -71,7 +76,7 @@ export function EvaluationPage({ me }: { me: Me }) {
           <label>{t('ev.filterStatus')}
             <select value={status ?? ''} onChange={(e) => setStatus((e.target.value || undefined) as Status | undefined)} data-testid="filter-status">
               <option value="">{t('ev.all')}</option>
-              {STATUSES.map((s) => <option key={s} value={s}>{t(`st.${s}`)}</option>)}
+              {STATUSES.map((s) => <option key={s} value={s}>{term(INDICATOR_STATUS[s])}</option>)}
             </select>
           </label>
           <label><input type="checkbox" checked={overdue} onChange={(e) => setOverdue(e.target.checked)} data-testid="filter-overdue" />{t('ev.onlyOverdue')}</label>
@@ -100,7 +105,7 @@ export function EvaluationPage({ me }: { me: Me }) {
 }
 
 function IndicatorRow({ indicator: i, canEdit }: { indicator: Indicator; me: Me; canEdit: boolean }) {
-  const { t } = useEvalText()
+  const { t, term } = useT(evaluationText)
   return (
     <tr data-testid={`indicator-${i.code}`}>
       <td>{i.code}</td>
@@ -113,13 +118,13 @@ function IndicatorRow({ indicator: i, canEdit }: { indicator: Indicator; me: Me;
       ))}</td>
       <td><ul className="ms-list">{i.milestones.map((m) => <MilestoneItem key={m.id} m={m} canEdit={canEdit} />)}</ul></td>
       <td className="num"><span className="bar"><i style={{ width: `${i.progress}%` }} /></span> {i.progress}%</td>
-      <td><span className="chip" style={{ background: STATUS_COLOURS[i.status] }}>{t(`st.${i.status}`)}</span></td>
+      <td><span className="chip" style={{ background: INDICATOR_STATUS[i.status].colour }}>{term(INDICATOR_STATUS[i.status])}</span></td>
     </tr>
   )
 }
 
 function MilestoneItem({ m, canEdit }: { m: Indicator['milestones'][number]; canEdit: boolean }) {
-  const { t, errorText } = useEvalText()
+  const { t, errorText, term } = useT(evaluationText)
   const trpc = useTRPC()
   const queryClient = useQueryClient()
   const [value, setValue] = useState(String(m.progress))
@@ -144,7 +149,7 @@ function MilestoneItem({ m, canEdit }: { m: Indicator['milestones'][number]; can
 }
 
 function ReadinessSection({ canEdit }: { canEdit: boolean }) {
-  const { t, errorText } = useEvalText()
+  const { t, errorText, term } = useT(evaluationText)
   const trpc = useTRPC()
   const r = useQuery(trpc.evaluation.readiness.queryOptions())
   if (r.isError) return <section className="card"><p className="form-error">{errorText(r.error)}</p></section>
@@ -154,8 +159,8 @@ function ReadinessSection({ canEdit }: { canEdit: boolean }) {
     <div className="table-wrap">
       <h3>{title}</h3>
       <table className="eval-table" data-testid={testId}>
-        <thead><tr><th>{t('rd.key')}</th><th>{t('rd.total')}</th><th>{t('rd.ready')}</th><th>{t('rd.share')}</th>
-          {(['at_risk', 'not_ready', 'unassessed'] as const).map((k) => <th key={k}>{t(`rd.${k}.l`)}</th>)}</tr></thead>
+        <thead><tr><th>{t('rd.key')}</th><th>{t('rd.total')}</th><th>{term(READINESS.ready)}</th><th>{t('rd.share')}</th>
+          {(['at_risk', 'not_ready', 'unassessed'] as const).map((k) => <th key={k}>{term(READINESS[k])}</th>)}</tr></thead>
         <tbody>{rows.map((x) => <tr key={x.key}><td>{x.key}</td><td className="num">{x.total}</td><td className="num">{x.ready}</td><td className="num">{pct(x.share)}</td>
           <td className="num">{x.counts.at_risk}</td><td className="num">{x.counts.not_ready}</td><td className="num">{x.counts.unassessed}</td></tr>)}</tbody>
       </table>
@@ -165,7 +170,7 @@ function ReadinessSection({ canEdit }: { canEdit: boolean }) {
     <section className="card" data-testid="readiness">
       <h2>{t('rd.title')}</h2>
       {o && <p>{t('rd.overall', { total: o.total, ready: o.ready, share: pct(o.share) })}</p>}
-      <div className="legend-dots">{(Object.keys(READINESS_COLOURS) as (keyof typeof READINESS_COLOURS)[]).map((k) => <span key={k}><i style={{ background: READINESS_COLOURS[k] }} />{t(`rd.${k}.l`)}</span>)}</div>
+      <div className="legend-dots">{READINESS_LEVELS.map((k) => <span key={k}><i style={{ background: READINESS[k].colour }} />{term(READINESS[k])}</span>)}</div>
       <p className="small muted">{t('rd.rule')}</p>
       {table(t('rd.byType'), r.data.byType, 'readiness-type')}
       {table(t('rd.byStreet'), r.data.byStreet, 'readiness-street')}
@@ -184,7 +189,7 @@ function ReadinessSection({ canEdit }: { canEdit: boolean }) {
 }
 
 function SiteRegister() {
-  const { t, errorText, siteType } = useEvalText()
+  const { t, errorText, siteType, term } = useT(evaluationText)
   const trpc = useTRPC()
   const queryClient = useQueryClient()
   const types = useQuery(trpc.evaluation.siteTypes.queryOptions(undefined, { staleTime: Infinity }))
@@ -235,10 +240,10 @@ function SiteRegister() {
 }
 
 function IndicatorImport() {
-  const { t, errorText } = useEvalText()
+  const { t, errorText, term } = useT(evaluationText)
   const trpc = useTRPC()
   const queryClient = useQueryClient()
-  const thisYear = new Date(Date.now() + 8 * 3600_000).getUTCFullYear()
+  const thisYear = yearOf(new Date())
   const [year, setYear] = useState(thisYear)
   const [date, setDate] = useState(`${thisYear}-12-31`)
   const [csv, setCsv] = useState('')
@@ -266,7 +271,7 @@ type ReadinessSite = RouterOutputs['evaluation']['readiness']['sites'][number]
 
 /** One site of the register with its readiness; leaders and planners may rename or move it (by coordinates). */
 function SiteRow({ site: x, canEdit }: { site: ReadinessSite; canEdit: boolean }) {
-  const { t, errorText, siteType } = useEvalText()
+  const { t, errorText, siteType, term } = useT(evaluationText)
   const trpc = useTRPC()
   const queryClient = useQueryClient()
   const [editing, setEditing] = useState(false)
@@ -283,7 +288,7 @@ function SiteRow({ site: x, canEdit }: { site: ReadinessSite; canEdit: boolean }
       <td>{editing ? <input value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} /> : x.name}</td>
       <td>{siteType(x.type)}</td><td>{x.streetName ?? '—'}</td><td>{x.gridName ?? '—'}</td><td>{x.departmentName ?? t('mk.noDept')}</td>
       <td className="num">{pct(x.lastRate)}</td><td className="num">{x.openProblemsNear}{x.overdueProblemsNear > 0 ? `（${t('ms.overdue')} ${x.overdueProblemsNear}）` : ''}</td>
-      <td><span className="chip" style={{ background: READINESS_COLOURS[x.readiness], color: x.readiness === 'unassessed' ? '#fff' : undefined }}>{t(`rd.${x.readiness}.l`)}</span></td>
+      <td><span className="chip" style={{ background: READINESS[x.readiness].colour }}>{term(READINESS[x.readiness])}</span></td>
       {canEdit && (
         <td className="no-print">
           {editing ? (
@@ -304,11 +309,11 @@ function SiteRow({ site: x, canEdit }: { site: ReadinessSite; canEdit: boolean }
 
 /** Enter one indicator with its five assignments (sent through indicator.import as one row). */
 function IndicatorEntry() {
-  const { t, errorText } = useEvalText()
+  const { t, errorText, term } = useT(evaluationText)
   const trpc = useTRPC()
   const queryClient = useQueryClient()
   const departments = useQuery(trpc.department.list.queryOptions())
-  const thisYear = new Date(Date.now() + 8 * 3600_000).getUTCFullYear()
+  const thisYear = yearOf(new Date())
   const empty = { year: thisYear, evaluationDate: `${thisYear}-12-31`, code: '', name: '', standard: '', points: '2', siteTypes: '', leadLeader: '', task: '', lead: '', assist: '', staff: '', milestones: '' }
   const [f, setF] = useState(empty)
   const [localError, setLocalError] = useState<string | null>(null)

@@ -7,8 +7,11 @@
 import { useEffect, useState } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, type Me, type RouterInputs, type RouterOutputs } from '../../api.ts'
-import { pct, useEvalText } from './text.ts'
+import { useT } from '../../i18n.ts'
+import { pct } from '../../../server/domain/vocabulary/format.ts'
+import { evaluationText } from './text.ts'
 import './evaluation.css'
+import { todayInChina } from '../../../server/domain/time.ts'
 
 type DrawInput = RouterInputs['mock']['draw']
 type SiteType = NonNullable<DrawInput['types']>[number]
@@ -20,7 +23,7 @@ const CATEGORY_FOR_TYPE: Record<string, string> = {
 }
 
 export function MockEvaluationPage({ me }: { me: Me }) {
-  const { t, errorText } = useEvalText()
+  const { t, errorText } = useT(evaluationText)
   const trpc = useTRPC()
   const lead = me.role === 'leader' || me.role === 'admin'
   const history = useQuery(trpc.mock.list.queryOptions())
@@ -55,12 +58,12 @@ export function MockEvaluationPage({ me }: { me: Me }) {
 }
 
 function DrawForm({ onCreated }: { onCreated: (id: number) => void }) {
-  const { t, errorText, siteType } = useEvalText()
+  const { t, errorText, siteType } = useT(evaluationText)
   const trpc = useTRPC()
   const queryClient = useQueryClient()
   const types = useQuery(trpc.evaluation.siteTypes.queryOptions(undefined, { staleTime: Infinity }))
   const streets = useQuery(trpc.grid.list.queryOptions({ level: 'street' }))
-  const [name, setName] = useState(`模拟测评 ${new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10)}`)
+  const [name, setName] = useState(`模拟测评 ${todayInChina()}`)
   const [by, setBy] = useState<DrawInput['by']>('type')
   const [picked, setPicked] = useState<SiteType[]>([])
   const [streetIds, setStreetIds] = useState<number[]>([])
@@ -111,7 +114,7 @@ function DrawForm({ onCreated }: { onCreated: (id: number) => void }) {
 }
 
 function Evaluation({ id, canScore }: { id: number; canScore: boolean }) {
-  const { t, errorText } = useEvalText()
+  const { t, errorText } = useT(evaluationText)
   const trpc = useTRPC()
   const sheets = useQuery(trpc.mock.sheets.queryOptions({ id }))
   const categories = useQuery(trpc.problem.categories.queryOptions(undefined, { staleTime: Infinity }))
@@ -132,7 +135,7 @@ function Evaluation({ id, canScore }: { id: number; canScore: boolean }) {
 }
 
 function SiteSheet({ evaluationId, sheet: s, canScore, categories }: { evaluationId: number; sheet: Sheet; canScore: boolean; categories: { code: string; name: string }[] }) {
-  const { t, errorText } = useEvalText()
+  const { t, errorText } = useT(evaluationText)
   const trpc = useTRPC()
   const queryClient = useQueryClient()
   const [lost, setLost] = useState<Record<number, string>>(() => Object.fromEntries(s.lines.map((l) => [l.indicatorId, l.lostPoints === null ? '' : String(l.lostPoints)])))
@@ -183,7 +186,7 @@ function SiteSheet({ evaluationId, sheet: s, canScore, categories }: { evaluatio
 }
 
 function ToProblem({ scoreId, siteType, categories, onDone }: { scoreId: number; siteType: string; categories: { code: string; name: string }[]; onDone: () => void }) {
-  const { t, errorText } = useEvalText()
+  const { t, errorText } = useT(evaluationText)
   const trpc = useTRPC()
   const [category, setCategory] = useState(CATEGORY_FOR_TYPE[siteType] ?? 'XX01')
   const [days, setDays] = useState('')
@@ -201,7 +204,7 @@ function ToProblem({ scoreId, siteType, categories, onDone }: { scoreId: number;
 }
 
 function Results({ id }: { id: number }) {
-  const { t } = useEvalText()
+  const { t } = useT(evaluationText)
   const trpc = useTRPC()
   const r = useQuery(trpc.mock.results.queryOptions({ id }))
   if (!r.data) return null

@@ -14,8 +14,9 @@ import { extentOf } from '../../map/extent.ts'
 import { useMapLayers, type SourceSpecs } from '../../map/useMapLayers.ts'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, type RouterOutputs } from '../../api.ts'
-import { SITE_COLOUR } from '../../map/layers.ts'
-import { READINESS_COLOURS, useEvalText } from './text.ts'
+import { SITE_COLOUR } from '../../../server/domain/vocabulary/palette.ts'
+import { READINESS } from '../../../server/domain/vocabulary/status.ts'
+import { useEvalText } from './text.ts'
 
 declare global {
   interface Window {
@@ -92,7 +93,7 @@ export function SiteMapEditor() {
       el.className = 'site-marker'
       el.dataset.testid = `site-marker-${site.id}`
       el.title = `${site.name} · ${site.gridName ?? '—'} · ${site.departmentName ?? t('mk.noDept')}`
-      el.style.background = READINESS_COLOURS[site.readiness]
+      el.style.background = READINESS[site.readiness].colour
       el.style.borderColor = SITE_COLOUR
       const marker = new Marker({ element: el, draggable: true }).setLngLat([site.lng, site.lat]).addTo(map)
       marker.on('dragend', () => {

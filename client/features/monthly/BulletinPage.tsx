@@ -5,15 +5,18 @@
 import { useMemo, useState } from 'react'
 import { useQuery } from '@tanstack/react-query'
 import { useTRPC, type Me } from '../../api.ts'
-import { addMonths, chinaDay, todayInChina } from '../../month.ts'
+import { addMonths, formatDate, formatDeadline, monthOf } from '../../../server/domain/time.ts'
 import { CoverageSvg } from './CoverageSvg.tsx'
-import { pct, STATUS_COLOURS, useText } from './text.ts'
+import { useT } from '../../i18n.ts'
+import { pct } from '../../../server/domain/vocabulary/format.ts'
+import { statusColour } from '../../../server/domain/vocabulary/status.ts'
+import { monthlyText } from './text.ts'
 import './monthly.css'
 
 export function BulletinPage(_: { me: Me }) {
-  const { t, errorText } = useText()
+  const { t, status, errorText } = useT(monthlyText)
   const trpc = useTRPC()
-  const thisMonth = todayInChina().slice(0, 7)
+  const thisMonth = monthOf(new Date())
   const [month, setMonth] = useState(addMonths(thisMonth, -1))
   const months = useMemo(() => Array.from({ length: 24 }, (_, i) => addMonths(thisMonth, -i)), [thisMonth])
   const report = useQuery(trpc.report.monthlyBulletin.queryOptions({ month, format: 'json' }))
@@ -21,7 +24,7 @@ export function BulletinPage(_: { me: Me }) {
   const b = report.data?.format === 'json' ? report.data.bulletin : null
   const svg = useMemo(() => (grids.data?.features ?? []).map((f) => {
     const s = f.properties.holderDepartmentId === null ? 'unheld' : f.properties.inspectionStatus
-    return { id: f.properties.id, name: f.properties.name, geometry: f.geometry, fill: STATUS_COLOURS[s] ?? '#999', title: `${f.properties.name}：${t(`status.${s}`)}` }
+    return { id: f.properties.id, name: f.properties.name, geometry: f.geometry, fill: statusColour('gridMonth', s), title: `${f.properties.name}：${status('gridMonth', s)}` }
   }), [grids.data, t])
 
   return (
@@ -46,7 +49,7 @@ export function BulletinPage(_: { me: Me }) {
           </section>
           <section className="card">
             <h2>{t('bul.map')}</h2>
-            <div className="legend-row">{(['done', 'pending', 'missed', 'unheld'] as const).map((s) => <span key={s}><i style={{ background: STATUS_COLOURS[s] }} />{t(`status.${s}`)}</span>)}</div>
+            <div className="legend-row">{(['done', 'pending', 'missed', 'unheld'] as const).map((s) => <span key={s}><i style={{ background: statusColour('gridMonth', s) }} />{status('gridMonth', s)}</span>)}</div>
             <CoverageSvg grids={svg} width={640} testId="bulletin-map" />
           </section>
           <section className="card">
@@ -62,14 +65,14 @@ export function BulletinPage(_: { me: Me }) {
             <h2>{t('bul.missedGrids')}</h2>
             {b.missedGrids.length === 0 ? <p>{t('bul.none')}</p> : (
               <table className="data-table"><thead><tr><th>{t('col.grid')}</th><th>{t('col.status')}</th><th>{t('col.department')}</th></tr></thead>
-                <tbody>{b.missedGrids.map((g) => <tr key={g.gridId}><td>{g.name}</td><td>{t(`status.${g.status}`)}</td><td>{g.departmentName}</td></tr>)}</tbody></table>
+                <tbody>{b.missedGrids.map((g) => <tr key={g.gridId}><td>{g.name}</td><td>{status('gridMonth', g.status)}</td><td>{g.departmentName}</td></tr>)}</tbody></table>
             )}
           </section>
           <section className="card">
             <h2>{t('dash.notOnSite')}</h2>
             {b.notOnSite.length === 0 ? <p>{t('bul.none')}</p> : (
               <table className="data-table"><thead><tr><th>{t('col.date')}</th><th>{t('col.grid')}</th><th>{t('col.department')}</th><th>{t('col.reason')}</th><th>{t('col.distance')}</th></tr></thead>
-                <tbody>{b.notOnSite.map((i) => <tr key={i.id}><td>{chinaDay(i.date)}</td><td>{i.gridName}</td><td>{i.departmentName}</td><td>{t(`reason.${i.reason}`)}</td><td className="num">{i.distanceOutside ?? '—'}</td></tr>)}</tbody></table>
+                <tbody>{b.notOnSite.map((i) => <tr key={i.id}><td>{formatDate(i.date)}</td><td>{i.gridName}</td><td>{i.departmentName}</td><td>{t(`reason.${i.reason}`)}</td><td className="num">{i.distanceOutside ?? '—'}</td></tr>)}</tbody></table>
             )}
           </section>
           <section className="card">
@@ -78,7 +81,7 @@ export function BulletinPage(_: { me: Me }) {
               <div key={d.departmentId}>
                 <h3>{d.departmentName}（{d.problems.length}）</h3>
                 <table className="data-table"><thead><tr><th>#</th><th>{t('col.grid')}</th><th>{t('col.category')}</th><th>{t('col.description')}</th><th>{t('col.deadline')}</th></tr></thead>
-                  <tbody>{d.problems.map((p) => <tr key={p.id}><td>{p.id}</td><td>{p.gridName}</td><td>{p.categoryName}</td><td>{p.description}</td><td>{chinaDay(p.deadline)}</td></tr>)}</tbody></table>
+                  <tbody>{d.problems.map((p) => <tr key={p.id}><td>{p.id}</td><td>{p.gridName}</td><td>{p.categoryName}</td><td>{p.description}</td><td>{formatDeadline(p.deadline)}</td></tr>)}</tbody></table>
               </div>
             ))}
           </section>

@@ -6,10 +6,14 @@
 import { useMemo, useState } from 'react'
 import { keepPreviousData, skipToken, useQuery } from '@tanstack/react-query'
 import { useTRPC, type Me, type RouterInputs, type RouterOutputs } from '../../api.ts'
-import { addMonths, chinaDay, todayInChina } from '../../month.ts'
+import { addMonths, formatDate, formatDeadline, monthOf } from '../../../server/domain/time.ts'
 import { CoverageSvg } from './CoverageSvg.tsx'
 import { TrendChart } from './TrendChart.tsx'
-import { pct, STATUS_COLOURS, useText } from './text.ts'
+import { useT, type KeyOf } from '../../i18n.ts'
+import { pct } from '../../../server/domain/vocabulary/format.ts'
+import { PALETTE } from '../../../server/domain/vocabulary/palette.ts'
+import { statusColour } from '../../../server/domain/vocabulary/status.ts'
+import { monthlyText } from './text.ts'
 import './monthly.css'
 
 type Row = RouterOutputs['stats']['departmentRanking']['rows'][number]
@@ -17,7 +21,7 @@ type Measure = RouterInputs['stats']['drillDown']['measure']
 type ColourBy = RouterInputs['stats']['coverage']['colourBy']
 type SortKey = 'rank' | 'departmentName' | 'gridMonths' | 'inspectedOnSite' | 'coverage' | 'missed' | 'meetingsHeld' | 'closed' | 'onTimeRate' | 'overdue'
 
-const COLUMNS: { key: SortKey; label: Parameters<ReturnType<typeof useText>['t']>[0]; measure?: Measure; fmt?: (r: Row) => string }[] = [
+const COLUMNS: { key: SortKey; label: KeyOf<typeof monthlyText>; measure?: Measure; fmt?: (r: Row) => string }[] = [
   { key: 'rank', label: 'col.rank' },
   { key: 'departmentName', label: 'col.department' },
   { key: 'gridMonths', label: 'col.gridMonths', measure: 'gridMonths' },
@@ -39,9 +43,9 @@ function ramp(v: number | null, max: number): string {
 }
 
 export function DashboardPage(_: { me: Me }) {
-  const { t, errorText } = useText()
+  const { t, status, errorText } = useT(monthlyText)
   const trpc = useTRPC()
-  const thisMonth = todayInChina().slice(0, 7)
+  const thisMonth = monthOf(new Date())
   const [from, setFrom] = useState(thisMonth)
   const [to, setTo] = useState(thisMonth)
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'rank', desc: false })
@@ -71,9 +75,9 @@ export function DashboardPage(_: { me: Me }) {
     const values = new Map(coverage.data?.grids.map((g) => [g.gridId, g]) ?? [])
     return (geometry.data?.features ?? []).map((f) => {
       const v = values.get(f.properties.id)
-      const fill = !v ? '#eee' : colourBy === 'status' ? STATUS_COLOURS[String(v.value)] ?? '#999'
+      const fill = !v ? PALETTE.paper : colourBy === 'status' ? statusColour('gridMonth', String(v.value))
         : ramp(typeof v.value === 'number' ? v.value : null, coverage.data?.max ?? 0)
-      return { id: f.properties.id, name: f.properties.name, geometry: f.geometry, fill, title: `${f.properties.name}（${f.properties.holderDepartment ?? t('status.unheld')}）：${v ? (colourBy === 'status' ? t(`status.${String(v.value)}` as 'status.done') : v.value ?? '—') : ''}` }
+      return { id: f.properties.id, name: f.properties.name, geometry: f.geometry, fill, title: `${f.properties.name}（${f.properties.holderDepartment ?? status('gridMonth', 'unheld')}）：${v ? (colourBy === 'status' ? status('gridMonth', String(v.value)) : v.value ?? '—') : ''}` }
     })
   }, [coverage.data, geometry.data, colourBy, t])
 
@@ -130,15 +134,15 @@ export function DashboardPage(_: { me: Me }) {
             <div className="table-wrap"><table className="data-table">
               {details.data.kind === 'grids' && <>
                 <thead><tr><th>{t('col.month')}</th><th>{t('col.grid')}</th><th>{t('col.department')}</th><th>{t('col.status')}</th></tr></thead>
-                <tbody>{details.data.rows.map((r) => <tr key={`${r.gridId}-${r.month}`}><td>{r.month}</td><td>{r.gridName}</td><td>{r.departmentName}</td><td>{t(`status.${r.status}`)}{r.status === 'done' && !r.onSite ? `（${t('reason.outside')}）` : ''}</td></tr>)}</tbody>
+                <tbody>{details.data.rows.map((r) => <tr key={`${r.gridId}-${r.month}`}><td>{r.month}</td><td>{r.gridName}</td><td>{r.departmentName}</td><td>{status('gridMonth', r.status)}{r.status === 'done' && !r.onSite ? `（${t('reason.outside')}）` : ''}</td></tr>)}</tbody>
               </>}
               {details.data.kind === 'meetings' && <>
                 <thead><tr><th>{t('col.date')}</th><th>{t('col.department')}</th><th>{t('col.topics')}</th></tr></thead>
-                <tbody>{details.data.rows.map((r) => <tr key={r.id}><td>{chinaDay(r.date)}</td><td>{r.departmentName}</td><td>{r.topics}</td></tr>)}</tbody>
+                <tbody>{details.data.rows.map((r) => <tr key={r.id}><td>{formatDate(r.date)}</td><td>{r.departmentName}</td><td>{r.topics}</td></tr>)}</tbody>
               </>}
               {details.data.kind === 'problems' && <>
                 <thead><tr><th>#</th><th>{t('col.grid')}</th><th>{t('col.category')}</th><th>{t('col.description')}</th><th>{t('col.deadline')}</th></tr></thead>
-                <tbody>{details.data.rows.map((r) => <tr key={r.id}><td>{r.id}</td><td>{r.gridName}</td><td>{r.categoryName}</td><td>{r.description}</td><td>{r.deadline ? chinaDay(r.deadline) : '—'}</td></tr>)}</tbody>
+                <tbody>{details.data.rows.map((r) => <tr key={r.id}><td>{r.id}</td><td>{r.gridName}</td><td>{r.categoryName}</td><td>{r.description}</td><td>{formatDeadline(r.deadline)}</td></tr>)}</tbody>
               </>}
             </table></div>
           )}
@@ -158,7 +162,7 @@ export function DashboardPage(_: { me: Me }) {
           ))}
         </div>
         {colourBy === 'status'
-          ? <div className="legend-row">{(['done', 'pending', 'missed', 'unheld'] as const).map((s) => <span key={s}><i style={{ background: STATUS_COLOURS[s] }} />{t(`status.${s}`)}</span>)}</div>
+          ? <div className="legend-row">{(['done', 'pending', 'missed', 'unheld'] as const).map((s) => <span key={s}><i style={{ background: statusColour('gridMonth', s) }} />{status('gridMonth', s)}</span>)}</div>
           : <div className="legend-row"><span><i style={{ background: ramp(0, 1) }} />0</span><span><i style={{ background: ramp(1, 1) }} />{coverage.data?.max ?? ''}</span><span><i style={{ background: '#bdbdbd' }} />—</span></div>}
         <CoverageSvg grids={svgGrids} testId="dash-map" />
       </section>
@@ -168,7 +172,7 @@ export function DashboardPage(_: { me: Me }) {
         <div className="table-wrap"><table className="data-table" data-testid="not-on-site">
           <thead><tr><th>{t('col.date')}</th><th>{t('col.grid')}</th><th>{t('col.department')}</th><th>{t('col.inspector')}</th><th>{t('col.reason')}</th><th>{t('col.distance')}</th></tr></thead>
           <tbody>{(notOnSite.data ?? []).map((i) => (
-            <tr key={i.id}><td>{chinaDay(i.date)}</td><td>{i.gridName}</td><td>{i.departmentName}</td><td>{i.inspector}</td><td>{t(`reason.${i.reason}`)}</td><td className="num">{i.distanceOutside ?? '—'}</td></tr>
+            <tr key={i.id}><td>{formatDate(i.date)}</td><td>{i.gridName}</td><td>{i.departmentName}</td><td>{i.inspector}</td><td>{t(`reason.${i.reason}`)}</td><td className="num">{i.distanceOutside ?? '—'}</td></tr>
           ))}</tbody>
         </table></div>
       </section>

@@ -1,8 +1,9 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, type Me } from '../../api.ts'
-import { useI18n } from '../../i18n.ts'
-import { todayInChina } from '../../month.ts'
+import { useT } from '../../i18n.ts'
+import { coverageText } from '../coverage/text.ts'
+import { instantForDay, todayInChina } from '../../../server/domain/time.ts'
 
 type Fix = { lng: number; lat: number } | null | 'pending'
 
@@ -24,11 +25,11 @@ function useGeolocation(): Fix {
 
 /** A calendar date as an instant: now for today, noon (Asia/Shanghai) for an earlier day. */
 function dateToInstant(date: string): string {
-  return date === todayInChina() ? new Date().toISOString() : `${date}T12:00:00+08:00`
+  return instantForDay(date, '12:00')
 }
 
 export function InspectionForm({ gridId, me, onDone }: { gridId: number; me: Me; onDone: () => void }) {
-  const { t, errorText } = useI18n()
+  const { t, errorText } = useT(coverageText)
   const trpc = useTRPC()
   const queryClient = useQueryClient()
   const today = todayInChina()

@@ -6,9 +6,10 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, useTRPCClient, type Me } from '../../api.ts'
-import { todayInChina } from '../../month.ts'
-import { useText } from './text.ts'
+import { useT } from '../../i18n.ts'
+import { monthlyText } from './text.ts'
 import { PHOTO_MAX_BYTES, PHOTO_TYPES, postPhoto } from '../problems/photos.ts'
+import { instantForDay, todayInChina } from '../../../server/domain/time.ts'
 
 type Fix = { lng: number; lat: number; accuracy: number } | null | 'pending'
 interface PhotoItem { key: string; name: string; preview: string; id?: number; error?: string }
@@ -32,12 +33,12 @@ function useFix(): [Fix, () => void] {
   return [fix, () => setN((x) => x + 1)]
 }
 
-const instantOf = (date: string) => (date === todayInChina() ? new Date().toISOString() : `${date}T12:00:00+08:00`)
+const instantOf = (date: string) => instantForDay(date, '12:00')
 
 export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, onDone }: {
   me: Me; grids: { id: number; name: string }[]; gridId?: number; month: string; onDone: (message: string) => void
 }) {
-  const { t, errorText } = useText()
+  const { t, status, errorText } = useT(monthlyText)
   const trpc = useTRPC()
   const client = useTRPCClient()
   const queryClient = useQueryClient()

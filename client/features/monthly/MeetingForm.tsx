@@ -2,11 +2,12 @@
 import { useState, type FormEvent } from 'react'
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useTRPC } from '../../api.ts'
-import { todayInChina } from '../../month.ts'
-import { useText } from './text.ts'
+import { useT } from '../../i18n.ts'
+import { monthlyText } from './text.ts'
+import { instantForDay, todayInChina } from '../../../server/domain/time.ts'
 
 export function MeetingForm({ onDone }: { onDone: (message: string) => void }) {
-  const { t, errorText } = useText()
+  const { t, status, errorText } = useT(monthlyText)
   const trpc = useTRPC()
   const queryClient = useQueryClient()
   const today = todayInChina()
@@ -19,7 +20,7 @@ export function MeetingForm({ onDone }: { onDone: (message: string) => void }) {
   }))
   const submit = (e: FormEvent) => {
     e.preventDefault()
-    save.mutate({ date: date === today ? new Date().toISOString() : `${date}T15:00:00+08:00`, attendees, topics, decisions })
+    save.mutate({ date: instantForDay(date, '15:00'), attendees, topics, decisions })
   }
   return (
     <form className="inspection-form record-form" onSubmit={submit} data-testid="meeting-form">

@@ -5,12 +5,13 @@ import { LineChart } from 'echarts/charts'
 import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components'
 import { CanvasRenderer } from 'echarts/renderers'
 import type { RouterOutputs } from '../../api.ts'
-import { useText } from './text.ts'
+import { useT } from '../../i18n.ts'
+import { monthlyText } from './text.ts'
 
 echarts.use([LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer])
 
 export function TrendChart({ data, onPickMonth }: { data: RouterOutputs['stats']['trend']; onPickMonth?: (month: string) => void }) {
-  const { t } = useText()
+  const { t, status } = useT(monthlyText)
   const el = useRef<HTMLDivElement>(null)
   useEffect(() => {
     if (!el.current) return

@@ -8,15 +8,17 @@ import { useQuery } from '@tanstack/react-query'
 import { useTRPC, type Me } from '../../api.ts'
 import { InspectionRecordForm } from './InspectionRecordForm.tsx'
 import { MeetingForm } from './MeetingForm.tsx'
-import { chinaDay } from '../../month.ts'
+import { formatDate } from '../../../server/domain/time.ts'
 import { CoverageSvg } from './CoverageSvg.tsx'
-import { STATUS_COLOURS, useText } from './text.ts'
+import { useT } from '../../i18n.ts'
+import { statusColour } from '../../../server/domain/vocabulary/status.ts'
+import { monthlyText } from './text.ts'
 import './monthly.css'
 
 type Mode = { kind: 'list' } | { kind: 'inspect'; gridId?: number } | { kind: 'meeting' }
 
 export function WorkspacePage({ me }: { me: Me }) {
-  const { t, errorText } = useText()
+  const { t, status, errorText } = useT(monthlyText)
   const trpc = useTRPC()
   const [mode, setMode] = useState<Mode>({ kind: 'list' })
   const [notice, setNotice] = useState<string | null>(null)
@@ -27,7 +29,7 @@ export function WorkspacePage({ me }: { me: Me }) {
   const mine = useMemo(() => new Set(ws.data?.grids.map((g) => g.id) ?? []), [ws.data])
   const svgGrids = useMemo(() => [...(streets.data?.features ?? []), ...(communities.data?.features ?? [])]
     .filter((f) => mine.has(f.properties.id) && (f.properties.level === 'community' || !communities.data?.features.some((c) => c.properties.parentId === f.properties.id && mine.has(c.properties.id))))
-    .map((f) => ({ id: f.properties.id, name: f.properties.name, geometry: f.geometry, fill: STATUS_COLOURS[f.properties.inspectionStatus] ?? '#999', title: `${f.properties.name}：${t(`status.${f.properties.inspectionStatus}`)}` })),
+    .map((f) => ({ id: f.properties.id, name: f.properties.name, geometry: f.geometry, fill: statusColour('gridMonth', f.properties.inspectionStatus), title: `${f.properties.name}：${status('gridMonth', f.properties.inspectionStatus)}` })),
   [communities.data, streets.data, mine, t])
 
   if (ws.isPending) return <div className="splash">{t('common.loading')}</div>
@@ -68,14 +70,14 @@ export function WorkspacePage({ me }: { me: Me }) {
           <li key={g.id} className="card" data-testid="ws-grid" data-grid-id={g.id} data-status={g.status}>
             <div className="ws-grid-head">
               <b>{g.name}</b>
-              <span className="chip" style={{ background: STATUS_COLOURS[g.status] }} data-testid="ws-grid-status">{t(`status.${g.status}`)}</span>
-              {g.lastMonthStatus === 'missed' && <span className="chip" style={{ background: STATUS_COLOURS.missed }}>{t('ws.lastMissed')}</span>}
+              <span className="chip" style={{ background: statusColour('gridMonth', g.status) }} data-testid="ws-grid-status">{status('gridMonth', g.status)}</span>
+              {g.lastMonthStatus === 'missed' && <span className="chip" style={{ background: statusColour('gridMonth', 'missed') }}>{t('ws.lastMissed')}</span>}
             </div>
             <div className="small muted">{g.parentName ?? ''} {g.code}{g.cadre ? ` · ${g.cadre}` : ''}</div>
             <div className="ws-figures small">
               <span>{t('ws.open')} <b>{g.openProblems}</b></span>
               <span className={g.overdueProblems > 0 ? 'bad' : ''}>{t('ws.overdue')} <b>{g.overdueProblems}</b></span>
-              <span>{t('ws.lastInspection')}：{g.lastOnSiteInspection ? chinaDay(g.lastOnSiteInspection) : '—'}</span>
+              <span>{t('ws.lastInspection')}：{g.lastOnSiteInspection ? formatDate(g.lastOnSiteInspection) : '—'}</span>
             </div>
             {g.sites.length > 0 && <details className="small"><summary>{t('ws.sites')}（{g.sites.length}）</summary><ul>{g.sites.map((s) => <li key={s.id}>{s.name} <span className="muted">{s.type}</span></li>)}</ul></details>}
             <button type="button" className="btn-quiet" onClick={() => setMode({ kind: 'inspect', gridId: g.id })} data-testid="ws-grid-record">{t('ws.record')}</button>

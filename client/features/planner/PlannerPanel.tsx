@@ -10,6 +10,7 @@ import { mergeCandidates, type Notice } from './plannerDraft.ts'
 import type { PlannerSession } from './usePlannerDraft.ts'
 import type { FocusRequest } from './PlannerMap.tsx'
 import { usePlannerText, type PlannerKey } from './text.ts'
+import { formatDate, startOfChinaDay, todayInChina } from '../../../server/domain/time.ts'
 
 function download(name: string, mime: string, data: BlobPart) {
   const url = URL.createObjectURL(new Blob([data], { type: mime }))
@@ -30,7 +31,7 @@ export function PlannerPanel({ planner, onFocus }: { planner: PlannerSession; on
   const { mode, issues, preview } = session
   const [accept, setAccept] = useState<string[]>([])
   const [reason, setReason] = useState('')
-  const [effective, setEffective] = useState(() => new Date().toISOString().slice(0, 10))
+  const [effective, setEffective] = useState(() => todayInChina())
 
   const previewM = useMutation(trpc.boundary.preview.mutationOptions({ onSuccess: (r) => dispatch({ type: 'preview', preview: r }) }))
   const save = useMutation(trpc.boundary.save.mutationOptions({
@@ -96,7 +97,7 @@ export function PlannerPanel({ planner, onFocus }: { planner: PlannerSession; on
       ))}
 
       <h3>{t('preview')}</h3>
-      <button type="button" disabled={!dirty || previewM.isPending} onClick={() => draft && previewM.mutate({ draft, effectiveFrom: new Date(`${effective}T00:00:00+08:00`).toISOString() })} data-testid="planner-preview">
+      <button type="button" disabled={!dirty || previewM.isPending} onClick={() => draft && previewM.mutate({ draft, effectiveFrom: startOfChinaDay(effective).toISOString() })} data-testid="planner-preview">
         {previewM.isPending ? t('previewing') : t('preview')}
       </button>
       {previewM.error && <p role="alert">{errorText(previewM.error)}</p>}
@@ -139,7 +140,7 @@ export function PlannerPanel({ planner, onFocus }: { planner: PlannerSession; on
       <label style={{ display: 'block' }}>{t('reason')} <input value={reason} onChange={(e) => setReason(e.target.value)} data-testid="planner-reason" style={{ width: '100%' }} /></label>
       <label style={{ display: 'block' }}>{t('effectiveFrom')} <input type="date" value={effective} onChange={(e) => setEffective(e.target.value)} /></label>
       <button type="button" disabled={!dirty || blocking.length > 0 || reason.trim().length < 2 || save.isPending || current.data === undefined} data-testid="planner-save"
-        onClick={() => draft && current.data && save.mutate({ draft, baseVersion: current.data.version, effectiveFrom: new Date(`${effective}T00:00:00+08:00`).toISOString(), reason: reason.trim(), accept })}>
+        onClick={() => draft && current.data && save.mutate({ draft, baseVersion: current.data.version, effectiveFrom: startOfChinaDay(effective).toISOString(), reason: reason.trim(), accept })}>
         {save.isPending ? t('saving') : t('save')}
       </button>
       {save.error && <p role="alert" data-testid="planner-save-error">{errorText(save.error)}</p>}
@@ -150,13 +151,13 @@ export function PlannerPanel({ planner, onFocus }: { planner: PlannerSession; on
       <ul data-testid="planner-versions">
         {(versions.data ?? []).map((v) => v.status === 'applied' ? (
           <li key={v.id}>
-            v{v.number} · {v.effectiveFrom.slice(0, 10)} · {v.author ?? '—'} · {v.reason}{' '}
+            v{v.number} · {formatDate(v.effectiveFrom)} · {v.author ?? '—'} · {v.reason}{' '}
             <ExportButtons version={v.number} />
             {current.data && v.number < current.data.version && <button type="button" onClick={() => revert.mutate({ version: v.number, baseVersion: current.data!.version })}>{t('revert')}</button>}
           </li>
         ) : (
           <li key={v.id} data-testid={`planner-${v.status}`}>
-            <strong>{t(v.status === 'pending' ? 'pending' : 'cancelled')}</strong> · {v.effectiveFrom.slice(0, 10)} · {v.author ?? '—'} · {v.reason}{v.cancelReason && v.status === 'cancelled' ? `（${v.cancelReason}）` : ''}{' '}
+            <strong>{t(v.status === 'pending' ? 'pending' : 'cancelled')}</strong> · {formatDate(v.effectiveFrom)} · {v.author ?? '—'} · {v.reason}{v.cancelReason && v.status === 'cancelled' ? `（${v.cancelReason}）` : ''}{' '}
             {v.status === 'pending' && <button type="button" disabled={cancel.isPending} onClick={() => cancel.mutate({ id: v.id })}>{t('cancelPending')}</button>}
           </li>
         ))}

@@ -8,7 +8,10 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { TRPCClientError } from '@trpc/client'
 import { useTRPC, useTRPCClient, type Me, type RouterInputs, type RouterOutputs } from '../../api.ts'
 import { PhotoPicker } from './PhotoPicker.tsx'
-import { chinaTime, STATUS_COLOURS, useProblemText } from './text.ts'
+import { useT } from '../../i18n.ts'
+import { statusColour } from '../../../server/domain/vocabulary/status.ts'
+import { problemsText } from './text.ts'
+import { endOfChinaDay, formatDateTime, formatDeadline } from '../../../server/domain/time.ts'
 
 type Detail = RouterOutputs['problem']['byId']
 type Action = Detail['actions'][number]
@@ -18,7 +21,7 @@ type TransitionInput = RouterInputs['problem']['transition']
 const NOTE_REQUIRED: readonly string[] = ['submit', 'verifyFail', 'void', 'reassign', 'requestExtension']
 
 export function ProblemDetail({ id, onClose }: { id: number; me?: Me; onClose: () => void }) {
-  const { t, status, action: actionLabel, errorText } = useProblemText()
+  const { t, status, action: actionLabel, errorText } = useT(problemsText)
   const trpc = useTRPC()
   const qc = useQueryClient()
   const q = useQuery(trpc.problem.byId.queryOptions({ id }))
@@ -36,7 +39,7 @@ export function ProblemDetail({ id, onClose }: { id: number; me?: Me; onClose: (
     <aside className="pp-drawer" role="dialog" aria-label={t('d.title', { id })} data-testid="problem-detail">
       <div className="pp-drawer-head">
         <h2>{t('d.title', { id })}</h2>
-        {p && <span className="chip" style={{ background: STATUS_COLOURS[p.status] }} data-testid="detail-status">{status(p.status)}</span>}
+        {p && <span className="chip" style={{ background: statusColour('problem', p.status) }} data-testid="detail-status">{status('problem', p.status)}</span>}
         <button type="button" className="btn-quiet" onClick={onClose} data-testid="detail-close">{t('d.close')}</button>
       </div>
       {q.isPending && <p className="muted">{t('p.loading')}</p>}
@@ -50,11 +53,11 @@ export function ProblemDetail({ id, onClose }: { id: number; me?: Me; onClose: (
               <dt>{t('col.category')}</dt><dd>{p.categoryName}（{p.categoryGroup}）</dd>
               <dt>{t('col.grid')}</dt><dd>{p.gridName ?? '—'}</dd>
               <dt>{t('col.department')}</dt><dd data-testid="detail-department">{p.departmentName ?? '—'}</dd>
-              <dt>{t('col.deadline')}</dt><dd className={p.overdue ? 'bad' : ''}>{chinaTime(p.deadline)}{p.overdue ? ` · ${t('flag.overdue')}` : ''}</dd>
+              <dt>{t('col.deadline')}</dt><dd className={p.overdue ? 'bad' : ''}>{formatDeadline(p.deadline, true)}{p.overdue ? ` · ${t('flag.overdue')}` : ''}</dd>
               <dt>{t('d.priority')}</dt><dd>{t(p.priority === 'urgent' ? 'd.priority.urgent' : 'd.priority.normal')}</dd>
-              <dt>{t('d.reporter')}</dt><dd>{p.reporterName} · {chinaTime(p.reportedAt)}</dd>
+              <dt>{t('d.reporter')}</dt><dd>{p.reporterName} · {formatDateTime(p.reportedAt)}</dd>
               <dt>{t('d.location')}</dt><dd>{p.lng.toFixed(6)}, {p.lat.toFixed(6)}</dd>
-              {p.reworkCount > 0 && <><dt>{t('action.verifyFail')}</dt><dd>{t('flag.rework', { n: p.reworkCount })}</dd></>}
+              {p.reworkCount > 0 && <><dt>{actionLabel('verifyFail')}</dt><dd>{t('flag.rework', { n: p.reworkCount })}</dd></>}
             </dl>
             {p.boundaryCandidates.length > 0 && <p className="pp-flag">{t('d.boundary', { list: p.boundaryCandidates.map((c) => c.name).join('、') })}</p>}
             {p.reboundOf && <p className="pp-flag">{t('d.reboundOf', { id: p.reboundOf.id })}</p>}
@@ -86,7 +89,7 @@ export function ProblemDetail({ id, onClose }: { id: number; me?: Me; onClose: (
               <h3>{t('d.extensions')}</h3>
               <ul className="pp-list">
                 {p.extensions.map((e) => (
-                  <li key={e.id}>{t('d.ext.line', { who: e.requestedBy, to: chinaTime(e.newDeadline), reason: e.reason })} · <b>{t(`d.ext.${e.status}` as 'd.ext.pending')}</b>{e.decidedBy ? `（${e.decidedBy}）` : ''}</li>
+                  <li key={e.id}>{t('d.ext.line', { who: e.requestedBy, to: formatDeadline(e.newDeadline, true), reason: e.reason })} · <b>{t(`d.ext.${e.status}` as 'd.ext.pending')}</b>{e.decidedBy ? `（${e.decidedBy}）` : ''}</li>
                 ))}
               </ul>
             </section>
@@ -106,10 +109,10 @@ export function ProblemDetail({ id, onClose }: { id: number; me?: Me; onClose: (
             <ol className="pp-timeline" data-testid="detail-timeline">
               {p.events.map((e) => (
                 <li key={e.id}>
-                  <span className="pp-dot" style={{ background: STATUS_COLOURS[e.toStatus] ?? '#999' }} />
+                  <span className="pp-dot" style={{ background: statusColour('problem', e.toStatus) }} />
                   <div>
-                    <b>{actionLabel(e.action)}</b>{e.fromStatus !== e.toStatus ? ` → ${status(e.toStatus)}` : ''}
-                    <div className="muted small">{chinaTime(e.at)}{e.actorName ? ` · ${e.actorName}` : ''}</div>
+                    <b>{actionLabel(e.action)}</b>{e.fromStatus !== e.toStatus ? ` → ${status('problem', e.toStatus)}` : ''}
+                    <div className="muted small">{formatDateTime(e.at)}{e.actorName ? ` · ${e.actorName}` : ''}</div>
                     {e.note && <div className="pp-note">{e.note}</div>}
                   </div>
                 </li>
@@ -123,7 +126,7 @@ export function ProblemDetail({ id, onClose }: { id: number; me?: Me; onClose: (
 }
 
 function ActionForm({ detail, action, onDone, onConflict }: { detail: Detail; action: Action; onDone: (msg: string) => void; onConflict: () => void }) {
-  const { t, action: actionLabel, errorText } = useProblemText()
+  const { t, action: actionLabel, errorText } = useT(problemsText)
   const trpc = useTRPC()
   const client = useTRPCClient()
   const [note, setNote] = useState('')
@@ -155,7 +158,7 @@ function ActionForm({ detail, action, onDone, onConflict }: { detail: Detail; ac
     if (action === 'requestExtension') {
       if (!newDeadline) { setError(t('d.newDeadline')); return }
       // end of the chosen day in China time
-      extra.newDeadline = new Date(`${newDeadline}T23:59:59+08:00`).toISOString()
+      extra.newDeadline = endOfChinaDay(newDeadline).toISOString()
     }
     if (action === 'reassign') {
       if (departmentId === '') { setError(t('d.department')); return }
@@ -208,7 +211,7 @@ function ActionForm({ detail, action, onDone, onConflict }: { detail: Detail; ac
 }
 
 function MergeForm({ detail, onDone }: { detail: Detail; onDone: (msg: string) => void }) {
-  const { t, errorText } = useProblemText()
+  const { t, errorText } = useT(problemsText)
   const trpc = useTRPC()
   const [into, setInto] = useState('')
   const dups = useQuery(trpc.problem.duplicates.queryOptions({ lng: detail.lng, lat: detail.lat, categoryCode: detail.categoryCode, excludeId: detail.id }))

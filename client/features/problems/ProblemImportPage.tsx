@@ -7,8 +7,10 @@
 import { useState } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, type Me } from '../../api.ts'
-import { chinaTime, useProblemText } from './text.ts'
+import { useT } from '../../i18n.ts'
+import { problemsText } from './text.ts'
 import './problems.css'
+import { formatDateTime } from '../../../server/domain/time.ts'
 
 const FIELDS = ['lng', 'lat', 'category', 'description', 'externalId', 'address', 'priority'] as const
 type Field = (typeof FIELDS)[number]
@@ -38,7 +40,7 @@ function send(file: File, query: URLSearchParams, onProgress: (p: number | null)
 }
 
 export function ProblemImportPage(_: { me: Me }) {
-  const { t, errorText } = useProblemText()
+  const { t, errorText } = useT(problemsText)
   const trpc = useTRPC()
   const qc = useQueryClient()
   const [file, setFile] = useState<File | null>(null)
@@ -163,7 +165,7 @@ export function ProblemImportPage(_: { me: Me }) {
           <h2>{t('i.history')}</h2>
           <ul className="pp-list">
             {history.data.map((b) => (
-              <li key={b.id}>#{b.id} {b.fileName} · {chinaTime(b.createdAt)} · {b.createdBy} · {t('i.summary', { total: b.total, ok: b.imported, skipped: b.skipped, failed: b.failed })}</li>
+              <li key={b.id}>#{b.id} {b.fileName} · {formatDateTime(b.createdAt)} · {b.createdBy} · {t('i.summary', { total: b.total, ok: b.imported, skipped: b.skipped, failed: b.failed })}</li>
             ))}
           </ul>
         </section>

@@ -9,8 +9,13 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import { useTRPC, type Me, type RouterInputs } from '../../api.ts'
 import { ProblemDetail } from './ProblemDetail.tsx'
 import { ReportProblemForm } from './ReportProblemForm.tsx'
-import { chinaTime, pct, PROBLEM_STATUSES, STATUS_COLOURS, useProblemText } from './text.ts'
+import { useT } from '../../i18n.ts'
+import { pct } from '../../../server/domain/vocabulary/format.ts'
+import { PROBLEM_STATUSES } from '../../../server/domain/problem/status.ts'
+import { statusColour } from '../../../server/domain/vocabulary/status.ts'
+import { problemsText } from './text.ts'
 import './problems.css'
+import { formatDateTime, formatDeadline, startOfChinaDay, todayInChina } from '../../../server/domain/time.ts'
 
 type Filters = Omit<RouterInputs['problem']['list'], 'cursor' | 'limit'>
 type Tab = 'list' | 'report' | 'measures'
@@ -23,10 +28,10 @@ function idFromHash(): number | null {
 }
 
 /** "YYYY-MM-DD" (China) → ISO instant of that day's start in China. */
-const dayStart = (d: string) => new Date(`${d}T00:00:00+08:00`).toISOString()
+const dayStart = (d: string) => startOfChinaDay(d).toISOString()
 
 export function ProblemsPage({ me }: { me: Me }) {
-  const { t, status } = useProblemText()
+  const { t, status } = useT(problemsText)
   const trpc = useTRPC()
   const [tab, setTab] = useState<Tab>('list')
   const [filters, setFilters] = useState<Filters>({})
@@ -77,7 +82,7 @@ export function ProblemsPage({ me }: { me: Me }) {
             <label>{t('p.status')}
               <select value={filters.status ?? ''} onChange={(e) => set({ status: (e.target.value || undefined) as Filters['status'] })} data-testid="filter-status">
                 <option value="">{t('p.all')}</option>
-                {PROBLEM_STATUSES.map((s) => <option key={s} value={s}>{status(s)}</option>)}
+                {PROBLEM_STATUSES.map((s) => <option key={s} value={s}>{status('problem', s)}</option>)}
               </select>
             </label>
             <label>{t('p.category')}
@@ -128,7 +133,7 @@ export function ProblemsPage({ me }: { me: Me }) {
                   <button type="button" className="pp-item" onClick={() => setOpenId(p.id)} data-testid={`problem-${p.id}`}>
                     <span className="pp-item-head">
                       <b>#{p.id}</b>
-                      <span className="chip" style={{ background: STATUS_COLOURS[p.status] }}>{status(p.status)}</span>
+                      <span className="chip" style={{ background: statusColour('problem', p.status) }}>{status('problem', p.status)}</span>
                       <span>{p.categoryName}</span>
                       {p.overdue && <span className="pp-tag bad">{t('flag.overdue')}</span>}
                       {p.priority === 'urgent' && <span className="pp-tag bad">{t('flag.urgent')}</span>}
@@ -138,7 +143,7 @@ export function ProblemsPage({ me }: { me: Me }) {
                       {p.extensionCount > 0 && <span className="pp-tag">{t('flag.extended', { n: p.extensionCount })}</span>}
                     </span>
                     <span className="pp-item-desc">{p.description}</span>
-                    <span className="muted small">{p.gridName ?? '—'} · {p.departmentName ?? '—'} · {chinaTime(p.reportedAt)} · {t('col.deadline')} {chinaTime(p.deadline)}</span>
+                    <span className="muted small">{p.gridName ?? '—'} · {p.departmentName ?? '—'} · {formatDateTime(p.reportedAt)} · {t('col.deadline')} {formatDeadline(p.deadline, true)}</span>
                   </button>
                 </li>
               ))}
@@ -161,9 +166,9 @@ export function ProblemsPage({ me }: { me: Me }) {
 }
 
 function Measures() {
-  const { t } = useProblemText()
+  const { t } = useT(problemsText)
   const trpc = useTRPC()
-  const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10)
+  const today = todayInChina()
   const [from, setFrom] = useState(`${today.slice(0, 7)}-01`)
   const [to, setTo] = useState(today)
   const [by, setBy] = useState<'department' | 'grid'>('department')

@@ -8,10 +8,12 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC } from '../../api.ts'
 import { PhotoPicker } from './PhotoPicker.tsx'
 import { PickMap } from './PickMap.tsx'
-import { STATUS_COLOURS, useProblemText } from './text.ts'
+import { useT } from '../../i18n.ts'
+import { statusColour } from '../../../server/domain/vocabulary/status.ts'
+import { problemsText } from './text.ts'
 
 export function ReportProblemForm({ onCreated, onOpen }: { onCreated: (id: number) => void; onOpen: (id: number) => void }) {
-  const { t, status, errorText } = useProblemText()
+  const { t, status, errorText } = useT(problemsText)
   const trpc = useTRPC()
   const qc = useQueryClient()
   const [point, setPoint] = useState<{ lng: number; lat: number } | null>(null)
@@ -84,7 +86,7 @@ export function ReportProblemForm({ onCreated, onOpen }: { onCreated: (id: numbe
             {dups.data.map((d) => (
               <li key={d.id}>
                 <button type="button" className="link" onClick={() => onOpen(d.id)}>#{d.id}</button>{' '}
-                <span className="chip" style={{ background: STATUS_COLOURS[d.status] }}>{status(d.status)}</span> {d.description} · {t('r.distance', { m: d.distanceM })}
+                <span className="chip" style={{ background: statusColour('problem', d.status) }}>{status('problem', d.status)}</span> {d.description} · {t('r.distance', { m: d.distanceM })}
               </li>
             ))}
           </ul>

@@ -4,7 +4,8 @@
  * Opt-in: with no `problemMode` the map keeps its plain problem points.
  */
 import type { ExpressionSpecification, LayerSpecification, SourceSpecification } from 'maplibre-gl'
-import { STATUS_COLOURS } from './text.ts'
+import { PROBLEM_COLOURS } from '../../../server/domain/vocabulary/palette.ts'
+import { colours } from '../../../server/domain/vocabulary/status.ts'
 
 export type ProblemMode = 'clusters' | 'heatmap'
 
@@ -24,7 +25,7 @@ export function problemClusterSource(data: GeoJSON.FeatureCollection): SourceSpe
   }
 }
 
-const statusColour = ['match', ['get', 'status'], ...Object.entries(STATUS_COLOURS).flat(), '#3557b7'] as unknown as ExpressionSpecification
+const statusColour = ['match', ['get', 'status'], ...Object.entries(colours('problem')).flat(), PROBLEM_COLOURS.open] as unknown as ExpressionSpecification
 
 /** Layers for a mode, on the plain source `pointsSource` (heatmap) and the clustered one (clusters). */
 export function problemModeLayers(mode: ProblemMode, visible: boolean, pointsSource: string): LayerSpecification[] {
@@ -45,7 +46,7 @@ export function problemModeLayers(mode: ProblemMode, visible: boolean, pointsSou
     {
       id: PROBLEM_LAYERS.clusters, type: 'circle', source: PROBLEM_CLUSTER_SOURCE, filter: ['has', 'point_count'], layout: { visibility },
       paint: {
-        'circle-color': ['case', ['>', ['get', 'overdue'], 0], '#c8102e', '#3557b7'],
+        'circle-color': ['case', ['>', ['get', 'overdue'], 0], PROBLEM_COLOURS.overdue, PROBLEM_COLOURS.open],
         'circle-opacity': 0.85,
         'circle-radius': ['step', ['get', 'point_count'], 12, 10, 16, 30, 21, 80, 26],
         'circle-stroke-color': '#ffffff',
@@ -62,7 +63,7 @@ export function problemModeLayers(mode: ProblemMode, visible: boolean, pointsSou
       paint: {
         'circle-color': statusColour,
         'circle-radius': ['case', ['boolean', ['get', 'overdue'], false], 7, 5.5],
-        'circle-stroke-color': ['case', ['boolean', ['get', 'overdue'], false], '#c8102e', '#ffffff'],
+        'circle-stroke-color': ['case', ['boolean', ['get', 'overdue'], false], PROBLEM_COLOURS.overdue, '#ffffff'],
         'circle-stroke-width': ['case', ['boolean', ['get', 'overdue'], false], 2.5, 1.5],
       },
     } as LayerSpecification,

@@ -8,7 +8,7 @@ import Papa from 'papaparse'
 import { z } from 'zod'
 import { parseIndicatorRows, type IndicatorDraft } from '../../domain/evaluation/indicatorRows.ts'
 import { clampProgress, INDICATOR_STATUSES } from '../../domain/evaluation/schedule.ts'
-import { chinaDate, CHINA_OFFSET_MS } from '../../domain/time.ts'
+import { chinaDate, yearOf } from '../../domain/time.ts'
 import { writeAudit } from '../../services/audit.ts'
 import { indicatorView, loadIndicators, progressWorkbook } from '../../services/evaluation.ts'
 import { badInput, conflict, forbidden, notFound } from '../errors.ts'
@@ -26,7 +26,7 @@ const indicatorInput = z.object({
   milestones: z.array(z.object({ title: text(200).min(1), dueDate: isoDay })).max(30).default([]),
 })
 
-const chinaYear = (d: Date) => new Date(d.getTime() + CHINA_OFFSET_MS).getUTCFullYear()
+const chinaYear = (d: Date) => yearOf(d)
 
 /** The department a department user is scoped to; undefined for leaders/admins/planners. */
 function scopeOf(user: SessionUser): number | undefined {

@@ -10,6 +10,7 @@ import { z } from 'zod'
 import { drawSample, STRATIFY_BY } from '../../domain/evaluation/sampling.ts'
 import { lostOf, rateOf } from '../../domain/evaluation/scores.ts'
 import { SITE_TYPES } from '../../domain/evaluation/siteRows.ts'
+import { yearOf } from '../../domain/time.ts'
 import { writeAudit } from '../../services/audit.ts'
 import { chinaDay, currentDepartments, mockResults, parseSiteTypes, streetOf } from '../../services/evaluation.ts'
 import { createProblemTx } from '../../services/problems.ts'
@@ -81,7 +82,7 @@ export const mockRouter = router({
       ctx.db.department.findMany({ select: { id: true, name: true } }),
     ])
     // the task list of the evaluation's year (China time), else the latest year on file
-    const evYear = new Date(ev.createdAt.getTime() + 8 * 3600_000).getUTCFullYear()
+    const evYear = yearOf(ev.createdAt)
     const year = indicators.some((i) => i.year === evYear) ? evYear : indicators[0]?.year
     const current = indicators.filter((i) => i.year === year).map((i) => ({ ...i, types: parseSiteTypes(i.siteTypes) }))
     const byId = new Map(indicators.map((i) => [i.id, i]))

@@ -7,6 +7,7 @@
  * (UTC+8) — the devices of this app are in China — and `timeAssumed` says so.
  * Place: GPSLatitude/GPSLongitude with their N/S E/W references, WGS-84 as the phone writes them.
  */
+import { CHINA_OFFSET_MS } from '../time.ts'
 import exifr from 'exifr'
 import { distance } from '@turf/turf'
 
@@ -23,13 +24,13 @@ const NONE: ExifFacts = { takenAt: null, timeAssumed: false, lng: null, lat: nul
 const EXIF_TIME = /^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/
 const OFFSET = /^([+-])(\d{2}):(\d{2})$/
 
-/** Parse an EXIF "YYYY:MM:DD HH:MM:SS" wall-clock time with an optional "+08:00" offset. */
+/** Parse an EXIF "YYYY:MM:DD HH:MM:SS" wall-clock time with an optional UTC offset tag (Beijing time when absent). */
 export function parseExifTime(text: unknown, offset: unknown): { at: Date; assumed: boolean } | null {
   if (typeof text !== 'string') return null
   const m = EXIF_TIME.exec(text.trim())
   if (!m) return null
   const o = typeof offset === 'string' ? OFFSET.exec(offset.trim()) : null
-  const offsetMin = o ? (o[1] === '-' ? -1 : 1) * (Number(o[2]) * 60 + Number(o[3])) : 8 * 60
+  const offsetMin = o ? (o[1] === '-' ? -1 : 1) * (Number(o[2]) * 60 + Number(o[3])) : CHINA_OFFSET_MS / 60_000
   const utc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])) - offsetMin * 60_000
   if (Number.isNaN(utc) || Number(m[1]) < 1990) return null // "0000:00:00 00:00:00" and other placeholders
   return { at: new Date(utc), assumed: !o }

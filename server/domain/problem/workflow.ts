@@ -11,6 +11,7 @@
  *   dispatched|rectifying ─requestExtension→ (pending request)  ─decideExtension→ deadline moved
  */
 import { CHINA_OFFSET_MS } from '../time.ts'
+import { PROBLEM_ACTION, PROBLEM_STATUS } from '../vocabulary/status.ts'
 import { OPEN_STATUSES, type ProblemStatus } from './status.ts'
 
 export type ActorRole = 'leader' | 'department' | 'planner' | 'admin'
@@ -59,6 +60,7 @@ interface Rule {
   by: ActorKind
   /** a note (reason) is required */
   needsNote: boolean
+  /** its words: ../vocabulary/status.ts */
   label: { 'zh-CN': string; en: string }
 }
 
@@ -66,16 +68,16 @@ const OPEN = OPEN_STATUSES
 
 /** The transitions, as data. */
 export const TRANSITIONS: Record<ActionType, Rule> = {
-  register: { from: ['reported'], to: 'registered', by: 'lead', needsNote: false, label: { 'zh-CN': '立案', en: 'Register' } },
-  dispatch: { from: ['registered'], to: 'dispatched', by: 'lead', needsNote: false, label: { 'zh-CN': '派遣', en: 'Dispatch' } },
-  accept: { from: ['dispatched'], to: 'rectifying', by: 'department', needsNote: false, label: { 'zh-CN': '接收整改', en: 'Start rectifying' } },
-  submit: { from: ['rectifying'], to: 'submitted', by: 'department', needsNote: true, label: { 'zh-CN': '提交整改', en: 'Submit as fixed' } },
-  verifyPass: { from: ['submitted'], to: 'closed', by: 'lead', needsNote: false, label: { 'zh-CN': '核查通过', en: 'Verify: pass' } },
-  verifyFail: { from: ['submitted'], to: 'rectifying', by: 'lead', needsNote: true, label: { 'zh-CN': '返工', en: 'Verify: rework' } },
-  void: { from: OPEN, to: 'voided', by: 'lead', needsNote: true, label: { 'zh-CN': '作废', en: 'Void' } },
-  reassign: { from: OPEN, to: null, by: 'lead', needsNote: true, label: { 'zh-CN': '改派', en: 'Reassign' } },
-  requestExtension: { from: ['dispatched', 'rectifying'], to: null, by: 'department', needsNote: true, label: { 'zh-CN': '申请延期', en: 'Request extension' } },
-  decideExtension: { from: ['dispatched', 'rectifying', 'submitted'], to: null, by: 'lead', needsNote: false, label: { 'zh-CN': '审批延期', en: 'Decide extension' } },
+  register: { from: ['reported'], to: 'registered', by: 'lead', needsNote: false, label: PROBLEM_ACTION.register },
+  dispatch: { from: ['registered'], to: 'dispatched', by: 'lead', needsNote: false, label: PROBLEM_ACTION.dispatch },
+  accept: { from: ['dispatched'], to: 'rectifying', by: 'department', needsNote: false, label: PROBLEM_ACTION.accept },
+  submit: { from: ['rectifying'], to: 'submitted', by: 'department', needsNote: true, label: PROBLEM_ACTION.submit },
+  verifyPass: { from: ['submitted'], to: 'closed', by: 'lead', needsNote: false, label: PROBLEM_ACTION.verifyPass },
+  verifyFail: { from: ['submitted'], to: 'rectifying', by: 'lead', needsNote: true, label: PROBLEM_ACTION.verifyFail },
+  void: { from: OPEN, to: 'voided', by: 'lead', needsNote: true, label: PROBLEM_ACTION.void },
+  reassign: { from: OPEN, to: null, by: 'lead', needsNote: true, label: PROBLEM_ACTION.reassign },
+  requestExtension: { from: ['dispatched', 'rectifying'], to: null, by: 'department', needsNote: true, label: PROBLEM_ACTION.requestExtension },
+  decideExtension: { from: ['dispatched', 'rectifying', 'submitted'], to: null, by: 'lead', needsNote: false, label: PROBLEM_ACTION.decideExtension },
 }
 
 export const ACTION_TYPES = Object.keys(TRANSITIONS) as ActionType[]
@@ -136,7 +138,7 @@ export function applyTransition(problem: WorkflowProblem, action: WorkflowAction
   if (!rule) return refuse('ILLEGAL_TRANSITION', '未知的操作')
   const from = problem.status
   if (!rule.from.includes(from as ProblemStatus)) {
-    return refuse('ILLEGAL_TRANSITION', `问题当前状态为「${STATUS_LABELS[from as ProblemStatus]?.['zh-CN'] ?? from}」，不能${rule.label['zh-CN']}`)
+    return refuse('ILLEGAL_TRANSITION', `问题当前状态为「${PROBLEM_STATUS[from as ProblemStatus]?.['zh-CN'] ?? from}」，不能${rule.label['zh-CN']}`)
   }
   const denied = authorize(rule, problem, actor)
   if (denied) return denied
@@ -191,15 +193,6 @@ export function applyTransition(problem: WorkflowProblem, action: WorkflowAction
   }
 }
 
-export const STATUS_LABELS: Record<ProblemStatus, { 'zh-CN': string; en: string }> = {
-  reported: { 'zh-CN': '已上报', en: 'Reported' },
-  registered: { 'zh-CN': '已立案', en: 'Registered' },
-  dispatched: { 'zh-CN': '已派遣', en: 'Dispatched' },
-  rectifying: { 'zh-CN': '整改中', en: 'Rectifying' },
-  submitted: { 'zh-CN': '待核查', en: 'Submitted' },
-  closed: { 'zh-CN': '已结案', en: 'Closed' },
-  voided: { 'zh-CN': '已作废', en: 'Voided' },
-}
 
 const DAY_MS = 86_400_000
 
