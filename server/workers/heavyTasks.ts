@@ -26,7 +26,7 @@ export const TASKS = {
       const out = await parseZip(zip)
       return Array.isArray(out) ? { type: 'FeatureCollection', features: out.flatMap((x) => x.features) } : out
     } catch (e) {
-      if ((e as { appCode?: string }).appCode) throw e
+      if ((e as { appCode?: string }).appCode === 'IMPORT_TOO_LARGE') throw e // a zip bomb: say so; anything else is unreadable
       return null
     }
   },
