@@ -29,7 +29,7 @@ const zipTooLarge = (why: string) => new AppError('PAYLOAD_TOO_LARGE', 'IMPORT_T
 const badZip = () => badInput('无法读取压缩文件，请确认文件完整', 'IMPORT_BAD_FILE')
 
 /** Refuses a zip whose declared or actual uncompressed size is over the limits (see ZIP_LIMITS). */
-export async function checkZip(bytes: Uint8Array, limits = ZIP_LIMITS): Promise<void> {
+export async function checkZip(bytes: Uint8Array, limits = ZIP_LIMITS, inflate: (name: string) => boolean = () => true): Promise<yauzl.Entry[]> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
     yauzl.fromBuffer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { lazyEntries: true, validateEntrySizes: true }, (err, z) => (err || !z ? reject(badZip()) : resolve(z))))
   const entries: yauzl.Entry[] = []
@@ -51,7 +51,7 @@ export async function checkZip(bytes: Uint8Array, limits = ZIP_LIMITS): Promise<
     // actual sizes: inflate each entry into nothing, counting bytes
     let actual = 0
     for (const e of entries) {
-      if (/\/$/.test(e.fileName)) continue
+      if (/\/$/.test(e.fileName) || !inflate(e.fileName)) continue
       await new Promise<void>((resolve, reject) => {
         zip.openReadStream(e, (err, s) => {
           if (err || !s) return reject(badZip())
@@ -67,6 +67,33 @@ export async function checkZip(bytes: Uint8Array, limits = ZIP_LIMITS): Promise<
   } finally {
     zip.close()
   }
+  return entries
+}
+
+/** The parts of an .xlsx the reader needs, first the ones the sheets refer to, then the sheets by number. */
+const XLSX_PARTS = ['xl/_rels/workbook.xml.rels', 'xl/workbook.xml', 'xl/sharedStrings.xml', 'xl/styles.xml']
+const sheetNo = (name: string) => Number(/^xl\/worksheets\/sheet(\d+)\.xml$/.exec(name)?.[1] ?? NaN)
+
+/**
+ * The local records (header, data, descriptor) of the checked entries the reader needs, in the order
+ * it needs them: exceljs's streaming reader reads local headers in file order and copies every sheet
+ * that comes before the shared strings to a temporary file (exceljs's own writer puts the shared
+ * strings last); fed in this order it streams the sheet. Only central-directory entries whose sizes
+ * were checked reach it, so records hidden outside the directory are never inflated.
+ */
+function xlsxStream(bytes: Buffer, entries: yauzl.Entry[]): Readable {
+  const byName = new Map(entries.map((e) => [e.fileName, e]))
+  const sheets = entries.filter((e) => Number.isFinite(sheetNo(e.fileName))).sort((a, b) => sheetNo(a.fileName) - sheetNo(b.fileName))
+  const chosen = [...XLSX_PARTS.map((n) => byName.get(n)).filter((e): e is yauzl.Entry => !!e), ...sheets]
+  const records = chosen.map((e) => {
+    const at = e.relativeOffsetOfLocalHeader
+    if (bytes.readUInt32LE(at) !== 0x04034b50) throw badZip()
+    let end = at + 30 + bytes.readUInt16LE(at + 26) + bytes.readUInt16LE(at + 28) + e.compressedSize
+    if (e.generalPurposeBitFlag & 0x8) end += end + 4 <= bytes.length && bytes.readUInt32LE(end) === 0x08074b50 ? 16 : 12 // data descriptor
+    if (end > bytes.length) throw badZip()
+    return bytes.subarray(at, end)
+  })
+  return Readable.from(records)
 }
 
 const isXlsx = (b: Uint8Array) => b.length > 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04
@@ -87,11 +114,12 @@ const tooManyCells = (max: number) => new AppError('PAYLOAD_TOO_LARGE', 'IMPORT_
 export async function parseTable(bytes: Uint8Array, limits: TableLimits): Promise<Table> {
   let all: unknown[][]
   if (isXlsx(bytes)) {
-    await checkZip(bytes)
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    const entries = await checkZip(bytes, ZIP_LIMITS, (n) => XLSX_PARTS.includes(n) || Number.isFinite(sheetNo(n)))
     all = []
     let cells = 0, sheets = 0
     try {
-      const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]), {
+      const reader = new ExcelJS.stream.xlsx.WorkbookReader(xlsxStream(buf, entries), {
         worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore',
       })
       for await (const ws of reader) {
