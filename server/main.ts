@@ -4,6 +4,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { boot } from './boot.ts'
 import { dbConfigFromEnv, describeDb } from './db/config.ts'
+import { warmHeavyPool } from './services/heavy.ts'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const staticDir = path.join(root, 'dist/client')
@@ -22,6 +23,7 @@ async function main() {
   await ensureClientBuilt()
   const built = fs.existsSync(path.join(staticDir, 'index.html'))
   const { db, server } = await boot({ db: config, staticDir: built ? staticDir : undefined, seedIfEmpty: process.env.SEED_DEMO !== '0', watchGridsMs: Number(process.env.GRID_RELOAD_POLL_MS ?? 5000), log: (l) => console.log(l) })
+  warmHeavyPool() // the worker threads load in the background (heavy requests wait for them, untimed)
   server.listen(port, process.env.HOST ?? '0.0.0.0', () => {
     console.log(`GridDuty 网格责任地图 on http://localhost:${port}  (${describeDb(config)})`)
   })

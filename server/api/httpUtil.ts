@@ -10,7 +10,7 @@ import type { SessionUser } from './trpc.ts'
 
 export interface HttpDeps { db: Db; now: () => Date }
 
-const STATUS: Record<string, number> = { BAD_REQUEST: 400, UNAUTHORIZED: 401, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, PAYLOAD_TOO_LARGE: 413 }
+const STATUS: Record<string, number> = { BAD_REQUEST: 400, UNAUTHORIZED: 401, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, PAYLOAD_TOO_LARGE: 413, SERVICE_UNAVAILABLE: 503 }
 
 export function sendError(res: http.ServerResponse, status: number, appCode: string, message: string): void {
   if (res.headersSent) { res.destroy(); return }

@@ -4,7 +4,8 @@
  */
 import type http from 'node:http'
 import { MONTH_PATTERN } from '../domain/time.ts'
-import { buildBulletin, bulletinWorkbook } from '../services/bulletin.ts'
+import { buildBulletin } from '../services/bulletin.ts'
+import { runHeavy } from '../services/heavy.ts'
 import type { GridCatalog } from '../services/gridCatalog.ts'
 import { allowed } from './permissions.ts'
 import { sendAppError, sendError, sessionUserOf, type HttpDeps } from './httpUtil.ts'
@@ -25,7 +26,7 @@ export function handleReportHttp(deps: HttpDeps & { catalog: GridCatalog }, req:
       const bulletin = await buildBulletin(deps.db, deps.catalog, month, deps.now())
       if (format === 'json') { res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(bulletin)); return }
       if (format !== 'xlsx') { sendError(res, 400, 'BAD_INPUT', 'format 应为 xlsx 或 json'); return }
-      const xlsx = await bulletinWorkbook(bulletin)
+      const xlsx = Buffer.from(await runHeavy('bulletinWorkbook', [bulletin]))
       const name = `检查通报-${month}.xlsx`
       res.writeHead(200, {
         'Content-Type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',

@@ -8,7 +8,7 @@ import gcoord from 'gcoord'
 import type { Feature, FeatureCollection } from 'geojson'
 import { changedRegion, computeImpact, type GridChange, type Holder, type Impact, type ImpactPoint } from '../domain/boundary/impact.ts'
 import type { GridGeometry } from '../domain/boundary/topology.ts'
-import { blockingIssues, RULES, validateDraft, type DraftGrid, type ValidationIssue } from '../domain/boundary/validation.ts'
+import { blockingIssues, RULES, type DraftGrid, type ValidationIssue } from '../domain/boundary/validation.ts'
 import { GridIndex } from '../domain/geometry/gridIndex.ts'
 import { geometryArea } from '../domain/geometry/validate.ts'
 import { isOpen } from '../domain/problem/status.ts'
@@ -18,6 +18,7 @@ import { badInput, conflict, notFound } from '../api/errors.ts'
 import { writeAudit } from './audit.ts'
 import type { CatalogGrid, GridCatalog, GridLevel } from './gridCatalog.ts'
 import { failpoint } from './failpoints.ts'
+import { geometryTooComplex, runHeavy } from './heavy.ts'
 
 export interface DraftInputGrid {
   /** String(id) for an existing grid, "new:…" for a new one */
@@ -95,9 +96,10 @@ export function resolveDraft(catalog: GridCatalog, input: DraftInput): ResolvedD
   return { changed, retire, before, numId, context: [...context.values()] }
 }
 
-export function validateResolved(r: ResolvedDraft, minArea?: number): ValidationIssue[] {
+/** The draft's rules (validateDraft), in the heavy-task pool: a boundary too complex to check in time is GEOMETRY_TOO_COMPLEX. */
+export async function validateResolved(r: ResolvedDraft, minArea?: number): Promise<ValidationIssue[]> {
   const previousType = new Map([...r.before].map(([k, g]) => [k, g.geometry.type]))
-  return validateDraft({ changed: r.changed, context: r.context, previousType }, { minArea })
+  return runHeavy('validateDraft', [{ changed: r.changed, context: r.context, previousType }, { minArea }], geometryTooComplex)
 }
 
 async function holdersAt(db: Db, gridIds: number[], at: Date): Promise<Map<number, Holder | null>> {
@@ -184,7 +186,7 @@ export async function saveDraft(db: Db, catalog: GridCatalog, input: DraftInput,
   const r = resolveDraft(catalog, input)
   const restore = (opts.restore ?? [])
   if (r.changed.length === 0 && r.retire.length === 0 && restore.length === 0) throw badInput('草稿没有任何改动', 'DRAFT_EMPTY')
-  const issues = validateResolved(r, opts.minArea)
+  const issues = await validateResolved(r, opts.minArea)
   const blocking = blockingIssues(issues, opts.accept)
   if (blocking.length) throw badInput(`草稿未通过校验：${blocking.slice(0, 3).map((i) => i.message).join('；')}`, 'BOUNDARY_INVALID', blocking.map(({ geometry: _g, ...i }) => i))
   const impact = await previewResolved(db, catalog, r, opts.effectiveFrom)
@@ -283,7 +285,7 @@ export async function scheduleDraft(db: Db, catalog: GridCatalog, input: DraftIn
   if (opts.baseVersion !== cur) throw conflict(`边界已被他人修改（当前版本 ${cur}，草稿基于版本 ${opts.baseVersion}），请重新载入后再编辑`, 'BOUNDARY_VERSION_CONFLICT')
   const r = resolveDraft(catalog, input)
   if (r.changed.length === 0 && r.retire.length === 0) throw badInput('草稿没有任何改动', 'DRAFT_EMPTY')
-  const issues = validateResolved(r, opts.minArea)
+  const issues = await validateResolved(r, opts.minArea)
   const blocking = blockingIssues(issues, opts.accept)
   if (blocking.length) throw badInput(`草稿未通过校验：${blocking.slice(0, 3).map((i) => i.message).join('；')}`, 'BOUNDARY_INVALID', blocking.map(({ geometry: _g, ...i }) => i))
   const impact = await previewResolved(db, catalog, r, opts.effectiveFrom)

@@ -6,8 +6,6 @@
  * column, else a content hash) and rows already in the database are skipped.
  */
 import { createHash } from 'node:crypto'
-import ExcelJS from 'exceljs'
-import Papa from 'papaparse'
 import type { Db } from '../db/client.ts'
 import {
   guessMapping, parseRows, REASON_MESSAGES, summarize, type ColumnMapping, type CoordSystem, type OkRow, type ParsedRow, type RowTarget,
@@ -20,55 +18,27 @@ import { problemConfig } from './problems.ts'
 import { boundaryCandidates, findRebound } from '../domain/problem/nearby.ts'
 import { problemDeadline } from '../domain/problem/workflow.ts'
 import { writeAudit } from './audit.ts'
+import { importTooLarge, runHeavy } from './heavy.ts'
+import type { Table } from '../workers/spreadsheet.ts'
 
 export const IMPORT_MAX_BYTES = 20 * 1024 * 1024
 export const IMPORT_MAX_ROWS = 50_000
+/** cells read in all (a row's cells run to its last filled column) */
+export const IMPORT_MAX_CELLS = 2_000_000
 const CHUNK = 500
 
 export const IMPORT_MODES = ['all-or-nothing', 'good-rows'] as const
 export type ImportMode = (typeof IMPORT_MODES)[number]
 
-export interface Table { headers: string[]; rows: unknown[][] }
+export type { Table }
 
-const isXlsx = (b: Uint8Array) => b.length > 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04
-
-/** Text of a CSV: UTF-8 (with or without BOM), else GB18030 (Excel's Chinese CSV). */
-function decodeText(bytes: Uint8Array): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '')
-  } catch {
-    return new TextDecoder('gb18030').decode(bytes)
-  }
-}
-
-/** The first sheet of an .xlsx, or a CSV, as a header row and data rows of raw values. */
+/**
+ * The first sheet of an .xlsx, or a CSV, as a header row and data rows of raw values: read in the
+ * heavy-task pool as a stream, with the row and cell limits checked while reading and zip bombs
+ * refused (server/workers/spreadsheet.ts).
+ */
 export async function readTable(bytes: Uint8Array): Promise<Table> {
-  let all: unknown[][]
-  if (isXlsx(bytes)) {
-    const wb = new ExcelJS.Workbook()
-    try {
-      await wb.xlsx.load(bytes as unknown as ArrayBuffer)
-    } catch {
-      throw badInput('无法读取 Excel 文件，请确认是 .xlsx 格式', 'IMPORT_BAD_FILE')
-    }
-    const ws = wb.worksheets[0]
-    if (!ws) throw badInput('Excel 文件中没有工作表', 'IMPORT_BAD_FILE')
-    all = []
-    ws.eachRow({ includeEmpty: true }, (row, n) => {
-      const values = (row.values as unknown[]).slice(1) // exceljs rows are 1-based
-      all[n - 1] = values
-    })
-    for (let i = 0; i < all.length; i++) all[i] ??= []
-  } else {
-    const text = decodeText(bytes)
-    const parsed = Papa.parse<string[]>(text, { skipEmptyLines: false })
-    all = parsed.data
-    if (all.length && all[all.length - 1]!.every((c) => c === '')) all.pop() // the final newline
-  }
-  if (all.length > IMPORT_MAX_ROWS + 1) throw badInput(`一次最多导入 ${IMPORT_MAX_ROWS} 行`, 'IMPORT_TOO_MANY_ROWS')
-  const headers = (all[0] ?? []).map((h) => String(h ?? '').trim())
-  if (!headers.some(Boolean)) throw badInput('文件第一行应为表头', 'IMPORT_NO_HEADER')
-  return { headers, rows: all.slice(1) }
+  return runHeavy('readTable', [bytes, { maxRows: IMPORT_MAX_ROWS, maxCells: IMPORT_MAX_CELLS }], importTooLarge)
 }
 
 export interface ImportOptions {

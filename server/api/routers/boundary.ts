@@ -6,11 +6,11 @@ import shpwrite from '@mapbox/shp-write'
 import { z } from 'zod'
 import { impactCsv } from '../../domain/boundary/impact.ts'
 import { RULE_CODES } from '../../domain/boundary/validation.ts'
-import { validateGridGeometry } from '../../domain/geometry/validate.ts'
 import {
   assignmentCsv, cancelPending, currentVersion, scheduleDraft, draftFromFeatures, geometriesAt, gridsAtVersion, previewResolved, resolveDraft, saveDraft,
   validateResolved, versionFeatureCollection, ACCEPTABLE_RULES, type DraftInput,
 } from '../../services/boundary.ts'
+import { geometryTooComplex, runHeavy } from '../../services/heavy.ts'
 import type { GridGeometry } from '../../domain/boundary/topology.ts'
 import { badInput, notFound } from '../errors.ts'
 import { id, isoDateTime, level, text } from '../inputs.ts'
@@ -36,9 +36,13 @@ const draft = z.object({ grids: z.array(draftGrid).max(5000), retire: z.array(id
 const minArea = z.number().min(0).max(1e7).optional()
 const versionNo = z.number().int().min(0).max(1e9)
 
-function checkGeometries(d: DraftInput): void {
-  for (const g of d.grids) {
-    const issues = validateGridGeometry(g.geometry)
+/** Geometry validity of every grid of the draft (validateGridGeometry, in the heavy-task pool). */
+const geometryIssues = (d: DraftInput) => runHeavy('geometryIssues', [d.grids.map((g) => g.geometry)], geometryTooComplex)
+
+async function checkGeometries(d: DraftInput): Promise<void> {
+  const all = await geometryIssues(d)
+  for (const [i, g] of d.grids.entries()) {
+    const issues = all[i]!
     if (issues.length) throw badInput(`${g.name} 的边界无效：${issues.map((i) => i.code).join('、')}`, 'GEOMETRY_INVALID', { key: g.key, issues })
   }
 }
@@ -54,10 +58,10 @@ export const boundaryRouter = router({
   /** Live validation of a draft: every failure with code, message, location, and whether it may be accepted. */
   validate: authedProcedure
     .input(z.object({ draft, minArea }))
-    .mutation(({ ctx, input }) => {
+    .mutation(async ({ ctx, input }) => {
       const d = asDraft(input.draft)
       const r = resolveDraft(ctx.catalog, d)
-      return { issues: validateResolved(r, input.minArea), changed: r.changed.map((g) => g.key) }
+      return { issues: await validateResolved(r, input.minArea), changed: r.changed.map((g) => g.key) }
     }),
 
   /** Impact preview: area gained/lost, moved points, departments' handover, unheld grids (incremental). */
@@ -65,11 +69,11 @@ export const boundaryRouter = router({
     .input(z.object({ draft, effectiveFrom: isoDateTime.optional(), minArea }))
     .mutation(async ({ ctx, input }) => {
       const d = asDraft(input.draft)
-      checkGeometries(d)
+      await checkGeometries(d)
       const r = resolveDraft(ctx.catalog, d)
       const at = input.effectiveFrom ? new Date(input.effectiveFrom) : ctx.now()
       const impact = await previewResolved(ctx.db, ctx.catalog, r, at)
-      return { ...impact, issues: validateResolved(r, input.minArea), csv: impactCsv(impact) }
+      return { ...impact, issues: await validateResolved(r, input.minArea), csv: impactCsv(impact) }
     }),
 
   /** Save the draft as a new version (one transaction); a stale baseVersion gets CONFLICT. */
@@ -80,7 +84,7 @@ export const boundaryRouter = router({
     }))
     .mutation(async ({ ctx, input }) => {
       const d = asDraft(input.draft)
-      checkGeometries(d)
+      await checkGeometries(d)
       const at = new Date(input.effectiveFrom)
       const opts = { baseVersion: input.baseVersion, effectiveFrom: at, reason: input.reason, accept: input.accept, authorId: ctx.user.id, minArea: input.minArea }
       // a future date: stored as a pending version (待生效), applied when the date comes (applyDueVersions)
@@ -167,25 +171,17 @@ export const boundaryRouter = router({
       nameField: text(50).min(1), codeField: text(50).min(1), level, coordSystem: z.enum(['wgs84', 'gcj02', 'bd09']).default('wgs84'),
     }))
     .mutation(async ({ ctx, input }) => {
-      let fc: FeatureCollection
-      try {
-        if (input.format === 'geojson') fc = JSON.parse(input.data) as FeatureCollection
-        else {
-          const shpjsModule = 'shpjs' // untyped package
-          const { parseZip } = await import(shpjsModule) as { parseZip(b: ArrayBuffer | Buffer): Promise<FeatureCollection | FeatureCollection[]> }
-          const out = await parseZip(Buffer.from(input.data, 'base64'))
-          fc = Array.isArray(out) ? { type: 'FeatureCollection', features: out.flatMap((x) => x.features) } : out
-        }
-      } catch {
-        throw badInput('无法读取文件：请上传 GeoJSON 或包含 .shp/.dbf 的 Shapefile 压缩包', 'IMPORT_UNREADABLE')
-      }
+      // parsed in the heavy-task pool (a zipped Shapefile is checked against zip bombs first)
+      const fc: FeatureCollection | null = await runHeavy('parseBoundaryFile', [input.format, input.data], geometryTooComplex)
+      if (fc === null) throw badInput('无法读取文件：请上传 GeoJSON 或包含 .shp/.dbf 的 Shapefile 压缩包', 'IMPORT_UNREADABLE')
       if (!fc || !Array.isArray(fc.features)) throw badInput('文件中没有要素集合', 'IMPORT_UNREADABLE')
       const { draft: d, fields, skipped } = draftFromFeatures(ctx.catalog, fc, input)
-      const bad = d.grids.filter((g) => validateGridGeometry(g.geometry).length > 0)
+      const geo = await geometryIssues(d)
+      const bad = d.grids.filter((_g, i) => geo[i]!.length > 0)
       const r = resolveDraft(ctx.catalog, { grids: d.grids.filter((g) => !bad.includes(g)), retire: [] })
       return {
         draft: d, fields, skipped: [...skipped, ...bad.map((g) => ({ index: -1, reason: `${g.name} 的边界无效` }))],
-        issues: validateResolved(r),
+        issues: await validateResolved(r),
       }
     }),
 

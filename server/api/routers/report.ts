@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { buildBulletin, bulletinWorkbook } from '../../services/bulletin.ts'
+import { buildBulletin } from '../../services/bulletin.ts'
+import { runHeavy } from '../../services/heavy.ts'
 import { month } from '../inputs.ts'
 import { authedProcedure, router } from '../trpc.ts'
 
@@ -10,7 +11,7 @@ export const reportRouter = router({
     .query(async ({ ctx, input }) => {
       const bulletin = await buildBulletin(ctx.db, ctx.catalog, input.month, ctx.now())
       if (input.format === 'json') return { format: 'json' as const, bulletin }
-      const xlsx = await bulletinWorkbook(bulletin)
+      const xlsx = Buffer.from(await runHeavy('bulletinWorkbook', [bulletin]))
       return { format: 'xlsx' as const, fileName: `检查通报-${input.month}.xlsx`, base64: xlsx.toString('base64') }
     }),
 })
