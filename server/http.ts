@@ -8,6 +8,7 @@ import path from 'node:path'
 import { createHTTPHandler } from '@trpc/server/adapters/standalone'
 import { appRouter } from './api/root.ts'
 import type { Context } from './api/trpc.ts'
+import { appErrorOf } from './api/errorMapping.ts'
 import { crossSiteRequest } from './api/httpUtil.ts'
 import { handlePhotoHttp } from './api/photoHttp.ts'
 import { handleReportHttp } from './api/reportHttp.ts'
@@ -78,7 +79,7 @@ export function createRequestHandler(deps: AppDeps): http.RequestListener {
       }
     },
     onError({ error, path }) {
-      if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[trpc] ${path ?? '?'}:`, error.cause ?? error)
+      if (error.code === 'INTERNAL_SERVER_ERROR' && !appErrorOf(error)) console.error(`[trpc] ${path ?? '?'}:`, error.cause ?? error)
     },
   })
   const staticDir = deps.staticDir ? path.resolve(deps.staticDir) : undefined

@@ -6,7 +6,8 @@
  */
 import { createHash } from 'node:crypto'
 import type { Db, Prisma } from '../db/client.ts'
-import { AppError, badInput, conflict } from '../api/errors.ts'
+import { AppError, badInput, conflict } from '../domain/errors.ts'
+import { writeAudit } from './audit.ts'
 
 export const PHOTO_MAX_BYTES = 5 * 1024 * 1024
 export const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const
@@ -23,7 +24,7 @@ export function sniffImage(bytes: Uint8Array): PhotoMime | null {
 }
 
 export const photoTooLarge = () =>
-  new AppError('PAYLOAD_TOO_LARGE', 'PHOTO_TOO_LARGE', `照片不能超过 ${PHOTO_MAX_BYTES / 1024 / 1024} MB`)
+  new AppError('TOO_LARGE', 'PHOTO_TOO_LARGE', `照片不能超过 ${PHOTO_MAX_BYTES / 1024 / 1024} MB`)
 
 export interface StoredPhoto { id: number; mime: PhotoMime; size: number; sha256: string }
 
@@ -47,7 +48,7 @@ export async function storePhoto(db: Db, bytes: Buffer, declaredMime?: string, u
   const sha256 = createHash('sha256').update(bytes).digest('hex')
   const row = await db.$transaction(async (tx) => {
     const p = await tx.photo.create({ data: { mime, size: bytes.length, sha256, data: new Uint8Array(bytes) }, select: { id: true } })
-    await tx.auditLog.create({ data: { actorId: uploaderId ?? null, action: 'photo.upload', entity: 'Photo', entityId: String(p.id), after: JSON.stringify({ mime, size: bytes.length, sha256 }) } })
+    await writeAudit(tx, { actorId: uploaderId ?? null, action: 'photo.upload', entity: 'Photo', entityId: p.id, after: { mime, size: bytes.length, sha256 } })
     return p
   })
   return { id: row.id, mime, size: bytes.length, sha256 }

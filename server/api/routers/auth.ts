@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { verifyPassword } from '../../auth/password.ts'
 import { FailureLimiter } from '../../auth/rateLimit.ts'
 import { createSession, deleteSession, sessionCookie, SESSION_TTL_MS } from '../../auth/sessions.ts'
-import { AppError } from '../errors.ts'
+import { AppError } from '../../domain/errors.ts'
 import { publicProcedure, router, type Context, type SessionUser } from '../trpc.ts'
 
 const limiter = new FailureLimiter()
@@ -21,7 +21,7 @@ export const authRouter = router({
     .mutation(async ({ ctx, input }) => {
       const key = `${ctx.clientIp}|${input.login}`
       const now = ctx.now()
-      if (limiter.blocked(key, now.getTime())) throw new AppError('TOO_MANY_REQUESTS', 'LOGIN_RATE_LIMITED', '登录失败次数过多，请 15 分钟后再试')
+      if (limiter.blocked(key, now.getTime())) throw new AppError('RATE_LIMITED', 'LOGIN_RATE_LIMITED', '登录失败次数过多，请 15 分钟后再试')
       const user = await ctx.db.user.findUnique({ where: { login: input.login } })
       const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH)
       if (!user || !ok) {

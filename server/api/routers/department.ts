@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { writeAudit } from '../../services/audit.ts'
-import { conflict, notFound } from '../errors.ts'
+import { conflict, notFound } from '../../domain/errors.ts'
 import { id, text } from '../inputs.ts'
 import { authedProcedure, router } from '../trpc.ts'
 

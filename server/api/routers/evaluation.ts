@@ -11,9 +11,9 @@ import { parseSiteRows, siteKey, SITE_TYPES } from '../../domain/evaluation/site
 import { writeAudit } from '../../services/audit.ts'
 import { siteReadinessReport } from '../../services/evaluation.ts'
 import { readTable } from '../../services/problemImport.ts'
-import { badInput, conflict, notFound } from '../errors.ts'
+import { badInput, conflict, notFound } from '../../domain/errors.ts'
 import { id, lat, lng, text } from '../inputs.ts'
-import { authedProcedure, router } from '../trpc.ts'
+import { authedProcedure, router, scopedProcedure } from '../trpc.ts'
 
 const siteType = z.enum(SITE_TYPES)
 const MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -33,9 +33,8 @@ export const evaluationRouter = router({
   siteTypes: authedProcedure.query(() => [...SITE_TYPES]),
 
   /** Every site with readiness, and the share up to standard per type, street and department. */
-  readiness: authedProcedure.query(async ({ ctx }) => {
-    const scope = ctx.user.role === 'department' ? (ctx.user.departmentId ?? -1) : undefined
-    return siteReadinessReport(ctx.db, ctx.catalog, ctx.now(), { departmentId: scope })
+  readiness: scopedProcedure.query(async ({ ctx }) => {
+    return siteReadinessReport(ctx.db, ctx.catalog, ctx.now(), { departmentId: ctx.scope.own ?? undefined })
   }),
 
   /** Add a site at a point; it is assigned to the grid containing the point. */

@@ -5,7 +5,7 @@ import { locateAtDate } from '../../services/boundary.ts'
 import { EMPTY_COVERAGE, holderView, loadHolders, monthCoverage } from '../../services/coverage.ts'
 import { GRID_TILE_MAX_ZOOM, gridTilesOf } from '../../services/gridTiles.ts'
 import type { InspectionStatus } from '../../domain/inspection/monthStatus.ts'
-import { notFound } from '../errors.ts'
+import { notFound } from '../../domain/errors.ts'
 import { id, isoDateTime, lat, level, lng, month, text } from '../inputs.ts'
 import { authedProcedure, router } from '../trpc.ts'
 

@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import type { Db } from '../../db/client.ts'
 import { writeAudit } from '../../services/audit.ts'
-import { badInput, conflict, notFound } from '../errors.ts'
+import { badInput, conflict, notFound } from '../../domain/errors.ts'
 import { id, isoDateTime, text } from '../inputs.ts'
 import { authedProcedure, router } from '../trpc.ts'
 import { failpoint } from '../../services/failpoints.ts'

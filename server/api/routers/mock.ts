@@ -13,9 +13,9 @@ import { SITE_TYPES } from '../../domain/evaluation/siteRows.ts'
 import { writeAudit } from '../../services/audit.ts'
 import { chinaDay, currentDepartments, mockResults, parseSiteTypes, streetOf } from '../../services/evaluation.ts'
 import { createProblemTx } from '../../services/problems.ts'
-import { badInput, conflict, notFound } from '../errors.ts'
+import { badInput, conflict, notFound } from '../../domain/errors.ts'
 import { id, text } from '../inputs.ts'
-import { authedProcedure, router } from '../trpc.ts'
+import { authedProcedure, router, scopedProcedure } from '../trpc.ts'
 
 const seedInput = z.number().int().min(0).max(2 ** 31 - 1)
 
@@ -50,8 +50,8 @@ export const mockRouter = router({
     }),
 
   /** Every mock evaluation, newest first, with its overall rate: the comparison over time. */
-  list: authedProcedure.query(async ({ ctx }) => {
-    const scope = ctx.user.role === 'department' ? (ctx.user.departmentId ?? -1) : undefined
+  list: scopedProcedure.query(async ({ ctx }) => {
+    const scope = ctx.scope.own ?? undefined
     const evs = await ctx.db.mockEvaluation.findMany({
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       include: { sites: { where: scope === undefined ? undefined : { departmentId: scope }, select: { siteType: true, scores: { select: { maxPoints: true, lostPoints: true } } } } },
@@ -68,10 +68,10 @@ export const mockRouter = router({
   }),
 
   /** The score sheets: each sampled site with the indicators checked at its type and the entered scores. */
-  sheets: authedProcedure.input(z.object({ id })).query(async ({ ctx, input }) => {
+  sheets: scopedProcedure.input(z.object({ id })).query(async ({ ctx, input }) => {
     const ev = await ctx.db.mockEvaluation.findUnique({ where: { id: input.id } })
     if (!ev) throw notFound('模拟测评', 'MOCK_NOT_FOUND')
-    const scope = ctx.user.role === 'department' ? (ctx.user.departmentId ?? -1) : undefined
+    const scope = ctx.scope.own ?? undefined
     const [sites, indicators, departments] = await Promise.all([
       ctx.db.mockEvaluationSite.findMany({
         where: { evaluationId: ev.id, departmentId: scope },
@@ -180,12 +180,12 @@ export const mockRouter = router({
     }),
 
   /** Results of one evaluation: 得分率 per site, type, street, department. */
-  results: authedProcedure.input(z.object({ id })).query(async ({ ctx, input }) => {
+  results: scopedProcedure.input(z.object({ id })).query(async ({ ctx, input }) => {
     const ev = await ctx.db.mockEvaluation.findUnique({ where: { id: input.id } })
     if (!ev) throw notFound('模拟测评', 'MOCK_NOT_FOUND')
     const r = await mockResults(ctx.db, ctx.catalog, ev.id)
-    if (ctx.user.role === 'department') {
-      const mine = ctx.user.departmentId ?? -1
+    if (ctx.scope.own !== null) {
+      const mine = ctx.scope.own
       const own = r.byDepartment.find((d) => d.key === mine) ?? null
       return { id: ev.id, name: ev.name, createdAt: ev.createdAt.toISOString(), ...r, bySite: [], byStreet: [], byDepartment: own ? [own] : [], overall: own, byType: [] }
     }

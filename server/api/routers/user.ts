@@ -2,7 +2,7 @@
 import { z } from 'zod'
 import { hashPassword } from '../../auth/password.ts'
 import { writeAudit } from '../../services/audit.ts'
-import { badInput, conflict, notFound } from '../errors.ts'
+import { badInput, conflict, notFound } from '../../domain/errors.ts'
 import { id, text } from '../inputs.ts'
 import { ROLES } from '../permissions.ts'
 import { authedProcedure, router } from '../trpc.ts'
