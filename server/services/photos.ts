@@ -7,7 +7,9 @@
 import { createHash } from 'node:crypto'
 import type { Db, Prisma } from '../db/client.ts'
 import { AppError, badInput, conflict } from '../domain/errors.ts'
+import type { SessionUser } from '../domain/user.ts'
 import { writeAudit } from './audit.ts'
+import { departmentScope } from './scope.ts'
 
 export const PHOTO_MAX_BYTES = 5 * 1024 * 1024
 export const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const
@@ -56,6 +58,29 @@ export async function storePhoto(db: Db, bytes: Buffer, declaredMime?: string, u
 
 export async function loadPhoto(db: Db, id: number) {
   return db.photo.findUnique({ where: { id }, select: { id: true, mime: true, size: true, data: true, inspectionId: true, problemId: true } })
+}
+
+/**
+ * A photo as `user` may read it, else null (the caller answers 404 either way, so ids reveal nothing):
+ * leaders and admins read every photo; others a photo of a problem or inspection in their department
+ * scope (what problem.byId / inspection.listForMonth would show them), and an unattached photo only
+ * if they uploaded it.
+ */
+export async function readablePhoto(db: Db, user: Pick<SessionUser, 'id' | 'role' | 'departmentId'>, id: number) {
+  const photo = await loadPhoto(db, id)
+  if (!photo) return null
+  if (user.role === 'leader' || user.role === 'admin') return photo
+  const scope = departmentScope(user)
+  if (photo.problemId !== null) {
+    const p = await db.problem.findUnique({ where: { id: photo.problemId }, select: { departmentId: true } })
+    return p && scope.sees(p.departmentId) ? photo : null
+  }
+  if (photo.inspectionId !== null) {
+    const i = await db.inspection.findUnique({ where: { id: photo.inspectionId }, select: { departmentId: true } })
+    return i && scope.sees(i.departmentId) ? photo : null
+  }
+  const uploaded = await db.auditLog.findFirst({ where: { action: 'photo.upload', entity: 'Photo', entityId: String(id), actorId: user.id }, select: { id: true } })
+  return uploaded ? photo : null
 }
 
 type Tx = Prisma.TransactionClient
