@@ -23,7 +23,7 @@ const json = (v: unknown): string | null => (v === undefined || v === null ? nul
 const row = (e: AuditEntry) =>
   ({ actorId: e.actorId, action: e.action, entity: e.entity, entityId: String(e.entityId), before: json(e.before), after: json(e.after), ...(e.at ? { at: e.at } : {}) })
 
-/** The one way an audit row is written (a test fails on any other `auditLog.create` under server/). */
+/** The one way an audit row is written (tests/domain/layering.test.ts fails on any other audit insert under server/). */
 export async function writeAudit(db: AuditWriter, e: AuditEntry): Promise<void> {
   await db.auditLog.create({ data: row(e) })
 }
