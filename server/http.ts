@@ -8,6 +8,7 @@ import path from 'node:path'
 import { createHTTPHandler } from '@trpc/server/adapters/standalone'
 import { appRouter } from './api/root.ts'
 import type { Context } from './api/trpc.ts'
+import { appErrorOf } from './api/errorMapping.ts'
 import { crossSiteRequest } from './api/httpUtil.ts'
 import { batchGuard } from './api/batchPolicy.ts'
 import { clientAddressResolver } from './api/clientAddress.ts'
@@ -82,7 +83,7 @@ export function createRequestHandler(deps: AppDeps): http.RequestListener {
       }
     },
     onError({ error, path }) {
-      if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[trpc] ${path ?? '?'}:`, error.cause ?? error)
+      if (error.code === 'INTERNAL_SERVER_ERROR' && !appErrorOf(error)) console.error(`[trpc] ${path ?? '?'}:`, error.cause ?? error)
     },
   })
   const staticDir = deps.staticDir ? path.resolve(deps.staticDir) : undefined

@@ -13,9 +13,11 @@
  */
 import { timingSafeEqual } from 'node:crypto'
 import type http from 'node:http'
-import type { SessionUser } from './api/trpc.ts'
+import type { SessionUser } from './domain/user.ts'
+import { httpStatusOf } from './api/errorMapping.ts'
+import { departmentScope } from './services/scope.ts'
 import { crossSiteRequest, readBody, sessionUserOf, type HttpDeps } from './api/httpUtil.ts'
-import { AppError } from './api/errors.ts'
+import { AppError } from './domain/errors.ts'
 import { isOpen } from './domain/problem/status.ts'
 import type { Prisma } from './db/client.ts'
 import { w3cChinaDateTime } from './domain/time.ts'
@@ -121,7 +123,7 @@ export function handleOpen311(deps: HttpDeps & { catalog: GridCatalog }, req: ht
         const publicRead = process.env.OPEN311_PUBLIC_READ === '1'
         const caller = await callerOf(deps, req, q.get('api_key'))
         if (!caller && !publicRead) throw new Open311Error(401, 401, 'a session or a valid api_key is required')
-        const scope: Prisma.ProblemWhereInput = caller?.user?.role === 'department' ? { departmentId: caller.user.departmentId ?? -1 } : {}
+        const scope: Prisma.ProblemWhereInput = departmentScope(caller?.user ?? null).where()
         if (rest === 'services.json') {
           const cats = await deps.db.problemCategory.findMany({ orderBy: { code: 'asc' } })
           send(res, 200, cats.map((c) => ({
@@ -204,7 +206,7 @@ export function handleOpen311(deps: HttpDeps & { catalog: GridCatalog }, req: ht
     } catch (e) {
       req.resume()
       if (e instanceof Open311Error) { fail(res, e.status, e.message); return }
-      if (e instanceof AppError) { fail(res, e.code === 'NOT_FOUND' ? 404 : e.code === 'FORBIDDEN' ? 403 : 400, e.message); return }
+      if (e instanceof AppError) { fail(res, httpStatusOf(e), e.message); return }
       console.error('[open311]', e)
       fail(res, 500, 'internal server error')
     }

@@ -5,12 +5,10 @@
 import type http from 'node:http'
 import { readCookie, SESSION_COOKIE, userForSession } from '../auth/sessions.ts'
 import type { Db } from '../db/client.ts'
-import { AppError } from './errors.ts'
-import type { SessionUser } from './trpc.ts'
+import type { SessionUser } from '../domain/user.ts'
+import { appErrorOf, httpStatusOf } from './errorMapping.ts'
 
 export interface HttpDeps { db: Db; now: () => Date }
-
-const STATUS: Record<string, number> = { BAD_REQUEST: 400, UNAUTHORIZED: 401, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, PAYLOAD_TOO_LARGE: 413, SERVICE_UNAVAILABLE: 503 }
 
 export function sendError(res: http.ServerResponse, status: number, appCode: string, message: string): void {
   if (res.headersSent) { res.destroy(); return }
@@ -19,7 +17,8 @@ export function sendError(res: http.ServerResponse, status: number, appCode: str
 }
 
 export function sendAppError(res: http.ServerResponse, e: unknown): void {
-  if (e instanceof AppError) { sendError(res, STATUS[e.code] ?? 400, e.appCode, e.message); return }
+  const app = appErrorOf(e)
+  if (app) { sendError(res, httpStatusOf(app), app.appCode, app.message); return }
   console.error('[http]', e)
   sendError(res, 500, 'INTERNAL', '服务器内部错误，请稍后重试')
 }
@@ -57,7 +56,4 @@ export function readBody(req: http.IncomingMessage, limit: number, tooLarge: () 
   })
 }
 
-/** zod issues as the one Chinese sentence the API answers with ("输入有误：…"). */
-export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  return `输入有误：${issues.map((i) => `${i.path.map(String).join('.') || '(root)'} ${i.message}`).join('; ')}`
-}
+export { describeIssues } from './errorMapping.ts'

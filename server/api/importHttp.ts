@@ -17,7 +17,7 @@ import { formatDateTime } from '../domain/time.ts'
 import { statusLabel } from '../domain/vocabulary/status.ts'
 import type { GridCatalog } from '../services/gridCatalog.ts'
 import { commitImport, IMPORT_MAX_BYTES, IMPORT_MODES, previewImport } from '../services/problemImport.ts'
-import { AppError } from './errors.ts'
+import { AppError } from '../domain/errors.ts'
 import { allowed } from './permissions.ts'
 import { describeIssues, readBody, sendAppError, sendError, sessionUserOf, type HttpDeps } from './httpUtil.ts'
 import { listFilters, listWhere } from './routers/problem.ts'
@@ -26,7 +26,7 @@ import { listFilters, listWhere } from './routers/problem.ts'
 export const IMPORT_PERMISSION = 'problem.imports'
 export const EXPORT_PERMISSION = 'problem.list'
 
-const tooLarge = () => new AppError('PAYLOAD_TOO_LARGE', 'IMPORT_TOO_LARGE', `文件不能超过 ${IMPORT_MAX_BYTES / 1024 / 1024} MB`)
+const tooLarge = () => new AppError('TOO_LARGE', 'IMPORT_TOO_LARGE', `文件不能超过 ${IMPORT_MAX_BYTES / 1024 / 1024} MB`)
 
 const importQuery = z.object({
   mode: z.enum(['preview', 'commit']),

@@ -3,8 +3,9 @@
  * must have an entry (a test enumerates the router and fails on a missing one); the
  * procedure itself then checks scope (a department touches only the grids it holds).
  */
-export const ROLES = ['leader', 'department', 'planner', 'admin'] as const
-export type Role = (typeof ROLES)[number]
+import { ROLES, type Role } from '../domain/user.ts'
+
+export { ROLES, type Role }
 
 const ALL: readonly Role[] = ROLES
 export const PUBLIC = 'public' as const

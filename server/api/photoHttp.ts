@@ -1,11 +1,12 @@
 /**
  * Plain HTTP routes for photos (binary bodies do not suit tRPC's JSON):
  *   POST /api/photos       raw image body (Content-Type image/jpeg|png|webp) → {"id", "mime", "size", "sha256"}
- *   GET  /api/photos/:id   the bytes with their stored type
+ *   GET  /api/photos/:id   the bytes with their stored type, to users who may read the record it belongs to
+ *                          (services/photos.ts readablePhoto); anyone else gets the same 404 as for a missing id
  * Both need a session cookie; server/http.ts refuses cross-site POSTs to /api/ first. Errors: JSON { error: { message, appCode } }.
  */
 import type http from 'node:http'
-import { loadPhoto, PHOTO_MAX_BYTES, photoTooLarge, storePhoto } from '../services/photos.ts'
+import { readablePhoto, PHOTO_MAX_BYTES, photoTooLarge, storePhoto } from '../services/photos.ts'
 import { readBody, sendAppError, sendError, sessionUserOf, type HttpDeps } from './httpUtil.ts'
 
 /** Handles /api/photos[/:id]; returns false for any other URL. */
@@ -27,7 +28,7 @@ export function handlePhotoHttp(deps: HttpDeps, req: http.IncomingMessage, res: 
       if (m[1] !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
         const user = await sessionUserOf(deps.db, req, deps.now())
         if (!user) { sendError(res, 401, 'NOT_LOGGED_IN', '请先登录'); return }
-        const photo = await loadPhoto(deps.db, Number(m[1]))
+        const photo = await readablePhoto(deps.db, user, Number(m[1]))
         if (!photo) { sendError(res, 404, 'PHOTO_NOT_FOUND', '照片不存在'); return }
         res.writeHead(200, {
           'Content-Type': photo.mime, 'Content-Length': String(photo.data.length), 'X-Content-Type-Options': 'nosniff',

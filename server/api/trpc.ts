@@ -1,21 +1,23 @@
-/** tRPC setup: the context (user, db, grid catalog), error shape, and the one guarded procedure. */
+/**
+ * tRPC setup: the context (user, db, grid catalog), the error shape (AppError kinds mapped through
+ * errorMapping.ts, the one place), and the procedure kinds a router picks from:
+ *   publicProcedure  — anyone, when the permission matrix marks the path public
+ *   authedProcedure  — a signed-in user whose role the matrix allows
+ *   scopedProcedure  — authed, plus `ctx.scope`: the department scope applied once (services/scope.ts)
+ */
 import { initTRPC } from '@trpc/server'
-import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc'
+import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc'
 import { ZodError } from 'zod'
 import type { Db } from '../db/client.ts'
 import { constraintError, isDbUnavailable } from '../db/errors.ts'
+import { AppError } from '../domain/errors.ts'
+import type { SessionUser } from '../domain/user.ts'
 import type { GridCatalog } from '../services/gridCatalog.ts'
-import { AppError } from './errors.ts'
-import { describeIssues } from './httpUtil.ts'
-import { allowed, PERMISSIONS, PUBLIC, type Role } from './permissions.ts'
+import { departmentScope } from '../services/scope.ts'
+import { appErrorOf, describeIssues, KIND_TO_TRPC } from './errorMapping.ts'
+import { allowed, PERMISSIONS, PUBLIC } from './permissions.ts'
 
-export interface SessionUser {
-  id: number
-  login: string
-  displayName: string
-  role: Role
-  departmentId: number | null
-}
+export type { SessionUser }
 
 export interface Context {
   db: Db
@@ -38,15 +40,17 @@ function causedBySyntaxError(error: unknown): boolean {
 const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     const cause = error.cause
-    const unexpected = !(error instanceof AppError) && !(cause instanceof ZodError)
+    const app = appErrorOf(error)
+    const unexpected = !app && !(cause instanceof ZodError)
     // the database locked/unreachable: a clean, retryable 503 instead of a 500; constraint violations
     // nobody anticipated (unknown reference, duplicate) are the caller's mistake, not a server fault
-    const mapped: { code: TRPC_ERROR_CODE_KEY; httpStatus: number; appCode: string; message: string } | null = !unexpected ? null
+    const mapped: { code: TRPC_ERROR_CODE_KEY; httpStatus: number; appCode: string; message: string } | null = app
+      ? { ...KIND_TO_TRPC[app.kind], appCode: app.appCode, message: app.message }
+      : !unexpected ? null
       : isDbUnavailable(error) ? { code: 'SERVICE_UNAVAILABLE', httpStatus: 503, appCode: 'DB_UNAVAILABLE', message: '数据库暂时不可用，请稍后重试' }
       : constraintError(error)
         ?? (causedBySyntaxError(error) ? { code: 'BAD_REQUEST', httpStatus: 400, appCode: 'MALFORMED_JSON', message: '请求内容不是有效的 JSON' } : null)
     const appCode = mapped ? mapped.appCode
-      : error instanceof AppError ? error.appCode
       : cause instanceof ZodError ? 'BAD_INPUT'
       : error.code === 'INTERNAL_SERVER_ERROR' ? 'INTERNAL' : error.code
     const message = mapped ? mapped.message
@@ -55,6 +59,7 @@ const t = initTRPC.context<Context>().create({
         : error.code === 'INTERNAL_SERVER_ERROR' ? '服务器内部错误，请稍后重试' : shape.message
     return {
       ...shape,
+      code: mapped ? TRPC_ERROR_CODES_BY_KEY[mapped.code] : shape.code,
       message,
       data: {
         code: mapped?.code ?? shape.data.code,
@@ -62,9 +67,9 @@ const t = initTRPC.context<Context>().create({
         path: shape.data.path,
         appCode,
         /** true when the same request may succeed later (the database was busy or unreachable) */
-        retryable: appCode === 'DB_UNAVAILABLE',
+        retryable: appCode === 'DB_UNAVAILABLE' || appCode === 'SERVER_BUSY',
         issues: cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) : undefined,
-        details: error instanceof AppError ? error.details : undefined,
+        details: app?.details,
       },
     }
   },
@@ -79,6 +84,9 @@ export const authedProcedure = t.procedure.use(({ ctx, path, next }) => {
   if (!allowed(path, ctx.user.role)) throw new AppError('FORBIDDEN', 'ROLE_FORBIDDEN', '当前角色无权执行此操作')
   return next({ ctx: { ...ctx, user: ctx.user } })
 })
+
+/** An authed procedure whose reads and writes go through `ctx.scope` (what this user's department may see). */
+export const scopedProcedure = authedProcedure.use(({ ctx, next }) => next({ ctx: { ...ctx, scope: departmentScope(ctx.user) } }))
 
 /** A procedure anyone may call; it must be marked public in the matrix. */
 export const publicProcedure = t.procedure.use(({ ctx, path, next }) => {

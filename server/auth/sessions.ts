@@ -1,8 +1,7 @@
 /** Sessions: a random token in an HttpOnly cookie; the database keeps only its SHA-256. */
 import { createHash, randomBytes } from 'node:crypto'
 import type { Db } from '../db/client.ts'
-import type { SessionUser } from '../api/trpc.ts'
-import type { Role } from '../api/permissions.ts'
+import type { Role, SessionUser } from '../domain/user.ts'
 
 export const SESSION_COOKIE = 'gd_session'
 export const SESSION_TTL_MS = 12 * 3600 * 1000

@@ -20,8 +20,15 @@ export interface AuditEntry {
 
 const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v))
 
+const row = (e: AuditEntry) =>
+  ({ actorId: e.actorId, action: e.action, entity: e.entity, entityId: String(e.entityId), before: json(e.before), after: json(e.after), ...(e.at ? { at: e.at } : {}) })
+
+/** The one way an audit row is written (tests/domain/layering.test.ts fails on any other audit insert under server/). */
 export async function writeAudit(db: AuditWriter, e: AuditEntry): Promise<void> {
-  await db.auditLog.create({
-    data: { actorId: e.actorId, action: e.action, entity: e.entity, entityId: String(e.entityId), before: json(e.before), after: json(e.after), ...(e.at ? { at: e.at } : {}) },
-  })
+  await db.auditLog.create({ data: row(e) })
+}
+
+/** Many audit rows in one statement (bulk import). */
+export async function writeAuditMany(db: AuditWriter, entries: readonly AuditEntry[]): Promise<void> {
+  if (entries.length) await db.auditLog.createMany({ data: entries.map(row) })
 }

@@ -9,7 +9,7 @@
  */
 import { BroadcastChannel } from 'node:worker_threads'
 import Tinypool from 'tinypool'
-import { AppError } from '../api/errors.ts'
+import { AppError, type ErrorKind } from '../domain/errors.ts'
 import type { TaskMessage, TaskName, TaskReply, Tasks } from '../workers/heavyTasks.ts'
 
 /** the same name as START_CHANNEL in heavyTasks.ts (not imported: that module is the workers' own) */
@@ -57,14 +57,14 @@ function thePool(warm = false): Tinypool {
   return pool
 }
 
-export const serverBusy = () => new AppError('SERVICE_UNAVAILABLE', 'SERVER_BUSY', '服务器繁忙，请稍后重试')
+export const serverBusy = () => new AppError('UNAVAILABLE', 'SERVER_BUSY', '服务器繁忙，请稍后重试')
 
 /** What a caller answers when its task is killed for time or memory. */
 export type TooHeavy = () => AppError
 
-export const geometryTooComplex: TooHeavy = () => new AppError('BAD_REQUEST', 'GEOMETRY_TOO_COMPLEX', '边界过于复杂，无法在限定时间和内存内校验，请简化后重试')
-export const importTooLarge: TooHeavy = () => new AppError('PAYLOAD_TOO_LARGE', 'IMPORT_TOO_LARGE', '文件过大或过于复杂，无法在限定时间和内存内读取，请拆分后导入')
-export const taskTooHeavy: TooHeavy = () => new AppError('SERVICE_UNAVAILABLE', 'TASK_TOO_HEAVY', '任务过大，无法在限定时间和内存内完成，请缩小范围后重试')
+export const geometryTooComplex: TooHeavy = () => new AppError('BAD_INPUT', 'GEOMETRY_TOO_COMPLEX', '边界过于复杂，无法在限定时间和内存内校验，请简化后重试')
+export const importTooLarge: TooHeavy = () => new AppError('TOO_LARGE', 'IMPORT_TOO_LARGE', '文件过大或过于复杂，无法在限定时间和内存内读取，请拆分后导入')
+export const taskTooHeavy: TooHeavy = () => new AppError('UNAVAILABLE', 'TASK_TOO_HEAVY', '任务过大，无法在限定时间和内存内完成，请缩小范围后重试')
 
 /**
  * Runs a task in the pool. The time limit counts from the task's start (queued tasks wait for a free
@@ -102,7 +102,7 @@ export async function runHeavy<K extends TaskName>(task: K, args: Parameters<Tas
     if (next) next()
     else running--
   }
-  if (!reply.ok) throw new AppError(reply.error.code as ConstructorParameters<typeof AppError>[0], reply.error.appCode, reply.error.message, reply.error.details)
+  if (!reply.ok) throw new AppError(reply.error.kind as ErrorKind, reply.error.appCode, reply.error.message, reply.error.details)
   return reply.value as Awaited<ReturnType<Tasks[K]>>
 }
 

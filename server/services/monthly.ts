@@ -6,6 +6,7 @@ import type { Db } from '../db/client.ts'
 import type { RankingInput } from '../domain/inspection/ranking.ts'
 import { parseChecklist, themeFor, type MonthTheme } from '../domain/inspection/themes.ts'
 import { monthRange, type MonthKey } from '../domain/time.ts'
+import { writeAudit } from './audit.ts'
 
 export async function loadRankingInput(db: Db, from: MonthKey, to: MonthKey): Promise<RankingInput> {
   const start = monthRange(from).start
@@ -26,4 +27,15 @@ export async function loadRankingInput(db: Db, from: MonthKey, to: MonthKey): Pr
 export async function loadTheme(db: Db, month: MonthKey): Promise<MonthTheme> {
   const row = await db.monthlyTheme.findUnique({ where: { month } })
   return themeFor(month, row ? { title: row.title, checklist: parseChecklist(row.checklist) } : null)
+}
+
+/** Configures a month's theme and checklist, with its audit row, in one transaction. */
+export async function setTheme(db: Db, actorId: number, input: { month: MonthKey; title: string; checklist: string[] }): Promise<MonthTheme> {
+  const data = { title: input.title, checklist: JSON.stringify(input.checklist) }
+  await db.$transaction(async (tx) => {
+    const before = await tx.monthlyTheme.findUnique({ where: { month: input.month } })
+    await tx.monthlyTheme.upsert({ where: { month: input.month }, create: { month: input.month, ...data }, update: data })
+    await writeAudit(tx, { actorId, action: 'theme.set', entity: 'MonthlyTheme', entityId: input.month, before, after: { month: input.month, ...data } })
+  })
+  return loadTheme(db, input.month)
 }

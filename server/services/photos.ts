@@ -6,7 +6,10 @@
  */
 import { createHash } from 'node:crypto'
 import type { Db, Prisma } from '../db/client.ts'
-import { AppError, badInput, conflict } from '../api/errors.ts'
+import { AppError, badInput, conflict } from '../domain/errors.ts'
+import type { SessionUser } from '../domain/user.ts'
+import { writeAudit } from './audit.ts'
+import { departmentScope } from './scope.ts'
 
 export const PHOTO_MAX_BYTES = 5 * 1024 * 1024
 export const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const
@@ -23,7 +26,7 @@ export function sniffImage(bytes: Uint8Array): PhotoMime | null {
 }
 
 export const photoTooLarge = () =>
-  new AppError('PAYLOAD_TOO_LARGE', 'PHOTO_TOO_LARGE', `照片不能超过 ${PHOTO_MAX_BYTES / 1024 / 1024} MB`)
+  new AppError('TOO_LARGE', 'PHOTO_TOO_LARGE', `照片不能超过 ${PHOTO_MAX_BYTES / 1024 / 1024} MB`)
 
 export interface StoredPhoto { id: number; mime: PhotoMime; size: number; sha256: string }
 
@@ -47,7 +50,7 @@ export async function storePhoto(db: Db, bytes: Buffer, declaredMime?: string, u
   const sha256 = createHash('sha256').update(bytes).digest('hex')
   const row = await db.$transaction(async (tx) => {
     const p = await tx.photo.create({ data: { mime, size: bytes.length, sha256, data: new Uint8Array(bytes) }, select: { id: true } })
-    await tx.auditLog.create({ data: { actorId: uploaderId ?? null, action: 'photo.upload', entity: 'Photo', entityId: String(p.id), after: JSON.stringify({ mime, size: bytes.length, sha256 }) } })
+    await writeAudit(tx, { actorId: uploaderId ?? null, action: 'photo.upload', entity: 'Photo', entityId: p.id, after: { mime, size: bytes.length, sha256 } })
     return p
   })
   return { id: row.id, mime, size: bytes.length, sha256 }
@@ -55,6 +58,29 @@ export async function storePhoto(db: Db, bytes: Buffer, declaredMime?: string, u
 
 export async function loadPhoto(db: Db, id: number) {
   return db.photo.findUnique({ where: { id }, select: { id: true, mime: true, size: true, data: true, inspectionId: true, problemId: true } })
+}
+
+/**
+ * A photo as `user` may read it, else null (the caller answers 404 either way, so ids reveal nothing):
+ * leaders and admins read every photo; others a photo of a problem or inspection in their department
+ * scope (what problem.byId / inspection.listForMonth would show them), and an unattached photo only
+ * if they uploaded it.
+ */
+export async function readablePhoto(db: Db, user: Pick<SessionUser, 'id' | 'role' | 'departmentId'>, id: number) {
+  const photo = await loadPhoto(db, id)
+  if (!photo) return null
+  if (user.role === 'leader' || user.role === 'admin') return photo
+  const scope = departmentScope(user)
+  if (photo.problemId !== null) {
+    const p = await db.problem.findUnique({ where: { id: photo.problemId }, select: { departmentId: true } })
+    return p && scope.sees(p.departmentId) ? photo : null
+  }
+  if (photo.inspectionId !== null) {
+    const i = await db.inspection.findUnique({ where: { id: photo.inspectionId }, select: { departmentId: true } })
+    return i && scope.sees(i.departmentId) ? photo : null
+  }
+  const uploaded = await db.auditLog.findFirst({ where: { action: 'photo.upload', entity: 'Photo', entityId: String(id), actorId: user.id }, select: { id: true } })
+  return uploaded ? photo : null
 }
 
 type Tx = Prisma.TransactionClient

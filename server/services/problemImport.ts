@@ -10,14 +10,14 @@ import type { Db } from '../db/client.ts'
 import {
   guessMapping, parseRows, REASON_MESSAGES, summarize, type ColumnMapping, type CoordSystem, type OkRow, type ParsedRow, type RowTarget,
 } from '../domain/problem/importRows.ts'
-import { AppError, badInput } from '../api/errors.ts'
+import { AppError, badInput } from '../domain/errors.ts'
 import { holderOn } from '../domain/holder.ts'
 import { failpoint } from './failpoints.ts'
 import type { GridCatalog } from './gridCatalog.ts'
 import { problemConfig } from './problems.ts'
 import { boundaryCandidates, findRebound } from '../domain/problem/nearby.ts'
 import { problemDeadline } from '../domain/problem/workflow.ts'
-import { writeAudit } from './audit.ts'
+import { writeAudit, writeAuditMany } from './audit.ts'
 import { importTooLarge, runHeavy } from './heavy.ts'
 import type { Table } from '../workers/spreadsheet.ts'
 
@@ -178,12 +178,10 @@ export async function commitImport(
             note: [`导入批次 #${batch.id}`, boundary.length ? `边界问题：邻近网格 ${boundary.join(', ')}` : '', rebound ? `反弹：与 #${rebound.id} 相距 ${Math.round(rebound.distanceM)} 米` : ''].filter(Boolean).join('；'),
           })),
         })
-        await tx.auditLog.createMany({
-          data: rows.map(({ id, r, boundary, rebound }) => ({
-            actorId: user.id, action: 'problem.import', entity: 'Problem', entityId: String(id), at: now,
-            after: JSON.stringify({ row: r.row, externalId: r.externalId, lng: r.lng, lat: r.lat, categoryCode: r.categoryCode, gridId: r.target.gridId, departmentId: r.target.departmentId, boundaryGridIds: boundary, reboundOfId: rebound?.id ?? null, importBatchId: batch.id }),
-          })),
-        })
+        await writeAuditMany(tx, rows.map(({ id, r, boundary, rebound }) => ({
+          actorId: user.id, action: 'problem.import', entity: 'Problem', entityId: id, at: now,
+          after: { row: r.row, externalId: r.externalId, lng: r.lng, lat: r.lat, categoryCode: r.categoryCode, gridId: r.target.gridId, departmentId: r.target.departmentId, boundaryGridIds: boundary, reboundOfId: rebound?.id ?? null, importBatchId: batch.id },
+        })))
         for (const x of rows) created.set(x.r.row, x.id)
         await tick()
       }

@@ -3,13 +3,19 @@
  * rebound flags) used by problem.create, Open311 POST and the import; and workflow transitions
  * written together with their event and audit row in one transaction.
  */
-import type { Db } from '../db/client.ts'
+import type { Db, Prisma } from '../db/client.ts'
+import { forbidden, notFound } from '../domain/errors.ts'
+import { OPEN_STATUSES, type ProblemStatus } from '../domain/problem/status.ts'
+import type { Priority } from '../domain/problem/workflow.ts'
+import type { SessionUser } from '../domain/user.ts'
 import { holderOn } from '../domain/holder.ts'
 import { boundaryCandidates, bboxAround, findRebound, NEARBY_DEFAULTS } from '../domain/problem/nearby.ts'
 import { problemDeadline } from '../domain/problem/workflow.ts'
-import { badInput } from '../api/errors.ts'
+import { badInput } from '../domain/errors.ts'
 import type { GridCatalog, GridLevel } from './gridCatalog.ts'
 import { writeAudit } from './audit.ts'
+import { attachPhotos } from './photos.ts'
+import { departmentScope } from './scope.ts'
 
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0]
 
@@ -113,3 +119,59 @@ export async function createProblem(db: Db, catalog: GridCatalog, input: NewProb
   return db.$transaction((tx) => createProblemTx(tx, catalog, input, now))
 }
 
+
+export interface ReportInput {
+  lng: number
+  lat: number
+  categoryCode: string
+  description: string
+  inspectionId?: number
+  priority?: Priority
+  photoIds?: number[]
+}
+
+/**
+ * problem.create: a signed-in user reports a problem at a point, optionally citing an inspection
+ * (which must be one of the caller's department's, for department users) and attaching photos.
+ * Returns the new problem's id.
+ */
+export async function reportProblem(deps: { db: Db; catalog: GridCatalog }, user: SessionUser, input: ReportInput, now: Date): Promise<number> {
+  const { db } = deps
+  const category = await db.problemCategory.findUnique({ where: { code: input.categoryCode } })
+  if (!category) throw badInput(`问题类别 ${input.categoryCode} 不存在`, 'UNKNOWN_CATEGORY')
+  if (input.inspectionId !== undefined) {
+    const inspection = await db.inspection.findUnique({ where: { id: input.inspectionId }, select: { departmentId: true } })
+    if (!inspection) throw notFound('检查记录', 'INSPECTION_NOT_FOUND')
+    if (!departmentScope(user).sees(inspection.departmentId)) throw forbidden('只能引用本部门的检查记录', 'INSPECTION_NOT_YOURS')
+  }
+  const created = await db.$transaction(async (tx) => {
+    const p = await createProblemTx(tx, deps.catalog, {
+      lng: input.lng, lat: input.lat, categoryCode: category.code, description: input.description, priority: input.priority,
+      source: input.inspectionId ? 'inspection' : 'manual', inspectionId: input.inspectionId ?? null,
+      reporter: { id: user.id, name: user.displayName },
+    }, now, { deadlineDays: category.deadlineDays })
+    if (input.photoIds?.length) await attachPhotos(tx, input.photoIds, { problemId: p.id, stage: 'report' }, user)
+    return p
+  })
+  return created.id
+}
+
+export interface ListFilters {
+  gridId?: number; departmentId?: number; status?: ProblemStatus; categoryCode?: string
+  open?: boolean; overdue?: boolean; boundary?: boolean; rebound?: boolean; from?: string; to?: string
+}
+
+/** The where-clause of a filtered problem list, scoped to the user's department for department users. */
+export function listWhere(user: SessionUser, input: ListFilters, now: Date): Prisma.ProblemWhereInput {
+  const departmentId = departmentScope(user).department(input.departmentId, '只能查看本部门的问题')
+  const and: Prisma.ProblemWhereInput[] = []
+  if (input.overdue) and.push({ status: { in: [...OPEN_STATUSES] }, deadline: { lt: now } })
+  if (input.boundary) and.push({ boundaryGridIds: { not: null } })
+  if (input.rebound) and.push({ reboundOfId: { not: null } })
+  if (input.from || input.to) and.push({ reportedAt: { gte: input.from ? new Date(input.from) : undefined, lt: input.to ? new Date(input.to) : undefined } })
+  return {
+    gridId: input.gridId, departmentId, categoryCode: input.categoryCode,
+    status: input.status ?? (input.open ? { in: [...OPEN_STATUSES] } : undefined),
+    ...(and.length ? { AND: and } : {}),
+  }
+}

@@ -42,7 +42,7 @@ export interface TaskMessage { id: number; task: TaskName; args: unknown[] }
 export const START_CHANNEL = 'gridduty-heavy-task-started'
 const started = new BroadcastChannel(START_CHANNEL)
 started.unref()
-export type TaskReply = { ok: true; value: unknown } | { ok: false; error: { code: string; appCode: string; message: string; details?: unknown } }
+export type TaskReply = { ok: true; value: unknown } | { ok: false; error: { kind: string; appCode: string; message: string; details?: unknown } }
 
 export default async function run({ id, task, args }: TaskMessage): Promise<TaskReply> {
   started.postMessage(id)
@@ -50,8 +50,8 @@ export default async function run({ id, task, args }: TaskMessage): Promise<Task
     const fn = TASKS[task] as (...a: unknown[]) => unknown
     return { ok: true, value: await fn(...args) }
   } catch (e) {
-    const a = e as { code?: string; appCode?: string; message?: string; details?: unknown }
-    if (typeof a.appCode === 'string') return { ok: false, error: { code: a.code ?? 'BAD_REQUEST', appCode: a.appCode, message: a.message ?? '', details: a.details } }
+    const a = e as { kind?: string; appCode?: string; message?: string; details?: unknown }
+    if (typeof a.appCode === 'string') return { ok: false, error: { kind: a.kind ?? 'BAD_INPUT', appCode: a.appCode, message: a.message ?? '', details: a.details } }
     throw e
   }
 }

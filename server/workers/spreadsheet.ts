@@ -12,7 +12,7 @@ import { Readable } from 'node:stream'
 import ExcelJS from 'exceljs'
 import Papa from 'papaparse'
 import yauzl from 'yauzl'
-import { AppError, badInput } from '../api/errors.ts'
+import { AppError, badInput } from '../domain/errors.ts'
 
 export interface Table { headers: string[]; rows: unknown[][] }
 export interface TableLimits { maxRows: number; maxCells: number }
@@ -25,7 +25,7 @@ export const ZIP_LIMITS = {
   ratio: 200,
 }
 
-const zipTooLarge = (why: string) => new AppError('PAYLOAD_TOO_LARGE', 'IMPORT_TOO_LARGE', `压缩文件解压后过大（${why}），已拒绝`)
+const zipTooLarge = (why: string) => new AppError('TOO_LARGE', 'IMPORT_TOO_LARGE', `压缩文件解压后过大（${why}），已拒绝`)
 const badZip = () => badInput('无法读取压缩文件，请确认文件完整', 'IMPORT_BAD_FILE')
 
 /** Refuses a zip whose declared or actual uncompressed size is over the limits (see ZIP_LIMITS). */
@@ -108,7 +108,7 @@ function decodeText(bytes: Uint8Array): string {
 }
 
 const tooManyRows = (max: number) => badInput(`一次最多导入 ${max} 行`, 'IMPORT_TOO_MANY_ROWS')
-const tooManyCells = (max: number) => new AppError('PAYLOAD_TOO_LARGE', 'IMPORT_TOO_LARGE', `表格单元格过多（超过 ${max} 个），请拆分后导入`)
+const tooManyCells = (max: number) => new AppError('TOO_LARGE', 'IMPORT_TOO_LARGE', `表格单元格过多（超过 ${max} 个），请拆分后导入`)
 
 /** The first sheet of an .xlsx, or a CSV, as a header row and data rows of raw values. */
 export async function parseTable(bytes: Uint8Array, limits: TableLimits): Promise<Table> {

@@ -37,6 +37,22 @@ describe('permission matrix ↔ router', () => {
   })
 })
 
+/**
+ * Facts about other departments every signed-in user may read: who holds a grid (and held it), and
+ * which units share an indicator the user's department is responsible for. Anything else carrying
+ * another department's `departmentId` is a row of that department.
+ */
+const PUBLIC_FACTS = new Set(['holder', 'holderHistory', 'departments'])
+
+/** JSON paths of objects with a departmentId other than `mine`, outside the public facts. */
+function foreignRows(data: unknown, mine: number, path = '$'): string[] {
+  if (Array.isArray(data)) return data.flatMap((v, i) => foreignRows(v, mine, `${path}[${i}]`))
+  if (!data || typeof data !== 'object') return []
+  const o = data as Record<string, unknown>
+  const here = typeof o.departmentId === 'number' && o.departmentId !== mine ? [`${path} (departmentId ${o.departmentId})`] : []
+  return [...here, ...Object.entries(o).filter(([k]) => !PUBLIC_FACTS.has(k)).flatMap(([k, v]) => foreignRows(v, mine, `${path}.${k}`))]
+}
+
 describe.each(testDatabases())('every procedure as every role on %s', (db) => {
   let app: RunningApp
   let hints: Hints & { db: string }
@@ -88,6 +104,41 @@ describe.each(testDatabases())('every procedure as every role on %s', (db) => {
     expect(calls).toBe(procs.filter((p) => p.type !== 'subscription').length * (ROLES.length + 1))
     // the shared sessions survived the run (nothing above logged them out)
     for (const role of ROLES) expect((await callProcedure(app.url, { path: 'auth.me', type: 'query' }, undefined, cookies.get(role))).data).toMatchObject({ role })
+  })
+
+  it('a department user reads no row of another department (what each role sees, not only whether it was refused)', async () => {
+    const rfb = cookies.get('department')!
+    const leader = cookies.get('leader')!
+    const me = ((await callProcedure(app.url, { path: 'auth.me', type: 'query' }, undefined, rfb)).data as { departmentId: number }).departmentId
+    const fc = (await callProcedure(app.url, { path: 'grid.list', type: 'query' }, { level: 'community' }, leader)).data as { features: { properties: { id: number; holderDepartmentId: number | null; openProblems: number } }[] }
+    // a grid another department holds, with open problems: grid.byId of it has something to leak
+    const foreign = fc.features.map((f) => f.properties).find((g) => g.holderDepartmentId !== null && g.holderDepartmentId !== me && g.openProblems > 0)!
+    expect(foreign).toBeTruthy()
+    const leaks: string[] = []
+    const couldLeak: string[] = []
+    let reads = 0
+    for (const p of procs.filter((x) => x.type === 'query' && allowed(x.path, 'department'))) {
+      const sample = sampleFor(p)
+      if (!sample) continue
+      let input = sample.input
+      if (input && typeof input === 'object' && !Array.isArray(input)) {
+        const o = { ...(input as Record<string, unknown>) }
+        for (const key of Object.keys(o)) if (key === 'gridId' || (p.path.startsWith('grid.') && key === 'id')) o[key] = foreign.id
+        input = o
+      }
+      const r = await callProcedure(app.url, p, input, rfb)
+      reads++
+      if (r.status >= 500) leaks.push(`${p.path}: HTTP ${r.status}`)
+      if (!r.ok) continue // refused: nothing shown
+      const rows = foreignRows(r.data, me)
+      if (rows.length) leaks.push(`${p.path}: ${rows.slice(0, 3).join(', ')}${rows.length > 3 ? ` (+${rows.length - 3})` : ''}`)
+      const asLeader = await callProcedure(app.url, p, input, leader)
+      if (asLeader.ok && foreignRows(asLeader.data, me).length) couldLeak.push(p.path)
+    }
+    expect(leaks).toEqual([])
+    expect(reads).toBeGreaterThan(20)
+    // the check had something to find: the leader, reading the same, does see other departments' rows
+    expect(couldLeak).toEqual(expect.arrayContaining(['grid.byId', 'problem.list', 'inspection.listForMonth']))
   })
 
   it('a department user cannot write to another department\'s grids and problems', async () => {

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { verifyPassword } from '../../auth/password.ts'
 import { LoginLimiter, loginLimitsFromEnv } from '../../auth/loginLimiter.ts'
 import { createSession, deleteSession, sessionCookie, SESSION_TTL_MS } from '../../auth/sessions.ts'
-import { AppError } from '../errors.ts'
+import { AppError } from '../../domain/errors.ts'
 import { publicProcedure, router, type Context, type SessionUser } from '../trpc.ts'
 
 // read at start-up: a bad LOGIN_LIMIT_* setting stops the server instead of silently loosening the limit
@@ -24,7 +24,7 @@ export const authRouter = router({
       const attempt = await limiter.reserve(ctx.db, { login: input.login, address: ctx.clientIp }, ctx.now().getTime())
       if (!attempt.ok) {
         const minutes = Math.ceil(attempt.windowMs / 60_000)
-        throw new AppError('TOO_MANY_REQUESTS', 'LOGIN_RATE_LIMITED', `登录失败次数过多，请 ${minutes} 分钟后再试`, { scope: attempt.scope, windowSeconds: attempt.windowMs / 1000 })
+        throw new AppError('RATE_LIMITED', 'LOGIN_RATE_LIMITED', `登录失败次数过多，请 ${minutes} 分钟后再试`, { scope: attempt.scope, windowSeconds: attempt.windowMs / 1000 })
       }
       let user, ok
       try {

@@ -12,7 +12,7 @@ import {
 } from '../../services/boundary.ts'
 import { geometryTooComplex, runHeavy } from '../../services/heavy.ts'
 import type { GridGeometry } from '../../domain/boundary/topology.ts'
-import { badInput, notFound } from '../errors.ts'
+import { badInput, notFound } from '../../domain/errors.ts'
 import { id, isoDateTime, level, text } from '../inputs.ts'
 import { authedProcedure, router } from '../trpc.ts'
 import type { FeatureCollection } from 'geojson'

@@ -5,9 +5,9 @@ import { locateAtDate } from '../../services/boundary.ts'
 import { EMPTY_COVERAGE, holderView, loadHolders, monthCoverage } from '../../services/coverage.ts'
 import { GRID_TILE_MAX_ZOOM, gridTilesOf } from '../../services/gridTiles.ts'
 import type { InspectionStatus } from '../../domain/inspection/monthStatus.ts'
-import { notFound } from '../errors.ts'
+import { notFound } from '../../domain/errors.ts'
 import { id, isoDateTime, lat, level, lng, month, text } from '../inputs.ts'
-import { authedProcedure, router } from '../trpc.ts'
+import { authedProcedure, router, scopedProcedure } from '../trpc.ts'
 
 export const gridRouter = router({
   /** Every grid of a level as GeoJSON, with holder and the month's status (default: this month). */
@@ -61,8 +61,12 @@ export const gridRouter = router({
       }
     }),
 
-  /** One grid: boundary, holder and history, the month's inspections, open problems, evaluation sites. */
-  byId: authedProcedure
+  /**
+   * One grid: boundary, holder and history, the month's inspections, open problems, evaluation sites.
+   * The grid's public facts (name, boundary, holder, status) go to everyone; its inspections and open
+   * problems only as far as the user's department scope reaches (a department sees its own rows).
+   */
+  byId: scopedProcedure
     .input(z.object({ id, month: month.optional() }))
     .query(async ({ ctx, input }) => {
       const grid = ctx.catalog.get(input.id)
@@ -72,8 +76,8 @@ export const gridRouter = router({
       const [coverage, history, inspections, problems, sites] = await Promise.all([
         monthCoverage(ctx.db, m, now, [grid.id]),
         loadHolders(ctx.db, { gridId: grid.id }),
-        ctx.db.inspection.findMany({ where: { gridId: grid.id, month: m }, include: { department: { select: { name: true } } }, orderBy: { date: 'desc' } }),
-        ctx.db.problem.findMany({ where: { gridId: grid.id, status: { in: [...OPEN_STATUSES] } }, include: { category: { select: { name: true } } }, orderBy: { reportedAt: 'desc' }, take: 200 }),
+        ctx.db.inspection.findMany({ where: { gridId: grid.id, month: m, ...ctx.scope.where() }, include: { department: { select: { name: true } } }, orderBy: { date: 'desc' } }),
+        ctx.db.problem.findMany({ where: { gridId: grid.id, status: { in: [...OPEN_STATUSES] }, ...ctx.scope.where() }, include: { category: { select: { name: true } } }, orderBy: { reportedAt: 'desc' }, take: 200 }),
         ctx.db.evaluationSite.findMany({ where: { gridId: grid.id }, orderBy: { name: 'asc' } }),
       ])
       const c = coverage.get(grid.id)!
@@ -82,8 +86,8 @@ export const gridRouter = router({
         parentName: grid.parentId ? (ctx.catalog.get(grid.parentId)?.name ?? null) : null,
         geometry: grid.geometry, bbox: grid.bbox, area: grid.area, version: grid.version, month: m,
         inspectionStatus: c.inspectionStatus, holder: c.holder, holderHistory: history.map(holderView).reverse(),
-        inspections: inspections.map((i) => ({ id: i.id, date: i.date.toISOString(), inspector: i.inspector, findings: i.findings, departmentName: i.department.name, onSite: i.onSite })),
-        openProblems: problems.map((p) => ({ id: p.id, categoryName: p.category.name, description: p.description, status: p.status, deadline: p.deadline?.toISOString() ?? null, overdue: isOverdue(p, now), reportedAt: p.reportedAt.toISOString() })),
+        inspections: inspections.map((i) => ({ id: i.id, departmentId: i.departmentId, date: i.date.toISOString(), inspector: i.inspector, findings: i.findings, departmentName: i.department.name, onSite: i.onSite })),
+        openProblems: problems.map((p) => ({ id: p.id, departmentId: p.departmentId, categoryName: p.category.name, description: p.description, status: p.status, deadline: p.deadline?.toISOString() ?? null, overdue: isOverdue(p, now), reportedAt: p.reportedAt.toISOString() })),
         sites: sites.map((s) => ({ id: s.id, name: s.name, type: s.type, lng: s.lng, lat: s.lat })),
       }
     }),

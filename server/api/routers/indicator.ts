@@ -11,10 +11,11 @@ import { clampProgress, INDICATOR_STATUSES } from '../../domain/evaluation/sched
 import { chinaDate, yearOf } from '../../domain/time.ts'
 import { writeAudit } from '../../services/audit.ts'
 import { indicatorView, loadIndicators, progressWorkbook } from '../../services/evaluation.ts'
-import { badInput, conflict, forbidden, notFound } from '../errors.ts'
+import { badInput, conflict, forbidden, notFound } from '../../domain/errors.ts'
 import { id, text } from '../inputs.ts'
-import { authedProcedure, router } from '../trpc.ts'
+import { authedProcedure, router, scopedProcedure } from '../trpc.ts'
 import type { Context, SessionUser } from '../trpc.ts'
+import type { Scope } from '../../services/scope.ts'
 
 const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD').refine((s) => !Number.isNaN(Date.parse(s)), '日期无效')
 const year = z.number().int().min(2000).max(2100)
@@ -28,15 +29,9 @@ const indicatorInput = z.object({
 
 const chinaYear = (d: Date) => yearOf(d)
 
-/** The department a department user is scoped to; undefined for leaders/admins/planners. */
-function scopeOf(user: SessionUser): number | undefined {
-  return user.role === 'department' ? (user.departmentId ?? -1) : undefined
-}
-
-async function listViews(ctx: Context & { user: SessionUser }, input: { year?: number; departmentId?: number; status?: (typeof INDICATOR_STATUSES)[number]; overdue?: boolean; mine?: boolean }) {
-  const scope = scopeOf(ctx.user)
-  if (scope !== undefined && input.departmentId !== undefined && input.departmentId !== scope) throw forbidden('只能查看本部门负责的指标', 'NOT_YOUR_DEPARTMENT')
-  const departmentId = scope ?? (input.mine ? (ctx.user.departmentId ?? -1) : input.departmentId)
+async function listViews(ctx: Context & { user: SessionUser; scope: Scope }, input: { year?: number; departmentId?: number; status?: (typeof INDICATOR_STATUSES)[number]; overdue?: boolean; mine?: boolean }) {
+  const scope = ctx.scope
+  const departmentId = scope.own !== null ? scope.department(input.departmentId, '只能查看本部门负责的指标') : (input.mine ? (ctx.user.departmentId ?? -1) : input.departmentId)
   const now = ctx.now()
   const views = (await loadIndicators(ctx.db, { year: input.year, departmentId })).map((i) => indicatorView(i, now))
   return views.filter((v) => (!input.status || v.status === input.status) && (input.overdue === undefined || (v.overdueMilestones > 0) === input.overdue))
@@ -50,18 +45,18 @@ const listInput = z.object({
 
 export const indicatorRouter = router({
   /** The progress table: indicators with departments, staff, milestones, progress, status and countdown. */
-  list: authedProcedure.input(listInput).query(async ({ ctx, input }) => {
+  list: scopedProcedure.input(listInput).query(async ({ ctx, input }) => {
     const items = await listViews(ctx, input)
     const counts = Object.fromEntries(INDICATOR_STATUSES.map((s) => [s, items.filter((i) => i.status === s).length])) as Record<(typeof INDICATOR_STATUSES)[number], number>
     const countdown = items.length ? Math.min(...items.map((i) => i.countdown).filter((c) => c >= 0).concat([Infinity])) : null
     const nextDate = items.find((i) => i.countdown === countdown)?.evaluationDate ?? null
-    return { items, counts, countdown: countdown === Infinity ? null : countdown, evaluationDate: nextDate, scoped: scopeOf(ctx.user) !== undefined }
+    return { items, counts, countdown: countdown === Infinity ? null : countdown, evaluationDate: nextDate, scoped: ctx.scope.own !== null }
   }),
 
-  byId: authedProcedure.input(z.object({ id })).query(async ({ ctx, input }) => {
+  byId: scopedProcedure.input(z.object({ id })).query(async ({ ctx, input }) => {
     const [row] = await loadIndicators(ctx.db, { ids: [input.id] })
     if (!row) throw notFound('指标', 'INDICATOR_NOT_FOUND')
-    const scope = scopeOf(ctx.user)
+    const scope = ctx.scope.own ?? undefined
     if (scope !== undefined && !row.departments.some((d) => d.departmentId === scope)) throw forbidden('只能查看本部门负责的指标', 'NOT_YOUR_INDICATOR')
     return indicatorView(row, ctx.now())
   }),
@@ -162,13 +157,13 @@ export const indicatorRouter = router({
     }),
 
   /** Report a milestone's progress (0–100). A department only on indicators it is responsible for. */
-  milestoneUpdate: authedProcedure
+  milestoneUpdate: scopedProcedure
     .input(z.object({ id, version: z.number().int().min(1), progress: z.number().int().min(0).max(100), note: text(1000).optional() }))
     .mutation(async ({ ctx, input }) => {
       const now = ctx.now()
       const m = await ctx.db.milestone.findUnique({ where: { id: input.id }, include: { indicator: { include: { departments: true } } } })
       if (!m) throw notFound('进度节点', 'MILESTONE_NOT_FOUND')
-      const scope = scopeOf(ctx.user)
+      const scope = ctx.scope.own ?? undefined
       if (scope !== undefined && !m.indicator.departments.some((d) => d.departmentId === scope)) {
         throw forbidden('只能填报本部门负责指标的进度', 'NOT_YOUR_INDICATOR')
       }
@@ -187,7 +182,7 @@ export const indicatorRouter = router({
     }),
 
   /** The progress table as an Excel workbook (base64), same filters and scope as `list`. */
-  export: authedProcedure.input(listInput).query(async ({ ctx, input }) => {
+  export: scopedProcedure.input(listInput).query(async ({ ctx, input }) => {
     const now = ctx.now()
     const items = await listViews(ctx, input)
     const xlsx = await progressWorkbook(items, now)

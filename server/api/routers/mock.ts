@@ -5,18 +5,16 @@
  * Results: 得分率 per site, type, street, department; and all evaluations over time.
  * A department user reads the sheets and results of its own department's sites only.
  */
-import { randomInt } from 'node:crypto'
 import { z } from 'zod'
-import { drawSample, STRATIFY_BY } from '../../domain/evaluation/sampling.ts'
+import { STRATIFY_BY } from '../../domain/evaluation/sampling.ts'
 import { lostOf, rateOf } from '../../domain/evaluation/scores.ts'
 import { SITE_TYPES } from '../../domain/evaluation/siteRows.ts'
+import { chinaDay, mockResults, parseSiteTypes } from '../../services/evaluation.ts'
+import { drawMockEvaluation, scoreMockSite, scoreToProblem } from '../../services/mockEvaluation.ts'
+import { notFound } from '../../domain/errors.ts'
 import { yearOf } from '../../domain/time.ts'
-import { writeAudit } from '../../services/audit.ts'
-import { chinaDay, currentDepartments, mockResults, parseSiteTypes, streetOf } from '../../services/evaluation.ts'
-import { createProblemTx } from '../../services/problems.ts'
-import { badInput, conflict, notFound } from '../errors.ts'
 import { id, text } from '../inputs.ts'
-import { authedProcedure, router } from '../trpc.ts'
+import { authedProcedure, router, scopedProcedure } from '../trpc.ts'
 
 const seedInput = z.number().int().min(0).max(2 ** 31 - 1)
 
@@ -28,31 +26,11 @@ export const mockRouter = router({
       streetIds: z.array(id).max(100).default([]), perStratum: z.number().int().min(1).max(50), seed: seedInput.optional(),
       preview: z.boolean().default(false),
     }))
-    .mutation(async ({ ctx, input }) => {
-      const now = ctx.now()
-      const seed = input.seed ?? randomInt(0, 2 ** 31 - 1)
-      const [sites, deptOf] = await Promise.all([ctx.db.evaluationSite.findMany(), currentDepartments(ctx.db, now)])
-      const withStreet = sites.map((s) => ({ ...s, streetId: streetOf(ctx.catalog, s.gridId)?.id ?? null }))
-      const sample = drawSample(withStreet, { by: input.by, types: input.types, streetIds: input.streetIds, perStratum: input.perStratum, seed })
-      if (sample.length === 0) throw badInput('没有符合条件的点位', 'EMPTY_SAMPLE')
-      const params = { by: input.by, types: input.types, streetIds: input.streetIds, perStratum: input.perStratum }
-      const drawn = sample.map(({ site, stratum }) => ({
-        siteId: site.id, name: site.name, siteType: site.type, gridId: site.gridId, streetId: site.streetId, stratum,
-        departmentId: site.gridId === null ? null : (deptOf.get(site.gridId) ?? null),
-      }))
-      if (input.preview) return { id: null, seed, params, sites: drawn }
-      const ev = await ctx.db.$transaction(async (tx) => {
-        const e = await tx.mockEvaluation.create({ data: { name: input.name, seed, params: JSON.stringify(params), createdById: ctx.user.id, createdAt: now } })
-        await tx.mockEvaluationSite.createMany({ data: drawn.map(({ name: _n, ...d }) => ({ ...d, evaluationId: e.id })) })
-        await writeAudit(tx, { actorId: ctx.user.id, action: 'mock.draw', entity: 'MockEvaluation', entityId: e.id, after: { seed, params, siteIds: drawn.map((d) => d.siteId) }, at: now })
-        return e
-      })
-      return { id: ev.id, seed, params, sites: drawn }
-    }),
+    .mutation(({ ctx, input }) => drawMockEvaluation(ctx, input)),
 
   /** Every mock evaluation, newest first, with its overall rate: the comparison over time. */
-  list: authedProcedure.query(async ({ ctx }) => {
-    const scope = ctx.user.role === 'department' ? (ctx.user.departmentId ?? -1) : undefined
+  list: scopedProcedure.query(async ({ ctx }) => {
+    const scope = ctx.scope.own ?? undefined
     const evs = await ctx.db.mockEvaluation.findMany({
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       include: { sites: { where: scope === undefined ? undefined : { departmentId: scope }, select: { siteType: true, scores: { select: { maxPoints: true, lostPoints: true } } } } },
@@ -69,10 +47,10 @@ export const mockRouter = router({
   }),
 
   /** The score sheets: each sampled site with the indicators checked at its type and the entered scores. */
-  sheets: authedProcedure.input(z.object({ id })).query(async ({ ctx, input }) => {
+  sheets: scopedProcedure.input(z.object({ id })).query(async ({ ctx, input }) => {
     const ev = await ctx.db.mockEvaluation.findUnique({ where: { id: input.id } })
     if (!ev) throw notFound('模拟测评', 'MOCK_NOT_FOUND')
-    const scope = ctx.user.role === 'department' ? (ctx.user.departmentId ?? -1) : undefined
+    const scope = ctx.scope.own ?? undefined
     const [sites, indicators, departments] = await Promise.all([
       ctx.db.mockEvaluationSite.findMany({
         where: { evaluationId: ev.id, departmentId: scope },
@@ -116,37 +94,7 @@ export const mockRouter = router({
       mockSiteId: id,
       scores: z.array(z.object({ indicatorId: id, lostPoints: z.number().finite().min(0).max(1000), note: text(1000).default(''), version: z.number().int().min(1).optional() })).min(1).max(100),
     }))
-    .mutation(async ({ ctx, input }) => {
-      const now = ctx.now()
-      const ms = await ctx.db.mockEvaluationSite.findUnique({ where: { id: input.mockSiteId } })
-      if (!ms) throw notFound('抽样点位', 'MOCK_SITE_NOT_FOUND')
-      const indicators = await ctx.db.indicator.findMany({ where: { id: { in: input.scores.map((s) => s.indicatorId) } } })
-      const byId = new Map(indicators.map((i) => [i.id, i]))
-      for (const s of input.scores) {
-        const ind = byId.get(s.indicatorId)
-        if (!ind) throw badInput(`指标 ${s.indicatorId} 不存在`, 'INDICATOR_NOT_FOUND')
-        if (!parseSiteTypes(ind.siteTypes).includes(ms.siteType)) throw badInput(`指标“${ind.name}”不在${ms.siteType}的测评范围内`, 'INDICATOR_NOT_CHECKED_HERE')
-        if (s.lostPoints > ind.points) throw badInput(`指标“${ind.name}”扣分不能超过分值 ${ind.points}`, 'LOST_OVER_MAX')
-      }
-      await ctx.db.$transaction(async (tx) => {
-        for (const s of input.scores) {
-          const ind = byId.get(s.indicatorId)!
-          const existing = await tx.scoreEntry.findUnique({ where: { mockSiteId_indicatorId: { mockSiteId: ms.id, indicatorId: ind.id } } })
-          if (existing) {
-            const r = await tx.scoreEntry.updateMany({
-              where: { id: existing.id, ...(s.version !== undefined ? { version: s.version } : {}) },
-              data: { lostPoints: s.lostPoints, note: s.note, version: { increment: 1 } },
-            })
-            if (r.count === 0) throw conflict('评分已被他人修改，请刷新后重试')
-          } else {
-            await tx.scoreEntry.create({ data: { mockSiteId: ms.id, indicatorId: ind.id, maxPoints: ind.points, lostPoints: s.lostPoints, note: s.note } })
-          }
-        }
-        await writeAudit(tx, { actorId: ctx.user.id, action: 'mock.score', entity: 'MockEvaluationSite', entityId: ms.id, after: input.scores, at: now })
-      })
-      const scores = await ctx.db.scoreEntry.findMany({ where: { mockSiteId: ms.id }, orderBy: { id: 'asc' } })
-      return { mockSiteId: ms.id, rate: rateOf(scores), scores: scores.map((e) => ({ id: e.id, indicatorId: e.indicatorId, maxPoints: e.maxPoints, lostPoints: e.lostPoints, note: e.note, problemId: e.problemId, version: e.version })) }
-    }),
+    .mutation(({ ctx, input }) => scoreMockSite(ctx, input)),
 
   /**
    * 转为问题: turn a lost point into a problem at the site (source "evaluation"): the grid containing
@@ -155,38 +103,15 @@ export const mockRouter = router({
    */
   toProblem: authedProcedure
     .input(z.object({ scoreId: id, categoryCode: text(20).min(1), deadlineDays: z.number().int().min(1).max(365).optional(), description: text(2000).optional() }))
-    .mutation(async ({ ctx, input }) => {
-      const now = ctx.now()
-      const e = await ctx.db.scoreEntry.findUnique({ where: { id: input.scoreId }, include: { indicator: true, mockSite: { include: { site: true, evaluation: true } } } })
-      if (!e) throw notFound('评分', 'SCORE_NOT_FOUND')
-      if (lostOf(e) <= 0) throw badInput('该项没有扣分，无需转为问题', 'NO_LOST_POINTS')
-      if (e.problemId !== null) throw conflict(`已转为问题 #${e.problemId}`, 'ALREADY_CONVERTED')
-      const site = e.mockSite.site
-      const description = input.description?.trim() || `【${e.mockSite.evaluation.name}】${site.name}（${site.type}）“${e.indicator.name}”扣 ${lostOf(e)} 分${e.note ? `：${e.note}` : ''}`
-      const p = await ctx.db.$transaction(async (tx) => {
-        const problem = await createProblemTx(tx, ctx.catalog, {
-          lng: site.lng, lat: site.lat, categoryCode: input.categoryCode, description, source: 'evaluation',
-          reporter: { id: ctx.user.id, name: ctx.user.displayName },
-        }, now, input.deadlineDays !== undefined ? { deadlineDays: input.deadlineDays } : {})
-        const r = await tx.scoreEntry.updateMany({ where: { id: e.id, problemId: null }, data: { problemId: problem.id, version: { increment: 1 } } })
-        if (r.count === 0) throw conflict('该扣分项已被他人转为问题', 'ALREADY_CONVERTED')
-        await writeAudit(tx, { actorId: ctx.user.id, action: 'mock.toProblem', entity: 'ScoreEntry', entityId: e.id, after: { problemId: problem.id }, at: now })
-        return problem
-      })
-      const full = await ctx.db.problem.findUnique({ where: { id: p.id }, include: { department: { select: { name: true } }, grid: { select: { name: true } } } })
-      return {
-        problemId: p.id, gridId: p.gridId, gridName: full?.grid?.name ?? null, departmentId: p.departmentId, departmentName: full?.department?.name ?? null,
-        deadline: full?.deadline?.toISOString() ?? null, status: p.status,
-      }
-    }),
+    .mutation(({ ctx, input }) => scoreToProblem(ctx, input)),
 
   /** Results of one evaluation: 得分率 per site, type, street, department. */
-  results: authedProcedure.input(z.object({ id })).query(async ({ ctx, input }) => {
+  results: scopedProcedure.input(z.object({ id })).query(async ({ ctx, input }) => {
     const ev = await ctx.db.mockEvaluation.findUnique({ where: { id: input.id } })
     if (!ev) throw notFound('模拟测评', 'MOCK_NOT_FOUND')
     const r = await mockResults(ctx.db, ctx.catalog, ev.id)
-    if (ctx.user.role === 'department') {
-      const mine = ctx.user.departmentId ?? -1
+    if (ctx.scope.own !== null) {
+      const mine = ctx.scope.own
       const own = r.byDepartment.find((d) => d.key === mine) ?? null
       return { id: ev.id, name: ev.name, createdAt: ev.createdAt.toISOString(), ...r, bySite: [], byStreet: [], byDepartment: own ? [own] : [], overall: own, byType: [] }
     }

@@ -4,7 +4,7 @@ import { addMonths, monthOf, monthRange } from '../../domain/time.ts'
 import { GRID_LEVELS } from '../../services/gridCatalog.ts'
 import { EMPTY_COVERAGE, monthCoverage } from '../../services/coverage.ts'
 import { loadRankingInput } from '../../services/monthly.ts'
-import { badInput } from '../errors.ts'
+import { badInput } from '../../domain/errors.ts'
 import { id, month } from '../inputs.ts'
 import { authedProcedure, router } from '../trpc.ts'
 

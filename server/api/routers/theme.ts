@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { loadTheme } from '../../services/monthly.ts'
+import { loadTheme, setTheme } from '../../services/monthly.ts'
 import { month, text } from '../inputs.ts'
 import { authedProcedure, router } from '../trpc.ts'
 
@@ -12,13 +12,5 @@ export const themeRouter = router({
   /** Configure a month's theme and checklist (admin). */
   set: authedProcedure
     .input(z.object({ month, title: text(100).min(1), checklist: z.array(text(200).min(1)).min(1).max(30) }))
-    .mutation(async ({ ctx, input }) => {
-      const before = await ctx.db.monthlyTheme.findUnique({ where: { month: input.month } })
-      const data = { title: input.title, checklist: JSON.stringify(input.checklist) }
-      await ctx.db.$transaction([
-        ctx.db.monthlyTheme.upsert({ where: { month: input.month }, create: { month: input.month, ...data }, update: data }),
-        ctx.db.auditLog.create({ data: { actorId: ctx.user.id, action: 'theme.set', entity: 'MonthlyTheme', entityId: input.month, before: before ? JSON.stringify(before) : null, after: JSON.stringify({ month: input.month, ...data }) } }),
-      ])
-      return loadTheme(ctx.db, input.month)
-    }),
+    .mutation(({ ctx, input }) => setTheme(ctx.db, ctx.user.id, input)),
 })

@@ -3,10 +3,9 @@ import { holderOn } from '../../domain/holder.ts'
 import { addMonths, daysLeftInMonth, monthOf } from '../../domain/time.ts'
 import { monthCoverage, referenceInstant } from '../../services/coverage.ts'
 import { loadTheme } from '../../services/monthly.ts'
-import { badInput, notFound } from '../errors.ts'
+import { badInput, notFound } from '../../domain/errors.ts'
 import { id, month } from '../inputs.ts'
-import { authedProcedure, router } from '../trpc.ts'
-import { departmentScope } from './inspection.ts'
+import { router, scopedProcedure } from '../trpc.ts'
 
 export const workspaceRouter = router({
   /**
@@ -14,10 +13,10 @@ export const workspaceRouter = router({
    * open and overdue problems, evaluation sites, the theme and whether the month's meeting happened.
    * A department user gets its own; leaders and admins name a department.
    */
-  mine: authedProcedure
+  mine: scopedProcedure
     .input(z.object({ month: month.optional(), departmentId: id.optional() }).default({}))
     .query(async ({ ctx, input }) => {
-      const departmentId = departmentScope(ctx.user, input.departmentId)
+      const departmentId = ctx.scope.department(input.departmentId)
       if (departmentId === undefined) throw badInput('请选择部门', 'DEPARTMENT_REQUIRED')
       const department = await ctx.db.department.findUnique({ where: { id: departmentId } })
       if (!department) throw notFound('部门', 'DEPARTMENT_NOT_FOUND')

@@ -1,0 +1,134 @@
+/**
+ * A problem's life after it is reported: workflow transitions (dispatch, submit, reassign,
+ * extensions…) and merging a duplicate. The rules are the pure table in domain/problem/workflow.ts;
+ * this service loads the problem, checks scope and version, and writes the change, its event,
+ * any extension row, attached photos and the audit row in one transaction.
+ */
+import type { Db, Prisma } from '../db/client.ts'
+import { AppError, badInput, conflict, notFound, type ErrorKind } from '../domain/errors.ts'
+import { holderOn } from '../domain/holder.ts'
+import { OPEN_STATUSES } from '../domain/problem/status.ts'
+import { applyTransition, type Actor, type ActionType, type WorkflowAction } from '../domain/problem/workflow.ts'
+import type { SessionUser } from '../domain/user.ts'
+import { writeAudit } from './audit.ts'
+import type { GridCatalog } from './gridCatalog.ts'
+import { attachPhotos } from './photos.ts'
+import { departmentScope } from './scope.ts'
+
+/** What a problem view needs joined (problem.list/byId/transition answers). */
+export const problemInclude = {
+  category: { select: { name: true } },
+  grid: { select: { name: true, code: true } },
+  department: { select: { name: true } },
+} as const satisfies Prisma.ProblemInclude
+
+/** The error kind of each of the workflow's refusals. */
+const REFUSAL_KIND: Record<string, ErrorKind> = {
+  ROLE_FORBIDDEN: 'FORBIDDEN', NOT_YOUR_DEPARTMENT: 'FORBIDDEN', ILLEGAL_TRANSITION: 'CONFLICT', EXTENSION_PENDING: 'CONFLICT',
+  NO_PENDING_EXTENSION: 'CONFLICT',
+}
+
+export const actorOf = (u: SessionUser): Actor => ({ id: u.id, role: u.role, departmentId: u.departmentId })
+
+const NOT_OURS = '该问题不属于本部门'
+
+export function workflowState(p: { status: string; departmentId: number | null; gridId: number | null; priority: string; deadline: Date | null; reworkCount: number; extensionCount: number; category: { deadlineDays?: number } }) {
+  return {
+    status: p.status, departmentId: p.departmentId, gridId: p.gridId, priority: p.priority, deadline: p.deadline,
+    deadlineDays: p.category.deadlineDays ?? 1, reworkCount: p.reworkCount, extensionCount: p.extensionCount,
+  }
+}
+
+export interface TransitionRequest {
+  id: number
+  version: number
+  action: ActionType | 'decideExtension'
+  note?: string
+  photoIds?: number[]
+  departmentId?: number
+  gridId?: number | null
+  newDeadline?: string
+  approve?: boolean
+}
+
+export interface WorkflowDeps { db: Db; catalog: GridCatalog }
+
+/** Moves a problem along its workflow; a stale version is CONFLICT. Returns the problem as it is now. */
+export async function transitionProblem(deps: WorkflowDeps, user: SessionUser, input: TransitionRequest, now: Date) {
+  const { db } = deps
+  const p = await db.problem.findUnique({
+    where: { id: input.id },
+    include: { category: { select: { deadlineDays: true } }, extensions: { where: { status: 'pending' }, take: 1 } },
+  })
+  if (!p) throw notFound('问题', 'PROBLEM_NOT_FOUND')
+  departmentScope(user).assert(p, NOT_OURS)
+  if (p.version !== input.version) throw conflict('问题已被他人修改，请刷新后重试')
+  const pending = p.extensions[0] ?? null
+  const action = await toAction(deps, input, now)
+  const result = applyTransition({ ...workflowState(p), pendingExtension: pending }, action, actorOf(user), now)
+  if (!result.ok) throw new AppError(REFUSAL_KIND[result.code] ?? 'BAD_INPUT', result.code, result.message)
+  const { changes, event } = result
+  await db.$transaction(async (tx) => {
+    const r = await tx.problem.updateMany({ where: { id: p.id, version: p.version }, data: { ...changes, version: { increment: 1 } } })
+    if (r.count === 0) throw conflict('问题已被他人修改，请刷新后重试')
+    await tx.problemEvent.create({ data: { problemId: p.id, action: event.action, fromStatus: event.fromStatus, toStatus: event.toStatus, actorId: user.id, note: event.note, at: now } })
+    if (result.extension?.kind === 'request') {
+      await tx.deadlineExtension.create({ data: { problemId: p.id, requestedById: user.id, newDeadline: result.extension.newDeadline, reason: event.note, createdAt: now } })
+    } else if (result.extension?.kind === 'decision' && pending) {
+      const d = await tx.deadlineExtension.updateMany({ where: { id: pending.id, status: 'pending' }, data: { status: result.extension.approved ? 'approved' : 'rejected', decidedById: user.id, decidedAt: now } })
+      if (d.count === 0) throw conflict('延期申请已被处理，请刷新后重试')
+    }
+    if (input.photoIds?.length) await attachPhotos(tx, input.photoIds, { problemId: p.id, stage: action.type }, user)
+    const before = Object.fromEntries(Object.keys(changes).map((k) => [k, p[k as keyof typeof p]]))
+    await writeAudit(tx, { actorId: user.id, action: `problem.${action.type}`, entity: 'Problem', entityId: p.id, before: { ...before, version: p.version }, after: { ...changes, version: p.version + 1, note: event.note, extension: result.extension }, at: now })
+  })
+  return db.problem.findUniqueOrThrow({ where: { id: p.id }, include: problemInclude })
+}
+
+async function toAction(deps: WorkflowDeps, input: TransitionRequest, now: Date): Promise<WorkflowAction> {
+  const note = input.note
+  switch (input.action) {
+    case 'dispatch': return { type: 'dispatch', note, departmentId: input.departmentId }
+    case 'submit': return { type: 'submit', note, photoIds: input.photoIds }
+    case 'reassign': {
+      if (input.departmentId === undefined && input.gridId == null) throw badInput('改派需要指定部门或网格', 'REASSIGN_TARGET')
+      if (input.gridId != null && !deps.catalog.get(input.gridId)) throw notFound('网格', 'GRID_NOT_FOUND')
+      // a grid without a department: the grid's holder today takes it
+      const departmentId = input.departmentId
+        ?? (holderOn(await deps.db.gridHolder.findMany({ where: { gridId: input.gridId! } }), now)?.departmentId ?? null)
+      return { type: 'reassign', note, departmentId, gridId: input.gridId }
+    }
+    case 'requestExtension': {
+      if (!input.newDeadline) throw badInput('申请延期需要新的期限', 'BAD_DEADLINE')
+      return { type: 'requestExtension', note, newDeadline: new Date(input.newDeadline) }
+    }
+    case 'decideExtension':
+      if (input.approve === undefined) throw badInput('请选择批准或驳回', 'BAD_INPUT')
+      return { type: 'decideExtension', note, approve: input.approve }
+    default: return { type: input.action, note } as WorkflowAction
+  }
+}
+
+/** Merges a duplicate into another open problem of the same category: it is voided and linked, both get an event. */
+export async function mergeProblem(db: Db, user: SessionUser, input: { id: number; intoId: number; version?: number; note?: string }, now: Date) {
+  if (input.id === input.intoId) throw badInput('不能合并到自身', 'MERGE_SELF')
+  const [p, into] = await Promise.all([db.problem.findUnique({ where: { id: input.id } }), db.problem.findUnique({ where: { id: input.intoId } })])
+  if (!p || !into) throw notFound('问题', 'PROBLEM_NOT_FOUND')
+  const scope = departmentScope(user)
+  scope.assert(p, NOT_OURS)
+  scope.assert(into, NOT_OURS)
+  if (!OPEN_STATUSES.includes(p.status as never) || !OPEN_STATUSES.includes(into.status as never) || p.mergedIntoId !== null || into.mergedIntoId !== null) {
+    throw new AppError('CONFLICT', 'ILLEGAL_TRANSITION', '只能合并两个未结案的问题')
+  }
+  if (p.categoryCode !== into.categoryCode) throw badInput('只能合并同一类别的问题', 'MERGE_CATEGORY')
+  if (input.version !== undefined && input.version !== p.version) throw conflict('问题已被他人修改，请刷新后重试')
+  const note = input.note?.trim() || `合并到 #${into.id}`
+  await db.$transaction(async (tx) => {
+    const r = await tx.problem.updateMany({ where: { id: p.id, version: p.version }, data: { status: 'voided', mergedIntoId: into.id, version: { increment: 1 } } })
+    if (r.count === 0) throw conflict('问题已被他人修改，请刷新后重试')
+    await tx.problemEvent.create({ data: { problemId: p.id, action: 'merge', fromStatus: p.status, toStatus: 'voided', actorId: user.id, note, at: now } })
+    await tx.problemEvent.create({ data: { problemId: into.id, action: 'mergedFrom', fromStatus: into.status, toStatus: into.status, actorId: user.id, note: `#${p.id} 合并到此`, at: now } })
+    await writeAudit(tx, { actorId: user.id, action: 'problem.merge', entity: 'Problem', entityId: p.id, before: { status: p.status }, after: { status: 'voided', mergedIntoId: into.id }, at: now })
+  })
+  return { id: p.id, mergedIntoId: into.id }
+}
