@@ -9,6 +9,7 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone'
 import { appRouter } from './api/root.ts'
 import type { Context } from './api/trpc.ts'
 import { crossSiteRequest } from './api/httpUtil.ts'
+import { HSTS, servedOverHttps } from './api/origin.ts'
 import { handlePhotoHttp } from './api/photoHttp.ts'
 import { handleReportHttp } from './api/reportHttp.ts'
 import { handleTilesHttp } from './api/tilesHttp.ts'
@@ -85,6 +86,7 @@ export function createRequestHandler(deps: AppDeps): http.RequestListener {
 
   return (req, res) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v)
+    if (servedOverHttps(req)) res.setHeader('Strict-Transport-Security', HSTS)
     const url = req.url ?? '/'
     if (url.startsWith('/trpc/')) {
       if (crossSiteRequest(req)) {

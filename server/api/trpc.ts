@@ -5,6 +5,7 @@ import { ZodError } from 'zod'
 import type { Db } from '../db/client.ts'
 import { constraintError, isDbUnavailable } from '../db/errors.ts'
 import type { GridCatalog } from '../services/gridCatalog.ts'
+import { illFormedTextPath } from '../domain/inputRules.ts'
 import { AppError } from './errors.ts'
 import { describeIssues } from './httpUtil.ts'
 import { allowed, PERMISSIONS, PUBLIC, type Role } from './permissions.ts'
@@ -73,15 +74,25 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router
 export const createCallerFactory = t.createCallerFactory
 
+/**
+ * Every procedure's raw input first: a string (or key) that is not valid UTF-16 — a lone surrogate
+ * such as "a\ud800b" — is refused with BAD_INPUT before any schema or storage sees it.
+ */
+const wellFormedProcedure = t.procedure.use(async ({ getRawInput, next }) => {
+  const bad = illFormedTextPath(await getRawInput().catch(() => undefined))
+  if (bad) throw new AppError('BAD_REQUEST', 'BAD_INPUT', `输入有误：${bad} 含无效字符（不成对的 UTF-16 代理项）`)
+  return next()
+})
+
 /** A procedure for logged-in users whose role the permission matrix allows for this path. */
-export const authedProcedure = t.procedure.use(({ ctx, path, next }) => {
+export const authedProcedure = wellFormedProcedure.use(({ ctx, path, next }) => {
   if (!ctx.user) throw new AppError('UNAUTHORIZED', 'NOT_LOGGED_IN', '请先登录')
   if (!allowed(path, ctx.user.role)) throw new AppError('FORBIDDEN', 'ROLE_FORBIDDEN', '当前角色无权执行此操作')
   return next({ ctx: { ...ctx, user: ctx.user } })
 })
 
 /** A procedure anyone may call; it must be marked public in the matrix. */
-export const publicProcedure = t.procedure.use(({ ctx, path, next }) => {
+export const publicProcedure = wellFormedProcedure.use(({ ctx, path, next }) => {
   if (PERMISSIONS[path] !== PUBLIC) throw new AppError('FORBIDDEN', 'ROLE_FORBIDDEN', '当前角色无权执行此操作')
   return next({ ctx })
 })

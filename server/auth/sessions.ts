@@ -1,6 +1,7 @@
 /** Sessions: a random token in an HttpOnly cookie; the database keeps only its SHA-256. */
 import { createHash, randomBytes } from 'node:crypto'
 import type { Db } from '../db/client.ts'
+import { servedOverHttps } from '../api/origin.ts'
 import type { SessionUser } from '../api/trpc.ts'
 import type { Role } from '../api/permissions.ts'
 
@@ -29,15 +30,18 @@ export async function deleteSession(db: Db, token: string): Promise<void> {
 }
 
 export function sessionCookie(token: string, maxAgeMs: number): string {
-  const secure = process.env.COOKIE_SECURE === '1' ? '; Secure' : ''
+  const secure = servedOverHttps() ? '; Secure' : ''
   return `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Lax; Path=/; Max-Age=${Math.floor(maxAgeMs / 1000)}${secure}`
 }
 
+/** The cookie's value, or null; never throws: a value that is not valid percent-encoding counts as absent. */
 export function readCookie(header: string | undefined, name: string): string | null {
   if (!header) return null
   for (const part of header.split(';')) {
     const eq = part.indexOf('=')
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim())
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try { return decodeURIComponent(part.slice(eq + 1).trim()) } catch { return null }
+    }
   }
   return null
 }
