@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url'
 import { it } from 'vitest'
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-export const REAL_BOUNDARIES = path.resolve(repo, '../shared/data/real-boundaries')
+/** REAL_BOUNDARIES_DIR overrides the place (e.g. to check that CI fails without it) */
+export const REAL_BOUNDARIES = path.resolve(repo, process.env.REAL_BOUNDARIES_DIR ?? '../shared/data/real-boundaries')
 
 export const inCI = () => process.env.CI === 'true'
 
