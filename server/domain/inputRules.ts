@@ -20,14 +20,29 @@ export function isWellFormedText(s: string): boolean {
  * The path of the first string (value or object key) in a JSON-like value that is not valid
  * UTF-16, e.g. "0.description"; null when all are valid.
  */
-export function illFormedTextPath(value: unknown, path = '', depth = 0): string | null {
-  if (typeof value === 'string') return isWellFormedText(value) ? null : path || '(root)'
+export function illFormedTextPath(value: unknown): string | null {
+  const hit = find(value, 0)
+  return hit === null ? null : hit.reverse().join('.') || '(root)'
+}
+
+/** The path (innermost first) to the first ill-formed string; built only on a hit, so a large numeric input costs one pass. */
+function find(value: unknown, depth: number): (string | number)[] | null {
+  if (typeof value === 'string') return isWellFormedText(value) ? null : []
   if (depth > 64 || value === null || typeof value !== 'object') return null
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    const p = path ? `${path}.${k}` : k
-    if (!isWellFormedText(k)) return p
-    const bad = illFormedTextPath(v, p, depth + 1)
-    if (bad) return bad
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i]
+      if (v === null || (typeof v !== 'string' && typeof v !== 'object')) continue
+      if (Array.isArray(v) && v.length <= 4 && typeof v[0] === 'number' && typeof v[1] === 'number' && (v.length < 3 || typeof v[2] === 'number') && (v.length < 4 || typeof v[3] === 'number')) continue // a coordinate
+      const hit = find(v, depth + 1)
+      if (hit) { hit.push(i); return hit }
+    }
+    return null
+  }
+  for (const k of Object.keys(value)) {
+    if (!isWellFormedText(k)) return [k]
+    const hit = find((value as Record<string, unknown>)[k], depth + 1)
+    if (hit) { hit.push(k); return hit }
   }
   return null
 }
