@@ -12,6 +12,7 @@ import { appErrorOf } from './api/errorMapping.ts'
 import { crossSiteRequest } from './api/httpUtil.ts'
 import { batchGuard } from './api/batchPolicy.ts'
 import { clientAddressResolver } from './api/clientAddress.ts'
+import { HSTS, servedOverHttps } from './auth/origin.ts'
 import { handlePhotoHttp } from './api/photoHttp.ts'
 import { handleReportHttp } from './api/reportHttp.ts'
 import { handleTilesHttp } from './api/tilesHttp.ts'
@@ -90,6 +91,7 @@ export function createRequestHandler(deps: AppDeps): http.RequestListener {
 
   return (req, res) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v)
+    if (servedOverHttps(req)) res.setHeader('Strict-Transport-Security', HSTS)
     const url = req.url ?? '/'
     if (url.startsWith('/trpc/')) {
       if (crossSiteRequest(req)) {

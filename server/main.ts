@@ -3,8 +3,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { boot } from './boot.ts'
+import { gracefulShutdown, shutdownGraceMs } from './shutdown.ts'
 import { dbConfigFromEnv, describeDb } from './db/config.ts'
-import { warmHeavyPool } from './services/heavy.ts'
+import { closeHeavyPool, warmHeavyPool } from './services/heavy.ts'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const staticDir = path.join(root, 'dist/client')
@@ -24,19 +25,12 @@ async function main() {
   const built = fs.existsSync(path.join(staticDir, 'index.html'))
   const { db, server } = await boot({ db: config, staticDir: built ? staticDir : undefined, seedIfEmpty: process.env.SEED_DEMO !== '0', watchGridsMs: Number(process.env.GRID_RELOAD_POLL_MS ?? 5000), log: (l) => console.log(l) })
   warmHeavyPool() // the worker threads load in the background (heavy requests wait for them, untimed)
+  const stop = gracefulShutdown(server, { graceMs: shutdownGraceMs(), onClosed: async () => { await closeHeavyPool(); await db.$disconnect() }, log: (l) => console.log(l), exit: (c) => process.exit(c) })
   server.listen(port, process.env.HOST ?? '0.0.0.0', () => {
     console.log(`GridDuty 网格责任地图 on http://localhost:${port}  (${describeDb(config)})`)
   })
-  // Graceful shutdown: stop accepting, let in-flight requests finish, close the database.
-  let stopping = false
-  const stop = (signal: string) => {
-    if (stopping) return
-    stopping = true
-    console.log(`${signal}: finishing in-flight requests …`)
-    server.close(async () => { await db.$disconnect(); process.exit(0) })
-    server.closeIdleConnections()
-    setTimeout(() => process.exit(1), 10_000).unref()
-  }
+  // Graceful shutdown (server/shutdown.ts): stop accepting, close idle keep-alive connections, answer
+  // in-flight requests with Connection: close, close the database, exit 0 within SHUTDOWN_GRACE_MS
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
 }

@@ -4,7 +4,8 @@
  *   GET  services.json                 categories as services
  *   GET  requests.json                 service_request_id, service_code, start_date, end_date, status
  *   GET  requests/{id}.json            one request (as a one-element array)
- *   POST requests.json                 form-encoded or JSON; creates a problem through the normal
+ *   POST requests.json                 form-encoded or JSON (JSON and our own Origin when signed in by
+ *                                      cookie); creates a problem through the normal
  *                                      assignment path → [{ service_request_id, service_notice, account_id }]
  * Our states map to open/closed; the detailed state is in the extension field `detailed_status`.
  * Access: a logged-in session cookie (department users see their own department's requests), or
@@ -20,7 +21,9 @@ import { crossSiteRequest, readBody, sessionUserOf, type HttpDeps } from './api/
 import { AppError } from './domain/errors.ts'
 import { isOpen } from './domain/problem/status.ts'
 import type { Prisma } from './db/client.ts'
-import { w3cChinaDateTime } from './domain/time.ts'
+import { CHINA_OFFSET_MS, w3cChinaDateTime } from './domain/time.ts'
+import { illFormedTextPath, parseIsoInstant, YEAR_MAX, YEAR_MIN } from './domain/inputRules.ts'
+import { sameOrigin } from './auth/origin.ts'
 import type { GridCatalog } from './services/gridCatalog.ts'
 import { createProblem } from './services/problems.ts'
 
@@ -101,10 +104,11 @@ function toRequest(p: RequestRow, origin: string) {
   }
 }
 
+/** A W3C date or date-time naming a real calendar day (no 30 February) in YEAR_MIN..YEAR_MAX; 400 otherwise. */
 function parseDate(s: string | null, name: string): Date | undefined {
   if (!s) return undefined
-  const d = new Date(s)
-  if (Number.isNaN(d.getTime())) throw new Open311Error(400, 400, `${name} must be a W3C date-time`)
+  const d = parseIsoInstant(s)
+  if (!d) throw new Open311Error(400, 400, `${name} must be a W3C date-time of a real day between ${YEAR_MIN} and ${YEAR_MAX}`)
   return d
 }
 
@@ -178,9 +182,17 @@ export function handleOpen311(deps: HttpDeps & { catalog: GridCatalog }, req: ht
         } else if (type === 'application/x-www-form-urlencoded' || type === '') {
           body = Object.fromEntries(new URLSearchParams(raw))
         } else throw new Open311Error(415, 415, 'use application/x-www-form-urlencoded or application/json')
+        const badText = illFormedTextPath(body)
+        if (badText) throw new Open311Error(400, 400, `${badText} is not valid text (lone UTF-16 surrogate)`)
         const str = (k: string) => (body[k] === undefined || body[k] === null ? '' : String(body[k]).trim())
         const caller = await callerOf(deps, req, str('api_key') || q.get('api_key'))
         if (!caller) throw new Open311Error(403, 403, 'a session or a valid api_key is required to submit')
+        // a cookie is sent by the browser on its own: such a write must be JSON (a CORS-preflighted
+        // type) from our own origin; API-key callers (servers, 311 tools) are not affected
+        if (!caller.viaKey) {
+          if (type !== 'application/json') throw new Open311Error(415, 415, 'a request authenticated by a session cookie must be application/json')
+          if (!req.headers.origin || !sameOrigin(req, req.headers.origin)) throw new Open311Error(403, 403, 'a request authenticated by a session cookie must come from this site (Origin)')
+        }
         const code = str('service_code')
         if (!code) throw new Open311Error(400, 400, 'service_code is required')
         const category = await deps.db.problemCategory.findUnique({ where: { code } })

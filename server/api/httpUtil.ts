@@ -7,6 +7,7 @@ import { readCookie, SESSION_COOKIE, userForSession } from '../auth/sessions.ts'
 import type { Db } from '../db/client.ts'
 import type { SessionUser } from '../domain/user.ts'
 import { appErrorOf, httpStatusOf } from './errorMapping.ts'
+import { sameOrigin } from '../auth/origin.ts'
 
 export interface HttpDeps { db: Db; now: () => Date }
 
@@ -29,14 +30,15 @@ export async function sessionUserOf(db: Db, req: http.IncomingMessage, now: Date
 
 /**
  * A state-changing request from another site: Fetch metadata says cross-site, or the Origin
- * (browsers send it on cross-site POSTs) names another host. GET and HEAD change nothing.
+ * (browsers send it on cross-site POSTs) is not exactly — scheme, host and port — one of the
+ * public origins (server/api/origin.ts). GET and HEAD change nothing.
  */
 export function crossSiteRequest(req: http.IncomingMessage): boolean {
   if (req.method === 'GET' || req.method === 'HEAD') return false
   if (req.headers['sec-fetch-site'] === 'cross-site') return true
   const origin = req.headers.origin
   if (!origin) return false
-  try { return new URL(origin).host !== req.headers.host } catch { return true }
+  return !sameOrigin(req, origin)
 }
 
 /** Reads the body up to `limit` bytes; past it, rejects with `tooLarge()` without buffering the rest. */

@@ -16,6 +16,7 @@ import type { GridCatalog } from '../services/gridCatalog.ts'
 import { departmentScope } from '../services/scope.ts'
 import { appErrorOf, describeIssues, KIND_TO_TRPC } from './errorMapping.ts'
 import { allowed, PERMISSIONS, PUBLIC } from './permissions.ts'
+import { illFormedTextPath } from '../domain/inputRules.ts'
 
 export type { SessionUser }
 
@@ -78,8 +79,18 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router
 export const createCallerFactory = t.createCallerFactory
 
+/**
+ * Every procedure's raw input first: a string (or key) that is not valid UTF-16 — a lone surrogate
+ * such as "a\ud800b" — is refused with BAD_INPUT before any schema or storage sees it.
+ */
+const wellFormedProcedure = t.procedure.use(async ({ getRawInput, next }) => {
+  const bad = illFormedTextPath(await getRawInput().catch(() => undefined))
+  if (bad) throw new AppError('BAD_INPUT', 'BAD_INPUT', `输入有误：${bad} 含无效字符（不成对的 UTF-16 代理项）`)
+  return next()
+})
+
 /** A procedure for logged-in users whose role the permission matrix allows for this path. */
-export const authedProcedure = t.procedure.use(({ ctx, path, next }) => {
+export const authedProcedure = wellFormedProcedure.use(({ ctx, path, next }) => {
   if (!ctx.user) throw new AppError('UNAUTHORIZED', 'NOT_LOGGED_IN', '请先登录')
   if (!allowed(path, ctx.user.role)) throw new AppError('FORBIDDEN', 'ROLE_FORBIDDEN', '当前角色无权执行此操作')
   return next({ ctx: { ...ctx, user: ctx.user } })
@@ -89,7 +100,7 @@ export const authedProcedure = t.procedure.use(({ ctx, path, next }) => {
 export const scopedProcedure = authedProcedure.use(({ ctx, next }) => next({ ctx: { ...ctx, scope: departmentScope(ctx.user) } }))
 
 /** A procedure anyone may call; it must be marked public in the matrix. */
-export const publicProcedure = t.procedure.use(({ ctx, path, next }) => {
+export const publicProcedure = wellFormedProcedure.use(({ ctx, path, next }) => {
   if (PERMISSIONS[path] !== PUBLIC) throw new AppError('FORBIDDEN', 'ROLE_FORBIDDEN', '当前角色无权执行此操作')
   return next({ ctx })
 })

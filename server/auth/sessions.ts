@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { Db } from '../db/client.ts'
 import type { Role, SessionUser } from '../domain/user.ts'
+import { servedOverHttps } from './origin.ts'
 
 export const SESSION_COOKIE = 'gd_session'
 export const SESSION_TTL_MS = 12 * 3600 * 1000
@@ -28,15 +29,18 @@ export async function deleteSession(db: Db, token: string): Promise<void> {
 }
 
 export function sessionCookie(token: string, maxAgeMs: number): string {
-  const secure = process.env.COOKIE_SECURE === '1' ? '; Secure' : ''
+  const secure = servedOverHttps() ? '; Secure' : ''
   return `${SESSION_COOKIE}=${token}; HttpOnly; SameSite=Lax; Path=/; Max-Age=${Math.floor(maxAgeMs / 1000)}${secure}`
 }
 
+/** The cookie's value, or null; never throws: a value that is not valid percent-encoding counts as absent. */
 export function readCookie(header: string | undefined, name: string): string | null {
   if (!header) return null
   for (const part of header.split(';')) {
     const eq = part.indexOf('=')
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim())
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try { return decodeURIComponent(part.slice(eq + 1).trim()) } catch { return null }
+    }
   }
   return null
 }

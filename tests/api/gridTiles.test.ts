@@ -3,6 +3,7 @@
  * (grid.status) the map joins onto them: tiles decode, carry the expected grid ids, need a
  * session, cache by version; grid.status says what grid.list says for every grid.
  */
+import { pointOnFeature } from '@turf/turf'
 import { VectorTile } from '@mapbox/vector-tile'
 import { PbfReader } from 'pbf'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -80,16 +81,17 @@ describe.each(testDatabases())('grid tiles and grid.status on %s', (db) => {
     const inside = await client.grid.list.query({ level: 'community' })
     const f = inside.features.find((x) => x.properties.id === hit.id)!
     const ring = (f.geometry.type === 'Polygon' ? f.geometry.coordinates[0] : f.geometry.coordinates[0]![0])!
-    // a vertex of the boundary pulled 1% toward the bbox centre lies (nearly always) inside the grid
-    const [cx, cy] = [(w + e) / 2, (s + n) / 2]
+    // a point surely inside the grid (turf's pointOnFeature, not the server's locate)
+    const [cx, cy] = pointOnFeature(f).geometry.coordinates as [number, number]
     const located = await client.grid.locate.query({ lng: cx, lat: cy })
+    expect(located.community?.id).toBe(hit.id)
     const z = 13, { x, y } = tileOf(cx, cy, z)
     const res = await fetch(`${app.url}/tiles/grids/community/${z}/${x}/${y}.pbf`, { headers: { cookie } })
     expect(res.status).toBe(200)
     expect(res.headers.get('cache-control')).toMatch(/no-cache/) // no version in the URL: revalidate
     const features = decode(await res.arrayBuffer())
     const ids = features.map((t) => t.id)
-    if (located.community) expect(ids).toContain(located.community.id)
+    expect(ids).toContain(hit.id)
     const mine = features.find((t) => t.id === hit.id)
     expect(mine).toBeDefined()
     // the decoded boundary lies within the grid's bbox (tile coordinates are quantised: ~1e-5°)
@@ -140,7 +142,7 @@ describe.each(testDatabases())('grid tiles and grid.status on %s', (db) => {
           expect(status.holderDepartmentId[i!]).toBe(f.properties.holderDepartmentId)
           expect(status.openProblems[i!]).toBe(f.properties.openProblems)
           expect(status.overdueProblems[i!]).toBe(f.properties.overdueProblems)
-          if (f.properties.holderDepartmentId !== null) expect(depts.get(f.properties.holderDepartmentId)).toBe(f.properties.holderDepartment)
+          expect(f.properties.holderDepartmentId === null ? null : depts.get(f.properties.holderDepartmentId)).toBe(f.properties.holderDepartment)
         }
       }
     }
@@ -182,6 +184,7 @@ describe('the map\'s layers on vector tiles (client/map/gridTiles.ts)', () => {
       const tiled = layersForTiles(layers, SRC.grids)
       expect(tiled.map((l) => l.id)).toEqual(layers.map((l) => l.id))
       const json = (v: unknown) => JSON.stringify(v ?? null)
+      const converted: string[] = []
       for (const [i, l] of tiled.entries()) {
         const before = layers[i]!
         if (!('source' in l) || l.source !== SRC.grids) { expect(l).toBe(before); continue }
@@ -190,8 +193,12 @@ describe('the map\'s layers on vector tiles (client/map/gridTiles.ts)', () => {
         expect(json('filter' in l ? l.filter : null)).not.toMatch(/inspectionStatus|holderDepartmentId/)
         expect(json(l.paint)).not.toMatch(/\["get","(inspectionStatus|holderDepartmentId|openProblems|overdueProblems)"\]/)
         // what the GeoJSON layers read from properties, the tile layers read from state
-        if (/\["get","inspectionStatus"\]/.test(json(before.paint))) expect(json(l.paint)).toContain('["feature-state","inspectionStatus"]')
+        const readsStatus = /\["get","inspectionStatus"\]/.test(json(before.paint))
+        if (readsStatus) converted.push(l.id)
+        expect(json(l.paint).includes('["feature-state","inspectionStatus"]'), l.id).toBe(readsStatus)
       }
+      // coloured by status, the fill reads the status (from state on tiles); by department it does not
+      expect(converted.includes('grid-fill'), colourMode).toBe(colourMode === 'status')
       // the unheld hatch: its filter became an opacity
       const hatch = tiled.find((l) => l.id === 'grid-unheld-hatch')!
       expect(json(hatch.paint)).toContain('["feature-state","holderDepartmentId"]')

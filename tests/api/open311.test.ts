@@ -94,7 +94,7 @@ describe.each(testDatabases())('Open311 GeoReport v2 on %s', (db) => {
     expect(await leader.problem.byId.query({ id: Number(id) })).toMatchObject({ source: 'open311', reporterName: '张明', departmentName: '市人防办' })
 
     // JSON body with the session cookie works too
-    const j = await fetch(`${app.url}/open311/v2/requests.json`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ service_code: 'LJ01', lat: point[1], long: point[0], description: 'JSON 提交' }) })
+    const j = await fetch(`${app.url}/open311/v2/requests.json`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, origin: app.url }, body: JSON.stringify({ service_code: 'LJ01', lat: point[1], long: point[0], description: 'JSON 提交' }) })
     expect(j.status).toBe(201)
     expect(((await j.json()) as { account_id: string }[])[0]!.account_id).toMatch(/^\d+$/)
   })

@@ -101,7 +101,7 @@ describe('planner page', () => {
 
     await page.getByTestId('planner-reason').fill('浏览器测试：调整公共边界')
     await page.getByTestId('planner-save').click()
-    await expect.poll(async () => (await page.getByTestId('planner-message').textContent().catch(() => '')) ?? '', { timeout: 15_000 }).toContain('1')
+    await expect.poll(async () => (await page.getByTestId('planner-message').textContent().catch(() => '')) ?? '', { timeout: 15_000 }).toMatch(/^(已保存为版本|Saved as version) 1$/) // the first version of a fresh database
 
     const located = await api.grid.locate.query({ lng: inner[0], lat: inner[1] })
     expect(located.community?.id).toBe(x.id)

@@ -44,6 +44,24 @@ function apply(op: Op, grids: TopoGrid[], street: GridGeometry): GridGeometry[] 
   }
 }
 
+/**
+ * REGEN=1 (never in CI): rewrite each case's expected.geojson from the current output before the
+ * comparison — after a deliberate change to an operation; review the diff before committing it.
+ * See tests/fixtures/boundary/README.md.
+ */
+const REGEN = process.env.REGEN === '1'
+if (REGEN && process.env.CI === 'true') throw new Error('REGEN=1 rewrites the expected fixtures: not in CI')
+
+function regenerate(name: string): void {
+  const file = path.join(dir, name, 'expected.geojson')
+  if (!fs.existsSync(file)) fs.writeFileSync(file, '{"type":"FeatureCollection","features":[]}') // a new case
+  const { op, grids, street } = load(name)
+  const old = (JSON.parse(fs.readFileSync(file, 'utf8')) as FeatureCollection).features
+  const out = apply(op, grids, street)
+  const fc = { type: 'FeatureCollection', features: out.map((geometry, i) => ({ type: 'Feature', properties: old[i]?.properties ?? { id: i + 1 }, geometry })) }
+  fs.writeFileSync(file, JSON.stringify(fc, null, 1))
+}
+
 const cases = fs.readdirSync(dir).filter((d) => fs.existsSync(path.join(dir, d, 'in.geojson'))).sort()
 
 describe('boundary operations on fixtures', () => {
@@ -52,6 +70,7 @@ describe('boundary operations on fixtures', () => {
   })
 
   it.each(cases)('%s gives the expected geometry and leaves no gap or overlap', (name) => {
+    if (REGEN) regenerate(name)
     const { op, grids, street, expected } = load(name)
     const out = apply(op, grids, street)
     expect(out).toHaveLength(expected.length)

@@ -21,8 +21,20 @@ describe('site import rows', () => {
   })
   it('converts GCJ-02 coordinates to WGS84', () => {
     const [r] = parseSiteRows(['name', 'type', 'lng', 'lat'], [['a', '学校', 107.12, 34.35]], { coordSystem: 'gcj02', assign, existing: new Set() })
-    expect(r!.ok).toBe(true)
-    if (r!.ok) { expect(r!.lng).not.toBe(107.12); expect(Math.abs(r!.lng - 107.12)).toBeLessThan(0.01) }
+    expect(r).toMatchObject({ ok: true })
+    const { lng, lat } = r as { lng: number; lat: number }
+    // the point read is WGS84: shifted to GCJ-02 by the published formula (written here, not the
+    // library's), it lands back on the coordinates in the file, within ~0.5 m
+    const [gLng, gLat] = wgs84ToGcj02(lng, lat)
+    expect(Math.abs(gLng - 107.12)).toBeLessThan(5e-6)
+    expect(Math.abs(gLat - 34.35)).toBeLessThan(5e-6)
+    // and the direction: the GCJ-02 offset here is hundreds of metres, so a conversion the wrong
+    // way (WGS84 → GCJ-02 applied to the file) would miss by twice that
+    const [oLng, oLat] = wgs84ToGcj02(107.12, 34.35)
+    const offset = [oLng - 107.12, oLat - 34.35] as const
+    expect(Math.hypot(...offset)).toBeGreaterThan(0.001)
+    expect(lng - 107.12).toBeCloseTo(-offset[0], 5)
+    expect(lat - 34.35).toBeCloseTo(-offset[1], 5)
   })
 })
 
@@ -42,3 +54,23 @@ describe('indicator import rows', () => {
     expect(rows.slice(1).map((r) => r.ok)).toEqual([false, false, false])
   })
 })
+
+/** WGS84 → GCJ-02 (the published "Mars coordinates" formula, independent of gcoord). */
+function wgs84ToGcj02(lng: number, lat: number): [number, number] {
+  const a = 6378245.0, ee = 0.00669342162296594323, PI = Math.PI
+  const x = lng - 105.0, y = lat - 35.0
+  let dLat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x))
+  dLat += ((20.0 * Math.sin(6.0 * x * PI) + 20.0 * Math.sin(2.0 * x * PI)) * 2.0) / 3.0
+  dLat += ((20.0 * Math.sin(y * PI) + 40.0 * Math.sin((y / 3.0) * PI)) * 2.0) / 3.0
+  dLat += ((160.0 * Math.sin((y / 12.0) * PI) + 320 * Math.sin((y * PI) / 30.0)) * 2.0) / 3.0
+  let dLng = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x))
+  dLng += ((20.0 * Math.sin(6.0 * x * PI) + 20.0 * Math.sin(2.0 * x * PI)) * 2.0) / 3.0
+  dLng += ((20.0 * Math.sin(x * PI) + 40.0 * Math.sin((x / 3.0) * PI)) * 2.0) / 3.0
+  dLng += ((150.0 * Math.sin((x / 12.0) * PI) + 300.0 * Math.sin((x / 30.0) * PI)) * 2.0) / 3.0
+  const radLat = (lat / 180.0) * PI
+  const magic = 1 - ee * Math.sin(radLat) ** 2
+  const sqrtMagic = Math.sqrt(magic)
+  dLat = (dLat * 180.0) / (((a * (1 - ee)) / (magic * sqrtMagic)) * PI)
+  dLng = (dLng * 180.0) / ((a / sqrtMagic) * Math.cos(radLat) * PI)
+  return [lng + dLng, lat + dLat]
+}

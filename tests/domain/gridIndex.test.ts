@@ -6,11 +6,12 @@ import type { FeatureCollection, MultiPolygon, Point, Polygon, Position } from '
 import { GridIndex, referenceLocate, type IndexedGrid } from '../../server/domain/geometry/gridIndex.ts'
 import { mulberry32 } from '../../server/domain/random.ts'
 import { syntheticCity } from '../../bench/syntheticCity.ts'
+import { itWithRealBoundaries, REAL_BOUNDARIES, realBoundaryFiles } from '../support/realBoundaries.ts'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const repo = path.resolve(here, '../..')
 const fixtures = path.join(here, '../fixtures/assignment')
-const realDir = path.resolve(repo, '../shared/data/real-boundaries')
+const realDir = REAL_BOUNDARIES
 
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T
 
@@ -85,11 +86,8 @@ describe('GridIndex fixtures (tests/fixtures/assignment/*)', () => {
 })
 
 describe('GridIndex on real district boundaries', () => {
-  const files = fs.existsSync(realDir) ? fs.readdirSync(realDir).filter((f) => f.endsWith('.geojson')) : []
-  if (files.length === 0) {
-    it.skip(`real boundaries not found in ${realDir}: skipped`, () => {})
-    return
-  }
+  const files = realBoundaryFiles()
+  if (files.length === 0) itWithRealBoundaries('equals referenceLocate on the real district boundaries', () => {})
   for (const file of files) {
     it(`${file}: equals referenceLocate on 20,000 random points, every vertex and every edge midpoint`, () => {
       const grids = gridsOf(readJson(path.join(realDir, file)), 'adcode', 'adcode')

@@ -12,12 +12,12 @@ import { chinaDate, yearOf } from '../../domain/time.ts'
 import { writeAudit } from '../../services/audit.ts'
 import { indicatorView, loadIndicators, progressWorkbook } from '../../services/evaluation.ts'
 import { badInput, conflict, forbidden, notFound } from '../../domain/errors.ts'
-import { id, text } from '../inputs.ts'
+import { id, isoDay, text } from '../inputs.ts'
+import { isIsoDay } from '../../domain/inputRules.ts'
 import { authedProcedure, router, scopedProcedure } from '../trpc.ts'
 import type { Context, SessionUser } from '../trpc.ts'
 import type { Scope } from '../../services/scope.ts'
 
-const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD').refine((s) => !Number.isNaN(Date.parse(s)), '日期无效')
 const year = z.number().int().min(2000).max(2100)
 const departmentInput = z.object({ name: text(100).min(1), role: z.enum(['lead', 'assist']).default('lead'), staff: text(200).default('') })
 const indicatorInput = z.object({
@@ -87,7 +87,7 @@ export const indicatorRouter = router({
         if (!d.draft) return { row: d.row, code: null, status: 'failed' as const, message: d.message! }
         const unknown = d.draft.departments.find((x) => !departments.has(x.name))
         if (unknown) return { row: d.row, code: d.draft.code, status: 'failed' as const, message: `责任单位“${unknown.name}”不存在` }
-        const badDay = d.draft.milestones.find((m) => !/^\d{4}-\d{2}-\d{2}$/.test(m.dueDate))
+        const badDay = d.draft.milestones.find((m) => !isIsoDay(m.dueDate))
         if (badDay) return { row: d.row, code: d.draft.code, status: 'failed' as const, message: `进度节点日期“${badDay.dueDate}”无效` }
         if (existing.has(d.draft.code)) return { row: d.row, code: d.draft.code, status: 'skipped' as const, message: '该年度已有此编号的指标' }
         if (seen.has(d.draft.code)) return { row: d.row, code: d.draft.code, status: 'failed' as const, message: '编号在导入内容中重复' }

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import gcoord from 'gcoord'
+import { isWellFormedText } from '../inputRules.ts'
 
 export const COORD_SYSTEMS = ['wgs84', 'gcj02', 'bd09'] as const
 export type CoordSystem = (typeof COORD_SYSTEMS)[number]
@@ -39,7 +40,7 @@ export function guessMapping(headers: readonly unknown[]): ColumnMapping {
 
 export type RowReason =
   | 'EMPTY_ROW' | 'MISSING_COORDINATES' | 'BAD_COORDINATES' | 'OUTSIDE_GRIDS' | 'UNKNOWN_CATEGORY'
-  | 'MISSING_CATEGORY' | 'MISSING_DESCRIPTION' | 'DUPLICATE_IN_FILE' | 'ALREADY_IMPORTED'
+  | 'MISSING_CATEGORY' | 'MISSING_DESCRIPTION' | 'DUPLICATE_IN_FILE' | 'ALREADY_IMPORTED' | 'BAD_TEXT'
 
 export const REASON_MESSAGES: Record<RowReason, string> = {
   EMPTY_ROW: '空行',
@@ -51,6 +52,7 @@ export const REASON_MESSAGES: Record<RowReason, string> = {
   MISSING_DESCRIPTION: '缺少问题描述',
   DUPLICATE_IN_FILE: '与文件中前面的行重复',
   ALREADY_IMPORTED: '已导入过（不重复导入）',
+  BAD_TEXT: '含无效字符（不成对的 UTF-16 代理项）',
 }
 
 /** Reasons that skip a row rather than fail it. */
@@ -129,6 +131,8 @@ export function parseRows(rows: readonly (readonly unknown[])[], opts: ParseOpti
     const row = first + i
     const bad = (reason: RowReason, detail?: string): BadRow => ({ row, ok: false, reason, message: REASON_MESSAGES[reason], detail })
     if (!r || r.every((v) => cellText(v) === '')) return bad('EMPTY_ROW')
+    const illFormed = r.findIndex((v) => !isWellFormedText(cellText(v)))
+    if (illFormed >= 0) return bad('BAD_TEXT', `第 ${illFormed + 1} 列`)
     const rawLng = m.lng === undefined ? undefined : r[m.lng]
     const rawLat = m.lat === undefined ? undefined : r[m.lat]
     if (cellText(rawLng) === '' || cellText(rawLat) === '') return bad('MISSING_COORDINATES')
