@@ -164,7 +164,7 @@ describe.each(testDatabases())('fuzzing the API on %s', (db) => {
           const before = p.type === 'mutation' ? await counts() : null
           const r = await measured(`${p.path} as ${who}, ${input.name}`, () => callProcedure(app.url, p, undefined, who === 'anonymous' ? undefined : cookies.get(who), input.text === undefined ? {} : { rawInput: input.text }))
           calls++
-          if (process.env.FUZZ_VERBOSE) console.log(`${p.path} as ${who}, ${input.name}: ${r.status} ${r.error?.appCode ?? ''}`)
+          if (process.env.FUZZ_VERBOSE) console.log(`${p.path} as ${who}, ${input.name}: ${r.status} ${r.error?.appCode ?? ''} ${(input.text ?? '').slice(0, 200)}`)
           const bad = judge(r)
           if (before && !r.ok && r.status < 500) {
             const after = await counts()
@@ -187,6 +187,18 @@ describe.each(testDatabases())('fuzzing the API on %s', (db) => {
     // the shared sessions survived the fuzz (so every role was really exercised to the end)
     for (const role of ROLES) expect((await callProcedure(app.url, { path: 'auth.me', type: 'query' }, undefined, cookies.get(role))).data, role).toMatchObject({ role })
   }, TIMEOUT_MS)
+
+  it('found by the fuzzer: mock.toProblem with a deadline and an unknown category gets UNKNOWN_CATEGORY, not a foreign-key error', async () => {
+    const admin = cookies.get('admin')!
+    const open = await app.db.scoreEntry.findMany({ where: { problemId: null }, select: { id: true }, orderBy: { id: 'asc' } })
+    let answered: CallResult | undefined
+    for (const { id } of open) {
+      const r = await callProcedure(app.url, { path: 'mock.toProblem', type: 'mutation' }, { scoreId: id, categoryCode: 'isProto', deadlineDays: 30 }, admin)
+      if (r.error?.appCode !== 'NO_LOST_POINTS') { answered = r; break }
+    }
+    expect(answered, 'the demo data has a score entry with lost points').toBeDefined()
+    expect(answered).toMatchObject({ status: 400, error: { appCode: 'UNKNOWN_CATEGORY' } })
+  })
 
   const httpRuns = Math.max(10, Math.ceil(RUNS / 10))
   const noServerError = async (what: string, res: Response) => {
