@@ -200,6 +200,18 @@ describe.each(testDatabases())('fuzzing the API on %s', (db) => {
     expect(answered).toMatchObject({ status: 400, error: { appCode: 'UNKNOWN_CATEGORY' } })
   })
 
+  it('found by the fuzzer: a version number beyond a 32-bit integer is refused as bad input (PostgreSQL answered 500)', async () => {
+    const calls: [string, unknown][] = [
+      ['department.update', { id: 1, version: 2 ** 31, phone: '1' }],
+      ['indicator.milestoneUpdate', { id: 1, version: 2 ** 53 - 1, progress: 1 }],
+      ['problem.transition', { id: 1, version: 2 ** 31, action: 'accept' }],
+    ]
+    for (const [path, input] of calls) {
+      const r = await callProcedure(app.url, { path, type: 'mutation' }, input, cookies.get('admin'))
+      expect(r, path).toMatchObject({ status: 400, error: { code: 'BAD_REQUEST', appCode: 'BAD_INPUT' } })
+    }
+  })
+
   const httpRuns = Math.max(10, Math.ceil(RUNS / 10))
   const noServerError = async (what: string, res: Response) => {
     await res.arrayBuffer()

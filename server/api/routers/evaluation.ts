@@ -12,7 +12,7 @@ import { writeAudit } from '../../services/audit.ts'
 import { siteReadinessReport } from '../../services/evaluation.ts'
 import { readTable } from '../../services/problemImport.ts'
 import { badInput, conflict, notFound } from '../errors.ts'
-import { id, lat, lng, text } from '../inputs.ts'
+import { id, rowVersion, lat, lng, text } from '../inputs.ts'
 import { authedProcedure, router } from '../trpc.ts'
 
 const siteType = z.enum(SITE_TYPES)
@@ -54,7 +54,7 @@ export const evaluationRouter = router({
 
   /** Rename, retype or move a site (version check); a moved site is re-assigned to the grid containing it. */
   siteUpdate: authedProcedure
-    .input(z.object({ id, version: z.number().int().min(1), name: text(100).min(1).optional(), type: siteType.optional(), lng: lng.optional(), lat: lat.optional() })
+    .input(z.object({ id, version: rowVersion, name: text(100).min(1).optional(), type: siteType.optional(), lng: lng.optional(), lat: lat.optional() })
       .refine((i) => (i.lng === undefined) === (i.lat === undefined), { message: 'lng 与 lat 须同时提供', path: ['lng'] }))
     .mutation(async ({ ctx, input }) => {
       let gridId: number | undefined

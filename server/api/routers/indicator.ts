@@ -12,7 +12,7 @@ import { chinaDate, CHINA_OFFSET_MS } from '../../domain/time.ts'
 import { writeAudit } from '../../services/audit.ts'
 import { indicatorView, loadIndicators, progressWorkbook } from '../../services/evaluation.ts'
 import { badInput, conflict, forbidden, notFound } from '../errors.ts'
-import { id, text } from '../inputs.ts'
+import { id, rowVersion, text } from '../inputs.ts'
 import { authedProcedure, router } from '../trpc.ts'
 import type { Context, SessionUser } from '../trpc.ts'
 
@@ -124,7 +124,7 @@ export const indicatorRouter = router({
   /** Edit an indicator's fields and responsible departments (leaders/admins), with a version check. */
   update: authedProcedure
     .input(z.object({
-      id, version: z.number().int().min(1),
+      id, version: rowVersion,
       name: text(100).min(1).optional(), standard: text(2000).optional(), points: z.number().finite().min(0).max(1000).optional(),
       siteTypes: z.array(text(30).min(1)).max(30).optional(), leadLeader: text(100).optional(), task: text(2000).optional(), evaluationDate: isoDay.optional(),
       departments: z.array(z.object({ departmentId: id, role: z.enum(['lead', 'assist']), staff: text(200).default('') })).min(1).max(20).optional(),
@@ -163,7 +163,7 @@ export const indicatorRouter = router({
 
   /** Report a milestone's progress (0–100). A department only on indicators it is responsible for. */
   milestoneUpdate: authedProcedure
-    .input(z.object({ id, version: z.number().int().min(1), progress: z.number().int().min(0).max(100), note: text(1000).optional() }))
+    .input(z.object({ id, version: rowVersion, progress: z.number().int().min(0).max(100), note: text(1000).optional() }))
     .mutation(async ({ ctx, input }) => {
       const now = ctx.now()
       const m = await ctx.db.milestone.findUnique({ where: { id: input.id }, include: { indicator: { include: { departments: true } } } })

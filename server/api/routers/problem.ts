@@ -11,7 +11,7 @@ import { createProblemTx, problemConfig } from '../../services/problems.ts'
 import type { Db } from '../../db/client.ts'
 import type { GridCatalog } from '../../services/gridCatalog.ts'
 import { AppError, badInput, conflict, forbidden, notFound } from '../errors.ts'
-import { id, isoDateTime, lat, lng, text } from '../inputs.ts'
+import { id, rowVersion, isoDateTime, lat, lng, text } from '../inputs.ts'
 import { authedProcedure, router, type SessionUser } from '../trpc.ts'
 
 const problemInclude = {
@@ -65,7 +65,7 @@ const parseIds = (s: string | null): number[] => {
 }
 
 const transitionInput = z.object({
-  id, version: z.number().int().min(1), action: z.enum(ACTION_TYPES),
+  id, version: rowVersion, action: z.enum(ACTION_TYPES),
   note: text(2000).optional(), photoIds: z.array(id).max(20).optional(),
   departmentId: id.optional(), gridId: id.nullable().optional(), newDeadline: isoDateTime.optional(), approve: z.boolean().optional(),
 })
@@ -174,7 +174,7 @@ export const problemRouter = router({
 
   /** A leader approves or rejects the pending deadline extension. */
   decideExtension: authedProcedure
-    .input(z.object({ id, version: z.number().int().min(1), approve: z.boolean(), note: text(2000).optional() }))
+    .input(z.object({ id, version: rowVersion, approve: z.boolean(), note: text(2000).optional() }))
     .mutation(({ ctx, input }) => doTransition(ctx, { ...input, action: 'decideExtension' })),
 
   /** Likely duplicates of a problem about to be reported: open problems of the same category nearby. */
@@ -199,7 +199,7 @@ export const problemRouter = router({
 
   /** Merge a duplicate into another open problem of the same category: it is voided and linked. */
   merge: authedProcedure
-    .input(z.object({ id, intoId: id, version: z.number().int().min(1).optional(), note: text(2000).optional() }))
+    .input(z.object({ id, intoId: id, version: rowVersion.optional(), note: text(2000).optional() }))
     .mutation(async ({ ctx, input }) => {
       if (input.id === input.intoId) throw badInput('不能合并到自身', 'MERGE_SELF')
       const now = ctx.now()
