@@ -4,6 +4,8 @@ import { isIsoDay, isIsoMonth, isWellFormedText, parseIsoInstant, YEAR_MAX, YEAR
 import { MONTH_PATTERN } from '../domain/time.ts'
 
 export const id = z.number().int().positive().max(2 ** 31 - 1)
+/** A row's version number for optimistic locking (an INTEGER column: beyond 2^31-1 PostgreSQL failed with 500). */
+export const rowVersion = z.number().int().min(1).max(2 ** 31 - 1)
 export const month = z.string().regex(MONTH_PATTERN, '月份格式应为 YYYY-MM').refine(isIsoMonth, `月份应在 ${YEAR_MIN}–${YEAR_MAX} 年之间`)
 /** A calendar day "YYYY-MM-DD" that exists (no 30 February) within YEAR_MIN..YEAR_MAX. */
 export const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD').refine(isIsoDay, `日期无效（须为 ${YEAR_MIN}–${YEAR_MAX} 年间真实存在的日期）`)

@@ -84,12 +84,10 @@ export interface NewProblem {
 
 /** Creates a problem through the one assignment path, with its "report" event and audit row, inside `tx`. */
 export async function createProblemTx(tx: Tx, catalog: GridCatalog, input: NewProblem, now: Date, opts: { holders?: Map<number, number | null>; deadlineDays?: number } = {}) {
-  let deadlineDays = opts.deadlineDays
-  if (deadlineDays === undefined) {
-    const category = await tx.problemCategory.findUnique({ where: { code: input.categoryCode } })
-    if (!category) throw badInput(`问题类别 ${input.categoryCode} 不存在`, 'UNKNOWN_CATEGORY')
-    deadlineDays = category.deadlineDays
-  }
+  // checked even with a given deadline (else an unknown code reached the insert as a foreign-key violation)
+  const category = await tx.problemCategory.findUnique({ where: { code: input.categoryCode } })
+  if (!category) throw badInput(`问题类别 ${input.categoryCode} 不存在`, 'UNKNOWN_CATEGORY')
+  const deadlineDays = opts.deadlineDays ?? category.deadlineDays
   const a = await assignPoint(tx, catalog, input.lng, input.lat, now, opts.holders)
   const cfg = problemConfig()
   const rebound = findRebound(input, await recentlyClosedNear(tx, input.lng, input.lat, input.categoryCode, now), { distanceM: cfg.reboundM, days: cfg.reboundDays, now })

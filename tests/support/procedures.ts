@@ -101,24 +101,28 @@ export interface CallResult {
   error?: { code: string; appCode: string; message: string; httpStatus?: number }
 }
 
-/** One procedure call over HTTP as a browser would make it (GET for queries, JSON POST for mutations). */
-export async function callProcedure(baseUrl: string, p: { path: string; type: ProcType }, input: unknown, cookie?: string, init: { rawBody?: string; headers?: Record<string, string> } = {}): Promise<CallResult> {
+/**
+ * One procedure call over HTTP as a browser would make it (GET for queries, JSON POST for mutations).
+ * `rawInput` is JSON text sent as the input as is (in the query string or the body); `rawBody` always POSTs.
+ */
+export async function callProcedure(baseUrl: string, p: { path: string; type: ProcType }, input: unknown, cookie?: string, init: { rawBody?: string; rawInput?: string; headers?: Record<string, string> } = {}): Promise<CallResult> {
   const headers: Record<string, string> = { ...(cookie ? { cookie } : {}), ...init.headers }
   let res: Response
+  const text = init.rawInput ?? (input === undefined ? undefined : JSON.stringify(input))
   if (p.type === 'query' && init.rawBody === undefined) {
-    const q = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`
+    const q = text === undefined ? '' : `?input=${encodeURIComponent(text)}`
     res = await fetch(`${baseUrl}/trpc/${p.path}${q}`, { headers })
   } else {
     res = await fetch(`${baseUrl}/trpc/${p.path}`, {
       method: 'POST', headers: { 'content-type': 'application/json', ...headers },
-      body: init.rawBody ?? (input === undefined ? undefined : JSON.stringify(input)),
+      body: init.rawBody ?? text,
     })
   }
-  const text = await res.text()
+  const resText = await res.text()
   let body: { result?: { data?: unknown }; error?: { message: string; data?: { code: string; appCode: string; httpStatus?: number } } } = {}
-  try { body = JSON.parse(text) } catch { /* not JSON: reported as an error without codes */ }
+  try { body = JSON.parse(resText) } catch { /* not JSON: reported as an error without codes */ }
   if (res.ok && body.result) return { status: res.status, ok: true, data: body.result.data }
-  return { status: res.status, ok: false, error: { code: body.error?.data?.code ?? '', appCode: body.error?.data?.appCode ?? '', message: body.error?.message ?? text.slice(0, 200), httpStatus: body.error?.data?.httpStatus } }
+  return { status: res.status, ok: false, error: { code: body.error?.data?.code ?? '', appCode: body.error?.data?.appCode ?? '', message: body.error?.message ?? resText.slice(0, 200), httpStatus: body.error?.data?.httpStatus } }
 }
 
 /** Log in over HTTP and return the session cookie ("gd_session=…"). */

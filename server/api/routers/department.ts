@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { createDepartment, updateDepartment } from '../../services/admin.ts'
 import { notFound } from '../../domain/errors.ts'
-import { id, text } from '../inputs.ts'
+import { id, rowVersion, text } from '../inputs.ts'
 import { authedProcedure, router } from '../trpc.ts'
 
 const departmentFields = { name: text(100).min(1), shortName: text(30).min(1), contactPerson: text(50), phone: text(30) }
@@ -40,6 +40,6 @@ export const departmentRouter = router({
 
   /** Admin: change a department; `version` is the one the editor saw (VERSION_CONFLICT if it moved on). */
   update: authedProcedure
-    .input(z.object({ id, version: z.number().int().min(1), ...departmentFields }).partial({ name: true, shortName: true, contactPerson: true, phone: true }))
+    .input(z.object({ id, version: rowVersion, ...departmentFields }).partial({ name: true, shortName: true, contactPerson: true, phone: true }))
     .mutation(({ ctx, input }) => updateDepartment(ctx.db, ctx.user.id, input)),
 })

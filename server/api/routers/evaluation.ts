@@ -9,7 +9,7 @@ import { COORD_SYSTEMS } from '../../domain/problem/importRows.ts'
 import { SITE_TYPES } from '../../domain/evaluation/siteRows.ts'
 import { siteReadinessReport } from '../../services/evaluation.ts'
 import { createSite, importSites, SITE_FILE_MAX_BYTES, updateSite } from '../../services/evaluationSites.ts'
-import { id, lat, lng, text } from '../inputs.ts'
+import { id, rowVersion, lat, lng, text } from '../inputs.ts'
 import { authedProcedure, router, scopedProcedure } from '../trpc.ts'
 
 const siteType = z.enum(SITE_TYPES)
@@ -30,7 +30,7 @@ export const evaluationRouter = router({
 
   /** Rename, retype or move a site (version check); a moved site is re-assigned to the grid containing it. */
   siteUpdate: authedProcedure
-    .input(z.object({ id, version: z.number().int().min(1), name: text(100).min(1).optional(), type: siteType.optional(), lng: lng.optional(), lat: lat.optional() })
+    .input(z.object({ id, version: rowVersion, name: text(100).min(1).optional(), type: siteType.optional(), lng: lng.optional(), lat: lat.optional() })
       .refine((i) => (i.lng === undefined) === (i.lat === undefined), { message: 'lng 与 lat 须同时提供', path: ['lng'] }))
     .mutation(({ ctx, input }) => updateSite(ctx, input)),
 

@@ -12,7 +12,7 @@ import { chinaDate, yearOf } from '../../domain/time.ts'
 import { writeAudit } from '../../services/audit.ts'
 import { indicatorView, loadIndicators, progressWorkbook } from '../../services/evaluation.ts'
 import { badInput, conflict, forbidden, notFound } from '../../domain/errors.ts'
-import { id, isoDay, text } from '../inputs.ts'
+import { id, rowVersion, isoDay, text } from '../inputs.ts'
 import { isIsoDay } from '../../domain/inputRules.ts'
 import { authedProcedure, router, scopedProcedure } from '../trpc.ts'
 import type { Context, SessionUser } from '../trpc.ts'
@@ -119,7 +119,7 @@ export const indicatorRouter = router({
   /** Edit an indicator's fields and responsible departments (leaders/admins), with a version check. */
   update: authedProcedure
     .input(z.object({
-      id, version: z.number().int().min(1),
+      id, version: rowVersion,
       name: text(100).min(1).optional(), standard: text(2000).optional(), points: z.number().finite().min(0).max(1000).optional(),
       siteTypes: z.array(text(30).min(1)).max(30).optional(), leadLeader: text(100).optional(), task: text(2000).optional(), evaluationDate: isoDay.optional(),
       departments: z.array(z.object({ departmentId: id, role: z.enum(['lead', 'assist']), staff: text(200).default('') })).min(1).max(20).optional(),
@@ -158,7 +158,7 @@ export const indicatorRouter = router({
 
   /** Report a milestone's progress (0–100). A department only on indicators it is responsible for. */
   milestoneUpdate: scopedProcedure
-    .input(z.object({ id, version: z.number().int().min(1), progress: z.number().int().min(0).max(100), note: text(1000).optional() }))
+    .input(z.object({ id, version: rowVersion, progress: z.number().int().min(0).max(100), note: text(1000).optional() }))
     .mutation(async ({ ctx, input }) => {
       const now = ctx.now()
       const m = await ctx.db.milestone.findUnique({ where: { id: input.id }, include: { indicator: { include: { departments: true } } } })

@@ -13,7 +13,7 @@ import { chinaDay, mockResults, parseSiteTypes } from '../../services/evaluation
 import { drawMockEvaluation, scoreMockSite, scoreToProblem } from '../../services/mockEvaluation.ts'
 import { notFound } from '../../domain/errors.ts'
 import { yearOf } from '../../domain/time.ts'
-import { id, text } from '../inputs.ts'
+import { id, rowVersion, text } from '../inputs.ts'
 import { authedProcedure, router, scopedProcedure } from '../trpc.ts'
 
 const seedInput = z.number().int().min(0).max(2 ** 31 - 1)
@@ -92,7 +92,7 @@ export const mockRouter = router({
   score: authedProcedure
     .input(z.object({
       mockSiteId: id,
-      scores: z.array(z.object({ indicatorId: id, lostPoints: z.number().finite().min(0).max(1000), note: text(1000).default(''), version: z.number().int().min(1).optional() })).min(1).max(100),
+      scores: z.array(z.object({ indicatorId: id, lostPoints: z.number().finite().min(0).max(1000), note: text(1000).default(''), version: rowVersion.optional() })).min(1).max(100),
     }))
     .mutation(({ ctx, input }) => scoreMockSite(ctx, input)),
 

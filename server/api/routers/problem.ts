@@ -6,7 +6,7 @@ import { ACTION_TYPES, PRIORITIES, availableActions } from '../../domain/problem
 import { listWhere, problemConfig, reportProblem } from '../../services/problems.ts'
 import { actorOf, mergeProblem, problemInclude, transitionProblem, workflowState } from '../../services/problemWorkflow.ts'
 import { badInput, notFound } from '../../domain/errors.ts'
-import { id, isoDateTime, lat, lng, text } from '../inputs.ts'
+import { id, rowVersion, isoDateTime, lat, lng, text } from '../inputs.ts'
 import { router, scopedProcedure } from '../trpc.ts'
 
 export { listWhere }
@@ -24,7 +24,7 @@ const parseIds = (s: string | null): number[] => {
 }
 
 const transitionInput = z.object({
-  id, version: z.number().int().min(1), action: z.enum(ACTION_TYPES),
+  id, version: rowVersion, action: z.enum(ACTION_TYPES),
   note: text(2000).optional(), photoIds: z.array(id).max(20).optional(),
   departmentId: id.optional(), gridId: id.nullable().optional(), newDeadline: isoDateTime.optional(), approve: z.boolean().optional(),
 })
@@ -126,7 +126,7 @@ export const problemRouter = router({
 
   /** A leader approves or rejects the pending deadline extension. */
   decideExtension: scopedProcedure
-    .input(z.object({ id, version: z.number().int().min(1), approve: z.boolean(), note: text(2000).optional() }))
+    .input(z.object({ id, version: rowVersion, approve: z.boolean(), note: text(2000).optional() }))
     .mutation(async ({ ctx, input }) => {
       const now = ctx.now()
       return toView(await transitionProblem(ctx, ctx.user, { ...input, action: 'decideExtension' }, now), now)
@@ -154,7 +154,7 @@ export const problemRouter = router({
 
   /** Merge a duplicate into another open problem of the same category: it is voided and linked. */
   merge: scopedProcedure
-    .input(z.object({ id, intoId: id, version: z.number().int().min(1).optional(), note: text(2000).optional() }))
+    .input(z.object({ id, intoId: id, version: rowVersion.optional(), note: text(2000).optional() }))
     .mutation(({ ctx, input }) => mergeProblem(ctx.db, ctx.user, input, ctx.now())),
 
   /** Recent imports (导入记录) with their summary; the import itself is POST /api/import/problems (same roles). */
