@@ -386,6 +386,44 @@ export async function locateAtDate(db: Db, catalog: GridCatalog, lng: number, la
   return { community: ref(idx.community.locate(lng, lat)), street: ref(idx.street.locate(lng, lat)) }
 }
 
+/**
+ * Revert to an earlier version, saved as a new version (nothing is deleted): the geometries of every
+ * grid touched since `version` go back to what they were then. Grids merged away since are brought
+ * back first so the draft can address them; if saving fails they are retired again as they were.
+ */
+export async function revertToVersion(db: Db, catalog: GridCatalog, input: { version: number; baseVersion: number; reason?: string }, authorId: number, now: Date) {
+  const cur = await currentVersion(db)
+  if (input.version >= cur) throw badInput('只能回退到更早的版本', 'REVERT_NOT_EARLIER')
+  const touched = await db.gridGeometryHistory.findMany({ where: { version: { number: { gt: input.version } } }, select: { gridId: true }, distinct: ['gridId'] })
+  const ids = touched.map((t) => t.gridId)
+  const target = await geometriesAt(db, input.version, ids)
+  const rows = await db.grid.findMany({ where: { id: { in: ids } } })
+  const d: DraftInput = { grids: [], retire: [] }
+  const restore: { id: number; retiredAt: Date }[] = []
+  for (const g of rows) {
+    const geom = target.get(g.id) ?? null
+    if (geom === null) { if (!g.retiredAt) d.retire.push(g.id); continue }
+    if (g.retiredAt) restore.push({ id: g.id, retiredAt: g.retiredAt })
+    d.grids.push({ key: String(g.id), id: g.id, code: g.code, name: g.name, level: g.level as GridLevel, parentKey: g.parentId === null ? null : String(g.parentId), geometry: geom })
+  }
+  if (restore.length) {
+    await db.grid.updateMany({ where: { id: { in: restore.map((r) => r.id) } }, data: { retiredAt: null } })
+    await catalog.reload(db)
+  }
+  try {
+    return await saveDraft(db, catalog, d, {
+      baseVersion: input.baseVersion, effectiveFrom: now, reason: input.reason?.trim() || `回退到版本 ${input.version}`,
+      accept: ACCEPTABLE_RULES, authorId,
+    }, now)
+  } catch (e) {
+    if (restore.length) {
+      for (const r of restore) await db.grid.update({ where: { id: r.id }, data: { retiredAt: r.retiredAt } })
+      await catalog.reload(db)
+    }
+    throw e
+  }
+}
+
 /** Geometry of every grid that ever changed, at version n (null = did not exist or retired). */
 export async function geometriesAt(db: Db, n: number, gridIds?: number[]): Promise<Map<number, GridGeometry | null>> {
   const rows = await db.gridGeometryHistory.findMany({

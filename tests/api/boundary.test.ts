@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import { booleanPointInPolygon, difference, feature, featureCollection } from '@turf/turf'
+import { area, booleanPointInPolygon, difference, feature, featureCollection } from '@turf/turf'
 import type { FeatureCollection } from 'geojson'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { GridGeometry } from '../../server/domain/boundary/topology.ts'
@@ -63,7 +63,11 @@ describe.each(testDatabases())('boundary API on %s', (db) => {
     expect(moved).toMatchObject({ from: { gridId: y.id, departmentId: y.p.holderDepartmentId }, to: { gridId: x.id, departmentId: x.p.holderDepartmentId }, open: true })
     const losing = preview.departments.find((d) => d.departmentId === y.p.holderDepartmentId)!
     expect(losing.handoverOut.map((m) => m.id)).toContain(problem.id)
-    expect(preview.grids.find((g) => g.id === x.id)!.gained).toBeGreaterThan(0)
+    // x's gained area: the new x minus the old x, measured here with turf
+    const xNew = draft.grids.find((g) => g.id === x.id)!.geometry
+    const xGained = difference(featureCollection([feature(xNew), feature(x.geometry)]))
+    expect(xGained).not.toBeNull()
+    expect(Math.abs(preview.grids.find((g) => g.id === x.id)!.gained - area(xGained!))).toBeLessThan(1)
     // relocated: every problem (not merged), evaluation site and located inspection inside the area
     // that changed hands, counted here from the database with turf (not the code under test)
     const changedPieces = draft.grids.flatMap((g) => {

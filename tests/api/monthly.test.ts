@@ -103,7 +103,9 @@ describe.each(testDatabases())('monthly rhythm API on %s', (db) => {
         .toMatchObject({ code: 'FORBIDDEN', appCode: 'NOT_YOUR_GRID' })
       expect(await errorOf(cgj.inspection.listForMonth.query({ month, departmentId: rfbId }))).toMatchObject({ code: 'FORBIDDEN', appCode: 'NOT_YOUR_DEPARTMENT' })
       const cgjList = await cgj.inspection.listForMonth.query({ month: lastMonth })
-      expect(cgjList.length).toBeGreaterThan(0)
+      const cgjCount = await app.db.inspection.count({ where: { departmentId: cgjId, month: lastMonth } })
+      expect(cgjCount).toBeGreaterThan(0) // the seed has last month's inspections for 市城管局: else the scope check below proves nothing
+      expect(cgjList.length).toBe(cgjCount)
       expect(new Set(cgjList.map((i) => i.departmentId))).toEqual(new Set([cgjId]))
       const all = await leader.inspection.listForMonth.query({ month: lastMonth })
       expect(new Set(all.map((i) => i.departmentId)).size).toBeGreaterThan(3)
@@ -153,7 +155,9 @@ describe.each(testDatabases())('monthly rhythm API on %s', (db) => {
       const w = await rfb.workspace.mine.query({})
       expect(w.department.name).toBe('市人防办')
       expect(w.grids.map((g) => g.name)).toEqual(expect.arrayContaining(['均家滩社区', '北面滩社区', '南面滩社区']))
-      expect(w.daysLeft).toBeGreaterThanOrEqual(1)
+      // days left counting today, from the Beijing calendar date read with Intl (not the code under test)
+      const [by, bm, bd] = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date()).split('-').map(Number) as [number, number, number]
+      expect(w.daysLeft).toBe(new Date(Date.UTC(by, bm, 0)).getUTCDate() - bd + 1)
       const [communities, streets] = await Promise.all([leader.grid.list.query({ level: 'community', month }), leader.grid.list.query({ level: 'street', month })])
       const held = [...communities.features, ...streets.features].filter((f) => f.properties.holderDepartment === '市人防办')
       expect(w.grids.map((g) => g.id).sort()).toEqual(held.map((f) => f.properties.id).sort())
@@ -161,7 +165,9 @@ describe.each(testDatabases())('monthly rhythm API on %s', (db) => {
         const f = held.find((x) => x.properties.id === g.id)!
         expect([g.status, g.openProblems, g.overdueProblems]).toEqual([f.properties.inspectionStatus, f.properties.openProblems, f.properties.overdueProblems])
       }
-      expect(w.grids.flatMap((g) => g.sites).length).toBeGreaterThan(0)
+      const siteCount = await app.db.evaluationSite.count({ where: { gridId: { in: w.grids.map((g) => g.id) } } })
+      expect(siteCount).toBeGreaterThan(0) // the seed puts evaluation sites in 市人防办's grids
+      expect(w.grids.flatMap((g) => g.sites).length).toBe(siteCount)
       expect(await errorOf(leader.workspace.mine.query({}))).toMatchObject({ appCode: 'DEPARTMENT_REQUIRED' })
     })
   })
@@ -205,7 +211,8 @@ describe.each(testDatabases())('monthly rhythm API on %s', (db) => {
           row.departmentName, mine.filter((p) => p.overdue).length, closed.length, closed.filter((p) => !p.deadline || p.closedAt! <= p.deadline).length,
         ])
       }
-      expect(ranking.totals.overdue).toBeGreaterThan(0)
+      expect(ranking.totals.overdue).toBeGreaterThan(0) // else the drill-down below checks an empty list
+      expect(ranking.totals.overdue).toBe(problems.filter((p) => p.overdue && ranking.rows.some((r) => r.departmentId === p.departmentId)).length)
       const drill = await leader.stats.drillDown.query({ from: month, to: month, measure: 'overdue', departmentId: ranking.rows[0]!.departmentId })
       expect(drill.rows).toHaveLength(ranking.rows[0]!.overdue)
     })

@@ -160,6 +160,8 @@ describe.each(testDatabases())('problem loop API on %s', (db) => {
   it('list filters: status, category, overdue, date range; departments stay in scope', async () => {
     const overdue = await leader.problem.list.query({ overdue: true, limit: 200 })
     expect(overdue.total).toBeGreaterThan(0)
+    // overdue = still open and past its deadline, counted in the database
+    expect(overdue.total).toBe(await app.db.problem.count({ where: { status: { notIn: ['closed', 'voided'] }, deadline: { lt: new Date() } } }))
     expect(overdue.items.every((i) => i.overdue)).toBe(true)
     const cat = await leader.problem.list.query({ categoryCode: 'LJ01', status: 'reported', limit: 200 })
     expect(cat.items.every((i) => i.categoryCode === 'LJ01' && i.status === 'reported')).toBe(true)

@@ -17,6 +17,7 @@ describe.each(testDatabases())('seeded problem events on %s', (db) => {
     const ids = [...closed.items.slice(0, 3), ...voided.items.slice(0, 2)].map((p) => p.id)
     expect(closed.items.length).toBeGreaterThan(0)
     expect(voided.items.length).toBeGreaterThan(0)
+    expect([closed.total, voided.total]).toEqual([await app.db.problem.count({ where: { status: 'closed' } }), await app.db.problem.count({ where: { status: 'voided' } })])
     for (const id of ids) {
       const p = await leader.problem.byId.query({ id })
       expect(p.events[0]).toMatchObject({ action: 'report', toStatus: 'reported' })

@@ -109,7 +109,8 @@ describe('computeImpact on a hand-made case', () => {
     expect(cg.losses).toEqual({ problems: 3, openProblems: 2, sites: 1, inspections: 1 })
     expect(rf.handoverIn.map((m) => m.id)).toEqual([1, 6])
     expect(rf.gains.openProblems).toBe(2)
-    expect(rf.areaGained).toBeGreaterThan(0)
+    // the strip 107.01–107.014 × 34–34.01, measured on its own (≈ 369 × 1112 m)
+    expect(Math.abs(rf.areaGained - turfArea(sq(107.01, 34, 107.014, 34.01)))).toBeLessThan(1)
     expect(impact.departments.some((d) => d.departmentId === 13)).toBe(false)
   })
 

@@ -2,8 +2,8 @@
  * The server's layering, checked from the source: every file under server/ (but the generated
  * Prisma client) is parsed for its imports (static, re-exports, `import type`, dynamic import()).
  * Fails on an import circle, on an import upward (api → services → domain; db and auth are
- * infrastructure below services), on tRPC outside the API layer, and on the department scope or
- * audit rows written anywhere but their one place.
+ * infrastructure below services), on tRPC outside the API layer, on the department scope or
+ * audit rows written anywhere but their one place, and on a router that writes to the database.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -67,6 +67,24 @@ for (const [file, src] of sources) {
   graph.set(file, deps)
 }
 
+/**
+ * The writes a router may not do itself (docs/architecture.md): open a transaction, write an audit
+ * row, or call a writing Prisma method on any delegate (ctx.db.x.create(…), tx.x.updateMany(…),
+ * raw SQL). Reads (findMany, count, …) are allowed; every write goes through a service.
+ */
+export function routerWrites(source: string): string[] {
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' ')).replace(/(^|[^:'"`])\/\/.*$/gm, '$1')
+  const found: string[] = []
+  for (const m of code.matchAll(/\$transaction\b|\$executeRaw(?:Unsafe)?\b|\bwriteAudit(?:Many)?\b|\.\s*(?:create|createMany|createManyAndReturn|update|updateMany|updateManyAndReturn|upsert|delete|deleteMany)\s*\(/g)) {
+    const before = code.slice(0, m.index)
+    const line = before.split('\n').length
+    // `initTRPC…create(` and `t.router(…)` are not database writes: only a delegate call on a Prisma client counts
+    if (m[0].startsWith('.') && !/\b(?:ctx\.db|db|tx)\s*\.\s*\w+\s*$/.test(before)) continue
+    found.push(`${line}: ${m[0].replace(/\s+/g, '')}`)
+  }
+  return found
+}
+
 describe('server layering', () => {
   it('reads the whole server', () => {
     expect(files.length).toBeGreaterThan(60)
@@ -81,6 +99,17 @@ describe('server layering', () => {
     expect(cyclesOf(new Map([['a', ['b']], ['b', []]]))).toEqual([])
     expect(importsOf(`import type { X } from './x.ts'\nexport { y } from "../y.ts"\n// import { z } from './z.ts'\nconst m = await import('./m.ts')`)).toEqual(['./x.ts', '../y.ts', './m.ts'])
     expect(RANK[layerOf('domain/time.ts')]! < RANK[layerOf('services/scope.ts')]!).toBe(true)
+    expect(routerWrites([
+      `await ctx.db.$transaction(async (tx) => {`,
+      `  await tx.indicator.updateMany({ where: {} })`,
+      `  await writeAudit(tx, {})`,
+      `})`,
+      `await ctx.db.grid.update({ where: { id } })`,
+      `await ctx.db . problem . delete({ where: { id } })`,
+      `const t = initTRPC.context<Context>().create({})`,
+      `const rows = await ctx.db.grid.findMany({})`,
+      `// ctx.db.grid.create({}) in a comment`,
+    ].join('\n'))).toEqual(['1: $transaction', '2: .updateMany(', '3: writeAudit', '5: .update(', '6: .delete('])
   })
 
   it('has no import circle (type-only imports included)', () => {
@@ -106,6 +135,13 @@ describe('server layering', () => {
     expect(defines).toEqual(['services/scope.ts'])
     const inRouters = [...sources].filter(([f, s]) => f.startsWith('api/routers/') && /departmentScope|\.role\s*[!=]==?\s*'department'/.test(s)).map(([f]) => f)
     expect(inRouters).toEqual([])
+  })
+
+  it('routers never write to the database: no transaction, no audit row, no create/update/delete', () => {
+    const routers = [...sources].filter(([f]) => f.startsWith('api/routers/'))
+    expect(routers.length).toBe(fs.readdirSync(path.join(ROOT, 'api', 'routers')).filter((f) => f.endsWith('.ts')).length)
+    const writes = routers.flatMap(([f, s]) => routerWrites(s).map((w) => `${f}:${w}`))
+    expect(writes).toEqual([])
   })
 
   it('audit rows are written only by services/audit.ts', () => {

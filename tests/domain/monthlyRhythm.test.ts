@@ -176,7 +176,8 @@ describe('month theme (一月一主题)', () => {
   it('falls back to the default theme of the calendar month', () => {
     const t = themeFor('2026-04')
     expect(t).toMatchObject({ month: '2026-04', title: DEFAULT_THEMES[3]!.title, configured: false })
-    expect(t.checklist.length).toBeGreaterThan(0)
+    expect(t.checklist).toEqual([...DEFAULT_THEMES[3]!.checklist])
+    expect(t.checklist.length).toBeGreaterThan(0) // a default month has items to tick
     expect(DEFAULT_THEMES).toHaveLength(12)
   })
   it('uses the configured theme when there is one', () => {

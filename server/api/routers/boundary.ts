@@ -7,7 +7,7 @@ import { z } from 'zod'
 import { impactCsv } from '../../domain/boundary/impact.ts'
 import { RULE_CODES } from '../../domain/boundary/validation.ts'
 import {
-  assignmentCsv, cancelPending, currentVersion, scheduleDraft, draftFromFeatures, geometriesAt, gridsAtVersion, previewResolved, resolveDraft, saveDraft,
+  assignmentCsv, cancelPending, currentVersion, scheduleDraft, draftFromFeatures, geometriesAt, gridsAtVersion, previewResolved, resolveDraft, revertToVersion, saveDraft,
   validateResolved, versionFeatureCollection, ACCEPTABLE_RULES, type DraftInput,
 } from '../../services/boundary.ts'
 import { geometryTooComplex, runHeavy } from '../../services/heavy.ts'
@@ -130,39 +130,7 @@ export const boundaryRouter = router({
   /** Revert to an earlier version, saved as a new version (nothing is deleted). */
   revert: authedProcedure
     .input(z.object({ version: versionNo, baseVersion: versionNo, reason: text(500).optional() }))
-    .mutation(async ({ ctx, input }) => {
-      const cur = await currentVersion(ctx.db)
-      if (input.version >= cur) throw badInput('只能回退到更早的版本', 'REVERT_NOT_EARLIER')
-      const touched = await ctx.db.gridGeometryHistory.findMany({ where: { version: { number: { gt: input.version } } }, select: { gridId: true }, distinct: ['gridId'] })
-      const ids = touched.map((t) => t.gridId)
-      const target = await geometriesAt(ctx.db, input.version, ids)
-      const rows = await ctx.db.grid.findMany({ where: { id: { in: ids } } })
-      const d: DraftInput = { grids: [], retire: [] }
-      const restore: number[] = []
-      for (const g of rows) {
-        const geom = target.get(g.id) ?? null
-        if (geom === null) { if (!g.retiredAt) d.retire.push(g.id); continue }
-        if (g.retiredAt) restore.push(g.id)
-        d.grids.push({ key: String(g.id), id: g.id, code: g.code, name: g.name, level: g.level as 'street' | 'community', parentKey: g.parentId === null ? null : String(g.parentId), geometry: geom })
-      }
-      if (restore.length) {
-        // grids merged away since: bring them back first so the draft can address them
-        await ctx.db.grid.updateMany({ where: { id: { in: restore } }, data: { retiredAt: null } })
-        await ctx.catalog.reload(ctx.db)
-      }
-      try {
-        return await saveDraft(ctx.db, ctx.catalog, d, {
-          baseVersion: input.baseVersion, effectiveFrom: ctx.now(), reason: input.reason?.trim() || `回退到版本 ${input.version}`,
-          accept: ACCEPTABLE_RULES, authorId: ctx.user.id,
-        }, ctx.now())
-      } catch (e) {
-        if (restore.length) {
-          await ctx.db.grid.updateMany({ where: { id: { in: restore } }, data: { retiredAt: new Date() } })
-          await ctx.catalog.reload(ctx.db)
-        }
-        throw e
-      }
-    }),
+    .mutation(({ ctx, input }) => revertToVersion(ctx.db, ctx.catalog, input, ctx.user.id, ctx.now())),
 
   /** GeoJSON or Shapefile (zip, base64) with a field mapping → a draft to preview, validated with the same rules. */
   importFile: authedProcedure
