@@ -30,8 +30,8 @@ const transitionInput = z.object({
 })
 
 export const problemRouter = router({
-  categories: scopedProcedure.query(({ ctx }) =>
-    ctx.db.problemCategory.findMany({ orderBy: { code: 'asc' } })),
+  categories: scopedProcedure.query(async ({ ctx }) =>
+    (await ctx.db.problemCategory.findMany({ orderBy: { code: 'asc' } })).map((c) => ({ ...c, limit: categoryLimit(c) }))),
 
   /** Report a problem at a point: the grid containing it and that grid's holder become responsible; boundary and rebound are flagged. */
   create: scopedProcedure
