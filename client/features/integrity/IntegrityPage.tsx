@@ -34,7 +34,7 @@ export function IntegrityPage(_: { me: Me }) {
   }), [report.data])
 
   return (
-    <div className="integrity-page" data-testid="integrity-page">
+    <div className="integrity-page" data-testid="integrity-page" style={{ padding: 16 }}>
       <h2>{t('title')}</h2>
       <p className="muted small">{t('intro')}</p>
       <div className="toolbar">
@@ -52,7 +52,7 @@ export function IntegrityPage(_: { me: Me }) {
                 const s = d.signals[k]
                 return (
                   <td key={k} title={`${t('base', { base: s.base })} · ${t('value', { value: s.value })}`} style={s.flagged ? { background: '#fde0dc', fontWeight: 600 } : undefined}>
-                    {s.count > 0 ? <button className="btn-quiet" data-testid={`cell-${d.departmentId}-${k}`} onClick={() => setDrill({ dept: d, signal: k })}>{s.count}</button> : '0'}
+                    {s.count > 0 ? <button className="link" data-testid={`cell-${d.departmentId}-${k}`} onClick={() => setDrill({ dept: d, signal: k })}>{s.count}</button> : '0'}
                   </td>
                 )
               })}
