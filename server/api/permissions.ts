@@ -50,6 +50,7 @@ export const PERMISSIONS: Record<string, readonly Role[] | typeof PUBLIC> = {
   'calendar.list': ALL,
   'calendar.set': ['admin'],
   'calendar.remove': ['admin'],
+  'calendar.setYear': ['admin'],
   'report.monthlyBulletin': ['leader', 'admin'],
   'department.create': ['admin'],
   'department.update': ['admin'],

@@ -137,6 +137,21 @@ export async function removeCalendarDay(db: Db, store: HolidayStore, user: Sessi
   return listCalendar(db, year)
 }
 
+/**
+ * calendar.setYear: marks a year as entered from the State Council notice (provisional false, with its
+ * source) or as provisional. Audited; `store` is reloaded.
+ */
+export async function setCalendarYear(db: Db, store: HolidayStore, user: SessionUser, input: { year: number; provisional: boolean; source: string }, now: Date) {
+  await db.$transaction(async (tx) => {
+    const before = await tx.calendarYear.findUnique({ where: { year: input.year } })
+    const data = { provisional: input.provisional, source: input.source.trim() }
+    await tx.calendarYear.upsert({ where: { year: input.year }, create: { year: input.year, ...data }, update: data })
+    await writeAudit(tx, { actorId: user.id, action: 'calendar.setYear', entity: 'CalendarYear', entityId: input.year, before: before ? { provisional: before.provisional, source: before.source } : null, after: data, at: now })
+  })
+  await reloadStore(db, store)
+  return listCalendar(db, input.year)
+}
+
 async function reloadStore(db: Db, store: HolidayStore) {
   try {
     await store.reload(db)

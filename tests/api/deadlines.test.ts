@@ -77,6 +77,17 @@ describe.each(testDatabases())('working-day deadlines on %s', (db) => {
     expect(await app.db.calendarDay.count({ where: { day: '2026-10-01' } })).toBe(1)
   })
 
+  it('an admin marks a year official or provisional (audited); a department cannot', async () => {
+    const admin = await loggedIn(app.url, 'admin')
+    expect((await admin.calendar.list.query({ year: 2027 })).provisional).toBe(true)
+    const y = await admin.calendar.setYear.mutate({ year: 2027, provisional: false, source: '国务院办公厅关于2027年部分节假日安排的通知' })
+    expect(y).toMatchObject({ known: true, provisional: false, source: '国务院办公厅关于2027年部分节假日安排的通知' })
+    expect(app.catalog.holidays.calendar.years.get(2027)!.provisional).toBe(false)
+    expect(await app.db.auditLog.count({ where: { action: 'calendar.setYear', entityId: '2027' } })).toBe(1)
+    const rfb = await loggedIn(app.url, 'rfb')
+    expect(await errorOf(rfb.calendar.setYear.mutate({ year: 2027, provisional: true, source: '' }))).toMatchObject({ code: 'FORBIDDEN', appCode: 'ROLE_FORBIDDEN' })
+  })
+
   it('another server on the same database picks up an edit on its watch poll', async () => {
     const admin = await loggedIn(app.url, 'admin')
     const other = await startApp({ shareDb: app.config })

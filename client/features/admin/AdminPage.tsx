@@ -204,12 +204,14 @@ function Calendar() {
   const done = () => { setMsg(t('saved')); void qc.invalidateQueries({ queryKey: trpc.calendar.list.queryKey() }) }
   const set = useMutation(trpc.calendar.set.mutationOptions({ onSuccess: () => { done(); setForm({ ...form, day: '', name: '' }) }, onError: (e) => setMsg(errText(e)) }))
   const remove = useMutation(trpc.calendar.remove.mutationOptions({ onSuccess: done, onError: (e) => setMsg(errText(e)) }))
+  const markYear = useMutation(trpc.calendar.setYear.mutationOptions({ onSuccess: done, onError: (e) => setMsg(errText(e)) }))
   const submit = (e: FormEvent) => { e.preventDefault(); setMsg(null); set.mutate(form) }
   return (
     <section data-testid="admin-calendar">
       <p className="muted small">{t('cal.intro')}</p>
       <label>{t('cal.year')} <input type="number" min={2000} max={2100} value={year} onChange={(e) => setYear(Number(e.target.value) || year)} style={{ width: 90 }} /></label>
-      {list.data && <p className="small">{!list.data.known ? t('cal.unknown') : list.data.provisional ? t('cal.provisional') : t('cal.official')}{list.data.source ? ` · ${list.data.source}` : ''}</p>}
+      {list.data && <p className="small">{!list.data.known ? t('cal.unknown') : list.data.provisional ? t('cal.provisional') : t('cal.official')}{list.data.source ? ` · ${list.data.source}` : ''}
+        {' '}<button className="btn-quiet" disabled={markYear.isPending} onClick={() => { setMsg(null); markYear.mutate({ year, provisional: !(list.data.known && list.data.provisional), source: list.data.source }) }}>{list.data.known && list.data.provisional ? t('cal.markOfficial') : t('cal.markProvisional')}</button></p>}
       {msg && <p className="admin-msg" role="status">{msg}</p>}
       <form className="admin-form" onSubmit={submit}>
         <label>{t('cal.day')}<input type="date" required value={form.day} onChange={(e) => setForm({ ...form, day: e.target.value })} /></label>

@@ -15,7 +15,7 @@ export const adminText = defineText({
     calendar: '节假日日历',
     'cal.intro': '处置时限按工作日计算：法定节假日（含调休放假）不计，调休上班的周末计入。国务院办公厅每年发布次年安排后，请在此录入。',
     'cal.year': '年份', 'cal.day': '日期', 'cal.kind': '类型', 'cal.name': '名称', 'cal.remove': '删除',
-    'cal.holiday': '放假', 'cal.workday': '调休上班',
+    'cal.holiday': '放假', 'cal.workday': '调休上班', 'cal.markOfficial': '标记为已按通知录入', 'cal.markProvisional': '标记为暂定',
     'cal.official': '已按国务院通知录入', 'cal.provisional': '暂定（尚无国务院通知，仅含固定日期节日）', 'cal.unknown': '该年尚未录入：周一至周五按工作日计算',
   },
   en: {
@@ -31,7 +31,7 @@ export const adminText = defineText({
     calendar: 'Holiday calendar',
     'cal.intro': 'Deadlines count working days: statutory holidays (with their bridging days) do not count, adjusted working weekends (调休) do. Enter each year once the State Council publishes it.',
     'cal.year': 'Year', 'cal.day': 'Day', 'cal.kind': 'Kind', 'cal.name': 'Name', 'cal.remove': 'Remove',
-    'cal.holiday': 'Day off', 'cal.workday': 'Working weekend day',
+    'cal.holiday': 'Day off', 'cal.workday': 'Working weekend day', 'cal.markOfficial': 'Mark as entered from the notice', 'cal.markProvisional': 'Mark as provisional',
     'cal.official': 'Entered from the State Council notice', 'cal.provisional': 'Provisional (no notice yet; fixed-date holidays only)', 'cal.unknown': 'Not entered: Monday–Friday count as working days',
   },
 })

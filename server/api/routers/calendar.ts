@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { listCalendar, removeCalendarDay, setCalendarDay } from '../../services/calendar.ts'
+import { listCalendar, removeCalendarDay, setCalendarDay, setCalendarYear } from '../../services/calendar.ts'
 import { text } from '../inputs.ts'
 import { authedProcedure, router } from '../trpc.ts'
 
@@ -16,6 +16,11 @@ export const calendarRouter = router({
   set: authedProcedure
     .input(z.object({ day, kind: z.enum(['holiday', 'workday']), name: text(40).min(1) }))
     .mutation(({ ctx, input }) => setCalendarDay(ctx.db, ctx.catalog.holidays, ctx.user, input, ctx.now())),
+
+  /** Marks a year as entered from the State Council notice (with its source) or as provisional. Audited. */
+  setYear: authedProcedure
+    .input(z.object({ year: z.number().int().min(2000).max(2100), provisional: z.boolean(), source: text(200) }))
+    .mutation(({ ctx, input }) => setCalendarYear(ctx.db, ctx.catalog.holidays, ctx.user, input, ctx.now())),
 
   /** Removes a day from the calendar: it follows the weekly rule again. Audited. */
   remove: authedProcedure
