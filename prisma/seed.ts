@@ -17,6 +17,7 @@ import { GridIndex } from '../server/domain/geometry/gridIndex.ts'
 import { geometryArea, geometryBbox, validateGridGeometry, type GridGeometry } from '../server/domain/geometry/validate.ts'
 import { holderOn } from '../server/domain/holder.ts'
 import { ACTION_TYPES, problemDeadline, TRANSITIONS } from '../server/domain/problem/workflow.ts'
+import { ensureBundledCalendar, loadCalendar } from '../server/services/calendar.ts'
 import { themeFor } from '../server/domain/inspection/themes.ts'
 import { addMonths, chinaDate, monthOf, monthRange } from '../server/domain/time.ts'
 import { migrateDeploy } from './migrate.ts'
@@ -61,6 +62,9 @@ export async function seedDemo(db: Db, now = new Date()): Promise<{ grids: numbe
   const problems = read<DemoProblem[]>('problems.json')
   const inspections = read<DemoInspection[]>('inspections.json')
   const users = read<DemoUser[]>('users.json')
+  // deadlines count working days on the holiday calendar, loaded into the database first (idempotent)
+  await ensureBundledCalendar(db)
+  const calendar = await loadCalendar(db)
   const passwordHashes = await Promise.all(users.map((u) => hashPassword(u.password)))
 
   return db.$transaction(async (tx) => {
@@ -138,7 +142,7 @@ export async function seedDemo(db: Db, now = new Date()): Promise<{ grids: numbe
       const holder = gid === null ? null : holderOn(holdersOf(gid), reportedAt)
       return {
         lng: p.lng, lat: p.lat, gridId: gid, departmentId: holder?.departmentId ?? null, categoryCode: p.category,
-        description: p.description, status: p.status, deadline: problemDeadline(reportedAt, p.deadlineDaysAfterReport, 'normal'),
+        description: p.description, status: p.status, deadline: problemDeadline(reportedAt, { normal: { workingDays: p.deadlineDaysAfterReport }, urgent: { hours: 24 } }, 'normal', calendar),
         reporterName: p.reporter, source: 'manual', reportedAt, createdAt: reportedAt,
         closedAt: p.status === 'closed' && p.closedDaysAgo !== null ? new Date(now.getTime() - p.closedDaysAgo * DAY)
           : p.status === 'voided' ? new Date(reportedAt.getTime() + DAY) : null,

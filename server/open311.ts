@@ -19,6 +19,7 @@ import { httpStatusOf } from './api/errorMapping.ts'
 import { departmentScope } from './services/scope.ts'
 import { crossSiteRequest, readBody, sessionUserOf, type HttpDeps } from './api/httpUtil.ts'
 import { AppError } from './domain/errors.ts'
+import { categoryLimit } from './domain/problem/workflow.ts'
 import { isOpen } from './domain/problem/status.ts'
 import type { Prisma } from './db/client.ts'
 import { CHINA_OFFSET_MS, w3cChinaDateTime } from './domain/time.ts'
@@ -131,7 +132,7 @@ export function handleOpen311(deps: HttpDeps & { catalog: GridCatalog }, req: ht
         if (rest === 'services.json') {
           const cats = await deps.db.problemCategory.findMany({ orderBy: { code: 'asc' } })
           send(res, 200, cats.map((c) => ({
-            service_code: c.code, service_name: c.name, description: `${c.group}（${c.kind}），处置时限 ${c.deadlineDays} 天`,
+            service_code: c.code, service_name: c.name, description: `${c.group}（${c.kind}），处置时限 ${categoryLimit(c).normal.workingDays} 个工作日（紧急 ${categoryLimit(c).urgent.hours} 小时）`,
             metadata: false, type: 'realtime', keywords: [c.group, c.kind, c.name].join(','), group: c.group,
           })))
           return

@@ -5,6 +5,7 @@
 import type { ComponentType } from 'react'
 import type { Me } from '../api.ts'
 import { AdminPage } from '../features/admin/AdminPage.tsx'
+import { IntegrityPage } from '../features/integrity/IntegrityPage.tsx'
 import { PlannerPage } from '../features/planner/PlannerPage.tsx'
 import { BulletinPage } from '../features/monthly/BulletinPage.tsx'
 import { DashboardPage } from '../features/monthly/DashboardPage.tsx'
@@ -46,6 +47,11 @@ ROUTES.push(
 // Boundary editing (issue 5): planners redraw grid boundaries with validation and impact preview.
 ROUTES.push(
   { path: '/planner', label: { 'zh-CN': '边界调整', en: 'Boundaries' }, roles: ['planner', 'admin'], component: PlannerPage },
+)
+
+// Numbers a leader can stand behind (issue 11): signs of gaming per department, with the records behind them.
+ROUTES.push(
+  { path: '/integrity', label: { 'zh-CN': '造假迹象', en: 'Signs of gaming' }, roles: ['leader', 'admin'], component: IntegrityPage },
 )
 
 // Reliability and security (issue 7): users, departments, holders and the audit trail (leaders read the trail).

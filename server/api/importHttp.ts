@@ -13,7 +13,7 @@ import Papa from 'papaparse'
 import { z } from 'zod'
 import { COORD_SYSTEMS, IMPORT_FIELDS } from '../domain/problem/importRows.ts'
 import { isOverdue } from '../domain/problem/status.ts'
-import { formatDateTime } from '../domain/time.ts'
+import { formatDateTime, formatDeadline } from '../domain/time.ts'
 import { statusLabel } from '../domain/vocabulary/status.ts'
 import type { GridCatalog } from '../services/gridCatalog.ts'
 import { commitImport, IMPORT_MAX_BYTES, IMPORT_MODES, previewImport } from '../services/problemImport.ts'
@@ -97,7 +97,7 @@ export function handleImportHttp(deps: HttpDeps & { catalog: GridCatalog }, req:
       const iso = (d: Date | null) => (d ? formatDateTime(d) : '')
       const table = rows.map((p) => [
         p.id, statusLabel('problem', p.status, 'zh-CN'), p.category.name, p.description, p.grid?.name ?? '',
-        p.department?.name ?? '', p.reporterName, iso(p.reportedAt), iso(p.deadline), iso(p.closedAt), isOverdue(p, now) ? '是' : '',
+        p.department?.name ?? '', p.reporterName, iso(p.reportedAt), formatDeadline(p.deadline, true).replace('—', ''), iso(p.closedAt), isOverdue(p, now) ? '是' : '',
         p.reworkCount, p.extensionCount, p.boundaryGridIds ? '是' : '', p.reboundOfId ? `#${p.reboundOfId}` : '', p.lng, p.lat,
       ])
       const stamp = iso(now).slice(0, 10)

@@ -1,5 +1,6 @@
 /** The API: one router per domain area. Its type is what the client imports. */
 import { auditRouter } from './routers/audit.ts'
+import { calendarRouter } from './routers/calendar.ts'
 import { authRouter } from './routers/auth.ts'
 import { boundaryRouter } from './routers/boundary.ts'
 import { departmentRouter } from './routers/department.ts'
@@ -40,6 +41,7 @@ export const appRouter = router({
   evaluation: evaluationRouter,
   mock: mockRouter,
   boundary: boundaryRouter,
+  calendar: calendarRouter,
 })
 
 export type AppRouter = typeof appRouter

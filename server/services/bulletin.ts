@@ -6,7 +6,7 @@ import ExcelJS from 'exceljs'
 import type { Db } from '../db/client.ts'
 import { departmentRanking, judgedAt } from '../domain/inspection/ranking.ts'
 import { OPEN_STATUSES } from '../domain/problem/status.ts'
-import { formatDate, monthOf, type MonthKey } from '../domain/time.ts'
+import { formatDate, formatDeadline, monthOf, type MonthKey } from '../domain/time.ts'
 import { pct } from '../domain/vocabulary/format.ts'
 import { GRID_MONTH_STATUS } from '../domain/vocabulary/status.ts'
 import { monthCoverage } from './coverage.ts'
@@ -100,6 +100,6 @@ export async function bulletinWorkbook(b: Bulletin): Promise<Buffer> {
   const nos = sheet('未到岗检查', [{ header: '日期', key: 'date', width: 12 }, { header: '网格', key: 'gridName', width: 18 }, { header: '部门', key: 'departmentName', width: 20 }, { header: '检查人', key: 'inspector', width: 16 }, { header: '原因', key: 'reason', width: 14 }, { header: '距网格（米）', key: 'distanceOutside', width: 12 }])
   nos.addRows(b.notOnSite.map((i) => ({ ...i, date: day(i.date), reason: i.reason === 'outside' ? '定位在网格外' : '未上传定位' })))
   const od = sheet('超期问题', [{ header: '部门', key: 'departmentName', width: 20 }, { header: '问题编号', key: 'id', width: 10 }, { header: '网格', key: 'gridName', width: 18 }, { header: '类别', key: 'categoryName', width: 16 }, { header: '描述', key: 'description', width: 40 }, { header: '期限', key: 'deadline', width: 12 }, { header: '超期天数', key: 'daysOverdue', width: 10 }])
-  od.addRows(b.overdueByDepartment.flatMap((d) => d.problems.map((p) => ({ ...p, departmentName: d.departmentName, deadline: day(p.deadline) }))))
+  od.addRows(b.overdueByDepartment.flatMap((d) => d.problems.map((p) => ({ ...p, departmentName: d.departmentName, deadline: formatDeadline(p.deadline) }))))
   return Buffer.from(await wb.xlsx.writeBuffer())
 }

@@ -7,6 +7,7 @@ import type { Feature, FeatureCollection } from 'geojson'
 import { GridIndex } from '../domain/geometry/gridIndex.ts'
 import type { GridGeometry } from '../domain/geometry/validate.ts'
 import type { Db } from '../db/client.ts'
+import { ensureBundledCalendar, HolidayStore } from './calendar.ts'
 
 export const GRID_LEVELS = ['street', 'community'] as const
 export type GridLevel = (typeof GRID_LEVELS)[number]
@@ -32,10 +33,14 @@ export class GridCatalog {
   generation = 0
   /** what the grid table looked like at the last reload (row count + last update) */
   private fingerprint = ''
+  /** the holiday calendar of this database (deadlines), kept beside the grids and reloaded on the same watch */
+  readonly holidays = new HolidayStore()
 
   static async load(db: Db): Promise<GridCatalog> {
     const catalog = new GridCatalog()
     await catalog.reload(db)
+    await ensureBundledCalendar(db)
+    await catalog.holidays.reload(db)
     return catalog
   }
 
@@ -56,6 +61,7 @@ export class GridCatalog {
    * PostgreSQL): true when it did. Cheap: one aggregate query.
    */
   async reloadIfChanged(db: Db): Promise<boolean> {
+    await this.holidays.reloadIfChanged(db)
     if ((await gridTableFingerprint(db)) === this.fingerprint) return false
     await this.reload(db)
     return true

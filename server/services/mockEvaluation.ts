@@ -86,7 +86,7 @@ export async function scoreToProblem(ctx: ServiceContext, input: { scoreId: numb
     const problem = await createProblemTx(tx, ctx.catalog, {
       lng: site.lng, lat: site.lat, categoryCode: input.categoryCode, description, source: 'evaluation',
       reporter: { id: ctx.user.id, name: ctx.user.displayName },
-    }, now, input.deadlineDays !== undefined ? { deadlineDays: input.deadlineDays } : {})
+    }, now, input.deadlineDays !== undefined ? { workingDays: input.deadlineDays } : {})
     const r = await tx.scoreEntry.updateMany({ where: { id: e.id, problemId: null }, data: { problemId: problem.id, version: { increment: 1 } } })
     if (r.count === 0) throw conflict('该扣分项已被他人转为问题', 'ALREADY_CONVERTED')
     await writeAudit(tx, { actorId: ctx.user.id, action: 'mock.toProblem', entity: 'ScoreEntry', entityId: e.id, after: { problemId: problem.id }, at: now })

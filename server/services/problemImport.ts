@@ -16,7 +16,7 @@ import { failpoint } from './failpoints.ts'
 import type { GridCatalog } from './gridCatalog.ts'
 import { problemConfig } from './problems.ts'
 import { boundaryCandidates, findRebound } from '../domain/problem/nearby.ts'
-import { problemDeadline } from '../domain/problem/workflow.ts'
+import { categoryLimit, problemDeadline } from '../domain/problem/workflow.ts'
 import { writeAudit, writeAuditMany } from './audit.ts'
 import { importTooLarge, runHeavy } from './heavy.ts'
 import type { Table } from '../workers/spreadsheet.ts'
@@ -134,7 +134,7 @@ export async function commitImport(
     return { committed: false, batchId: null, summary: { ...preview.summary, imported: 0 }, rows: preview.rows }
   }
   const good = preview.rows.filter((r): r is OkRow => r.ok)
-  const days = new Map((await db.problemCategory.findMany({ select: { code: true, deadlineDays: true } })).map((c) => [c.code, c.deadlineDays]))
+  const limits = new Map((await db.problemCategory.findMany({ select: { code: true, deadlineDays: true, kind: true } })).map((c) => [c.code, categoryLimit(c)]))
   // flags computed up front (in memory), so the write transaction stays short: bulk inserts per chunk
   const cfg = problemConfig()
   const closed = await db.problem.findMany({
@@ -165,7 +165,7 @@ export async function commitImport(
         await tx.problem.createMany({
           data: chunk.map(({ r, boundary, rebound }) => ({
             lng: r.lng, lat: r.lat, gridId: r.target.gridId, departmentId: r.target.departmentId, categoryCode: r.categoryCode,
-            description: r.description, status: 'reported', priority: r.priority, deadline: problemDeadline(now, days.get(r.categoryCode) ?? 7, r.priority),
+            description: r.description, status: 'reported', priority: r.priority, deadline: problemDeadline(now, limits.get(r.categoryCode) ?? categoryLimit({ code: r.categoryCode, deadlineDays: 7 }), r.priority, catalog.holidays.calendar),
             reporterId: user.id, reporterName: user.displayName, source: 'import', externalId: r.externalId, importBatchId: batch.id,
             boundaryGridIds: boundary.length ? JSON.stringify(boundary) : null, reboundOfId: rebound?.id ?? null, reportedAt: now, createdAt: now,
           })),

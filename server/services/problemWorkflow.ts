@@ -8,7 +8,7 @@ import type { Db, Prisma } from '../db/client.ts'
 import { AppError, badInput, conflict, notFound, type ErrorKind } from '../domain/errors.ts'
 import { holderOn } from '../domain/holder.ts'
 import { OPEN_STATUSES } from '../domain/problem/status.ts'
-import { applyTransition, type Actor, type ActionType, type WorkflowAction } from '../domain/problem/workflow.ts'
+import { applyTransition, categoryLimit, type Actor, type ActionType, type WorkflowAction } from '../domain/problem/workflow.ts'
 import type { SessionUser } from '../domain/user.ts'
 import { writeAudit } from './audit.ts'
 import type { GridCatalog } from './gridCatalog.ts'
@@ -32,10 +32,10 @@ export const actorOf = (u: SessionUser): Actor => ({ id: u.id, role: u.role, dep
 
 const NOT_OURS = '该问题不属于本部门'
 
-export function workflowState(p: { status: string; departmentId: number | null; gridId: number | null; priority: string; deadline: Date | null; reworkCount: number; extensionCount: number; category: { deadlineDays?: number } }) {
+export function workflowState(p: { status: string; departmentId: number | null; gridId: number | null; priority: string; deadline: Date | null; reworkCount: number; extensionCount: number; category: { code: string; deadlineDays: number; kind: string } }) {
   return {
     status: p.status, departmentId: p.departmentId, gridId: p.gridId, priority: p.priority, deadline: p.deadline,
-    deadlineDays: p.category.deadlineDays ?? 1, reworkCount: p.reworkCount, extensionCount: p.extensionCount,
+    limit: categoryLimit(p.category), reworkCount: p.reworkCount, extensionCount: p.extensionCount,
   }
 }
 
@@ -58,14 +58,14 @@ export async function transitionProblem(deps: WorkflowDeps, user: SessionUser, i
   const { db } = deps
   const p = await db.problem.findUnique({
     where: { id: input.id },
-    include: { category: { select: { deadlineDays: true } }, extensions: { where: { status: 'pending' }, take: 1 } },
+    include: { category: { select: { code: true, deadlineDays: true, kind: true } }, extensions: { where: { status: 'pending' }, take: 1 } },
   })
   if (!p) throw notFound('问题', 'PROBLEM_NOT_FOUND')
   departmentScope(user).assert(p, NOT_OURS)
   if (p.version !== input.version) throw conflict('问题已被他人修改，请刷新后重试')
   const pending = p.extensions[0] ?? null
   const action = await toAction(deps, input, now)
-  const result = applyTransition({ ...workflowState(p), pendingExtension: pending }, action, actorOf(user), now)
+  const result = applyTransition({ ...workflowState(p), pendingExtension: pending }, action, actorOf(user), now, deps.catalog.holidays.calendar)
   if (!result.ok) throw new AppError(REFUSAL_KIND[result.code] ?? 'BAD_INPUT', result.code, result.message)
   const { changes, event } = result
   await db.$transaction(async (tx) => {

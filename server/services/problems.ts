@@ -10,7 +10,8 @@ import type { Priority } from '../domain/problem/workflow.ts'
 import type { SessionUser } from '../domain/user.ts'
 import { holderOn } from '../domain/holder.ts'
 import { boundaryCandidates, bboxAround, findRebound, NEARBY_DEFAULTS } from '../domain/problem/nearby.ts'
-import { problemDeadline } from '../domain/problem/workflow.ts'
+import { categoryLimit, problemDeadline } from '../domain/problem/workflow.ts'
+import type { CategoryLimit } from '../domain/calendar/workingDays.ts'
 import { badInput } from '../domain/errors.ts'
 import type { GridCatalog, GridLevel } from './gridCatalog.ts'
 import { writeAudit } from './audit.ts'
@@ -83,11 +84,13 @@ export interface NewProblem {
 }
 
 /** Creates a problem through the one assignment path, with its "report" event and audit row, inside `tx`. */
-export async function createProblemTx(tx: Tx, catalog: GridCatalog, input: NewProblem, now: Date, opts: { holders?: Map<number, number | null>; deadlineDays?: number } = {}) {
-  // checked even with a given deadline (else an unknown code reached the insert as a foreign-key violation)
+export async function createProblemTx(tx: Tx, catalog: GridCatalog, input: NewProblem, now: Date, opts: { holders?: Map<number, number | null>; limit?: CategoryLimit; workingDays?: number } = {}) {
+  // the category is checked even with a given limit (else an unknown code reached the insert as a foreign-key violation)
   const category = await tx.problemCategory.findUnique({ where: { code: input.categoryCode } })
   if (!category) throw badInput(`问题类别 ${input.categoryCode} 不存在`, 'UNKNOWN_CATEGORY')
-  const deadlineDays = opts.deadlineDays ?? category.deadlineDays
+  let limit = opts.limit ?? categoryLimit(category)
+  // an explicit number of working days (e.g. 转为问题 from a mock evaluation) replaces the normal limit
+  if (opts.workingDays !== undefined) limit = { ...limit, normal: { workingDays: opts.workingDays } }
   const a = await assignPoint(tx, catalog, input.lng, input.lat, now, opts.holders)
   const cfg = problemConfig()
   const rebound = findRebound(input, await recentlyClosedNear(tx, input.lng, input.lat, input.categoryCode, now), { distanceM: cfg.reboundM, days: cfg.reboundDays, now })
@@ -100,7 +103,7 @@ export async function createProblemTx(tx: Tx, catalog: GridCatalog, input: NewPr
   const p = await tx.problem.create({
     data: {
       lng: input.lng, lat: input.lat, gridId: a.gridId, departmentId: a.departmentId, categoryCode: input.categoryCode,
-      description: input.description, status: 'reported', priority, deadline: problemDeadline(now, deadlineDays, priority),
+      description: input.description, status: 'reported', priority, deadline: problemDeadline(now, limit, priority, catalog.holidays.calendar),
       reporterId: input.reporter.id, reporterName: input.reporter.name, source: input.source ?? 'manual',
       inspectionId: input.inspectionId ?? null, externalId: input.externalId ?? null, importBatchId: input.importBatchId ?? null,
       boundaryGridIds: a.boundaryGridIds.length ? JSON.stringify(a.boundaryGridIds) : null, reboundOfId: rebound?.id ?? null,
@@ -147,7 +150,7 @@ export async function reportProblem(deps: { db: Db; catalog: GridCatalog }, user
       lng: input.lng, lat: input.lat, categoryCode: category.code, description: input.description, priority: input.priority,
       source: input.inspectionId ? 'inspection' : 'manual', inspectionId: input.inspectionId ?? null,
       reporter: { id: user.id, name: user.displayName },
-    }, now, { deadlineDays: category.deadlineDays })
+    }, now, { limit: categoryLimit(category) })
     if (input.photoIds?.length) await attachPhotos(tx, input.photoIds, { problemId: p.id, stage: 'report' }, user)
     return p
   })

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { Polygon } from 'geojson'
 import { OPEN_STATUSES, PROBLEM_STATUSES } from '../../server/domain/problem/status.ts'
 import {
-  ACTION_TYPES, TRANSITIONS, applyTransition, availableActions, deadlineDaysFor, problemDeadline,
+  ACTION_TYPES, TRANSITIONS, applyTransition, availableActions, BUNDLED_CALENDAR, categoryLimit, problemDeadline,
   type Actor, type WorkflowAction, type WorkflowProblem,
 } from '../../server/domain/problem/workflow.ts'
 import { pointToPolygonDistance } from '@turf/turf'
@@ -19,7 +19,7 @@ const otherDept: Actor = { id: 5, role: 'department', departmentId: 8 }
 
 const problem = (over: Partial<WorkflowProblem> = {}): WorkflowProblem => ({
   status: 'reported', departmentId: 7, gridId: 70, priority: 'normal', deadline: new Date('2026-02-03T16:00:00Z'),
-  deadlineDays: 5, reworkCount: 0, extensionCount: 0, pendingExtension: null, ...over,
+  limit: { normal: { workingDays: 5 }, urgent: { hours: 4 } }, reworkCount: 0, extensionCount: 0, pendingExtension: null, ...over,
 })
 
 const sample: Record<WorkflowAction['type'], WorkflowAction> = {
@@ -54,12 +54,16 @@ describe('applyTransition: the happy path', () => {
   })
 
   it('dispatch sets dispatchedAt and the deadline from the category and priority', () => {
-    const r = applyTransition(problem({ status: 'registered', priority: 'urgent', deadlineDays: 4 }), sample.dispatch, leader, NOW)
+    const limit = { normal: { workingDays: 4 }, urgent: { hours: 6 } }
+    const r = applyTransition(problem({ status: 'registered', priority: 'urgent', limit }), sample.dispatch, leader, NOW)
     if (!r.ok) throw new Error(r.code)
     expect(r.changes.dispatchedAt).toEqual(NOW)
-    expect(r.changes.deadline).toEqual(problemDeadline(NOW, 4, 'urgent'))
-    // 30 Jan + 2 days → end of 1 Feb in Shanghai = 1 Feb 16:00Z
-    expect(r.changes.deadline!.toISOString()).toBe('2026-02-01T16:00:00.000Z')
+    // urgent: 6 hours around the clock from Fri 30 Jan 15:00 CST
+    expect(r.changes.deadline!.toISOString()).toBe('2026-01-30T13:00:00.000Z')
+    const n = applyTransition(problem({ status: 'registered', limit }), sample.dispatch, leader, NOW)
+    if (!n.ok) throw new Error(n.code)
+    // normal: 4 working days after Fri 30 Jan = Mon 2 … Thu 5 Feb, end of that day in Beijing
+    expect(n.changes.deadline!.toISOString()).toBe('2026-02-05T15:59:59.999Z')
   })
 
   it('dispatch of a problem without department takes one from the action, else is refused', () => {
@@ -145,23 +149,39 @@ describe('applyTransition: every action from every state, by every kind of actor
   })
 })
 
-describe('deadlines in Asia/Shanghai days', () => {
-  it('ends at the end of the Nth day, across month and year ends', () => {
-    // 31 Jan 23:30 CST (15:30Z) + 1 day → end of 1 Feb CST
-    expect(problemDeadline(new Date('2026-01-31T15:30:00Z'), 1, 'normal').toISOString()).toBe('2026-02-01T16:00:00.000Z')
+describe('deadlines in Beijing working days', () => {
+  const days = (n: number) => ({ normal: { workingDays: n }, urgent: { hours: 24 } })
+  it('ends at the end of the Nth working day, across weekends, 调休 and year ends', () => {
+    // Sat 31 Jan 23:30 CST (15:30Z) + 1 working day → end of Mon 2 Feb CST
+    expect(problemDeadline(new Date('2026-01-31T15:30:00Z'), days(1), 'normal', BUNDLED_CALENDAR).toISOString()).toBe('2026-02-02T15:59:59.999Z')
     // 31 Jan 00:30 CST is 30 Jan 16:30Z: the day is still 31 Jan in Shanghai
-    expect(problemDeadline(new Date('2026-01-30T16:30:00Z'), 1, 'normal').toISOString()).toBe('2026-02-01T16:00:00.000Z')
-    // 28 Feb 2026 (not a leap year) + 3 → end of 3 Mar
-    expect(problemDeadline(new Date('2026-02-28T02:00:00Z'), 3, 'normal').toISOString()).toBe('2026-03-03T16:00:00.000Z')
-    // 2028 is a leap year: 28 Feb + 1 → end of 29 Feb
-    expect(problemDeadline(new Date('2028-02-28T02:00:00Z'), 1, 'normal').toISOString()).toBe('2028-02-29T16:00:00.000Z')
-    // 30 Dec + 5 → end of 4 Jan next year
-    expect(problemDeadline(new Date('2026-12-30T10:00:00Z'), 5, 'normal').toISOString()).toBe('2027-01-04T16:00:00.000Z')
+    expect(problemDeadline(new Date('2026-01-30T16:30:00Z'), days(1), 'normal', BUNDLED_CALENDAR).toISOString()).toBe('2026-02-02T15:59:59.999Z')
+    // Sat 28 Feb 2026 is a 调休 working day (day 0) + 3 → Mon 2, Tue 3, Wed 4 Mar
+    expect(problemDeadline(new Date('2026-02-28T02:00:00Z'), days(3), 'normal', BUNDLED_CALENDAR).toISOString()).toBe('2026-03-04T15:59:59.999Z')
+    // 2028 has no calendar: Monday–Friday; Mon 28 Feb + 1 → Tue 29 Feb (leap year)
+    expect(problemDeadline(new Date('2028-02-28T02:00:00Z'), days(1), 'normal', BUNDLED_CALENDAR).toISOString()).toBe('2028-02-29T15:59:59.999Z')
+    // Wed 30 Dec 2026 + 5 → Thu 31 Dec, (1 Jan 元旦, weekend) Mon 4 … Thu 7 Jan 2027
+    expect(problemDeadline(new Date('2026-12-30T10:00:00Z'), days(5), 'normal', BUNDLED_CALENDAR).toISOString()).toBe('2027-01-07T15:59:59.999Z')
   })
 
-  it('urgent halves the days, rounded up, at least one', () => {
-    expect([deadlineDaysFor(15, 'urgent'), deadlineDaysFor(2, 'urgent'), deadlineDaysFor(1, 'urgent'), deadlineDaysFor(7, 'normal')]).toEqual([8, 1, 1, 7])
-    expect(problemDeadline(new Date('2026-04-29T01:00:00Z'), 15, 'urgent').toISOString()).toBe('2026-05-07T16:00:00.000Z')
+  it('urgent counts the limit\'s hours around the clock, holidays included', () => {
+    expect(problemDeadline(new Date('2026-10-01T01:00:00Z'), days(15), 'urgent', BUNDLED_CALENDAR).toISOString()).toBe('2026-10-02T01:00:00.000Z')
+  })
+
+  it('category limits: the bundled file by code, else the database days', () => {
+    expect(categoryLimit({ code: 'NOPE', deadlineDays: 6, kind: '部件' })).toEqual({ normal: { workingDays: 6 }, urgent: { hours: 24 } })
+    expect(categoryLimit({ code: 'NOPE', deadlineDays: 2, kind: '事件' })).toEqual({ normal: { workingDays: 2 }, urgent: { hours: 4 } })
+  })
+
+  it('rework gives a fresh limit from now, keeping a later deadline', () => {
+    const r = applyTransition(problem({ status: 'submitted', deadline: new Date('2026-01-20T15:59:59.999Z'), limit: days(2) }), sample.verifyFail, leader, NOW)
+    if (!r.ok) throw new Error(r.code)
+    // Fri 30 Jan + 2 working days → Tue 3 Feb
+    expect(r.changes.deadline!.toISOString()).toBe('2026-02-03T15:59:59.999Z')
+    const later = new Date('2026-03-01T15:59:59.999Z')
+    const k = applyTransition(problem({ status: 'submitted', deadline: later, limit: days(2) }), sample.verifyFail, leader, NOW)
+    if (!k.ok) throw new Error(k.code)
+    expect(k.changes.deadline).toEqual(later)
   })
 })
 

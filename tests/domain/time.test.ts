@@ -3,7 +3,7 @@ import {
   addDays, addMonths, chinaDate, chinaInstant, dayOf, daysLeftInMonth, endOfChinaDay, formatDate, formatDateTime, formatDeadline,
   formatMonth, instantForDay, monthOf, monthRange, startOfChinaDay, thisMonth, todayInChina, w3cChinaDateTime, yearOf,
 } from '../../server/domain/time.ts'
-import { problemDeadline } from '../../server/domain/problem/workflow.ts'
+import { BUNDLED_CALENDAR, problemDeadline } from '../../server/domain/problem/workflow.ts'
 import { holderOn } from '../../server/domain/holder.ts'
 
 describe('months in Asia/Shanghai', () => {
@@ -67,7 +67,7 @@ describe('the Beijing calendar for display', () => {
     expect(formatDeadline(end)).toBe('2026-12-03')
     expect(formatDeadline(end.toISOString(), true)).toBe('2026-12-03 23:59')
     // the workflow's own rule (problemDeadline) ends on a Beijing midnight too
-    const due = problemDeadline(new Date(Date.UTC(2026, 11, 1, 2, 0)), 2, 'normal')
+    const due = problemDeadline(new Date(Date.UTC(2026, 11, 1, 2, 0)), { normal: { workingDays: 2 }, urgent: { hours: 4 } }, 'normal', BUNDLED_CALENDAR)
     expect(formatDeadline(due)).toBe('2026-12-03')
     // a deadline at another time of day keeps its time
     expect(formatDeadline(chinaInstant('2026-12-03', '18:30'), true)).toBe('2026-12-03 18:30')

@@ -85,6 +85,10 @@ export function deriveInput(p: Proc, h: Hints): { input: unknown } | null {
 export const SAMPLES: Record<string, (h: Hints & { db?: string }) => unknown> = {
   'auth.login': (h) => ({ login: `perm-${h.db ?? 'x'}-nobody`, password: 'not-the-password' }),
   'inspection.record': (h) => ({ gridId: UNKNOWN_ID, date: h.now.toISOString(), inspector: '张三', findings: '检查正常' }),
+  'calendar.set': () => ({ day: '2099-01-01', kind: 'holiday', name: '权限测试' }),
+  'calendar.remove': () => ({ day: '2099-01-02' }),
+  'calendar.setYear': () => ({ year: 2099, provisional: true, source: '权限测试' }),
+  'stats.integrity': (h) => ({ from: h.now.toISOString().slice(0, 7), to: h.now.toISOString().slice(0, 7) }),
   'indicator.import': (h) => ({ year: h.now.getUTCFullYear(), evaluationDate: h.now.toISOString().slice(0, 10), rows: [], dryRun: true }),
 }
 

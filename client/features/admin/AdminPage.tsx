@@ -12,12 +12,12 @@ import { adminText } from './text.ts'
 import './admin.css'
 import { formatDateTime, startOfChinaDay, todayInChina } from '../../../server/domain/time.ts'
 
-type Tab = 'users' | 'departments' | 'holders' | 'audit'
+type Tab = 'users' | 'departments' | 'holders' | 'calendar' | 'audit'
 const local = (iso: string | null) => (iso ? formatDateTime(iso) : '')
 
 export function AdminPage({ me }: { me: Me }) {
   const { t } = useT(adminText)
-  const tabs: Tab[] = me.role === 'admin' ? ['users', 'departments', 'holders', 'audit'] : ['audit']
+  const tabs: Tab[] = me.role === 'admin' ? ['users', 'departments', 'holders', 'calendar', 'audit'] : ['audit']
   const [tab, setTab] = useState<Tab>(tabs[0]!)
   return (
     <div className="admin-page">
@@ -28,6 +28,7 @@ export function AdminPage({ me }: { me: Me }) {
       {tab === 'users' && <Users />}
       {tab === 'departments' && <Departments />}
       {tab === 'holders' && <Holders />}
+      {tab === 'calendar' && <Calendar />}
       {tab === 'audit' && <Audit />}
     </div>
   )
@@ -186,6 +187,48 @@ function Holders() {
             ))}</tbody>
           </table></div>
         </>
+      )}
+    </section>
+  )
+}
+
+/** 节假日日历: the statutory holidays and 调休 working days behind working-day deadlines, a year at a time. */
+function Calendar() {
+  const { t, errorText: errText } = useT(adminText)
+  const trpc = useTRPC()
+  const qc = useQueryClient()
+  const [year, setYear] = useState(() => Number(todayInChina().slice(0, 4)))
+  const [form, setForm] = useState({ day: '', kind: 'holiday' as 'holiday' | 'workday', name: '' })
+  const [msg, setMsg] = useState<string | null>(null)
+  const list = useQuery(trpc.calendar.list.queryOptions({ year }))
+  const done = () => { setMsg(t('saved')); void qc.invalidateQueries({ queryKey: trpc.calendar.list.queryKey() }) }
+  const set = useMutation(trpc.calendar.set.mutationOptions({ onSuccess: () => { done(); setForm({ ...form, day: '', name: '' }) }, onError: (e) => setMsg(errText(e)) }))
+  const remove = useMutation(trpc.calendar.remove.mutationOptions({ onSuccess: done, onError: (e) => setMsg(errText(e)) }))
+  const markYear = useMutation(trpc.calendar.setYear.mutationOptions({ onSuccess: done, onError: (e) => setMsg(errText(e)) }))
+  const submit = (e: FormEvent) => { e.preventDefault(); setMsg(null); set.mutate(form) }
+  return (
+    <section data-testid="admin-calendar">
+      <p className="muted small">{t('cal.intro')}</p>
+      <label>{t('cal.year')} <input type="number" min={2000} max={2100} value={year} onChange={(e) => setYear(Number(e.target.value) || year)} style={{ width: 90 }} /></label>
+      {list.data && <p className="small">{!list.data.known ? t('cal.unknown') : list.data.provisional ? t('cal.provisional') : t('cal.official')}{list.data.source ? ` · ${list.data.source}` : ''}
+        {' '}<button className="btn-quiet" disabled={markYear.isPending} onClick={() => { setMsg(null); markYear.mutate({ year, provisional: !(list.data.known && list.data.provisional), source: list.data.source }) }}>{list.data.known && list.data.provisional ? t('cal.markOfficial') : t('cal.markProvisional')}</button></p>}
+      {msg && <p className="admin-msg" role="status">{msg}</p>}
+      <form className="admin-form" onSubmit={submit}>
+        <label>{t('cal.day')}<input type="date" required value={form.day} onChange={(e) => setForm({ ...form, day: e.target.value })} /></label>
+        <label>{t('cal.kind')}<select value={form.kind} onChange={(e) => setForm({ ...form, kind: e.target.value as 'holiday' | 'workday' })}>
+          <option value="holiday">{t('cal.holiday')}</option><option value="workday">{t('cal.workday')}</option>
+        </select></label>
+        <label>{t('cal.name')}<input required maxLength={40} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} /></label>
+        <div className="admin-actions"><button className="btn-primary" type="submit" disabled={set.isPending}>{t('save')}</button></div>
+      </form>
+      {list.isLoading ? <p>{t('loading')}</p> : (
+        <div className="admin-table-wrap"><table className="admin-table">
+          <thead><tr><th>{t('cal.day')}</th><th>{t('cal.kind')}</th><th>{t('cal.name')}</th><th /></tr></thead>
+          <tbody>{list.data?.days.map((d) => (
+            <tr key={d.day}><td>{d.day}</td><td>{d.kind === 'holiday' ? t('cal.holiday') : t('cal.workday')}</td><td>{d.name}</td>
+              <td><button className="btn-quiet" disabled={remove.isPending} onClick={() => { setMsg(null); remove.mutate({ day: d.day }) }}>{t('cal.remove')}</button></td></tr>
+          ))}</tbody>
+        </table></div>
       )}
     </section>
   )

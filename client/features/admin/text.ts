@@ -12,6 +12,11 @@ export const adminText = defineText({
     at: '时间', actor: '操作人', action: '操作', entity: '对象', before: '修改前', after: '修改后', more: '更多',
     saved: '已保存',
     pickGrid: '选择网格…', conflict: '数据已被他人修改，已刷新，请重试',
+    calendar: '节假日日历',
+    'cal.intro': '处置时限按工作日计算：法定节假日（含调休放假）不计，调休上班的周末计入。国务院办公厅每年发布次年安排后，请在此录入。',
+    'cal.year': '年份', 'cal.day': '日期', 'cal.kind': '类型', 'cal.name': '名称', 'cal.remove': '删除',
+    'cal.holiday': '放假', 'cal.workday': '调休上班', 'cal.markOfficial': '标记为已按通知录入', 'cal.markProvisional': '标记为暂定',
+    'cal.official': '已按国务院通知录入', 'cal.provisional': '暂定（尚无国务院通知，仅含固定日期节日）', 'cal.unknown': '该年尚未录入：周一至周五按工作日计算',
   },
   en: {
     title: 'Administration', users: 'Users', departments: 'Departments', holders: 'Holders', audit: 'Audit log',
@@ -23,5 +28,10 @@ export const adminText = defineText({
     at: 'When', actor: 'Who', action: 'Action', entity: 'Entity', before: 'Before', after: 'After', more: 'More',
     saved: 'Saved',
     pickGrid: 'Pick a grid…', conflict: 'Changed by someone else: reloaded, please retry',
+    calendar: 'Holiday calendar',
+    'cal.intro': 'Deadlines count working days: statutory holidays (with their bridging days) do not count, adjusted working weekends (调休) do. Enter each year once the State Council publishes it.',
+    'cal.year': 'Year', 'cal.day': 'Day', 'cal.kind': 'Kind', 'cal.name': 'Name', 'cal.remove': 'Remove',
+    'cal.holiday': 'Day off', 'cal.workday': 'Working weekend day', 'cal.markOfficial': 'Mark as entered from the notice', 'cal.markProvisional': 'Mark as provisional',
+    'cal.official': 'Entered from the State Council notice', 'cal.provisional': 'Provisional (no notice yet; fixed-date holidays only)', 'cal.unknown': 'Not entered: Monday–Friday count as working days',
   },
 })

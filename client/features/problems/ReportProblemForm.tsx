@@ -74,7 +74,7 @@ export function ReportProblemForm({ onCreated, onOpen }: { onCreated: (id: numbe
           <option value="">{t('r.pick')}</option>
           {groups.map((g) => (
             <optgroup key={g} label={g}>
-              {categories.data!.filter((c) => c.group === g).map((c) => <option key={c.code} value={c.code}>{c.name}（{c.kind}，{c.deadlineDays} 天）</option>)}
+              {categories.data!.filter((c) => c.group === g).map((c) => <option key={c.code} value={c.code}>{c.name}（{c.kind}，{t('r.limit', { days: c.limit.normal.workingDays, hours: c.limit.urgent.hours })}）</option>)}
             </optgroup>
           ))}
         </select>

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { computeMeasures } from '../../domain/problem/measures.ts'
 import { bboxAround, findDuplicates } from '../../domain/problem/nearby.ts'
 import { OPEN_STATUSES, PROBLEM_STATUSES, isOverdue } from '../../domain/problem/status.ts'
-import { ACTION_TYPES, PRIORITIES, availableActions } from '../../domain/problem/workflow.ts'
+import { ACTION_TYPES, PRIORITIES, availableActions, categoryLimit } from '../../domain/problem/workflow.ts'
 import { listWhere, problemConfig, reportProblem } from '../../services/problems.ts'
 import { actorOf, mergeProblem, problemInclude, transitionProblem, workflowState } from '../../services/problemWorkflow.ts'
 import { badInput, notFound } from '../../domain/errors.ts'
@@ -30,8 +30,8 @@ const transitionInput = z.object({
 })
 
 export const problemRouter = router({
-  categories: scopedProcedure.query(({ ctx }) =>
-    ctx.db.problemCategory.findMany({ orderBy: { code: 'asc' } })),
+  categories: scopedProcedure.query(async ({ ctx }) =>
+    (await ctx.db.problemCategory.findMany({ orderBy: { code: 'asc' } })).map((c) => ({ ...c, limit: categoryLimit(c) }))),
 
   /** Report a problem at a point: the grid containing it and that grid's holder become responsible; boundary and rebound are flagged. */
   create: scopedProcedure
@@ -85,7 +85,7 @@ export const problemRouter = router({
     const p = await ctx.db.problem.findUnique({
       where: { id: input.id },
       include: {
-        ...problemInclude, category: { select: { name: true, deadlineDays: true, group: true } },
+        ...problemInclude, category: { select: { code: true, name: true, deadlineDays: true, kind: true, group: true } },
         events: { orderBy: [{ at: 'asc' }, { id: 'asc' }], include: { actor: { select: { displayName: true, role: true } } } },
         photos: { select: { id: true, stage: true, mime: true, createdAt: true }, orderBy: { id: 'asc' } },
         extensions: { orderBy: { id: 'asc' }, include: { requestedBy: { select: { displayName: true } }, decidedBy: { select: { displayName: true } } } },
@@ -114,6 +114,7 @@ export const problemRouter = router({
       merged: p.merged,
       boundaryCandidates: boundaryIds.map((gid) => ({ id: gid, name: ctx.catalog.get(gid)?.name ?? `#${gid}`, code: ctx.catalog.get(gid)?.code ?? null })),
       actions: availableActions({ ...workflowState(p), pendingExtension: pending }, actorOf(ctx.user)),
+      limit: categoryLimit(p.category),
       canMerge: p.mergedIntoId === null && OPEN_STATUSES.includes(p.status as never) && ctx.scope.sees(p.departmentId) && ctx.user.role !== 'planner',
     }
   }),

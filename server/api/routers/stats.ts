@@ -4,6 +4,7 @@ import { addMonths, monthOf, monthRange } from '../../domain/time.ts'
 import { GRID_LEVELS } from '../../services/gridCatalog.ts'
 import { EMPTY_COVERAGE, monthCoverage } from '../../services/coverage.ts'
 import { loadRankingInput } from '../../services/monthly.ts'
+import { integrityWithRecords } from '../../services/integrity.ts'
 import { badInput } from '../../domain/errors.ts'
 import { id, month } from '../inputs.ts'
 import { authedProcedure, router } from '../trpc.ts'
@@ -60,6 +61,11 @@ export const statsRouter = router({
     }),
 
   /** The grids and records behind a number of the ranking (drill-down). */
+  /** Signs of gaming per department over a range of months, with the records behind each signal (docs/integrity.md). */
+  integrity: authedProcedure
+    .input(range)
+    .query(({ ctx, input }) => integrityWithRecords(ctx.db, input)),
+
   drillDown: authedProcedure
     .input(z.object({ from: month, to: month, departmentId: id.optional(), measure: z.enum(DRILL_MEASURES) }))
     .query(async ({ ctx, input }) => {

@@ -10,7 +10,10 @@
  *                                         when the department was already working on it)
  *   dispatched|rectifying ─requestExtension→ (pending request)  ─decideExtension→ deadline moved
  */
-import { CHINA_OFFSET_MS } from '../time.ts'
+import { bundledCalendar, CATEGORY_LIMITS, deadlineFor, type CategoryLimit, type HolidayCalendar } from '../calendar/workingDays.ts'
+
+/** The bundled holiday calendar (years without data: Monday–Friday), for callers without the database's. */
+export const BUNDLED_CALENDAR: HolidayCalendar = bundledCalendar({ missingYear: 'weekendsOnly' })
 import { PROBLEM_ACTION, PROBLEM_STATUS } from '../vocabulary/status.ts'
 import { OPEN_STATUSES, type ProblemStatus } from './status.ts'
 
@@ -30,8 +33,8 @@ export interface WorkflowProblem {
   gridId: number | null
   priority: string
   deadline: Date | null
-  /** the category's default number of days */
-  deadlineDays: number
+  /** the category's time limit (处置时限): working days, or hours when urgent */
+  limit: CategoryLimit
   reworkCount: number
   extensionCount: number
   /** the pending extension request, if any */
@@ -133,7 +136,7 @@ function authorize(rule: Rule, problem: WorkflowProblem, actor: Actor): Refusal 
 }
 
 /** Apply an action: the new fields and the event, or why it is refused. */
-export function applyTransition(problem: WorkflowProblem, action: WorkflowAction, actor: Actor, now: Date): TransitionResult | Refusal {
+export function applyTransition(problem: WorkflowProblem, action: WorkflowAction, actor: Actor, now: Date, calendar: HolidayCalendar = BUNDLED_CALENDAR): TransitionResult | Refusal {
   const rule = TRANSITIONS[action.type]
   if (!rule) return refuse('ILLEGAL_TRANSITION', '未知的操作')
   const from = problem.status
@@ -155,8 +158,8 @@ export function applyTransition(problem: WorkflowProblem, action: WorkflowAction
     case 'dispatch': {
       const departmentId = action.departmentId ?? problem.departmentId
       if (departmentId == null) return refuse('NO_DEPARTMENT', '该问题没有责任部门，请先改派到一个部门')
-      // the time limit runs from dispatch (GB/T 30428): category days, halved when urgent
-      return ok({ status: 'dispatched', departmentId, dispatchedAt: now, deadline: problemDeadline(now, problem.deadlineDays, problem.priority) })
+      // the time limit runs from dispatch (GB/T 30428): the category's working days, or hours when urgent
+      return ok({ status: 'dispatched', departmentId, dispatchedAt: now, deadline: problemDeadline(now, problem.limit, problem.priority, calendar) })
     }
     case 'accept':
       return ok({ status: 'rectifying' })
@@ -164,8 +167,12 @@ export function applyTransition(problem: WorkflowProblem, action: WorkflowAction
       return ok({ status: 'submitted' })
     case 'verifyPass':
       return ok({ status: 'closed', closedAt: now })
-    case 'verifyFail':
-      return ok({ status: 'rectifying', reworkCount: problem.reworkCount + 1 })
+    case 'verifyFail': {
+      // 返工: the department gets at least a fresh limit from now; an earlier deadline still running is kept
+      const fresh = problemDeadline(now, problem.limit, problem.priority, calendar)
+      const deadline = problem.deadline && problem.deadline > fresh ? problem.deadline : fresh
+      return ok({ status: 'rectifying', reworkCount: problem.reworkCount + 1, deadline })
+    }
     case 'void':
       return ok({ status: 'voided', closedAt: null })
     case 'reassign': {
@@ -194,22 +201,22 @@ export function applyTransition(problem: WorkflowProblem, action: WorkflowAction
 }
 
 
-const DAY_MS = 86_400_000
-
-/** Days allowed: the category's, halved (rounded up, at least 1) when urgent. */
-export function deadlineDaysFor(categoryDays: number, priority: string): number {
-  const days = Math.max(1, Math.round(categoryDays))
-  return priority === 'urgent' ? Math.max(1, Math.ceil(days / 2)) : days
+/**
+ * A category's time limit (处置时限): the bundled data/calendar/category-limits.json by code; a category
+ * that exists only in the database counts its `deadlineDays` as working days, urgent 24 h for 部件 and
+ * 4 h for 事件 (the bundled file's defaults).
+ */
+export function categoryLimit(category: { code: string; deadlineDays: number; kind?: string }): CategoryLimit {
+  const bundled = Object.hasOwn(CATEGORY_LIMITS, category.code) ? CATEGORY_LIMITS[category.code] : undefined
+  if (bundled) return { normal: bundled.normal, urgent: bundled.urgent }
+  return { normal: { workingDays: Math.max(1, Math.round(category.deadlineDays)) }, urgent: { hours: category.kind === '部件' ? 24 : 4 } }
 }
 
 /**
- * The deadline of a problem started at `start`: the end (24:00 Asia/Shanghai, i.e. the next
- * midnight) of the Nth calendar day after the start day. Day 0 is the start day itself, so
- * a 2-day limit started on 30 Jan at 15:00 ends at 1 Feb 24:00 (= 2 Feb 00:00 CST).
+ * The deadline of a problem whose limit starts at `start` (report, dispatch or rework), on the holiday
+ * calendar: normal — the end (23:59:59.999 Beijing) of the Nth working day after the start day;
+ * urgent — the limit's hours later, around the clock. See `deadlineFor` (domain/calendar/workingDays.ts).
  */
-export function problemDeadline(start: Date, categoryDays: number, priority: string): Date {
-  const days = deadlineDaysFor(categoryDays, priority)
-  const local = new Date(start.getTime() + CHINA_OFFSET_MS)
-  const startOfDay = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate())
-  return new Date(startOfDay + (days + 1) * DAY_MS - CHINA_OFFSET_MS)
+export function problemDeadline(start: Date, limit: CategoryLimit, priority: string, calendar: HolidayCalendar): Date {
+  return deadlineFor(limit, start, priority === 'urgent', calendar).deadline
 }

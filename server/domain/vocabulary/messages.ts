@@ -78,6 +78,11 @@ export const MESSAGES = {
   // problems
   PROBLEM_NOT_FOUND: m('问题不存在', 'Problem not found'),
   UNKNOWN_CATEGORY: m('问题类别不存在', 'Unknown problem category'),
+  // holiday calendar (deadlines)
+  CALENDAR_BAD_DAY: m('日期无效，应为 YYYY-MM-DD', 'Invalid day; expected YYYY-MM-DD'),
+  CALENDAR_WORKDAY_NOT_WEEKEND: m('只有周末可以设为调休上班', 'Only a weekend day can be an adjusted working day'),
+  CALENDAR_DAY_NOT_FOUND: m('日历中没有这一天', 'That day is not in the calendar'),
+  CALENDAR_INVALID: m('节假日日历无效', 'The holiday calendar is invalid'),
   ILLEGAL_TRANSITION: m('问题当前状态不能执行此操作', 'Not possible in the problem’s current state'),
   NOTE_REQUIRED: m('此操作需要填写说明（理由）', 'This action needs a note'),
   NO_DEPARTMENT: m('问题没有责任部门', 'The problem has no department'),
