@@ -251,13 +251,18 @@ describe.each(testDatabases())('bad input over HTTP on %s', (db) => {
     expect(PERMISSIONS['boundary.preview']).toBeDefined()
     const before = await counts()
     const failures: string[] = []
-    for (const g of badGeometries()) {
+    // the bodies are written before any is sent: stringifying the 1,000,000-vertex one takes seconds
+    // here, and a connection idle that long may be closed by its keep-alive timeout just as it is reused
+    const bodies = badGeometries().map((g) => {
       const draft = { grids: [{ key: 'bad', id: null, code: '610302999001', name: '坏边界', level: 'community', parentKey: null, geometry: g.geometry }], retire: [] }
       // JSON has no NaN/Infinity (stringify writes null): those go as raw text, which must be refused as unparseable
       let body = JSON.stringify({ draft })
       if (g.name.startsWith('NaN')) body = body.replace('[null,34]', '[NaN,34]')
       if (g.name.startsWith('Infinity')) body = body.replace('[null,34]', '[Infinity,34]')
-      const r = await callProcedure(app.url, { path: 'boundary.preview', type: 'mutation' }, undefined, cookieFor('boundary.preview'), { rawBody: body })
+      return { g, body }
+    })
+    for (const { g, body } of bodies) {
+      const r = await callProcedure(app.url, { path: 'boundary.preview', type: 'mutation' }, undefined, cookieFor('boundary.preview'), { rawBody: body }).catch((e: unknown) => { throw new Error(`${g.name}: ${String(e)} ${String((e as { cause?: unknown }).cause)}`) })
       corpusSize++
       if (r.ok) { failures.push(`${g.name}: accepted`); continue }
       if (![400, 413].includes(r.status)) failures.push(`${g.name}: HTTP ${r.status} ${r.error?.appCode}`)
@@ -268,6 +273,24 @@ describe.each(testDatabases())('bad input over HTTP on %s', (db) => {
     expect(await counts()).toEqual(before)
     await healthy()
   })
+
+  it('a ~30 MB body over the limit is answered 413 PAYLOAD_TOO_LARGE (JSON), not a reset connection — 5 times', async () => {
+    // the body is read and discarded before the answer, so a client still sending reads the 413
+    const big = JSON.stringify({ draft: { grids: [{ key: 'new:1', id: null, code: '610302999001', name: '大', level: 'community', parentKey: null, geometry: { type: 'Polygon', coordinates: [Array.from({ length: 1_000_000 }, (_, i) => [108.9 + (i % 1000) * 1e-6, 34.2 + Math.floor(i / 1000) * 1e-6])] } }], retire: [] } })
+    expect(big.length).toBeGreaterThan(25 * 1024 * 1024)
+    const answers: string[] = []
+    for (let i = 0; i < 5; i++) {
+      try {
+        const res = await fetch(`${app.url}/trpc/boundary.preview`, { method: 'POST', headers: { cookie: cookieFor('boundary.preview')!, 'content-type': 'application/json' }, body: big })
+        const body = (await res.json()) as { error?: { data?: { appCode?: string } } }
+        answers.push(`${res.status} ${body.error?.data?.appCode}`)
+      } catch (e) {
+        answers.push(`failed: ${String((e as { cause?: { code?: string } }).cause?.code ?? e)}`)
+      }
+    }
+    expect(answers).toEqual(Array(5).fill('413 PAYLOAD_TOO_LARGE'))
+    await healthy()
+  }, 120_000)
 
   it('ran at least 200 malformed inputs', () => {
     expect(corpusSize).toBeGreaterThanOrEqual(200)
