@@ -83,7 +83,7 @@ export function closeAfterAnswer(res: http.ServerResponse): void {
  * buffering the rest: the rest is read and discarded first (up to refusedBodyDrainBytes), so the
  * client reads the answer; a body beyond even that gets its answer with `Connection: close`.
  */
-export function readBody(req: http.IncomingMessage, limit: number, tooLarge: () => Error, res?: http.ServerResponse): Promise<Buffer> {
+export function readBody(req: http.IncomingMessage, limit: number, tooLarge: () => Error, res?: http.ServerResponse, opts: { shared?: boolean } = {}): Promise<Buffer> {
   const refuse = async (): Promise<never> => {
     const ended = await discardBody(req)
     if (!ended && res) closeAfterAnswer(res)
@@ -91,15 +91,20 @@ export function readBody(req: http.IncomingMessage, limit: number, tooLarge: () 
   }
   const declared = Number(req.headers['content-length'])
   if (Number.isFinite(declared) && declared > limit) return refuse()
+  // `shared`: the bytes go into one SharedArrayBuffer as they arrive (its length declared), so handing
+  // them to a worker thread (the heavy-task pool) copies nothing, and no concatenation at the end
+  // holds the event loop
+  const into = opts.shared && Number.isFinite(declared) && declared > 0 ? Buffer.from(new SharedArrayBuffer(declared)) : null
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
     const onData = (c: Buffer) => {
+      if (size + c.length > limit || (into && size + c.length > into.length)) { req.off('data', onData); req.off('end', onEnd); chunks.length = 0; refuse().catch(reject); return }
+      if (into) c.copy(into, size)
+      else chunks.push(c)
       size += c.length
-      if (size > limit) { req.off('data', onData); req.off('end', onEnd); chunks.length = 0; refuse().catch(reject); return }
-      chunks.push(c)
     }
-    const onEnd = () => resolve(Buffer.concat(chunks))
+    const onEnd = () => resolve(into ? into.subarray(0, size) : Buffer.concat(chunks))
     req.on('data', onData)
     req.on('end', onEnd)
     req.on('error', reject)

@@ -19,7 +19,8 @@ export const TASKS = {
   changedRegion: (changes: GridChange[]) => changedRegion(changes),
   /** the impact of a boundary draft over its candidate points (point-in-polygon, grid indexes) */
   computeImpact: (input: ImpactInput) => computeImpact(input),
-  readTable: (bytes: Uint8Array, limits: TableLimits) => parseTable(bytes, limits),
+  /** (the upload may arrive in a SharedArrayBuffer, not copied on the event loop: copied here, as TextDecoder and zlib want their own) */
+  readTable: (bytes: Uint8Array, limits: TableLimits) => parseTable(bytes.buffer instanceof SharedArrayBuffer ? new Uint8Array(bytes) : bytes, limits),
   /** a GeoJSON text or a zipped Shapefile (base64) → features */
   parseBoundaryFile: async (format: 'geojson' | 'shapefile', data: string): Promise<FeatureCollection | null> => {
     try {

@@ -37,7 +37,23 @@ describe.each(testDatabases())('bad input over HTTP on %s', (db) => {
   const procs = listProcedures()
   let corpusSize = 0
 
+  // Big bodies are written before the server starts: stringifying them takes seconds, and the server
+  // runs in this process — a keep-alive connection left idle that long is closed by the server's
+  // timeout just as the client reuses it (a reset no separate client would see).
+  let boundaryBodies: { g: ReturnType<typeof badGeometries>[number]; body: string | Buffer }[]
+  let big: Buffer
+
   beforeAll(async () => {
+    boundaryBodies = badGeometries().map((g) => {
+      const draft = { grids: [{ key: 'bad', id: null, code: '610302999001', name: '坏边界', level: 'community', parentKey: null, geometry: g.geometry }], retire: [] }
+      // JSON has no NaN/Infinity (stringify writes null): those go as raw text, which must be refused as unparseable
+      let body = JSON.stringify({ draft })
+      if (g.name.startsWith('NaN')) body = body.replace('[null,34]', '[NaN,34]')
+      if (g.name.startsWith('Infinity')) body = body.replace('[null,34]', '[Infinity,34]')
+      // a big body goes as bytes: encoding a 39 MB string inside fetch would hold this process (client and server) for seconds
+      return { g, body: body.length > 1_000_000 ? Buffer.from(body) : body }
+    })
+    big = Buffer.from(JSON.stringify({ draft: { grids: [{ key: 'new:1', id: null, code: '610302999001', name: '大', level: 'community', parentKey: null, geometry: { type: 'Polygon', coordinates: [Array.from({ length: 1_000_000 }, (_, i) => [108.9 + (i % 1000) * 1e-6, 34.2 + Math.floor(i / 1000) * 1e-6])] } }], retire: [] } }))
     app = await startApp({ db })
     for (const role of ROLES) cookies.set(role, await sessionCookieFor(app.url, LOGIN_OF[role]))
     const fc = await callProcedure(app.url, { path: 'grid.list', type: 'query' }, { level: 'community' }, cookies.get('leader'))
@@ -251,17 +267,7 @@ describe.each(testDatabases())('bad input over HTTP on %s', (db) => {
     expect(PERMISSIONS['boundary.preview']).toBeDefined()
     const before = await counts()
     const failures: string[] = []
-    // the bodies are written before any is sent: stringifying the 1,000,000-vertex one takes seconds
-    // here, and a connection idle that long may be closed by its keep-alive timeout just as it is reused
-    const bodies = badGeometries().map((g) => {
-      const draft = { grids: [{ key: 'bad', id: null, code: '610302999001', name: '坏边界', level: 'community', parentKey: null, geometry: g.geometry }], retire: [] }
-      // JSON has no NaN/Infinity (stringify writes null): those go as raw text, which must be refused as unparseable
-      let body = JSON.stringify({ draft })
-      if (g.name.startsWith('NaN')) body = body.replace('[null,34]', '[NaN,34]')
-      if (g.name.startsWith('Infinity')) body = body.replace('[null,34]', '[Infinity,34]')
-      return { g, body }
-    })
-    for (const { g, body } of bodies) {
+    for (const { g, body } of boundaryBodies) {
       const r = await callProcedure(app.url, { path: 'boundary.preview', type: 'mutation' }, undefined, cookieFor('boundary.preview'), { rawBody: body }).catch((e: unknown) => { throw new Error(`${g.name}: ${String(e)} ${String((e as { cause?: unknown }).cause)}`) })
       corpusSize++
       if (r.ok) { failures.push(`${g.name}: accepted`); continue }
@@ -276,12 +282,11 @@ describe.each(testDatabases())('bad input over HTTP on %s', (db) => {
 
   it('a ~30 MB body over the limit is answered 413 PAYLOAD_TOO_LARGE (JSON), not a reset connection — 5 times', async () => {
     // the body is read and discarded before the answer, so a client still sending reads the 413
-    const big = JSON.stringify({ draft: { grids: [{ key: 'new:1', id: null, code: '610302999001', name: '大', level: 'community', parentKey: null, geometry: { type: 'Polygon', coordinates: [Array.from({ length: 1_000_000 }, (_, i) => [108.9 + (i % 1000) * 1e-6, 34.2 + Math.floor(i / 1000) * 1e-6])] } }], retire: [] } })
     expect(big.length).toBeGreaterThan(25 * 1024 * 1024)
     const answers: string[] = []
     for (let i = 0; i < 5; i++) {
       try {
-        const res = await fetch(`${app.url}/trpc/boundary.preview`, { method: 'POST', headers: { cookie: cookieFor('boundary.preview')!, 'content-type': 'application/json' }, body: big })
+        const res = await fetch(`${app.url}/trpc/boundary.preview`, { method: 'POST', headers: { cookie: cookieFor('boundary.preview')!, 'content-type': 'application/json' }, body: big as unknown as BodyInit })
         const body = (await res.json()) as { error?: { data?: { appCode?: string } } }
         answers.push(`${res.status} ${body.error?.data?.appCode}`)
       } catch (e) {

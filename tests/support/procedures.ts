@@ -102,7 +102,7 @@ export interface CallResult {
 }
 
 /** One procedure call over HTTP as a browser would make it (GET for queries, JSON POST for mutations). */
-export async function callProcedure(baseUrl: string, p: { path: string; type: ProcType }, input: unknown, cookie?: string, init: { rawBody?: string; headers?: Record<string, string> } = {}): Promise<CallResult> {
+export async function callProcedure(baseUrl: string, p: { path: string; type: ProcType }, input: unknown, cookie?: string, init: { rawBody?: string | Uint8Array; headers?: Record<string, string> } = {}): Promise<CallResult> {
   const headers: Record<string, string> = { ...(cookie ? { cookie } : {}), ...init.headers }
   let res: Response
   if (p.type === 'query' && init.rawBody === undefined) {
@@ -111,7 +111,7 @@ export async function callProcedure(baseUrl: string, p: { path: string; type: Pr
   } else {
     res = await fetch(`${baseUrl}/trpc/${p.path}`, {
       method: 'POST', headers: { 'content-type': 'application/json', ...headers },
-      body: init.rawBody ?? (input === undefined ? undefined : JSON.stringify(input)),
+      body: (init.rawBody ?? (input === undefined ? undefined : JSON.stringify(input))) as BodyInit | undefined,
     })
   }
   const text = await res.text()
