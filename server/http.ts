@@ -9,7 +9,7 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone'
 import { appRouter } from './api/root.ts'
 import type { Context } from './api/trpc.ts'
 import { appErrorOf } from './api/errorMapping.ts'
-import { crossSiteRequest } from './api/httpUtil.ts'
+import { closeAfterAnswer, crossSiteRequest, discardBody } from './api/httpUtil.ts'
 import { batchGuard } from './api/batchPolicy.ts'
 import { clientAddressResolver } from './api/clientAddress.ts'
 import { HSTS, servedOverHttps } from './auth/origin.ts'
@@ -106,6 +106,19 @@ export function createRequestHandler(deps: AppDeps): http.RequestListener {
       }
       res.setHeader('Cache-Control', 'no-store')
       if (refusedBatch(req, res)) return
+      // a body declared over the limit is refused before tRPC reads it, but only after the rest has
+      // been read and thrown away (up to REFUSED_BODY_DRAIN_MB): the client, still sending, then
+      // reads a 413 with its appCode instead of a reset connection. (A chunked body over the limit is
+      // cut by tRPC's own maxBodySize check, which answers the same 413.)
+      const declared = Number(req.headers['content-length'])
+      if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+        void discardBody(req).then((ended) => {
+          if (!ended) closeAfterAnswer(res)
+          res.writeHead(413, { 'Content-Type': 'application/json; charset=utf-8' })
+            .end(JSON.stringify({ error: { message: `请求内容过大（上限 ${MAX_BODY_BYTES / 1024 / 1024} MB）`, data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413, appCode: 'PAYLOAD_TOO_LARGE' } } }))
+        })
+        return
+      }
       trpc(req, res)
       return
     }

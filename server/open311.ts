@@ -174,7 +174,7 @@ export function handleOpen311(deps: HttpDeps & { catalog: GridCatalog }, req: ht
       }
       if (req.method === 'POST' && rest === 'requests.json') {
         if (crossSiteRequest(req)) throw new Open311Error(403, 403, 'cross-site request refused')
-        const raw = (await readBody(req, MAX_BODY, () => new Open311Error(413, 413, 'request body too large'))).toString('utf8')
+        const raw = (await readBody(req, MAX_BODY, () => new Open311Error(413, 413, 'request body too large'), res)).toString('utf8')
         const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
         let body: Record<string, unknown>
         if (type === 'application/json') {

@@ -71,7 +71,7 @@ export function handleImportHttp(deps: HttpDeps & { catalog: GridCatalog }, req:
         if (!allowed(IMPORT_PERMISSION, user.role)) { sendError(res, 403, 'ROLE_FORBIDDEN', '当前角色无权执行此操作'); req.resume(); return }
         const q = importQuery.safeParse(query)
         if (!q.success) { badQuery(res, q.error); req.resume(); return }
-        const bytes = await readBody(req, IMPORT_MAX_BYTES, tooLarge)
+        const bytes = await readBody(req, IMPORT_MAX_BYTES, tooLarge, res, { shared: true })
         if (bytes.length === 0) { sendError(res, 400, 'IMPORT_EMPTY', '文件为空'); return }
         const opts = { fileName: q.data.fileName, coordSystem: q.data.coords, mapping: q.data.mapping }
         const now = deps.now()

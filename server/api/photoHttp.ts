@@ -20,7 +20,7 @@ export function handlePhotoHttp(deps: HttpDeps, req: http.IncomingMessage, res: 
       if (m[1] === undefined && req.method === 'POST') {
         const user = await sessionUserOf(deps.db, req, deps.now())
         if (!user) { sendError(res, 401, 'NOT_LOGGED_IN', '请先登录'); req.resume(); return }
-        const bytes = await readBody(req, PHOTO_MAX_BYTES, photoTooLarge)
+        const bytes = await readBody(req, PHOTO_MAX_BYTES, photoTooLarge, res)
         const photo = await storePhoto(deps.db, bytes, req.headers['content-type'], user.id)
         res.writeHead(201, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(photo))
         return

@@ -6,7 +6,7 @@
 import { bbox as turfBbox, pointOnFeature } from '@turf/turf'
 import gcoord from 'gcoord'
 import type { Feature, FeatureCollection } from 'geojson'
-import { changedRegion, computeImpact, type GridChange, type Holder, type Impact, type ImpactPoint } from '../domain/boundary/impact.ts'
+import { type GridChange, type Holder, type Impact, type ImpactPoint } from '../domain/boundary/impact.ts'
 import type { GridGeometry } from '../domain/boundary/topology.ts'
 import { blockingIssues, RULES, type DraftGrid, type ValidationIssue } from '../domain/boundary/validation.ts'
 import { GridIndex } from '../domain/geometry/gridIndex.ts'
@@ -120,7 +120,8 @@ export async function previewResolved(db: Db, catalog: GridCatalog, r: ResolvedD
     ...r.changed.map((g) => ({ id: r.numId.get(g.key)!, code: g.code, name: g.name, level: g.level, before: r.before.get(g.key)?.geometry ?? null, after: g.geometry })),
     ...r.retire.map((g) => ({ id: g.id, code: g.code, name: g.name, level: g.level, before: g.geometry, after: null })),
   ]
-  const region = changedRegion(changes)
+  // polygon clipping and point location are CPU work on request data: in the heavy-task pool
+  const region = await runHeavy('changedRegion', [changes], geometryTooComplex)
   let points: ImpactPoint[] = []
   if (region.bbox) {
     const [x0, y0, x1, y1] = region.bbox
@@ -145,9 +146,11 @@ export async function previewResolved(db: Db, catalog: GridCatalog, r: ResolvedD
   const gridInfo = new Map(catalog.list().map((g) => [g.id, { id: g.id, code: g.code, name: g.name, level: g.level }]))
   for (const [id, g] of changedById) gridInfo.set(id, { id, code: g.code, name: g.name, level: g.level })
   const involved = new Set<number>([...changes.map((c) => c.id), ...points.map((p) => p.gridId).filter((x): x is number => x !== null)])
-  for (const g of draftGrids) if (region.bbox && boxMeets(turfBbox(g.geometry), region.bbox)) involved.add(g.id)
+  // only draft grids meeting the changed bbox take part in the impact (computeImpact filters the same way): only they cross the thread hop
+  const near = region.bbox ? draftGrids.filter((g) => boxMeets(turfBbox(g.geometry), region.bbox!)) : []
+  for (const g of near) involved.add(g.id)
   const holders = await holdersAt(db, [...involved].filter((id) => id > 0), at)
-  const impact = computeImpact({ region, draftGrids, points, holders, gridInfo, retiredIds: [...retired] })
+  const impact = await runHeavy('computeImpact', [{ region, draftGrids: near, points, holders, gridInfo, retiredIds: [...retired] }], geometryTooComplex)
   const changedAreas: FeatureCollection = {
     type: 'FeatureCollection',
     features: region.perGrid.flatMap((g) => [

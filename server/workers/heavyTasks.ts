@@ -1,10 +1,11 @@
 /**
  * The work the heavy-task pool runs in worker threads (server/services/heavy.ts): geometry checks,
- * boundary draft validation, spreadsheet and boundary-file parsing, workbook generation. Each task
+ * boundary draft validation and impact (changed region, moved points), spreadsheet and boundary-file parsing, workbook generation. Each task
  * is a plain function of cloneable data; an application error (stable appCode) travels back as data.
  */
 import { BroadcastChannel } from 'node:worker_threads'
 import type { FeatureCollection } from 'geojson'
+import { changedRegion, computeImpact, type GridChange, type ImpactInput } from '../domain/boundary/impact.ts'
 import { validateDraft, type ValidationInput, type ValidationOptions } from '../domain/boundary/validation.ts'
 import { validateGridGeometry } from '../domain/geometry/validate.ts'
 import { bulletinWorkbook, type Bulletin } from '../services/bulletin.ts'
@@ -14,7 +15,12 @@ export const TASKS = {
   /** validateGridGeometry over several geometries: the issues of each, in order */
   geometryIssues: (geometries: unknown[]) => geometries.map((g) => validateGridGeometry(g)),
   validateDraft: (input: ValidationInput, opts: ValidationOptions) => validateDraft(input, opts),
-  readTable: (bytes: Uint8Array, limits: TableLimits) => parseTable(bytes, limits),
+  /** the changed area of a boundary draft (polygon clipping: old △ new per grid) */
+  changedRegion: (changes: GridChange[]) => changedRegion(changes),
+  /** the impact of a boundary draft over its candidate points (point-in-polygon, grid indexes) */
+  computeImpact: (input: ImpactInput) => computeImpact(input),
+  /** (the upload may arrive in a SharedArrayBuffer, not copied on the event loop: copied here, as TextDecoder and zlib want their own) */
+  readTable: (bytes: Uint8Array, limits: TableLimits) => parseTable(bytes.buffer instanceof SharedArrayBuffer ? new Uint8Array(bytes) : bytes, limits),
   /** a GeoJSON text or a zipped Shapefile (base64) → features */
   parseBoundaryFile: async (format: 'geojson' | 'shapefile', data: string): Promise<FeatureCollection | null> => {
     try {

@@ -3,6 +3,7 @@
  * photo and import endpoints over HTTP: every case gets a clear error with a stable code, the
  * server keeps serving (a health call after each batch), and nothing partial is written.
  */
+import http from 'node:http'
 import ExcelJS from 'exceljs'
 import { pointOnFeature } from '@turf/turf'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -37,7 +38,23 @@ describe.each(testDatabases())('bad input over HTTP on %s', (db) => {
   const procs = listProcedures()
   let corpusSize = 0
 
+  // Big bodies are written before the server starts: stringifying them takes seconds, and the server
+  // runs in this process — a keep-alive connection left idle that long is closed by the server's
+  // timeout just as the client reuses it (a reset no separate client would see).
+  let boundaryBodies: { g: ReturnType<typeof badGeometries>[number]; body: string | Buffer }[]
+  let big: Buffer
+
   beforeAll(async () => {
+    boundaryBodies = badGeometries().map((g) => {
+      const draft = { grids: [{ key: 'bad', id: null, code: '610302999001', name: '坏边界', level: 'community', parentKey: null, geometry: g.geometry }], retire: [] }
+      // JSON has no NaN/Infinity (stringify writes null): those go as raw text, which must be refused as unparseable
+      let body = JSON.stringify({ draft })
+      if (g.name.startsWith('NaN')) body = body.replace('[null,34]', '[NaN,34]')
+      if (g.name.startsWith('Infinity')) body = body.replace('[null,34]', '[Infinity,34]')
+      // a big body goes as bytes: encoding a 39 MB string inside fetch would hold this process (client and server) for seconds
+      return { g, body: body.length > 1_000_000 ? Buffer.from(body) : body }
+    })
+    big = Buffer.from(JSON.stringify({ draft: { grids: [{ key: 'new:1', id: null, code: '610302999001', name: '大', level: 'community', parentKey: null, geometry: { type: 'Polygon', coordinates: [Array.from({ length: 1_000_000 }, (_, i) => [108.9 + (i % 1000) * 1e-6, 34.2 + Math.floor(i / 1000) * 1e-6])] } }], retire: [] } }))
     app = await startApp({ db })
     for (const role of ROLES) cookies.set(role, await sessionCookieFor(app.url, LOGIN_OF[role]))
     const fc = await callProcedure(app.url, { path: 'grid.list', type: 'query' }, { level: 'community' }, cookies.get('leader'))
@@ -251,13 +268,8 @@ describe.each(testDatabases())('bad input over HTTP on %s', (db) => {
     expect(PERMISSIONS['boundary.preview']).toBeDefined()
     const before = await counts()
     const failures: string[] = []
-    for (const g of badGeometries()) {
-      const draft = { grids: [{ key: 'bad', id: null, code: '610302999001', name: '坏边界', level: 'community', parentKey: null, geometry: g.geometry }], retire: [] }
-      // JSON has no NaN/Infinity (stringify writes null): those go as raw text, which must be refused as unparseable
-      let body = JSON.stringify({ draft })
-      if (g.name.startsWith('NaN')) body = body.replace('[null,34]', '[NaN,34]')
-      if (g.name.startsWith('Infinity')) body = body.replace('[null,34]', '[Infinity,34]')
-      const r = await callProcedure(app.url, { path: 'boundary.preview', type: 'mutation' }, undefined, cookieFor('boundary.preview'), { rawBody: body })
+    for (const { g, body } of boundaryBodies) {
+      const r = await callProcedure(app.url, { path: 'boundary.preview', type: 'mutation' }, undefined, cookieFor('boundary.preview'), { rawBody: body }).catch((e: unknown) => { throw new Error(`${g.name}: ${String(e)} ${String((e as { cause?: unknown }).cause)}`) })
       corpusSize++
       if (r.ok) { failures.push(`${g.name}: accepted`); continue }
       if (![400, 413].includes(r.status)) failures.push(`${g.name}: HTTP ${r.status} ${r.error?.appCode}`)
@@ -268,6 +280,30 @@ describe.each(testDatabases())('bad input over HTTP on %s', (db) => {
     expect(await counts()).toEqual(before)
     await healthy()
   })
+
+  it('a ~30 MB body over the limit is answered 413 PAYLOAD_TOO_LARGE (JSON), not a reset connection — 5 times', async () => {
+    // the body is read and discarded before the answer, so a client still sending reads the 413.
+    // Each on its own connection (agent: false): the server runs in this process, and on a loaded
+    // machine a stall longer than its keep-alive timeout would close a reused idle connection just as
+    // the next request starts — a reset that says nothing about the body limit.
+    expect(big.length).toBeGreaterThan(25 * 1024 * 1024)
+    const send = () => new Promise<string>((resolve) => {
+      const req = http.request(`${app.url}/trpc/boundary.preview`, { method: 'POST', agent: false, headers: { cookie: cookieFor('boundary.preview')!, 'content-type': 'application/json', 'content-length': big.length } }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => {
+          try { resolve(`${res.statusCode} ${(JSON.parse(Buffer.concat(chunks).toString('utf8')) as { error?: { data?: { appCode?: string } } }).error?.data?.appCode}`) } catch { resolve(`${res.statusCode} not JSON`) }
+        })
+        res.on('error', (e: NodeJS.ErrnoException) => resolve(`failed: ${e.code ?? String(e)}`))
+      })
+      req.on('error', (e: NodeJS.ErrnoException) => resolve(`failed: ${e.code ?? String(e)}`))
+      req.end(big)
+    })
+    const answers: string[] = []
+    for (let i = 0; i < 5; i++) answers.push(await send())
+    expect(answers).toEqual(Array(5).fill('413 PAYLOAD_TOO_LARGE'))
+    await healthy()
+  }, 120_000)
 
   it('ran at least 200 malformed inputs', () => {
     expect(corpusSize).toBeGreaterThanOrEqual(200)

@@ -37,10 +37,11 @@ export interface ServerProcess {
   kill(signal: NodeJS.Signals): void
 }
 
-export async function startServerProcess(dbFile: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+/** `nodeArgs`: extra node options before the script (e.g. a preload `--import`, `--cpu-prof`). */
+export async function startServerProcess(dbFile: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServerProcess> {
   const port = await freePort()
   // `node --import tsx`, not the tsx CLI: the CLI runs the server in a grandchild that a SIGKILL would orphan
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, 'server/main.ts'], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `file:${dbFile}`, SKIP_CLIENT_BUILD: '1', SEED_DEMO: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

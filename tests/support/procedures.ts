@@ -109,7 +109,7 @@ export interface CallResult {
  * One procedure call over HTTP as a browser would make it (GET for queries, JSON POST for mutations).
  * `rawInput` is JSON text sent as the input as is (in the query string or the body); `rawBody` always POSTs.
  */
-export async function callProcedure(baseUrl: string, p: { path: string; type: ProcType }, input: unknown, cookie?: string, init: { rawBody?: string; rawInput?: string; headers?: Record<string, string> } = {}): Promise<CallResult> {
+export async function callProcedure(baseUrl: string, p: { path: string; type: ProcType }, input: unknown, cookie?: string, init: { rawBody?: string | Uint8Array; rawInput?: string; headers?: Record<string, string> } = {}): Promise<CallResult> {
   const headers: Record<string, string> = { ...(cookie ? { cookie } : {}), ...init.headers }
   let res: Response
   const text = init.rawInput ?? (input === undefined ? undefined : JSON.stringify(input))
@@ -119,7 +119,7 @@ export async function callProcedure(baseUrl: string, p: { path: string; type: Pr
   } else {
     res = await fetch(`${baseUrl}/trpc/${p.path}`, {
       method: 'POST', headers: { 'content-type': 'application/json', ...headers },
-      body: init.rawBody ?? text,
+      body: (init.rawBody ?? text) as BodyInit | undefined,
     })
   }
   const resText = await res.text()
