@@ -20,6 +20,7 @@ export const MESSAGES = {
   GEOMETRY_TOO_COMPLEX: m('边界过于复杂，无法在限定时间和内存内校验，请简化后重试', 'The boundary is too complex to check within the time and memory limits; simplify it and retry'),
   TASK_TOO_HEAVY: m('任务过大，无法在限定时间和内存内完成，请缩小范围后重试', 'The task is too large to finish within the limits; narrow it and retry'),
   INSPECTION_NOT_FOUND: m('检查记录不存在', 'The inspection does not exist'),
+  SAMPLE_CHANGED: m('点位库已变化，样本与预览不一致，请重新预览', 'The sites changed since the preview; preview again'),
   SPOT_PROBLEM_INVALID: m('第 {n} 个现场问题有误：{reason}', 'Spot problem {n} is not valid: {reason}'),
   SPOT_PROBLEM_NO_POINT: m('现场问题没有位置：请定位后再登记', 'A spot problem needs a location: get a GPS fix first'),
   IDEMPOTENCY_KEY_REUSED: m('该提交编号已用于另一份不同的提交', 'This submission key was already used for a different submission'),
