@@ -102,7 +102,7 @@ export const problemRouter = router({
     return {
       ...toView(p, now),
       categoryGroup: p.category.group,
-      events: p.events.map((e) => ({ id: e.id, action: e.action, fromStatus: e.fromStatus, toStatus: e.toStatus, note: e.note, at: e.at.toISOString(), actorName: e.actor?.displayName ?? null })),
+      events: p.events.map((e) => ({ id: e.id, action: e.action, fromStatus: e.fromStatus, toStatus: e.toStatus, note: e.note, targetProblemId: e.targetProblemId, at: e.at.toISOString(), actorName: e.actor?.displayName ?? null })),
       photos: p.photos.map((ph) => ({ id: ph.id, stage: ph.stage, mime: ph.mime, createdAt: ph.createdAt.toISOString() })),
       extensions: p.extensions.map((e) => ({
         id: e.id, newDeadline: e.newDeadline.toISOString(), reason: e.reason, status: e.status, requestedBy: e.requestedBy.displayName,
