@@ -126,7 +126,9 @@ export async function mergeProblem(db: Db, user: SessionUser, input: { id: numbe
     db.problem.findUnique({ where: { id: input.intoId } }),
   ])
   if (!p || !into) throw notFound('问题', 'PROBLEM_NOT_FOUND')
-  departmentScope(user).assert(p, NOT_OURS)
+  const scope = departmentScope(user)
+  scope.assert(p, NOT_OURS)
+  scope.assert(into, NOT_OURS)
   if (input.version !== undefined && input.version !== p.version) throw conflict('问题已被他人修改，请刷新后重试')
   const target: MergeTarget = {
     id: into.id, status: into.status, categoryCode: into.categoryCode, mergedIntoId: into.mergedIntoId,
