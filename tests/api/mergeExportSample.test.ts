@@ -15,6 +15,7 @@ describe.each(testDatabases())('merge, exports and mock sample on %s', (db) => {
   let leader: Client, rfb: Client
   let leaderCookie = ''
   let at: { lng: number; lat: number }
+  let farAt: { lng: number; lat: number }
   let cat: string, otherCat: string
   beforeAll(async () => {
     app = await startApp({ db })
@@ -22,9 +23,12 @@ describe.each(testDatabases())('merge, exports and mock sample on %s', (db) => {
     const res = await fetch(`${app.url}/trpc/auth.login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login: 'leader', password: 'leader123' }) })
     leaderCookie = res.headers.getSetCookie()[0]!.split(';')[0]!
     const fc = await leader.grid.list.query({ level: 'community', month: monthOf(new Date()) })
-    const grid = fc.features.find((f) => f.properties.holderDepartment === '市人防办')!
-    const [lng, lat] = pointOnFeature(grid).geometry.coordinates as [number, number]
+    const [grid, second] = fc.features.filter((f) => f.properties.holderDepartment === '市人防办')
+    const [lng, lat] = pointOnFeature(grid!).geometry.coordinates as [number, number]
     at = { lng, lat }
+    // another grid of the same department: far more than PROBLEM_DUPLICATE_M away
+    const [lng2, lat2] = pointOnFeature(second!).geometry.coordinates as [number, number]
+    farAt = { lng: lng2, lat: lat2 }
     const cats = await rfb.problem.categories.query()
     ;[cat, otherCat] = [cats[0]!.code, cats[1]!.code]
   })
@@ -50,7 +54,8 @@ describe.each(testDatabases())('merge, exports and mock sample on %s', (db) => {
 
     it('too far apart or a different category is refused, for departments and leaders alike', async () => {
       const a = await report(rfb, `远 A ${randomUUID().slice(0, 6)}`)
-      const far = await report(rfb, `远 B ${randomUUID().slice(0, 6)}`, { lat: at.lat + 0.0074 }) // ≈ 823 m north
+      const far = await report(rfb, `远 B ${randomUUID().slice(0, 6)}`, farAt)
+      expect(far.departmentName).toBe('市人防办')
       const other = await report(rfb, `类 C ${randomUUID().slice(0, 6)}`, { categoryCode: otherCat })
       for (const c of [rfb, leader]) {
         expect(await errorOf(c.problem.merge.mutate({ id: a.id, intoId: far.id }))).toMatchObject({ appCode: 'MERGE_TOO_FAR' })
