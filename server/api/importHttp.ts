@@ -7,6 +7,7 @@
  * Session cookie required; the POST must come from a leader or admin (server/http.ts refuses
  * cross-site POSTs to /api/ first).
  */
+import { neutraliseRow } from '../domain/export/cells.ts'
 import type http from 'node:http'
 import ExcelJS from 'exceljs'
 import Papa from 'papaparse'
@@ -95,11 +96,12 @@ export function handleImportHttp(deps: HttpDeps & { catalog: GridCatalog }, req:
       })
       const header = ['编号', '状态', '类别', '描述', '网格', '责任部门', '上报人', '上报时间', '期限', '结案时间', '超期', '返工次数', '延期次数', '边界问题', '反弹', '经度', '纬度']
       const iso = (d: Date | null) => (d ? formatDateTime(d) : '')
-      const table = rows.map((p) => [
+      // every cell of a user's text neutralised against formula injection (domain/export/cells.ts)
+      const table = rows.map((p) => neutraliseRow([
         p.id, statusLabel('problem', p.status, 'zh-CN'), p.category.name, p.description, p.grid?.name ?? '',
         p.department?.name ?? '', p.reporterName, iso(p.reportedAt), formatDeadline(p.deadline, true).replace('—', ''), iso(p.closedAt), isOverdue(p, now) ? '是' : '',
         p.reworkCount, p.extensionCount, p.boundaryGridIds ? '是' : '', p.reboundOfId ? `#${p.reboundOfId}` : '', p.lng, p.lat,
-      ])
+      ]))
       const stamp = iso(now).slice(0, 10)
       if (q.data.format === 'csv') {
         const body = Buffer.from('\uFEFF' + Papa.unparse([header, ...table]), 'utf8')

@@ -30,7 +30,8 @@ export const PERMISSIONS: Record<string, readonly Role[] | typeof PUBLIC> = {
   'problem.transition': ['leader', 'department', 'admin'], // the workflow decides who may take which action
   'problem.decideExtension': ['leader', 'admin'],
   'problem.duplicates': ALL,
-  'problem.merge': ['leader', 'department', 'admin'], // a department only its own problem
+  'problem.merge': ['leader', 'department', 'admin'], // a department only requests, for its own problem; the leadership merges
+  'problem.unmerge': ['leader', 'admin'],
   'problem.measures': ALL, // a department sees its own figures only
   'problem.imports': ['leader', 'admin'], // also who may POST /api/import/problems
   'site.list': ALL,

@@ -3,6 +3,7 @@
  * preview its impact (points queried by the changed bbox only), save it as a BoundaryVersion in one
  * transaction, and read versions back (geometry of any grid at any version).
  */
+import { neutraliseText } from '../domain/export/cells.ts'
 import { bbox as turfBbox, pointOnFeature } from '@turf/turf'
 import gcoord from 'gcoord'
 import type { Feature, FeatureCollection } from 'geojson'
@@ -466,12 +467,12 @@ export async function assignmentCsv(db: Db, n: number): Promise<string> {
     db.evaluationSite.findMany({ select: { id: true, lng: true, lat: true, gridId: true, name: true }, orderBy: { id: 'asc' } }),
   ])
   const lines = ['type,id,lng,lat,grid_code,grid_name,street_code,stored_grid_id']
-  const esc = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s)
+  const esc = (raw: string) => { const s = neutraliseText(raw); return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s }
   for (const [type, list] of [['problem', problems], ['site', sites]] as const) {
     for (const p of list) {
       const c = idx.community.locate(p.lng, p.lat), s = idx.street.locate(p.lng, p.lat)
       const g = byId.get(c ?? s ?? -1)
-      lines.push([type, p.id, p.lng, p.lat, g?.code ?? '', esc(g?.name ?? ''), s ? byId.get(s)!.code : '', p.gridId ?? ''].join(','))
+      lines.push([type, p.id, p.lng, p.lat, esc(g?.code ?? ''), esc(g?.name ?? ''), s ? byId.get(s)!.code : '', p.gridId ?? ''].join(','))
     }
   }
   return '\uFEFF' + lines.join('\r\n') + '\r\n'

@@ -2,6 +2,7 @@
  * The monthly bulletin (检查通报): summary figures, department ranking, grids missed, inspections not on
  * site, overdue problems by department — as data, and as an Excel workbook (exceljs).
  */
+import { neutraliseRow, type CellValue } from '../domain/export/cells.ts'
 import ExcelJS from 'exceljs'
 import type { Db } from '../db/client.ts'
 import { departmentRanking, judgedAt } from '../domain/inspection/ranking.ts'
@@ -68,6 +69,11 @@ const day = (iso: string) => formatDate(iso)
 
 export const BULLETIN_SHEETS = ['概况', '部门排名', '漏检网格', '未到岗检查', '超期问题'] as const
 
+/** Rows added with every text cell neutralised against formula injection (domain/export/cells.ts). */
+function addSafeRows(ws: ExcelJS.Worksheet, rows: object[]) {
+  ws.addRows(rows.map((r) => neutraliseRow(r as Record<string, CellValue>)))
+}
+
 export async function bulletinWorkbook(b: Bulletin): Promise<Buffer> {
   const wb = new ExcelJS.Workbook()
   wb.creator = 'GridDuty 网格责任地图'
@@ -81,7 +87,7 @@ export async function bulletinWorkbook(b: Bulletin): Promise<Buffer> {
   }
   const s = b.summary
   const summary = sheet('概况', [{ header: '项目', key: 'k', width: 28 }, { header: '数值', key: 'v', width: 40 }])
-  summary.addRows([
+  addSafeRows(summary, [
     { k: '月份', v: b.month }, { k: '本月主题', v: b.theme.title }, { k: '网格总数', v: s.grids }, { k: '已包抓网格', v: s.held }, { k: '未包抓网格', v: s.unheld },
     { k: GRID_MONTH_STATUS.done['zh-CN'], v: s.done }, { k: '未检查（月内）', v: s.pending }, { k: GRID_MONTH_STATUS.missed['zh-CN'], v: s.missed }, { k: '实地检查覆盖率', v: pct(s.coverage) },
     { k: '检查次数', v: s.inspections }, { k: '未到岗检查', v: s.notOnSite }, { k: '召开协调会部门数', v: `${s.meetingsHeld} / ${s.departments}` },
@@ -94,12 +100,12 @@ export async function bulletinWorkbook(b: Bulletin): Promise<Buffer> {
     { header: '协调会', key: 'meetingsHeld', width: 8 }, { header: '结案', key: 'closed', width: 8 }, { header: '按期结案', key: 'closedOnTime', width: 10 },
     { header: '按期结案率', key: 'onTimeRate', width: 12 }, { header: '超期', key: 'overdue', width: 8 },
   ])
-  rank.addRows(b.ranking.map((r) => ({ ...r, coverage: pct(r.coverage), onTimeRate: pct(r.onTimeRate) })))
+  addSafeRows(rank, b.ranking.map((r) => ({ ...r, coverage: pct(r.coverage), onTimeRate: pct(r.onTimeRate) })))
   const missed = sheet('漏检网格', [{ header: '网格编码', key: 'code', width: 16 }, { header: '网格', key: 'name', width: 18 }, { header: '状态', key: 'status', width: 10 }, { header: '包抓部门', key: 'departmentName', width: 20 }, { header: '包抓领导', key: 'cadre', width: 20 }])
-  missed.addRows(b.missedGrids.map((g) => ({ ...g, status: g.status === 'missed' ? '漏检' : '未检查' })))
+  addSafeRows(missed, b.missedGrids.map((g) => ({ ...g, status: g.status === 'missed' ? '漏检' : '未检查' })))
   const nos = sheet('未到岗检查', [{ header: '日期', key: 'date', width: 12 }, { header: '网格', key: 'gridName', width: 18 }, { header: '部门', key: 'departmentName', width: 20 }, { header: '检查人', key: 'inspector', width: 16 }, { header: '原因', key: 'reason', width: 14 }, { header: '距网格（米）', key: 'distanceOutside', width: 12 }])
-  nos.addRows(b.notOnSite.map((i) => ({ ...i, date: day(i.date), reason: i.reason === 'outside' ? '定位在网格外' : '未上传定位' })))
+  addSafeRows(nos, b.notOnSite.map((i) => ({ ...i, date: day(i.date), reason: i.reason === 'outside' ? '定位在网格外' : '未上传定位' })))
   const od = sheet('超期问题', [{ header: '部门', key: 'departmentName', width: 20 }, { header: '问题编号', key: 'id', width: 10 }, { header: '网格', key: 'gridName', width: 18 }, { header: '类别', key: 'categoryName', width: 16 }, { header: '描述', key: 'description', width: 40 }, { header: '期限', key: 'deadline', width: 12 }, { header: '超期天数', key: 'daysOverdue', width: 10 }])
-  od.addRows(b.overdueByDepartment.flatMap((d) => d.problems.map((p) => ({ ...p, departmentName: d.departmentName, deadline: formatDeadline(p.deadline) }))))
+  addSafeRows(od, b.overdueByDepartment.flatMap((d) => d.problems.map((p) => ({ ...p, departmentName: d.departmentName, deadline: formatDeadline(p.deadline) }))))
   return Buffer.from(await wb.xlsx.writeBuffer())
 }

@@ -3,6 +3,7 @@
  * (latest mock-evaluation score + open problems near each site), mock-evaluation results, and the
  * progress table as an Excel workbook. A fixed number of queries whatever the number of rows.
  */
+import { neutraliseRow } from '../domain/export/cells.ts'
 import ExcelJS from 'exceljs'
 import type { Db } from '../db/client.ts'
 import { holderOn } from '../domain/holder.ts'
@@ -186,10 +187,10 @@ export async function progressWorkbook(views: IndicatorView[], now: Date): Promi
     }
     const ms = v.milestones.length ? v.milestones : [null]
     for (const m of ms) {
-      const row = ws.addRow({
+      const row = ws.addRow(neutraliseRow({
         ...base, mTitle: m?.title ?? '', mDue: m?.dueDate ?? '', mProgress: m ? `${m.progress}%` : '',
         mState: m ? (m.progress >= 100 ? '已完成' : m.overdue ? '超期' : '进行中') : '',
-      })
+      }))
       if (m?.overdue) row.getCell('mState').font = { bold: true, color: { argb: 'FFC8102E' } }
     }
   }

@@ -3,7 +3,7 @@
  * problem — each written with its audit row in one transaction.
  */
 import { randomInt } from 'node:crypto'
-import { badInput, conflict, notFound } from '../domain/errors.ts'
+import { AppError, badInput, conflict, notFound } from '../domain/errors.ts'
 import { drawSample, type STRATIFY_BY } from '../domain/evaluation/sampling.ts'
 import { lostOf, rateOf } from '../domain/evaluation/scores.ts'
 import type { SITE_TYPES } from '../domain/evaluation/siteRows.ts'
@@ -15,6 +15,8 @@ import { createProblemTx } from './problems.ts'
 export interface DrawInput {
   name: string; by: (typeof STRATIFY_BY)[number]; types: (typeof SITE_TYPES)[number][]; streetIds: number[]
   perStratum: number; seed?: number; preview: boolean
+  /** the site ids the preview showed (in order): creating refuses a different sample (SAMPLE_CHANGED) */
+  previewSiteIds?: number[]
 }
 
 /** Draws a sample and creates the evaluation (the same seed and parameters give the same sites); `preview` writes nothing. */
@@ -31,6 +33,10 @@ export async function drawMockEvaluation(ctx: ServiceContext, input: DrawInput) 
     departmentId: site.gridId === null ? null : (deptOf.get(site.gridId) ?? null),
   }))
   if (input.preview) return { id: null, seed, params, sites: drawn }
+  // the draw people saw is the one scored: a preview's seed comes back with the create, and the sites must match
+  if (input.previewSiteIds && input.previewSiteIds.join(',') !== drawn.map((d) => d.siteId).join(',')) {
+    throw new AppError('CONFLICT', 'SAMPLE_CHANGED', '点位库已变化，样本与预览不一致，请重新预览')
+  }
   const ev = await ctx.db.$transaction(async (tx) => {
     const e = await tx.mockEvaluation.create({ data: { name: input.name, seed, params: JSON.stringify(params), createdById: ctx.user.id, createdAt: now } })
     await tx.mockEvaluationSite.createMany({ data: drawn.map(({ name: _n, ...d }) => ({ ...d, evaluationId: e.id })) })

@@ -8,7 +8,10 @@ import type { Db, Prisma } from '../db/client.ts'
 import { AppError, badInput, conflict, notFound, type ErrorKind } from '../domain/errors.ts'
 import { holderOn } from '../domain/holder.ts'
 import { OPEN_STATUSES } from '../domain/problem/status.ts'
-import { applyTransition, categoryLimit, type Actor, type ActionType, type WorkflowAction } from '../domain/problem/workflow.ts'
+import { applyTransition, categoryLimit, type Actor, type ActionType, type MergeTarget, type WorkflowAction } from '../domain/problem/workflow.ts'
+import { metresBetween } from '../domain/problem/nearby.ts'
+import type { ProblemStatus } from '../domain/problem/status.ts'
+import { problemConfig } from './problems.ts'
 import type { SessionUser } from '../domain/user.ts'
 import { writeAudit } from './audit.ts'
 import type { GridCatalog } from './gridCatalog.ts'
@@ -25,7 +28,7 @@ export const problemInclude = {
 /** The error kind of each of the workflow's refusals. */
 const REFUSAL_KIND: Record<string, ErrorKind> = {
   ROLE_FORBIDDEN: 'FORBIDDEN', NOT_YOUR_DEPARTMENT: 'FORBIDDEN', ILLEGAL_TRANSITION: 'CONFLICT', EXTENSION_PENDING: 'CONFLICT',
-  NO_PENDING_EXTENSION: 'CONFLICT',
+  NO_PENDING_EXTENSION: 'CONFLICT', MERGE_TARGET_CLOSED: 'CONFLICT', NOT_MERGED: 'CONFLICT',
 }
 
 export const actorOf = (u: SessionUser): Actor => ({ id: u.id, role: u.role, departmentId: u.departmentId })
@@ -109,26 +112,63 @@ async function toAction(deps: WorkflowDeps, input: TransitionRequest, now: Date)
   }
 }
 
-/** Merges a duplicate into another open problem of the same category: it is voided and linked, both get an event. */
+/**
+ * Merging a duplicate, through the workflow table (domain/problem/workflow.ts): the leadership merges
+ * (the duplicate is voided and linked to the target) or confirms a department's request; a department
+ * only requests (`requestMerge`, its problem stays as it is until the leadership confirms). Both
+ * problems open, same category, within PROBLEM_DUPLICATE_M. Recorded as an event on both problems
+ * with the other's id, audited, reversible with `unmergeProblem`.
+ */
 export async function mergeProblem(db: Db, user: SessionUser, input: { id: number; intoId: number; version?: number; note?: string }, now: Date) {
   if (input.id === input.intoId) throw badInput('不能合并到自身', 'MERGE_SELF')
-  const [p, into] = await Promise.all([db.problem.findUnique({ where: { id: input.id } }), db.problem.findUnique({ where: { id: input.intoId } })])
+  const [p, into] = await Promise.all([
+    db.problem.findUnique({ where: { id: input.id }, include: { category: { select: { code: true, deadlineDays: true, kind: true } } } }),
+    db.problem.findUnique({ where: { id: input.intoId } }),
+  ])
   if (!p || !into) throw notFound('问题', 'PROBLEM_NOT_FOUND')
   const scope = departmentScope(user)
   scope.assert(p, NOT_OURS)
   scope.assert(into, NOT_OURS)
-  if (!OPEN_STATUSES.includes(p.status as never) || !OPEN_STATUSES.includes(into.status as never) || p.mergedIntoId !== null || into.mergedIntoId !== null) {
-    throw new AppError('CONFLICT', 'ILLEGAL_TRANSITION', '只能合并两个未结案的问题')
-  }
-  if (p.categoryCode !== into.categoryCode) throw badInput('只能合并同一类别的问题', 'MERGE_CATEGORY')
   if (input.version !== undefined && input.version !== p.version) throw conflict('问题已被他人修改，请刷新后重试')
-  const note = input.note?.trim() || `合并到 #${into.id}`
+  const target: MergeTarget = {
+    id: into.id, status: into.status, categoryCode: into.categoryCode, mergedIntoId: into.mergedIntoId,
+    distanceM: metresBetween(p, into), maxDistanceM: problemConfig().duplicateM,
+  }
+  const type = user.role === 'department' ? 'requestMerge' as const : 'merge' as const
+  const result = applyTransition({ ...workflowState(p), pendingExtension: null, categoryCode: p.categoryCode, mergedIntoId: p.mergedIntoId }, { type, note: input.note, into: target }, actorOf(user), now)
+  if (!result.ok) throw new AppError(REFUSAL_KIND[result.code] ?? 'BAD_INPUT', result.code, result.message, { distanceM: Math.round(target.distanceM), maxDistanceM: target.maxDistanceM })
+  const { changes, event } = result
   await db.$transaction(async (tx) => {
-    const r = await tx.problem.updateMany({ where: { id: p.id, version: p.version }, data: { status: 'voided', mergedIntoId: into.id, version: { increment: 1 } } })
+    const r = await tx.problem.updateMany({ where: { id: p.id, version: p.version }, data: { ...changes, version: { increment: 1 } } })
     if (r.count === 0) throw conflict('问题已被他人修改，请刷新后重试')
-    await tx.problemEvent.create({ data: { problemId: p.id, action: 'merge', fromStatus: p.status, toStatus: 'voided', actorId: user.id, note, at: now } })
-    await tx.problemEvent.create({ data: { problemId: into.id, action: 'mergedFrom', fromStatus: into.status, toStatus: into.status, actorId: user.id, note: `#${p.id} 合并到此`, at: now } })
-    await writeAudit(tx, { actorId: user.id, action: 'problem.merge', entity: 'Problem', entityId: p.id, before: { status: p.status }, after: { status: 'voided', mergedIntoId: into.id }, at: now })
+    await tx.problemEvent.create({ data: { problemId: p.id, action: event.action, fromStatus: event.fromStatus, toStatus: event.toStatus, actorId: user.id, note: event.note, targetProblemId: into.id, at: now } })
+    if (type === 'merge') {
+      await tx.problemEvent.create({ data: { problemId: into.id, action: 'mergedFrom', fromStatus: into.status, toStatus: into.status, actorId: user.id, note: `#${p.id} 合并到此`, targetProblemId: p.id, at: now } })
+    }
+    await writeAudit(tx, { actorId: user.id, action: `problem.${type}`, entity: 'Problem', entityId: p.id, before: { status: p.status, mergedIntoId: p.mergedIntoId, mergeRequestIntoId: p.mergeRequestIntoId, version: p.version }, after: { ...changes, intoId: into.id, distanceM: Math.round(target.distanceM), version: p.version + 1 }, at: now })
   })
-  return { id: p.id, mergedIntoId: into.id }
+  return { id: p.id, mergedIntoId: type === 'merge' ? into.id : null, requested: type === 'requestMerge', mergeRequestIntoId: type === 'requestMerge' ? into.id : null }
+}
+
+/** Undoes a merge (leadership): the problem returns to the status it had before its last merge event. */
+export async function unmergeProblem(db: Db, user: SessionUser, input: { id: number; version?: number; note?: string }, now: Date) {
+  const p = await db.problem.findUnique({ where: { id: input.id }, include: { category: { select: { code: true, deadlineDays: true, kind: true } } } })
+  if (!p) throw notFound('问题', 'PROBLEM_NOT_FOUND')
+  departmentScope(user).assert(p, NOT_OURS)
+  if (input.version !== undefined && input.version !== p.version) throw conflict('问题已被他人修改，请刷新后重试')
+  const last = await db.problemEvent.findFirst({ where: { problemId: p.id, action: 'merge' }, orderBy: [{ at: 'desc' }, { id: 'desc' }] })
+  const restoreTo = (last?.fromStatus ?? 'reported') as ProblemStatus
+  const result = applyTransition({ ...workflowState(p), pendingExtension: null, categoryCode: p.categoryCode, mergedIntoId: p.mergedIntoId }, { type: 'unmerge', note: input.note, restoreTo }, actorOf(user), now)
+  if (!result.ok) throw new AppError(REFUSAL_KIND[result.code] ?? 'BAD_INPUT', result.code, result.message)
+  const { changes, event } = result
+  const intoId = p.mergedIntoId!
+  await db.$transaction(async (tx) => {
+    const r = await tx.problem.updateMany({ where: { id: p.id, version: p.version }, data: { ...changes, version: { increment: 1 } } })
+    if (r.count === 0) throw conflict('问题已被他人修改，请刷新后重试')
+    await tx.problemEvent.create({ data: { problemId: p.id, action: 'unmerge', fromStatus: event.fromStatus, toStatus: event.toStatus, actorId: user.id, note: event.note || `撤销合并到 #${intoId}`, targetProblemId: intoId, at: now } })
+    const into = await tx.problem.findUnique({ where: { id: intoId }, select: { status: true } })
+    if (into) await tx.problemEvent.create({ data: { problemId: intoId, action: 'unmergedFrom', fromStatus: into.status, toStatus: into.status, actorId: user.id, note: `#${p.id} 撤销合并`, targetProblemId: p.id, at: now } })
+    await writeAudit(tx, { actorId: user.id, action: 'problem.unmerge', entity: 'Problem', entityId: p.id, before: { status: p.status, mergedIntoId: intoId, version: p.version }, after: { ...changes, version: p.version + 1 }, at: now })
+  })
+  return { id: p.id, status: restoreTo, mergedIntoId: null }
 }

@@ -106,7 +106,7 @@ describe.each(testDatabases())('problem loop API on %s', (db) => {
     expect(await step(leader, p.id, 'void', { note: '误报' })).toMatchObject({ status: 'voided' })
   })
 
-  it('duplicates offered when reporting, and a department merges its own', async () => {
+  it('duplicates offered when reporting, and a department requests a merge of its own that the leadership confirms', async () => {
     const a = await leader.problem.create.mutate({ lng: point[0], lat: point[1] + 0.0001, categoryCode: 'LJ02', description: '垃圾桶破损 A' })
     const b = await leader.problem.create.mutate({ lng: point[0], lat: point[1] + 0.00012, categoryCode: 'LJ02', description: '垃圾桶破损 B' })
     const dups = await rfb.problem.duplicates.query({ lng: point[0], lat: point[1] + 0.0001, categoryCode: 'LJ02' })
@@ -121,7 +121,9 @@ describe.each(testDatabases())('problem loop API on %s', (db) => {
     const c = await leader.problem.create.mutate({ lng: point[0], lat: point[1] + 0.00011, categoryCode: 'LJ02', description: '垃圾桶破损 C' })
     await step(leader, c.id, 'reassign', { departmentId: depts.find((x) => x.name === '市城管局')!.id, note: '改派测试' })
     expect(await errorOf(rfb.problem.merge.mutate({ id: b.id, intoId: c.id }))).toMatchObject({ appCode: 'NOT_YOUR_DEPARTMENT' })
-    expect(await rfb.problem.merge.mutate({ id: b.id, intoId: a.id })).toEqual({ id: b.id, mergedIntoId: a.id })
+    expect(await rfb.problem.merge.mutate({ id: b.id, intoId: a.id })).toEqual({ id: b.id, mergedIntoId: null, requested: true, mergeRequestIntoId: a.id })
+    expect((await leader.problem.byId.query({ id: b.id })).status).toBe('reported')
+    expect(await leader.problem.merge.mutate({ id: b.id, intoId: a.id })).toEqual({ id: b.id, mergedIntoId: a.id, requested: false, mergeRequestIntoId: null })
     const da = await leader.problem.byId.query({ id: a.id })
     expect(da.merged.map((m) => m.id)).toEqual([b.id])
     expect((await leader.problem.byId.query({ id: b.id })).status).toBe('voided')

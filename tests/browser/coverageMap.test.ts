@@ -13,6 +13,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { RunningApp } from '../support/appServer.ts'
 import { OUT, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
 import { loggedIn } from '../support/apiClient.ts'
+import { pointOnFeature } from '@turf/turf'
 
 const GRID_FILL = 'grid-fill'
 
@@ -223,10 +224,28 @@ describe('coverage map (browser)', { timeout: 150_000 }, () => {
       const target = await pixelOfGrid(page, name)
       await page.mouse.click(target.x, target.y)
       await expect.poll(() => page.getByTestId('panel-name').textContent()).toBe(name)
+      // the phone is inside the grid: the same full form as 我的网格 (checklist, photos, spot problems, GPS)
+      const api = await loggedIn(app.url, 'leader')
+      const feature = (await api.grid.list.query({ level: 'community', month })).features.find((f) => f.properties.name === name)!
+      const [longitude, latitude] = pointOnFeature(feature).geometry.coordinates as [number, number]
+      await context.grantPermissions(['geolocation'])
+      await context.setGeolocation({ longitude, latitude, accuracy: 10 })
       await page.getByTestId('record-inspection').click()
-      await page.getByTestId('inspection-findings').fill('主干道沿线烟头、纸屑已清理，督促社区加强巡查')
-      await page.getByTestId('inspection-submit').click()
-      await page.getByTestId('inspection-form').waitFor({ state: 'detached' })
+      await page.getByTestId('inspection-record-form').waitFor()
+      expect(await page.getByTestId('record-grid').inputValue()).toBe(String(feature.properties.id))
+      await expect.poll(() => page.getByTestId('record-fix').textContent(), { timeout: 15_000 }).toMatch(/已获取定位/)
+      await page.getByTestId('record-findings').fill('主干道沿线烟头、纸屑已清理，督促社区加强巡查')
+      const spotText = `地图面板现场问题 ${Date.now()}`
+      await page.getByTestId('record-add-problem').click()
+      const spot = page.getByTestId('spot-problem')
+      await spot.locator('select').selectOption({ index: 1 })
+      await spot.locator('input[type=text], input:not([type])').first().fill(spotText)
+      await page.getByTestId('record-submit').click()
+      await page.getByTestId('inspection-record-form').waitFor({ state: 'detached' })
+      // inspection and spot problem were stored by the one call
+      const stored = (await api.problem.list.query({ limit: 50 })).items.filter((p) => p.description === spotText)
+      expect(stored).toHaveLength(1)
+      expect(stored[0]).toMatchObject({ source: 'inspection', gridId: feature.properties.id })
       await expect.poll(() => page.getByTestId('panel-status').textContent()).toBe('已检查')
       expect(await page.getByTestId('panel-inspections').textContent()).toContain('督促社区加强巡查')
       await expect.poll(() => page.evaluate((name) => window.__gridduty!.map.querySourceFeatures('grids')

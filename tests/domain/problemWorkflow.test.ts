@@ -22,7 +22,7 @@ const problem = (over: Partial<WorkflowProblem> = {}): WorkflowProblem => ({
   limit: { normal: { workingDays: 5 }, urgent: { hours: 4 } }, reworkCount: 0, extensionCount: 0, pendingExtension: null, ...over,
 })
 
-const sample: Record<WorkflowAction['type'], WorkflowAction> = {
+const sample: Record<(typeof ACTION_TYPES)[number], WorkflowAction> = {
   register: { type: 'register' },
   dispatch: { type: 'dispatch' },
   accept: { type: 'accept' },
@@ -34,7 +34,7 @@ const sample: Record<WorkflowAction['type'], WorkflowAction> = {
   requestExtension: { type: 'requestExtension', note: '需采购材料', newDeadline: new Date('2026-02-20T16:00:00Z') },
   decideExtension: { type: 'decideExtension', approve: true },
 }
-const rightActor = (type: WorkflowAction['type']) => (TRANSITIONS[type].by === 'lead' ? leader : dept)
+const rightActor = (type: (typeof ACTION_TYPES)[number]) => (TRANSITIONS[type].by === 'lead' ? leader : dept)
 
 describe('applyTransition: the happy path', () => {
   it('walks reported → registered → dispatched → rectifying → submitted → closed, recording each event', () => {
@@ -284,5 +284,49 @@ describe('computeMeasures on a hand-computed fixture', () => {
   it('judges at min(to, now): a problem closed after asOf is still open then', () => {
     const m = computeMeasures([row({ status: 'closed', closedAt: d('2026-03-20'), deadline: d('2026-03-25') })], { from, to, now: d('2026-03-15'), by: 'department' })
     expect(m[0]).toMatchObject({ closed: 0, open: 1, overdue: 0, due: 0, closureRate: null })
+  })
+})
+
+describe('merging duplicates through the workflow table', () => {
+  const into = (over: Partial<import('../../server/domain/problem/workflow.ts').MergeTarget> = {}) => ({
+    id: 99, status: 'dispatched', categoryCode: 'C1', mergedIntoId: null, distanceM: 20, maxDistanceM: 50, ...over,
+  })
+  const dup = (over: Partial<WorkflowProblem> = {}) => problem({ status: 'dispatched', categoryCode: 'C1', mergedIntoId: null, ...over })
+
+  it('the leadership merges: voided, linked, an event naming the target', () => {
+    for (const actor of [leader, admin]) {
+      const r = applyTransition(dup(), { type: 'merge', into: into() }, actor, NOW)
+      expect(r).toMatchObject({ ok: true, changes: { status: 'voided', mergedIntoId: 99, mergeRequestIntoId: null }, event: { action: 'merge', fromStatus: 'dispatched', toStatus: 'voided', targetProblemId: 99 } })
+    }
+  })
+
+  it('a department cannot merge (void) directly; it may only request, and its problem keeps its status', () => {
+    expect(applyTransition(dup(), { type: 'merge', into: into() }, dept, NOW)).toMatchObject({ ok: false, code: 'ROLE_FORBIDDEN' })
+    const r = applyTransition(dup(), { type: 'requestMerge', into: into() }, dept, NOW)
+    expect(r).toMatchObject({ ok: true, changes: { mergeRequestIntoId: 99 }, event: { action: 'requestMerge', toStatus: 'dispatched', targetProblemId: 99 } })
+    if (r.ok) expect(r.changes.status).toBeUndefined()
+    expect(applyTransition(dup(), { type: 'requestMerge', into: into() }, otherDept, NOW)).toMatchObject({ ok: false, code: 'NOT_YOUR_DEPARTMENT' })
+    expect(applyTransition(dup(), { type: 'requestMerge', into: into() }, planner, NOW)).toMatchObject({ ok: false, code: 'ROLE_FORBIDDEN' })
+  })
+
+  it('only within PROBLEM_DUPLICATE_M, the same category, both open and not merged', () => {
+    expect(applyTransition(dup(), { type: 'merge', into: into({ distanceM: 823 }) }, leader, NOW)).toMatchObject({ ok: false, code: 'MERGE_TOO_FAR' })
+    expect(applyTransition(dup(), { type: 'requestMerge', into: into({ distanceM: 823 }) }, dept, NOW)).toMatchObject({ ok: false, code: 'MERGE_TOO_FAR' })
+    expect(applyTransition(dup(), { type: 'merge', into: into({ distanceM: 50 }) }, leader, NOW).ok).toBe(true)
+    expect(applyTransition(dup(), { type: 'merge', into: into({ categoryCode: 'C2' }) }, leader, NOW)).toMatchObject({ ok: false, code: 'MERGE_CATEGORY' })
+    expect(applyTransition(dup(), { type: 'merge', into: into({ status: 'closed' }) }, leader, NOW)).toMatchObject({ ok: false, code: 'MERGE_TARGET_CLOSED' })
+    expect(applyTransition(dup(), { type: 'merge', into: into({ mergedIntoId: 5 }) }, leader, NOW)).toMatchObject({ ok: false, code: 'MERGE_TARGET_CLOSED' })
+    for (const status of ['closed', 'voided'] as const) {
+      expect(applyTransition(dup({ status }), { type: 'merge', into: into() }, leader, NOW)).toMatchObject({ ok: false, code: 'ILLEGAL_TRANSITION' })
+    }
+  })
+
+  it('unmerge (leadership) restores the previous status; only a merged problem', () => {
+    const merged = dup({ status: 'voided', mergedIntoId: 99 })
+    expect(applyTransition(merged, { type: 'unmerge', restoreTo: 'rectifying' }, leader, NOW))
+      .toMatchObject({ ok: true, changes: { status: 'rectifying', mergedIntoId: null }, event: { action: 'unmerge', fromStatus: 'voided', toStatus: 'rectifying', targetProblemId: 99 } })
+    expect(applyTransition(merged, { type: 'unmerge', restoreTo: 'rectifying' }, dept, NOW)).toMatchObject({ ok: false, code: 'ROLE_FORBIDDEN' })
+    expect(applyTransition(dup({ status: 'voided' }), { type: 'unmerge', restoreTo: 'rectifying' }, leader, NOW)).toMatchObject({ ok: false, code: 'NOT_MERGED' })
+    expect(applyTransition(dup(), { type: 'unmerge', restoreTo: 'rectifying' }, leader, NOW)).toMatchObject({ ok: false, code: 'ILLEGAL_TRANSITION' })
   })
 })

@@ -5,7 +5,7 @@ import { useT } from '../../i18n.ts'
 import { GRID_MONTH_STATUS } from '../../../server/domain/vocabulary/status.ts'
 import { coverageText } from './text.ts'
 import { formatDate, formatDeadline } from '../../../server/domain/time.ts'
-import { InspectionForm } from '../monthly/InspectionForm.tsx'
+import { InspectionRecordForm } from '../monthly/InspectionRecordForm.tsx'
 
 interface Props {
   gridId: number
@@ -37,8 +37,9 @@ export function GridPanel({ gridId, month, currentMonth, me, onClose }: Props) {
   const { t, term, siteType, status, errorText } = useT(coverageText)
   const trpc = useTRPC()
   const [recording, setRecording] = useState(false)
+  const [notice, setNotice] = useState<string | null>(null)
   const q = useQuery(trpc.grid.byId.queryOptions({ id: gridId, month }, { placeholderData: keepPreviousData }))
-  useEffect(() => setRecording(false), [gridId])
+  useEffect(() => { setRecording(false); setNotice(null) }, [gridId])
 
   const g = q.data
   const stale = q.isPlaceholderData
@@ -91,11 +92,17 @@ export function GridPanel({ gridId, month, currentMonth, me, onClose }: Props) {
           </dl>
 
           {canRecord && !recording && (
-            <button type="button" className="btn-primary wide" data-testid="record-inspection" onClick={() => setRecording(true)}>
+            <button type="button" className="btn-primary wide" data-testid="record-inspection" onClick={() => { setNotice(null); setRecording(true) }}>
               {t('panel.recordInspection')}
             </button>
           )}
-          {canRecord && recording && <InspectionForm gridId={g.id} me={me} onDone={() => setRecording(false)} />}
+          {notice && !recording && <p className="notice small" role="status" data-testid="panel-notice">{notice}</p>}
+          {canRecord && recording && (
+            <>
+              <InspectionRecordForm me={me} month={month} grids={[{ id: g.id, name: g.name }]} gridId={g.id} onDone={(message) => { setNotice(message); setRecording(false) }} />
+              <button type="button" className="btn-quiet wide" data-testid="record-cancel" onClick={() => setRecording(false)}>{t('form.cancel')}</button>
+            </>
+          )}
 
           <Section title={t('panel.inspections')} count={g.inspections.length} testId="panel-inspections">
             {g.inspections.length === 0 ? <p className="muted">{t('panel.noInspections')}</p> : (

@@ -69,15 +69,28 @@ function DrawForm({ onCreated }: { onCreated: (id: number) => void }) {
   const [streetIds, setStreetIds] = useState<number[]>([])
   const [n, setN] = useState(2)
   const [seed, setSeed] = useState('')
+  // the previewed draw (its parameters, seed and sites): 生成测评 creates exactly this sample
+  const [previewed, setPreviewed] = useState<{ key: string; seed: number; siteIds: number[] } | null>(null)
+  const paramsKey = JSON.stringify({ by, picked, streetIds, n })
   const draw = useMutation(trpc.mock.draw.mutationOptions({
-    onSuccess: (r) => {
-      if (r.id !== null) {
+    onSuccess: (r, vars) => {
+      if (r.id === null) {
+        setSeed(String(r.seed))
+        setPreviewed({ key: JSON.stringify({ by: vars.by, picked: vars.types, streetIds: vars.streetIds, n: vars.perStratum }), seed: r.seed, siteIds: r.sites.map((s) => s.siteId) })
+      } else {
+        setPreviewed(null)
         void queryClient.invalidateQueries({ queryKey: trpc.mock.list.queryKey() })
         onCreated(r.id)
       }
     },
   }))
-  const input = (preview: boolean): DrawInput => ({ name, by, types: picked, streetIds, perStratum: n, seed: seed.trim() ? Number(seed) : undefined, preview })
+  const input = (preview: boolean): DrawInput => {
+    const same = !preview && previewed && previewed.key === paramsKey && String(previewed.seed) === seed.trim()
+    return {
+      name, by, types: picked, streetIds, perStratum: n, seed: seed.trim() ? Number(seed) : undefined, preview,
+      ...(same ? { seed: previewed.seed, previewSiteIds: previewed.siteIds } : {}),
+    }
+  }
   const toggle = <T,>(list: T[], v: T) => (list.includes(v) ? list.filter((x) => x !== v) : [...list, v])
   return (
     <section className="card no-print" data-testid="mock-draw">
@@ -125,6 +138,7 @@ function Evaluation({ id, canScore }: { id: number; canScore: boolean }) {
       <section className="card" data-testid="mock-sheets">
         <div className="row">
           <h2 style={{ flex: 1 }}>{t('mk.sheets')} · {sheets.data.name}</h2>
+          <p className="small" data-testid="mock-sheet-seed">{t('mk.sheetSample', { seed: sheets.data.seed, n: sheets.data.sites.length })}：{sheets.data.sites.map((s) => s.name).join('、')}</p>
           <button type="button" className="btn-quiet no-print" onClick={() => window.print()}>{t('mk.print')}</button>
         </div>
         {sheets.data.sites.map((s) => <SiteSheet key={s.mockSiteId} evaluationId={id} sheet={s} canScore={canScore} categories={categories.data ?? []} />)}

@@ -2,6 +2,8 @@
  * Record an on-site inspection from a phone: grid (picked, or by the phone's location via grid.locate),
  * date, inspectors, the month's theme checklist, findings, photos (uploaded to /api/photos, previewed,
  * checked for size and type) and problems found on the spot (each reported at the check-in point).
+ * Everything is sent in ONE inspection.record call under an idempotency key made once per form
+ * instance, so a retried submit (double tap, lost answer) never stores anything twice.
  */
 import { useEffect, useState, type FormEvent } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
@@ -13,7 +15,23 @@ import { instantForDay, todayInChina } from '../../../server/domain/time.ts'
 
 type Fix = { lng: number; lat: number; accuracy: number } | null | 'pending'
 interface PhotoItem { key: string; name: string; preview: string; id?: number; error?: string }
-interface SpotProblem { key: number; categoryCode: string; description: string }
+interface SpotProblem { key: number; categoryCode: string; description: string; urgent: boolean }
+
+/** A v4 UUID (crypto.randomUUID needs a secure context; getRandomValues does not). */
+function newKey(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID()
+  const b = crypto.getRandomValues(new Uint8Array(16))
+  b[6] = (b[6]! & 0x0f) | 0x40
+  b[8] = (b[8]! & 0x3f) | 0x80
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
+}
+
+/** The spot problems as inspection.record takes them (blank rows left out; the point is the check-in point). */
+function spotProblemsInput(problems: SpotProblem[]) {
+  return problems.filter((x) => x.categoryCode && x.description.trim())
+    .map((p) => ({ categoryCode: p.categoryCode, description: p.description.trim(), urgent: p.urgent }))
+}
 
 
 function useFix(): [Fix, () => void] {
@@ -53,6 +71,7 @@ export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, on
   const [locateMsg, setLocateMsg] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [fix, refix] = useFix()
+  const [idempotencyKey] = useState(newKey)
   const theme = useQuery(trpc.theme.get.queryOptions({ month }))
   const categories = useQuery(trpc.problem.categories.queryOptions())
 
@@ -89,15 +108,12 @@ export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, on
       if (!gridId) throw new Error(t('form.grid'))
       const where = fix && fix !== 'pending' ? { lng: fix.lng, lat: fix.lat } : {}
       const checklist = (theme.data?.checklist ?? []).map((item) => ({ item, ok: !unchecked.has(item) }))
+      const spot = fix && fix !== 'pending' ? spotProblemsInput(problems) : []
       const r = await client.inspection.record.mutate({
         gridId, date: instantOf(date), inspectors: inspectors.split(/[,，、\s]+/).map((s) => s.trim()).filter(Boolean),
         findings: findings.trim(), checklist, photoIds: photos.flatMap((p) => (p.id && !p.error ? [p.id] : [])), ...where,
+        ...(spot.length ? { problems: spot } : {}), idempotencyKey,
       })
-      if (fix && fix !== 'pending') {
-        for (const p of problems.filter((x) => x.categoryCode && x.description.trim())) {
-          await client.problem.create.mutate({ lng: fix.lng, lat: fix.lat, categoryCode: p.categoryCode, description: p.description.trim(), inspectionId: r.id })
-        }
-      }
       return r
     },
     onSuccess: async (r) => {
@@ -166,16 +182,17 @@ export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, on
         <legend>{t('form.problems')}</legend>
         {!hasFix && <p className="small muted">{t('form.problemNeedsFix')}</p>}
         {problems.map((p) => (
-          <div key={p.key} className="spot-problem">
+          <div key={p.key} className="spot-problem" data-testid="spot-problem">
             <select value={p.categoryCode} onChange={(e) => setProblems((ps) => ps.map((x) => (x.key === p.key ? { ...x, categoryCode: e.target.value } : x)))} aria-label={t('form.category')}>
               <option value="">{t('form.category')}</option>
               {(categories.data ?? []).map((c) => <option key={c.code} value={c.code}>{c.name}</option>)}
             </select>
             <input value={p.description} placeholder={t('form.description')} maxLength={2000} onChange={(e) => setProblems((ps) => ps.map((x) => (x.key === p.key ? { ...x, description: e.target.value } : x)))} />
+            <label className="check"><input type="checkbox" checked={p.urgent} onChange={(e) => setProblems((ps) => ps.map((x) => (x.key === p.key ? { ...x, urgent: e.target.checked } : x)))} /><span>{t('form.urgent')}</span></label>
             <button type="button" className="icon-btn" aria-label={t('form.remove')} onClick={() => setProblems((ps) => ps.filter((x) => x.key !== p.key))}>×</button>
           </div>
         ))}
-        <button type="button" className="btn-quiet" disabled={!hasFix} onClick={() => setProblems((ps) => [...ps, { key: Date.now(), categoryCode: '', description: '' }])}>{t('form.addProblem')}</button>
+        <button type="button" className="btn-quiet" disabled={!hasFix} data-testid="record-add-problem" onClick={() => setProblems((ps) => [...ps, { key: Date.now(), categoryCode: '', description: '', urgent: false }])}>{t('form.addProblem')}</button>
       </fieldset>
       {error && <p className="form-error" role="alert" data-testid="record-error">{error}</p>}
       <button type="submit" className="btn-primary wide" disabled={save.isPending || uploading || !gridId} data-testid="record-submit">

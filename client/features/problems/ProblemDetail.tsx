@@ -82,6 +82,7 @@ export function ProblemDetail({ id, onClose }: { id: number; me?: Me; onClose: (
                 onConflict={() => { setMessage(t('d.conflict')); refresh() }} />
             )}
             {p.canMerge && <MergeForm detail={p} onDone={(text) => { setMessage(text); refresh() }} />}
+            {p.canUnmerge && <UnmergeButton detail={p} onDone={(text) => { setMessage(text); refresh() }} />}
           </section>
 
           {p.extensions.length > 0 && (
@@ -210,15 +211,28 @@ function ActionForm({ detail, action, onDone, onConflict }: { detail: Detail; ac
   )
 }
 
+function UnmergeButton({ detail, onDone }: { detail: Detail; onDone: (msg: string) => void }) {
+  const { t, errorText } = useT(problemsText)
+  const trpc = useTRPC()
+  const unmerge = useMutation(trpc.problem.unmerge.mutationOptions({ onSuccess: () => onDone(t('d.unmerged')) }))
+  return (
+    <p className="row">
+      <button type="button" className="btn-quiet" data-testid="action-unmerge" disabled={unmerge.isPending} onClick={() => unmerge.mutate({ id: detail.id, version: detail.version })}>{t('d.unmerge')}</button>
+      {unmerge.isError && <span className="form-error">{errorText(unmerge.error)}</span>}
+    </p>
+  )
+}
+
 function MergeForm({ detail, onDone }: { detail: Detail; onDone: (msg: string) => void }) {
   const { t, errorText } = useT(problemsText)
   const trpc = useTRPC()
   const [into, setInto] = useState('')
   const dups = useQuery(trpc.problem.duplicates.queryOptions({ lng: detail.lng, lat: detail.lat, categoryCode: detail.categoryCode, excludeId: detail.id }))
-  const merge = useMutation(trpc.problem.merge.mutationOptions({ onSuccess: (r) => onDone(t('d.mergedInto', { id: r.mergedIntoId })) }))
+  const merge = useMutation(trpc.problem.merge.mutationOptions({ onSuccess: (r) => onDone(r.requested ? t('d.mergeRequested', { id: r.mergeRequestIntoId }) : t('d.mergedInto', { id: r.mergedIntoId })) }))
   return (
     <details className="pp-merge">
       <summary>{t('d.merge')}</summary>
+      {detail.mergeRequestIntoId !== null && <p className="pp-flag">{t('d.mergeRequested', { id: detail.mergeRequestIntoId })}</p>}
       {dups.data && dups.data.length > 0 && (
         <ul className="pp-list">{dups.data.map((d) => <li key={d.id}><button type="button" className="link" onClick={() => setInto(String(d.id))}>#{d.id}</button> {d.description} · {t('r.distance', { m: d.distanceM })}</li>)}</ul>
       )}

@@ -4,6 +4,12 @@ import { recordInspection } from '../../services/inspections.ts'
 import { id, isoDateTime, lat, lng, month, text } from '../inputs.ts'
 import { authedProcedure, router, scopedProcedure } from '../trpc.ts'
 
+/** A problem found on the spot: its own point, else the check-in point (services/inspections.ts). */
+const spotProblem = z.object({
+  categoryCode: text(50).min(1), description: text(2000).min(1), urgent: z.boolean().optional(),
+  lng: lng.optional(), lat: lat.optional(), photoIds: z.array(id).max(12).optional(),
+}).refine((p) => (p.lng === undefined) === (p.lat === undefined), { message: 'lng 与 lat 须同时提供', path: ['lng'] })
+
 const checklistItem = z.object({ item: text(200).min(1), ok: z.boolean(), note: text(500).optional() })
 
 const inspectionInclude = {
@@ -47,6 +53,8 @@ export const inspectionRouter = router({
       findings: text(5000).default(''), checklist: z.array(checklistItem).max(30).default([]),
       photoIds: z.array(id).max(12).default([]),
       lng: lng.optional(), lat: lat.optional(),
+      problems: z.array(spotProblem).max(20).optional(),
+      idempotencyKey: z.uuid().optional(),
     })
       .refine((i) => (i.lng === undefined) === (i.lat === undefined), { message: 'lng 与 lat 须同时提供', path: ['lng'] })
       .refine((i) => Boolean(i.inspector) || (i.inspectors?.length ?? 0) > 0, { message: '请填写检查人', path: ['inspectors'] })

@@ -24,7 +24,7 @@ export const mockRouter = router({
     .input(z.object({
       name: text(100).min(1), by: z.enum(STRATIFY_BY).default('type'), types: z.array(z.enum(SITE_TYPES)).max(30).default([]),
       streetIds: z.array(id).max(100).default([]), perStratum: z.number().int().min(1).max(50), seed: seedInput.optional(),
-      preview: z.boolean().default(false),
+      preview: z.boolean().default(false), previewSiteIds: z.array(id).max(5000).optional(),
     }))
     .mutation(({ ctx, input }) => drawMockEvaluation(ctx, input)),
 

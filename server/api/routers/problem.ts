@@ -4,7 +4,7 @@ import { bboxAround, findDuplicates } from '../../domain/problem/nearby.ts'
 import { OPEN_STATUSES, PROBLEM_STATUSES, isOverdue } from '../../domain/problem/status.ts'
 import { ACTION_TYPES, PRIORITIES, availableActions, categoryLimit } from '../../domain/problem/workflow.ts'
 import { listWhere, problemConfig, reportProblem } from '../../services/problems.ts'
-import { actorOf, mergeProblem, problemInclude, transitionProblem, workflowState } from '../../services/problemWorkflow.ts'
+import { actorOf, mergeProblem, unmergeProblem, problemInclude, transitionProblem, workflowState } from '../../services/problemWorkflow.ts'
 import { badInput, notFound } from '../../domain/errors.ts'
 import { id, rowVersion, isoDateTime, lat, lng, text } from '../inputs.ts'
 import { router, scopedProcedure } from '../trpc.ts'
@@ -102,7 +102,7 @@ export const problemRouter = router({
     return {
       ...toView(p, now),
       categoryGroup: p.category.group,
-      events: p.events.map((e) => ({ id: e.id, action: e.action, fromStatus: e.fromStatus, toStatus: e.toStatus, note: e.note, at: e.at.toISOString(), actorName: e.actor?.displayName ?? null })),
+      events: p.events.map((e) => ({ id: e.id, action: e.action, fromStatus: e.fromStatus, toStatus: e.toStatus, note: e.note, targetProblemId: e.targetProblemId, at: e.at.toISOString(), actorName: e.actor?.displayName ?? null })),
       photos: p.photos.map((ph) => ({ id: ph.id, stage: ph.stage, mime: ph.mime, createdAt: ph.createdAt.toISOString() })),
       extensions: p.extensions.map((e) => ({
         id: e.id, newDeadline: e.newDeadline.toISOString(), reason: e.reason, status: e.status, requestedBy: e.requestedBy.displayName,
@@ -116,6 +116,9 @@ export const problemRouter = router({
       actions: availableActions({ ...workflowState(p), pendingExtension: pending }, actorOf(ctx.user)),
       limit: categoryLimit(p.category),
       canMerge: p.mergedIntoId === null && OPEN_STATUSES.includes(p.status as never) && ctx.scope.sees(p.departmentId) && ctx.user.role !== 'planner',
+      /** a department's merge request waiting for the leadership */
+      mergeRequestIntoId: p.mergeRequestIntoId,
+      canUnmerge: p.mergedIntoId !== null && p.status === 'voided' && (ctx.user.role === 'leader' || ctx.user.role === 'admin'),
     }
   }),
 
@@ -153,10 +156,18 @@ export const problemRouter = router({
       }))
     }),
 
-  /** Merge a duplicate into another open problem of the same category: it is voided and linked. */
+  /**
+   * Merge a duplicate into another open problem of the same category within PROBLEM_DUPLICATE_M:
+   * the leadership merges (voided and linked) or confirms a request; a department only requests.
+   */
   merge: scopedProcedure
     .input(z.object({ id, intoId: id, version: rowVersion.optional(), note: text(2000).optional() }))
     .mutation(({ ctx, input }) => mergeProblem(ctx.db, ctx.user, input, ctx.now())),
+
+  /** Undo a merge (leadership): the problem gets back the status it had before. */
+  unmerge: scopedProcedure
+    .input(z.object({ id, version: z.number().int().min(1).optional(), note: text(2000).optional() }))
+    .mutation(({ ctx, input }) => unmergeProblem(ctx.db, ctx.user, input, ctx.now())),
 
   /** Recent imports (导入记录) with their summary; the import itself is POST /api/import/problems (same roles). */
   imports: scopedProcedure.query(async ({ ctx }) => {

@@ -9,6 +9,7 @@
  * Output: area gained/lost per grid, moved points (from grid/department → to grid/department),
  * per department what it gains and loses with a handover list of open problems, grids with no holder.
  */
+import { neutraliseText } from '../export/cells.ts'
 import { area as turfArea, bbox as turfBbox, booleanPointInPolygon, feature, featureCollection } from '@turf/turf'
 import type { Polygon } from 'geojson'
 import { GridIndex, type IndexedGrid } from '../geometry/gridIndex.ts'
@@ -185,7 +186,7 @@ export function computeImpact(input: ImpactInput): Impact {
 /** CSV of the moved points (for the exportable table). */
 export function impactCsv(impact: Impact): string {
   const esc = (v: unknown) => {
-    const s = v === null || v === undefined ? '' : String(v)
+    const s = neutraliseText(v === null || v === undefined ? '' : String(v))
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
   }
   const rows = [['类型', '编号', '名称', '经度', '纬度', '未结', '原网格', '原责任部门', '新网格', '新责任部门']]

@@ -9,6 +9,10 @@
  *   any open ─void→ voided               any open ─reassign→ (same state; back to dispatched
  *                                         when the department was already working on it)
  *   dispatched|rectifying ─requestExtension→ (pending request)  ─decideExtension→ deadline moved
+ *   any open ─merge→ voided (linked to the target; leadership only; same category, within
+ *                     PROBLEM_DUPLICATE_M, both open)      any open ─requestMerge→ (pending request,
+ *                     by the department; the leadership confirms it with `merge`)
+ *   voided (merged) ─unmerge→ the status it had before the merge (leadership)
  */
 import { bundledCalendar, CATEGORY_LIMITS, deadlineFor, type CategoryLimit, type HolidayCalendar } from '../calendar/workingDays.ts'
 
@@ -39,6 +43,21 @@ export interface WorkflowProblem {
   extensionCount: number
   /** the pending extension request, if any */
   pendingExtension: { newDeadline: Date } | null
+  /** for merges: the problem's category, the problem it was merged into */
+  categoryCode?: string
+  mergedIntoId?: number | null
+}
+
+/** The other problem of a merge, as the merge rule needs it. */
+export interface MergeTarget {
+  id: number
+  status: string
+  categoryCode: string
+  mergedIntoId: number | null
+  /** metres between the two problems */
+  distanceM: number
+  /** the largest distance a duplicate may be away (PROBLEM_DUPLICATE_M) */
+  maxDistanceM: number
 }
 
 export type WorkflowAction =
@@ -52,6 +71,9 @@ export type WorkflowAction =
   | { type: 'reassign'; note?: string; gridId?: number | null; departmentId: number | null }
   | { type: 'requestExtension'; note?: string; newDeadline: Date }
   | { type: 'decideExtension'; note?: string; approve: boolean }
+  | { type: 'merge'; note?: string; into: MergeTarget }
+  | { type: 'requestMerge'; note?: string; into: MergeTarget }
+  | { type: 'unmerge'; note?: string; restoreTo: ProblemStatus }
 
 export type ActionType = WorkflowAction['type']
 
@@ -81,13 +103,21 @@ export const TRANSITIONS: Record<ActionType, Rule> = {
   reassign: { from: OPEN, to: null, by: 'lead', needsNote: true, label: PROBLEM_ACTION.reassign },
   requestExtension: { from: ['dispatched', 'rectifying'], to: null, by: 'department', needsNote: true, label: PROBLEM_ACTION.requestExtension },
   decideExtension: { from: ['dispatched', 'rectifying', 'submitted'], to: null, by: 'lead', needsNote: false, label: PROBLEM_ACTION.decideExtension },
+  merge: { from: OPEN, to: 'voided', by: 'lead', needsNote: false, label: PROBLEM_ACTION.merge },
+  requestMerge: { from: OPEN, to: null, by: 'department', needsNote: false, label: PROBLEM_ACTION.requestMerge },
+  unmerge: { from: ['voided'], to: null, by: 'lead', needsNote: false, label: PROBLEM_ACTION.unmerge },
 }
 
-export const ACTION_TYPES = Object.keys(TRANSITIONS) as ActionType[]
+/** The merge actions need a second problem: they go through problem.merge / problem.unmerge, not problem.transition. */
+export const MERGE_ACTION_TYPES = ['merge', 'requestMerge', 'unmerge'] as const satisfies readonly ActionType[]
+/** The single-problem actions (problem.transition and the action buttons). */
+export type PlainActionType = Exclude<ActionType, (typeof MERGE_ACTION_TYPES)[number]>
+export const ACTION_TYPES = (Object.keys(TRANSITIONS) as ActionType[]).filter((t) => !(MERGE_ACTION_TYPES as readonly string[]).includes(t)) as PlainActionType[]
 
 export type RefusalCode =
   | 'ILLEGAL_TRANSITION' | 'ROLE_FORBIDDEN' | 'NOT_YOUR_DEPARTMENT' | 'NOTE_REQUIRED'
   | 'NO_DEPARTMENT' | 'BAD_DEADLINE' | 'EXTENSION_PENDING' | 'NO_PENDING_EXTENSION' | 'SAME_ASSIGNMENT'
+  | 'MERGE_SELF' | 'MERGE_CATEGORY' | 'MERGE_TOO_FAR' | 'MERGE_TARGET_CLOSED' | 'NOT_MERGED'
 
 export interface Refusal { ok: false; code: RefusalCode; message: string }
 
@@ -103,8 +133,10 @@ export interface TransitionResult {
     closedAt?: Date | null
     reworkCount?: number
     extensionCount?: number
+    mergedIntoId?: number | null
+    mergeRequestIntoId?: number | null
   }
-  event: { action: ActionType; fromStatus: string; toStatus: string; note: string }
+  event: { action: ActionType; fromStatus: string; toStatus: string; note: string; targetProblemId?: number }
   /** an extension request to record / the decision on the pending one */
   extension?: { kind: 'request'; newDeadline: Date } | { kind: 'decision'; approved: boolean }
 }
@@ -112,7 +144,7 @@ export interface TransitionResult {
 const refuse = (code: RefusalCode, message: string): Refusal => ({ ok: false, code, message })
 
 /** Which actions this actor could take on this problem now (for the UI's buttons). */
-export function availableActions(problem: WorkflowProblem, actor: Actor): ActionType[] {
+export function availableActions(problem: WorkflowProblem, actor: Actor): PlainActionType[] {
   return ACTION_TYPES.filter((type) => {
     const rule = TRANSITIONS[type]
     if (!rule.from.includes(problem.status as ProblemStatus)) return false
@@ -148,8 +180,8 @@ export function applyTransition(problem: WorkflowProblem, action: WorkflowAction
   const note = (action.note ?? '').trim()
   if (rule.needsNote && !note) return refuse('NOTE_REQUIRED', `${rule.label['zh-CN']}需要填写说明（理由）`)
   const to = rule.to ?? (from as ProblemStatus)
-  const ok = (changes: TransitionResult['changes'], extra: Partial<TransitionResult> = {}, toStatus: string = to): TransitionResult => ({
-    ok: true, changes, event: { action: action.type, fromStatus: from, toStatus, note }, ...extra,
+  const ok = (changes: TransitionResult['changes'], extra: Partial<TransitionResult> = {}, toStatus: string = to, targetProblemId?: number): TransitionResult => ({
+    ok: true, changes, event: { action: action.type, fromStatus: from, toStatus, note, ...(targetProblemId !== undefined ? { targetProblemId } : {}) }, ...extra,
   })
 
   switch (action.type) {
@@ -197,7 +229,35 @@ export function applyTransition(problem: WorkflowProblem, action: WorkflowAction
       if (!action.approve) return ok({}, { extension: { kind: 'decision', approved: false } })
       return ok({ deadline: pending.newDeadline, extensionCount: problem.extensionCount + 1 }, { extension: { kind: 'decision', approved: true } })
     }
+    case 'merge':
+    case 'requestMerge': {
+      const refusal = mergeRefusal(problem, action.into)
+      if (refusal) return refusal
+      const defaultNote = note || `合并到 #${action.into.id}`
+      const done = action.type === 'merge'
+        ? ok({ status: 'voided', mergedIntoId: action.into.id, mergeRequestIntoId: null, closedAt: null }, {}, 'voided', action.into.id)
+        : ok({ mergeRequestIntoId: action.into.id }, {}, from, action.into.id)
+      if (done.ok) done.event.note = defaultNote
+      return done
+    }
+    case 'unmerge': {
+      if (!problem.mergedIntoId) return refuse('NOT_MERGED', '该问题不是因合并而作废的，不能撤销合并')
+      if (!OPEN.includes(action.restoreTo)) return refuse('ILLEGAL_TRANSITION', '只能恢复到未结案状态')
+      return ok({ status: action.restoreTo, mergedIntoId: null }, {}, action.restoreTo, problem.mergedIntoId)
+    }
   }
+}
+
+
+/** Why two problems may not be merged (null = they may): both open, not merged, same category, near enough. */
+export function mergeRefusal(problem: WorkflowProblem, into: MergeTarget): Refusal | null {
+  if (problem.mergedIntoId) return refuse('ILLEGAL_TRANSITION', '该问题已被合并')
+  if (!OPEN.includes(into.status as ProblemStatus) || into.mergedIntoId !== null) return refuse('MERGE_TARGET_CLOSED', '只能合并到一个未结案、未被合并的问题')
+  if (problem.categoryCode !== undefined && problem.categoryCode !== into.categoryCode) return refuse('MERGE_CATEGORY', '只能合并同一类别的问题')
+  if (into.distanceM > into.maxDistanceM) {
+    return refuse('MERGE_TOO_FAR', `两个问题相距 ${Math.round(into.distanceM)} 米，超过重复问题的范围（${into.maxDistanceM} 米）`)
+  }
+  return null
 }
 
 

@@ -46,6 +46,9 @@ export const PROBLEM_ACTION = {
   decideExtension: word('审批延期', 'Decide extension'),
   merge: word('合并', 'Merge'),
   mergedFrom: word('合并来源', 'Merged from'),
+  requestMerge: word('申请合并', 'Request merge'),
+  unmerge: word('撤销合并', 'Undo merge'),
+  unmergedFrom: word('撤销合并来源', 'Merge undone from'),
 } as const satisfies Record<string, Term>
 export type ProblemActionName = keyof typeof PROBLEM_ACTION
 
