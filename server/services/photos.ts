@@ -144,7 +144,7 @@ export const PHOTO_REUSE_DISTANCE = 6
 export type PhotoFlag =
   | { kind: Exclude<PhotoMismatch, 'takenFarAway'>; hours: number }
   | { kind: 'takenFarAway'; metres: number }
-  | { kind: 'reused'; photoId: number; inspectionId: number | null; problemId: number | null; bits: number }
+  | { kind: 'reused'; otherPhotoId: number; inspectionId: number | null; problemId: number | null; bits: number }
 
 /** The stored warnings of a photo (malformed text → none). */
 export function parsePhotoFlags(text: string | null | undefined): PhotoFlag[] {
@@ -170,15 +170,11 @@ async function flagAttachedPhotos(tx: Tx | Db, ids: number[], target: { inspecti
     record = p && { date: ['report', 'submit', ''].includes(target.stage ?? '') ? p.reportedAt : null, lng: p.lng, lat: p.lat }
   }
   const hashed = photos.filter((p) => p.dhash)
-  const others = hashed.length === 0 ? [] : await tx.photo.findMany({
-    where: {
-      dhash: { not: null }, id: { notIn: ids },
-      OR: [{ inspectionId: { not: null } }, { problemId: { not: null } }],
-      NOT: 'inspectionId' in target ? { inspectionId: target.inspectionId } : { problemId: target.problemId },
-    },
-    select: { id: true, dhash: true, inspectionId: true, problemId: true, evidenceFlags: true },
-  })
   const here = 'inspectionId' in target ? { inspectionId: target.inspectionId, problemId: null } : { inspectionId: null, problemId: target.problemId }
+  const others = (hashed.length === 0 ? [] : await tx.photo.findMany({
+    where: { dhash: { not: null }, id: { notIn: ids }, OR: [{ inspectionId: { not: null } }, { problemId: { not: null } }] },
+    select: { id: true, dhash: true, inspectionId: true, problemId: true, evidenceFlags: true },
+  })).filter((o) => !(here.inspectionId !== null ? o.inspectionId === here.inspectionId : o.problemId === here.problemId)) // photos of the same record are not a reuse
   const extraOnOthers = new Map<number, PhotoFlag[]>()
   for (const p of photos) {
     const flags = parsePhotoFlags(p.evidenceFlags)
@@ -193,8 +189,8 @@ async function flagAttachedPhotos(tx: Tx | Db, ids: number[], target: { inspecti
       for (const o of others) {
         const bits = hammingDistance(p.dhash, o.dhash!)
         if (bits > PHOTO_REUSE_DISTANCE) continue
-        flags.push({ kind: 'reused', photoId: o.id, inspectionId: o.inspectionId, problemId: o.problemId, bits })
-        extraOnOthers.set(o.id, [...(extraOnOthers.get(o.id) ?? []), { kind: 'reused', photoId: p.id, ...here, bits }])
+        flags.push({ kind: 'reused', otherPhotoId: o.id, inspectionId: o.inspectionId, problemId: o.problemId, bits })
+        extraOnOthers.set(o.id, [...(extraOnOthers.get(o.id) ?? []), { kind: 'reused', otherPhotoId: p.id, ...here, bits }])
       }
     }
     if (flags.length > 0) await tx.photo.update({ where: { id: p.id }, data: { evidenceFlags: JSON.stringify(flags) } })
@@ -208,5 +204,5 @@ async function flagAttachedPhotos(tx: Tx | Db, ids: number[], target: { inspecti
 /** The evidence warnings of the photos of one record, for leaders' detail views. */
 export async function photoWarnings(db: Db | Tx, where: { inspectionId: number } | { problemId: number }) {
   const rows = await db.photo.findMany({ where, select: { id: true, evidenceFlags: true, takenAt: true, dhash: true }, orderBy: { id: 'asc' } })
-  return rows.flatMap((r) => parsePhotoFlags(r.evidenceFlags).map((flag) => ({ photoId: r.id, ...flag })))
+  return rows.flatMap((r) => parsePhotoFlags(r.evidenceFlags).map((flag) => ({ ...flag, photoId: r.id })))
 }

@@ -37,7 +37,7 @@ export function evidenceView(i: Omit<InspectionRow, 'department' | 'grid' | 'cre
     /** 补录: recorded later than the window; `late.approvedAt` null = awaiting a leader */
     late: i.lateReason === null ? null : { reason: i.lateReason, approvedAt: i.approvedAt?.toISOString() ?? null, approvedById: i.approvedById, note: i.approvalNote },
     presenceFailures: failures,
-    photoWarnings: (i.photos ?? []).flatMap((p) => parsePhotoFlags(p.evidenceFlags).map((f) => ({ photoId: p.id, ...f }))),
+    photoWarnings: (i.photos ?? []).flatMap((p) => parsePhotoFlags(p.evidenceFlags).map((f) => ({ ...f, photoId: p.id }))),
   }
 }
 
