@@ -16,8 +16,9 @@
 import { createHash } from 'node:crypto'
 import type { Db, Prisma } from '../db/client.ts'
 import { AppError, badInput, conflict } from '../domain/errors.ts'
-import { dHashOfFile, hammingDistance } from '../domain/photo/dhash.ts'
-import { photoMismatches, readExif, type PhotoMismatch } from '../domain/photo/exif.ts'
+import { hammingDistance } from '../domain/photo/dhash.ts'
+import { photoMismatches, type PhotoMismatch } from '../domain/photo/exif.ts'
+import { runHeavy } from './heavy.ts'
 import type { SessionUser } from '../domain/user.ts'
 import { writeAudit } from './audit.ts'
 import { departmentScope } from './scope.ts'
@@ -68,12 +69,12 @@ export async function storePhoto(db: Db, bytes: Buffer, declaredMime?: string, u
   return { id: row.id, mime, size: bytes.length, sha256 }
 }
 
-/** What the server reads from a photo's bytes: EXIF time and place, and the difference hash (null for WebP/undecodable). */
+/**
+ * What the server reads from a photo's bytes: EXIF time and place, and the difference hash (null for
+ * WebP/undecodable). Decoding a large image blocks for seconds, so it runs in the heavy-task pool.
+ */
 export async function photoFacts(bytes: Uint8Array): Promise<{ takenAt: Date | null; exifLng: number | null; exifLat: number | null; dhash: string | null }> {
-  const exif = await readExif(bytes)
-  let dhash: string | null = null
-  try { dhash = dHashOfFile(bytes) } catch { dhash = null } // WebP is not decoded; a broken image has no hash
-  return { takenAt: exif.takenAt, exifLng: exif.lng, exifLat: exif.lat, dhash }
+  return runHeavy('photoFacts', [new Uint8Array(bytes)])
 }
 
 export async function loadPhoto(db: Db, id: number) {
