@@ -129,6 +129,7 @@ export async function seedDemo(db: Db, now = new Date()): Promise<{ grids: numbe
       inspectionRows.push({
         gridId: id, departmentId, date, month: monthOf(date), inspector: i.inspector, findings: i.findings,
         lng: point[0], lat: point[1], onSite: i.onSite, createdById: userOfDept.get(departmentId) ?? admin.id,
+        recordedAt: date, createdAt: date, // demo history: recorded on the day (not 补录)
       })
     }
     await tx.inspection.createMany({ data: inspectionRows })

@@ -38,6 +38,7 @@ export const PERMISSIONS: Record<string, readonly Role[] | typeof PUBLIC> = {
   'inspection.record': ['department', 'admin'], // a department only for the grids it holds
   'inspection.listForMonth': ALL, // a department sees its own department's inspections only
   'inspection.notOnSite': ['leader', 'admin'],
+  'inspection.approveLate': ['leader', 'admin'], // 补录 approval (audited)
   'theme.get': ALL,
   'theme.set': ['admin'],
   'meeting.record': ['department', 'admin'], // a department only for itself

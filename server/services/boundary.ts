@@ -428,6 +428,22 @@ export async function revertToVersion(db: Db, catalog: GridCatalog, input: { ver
   }
 }
 
+/**
+ * One grid's boundary in force at an instant (GridGeometryHistory), e.g. to judge an inspection's
+ * presence on its date: the catalog's for now or later; a grid whose boundary never changed has its
+ * current one; null when the grid did not exist (or was retired) then.
+ */
+export async function geometryOnDate(db: Db, catalog: GridCatalog, gridId: number, at: Date, now: Date): Promise<GridGeometry | null> {
+  const current = catalog.get(gridId)?.geometry ?? null
+  if (at.getTime() >= now.getTime()) return current
+  const row = await db.gridGeometryHistory.findFirst({
+    where: { gridId, validFrom: { lte: at }, OR: [{ validTo: null }, { validTo: { gt: at } }] }, orderBy: { id: 'desc' }, select: { geometry: true },
+  })
+  if (row) return JSON.parse(row.geometry) as GridGeometry | null
+  const changed = await db.gridGeometryHistory.count({ where: { gridId } })
+  return changed > 0 ? null : current
+}
+
 /** Geometry of every grid that ever changed, at version n (null = did not exist or retired). */
 export async function geometriesAt(db: Db, n: number, gridIds?: number[]): Promise<Map<number, GridGeometry | null>> {
   const rows = await db.gridGeometryHistory.findMany({

@@ -52,7 +52,7 @@ export async function monthCoverage(db: Db, month: MonthKey, now: Date, gridIds?
   const gridFilter = gridIds ? { gridId: { in: gridIds } } : {}
   const [holders, inspections, open, overdue] = await Promise.all([
     loadHolders(db, { ...gridFilter, validFrom: { lt: end } }),
-    db.inspection.findMany({ where: { ...gridFilter, month }, select: { gridId: true, departmentId: true, date: true, onSite: true } }),
+    db.inspection.findMany({ where: { ...gridFilter, month }, select: { gridId: true, departmentId: true, date: true, onSite: true, recordedAt: true, approvedAt: true } }), // recordedAt/approvedAt: an unapproved 补录 is not done
     db.problem.groupBy({ by: ['gridId'], where: { ...gridFilter, status: { in: [...OPEN_STATUSES] } }, _count: { _all: true } }),
     db.problem.groupBy({ by: ['gridId'], where: { ...gridFilter, status: { in: [...OPEN_STATUSES] }, deadline: { lt: now } }, _count: { _all: true } }),
   ])

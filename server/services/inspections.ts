@@ -4,19 +4,29 @@
  * audit row in one transaction.
  */
 import type { Db } from '../db/client.ts'
-import { AppError, badInput, forbidden, notFound } from '../domain/errors.ts'
+import { AppError, badInput, conflict, forbidden, notFound } from '../domain/errors.ts'
 import { holderOn } from '../domain/holder.ts'
-import { checkPresence } from '../domain/inspection/presence.ts'
+import { checkPresence, DEFAULT_INSPECTION_BACKFILL_HOURS, DEFAULT_PRESENCE_TOLERANCE_M, isBackfill, presenceFailures } from '../domain/inspection/presence.ts'
 import { monthOf } from '../domain/time.ts'
 import type { SessionUser } from '../domain/user.ts'
 import { writeAudit } from './audit.ts'
 import type { GridCatalog } from './gridCatalog.ts'
+import { geometryOnDate } from './boundary.ts'
 import { attachPhotos } from './photos.ts'
 import { departmentScope } from './scope.ts'
 import { replay, runIdempotent, type Tx } from './idempotency.ts'
 import { createProblemTx } from './problems.ts'
 
-const presenceTolerance = () => Number(process.env.PRESENCE_TOLERANCE_M ?? 50)
+const positiveEnv = (name: string, fallback: number) => {
+  const v = Number(process.env[name] ?? fallback)
+  return Number.isFinite(v) && v > 0 ? v : fallback
+}
+/** PRESENCE_TOLERANCE_M: metres around the boundary, and the worst GPS accuracy accepted (default 50). */
+export const presenceTolerance = () => positiveEnv('PRESENCE_TOLERANCE_M', DEFAULT_PRESENCE_TOLERANCE_M)
+/** INSPECTION_BACKFILL_HOURS: how long after its date an inspection may be recorded without being 补录 (default 48). */
+export const backfillHours = () => positiveEnv('INSPECTION_BACKFILL_HOURS', DEFAULT_INSPECTION_BACKFILL_HOURS)
+/** Shortest 补录 reason accepted (characters, trimmed). */
+export const LATE_REASON_MIN = 4
 
 export interface InspectionInput {
   gridId: number
@@ -33,12 +43,74 @@ export interface InspectionInput {
   problems?: SpotProblemInput[]
   /** client-generated UUID (one per form instance): a retried submit creates nothing twice */
   idempotencyKey?: string
+  /** the device's reported accuracy radius, metres (coords.accuracy) */
+  accuracy?: number
+  /** 补录 reason, required when the date is older than the backfill window */
+  lateReason?: string
+}
+
+/**
+ * The 补录 rule at recording time (`now` is the server's stamp): an inspection dated more than
+ * INSPECTION_BACKFILL_HOURS earlier needs a reason of at least LATE_REASON_MIN characters, else
+ * BAD_INPUT INSPECTION_TOO_LATE. Returns the reason to store, null for an entry on time.
+ */
+export function lateEntryReason(date: Date, now: Date, lateReason: string | undefined): string | null {
+  const hours = backfillHours()
+  if (!isBackfill({ date, recordedAt: now }, hours)) return null
+  const reason = (lateReason ?? '').trim()
+  if (reason.length < LATE_REASON_MIN) {
+    throw new AppError('BAD_INPUT', 'INSPECTION_TOO_LATE', `检查日期早于补录期限（${hours} 小时），请填写补录原因（至少 ${LATE_REASON_MIN} 个字）`, { hours })
+  }
+  return reason.slice(0, 500)
+}
+
+/**
+ * Presence at recording time, judged against the grid's boundary IN FORCE ON THE INSPECTION'S DATE,
+ * with the device's accuracy and the server stamp (domain rule: presence.ts). `onSite` is the location
+ * proof (point inside the boundary or within the tolerance, accuracy not worse than the tolerance;
+ * null without a point); lateness is kept apart (recordedAt/approvedAt) so an approval can lift it.
+ * `presenceNote` lists every PresenceFailure at recording ("" when proven on site).
+ */
+export async function presenceOnDate(db: Db, catalog: GridCatalog, gridId: number, date: Date, now: Date, point: { lng?: number; lat?: number; accuracy?: number }) {
+  const toleranceM = presenceTolerance()
+  const hasPoint = point.lng !== undefined && point.lat !== undefined
+  const geometry = hasPoint ? await geometryOnDate(db, catalog, gridId, date, now) : null
+  const check = hasPoint && geometry ? checkPresence(geometry, point.lng!, point.lat!, toleranceM) : null
+  const accuracyM = point.accuracy ?? null
+  const failures = presenceFailures(
+    { date, lng: point.lng ?? null, lat: point.lat ?? null, accuracyM, distanceOutsideM: check?.distanceOutside ?? null, recordedAt: now, approvedAt: null },
+    { toleranceM, backfillHours: backfillHours() },
+  )
+  const onSite = hasPoint ? !failures.some((f) => f === 'outside' || f === 'poorAccuracy' || f === 'boundaryUnknown') : null
+  return { onSite, distanceOutside: check ? Math.round(check.distanceOutside * 10) / 10 : null, accuracyM, presenceNote: failures.join(','), failures }
+}
+
+/**
+ * A leader approves a 补录 entry (only then can it count as done): stamps approvedAt/approvedById
+ * with the note, audited. CONFLICT when the inspection is not late or already approved.
+ */
+export async function approveLateInspection(db: Db, user: SessionUser, input: { id: number; note: string }, now: Date) {
+  const row = await db.inspection.findUnique({ where: { id: input.id } })
+  if (!row) throw notFound('检查记录', 'INSPECTION_NOT_FOUND')
+  if (row.lateReason === null && !isBackfill(row, backfillHours())) throw conflict('该检查记录不是补录，无需审核', 'INSPECTION_NOT_LATE')
+  if (row.approvedAt !== null) throw conflict('该补录已审核通过', 'INSPECTION_ALREADY_APPROVED')
+  return db.$transaction(async (tx) => {
+    const n = await tx.inspection.updateMany({ where: { id: row.id, approvedAt: null }, data: { approvedAt: now, approvedById: user.id, approvalNote: input.note } })
+    if (n.count === 0) throw conflict('该补录已审核通过', 'INSPECTION_ALREADY_APPROVED')
+    await writeAudit(tx, {
+      actorId: user.id, action: 'inspection.approveLate', entity: 'Inspection', entityId: row.id, at: now,
+      before: { approvedAt: null, lateReason: row.lateReason, date: row.date, recordedAt: row.recordedAt },
+      after: { approvedAt: now, approvedById: user.id, note: input.note },
+    })
+    return { id: row.id, approvedAt: now.toISOString(), approvedById: user.id }
+  })
 }
 
 /** A problem found during the inspection; its point defaults to the check-in point. */
 export interface RecordedInspection {
   id: number; gridId: number; departmentId: number; date: string; month: string
   onSite: boolean | null; distanceOutside: number | null; photoIds: number[]; problemIds: number[]
+  recordedAt: string; lateReason: string | null; accuracyM: number | null; presenceFailures: string[]
 }
 
 export interface SpotProblemInput {
@@ -69,8 +141,8 @@ export async function recordInspection(db: Db, user: SessionUser, input: Inspect
   const holder = holderOn(await db.gridHolder.findMany({ where: { gridId: grid.id } }), date)
   if (!holder) throw badInput(`${grid.name} 在该日期没有包抓部门`, 'GRID_UNHELD')
   if (!departmentScope(user).sees(holder.departmentId)) throw forbidden(`${grid.name} 不是本部门包抓的网格`, 'NOT_YOUR_GRID')
-  const presence = input.lng !== undefined && input.lat !== undefined
-    ? checkPresence(grid.geometry, input.lng, input.lat, presenceTolerance()) : null
+  const lateReason = lateEntryReason(date, now, input.lateReason)
+  const presence = await presenceOnDate(db, catalog, grid.id, date, now, input)
   const inspector = [...new Set([...(input.inspector ? [input.inspector] : []), ...(input.inspectors ?? [])])].join('，').slice(0, 200)
   const spots = await checkSpotProblems(db, input, catalog)
   return runIdempotent(db, idem, async (tx): Promise<RecordedInspection> => {
@@ -78,8 +150,8 @@ export async function recordInspection(db: Db, user: SessionUser, input: Inspect
       data: {
         gridId: grid.id, departmentId: holder.departmentId, date, month: monthOf(date), inspector,
         findings: input.findings, checklist: JSON.stringify(input.checklist),
-        lng: input.lng ?? null, lat: input.lat ?? null, onSite: presence?.onSite ?? null,
-        distanceOutside: presence ? Math.round(presence.distanceOutside * 10) / 10 : null,
+        lng: input.lng ?? null, lat: input.lat ?? null, onSite: presence.onSite, distanceOutside: presence.distanceOutside,
+        accuracyM: presence.accuracyM, presenceNote: presence.presenceNote, recordedAt: now, lateReason,
         createdById: user.id,
       },
     })
@@ -88,7 +160,8 @@ export async function recordInspection(db: Db, user: SessionUser, input: Inspect
     const problemIds = await createSpotProblems(tx, user, created.id, spots, now, catalog)
     return {
       id: created.id, gridId: created.gridId, departmentId: created.departmentId, date: created.date.toISOString(), month: created.month,
-      onSite: created.onSite, distanceOutside: presence?.distanceOutside ?? null, photoIds: [...new Set(input.photoIds)], problemIds,
+      onSite: created.onSite, distanceOutside: presence.distanceOutside, photoIds: [...new Set(input.photoIds)], problemIds,
+      recordedAt: created.recordedAt.toISOString(), lateReason: created.lateReason, accuracyM: created.accuracyM, presenceFailures: presence.failures,
     }
   }, now)
 }

@@ -1,12 +1,24 @@
 /**
  * Photos (inspection proof, problem evidence): stored in the database, type-checked from the bytes
  * (JPEG, PNG or WebP — never trusting the name or the declared type) and size-limited.
- * Who uploaded a photo is kept in the audit log (action "photo.upload"), so that only the uploader
- * (or an admin) can attach an unattached photo to an inspection or a problem.
+ * Who uploaded a photo is stored on the row (`uploadedById`; rows older than that column: the
+ * "photo.upload" audit row), so that only the uploader (or an admin) can attach an unattached photo
+ * to an inspection or a problem.
+ *
+ * Evidence checks (docs/evidence.md): on upload the EXIF time and GPS position are read
+ * (domain/photo/exif.ts) and the difference hash computed (domain/photo/dhash.ts; WebP is not decoded,
+ * its hash is null). When photos are attached, each is compared with its record (taken more than
+ * DEFAULT_PHOTO_MAX_TIME_GAP_HOURS before/after the record's date, or farther than
+ * DEFAULT_PHOTO_MAX_DISTANCE_M from its point) and with the photos of every OTHER inspection or
+ * problem (dHash within PHOTO_REUSE_DISTANCE bits); the warnings are stored in `evidenceFlags`, on
+ * both photos for a reuse.
  */
 import { createHash } from 'node:crypto'
 import type { Db, Prisma } from '../db/client.ts'
 import { AppError, badInput, conflict } from '../domain/errors.ts'
+import { hammingDistance } from '../domain/photo/dhash.ts'
+import { photoMismatches, type PhotoMismatch } from '../domain/photo/exif.ts'
+import { runHeavy } from './heavy.ts'
 import type { SessionUser } from '../domain/user.ts'
 import { writeAudit } from './audit.ts'
 import { departmentScope } from './scope.ts'
@@ -48,16 +60,25 @@ export async function storePhoto(db: Db, bytes: Buffer, declaredMime?: string, u
     throw badInput('只能上传 JPEG、PNG 或 WebP 图片', 'PHOTO_TYPE')
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex')
+  const facts = await photoFacts(bytes)
   const row = await db.$transaction(async (tx) => {
-    const p = await tx.photo.create({ data: { mime, size: bytes.length, sha256, data: new Uint8Array(bytes) }, select: { id: true } })
-    await writeAudit(tx, { actorId: uploaderId ?? null, action: 'photo.upload', entity: 'Photo', entityId: p.id, after: { mime, size: bytes.length, sha256 } })
+    const p = await tx.photo.create({ data: { mime, size: bytes.length, sha256, data: new Uint8Array(bytes), uploadedById: uploaderId ?? null, ...facts }, select: { id: true } })
+    await writeAudit(tx, { actorId: uploaderId ?? null, action: 'photo.upload', entity: 'Photo', entityId: p.id, after: { mime, size: bytes.length, sha256, ...facts } })
     return p
   })
   return { id: row.id, mime, size: bytes.length, sha256 }
 }
 
+/**
+ * What the server reads from a photo's bytes: EXIF time and place, and the difference hash (null for
+ * WebP/undecodable). Decoding a large image blocks for seconds, so it runs in the heavy-task pool.
+ */
+export async function photoFacts(bytes: Uint8Array): Promise<{ takenAt: Date | null; exifLng: number | null; exifLat: number | null; dhash: string | null }> {
+  return runHeavy('photoFacts', [new Uint8Array(bytes)])
+}
+
 export async function loadPhoto(db: Db, id: number) {
-  return db.photo.findUnique({ where: { id }, select: { id: true, mime: true, size: true, data: true, inspectionId: true, problemId: true } })
+  return db.photo.findUnique({ where: { id }, select: { id: true, mime: true, size: true, data: true, inspectionId: true, problemId: true, uploadedById: true } })
 }
 
 /**
@@ -79,6 +100,7 @@ export async function readablePhoto(db: Db, user: Pick<SessionUser, 'id' | 'role
     const i = await db.inspection.findUnique({ where: { id: photo.inspectionId }, select: { departmentId: true } })
     return i && scope.sees(i.departmentId) ? photo : null
   }
+  if (photo.uploadedById !== null) return photo.uploadedById === user.id ? photo : null
   const uploaded = await db.auditLog.findFirst({ where: { action: 'photo.upload', entity: 'Photo', entityId: String(id), actorId: user.id }, select: { id: true } })
   return uploaded ? photo : null
 }
@@ -97,14 +119,91 @@ export async function attachPhotos(
 ): Promise<void> {
   const ids = [...new Set(photoIds)]
   if (ids.length === 0) return
-  const photos = await tx.photo.findMany({ where: { id: { in: ids } }, select: { id: true, inspectionId: true, problemId: true } })
+  const photos = await tx.photo.findMany({ where: { id: { in: ids } }, select: { id: true, inspectionId: true, problemId: true, uploadedById: true } })
   if (photos.length !== ids.length) throw badInput('有照片不存在，请重新上传', 'PHOTO_NOT_FOUND')
   if (photos.some((p) => p.inspectionId !== null || p.problemId !== null)) throw conflict('照片已被使用，请重新上传', 'PHOTO_ALREADY_ATTACHED')
   if (user.role !== 'admin') {
-    const owned = await tx.auditLog.findMany({ where: { action: 'photo.upload', entity: 'Photo', entityId: { in: ids.map(String) }, actorId: user.id }, select: { entityId: true } })
-    if (new Set(owned.map((o) => o.entityId)).size !== ids.length) throw new AppError('FORBIDDEN', 'PHOTO_NOT_YOURS', '只能使用自己上传的照片')
+    if (photos.some((p) => p.uploadedById !== null && p.uploadedById !== user.id)) throw new AppError('FORBIDDEN', 'PHOTO_NOT_YOURS', '只能使用自己上传的照片')
+    const legacy = photos.filter((p) => p.uploadedById === null).map((p) => String(p.id)) // rows from before uploadedById: the audit row
+    if (legacy.length > 0) {
+      const owned = await tx.auditLog.findMany({ where: { action: 'photo.upload', entity: 'Photo', entityId: { in: legacy }, actorId: user.id }, select: { entityId: true } })
+      if (new Set(owned.map((o) => o.entityId)).size !== legacy.length) throw new AppError('FORBIDDEN', 'PHOTO_NOT_YOURS', '只能使用自己上传的照片')
+    }
   }
   const data = 'inspectionId' in target ? { inspectionId: target.inspectionId } : { problemId: target.problemId, stage: target.stage ?? '' }
   const r = await tx.photo.updateMany({ where: { id: { in: ids }, inspectionId: null, problemId: null }, data })
   if (r.count !== ids.length) throw conflict('照片已被使用，请重新上传', 'PHOTO_ALREADY_ATTACHED')
+  await flagAttachedPhotos(tx, ids, target)
+}
+
+// ---- evidence warnings ----
+
+/** Two photos whose difference hashes differ in at most this many bits are the same picture. */
+export const PHOTO_REUSE_DISTANCE = 6
+
+/** A warning about a photo's evidence, stored in Photo.evidenceFlags (JSON array). */
+export type PhotoFlag =
+  | { kind: Exclude<PhotoMismatch, 'takenFarAway'>; hours: number }
+  | { kind: 'takenFarAway'; metres: number }
+  | { kind: 'reused'; otherPhotoId: number; inspectionId: number | null; problemId: number | null; bits: number }
+
+/** The stored warnings of a photo (malformed text → none). */
+export function parsePhotoFlags(text: string | null | undefined): PhotoFlag[] {
+  try {
+    const v: unknown = JSON.parse(text ?? '[]')
+    return Array.isArray(v) ? v.filter((f): f is PhotoFlag => typeof f === 'object' && f !== null && typeof (f as { kind?: unknown }).kind === 'string') : []
+  } catch { return [] }
+}
+
+/**
+ * Compares freshly attached photos with their record (EXIF time/place) and with the photos of every
+ * other inspection or problem (dHash), storing the warnings on the photos — and, for a reuse, on the
+ * earlier photo too. The record of a problem photo is the problem's point, and its report time for
+ * the "report" stage, otherwise the upload time (a rectification photo should be taken when sent).
+ */
+async function flagAttachedPhotos(tx: Tx | Db, ids: number[], target: { inspectionId: number } | { problemId: number; stage?: string }) {
+  const photos = await tx.photo.findMany({ where: { id: { in: ids } }, select: { id: true, takenAt: true, exifLng: true, exifLat: true, dhash: true, createdAt: true, evidenceFlags: true } })
+  let record: { date: Date | null; lng: number | null; lat: number | null } | null
+  if ('inspectionId' in target) {
+    record = await tx.inspection.findUnique({ where: { id: target.inspectionId }, select: { date: true, lng: true, lat: true } })
+  } else {
+    const p = await tx.problem.findUnique({ where: { id: target.problemId }, select: { reportedAt: true, lng: true, lat: true } })
+    record = p && { date: ['report', 'submit', ''].includes(target.stage ?? '') ? p.reportedAt : null, lng: p.lng, lat: p.lat }
+  }
+  const hashed = photos.filter((p) => p.dhash)
+  const here = 'inspectionId' in target ? { inspectionId: target.inspectionId, problemId: null } : { inspectionId: null, problemId: target.problemId }
+  const others = (hashed.length === 0 ? [] : await tx.photo.findMany({
+    where: { dhash: { not: null }, id: { notIn: ids }, OR: [{ inspectionId: { not: null } }, { problemId: { not: null } }] },
+    select: { id: true, dhash: true, inspectionId: true, problemId: true, evidenceFlags: true },
+  })).filter((o) => !(here.inspectionId !== null ? o.inspectionId === here.inspectionId : o.problemId === here.problemId)) // photos of the same record are not a reuse
+  const extraOnOthers = new Map<number, PhotoFlag[]>()
+  for (const p of photos) {
+    const flags = parsePhotoFlags(p.evidenceFlags)
+    if (record) {
+      const cmp = photoMismatches({ takenAt: p.takenAt, lng: p.exifLng, lat: p.exifLat }, { date: record.date ?? p.createdAt, lng: record.lng, lat: record.lat })
+      for (const m of cmp.mismatches) {
+        if (m === 'takenFarAway') flags.push({ kind: m, metres: Math.round(cmp.distanceM ?? 0) })
+        else flags.push({ kind: m, hours: Math.round(Math.abs(cmp.timeGapHours ?? 0) * 10) / 10 })
+      }
+    }
+    if (p.dhash) {
+      for (const o of others) {
+        const bits = hammingDistance(p.dhash, o.dhash!)
+        if (bits > PHOTO_REUSE_DISTANCE) continue
+        flags.push({ kind: 'reused', otherPhotoId: o.id, inspectionId: o.inspectionId, problemId: o.problemId, bits })
+        extraOnOthers.set(o.id, [...(extraOnOthers.get(o.id) ?? []), { kind: 'reused', otherPhotoId: p.id, ...here, bits }])
+      }
+    }
+    if (flags.length > 0) await tx.photo.update({ where: { id: p.id }, data: { evidenceFlags: JSON.stringify(flags) } })
+  }
+  for (const [id, extra] of extraOnOthers) {
+    const o = others.find((x) => x.id === id)!
+    await tx.photo.update({ where: { id }, data: { evidenceFlags: JSON.stringify([...parsePhotoFlags(o.evidenceFlags), ...extra]) } })
+  }
+}
+
+/** The evidence warnings of the photos of one record, for leaders' detail views. */
+export async function photoWarnings(db: Db | Tx, where: { inspectionId: number } | { problemId: number }) {
+  const rows = await db.photo.findMany({ where, select: { id: true, evidenceFlags: true, takenAt: true, dhash: true }, orderBy: { id: 'asc' } })
+  return rows.flatMap((r) => parsePhotoFlags(r.evidenceFlags).map((flag) => ({ ...flag, photoId: r.id })))
 }

@@ -8,6 +8,8 @@ import type { FeatureCollection } from 'geojson'
 import { changedRegion, computeImpact, type GridChange, type ImpactInput } from '../domain/boundary/impact.ts'
 import { validateDraft, type ValidationInput, type ValidationOptions } from '../domain/boundary/validation.ts'
 import { validateGridGeometry } from '../domain/geometry/validate.ts'
+import { dHashOfFile } from '../domain/photo/dhash.ts'
+import { readExif } from '../domain/photo/exif.ts'
 import { bulletinWorkbook, type Bulletin } from '../services/bulletin.ts'
 import { checkZip, parseTable, type TableLimits } from './spreadsheet.ts'
 
@@ -35,6 +37,13 @@ export const TASKS = {
       if ((e as { appCode?: string }).appCode === 'IMPORT_TOO_LARGE') throw e // a zip bomb: say so; anything else is unreadable
       return null
     }
+  },
+  /** a photo's EXIF time and place and its difference hash (null for WebP/undecodable): decoding blocks, so it runs here */
+  photoFacts: async (bytes: Uint8Array): Promise<{ takenAt: Date | null; exifLng: number | null; exifLat: number | null; dhash: string | null }> => {
+    const exif = await readExif(bytes)
+    let dhash: string | null = null
+    try { dhash = dHashOfFile(bytes) } catch { dhash = null } // WebP is not decoded; a broken image has no hash
+    return { takenAt: exif.takenAt, exifLng: exif.lng, exifLat: exif.lat, dhash }
   },
   /** (a Buffer arrives as a plain Uint8Array after the thread hop: say so) */
   bulletinWorkbook: async (b: Bulletin): Promise<Uint8Array> => new Uint8Array(await bulletinWorkbook(b)),

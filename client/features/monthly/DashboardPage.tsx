@@ -4,7 +4,7 @@
  * coloured by status / open / overdue / days since the last on-site inspection.
  */
 import { useMemo, useState } from 'react'
-import { keepPreviousData, skipToken, useQuery } from '@tanstack/react-query'
+import { keepPreviousData, skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, type Me, type RouterInputs, type RouterOutputs } from '../../api.ts'
 import { addMonths, formatDate, formatDeadline, monthOf } from '../../../server/domain/time.ts'
 import { CoverageSvg } from './CoverageSvg.tsx'
@@ -57,6 +57,9 @@ export function DashboardPage(_: { me: Me }) {
   const ranking = useQuery(trpc.stats.departmentRanking.queryOptions(range, { placeholderData: keepPreviousData }))
   const trend = useQuery(trpc.stats.trend.queryOptions({ months: 12 }))
   const notOnSite = useQuery(trpc.inspection.notOnSite.queryOptions({ month: to }))
+  // 补录 approval (leaders): audited on the server; only then can the late entry count as done
+  const queryClient = useQueryClient()
+  const approveLate = useMutation(trpc.inspection.approveLate.mutationOptions({ onSuccess: () => queryClient.invalidateQueries() }))
   const coverage = useQuery(trpc.stats.coverage.queryOptions({ month: to, colourBy }, { placeholderData: keepPreviousData }))
   const geometry = useQuery(trpc.grid.list.queryOptions({ level: 'community', month: to }))
   const details = useQuery(trpc.stats.drillDown.queryOptions(drill ? { ...range, measure: drill.measure, departmentId: drill.departmentId } : skipToken))
@@ -172,7 +175,7 @@ export function DashboardPage(_: { me: Me }) {
         <div className="table-wrap"><table className="data-table" data-testid="not-on-site">
           <thead><tr><th>{t('col.date')}</th><th>{t('col.grid')}</th><th>{t('col.department')}</th><th>{t('col.inspector')}</th><th>{t('col.reason')}</th><th>{t('col.distance')}</th></tr></thead>
           <tbody>{(notOnSite.data ?? []).map((i) => (
-            <tr key={i.id}><td>{formatDate(i.date)}</td><td>{i.gridName}</td><td>{i.departmentName}</td><td>{i.inspector}</td><td>{t(`reason.${i.reason}`)}</td><td className="num">{i.distanceOutside ?? '—'}</td></tr>
+            <tr key={i.id}><td>{formatDate(i.date)}</td><td>{i.gridName}</td><td>{i.departmentName}</td><td>{i.inspector}</td><td>{t(`reason.${i.reason}`)}{i.late && !i.late.approvedAt ? <> <span className="small muted">{i.late.reason}</span> <button type="button" className="btn-quiet" disabled={approveLate.isPending} onClick={() => approveLate.mutate({ id: i.id, note: '' })} data-testid="approve-late">{t('dash.approveLate')}</button></> : null}</td><td className="num">{i.distanceOutside ?? '—'}</td></tr>
           ))}</tbody>
         </table></div>
       </section>

@@ -12,6 +12,7 @@ import { useT } from '../../i18n.ts'
 import { monthlyText } from './text.ts'
 import { PHOTO_MAX_BYTES, PHOTO_TYPES, postPhoto } from '../problems/photos.ts'
 import { instantForDay, todayInChina } from '../../../server/domain/time.ts'
+import { DEFAULT_INSPECTION_BACKFILL_HOURS } from '../../../server/domain/inspection/presence.ts'
 
 type Fix = { lng: number; lat: number; accuracy: number } | null | 'pending'
 interface PhotoItem { key: string; name: string; preview: string; id?: number; error?: string }
@@ -74,6 +75,11 @@ export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, on
   const [idempotencyKey] = useState(newKey)
   const theme = useQuery(trpc.theme.get.queryOptions({ month }))
   const categories = useQuery(trpc.problem.categories.queryOptions())
+  // 补录: a date older than the window needs a reason. The server decides (INSPECTION_BACKFILL_HOURS, its
+  // INSPECTION_TOO_LATE names the hours); the form shows the field for the default window or after that refusal.
+  const [lateReason, setLateReason] = useState('')
+  const [windowHours, setWindowHours] = useState<number>(DEFAULT_INSPECTION_BACKFILL_HOURS)
+  const isLate = Date.now() - new Date(instantOf(date)).getTime() > windowHours * 3_600_000
 
   useEffect(() => () => { for (const p of photos) URL.revokeObjectURL(p.preview) }, []) // eslint-disable-line react-hooks/exhaustive-deps
 
@@ -106,13 +112,14 @@ export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, on
   const save = useMutation({
     mutationFn: async () => {
       if (!gridId) throw new Error(t('form.grid'))
-      const where = fix && fix !== 'pending' ? { lng: fix.lng, lat: fix.lat } : {}
+      const where = fix && fix !== 'pending' ? { lng: fix.lng, lat: fix.lat, accuracy: fix.accuracy } : {}
       const checklist = (theme.data?.checklist ?? []).map((item) => ({ item, ok: !unchecked.has(item) }))
       const spot = fix && fix !== 'pending' ? spotProblemsInput(problems) : []
       const r = await client.inspection.record.mutate({
         gridId, date: instantOf(date), inspectors: inspectors.split(/[,，、\s]+/).map((s) => s.trim()).filter(Boolean),
         findings: findings.trim(), checklist, photoIds: photos.flatMap((p) => (p.id && !p.error ? [p.id] : [])), ...where,
         ...(spot.length ? { problems: spot } : {}), idempotencyKey,
+        ...(isLate ? { lateReason: lateReason.trim() } : {}),
       })
       return r
     },
@@ -120,7 +127,11 @@ export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, on
       await queryClient.invalidateQueries()
       onDone(r.onSite === true ? t('form.savedOnSite') : r.onSite === false ? t('form.savedOff', { m: Math.round(r.distanceOutside ?? 0) }) : t('form.savedNoFix'))
     },
-    onError: (e) => setError(errorText(e)),
+    onError: (e) => {
+      const data = (e as { data?: { appCode?: string; details?: { hours?: unknown } } }).data
+      if (data?.appCode === 'INSPECTION_TOO_LATE' && typeof data.details?.hours === 'number') setWindowHours(Math.min(windowHours, data.details.hours))
+      setError(errorText(e))
+    },
   })
 
   const uploading = photos.some((p) => !p.id && !p.error)
@@ -144,6 +155,12 @@ export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, on
         <span>{t('form.date')}</span>
         <input type="date" value={date} max={today} min={`${month}-01`} onChange={(e) => setDate(e.target.value)} required data-testid="record-date" />
       </label>
+      {isLate && (
+        <label>
+          <span>{t('form.lateReason', { hours: windowHours })}</span>
+          <input value={lateReason} onChange={(e) => setLateReason(e.target.value)} required minLength={4} maxLength={500} data-testid="record-late-reason" />
+        </label>
+      )}
       <label>
         <span>{t('form.inspectors')}</span>
         <input value={inspectors} onChange={(e) => setInspectors(e.target.value)} required maxLength={200} data-testid="record-inspectors" />

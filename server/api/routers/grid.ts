@@ -86,7 +86,7 @@ export const gridRouter = router({
         parentName: grid.parentId ? (ctx.catalog.get(grid.parentId)?.name ?? null) : null,
         geometry: grid.geometry, bbox: grid.bbox, area: grid.area, version: grid.version, month: m,
         inspectionStatus: c.inspectionStatus, holder: c.holder, holderHistory: history.map(holderView).reverse(),
-        inspections: inspections.map((i) => ({ id: i.id, departmentId: i.departmentId, date: i.date.toISOString(), inspector: i.inspector, findings: i.findings, departmentName: i.department.name, onSite: i.onSite })),
+        inspections: inspections.map((i) => ({ id: i.id, departmentId: i.departmentId, date: i.date.toISOString(), inspector: i.inspector, findings: i.findings, departmentName: i.department.name, onSite: i.onSite, recordedAt: i.recordedAt.toISOString(), accuracyM: i.accuracyM, lateReason: i.lateReason, approvedAt: i.approvedAt?.toISOString() ?? null, presenceNote: i.presenceNote })),
         openProblems: problems.map((p) => ({ id: p.id, departmentId: p.departmentId, categoryName: p.category.name, description: p.description, status: p.status, deadline: p.deadline?.toISOString() ?? null, overdue: isOverdue(p, now), reportedAt: p.reportedAt.toISOString() })),
         sites: sites.map((s) => ({ id: s.id, name: s.name, type: s.type, lng: s.lng, lat: s.lat })),
       }

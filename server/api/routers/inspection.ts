@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import { parseChecklist } from '../../domain/inspection/themes.ts'
-import { recordInspection } from '../../services/inspections.ts'
+import { approveLateInspection, backfillHours, presenceTolerance, recordInspection } from '../../services/inspections.ts'
+import { parsePhotoFlags } from '../../services/photos.ts'
+import { presenceFailures } from '../../domain/inspection/presence.ts'
 import { id, isoDateTime, lat, lng, month, text } from '../inputs.ts'
 import { authedProcedure, router, scopedProcedure } from '../trpc.ts'
 
@@ -16,13 +18,33 @@ const inspectionInclude = {
   department: { select: { name: true } },
   grid: { select: { name: true, code: true } },
   createdBy: { select: { displayName: true } },
-  photos: { select: { id: true } },
+  photos: { select: { id: true, evidenceFlags: true }, orderBy: { id: 'asc' } },
 } as const
 
 type InspectionRow = {
   id: number; gridId: number; departmentId: number; date: Date; month: string; inspector: string; findings: string; checklist: string
   lng: number | null; lat: number | null; onSite: boolean | null; distanceOutside: number | null; createdAt: Date
-  department: { name: string }; grid: { name: string; code: string }; createdBy: { displayName: string }; photos: { id: number }[]
+  recordedAt: Date; lateReason: string | null; approvedAt: Date | null; approvedById: number | null; approvalNote: string | null; accuracyM: number | null
+  department: { name: string }; grid: { name: string; code: string }; createdBy: { displayName: string }; photos: { id: number; evidenceFlags: string }[]
+}
+
+/**
+ * The evidence facts of an inspection for leaders: server stamp, 补录 (reason, approval), accuracy,
+ * why presence is not proven now (stored distance/accuracy, recordedAt/approvedAt: presence.ts), and
+ * the warnings of its photos.
+ */
+export function evidenceView(i: Omit<InspectionRow, 'department' | 'grid' | 'createdBy' | 'photos' | 'checklist' | 'findings' | 'inspector'> & { photos?: { id: number; evidenceFlags: string }[] }) {
+  const failures = presenceFailures(
+    { date: i.date, lng: i.lng, lat: i.lat, accuracyM: i.accuracyM, distanceOutsideM: i.distanceOutside, onSite: i.onSite, recordedAt: i.recordedAt, approvedAt: i.approvedAt },
+    { toleranceM: presenceTolerance(), backfillHours: backfillHours() },
+  )
+  return {
+    recordedAt: i.recordedAt.toISOString(), accuracyM: i.accuracyM,
+    /** 补录: recorded later than the window; `late.approvedAt` null = awaiting a leader */
+    late: i.lateReason === null ? null : { reason: i.lateReason, approvedAt: i.approvedAt?.toISOString() ?? null, approvedById: i.approvedById, note: i.approvalNote },
+    presenceFailures: failures,
+    photoWarnings: (i.photos ?? []).flatMap((p) => parsePhotoFlags(p.evidenceFlags).map((f) => ({ ...f, photoId: p.id }))),
+  }
 }
 
 function inspectionView(i: InspectionRow) {
@@ -35,7 +57,7 @@ function inspectionView(i: InspectionRow) {
     id: i.id, gridId: i.gridId, gridName: i.grid.name, gridCode: i.grid.code, departmentId: i.departmentId, departmentName: i.department.name,
     date: i.date.toISOString(), month: i.month, inspector: i.inspector, findings: i.findings, checklist,
     lng: i.lng, lat: i.lat, onSite: i.onSite, distanceOutside: i.distanceOutside, createdBy: i.createdBy.displayName,
-    photoIds: i.photos.map((p) => p.id), createdAt: i.createdAt.toISOString(),
+    photoIds: i.photos.map((p) => p.id), createdAt: i.createdAt.toISOString(), ...evidenceView(i),
   }
 }
 export type InspectionView = ReturnType<typeof inspectionView>
@@ -55,11 +77,20 @@ export const inspectionRouter = router({
       lng: lng.optional(), lat: lat.optional(),
       problems: z.array(spotProblem).max(20).optional(),
       idempotencyKey: z.uuid().optional(),
+      /** the device's GPS accuracy radius in metres (coords.accuracy) */
+      accuracy: z.number().finite().min(0).max(100_000).optional(),
+      /** 补录 reason: required when the date is older than INSPECTION_BACKFILL_HOURS */
+      lateReason: text(500).optional(),
     })
       .refine((i) => (i.lng === undefined) === (i.lat === undefined), { message: 'lng 与 lat 须同时提供', path: ['lng'] })
       .refine((i) => Boolean(i.inspector) || (i.inspectors?.length ?? 0) > 0, { message: '请填写检查人', path: ['inspectors'] })
       .refine((i) => i.findings.length > 0 || i.checklist.length > 0, { message: '请填写检查情况或勾选清单', path: ['findings'] }))
     .mutation(({ ctx, input }) => recordInspection(ctx.db, ctx.user, input, ctx.now(), ctx.catalog)),
+
+  /** A leader approves a 补录 (late) inspection so that it may count as done; audited. */
+  approveLate: authedProcedure
+    .input(z.object({ id, note: text(500).default('') }))
+    .mutation(({ ctx, input }) => approveLateInspection(ctx.db, ctx.user, input, ctx.now())),
 
   /** The inspections of a month, newest first; a department sees its own only. */
   listForMonth: scopedProcedure
@@ -78,9 +109,9 @@ export const inspectionRouter = router({
     .input(z.object({ month, departmentId: id.optional() }))
     .query(async ({ ctx, input }) => {
       const rows = await ctx.db.inspection.findMany({
-        where: { month: input.month, departmentId: input.departmentId, OR: [{ onSite: false }, { onSite: null }] },
+        where: { month: input.month, departmentId: input.departmentId, OR: [{ onSite: false }, { onSite: null }, { lateReason: { not: null }, approvedAt: null }] },
         include: inspectionInclude, orderBy: [{ departmentId: 'asc' }, { date: 'desc' }],
       })
-      return rows.map((r) => ({ ...inspectionView(r), reason: r.onSite === false ? 'outside' as const : 'noLocation' as const }))
+      return rows.map((r) => ({ ...inspectionView(r), reason: r.onSite === false ? 'outside' as const : r.onSite === null ? 'noLocation' as const : 'late' as const }))
     }),
 })

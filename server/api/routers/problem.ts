@@ -3,6 +3,7 @@ import { computeMeasures } from '../../domain/problem/measures.ts'
 import { bboxAround, findDuplicates } from '../../domain/problem/nearby.ts'
 import { OPEN_STATUSES, PROBLEM_STATUSES, isOverdue } from '../../domain/problem/status.ts'
 import { ACTION_TYPES, PRIORITIES, availableActions, categoryLimit } from '../../domain/problem/workflow.ts'
+import { parsePhotoFlags } from '../../services/photos.ts'
 import { listWhere, problemConfig, reportProblem } from '../../services/problems.ts'
 import { actorOf, mergeProblem, unmergeProblem, problemInclude, transitionProblem, workflowState } from '../../services/problemWorkflow.ts'
 import { badInput, notFound } from '../../domain/errors.ts'
@@ -87,7 +88,7 @@ export const problemRouter = router({
       include: {
         ...problemInclude, category: { select: { code: true, name: true, deadlineDays: true, kind: true, group: true } },
         events: { orderBy: [{ at: 'asc' }, { id: 'asc' }], include: { actor: { select: { displayName: true, role: true } } } },
-        photos: { select: { id: true, stage: true, mime: true, createdAt: true }, orderBy: { id: 'asc' } },
+        photos: { select: { id: true, stage: true, mime: true, createdAt: true, takenAt: true, evidenceFlags: true }, orderBy: { id: 'asc' } },
         extensions: { orderBy: { id: 'asc' }, include: { requestedBy: { select: { displayName: true } }, decidedBy: { select: { displayName: true } } } },
         reboundOf: { select: { id: true, status: true, closedAt: true, description: true } },
         rebounds: { select: { id: true, status: true, reportedAt: true } },
@@ -103,7 +104,9 @@ export const problemRouter = router({
       ...toView(p, now),
       categoryGroup: p.category.group,
       events: p.events.map((e) => ({ id: e.id, action: e.action, fromStatus: e.fromStatus, toStatus: e.toStatus, note: e.note, targetProblemId: e.targetProblemId, at: e.at.toISOString(), actorName: e.actor?.displayName ?? null })),
-      photos: p.photos.map((ph) => ({ id: ph.id, stage: ph.stage, mime: ph.mime, createdAt: ph.createdAt.toISOString() })),
+      photos: p.photos.map((ph) => ({ id: ph.id, stage: ph.stage, mime: ph.mime, createdAt: ph.createdAt.toISOString(), takenAt: ph.takenAt?.toISOString() ?? null })),
+      /** evidence warnings of the photos (taken earlier/later/far away, reused on another record): docs/evidence.md */
+      photoWarnings: p.photos.flatMap((ph) => parsePhotoFlags(ph.evidenceFlags).map((f) => ({ ...f, photoId: ph.id }))),
       extensions: p.extensions.map((e) => ({
         id: e.id, newDeadline: e.newDeadline.toISOString(), reason: e.reason, status: e.status, requestedBy: e.requestedBy.displayName,
         decidedBy: e.decidedBy?.displayName ?? null, decidedAt: e.decidedAt?.toISOString() ?? null, createdAt: e.createdAt.toISOString(),
