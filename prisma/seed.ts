@@ -36,7 +36,7 @@ interface DemoInspection { gridCode: string; department: string; monthOffset: nu
 interface DemoUser { login: string; password: string; displayName: string; role: string; department: string | null }
 
 /** Tables in dependency order (children first), for --force. */
-const TABLES = ['photo', 'auditLog', 'deadlineExtension', 'meeting', 'monthlyTheme', 'scoreEntry', 'mockEvaluationSite', 'mockEvaluation', 'milestone', 'indicatorDepartment', 'indicator', 'problemEvent', 'problem', 'importBatch', 'inspection', 'evaluationSite', 'session', 'gridHolder', 'user', 'grid', 'problemCategory', 'department'] as const
+const TABLES = ['bulletinPublication', 'photo', 'auditLog', 'deadlineExtension', 'meeting', 'monthlyTheme', 'scoreEntry', 'mockEvaluationSite', 'mockEvaluation', 'milestone', 'indicatorDepartment', 'indicator', 'problemEvent', 'problem', 'importBatch', 'inspection', 'evaluationSite', 'session', 'gridHolder', 'user', 'grid', 'problemCategory', 'department'] as const
 
 export async function isEmpty(db: Db): Promise<boolean> {
   return (await db.grid.count()) === 0 && (await db.user.count()) === 0
@@ -124,7 +124,7 @@ export async function seedDemo(db: Db, now = new Date()): Promise<{ grids: numbe
       const departmentId = need(deptId, i.department, 'department')
       inspectionRows.push({
         gridId: id, departmentId, date, month: monthOf(date), inspector: i.inspector, findings: i.findings,
-        lng: point[0], lat: point[1], onSite: i.onSite, createdById: userOfDept.get(departmentId) ?? admin.id,
+        lng: point[0], lat: point[1], onSite: i.onSite, createdAt: date, createdById: userOfDept.get(departmentId) ?? admin.id,
       })
     }
     await tx.inspection.createMany({ data: inspectionRows })

@@ -47,6 +47,7 @@ export const PERMISSIONS: Record<string, readonly Role[] | typeof PUBLIC> = {
   'stats.coverage': ['leader', 'admin', 'planner'],
   'stats.drillDown': ['leader', 'admin'],
   'report.monthlyBulletin': ['leader', 'admin'],
+  'report.publishBulletin': ['leader', 'admin'],
   'department.create': ['admin'],
   'department.update': ['admin'],
   'user.list': ['admin'],

@@ -7,7 +7,7 @@ import { BroadcastChannel } from 'node:worker_threads'
 import type { FeatureCollection } from 'geojson'
 import { validateDraft, type ValidationInput, type ValidationOptions } from '../domain/boundary/validation.ts'
 import { validateGridGeometry } from '../domain/geometry/validate.ts'
-import { bulletinWorkbook, type Bulletin } from '../services/bulletin.ts'
+import { bulletinWorkbook, type Bulletin, type BulletinView } from '../services/bulletin.ts'
 import { checkZip, parseTable, type TableLimits } from './spreadsheet.ts'
 
 export const TASKS = {
@@ -31,7 +31,7 @@ export const TASKS = {
     }
   },
   /** (a Buffer arrives as a plain Uint8Array after the thread hop: say so) */
-  bulletinWorkbook: async (b: Bulletin): Promise<Uint8Array> => new Uint8Array(await bulletinWorkbook(b)),
+  bulletinWorkbook: async (b: Bulletin | BulletinView): Promise<Uint8Array> => new Uint8Array(await bulletinWorkbook(b)),
 }
 export type Tasks = typeof TASKS
 export type TaskName = keyof Tasks
