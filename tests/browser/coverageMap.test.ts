@@ -131,9 +131,9 @@ describe('coverage map (browser)', { timeout: 150_000 }, () => {
       // the legend counts every community by status
       const legend = page.getByTestId('legend')
       await legend.waitFor()
-      const counts = await Promise.all(['done', 'pending', 'missed', 'unheld'].map(async (k) => Number(await page.getByTestId(`legend-count-${k}`).textContent())))
+      const counts = await Promise.all(['done', 'unverified', 'pending', 'missed', 'unheld'].map(async (k) => Number(await page.getByTestId(`legend-count-${k}`).textContent())))
       expect(counts.reduce((a, b) => a + b, 0)).toBe(50) // the demo city has 50 communities
-      expect(counts[3]).toBeGreaterThan(0) // two communities have no holder in the demo city
+      expect(counts[4]).toBeGreaterThan(0) // two communities have no holder in the demo city
 
       // street boundaries and labels are drawn too
       const drawn = await page.evaluate(() => {
