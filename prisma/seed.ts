@@ -37,7 +37,7 @@ interface DemoInspection { gridCode: string; department: string; monthOffset: nu
 interface DemoUser { login: string; password: string; displayName: string; role: string; department: string | null }
 
 /** Tables in dependency order (children first), for --force. */
-const TABLES = ['photo', 'auditLog', 'deadlineExtension', 'meeting', 'monthlyTheme', 'scoreEntry', 'mockEvaluationSite', 'mockEvaluation', 'milestone', 'indicatorDepartment', 'indicator', 'problemEvent', 'problem', 'importBatch', 'inspection', 'evaluationSite', 'session', 'gridHolder', 'user', 'grid', 'problemCategory', 'department'] as const
+const TABLES = ['bulletinPublication', 'photo', 'auditLog', 'deadlineExtension', 'meeting', 'monthlyTheme', 'scoreEntry', 'mockEvaluationSite', 'mockEvaluation', 'milestone', 'indicatorDepartment', 'indicator', 'problemEvent', 'problem', 'importBatch', 'inspection', 'evaluationSite', 'session', 'gridHolder', 'user', 'grid', 'problemCategory', 'department'] as const
 
 export async function isEmpty(db: Db): Promise<boolean> {
   return (await db.grid.count()) === 0 && (await db.user.count()) === 0

@@ -54,6 +54,7 @@ export const PERMISSIONS: Record<string, readonly Role[] | typeof PUBLIC> = {
   'calendar.remove': ['admin'],
   'calendar.setYear': ['admin'],
   'report.monthlyBulletin': ['leader', 'admin'],
+  'report.publishBulletin': ['leader', 'admin'],
   'department.create': ['admin'],
   'department.update': ['admin'],
   'user.list': ['admin'],

@@ -4,7 +4,7 @@
  */
 import type http from 'node:http'
 import { MONTH_PATTERN } from '../domain/time.ts'
-import { buildBulletin } from '../services/bulletin.ts'
+import { monthlyBulletin } from '../services/bulletin.ts'
 import { runHeavy } from '../services/heavy.ts'
 import type { GridCatalog } from '../services/gridCatalog.ts'
 import { allowed } from './permissions.ts'
@@ -23,7 +23,7 @@ export function handleReportHttp(deps: HttpDeps & { catalog: GridCatalog }, req:
       const month = url.searchParams.get('month') ?? ''
       if (!MONTH_PATTERN.test(month)) { sendError(res, 400, 'BAD_INPUT', '月份格式应为 YYYY-MM'); return }
       const format = url.searchParams.get('format') ?? 'xlsx'
-      const bulletin = await buildBulletin(deps.db, deps.catalog, month, deps.now())
+      const bulletin = await monthlyBulletin(deps.db, deps.catalog, month, deps.now())
       if (format === 'json') { res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(bulletin)); return }
       if (format !== 'xlsx') { sendError(res, 400, 'BAD_INPUT', 'format 应为 xlsx 或 json'); return }
       const xlsx = Buffer.from(await runHeavy('bulletinWorkbook', [bulletin]))

@@ -5,7 +5,7 @@
  */
 import type { Db } from '../db/client.ts'
 import { holderOn } from '../domain/holder.ts'
-import { monthStatus, type InspectionStatus } from '../domain/inspection/monthStatus.ts'
+import { gridMonthStatus, type GridMonthInspection, type GridMonthState } from '../domain/inspection/gridMonthStatus.ts'
 import { OPEN_STATUSES } from '../domain/problem/status.ts'
 import { monthRange, type MonthKey } from '../domain/time.ts'
 
@@ -22,7 +22,8 @@ export interface HolderView {
 
 export interface GridCoverage {
   holder: HolderView | null
-  inspectionStatus: InspectionStatus
+  /** the grid-month's state (gridMonthStatus, the one definition) */
+  inspectionStatus: GridMonthState
   openProblems: number
   overdueProblems: number
 }
@@ -31,6 +32,32 @@ type HolderRow = Awaited<ReturnType<typeof loadHolders>>[number]
 
 function loadHolders(db: Db, where: { gridId?: number | { in: number[] }; validFrom?: { lt: Date } }) {
   return db.gridHolder.findMany({ where, include: { department: { select: { name: true } } }, orderBy: { validFrom: 'asc' } })
+}
+
+/**
+ * The columns of an inspection row the grid-month rule needs (select them with INSPECTION_FACT_SELECT
+ * and map with `inspectionFact`). Until the schema has `recordedAt`, the server's `createdAt` is the
+ * record's server time stamp; GPS accuracy and the 补录 approval are read when the row carries them.
+ */
+export const INSPECTION_FACT_SELECT = {
+  id: true, gridId: true, departmentId: true, date: true, onSite: true, lng: true, lat: true, distanceOutside: true, createdAt: true,
+  recordedAt: true, accuracyM: true, approvedAt: true,
+} as const
+
+/** An inspection row as selected by INSPECTION_FACT_SELECT. */
+export interface InspectionFactRow {
+  id: number; gridId: number; departmentId: number; date: Date; onSite: boolean | null
+  lng: number | null; lat: number | null; distanceOutside: number | null; createdAt: Date
+  recordedAt: Date; accuracyM: number | null; approvedAt: Date | null
+}
+
+/** The facts the grid-month rule judges, from an inspection row. */
+export function inspectionFact<R extends InspectionFactRow>(r: R): GridMonthInspection & { gridId: number; onSite: boolean | null } {
+  return {
+    id: r.id, gridId: r.gridId, departmentId: r.departmentId, date: r.date, onSite: r.onSite, lng: r.lng, lat: r.lat,
+    distanceOutsideM: r.distanceOutside, recordedAt: r.recordedAt,
+    accuracyM: r.accuracyM, approvedAt: r.approvedAt,
+  }
 }
 
 export function holderView(h: HolderRow): HolderView {
@@ -52,7 +79,7 @@ export async function monthCoverage(db: Db, month: MonthKey, now: Date, gridIds?
   const gridFilter = gridIds ? { gridId: { in: gridIds } } : {}
   const [holders, inspections, open, overdue] = await Promise.all([
     loadHolders(db, { ...gridFilter, validFrom: { lt: end } }),
-    db.inspection.findMany({ where: { ...gridFilter, month }, select: { gridId: true, departmentId: true, date: true, onSite: true, recordedAt: true, approvedAt: true } }), // recordedAt/approvedAt: an unapproved 补录 is not done
+    db.inspection.findMany({ where: { ...gridFilter, month }, select: INSPECTION_FACT_SELECT }),
     db.problem.groupBy({ by: ['gridId'], where: { ...gridFilter, status: { in: [...OPEN_STATUSES] } }, _count: { _all: true } }),
     db.problem.groupBy({ by: ['gridId'], where: { ...gridFilter, status: { in: [...OPEN_STATUSES] }, deadline: { lt: now } }, _count: { _all: true } }),
   ])
@@ -62,7 +89,7 @@ export async function monthCoverage(db: Db, month: MonthKey, now: Date, gridIds?
     return m
   }
   const holdersByGrid = byGrid(holders.filter((h) => h.validTo === null || h.validTo > start))
-  const inspectionsByGrid = byGrid(inspections)
+  const inspectionsByGrid = byGrid(inspections.map(inspectionFact))
   const openBy = new Map(open.map((r) => [r.gridId, r._count._all]))
   const overdueBy = new Map(overdue.map((r) => [r.gridId, r._count._all]))
   const ids = gridIds ?? [...new Set([...holdersByGrid.keys(), ...inspectionsByGrid.keys(), ...openBy.keys()].filter((k): k is number => k !== null))]
@@ -72,7 +99,7 @@ export async function monthCoverage(db: Db, month: MonthKey, now: Date, gridIds?
     const current = holderOn(periods, at)
     result.set(id, {
       holder: current ? holderView(current) : null,
-      inspectionStatus: monthStatus(month, periods, inspectionsByGrid.get(id) ?? [], now),
+      inspectionStatus: gridMonthStatus(month, periods, inspectionsByGrid.get(id) ?? [], now).state,
       openProblems: openBy.get(id) ?? 0,
       overdueProblems: overdueBy.get(id) ?? 0,
     })
@@ -81,7 +108,7 @@ export async function monthCoverage(db: Db, month: MonthKey, now: Date, gridIds?
 }
 
 export const EMPTY_COVERAGE = (month: MonthKey, now: Date): GridCoverage => ({
-  holder: null, inspectionStatus: monthStatus(month, [], [], now), openProblems: 0, overdueProblems: 0,
+  holder: null, inspectionStatus: gridMonthStatus(month, [], [], now).state, openProblems: 0, overdueProblems: 0,
 })
 
 export { loadHolders }

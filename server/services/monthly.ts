@@ -7,6 +7,7 @@ import type { RankingInput } from '../domain/inspection/ranking.ts'
 import { parseChecklist, themeFor, type MonthTheme } from '../domain/inspection/themes.ts'
 import { monthRange, type MonthKey } from '../domain/time.ts'
 import { writeAudit } from './audit.ts'
+import { INSPECTION_FACT_SELECT, inspectionFact } from './coverage.ts'
 
 export async function loadRankingInput(db: Db, from: MonthKey, to: MonthKey): Promise<RankingInput> {
   const start = monthRange(from).start
@@ -14,14 +15,14 @@ export async function loadRankingInput(db: Db, from: MonthKey, to: MonthKey): Pr
   const [departments, holdings, inspections, meetings, problems] = await Promise.all([
     db.department.findMany({ select: { id: true, name: true }, orderBy: { id: 'asc' } }),
     db.gridHolder.findMany({ where: { validFrom: { lt: end }, OR: [{ validTo: null }, { validTo: { gt: start } }] }, select: { gridId: true, departmentId: true, validFrom: true, validTo: true } }),
-    db.inspection.findMany({ where: { date: { gte: start, lt: end } }, select: { gridId: true, departmentId: true, date: true, onSite: true } }),
+    db.inspection.findMany({ where: { date: { gte: start, lt: end } }, select: INSPECTION_FACT_SELECT }),
     db.meeting.findMany({ where: { month: { gte: from, lte: to } }, select: { departmentId: true, month: true } }),
     db.problem.findMany({
       where: { departmentId: { not: null }, reportedAt: { lt: end }, OR: [{ closedAt: null }, { closedAt: { gte: start } }] },
       select: { departmentId: true, status: true, deadline: true, reportedAt: true, closedAt: true },
     }),
   ])
-  return { departments, holdings, inspections, meetings, problems }
+  return { departments, holdings, inspections: inspections.map(inspectionFact), meetings, problems }
 }
 
 export async function loadTheme(db: Db, month: MonthKey): Promise<MonthTheme> {

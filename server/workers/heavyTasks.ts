@@ -10,7 +10,7 @@ import { validateDraft, type ValidationInput, type ValidationOptions } from '../
 import { validateGridGeometry } from '../domain/geometry/validate.ts'
 import { dHashOfFile } from '../domain/photo/dhash.ts'
 import { readExif } from '../domain/photo/exif.ts'
-import { bulletinWorkbook, type Bulletin } from '../services/bulletin.ts'
+import { bulletinWorkbook, type Bulletin, type BulletinView } from '../services/bulletin.ts'
 import { checkZip, parseTable, type TableLimits } from './spreadsheet.ts'
 
 export const TASKS = {
@@ -46,7 +46,7 @@ export const TASKS = {
     return { takenAt: exif.takenAt, exifLng: exif.lng, exifLat: exif.lat, dhash }
   },
   /** (a Buffer arrives as a plain Uint8Array after the thread hop: say so) */
-  bulletinWorkbook: async (b: Bulletin): Promise<Uint8Array> => new Uint8Array(await bulletinWorkbook(b)),
+  bulletinWorkbook: async (b: Bulletin | BulletinView): Promise<Uint8Array> => new Uint8Array(await bulletinWorkbook(b)),
 }
 export type Tasks = typeof TASKS
 export type TaskName = keyof Tasks

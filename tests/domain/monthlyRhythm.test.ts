@@ -133,13 +133,13 @@ describe('department ranking on a hand-computed fixture', () => {
     expect(r.months).toEqual(['2026-09', '2026-10'])
     expect(r.rows.map((x) => x.departmentName)).toEqual(['乙局', '甲局']) // 丙局 has nothing and is left out
     const [b, a] = r.rows as [typeof r.rows[number], typeof r.rows[number]]
-    // 甲局: g1 Sep + Oct on site, g2 Sep inspected but not on site (unverified: inspected, yet missed in the three-state view)
-    expect(a).toMatchObject({ rank: 2, gridMonths: 3, inspected: 3, inspectedOnSite: 2, missed: 1, meetingsHeld: 2, months: 2, meetingRate: 1, closed: 2, closedOnTime: 1, onTimeRate: 0.5, overdue: 1 })
+    // 甲局: g1 Sep + Oct on site, g2 Sep inspected but not on site (unverified: inspected, not done, not missed either)
+    expect(a).toMatchObject({ rank: 2, gridMonths: 3, inspected: 3, inspectedOnSite: 2, unverified: 1, missed: 0, meetingsHeld: 2, months: 2, meetingRate: 1, closed: 2, closedOnTime: 1, onTimeRate: 0.5, overdue: 1 })
     expect(a.coverage).toBeCloseTo(2 / 3)
     // 乙局: g3 Sep + Oct on site, g2 Oct handed over and never inspected = missed
-    expect(b).toMatchObject({ rank: 1, gridMonths: 3, inspected: 2, inspectedOnSite: 2, missed: 1, meetingsHeld: 1, meetingRate: 0.5, closed: 1, closedOnTime: 1, onTimeRate: 1, overdue: 1 })
+    expect(b).toMatchObject({ rank: 1, gridMonths: 3, inspected: 2, inspectedOnSite: 2, unverified: 0, missed: 1, meetingsHeld: 1, meetingRate: 0.5, closed: 1, closedOnTime: 1, onTimeRate: 1, overdue: 1 })
     expect(b.coverage).toBeCloseTo(2 / 3)
-    expect(r.totals).toMatchObject({ gridMonths: 6, inspectedOnSite: 4, missed: 2, meetingsHeld: 3, closed: 3, closedOnTime: 2, overdue: 2 })
+    expect(r.totals).toMatchObject({ gridMonths: 6, inspectedOnSite: 4, unverified: 1, missed: 1, meetingsHeld: 3, closed: 3, closedOnTime: 2, overdue: 2 })
     expect(r.totals.coverage).toBeCloseTo(4 / 6)
     expect(r.totals.meetingRate).toBeCloseTo(3 / 4)
   })
@@ -159,7 +159,7 @@ describe('department ranking on a hand-computed fixture', () => {
 
   it('trend: one point per month with each department\'s coverage', () => {
     const t = trend(monthsBetween('2026-09', '2026-10'), input, NOV_5)
-    expect(t.overall.map((p) => p.missed)).toEqual([1, 1]) // Sep: g2 inspected off site is not done
+    expect(t.overall.map((p) => p.missed)).toEqual([0, 1]) // Sep: g2 inspected off site is unverified (not done, not missed); Oct: g2 never inspected
     expect(t.overall[0]!.coverage).toBeCloseTo(2 / 3) // Sep: g1 + g3 on site, g2 not
     expect(t.overall[1]!.coverage).toBeCloseTo(2 / 3)
     expect(t.departments.find((x) => x.departmentId === A)!.coverage).toEqual([0.5, 1])

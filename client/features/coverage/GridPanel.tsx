@@ -2,7 +2,7 @@ import { useEffect, useState, type ReactNode } from 'react'
 import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import { useTRPC, type GridDetail, type Me } from '../../api.ts'
 import { useT } from '../../i18n.ts'
-import { GRID_MONTH_STATUS } from '../../../server/domain/vocabulary/status.ts'
+import { GRID_MONTH_STATUS, gridMonthKey } from '../../../server/domain/vocabulary/status.ts'
 import { coverageText } from './text.ts'
 import { formatDate, formatDeadline } from '../../../server/domain/time.ts'
 import { InspectionRecordForm } from '../monthly/InspectionRecordForm.tsx'
@@ -25,7 +25,7 @@ function Section({ title, count, children, testId }: { title: string; count?: nu
 }
 
 function StatusChip({ grid, term }: { grid: GridDetail; term: (t: (typeof GRID_MONTH_STATUS)[keyof typeof GRID_MONTH_STATUS]) => string }) {
-  const key = grid.holder ? grid.inspectionStatus : 'unheld'
+  const key = gridMonthKey(grid.inspectionStatus, grid.holder !== null)
   return (
     <span className={`status-chip status-${key}`} data-testid="panel-status" style={{ ['--chip' as string]: GRID_MONTH_STATUS[key].colour }}>
       {term(GRID_MONTH_STATUS[key])}

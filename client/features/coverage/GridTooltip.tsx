@@ -1,12 +1,13 @@
 import { useT } from '../../i18n.ts'
-import { GRID_MONTH_STATUS } from '../../../server/domain/vocabulary/status.ts'
+import type { GridMonthState } from '../../../server/domain/inspection/gridMonthStatus.ts'
+import { GRID_MONTH_STATUS, gridMonthKey } from '../../../server/domain/vocabulary/status.ts'
 import { coverageText } from './text.ts'
 
 /** Next to the pointer: the grid, who holds it, this month's status, open/overdue problems. */
 export function GridTooltip({ p }: { p: Record<string, unknown> }) {
   const { t, term } = useT(coverageText)
   const held = typeof p.holderDepartment === 'string' && p.holderDepartment !== ''
-  const status = held ? (p.inspectionStatus as 'done' | 'pending' | 'missed') : 'unheld'
+  const status = gridMonthKey(p.inspectionStatus as GridMonthState, held)
   const open = Number(p.openProblems ?? 0)
   const overdue = Number(p.overdueProblems ?? 0)
   return (

@@ -3,18 +3,16 @@ import type { GridCollection, RouterOutputs } from '../../api.ts'
 import { useT } from '../../i18n.ts'
 import { COUNT_BINS, COUNT_KEY, type ColourMode } from '../../map/layers.ts'
 import { PROBLEM_COLOURS, SITE_COLOUR } from '../../../server/domain/vocabulary/palette.ts'
-import { GRID_MONTH_STATUS, READINESS as READINESS_TERMS } from '../../../server/domain/vocabulary/status.ts'
+import { GRID_MONTH_STATUS, GRID_MONTH_STATUSES, gridMonthKey, READINESS as READINESS_TERMS, type GridMonthStatus } from '../../../server/domain/vocabulary/status.ts'
 import { coverageText } from './text.ts'
 
-type Key = 'done' | 'pending' | 'missed' | 'unheld'
-const KEYS: Key[] = ['done', 'pending', 'missed', 'unheld']
+type Key = GridMonthStatus
+const KEYS: readonly Key[] = GRID_MONTH_STATUSES
 
+/** Grids per grid-month state (gridMonthStatus; a grid nobody holds now counts as unheld). */
 export function countByStatus(grids: GridCollection | undefined): Record<Key, number> {
-  const counts: Record<Key, number> = { done: 0, pending: 0, missed: 0, unheld: 0 }
-  for (const f of grids?.features ?? []) {
-    if (f.properties.holderDepartmentId === null) counts.unheld++
-    else counts[f.properties.inspectionStatus]++
-  }
+  const counts = Object.fromEntries(KEYS.map((k) => [k, 0])) as Record<Key, number>
+  for (const f of grids?.features ?? []) counts[gridMonthKey(f.properties.inspectionStatus, f.properties.holderDepartmentId !== null)]++
   return counts
 }
 

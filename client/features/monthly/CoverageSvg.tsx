@@ -2,7 +2,7 @@
 import type { Geometry } from 'geojson'
 import { extentOf } from '../../map/extent.ts'
 
-export interface SvgGrid { id: number; name: string; geometry: Geometry; fill: string; title?: string }
+export interface SvgGrid { id: number; name: string; geometry: Geometry; fill: string; title?: string; /** the status key drawn (data-state), for tests and printing */ state?: string }
 
 function rings(g: Geometry): number[][][] {
   if (g.type === 'Polygon') return g.coordinates
@@ -22,7 +22,7 @@ export function CoverageSvg({ grids, width = 640, onPick, testId }: { grids: Svg
   return (
     <svg className="coverage-svg" viewBox={`0 0 ${width} ${height}`} width="100%" role="img" data-testid={testId}>
       {grids.map((g) => (
-        <path key={g.id} d={path(g.geometry)} fill={g.fill} stroke="#fff" strokeWidth={1} data-grid-id={g.id} data-fill={g.fill}
+        <path key={g.id} d={path(g.geometry)} fill={g.fill} stroke="#fff" strokeWidth={1} data-grid-id={g.id} data-fill={g.fill} data-state={g.state}
           style={onPick ? { cursor: 'pointer' } : undefined} onClick={onPick ? () => onPick(g.id) : undefined}>
           <title>{g.title ?? g.name}</title>
         </path>

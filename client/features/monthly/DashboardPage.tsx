@@ -12,20 +12,21 @@ import { TrendChart } from './TrendChart.tsx'
 import { useT, type KeyOf } from '../../i18n.ts'
 import { pct } from '../../../server/domain/vocabulary/format.ts'
 import { PALETTE } from '../../../server/domain/vocabulary/palette.ts'
-import { statusColour } from '../../../server/domain/vocabulary/status.ts'
+import { GRID_MONTH_STATUSES, gridMonthKey, statusColour } from '../../../server/domain/vocabulary/status.ts'
 import { monthlyText } from './text.ts'
 import './monthly.css'
 
 type Row = RouterOutputs['stats']['departmentRanking']['rows'][number]
 type Measure = RouterInputs['stats']['drillDown']['measure']
 type ColourBy = RouterInputs['stats']['coverage']['colourBy']
-type SortKey = 'rank' | 'departmentName' | 'gridMonths' | 'inspectedOnSite' | 'coverage' | 'missed' | 'meetingsHeld' | 'closed' | 'onTimeRate' | 'overdue'
+type SortKey = 'rank' | 'departmentName' | 'gridMonths' | 'inspectedOnSite' | 'unverified' | 'coverage' | 'missed' | 'meetingsHeld' | 'closed' | 'onTimeRate' | 'overdue'
 
 const COLUMNS: { key: SortKey; label: KeyOf<typeof monthlyText>; measure?: Measure; fmt?: (r: Row) => string }[] = [
   { key: 'rank', label: 'col.rank' },
   { key: 'departmentName', label: 'col.department' },
   { key: 'gridMonths', label: 'col.gridMonths', measure: 'gridMonths' },
   { key: 'inspectedOnSite', label: 'col.inspectedOnSite', measure: 'inspectedOnSite' },
+  { key: 'unverified', label: 'col.unverified', measure: 'notOnSite' },
   { key: 'coverage', label: 'col.coverage', fmt: (r) => pct(r.coverage) },
   { key: 'missed', label: 'col.missed', measure: 'missed' },
   { key: 'meetingsHeld', label: 'col.meetings', measure: 'meetings', fmt: (r) => `${r.meetingsHeld}/${r.months}` },
@@ -118,6 +119,7 @@ export function DashboardPage(_: { me: Me }) {
                 <tr className="totals">
                   <td></td><td><b>合计</b></td>
                   <td className="num">{ranking.data.totals.gridMonths}</td><td className="num">{ranking.data.totals.inspectedOnSite}</td>
+                  <td className="num"><button type="button" className="link" onClick={() => open('notOnSite', t('col.unverified'))}>{ranking.data.totals.unverified}</button></td>
                   <td className="num">{pct(ranking.data.totals.coverage)}</td>
                   <td className="num"><button type="button" className="link" onClick={() => open('missed', t('col.missed'))}>{ranking.data.totals.missed}</button></td>
                   <td className="num">{ranking.data.totals.meetingsHeld}</td><td className="num">{ranking.data.totals.closed}</td>
@@ -137,7 +139,7 @@ export function DashboardPage(_: { me: Me }) {
             <div className="table-wrap"><table className="data-table">
               {details.data.kind === 'grids' && <>
                 <thead><tr><th>{t('col.month')}</th><th>{t('col.grid')}</th><th>{t('col.department')}</th><th>{t('col.status')}</th></tr></thead>
-                <tbody>{details.data.rows.map((r) => <tr key={`${r.gridId}-${r.month}`}><td>{r.month}</td><td>{r.gridName}</td><td>{r.departmentName}</td><td>{status('gridMonth', r.status)}{r.status === 'done' && !r.onSite ? `（${t('reason.outside')}）` : ''}</td></tr>)}</tbody>
+                <tbody>{details.data.rows.map((r) => <tr key={`${r.gridId}-${r.month}`}><td>{r.month}</td><td>{r.gridName}</td><td>{r.departmentName}</td><td>{status('gridMonth', gridMonthKey(r.status))}</td></tr>)}</tbody>
               </>}
               {details.data.kind === 'meetings' && <>
                 <thead><tr><th>{t('col.date')}</th><th>{t('col.department')}</th><th>{t('col.topics')}</th></tr></thead>
@@ -165,7 +167,7 @@ export function DashboardPage(_: { me: Me }) {
           ))}
         </div>
         {colourBy === 'status'
-          ? <div className="legend-row">{(['done', 'pending', 'missed', 'unheld'] as const).map((s) => <span key={s}><i style={{ background: statusColour('gridMonth', s) }} />{status('gridMonth', s)}</span>)}</div>
+          ? <div className="legend-row">{GRID_MONTH_STATUSES.map((s) => <span key={s}><i style={{ background: statusColour('gridMonth', s) }} />{status('gridMonth', s)}</span>)}</div>
           : <div className="legend-row"><span><i style={{ background: ramp(0, 1) }} />0</span><span><i style={{ background: ramp(1, 1) }} />{coverage.data?.max ?? ''}</span><span><i style={{ background: '#bdbdbd' }} />—</span></div>}
         <CoverageSvg grids={svgGrids} testId="dash-map" />
       </section>

@@ -53,7 +53,7 @@ export function WorkspacePage({ me }: { me: Me }) {
       <section className="ws-head card">
         <h1>{t('ws.title')} <span className="muted">{w.department.name} · {w.month}</span></h1>
         <p className="ws-days" data-testid="ws-days-left">{w.running ? t('ws.daysLeft', { n: w.daysLeft }) : t('ws.monthOver')}</p>
-        <p>{t('ws.summary', { done: w.summary.done, total: w.summary.total })}{w.summary.lastMonthMissed > 0 && <> · <span className="bad">{t('ws.lastMissed')} {w.summary.lastMonthMissed}</span></>}</p>
+        <p>{t('ws.summary', { done: w.summary.done, total: w.summary.total })}{w.summary.unverified > 0 && <> · <span className="bad" data-testid="ws-unverified">{t('ws.unverified', { n: w.summary.unverified })}</span></>}{w.summary.lastMonthMissed > 0 && <> · <span className="bad">{t('ws.lastMissed')} {w.summary.lastMonthMissed}</span></>}</p>
         <p className="small"><b>{t('ws.theme')}</b>：{w.theme.title}</p>
         <p className={w.meetingHeld ? 'ok small' : 'bad small'} data-testid="ws-meeting">{w.meetingHeld ? t('ws.meetingHeld') : t('ws.meetingMissing')}</p>
         <div className="row">

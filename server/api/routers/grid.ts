@@ -4,7 +4,7 @@ import { OPEN_STATUSES, isOverdue } from '../../domain/problem/status.ts'
 import { locateAtDate } from '../../services/boundary.ts'
 import { EMPTY_COVERAGE, holderView, loadHolders, monthCoverage } from '../../services/coverage.ts'
 import { GRID_TILE_MAX_ZOOM, gridTilesOf } from '../../services/gridTiles.ts'
-import type { InspectionStatus } from '../../domain/inspection/monthStatus.ts'
+import type { GridMonthState } from '../../domain/inspection/gridMonthStatus.ts'
 import { notFound } from '../../domain/errors.ts'
 import { id, isoDateTime, lat, level, lng, month, text } from '../inputs.ts'
 import { authedProcedure, router, scopedProcedure } from '../trpc.ts'
@@ -42,7 +42,7 @@ export const gridRouter = router({
       const coverage = await monthCoverage(ctx.db, m, now)
       const grids = ctx.catalog.list(input.level)
       const empty = EMPTY_COVERAGE(m, now)
-      const ids: number[] = [], status: InspectionStatus[] = [], holderDepartmentId: (number | null)[] = [], openProblems: number[] = [], overdueProblems: number[] = []
+      const ids: number[] = [], status: GridMonthState[] = [], holderDepartmentId: (number | null)[] = [], openProblems: number[] = [], overdueProblems: number[] = []
       const departments = new Map<number, string>()
       for (const g of grids) {
         const c = coverage.get(g.id) ?? empty

@@ -3,6 +3,7 @@ import { parseChecklist } from '../../domain/inspection/themes.ts'
 import { approveLateInspection, backfillHours, presenceTolerance, recordInspection } from '../../services/inspections.ts'
 import { parsePhotoFlags } from '../../services/photos.ts'
 import { presenceFailures } from '../../domain/inspection/presence.ts'
+import { inspectionFact } from '../../services/coverage.ts'
 import { id, isoDateTime, lat, lng, month, text } from '../inputs.ts'
 import { authedProcedure, router, scopedProcedure } from '../trpc.ts'
 
@@ -109,9 +110,11 @@ export const inspectionRouter = router({
     .input(z.object({ month, departmentId: id.optional() }))
     .query(async ({ ctx, input }) => {
       const rows = await ctx.db.inspection.findMany({
-        where: { month: input.month, departmentId: input.departmentId, OR: [{ onSite: false }, { onSite: null }, { lateReason: { not: null }, approvedAt: null }] },
+        where: { month: input.month, departmentId: input.departmentId },
         include: inspectionInclude, orderBy: [{ departmentId: 'asc' }, { date: 'desc' }],
       })
-      return rows.map((r) => ({ ...inspectionView(r), reason: r.onSite === false ? 'outside' as const : r.onSite === null ? 'noLocation' as const : 'late' as const }))
+      // not proof of presence by the one rule (presence.ts), with its reasons (first = the main one)
+      return rows.map((r) => ({ r, reasons: presenceFailures(inspectionFact(r)) })).filter((x) => x.reasons.length > 0)
+        .map(({ r, reasons }) => ({ ...inspectionView(r), reason: reasons[0]!, reasons }))
     }),
 })

@@ -13,6 +13,7 @@ const DAY = 86_400_000
 const range = z.object({ from: month, to: month }).refine((r) => r.from <= r.to, { message: '起始月份不能晚于结束月份', path: ['from'] })
   .refine((r) => monthsBetween(r.from, r.to).length <= 36, { message: '范围不能超过 36 个月', path: ['to'] })
 
+/** `notOnSite`: the unverified grid-months (inspected by the holder, none proven on site). */
 export const DRILL_MEASURES = ['gridMonths', 'inspectedOnSite', 'notOnSite', 'missed', 'pending', 'meetings', 'closed', 'closedLate', 'overdue'] as const
 
 export const statsRouter = router({
@@ -79,8 +80,8 @@ export const statsRouter = router({
       const m = input.measure
       if (m === 'gridMonths' || m === 'inspectedOnSite' || m === 'missed' || m === 'pending' || m === 'notOnSite') {
         const gm = gridMonths(months, data.holdings, data.inspections, now).filter(inDept)
-          .filter((g) => m === 'gridMonths' ? true : m === 'inspectedOnSite' ? g.onSite : m === 'notOnSite' ? !g.onSite && g.status === 'done' : g.status === m)
-        return { kind: 'grids' as const, rows: gm.map((g) => ({ gridId: g.gridId, gridName: gridName(g.gridId), gridCode: ctx.catalog.get(g.gridId)?.code ?? '', month: g.month, departmentId: g.departmentId, departmentName: deptName.get(g.departmentId) ?? '', status: g.status, onSite: g.onSite })) }
+          .filter((g) => m === 'gridMonths' ? true : m === 'inspectedOnSite' ? g.state === 'done' : m === 'notOnSite' ? g.state === 'unverified' : g.state === m)
+        return { kind: 'grids' as const, rows: gm.map((g) => ({ gridId: g.gridId, gridName: gridName(g.gridId), gridCode: ctx.catalog.get(g.gridId)?.code ?? '', month: g.month, departmentId: g.departmentId, departmentName: deptName.get(g.departmentId) ?? '', status: g.state, onSite: g.onSite })) }
       }
       if (m === 'meetings') {
         const rows = await ctx.db.meeting.findMany({ where: { month: { gte: input.from, lte: input.to }, departmentId: input.departmentId }, include: { department: { select: { name: true } } }, orderBy: { date: 'desc' } })

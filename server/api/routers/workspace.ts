@@ -9,7 +9,7 @@ import { router, scopedProcedure } from '../trpc.ts'
 
 export const workspaceRouter = router({
   /**
-   * 我的网格: a department's grids with the month's duty (done / not yet / missed last month), days left,
+   * 我的网格: a department's grids with the month's duty (gridMonthStatus: done / unverified / not yet / missed; last month's too), days left,
    * open and overdue problems, evaluation sites, the theme and whether the month's meeting happened.
    * A department user gets its own; leaders and admins name a department.
    */
@@ -63,6 +63,7 @@ export const workspaceRouter = router({
         grids,
         summary: {
           total: grids.length, done: grids.filter((g) => g.status === 'done').length,
+          unverified: grids.filter((g) => g.status === 'unverified').length,
           pending: grids.filter((g) => g.status === 'pending').length, missed: grids.filter((g) => g.status === 'missed').length,
           lastMonthMissed: grids.filter((g) => g.lastMonthStatus === 'missed').length,
           openProblems: grids.reduce((s, g) => s + g.openProblems, 0), overdueProblems: grids.reduce((s, g) => s + g.overdueProblems, 0),

@@ -6,8 +6,8 @@
  *                  department holding the grid when the month is judged (its last moment, or now for the
  *                  running month), so a grid handed over mid-month is the new holder's duty; it counts as
  *                  inspected on site when its state (gridMonthStatus, the one definition) is `done`; `inspected`
- *                  also counts `unverified` grid-months (inspected by the holder, not proven on site), which —
- *                  like on the map (legacyStatus) — also count as `pending` / `missed` in the three-state figures.
+ *                  also counts `unverified` grid-months (inspected by the holder, not proven on site), counted
+ *                  apart (`unverified`): `missed` and `pending` are the grid-months in those states only.
  *   meetings       months with at least one coordination meeting / months in the range (每月工作协调会).
  *   onTimeRate     problems closed in the range by their deadline / problems closed in the range (按期结案率).
  *   overdue        problems open and past their deadline at the end of the range (or now, if earlier).
@@ -125,6 +125,8 @@ export interface RankingRow {
   /** grid-months inspected by the holder, proven on site or not (done + unverified) */
   inspected: number
   inspectedOnSite: number
+  /** grid-months inspected but none proven on site (state `unverified`) */
+  unverified: number
   missed: number
   pending: number
   /** inspectedOnSite / gridMonths, null without held grids */
@@ -183,7 +185,8 @@ export function departmentRanking(from: MonthKey, to: MonthKey, input: RankingIn
     rows.push({
       departmentId: d.id, departmentName: d.name,
       gridMonths: g.length, inspected: g.filter((x) => x.state === 'done' || x.state === 'unverified').length, inspectedOnSite: onSite,
-      missed: g.filter((x) => x.status === 'missed').length, pending: g.filter((x) => x.status === 'pending').length,
+      unverified: g.filter((x) => x.state === 'unverified').length,
+      missed: g.filter((x) => x.state === 'missed').length, pending: g.filter((x) => x.state === 'pending').length,
       coverage: ratio(onSite, g.length),
       months: months.length, meetingsHeld: held, meetingRate: ratio(held, months.length) ?? 0,
       closed: closedIn.length, closedOnTime: onTime, onTimeRate: ratio(onTime, closedIn.length),
@@ -191,9 +194,9 @@ export function departmentRanking(from: MonthKey, to: MonthKey, input: RankingIn
     })
   }
   rows.sort(compareRows)
-  const sum = (k: 'gridMonths' | 'inspected' | 'inspectedOnSite' | 'missed' | 'pending' | 'meetingsHeld' | 'closed' | 'closedOnTime' | 'overdue') => rows.reduce((s, r) => s + r[k], 0)
+  const sum = (k: 'gridMonths' | 'inspected' | 'inspectedOnSite' | 'unverified' | 'missed' | 'pending' | 'meetingsHeld' | 'closed' | 'closedOnTime' | 'overdue') => rows.reduce((s, r) => s + r[k], 0)
   const totals = {
-    gridMonths: sum('gridMonths'), inspected: sum('inspected'), inspectedOnSite: sum('inspectedOnSite'), missed: sum('missed'), pending: sum('pending'),
+    gridMonths: sum('gridMonths'), inspected: sum('inspected'), inspectedOnSite: sum('inspectedOnSite'), unverified: sum('unverified'), missed: sum('missed'), pending: sum('pending'),
     coverage: ratio(sum('inspectedOnSite'), sum('gridMonths')),
     months: months.length, meetingsHeld: sum('meetingsHeld'),
     meetingRate: ratio(sum('meetingsHeld'), months.length * rows.length) ?? 0,

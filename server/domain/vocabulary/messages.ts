@@ -66,6 +66,8 @@ export const MESSAGES = {
   DEPARTMENT_NOT_FOUND: m('部门不存在', 'Department not found'),
   DEPARTMENT_NAME_TAKEN: m('部门名称已存在', 'A department with this name exists'),
   DEPARTMENT_REQUIRED: m('请选择部门', 'Choose a department'),
+  BULLETIN_MONTH_NOT_OVER: m('本月尚未结束，月底后才能发布通报', 'The month is not over yet; publish its bulletin after the month ends'),
+  BULLETIN_ALREADY_PUBLISHED: m('该月通报已发布，发布后不再更改', 'This month\'s bulletin is already published and stays as published'),
   UNKNOWN_DEPARTMENT: m('部门不存在', 'Unknown department'),
   USER_NOT_FOUND: m('用户不存在', 'User not found'),
   LOGIN_TAKEN: m('登录名已被使用', 'This login is taken'),

@@ -5,6 +5,7 @@
  */
 import type { IndicatorStatus } from '../evaluation/schedule.ts'
 import type { Readiness } from '../evaluation/readiness.ts'
+import type { GridMonthState } from '../inspection/gridMonthStatus.ts'
 import type { InspectionStatus } from '../inspection/monthStatus.ts'
 import type { ProblemStatus } from '../problem/status.ts'
 import type { Lang, Term } from './lang.ts'
@@ -64,6 +65,14 @@ export const GRID_MONTH_STATUS: Readonly<Record<GridMonthStatus | InspectionStat
   pending: term('未检查', 'Not yet', PALETTE.amber),
   missed: term('漏检', 'Missed', PALETTE.red),
   unheld: term('无包抓单位', 'No holder', PALETTE.grey),
+}
+
+/**
+ * The vocabulary key of a grid-month state (gridMonthStatus): `noHolder` — and any state of a grid
+ * nobody holds at the moment shown (`held` false) — is shown as `unheld`.
+ */
+export function gridMonthKey(state: GridMonthState | InspectionStatus, held = true): GridMonthStatus {
+  return state === 'noHolder' || !held ? 'unheld' : state
 }
 
 /** Evaluation-site readiness (测评点位达标情况, ../evaluation/readiness.ts). */
