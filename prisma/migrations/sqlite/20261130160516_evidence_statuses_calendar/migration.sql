@@ -1,3 +1,46 @@
+-- AlterTable
+ALTER TABLE "Problem" ADD COLUMN "mergeRequestIntoId" INTEGER;
+
+-- AlterTable
+ALTER TABLE "ProblemEvent" ADD COLUMN "targetProblemId" INTEGER;
+
+-- CreateTable
+CREATE TABLE "CalendarDay" (
+    "day" TEXT NOT NULL PRIMARY KEY,
+    "kind" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "year" INTEGER NOT NULL,
+    "updatedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+-- CreateTable
+CREATE TABLE "CalendarYear" (
+    "year" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "provisional" BOOLEAN NOT NULL DEFAULT false,
+    "source" TEXT NOT NULL DEFAULT '',
+    "updatedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+-- CreateTable
+CREATE TABLE "IdempotencyKey" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "key" TEXT NOT NULL,
+    "userId" INTEGER NOT NULL,
+    "procedure" TEXT NOT NULL,
+    "requestHash" TEXT NOT NULL,
+    "response" TEXT NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+-- CreateTable
+CREATE TABLE "BulletinPublication" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "month" TEXT NOT NULL,
+    "publishedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "publishedById" INTEGER NOT NULL,
+    "figures" TEXT NOT NULL
+);
+
 -- RedefineTables
 PRAGMA defer_foreign_keys=ON;
 PRAGMA foreign_keys=OFF;
@@ -58,3 +101,15 @@ CREATE INDEX "Photo_inspectionId_idx" ON "Photo"("inspectionId");
 CREATE INDEX "Photo_problemId_idx" ON "Photo"("problemId");
 PRAGMA foreign_keys=ON;
 PRAGMA defer_foreign_keys=OFF;
+
+-- CreateIndex
+CREATE INDEX "CalendarDay_year_idx" ON "CalendarDay"("year");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "IdempotencyKey_key_key" ON "IdempotencyKey"("key");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "BulletinPublication_month_key" ON "BulletinPublication"("month");
+
+-- Data: inspections stored before this migration were recorded when their rows were created (the server stamp then)
+UPDATE "Inspection" SET "recordedAt" = "createdAt";
