@@ -112,12 +112,16 @@ export async function seedDemo(db: Db, now = new Date()): Promise<{ grids: numbe
 
     await tx.evaluationSite.createMany({ data: sites.map((s) => ({ ...s, gridId: index.locate(s.lng, s.lat) })) })
 
-    // Inspections: month offset + day, resolved against now; future days of this month are skipped.
+    // Inspections: month offset + day, resolved against now. This month's days are scaled into the part
+    // of the month that has passed (day d of 31 → d/32 of the elapsed time), so the running month always
+    // shows done, unverified and pending grids, even on its first morning.
     const thisMonth = monthOf(now)
     const inspectionRows = []
     for (const i of inspections) {
       const { start } = monthRange(addMonths(thisMonth, i.monthOffset))
-      const date = new Date(start.getTime() + (i.day - 1) * DAY + 10 * 3600 * 1000) // 10:00 China time
+      const date = i.monthOffset === 0
+        ? new Date(start.getTime() + Math.floor((now.getTime() - start.getTime()) * (i.day / 32)))
+        : new Date(start.getTime() + (i.day - 1) * DAY + 10 * 3600 * 1000) // 10:00 China time
       if (date > now) continue
       const id = need(gridId, i.gridCode, 'grid')
       const geometry = geometryByCode.get(i.gridCode)!

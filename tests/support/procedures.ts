@@ -3,6 +3,7 @@
  * sample input derived from its zod schema, and a raw HTTP caller. Used by the generated
  * authorization test and the bad-input corpus, so a new procedure is covered automatically.
  */
+import { monthOf } from '../../server/domain/time.ts'
 import { z } from 'zod'
 import { appRouter } from '../../server/api/root.ts'
 
@@ -88,7 +89,11 @@ export const SAMPLES: Record<string, (h: Hints & { db?: string }) => unknown> = 
   'calendar.set': () => ({ day: '2099-01-01', kind: 'holiday', name: '权限测试' }),
   'calendar.remove': () => ({ day: '2099-01-02' }),
   'calendar.setYear': () => ({ year: 2099, provisional: true, source: '权限测试' }),
-  'stats.integrity': (h) => ({ from: h.now.toISOString().slice(0, 7), to: h.now.toISOString().slice(0, 7) }),
+  'stats.integrity': (h) => ({ from: monthOf(h.now), to: monthOf(h.now) }),
+  // the boundary drafts' rings are checked by a plain function (z.custom), which has no JSON schema to derive from
+  'boundary.validate': () => ({ draft: { grids: [], retire: [] } }),
+  'boundary.preview': () => ({ draft: { grids: [], retire: [] } }),
+  'boundary.save': (h) => ({ draft: { grids: [], retire: [] }, baseVersion: 999_999, effectiveFrom: h.now.toISOString(), reason: '权限测试' }),
   'indicator.import': (h) => ({ year: h.now.getUTCFullYear(), evaluationDate: h.now.toISOString().slice(0, 10), rows: [], dryRun: true }),
 }
 
