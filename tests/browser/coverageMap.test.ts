@@ -193,7 +193,10 @@ describe('coverage map (browser)', { timeout: 150_000 }, () => {
       await expect.poll(() => page.getByTestId('panel-name').textContent()).toBe('北面滩社区')
       await expect.poll(() => page.getByTestId('holder-department').textContent()).toBe('市人防办')
 
+      // the search flew the map to the grid: let it settle before the next control, as a person would
+      await waitForGrids(page, 1)
       await page.getByTestId('level-street').click()
+      await expect.poll(() => page.getByTestId('level-street').getAttribute('aria-checked')).toBe('true')
       await waitForGrids(page, 1, 'street')
 
       await page.getByTestId('lang-switch').click()
