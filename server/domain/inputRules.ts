@@ -71,7 +71,7 @@ export function isIsoMonth(s: string): boolean {
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/
 
 /**
- * A W3C / ISO 8601 date or date-time ("2026-02-28", "2026-02-28T10:00:00+08:00", "…Z") as an
+ * A W3C / ISO 8601 date or date-time ("2026-02-28", "2026-02-28T10:00:00+hh:mm", "…Z") as an
  * instant; null unless every field is real (no 30 February, no hour 24) and the year is in range.
  * A bare date or a time without an offset is read as Beijing time.
  */

@@ -23,14 +23,7 @@ export const GRID_MONTH_STATES = ['done', 'unverified', 'pending', 'missed', 'no
 /** A grid-month state (see the module comment). */
 export type GridMonthState = (typeof GRID_MONTH_STATES)[number]
 
-/** zh-CN / en labels of the states. */
-export const GRID_MONTH_STATE_LABELS: Record<GridMonthState, { 'zh-CN': string; en: string }> = {
-  done: { 'zh-CN': '已检查', en: 'Inspected' },
-  unverified: { 'zh-CN': '待核实', en: 'Unverified' },
-  pending: { 'zh-CN': '未检查', en: 'Not yet inspected' },
-  missed: { 'zh-CN': '漏检', en: 'Missed' },
-  noHolder: { 'zh-CN': '无包抓部门', en: 'No holder' },
-}
+// Labels and colours of the states: server/domain/vocabulary/status.ts (GRID_MONTH_STATUS), the one source.
 
 /** An inspection as the grid-month rule sees it. */
 export interface GridMonthInspection extends PresenceEvidence {
