@@ -163,9 +163,9 @@ describe('coverage map (browser)', { timeout: 150_000 }, () => {
       expect(await page.getByTestId('holder-cadre').textContent()).toMatch(/\S+/)
       expect(await page.getByTestId('holder-contact').textContent()).toMatch(/\d{4}-\d{7}/)
 
-      // the selected grid is outlined
-      const selected = await page.evaluate(() => window.__gridduty!.map.queryRenderedFeatures({ layers: ['grid-selected'] }).map((f) => f.id))
-      expect(new Set(selected)).toEqual(new Set([target.id]))
+      // the selected grid is outlined (the outline is drawn on the map's next frame after the panel opens)
+      const outlined = () => page.evaluate(() => [...new Set(window.__gridduty!.map.queryRenderedFeatures({ layers: ['grid-selected'] }).map((f) => f.id))])
+      await expect.poll(outlined, { timeout: 15_000, interval: 200 }).toEqual([target.id])
 
       // the hover tooltip shows who holds the grid; then the pointer leaves for the panel, for a clean picture
       expect(await page.locator('.map-tooltip').textContent()).toContain('市人防办')
