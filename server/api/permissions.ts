@@ -93,6 +93,14 @@ export const PERMISSIONS: Record<string, readonly Role[] | typeof PUBLIC> = {
   'boundary.versions': ['leader', 'planner', 'admin'],
   'boundary.compare': ['leader', 'planner', 'admin'],
   'boundary.export': ['leader', 'planner', 'admin'],
+  // the responsibility matrix (责任矩阵) and 退单 (docs/routing.md): everyone reads the matrix; the leadership edits and rules
+  'routing.matrix': ALL,
+  'routing.createRule': ['leader', 'admin'],
+  'routing.updateRule': ['leader', 'admin'],
+  'routing.endRule': ['leader', 'admin'],
+  'grid.explain': ALL,
+  'problem.return': ['department', 'admin'], // the handling department, for its own problem
+  'problem.ruleReturn': ['leader', 'admin'],
 }
 
 export function allowed(path: string, role: Role | null): boolean {

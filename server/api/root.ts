@@ -19,6 +19,7 @@ import { userRouter } from './routers/user.ts'
 import { evaluationRouter } from './routers/evaluation.ts'
 import { indicatorRouter } from './routers/indicator.ts'
 import { mockRouter } from './routers/mock.ts'
+import { routingRouter } from './routers/routing.ts'
 import { router } from './trpc.ts'
 
 export const appRouter = router({
@@ -42,6 +43,7 @@ export const appRouter = router({
   mock: mockRouter,
   boundary: boundaryRouter,
   calendar: calendarRouter,
+  routing: routingRouter,
 })
 
 export type AppRouter = typeof appRouter

@@ -5,6 +5,8 @@
  * Re-importing the same rows does not duplicate: each row has a stable externalId (the file's id
  * column, else a content hash) and rows already in the database are skipped.
  */
+import { problemRouter } from './routing.ts'
+import type { Routing } from '../domain/routing/matrix.ts'
 import { createHash } from 'node:crypto'
 import type { Db } from '../db/client.ts'
 import {
@@ -141,13 +143,14 @@ export async function commitImport(
     where: { status: 'closed', closedAt: { gte: new Date(now.getTime() - cfg.reboundDays * 86_400_000), lte: now } },
     select: { id: true, lng: true, lat: true, categoryCode: true, closedAt: true },
   })
-  const prepared: { r: OkRow; boundary: number[]; rebound: ReturnType<typeof findRebound<(typeof closed)[number]>> }[] = []
+  const routeOf = await problemRouter(db, catalog) // the responsibility matrix (docs/routing.md)
+  const prepared: { r: OkRow; boundary: number[]; rebound: ReturnType<typeof findRebound<(typeof closed)[number]>>; routing: Routing }[] = []
   for (let i = 0; i < good.length; i++) {
     const r = good[i]!
     const level = catalog.get(r.target.gridId)?.level ?? 'community'
     const boundary = boundaryCandidates(r.lng, r.lat, r.target.gridId, catalog.list(level), { distanceM: cfg.boundaryM }).map((b) => b.gridId)
     const rebound = findRebound(r, closed, { distanceM: cfg.reboundM, days: cfg.reboundDays, now })
-    prepared.push({ r, boundary, rebound })
+    prepared.push({ r, boundary, rebound, routing: routeOf(r.categoryCode, r.target.gridId, r.target.departmentId, now) })
     if (i % CHUNK === CHUNK - 1) await tick()
   }
   try {
@@ -159,12 +162,14 @@ export async function commitImport(
         },
       })
       const created = new Map<number, number>()
+      const handlerOf = new Map<number, number | null>()
       for (let i = 0; i < prepared.length; i += CHUNK) {
         if (i > 0) await failpoint('problem.import', i / CHUNK, Math.ceil(prepared.length / CHUNK)) // crash tests: kill with a chunk written
         const chunk = prepared.slice(i, i + CHUNK)
         await tx.problem.createMany({
-          data: chunk.map(({ r, boundary, rebound }) => ({
-            lng: r.lng, lat: r.lat, gridId: r.target.gridId, departmentId: r.target.departmentId, categoryCode: r.categoryCode,
+          data: chunk.map(({ r, boundary, rebound, routing }) => ({
+            lng: r.lng, lat: r.lat, gridId: r.target.gridId, departmentId: routing.departmentId, categoryCode: r.categoryCode,
+            supervisingDepartmentId: routing.supervisingDepartmentId, routingRuleId: routing.ruleId,
             description: r.description, status: 'reported', priority: r.priority, deadline: problemDeadline(now, limits.get(r.categoryCode) ?? categoryLimit({ code: r.categoryCode, deadlineDays: 7 }), r.priority, catalog.holidays.calendar),
             reporterId: user.id, reporterName: user.displayName, source: 'import', externalId: r.externalId, importBatchId: batch.id,
             boundaryGridIds: boundary.length ? JSON.stringify(boundary) : null, reboundOfId: rebound?.id ?? null, reportedAt: now, createdAt: now,
@@ -178,15 +183,15 @@ export async function commitImport(
             note: [`导入批次 #${batch.id}`, boundary.length ? `边界问题：邻近网格 ${boundary.join(', ')}` : '', rebound ? `反弹：与 #${rebound.id} 相距 ${Math.round(rebound.distanceM)} 米` : ''].filter(Boolean).join('；'),
           })),
         })
-        await writeAuditMany(tx, rows.map(({ id, r, boundary, rebound }) => ({
+        await writeAuditMany(tx, rows.map(({ id, r, boundary, rebound, routing }) => ({
           actorId: user.id, action: 'problem.import', entity: 'Problem', entityId: id, at: now,
-          after: { row: r.row, externalId: r.externalId, lng: r.lng, lat: r.lat, categoryCode: r.categoryCode, gridId: r.target.gridId, departmentId: r.target.departmentId, boundaryGridIds: boundary, reboundOfId: rebound?.id ?? null, importBatchId: batch.id },
+          after: { row: r.row, externalId: r.externalId, lng: r.lng, lat: r.lat, categoryCode: r.categoryCode, gridId: r.target.gridId, departmentId: routing.departmentId, supervisingDepartmentId: routing.supervisingDepartmentId, routingRuleId: routing.ruleId, boundaryGridIds: boundary, reboundOfId: rebound?.id ?? null, importBatchId: batch.id },
         })))
-        for (const x of rows) created.set(x.r.row, x.id)
+        for (const x of rows) { created.set(x.r.row, x.id); handlerOf.set(x.r.row, x.routing.departmentId) }
         await tick()
       }
       const rows = preview.rows.map((r) => (r.ok ? { ...r, problemId: created.get(r.row) } : r))
-      const report = rows.map((r) => (r.ok ? { row: r.row, ok: true, problemId: r.problemId, gridId: r.target.gridId, departmentId: r.target.departmentId } : { row: r.row, ok: false, reason: r.reason, message: r.message, detail: r.detail }))
+      const report = rows.map((r) => (r.ok ? { row: r.row, ok: true, problemId: r.problemId, gridId: r.target.gridId, departmentId: handlerOf.get(r.row) ?? r.target.departmentId } : { row: r.row, ok: false, reason: r.reason, message: r.message, detail: r.detail }))
       await tx.importBatch.update({ where: { id: batch.id }, data: { imported: created.size, report: JSON.stringify(report) } })
       await writeAudit(tx, { actorId: user.id, action: 'problem.import', entity: 'ImportBatch', entityId: batch.id, after: { fileName: opts.fileName, ...preview.summary, imported: created.size }, at: now })
       return { committed: true, batchId: batch.id, summary: { ...preview.summary, imported: created.size }, rows }

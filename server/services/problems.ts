@@ -17,6 +17,7 @@ import type { GridCatalog, GridLevel } from './gridCatalog.ts'
 import { writeAudit } from './audit.ts'
 import { attachPhotos } from './photos.ts'
 import { departmentScope } from './scope.ts'
+import { problemRouter } from './routing.ts'
 
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0]
 
@@ -84,7 +85,7 @@ export interface NewProblem {
 }
 
 /** Creates a problem through the one assignment path, with its "report" event and audit row, inside `tx`. */
-export async function createProblemTx(tx: Tx, catalog: GridCatalog, input: NewProblem, now: Date, opts: { holders?: Map<number, number | null>; limit?: CategoryLimit; workingDays?: number } = {}) {
+export async function createProblemTx(tx: Tx, catalog: GridCatalog, input: NewProblem, now: Date, opts: { holders?: Map<number, number | null>; limit?: CategoryLimit; workingDays?: number; router?: Awaited<ReturnType<typeof problemRouter>> } = {}) {
   // the category is checked even with a given limit (else an unknown code reached the insert as a foreign-key violation)
   const category = await tx.problemCategory.findUnique({ where: { code: input.categoryCode } })
   if (!category) throw badInput(`问题类别 ${input.categoryCode} 不存在`, 'UNKNOWN_CATEGORY')
@@ -92,6 +93,8 @@ export async function createProblemTx(tx: Tx, catalog: GridCatalog, input: NewPr
   // an explicit number of working days (e.g. 转为问题 from a mock evaluation) replaces the normal limit
   if (opts.workingDays !== undefined) limit = { ...limit, normal: { workingDays: opts.workingDays } }
   const a = await assignPoint(tx, catalog, input.lng, input.lat, now, opts.holders)
+  // the responsibility matrix (docs/routing.md): the handling department; the holder supervises
+  const routing = (opts.router ?? await problemRouter(tx, catalog))(input.categoryCode, a.gridId, a.departmentId, now)
   const cfg = problemConfig()
   const rebound = findRebound(input, await recentlyClosedNear(tx, input.lng, input.lat, input.categoryCode, now), { distanceM: cfg.reboundM, days: cfg.reboundDays, now })
   const priority = input.priority ?? 'normal'
@@ -102,7 +105,8 @@ export async function createProblemTx(tx: Tx, catalog: GridCatalog, input: NewPr
   ].filter(Boolean).join('；')
   const p = await tx.problem.create({
     data: {
-      lng: input.lng, lat: input.lat, gridId: a.gridId, departmentId: a.departmentId, categoryCode: input.categoryCode,
+      lng: input.lng, lat: input.lat, gridId: a.gridId, departmentId: routing.departmentId, categoryCode: input.categoryCode,
+      supervisingDepartmentId: routing.supervisingDepartmentId, routingRuleId: routing.ruleId,
       description: input.description, status: 'reported', priority, deadline: problemDeadline(now, limit, priority, catalog.holidays.calendar),
       reporterId: input.reporter.id, reporterName: input.reporter.name, source: input.source ?? 'manual',
       inspectionId: input.inspectionId ?? null, externalId: input.externalId ?? null, importBatchId: input.importBatchId ?? null,
@@ -112,7 +116,7 @@ export async function createProblemTx(tx: Tx, catalog: GridCatalog, input: NewPr
     },
     select: { id: true, gridId: true, departmentId: true, status: true, boundaryGridIds: true, reboundOfId: true },
   })
-  await writeAudit(tx, { actorId: input.reporter.id, action: 'problem.create', entity: 'Problem', entityId: p.id, after: { ...input, ...a, reboundOfId: rebound?.id ?? null }, at: now })
+  await writeAudit(tx, { actorId: input.reporter.id, action: 'problem.create', entity: 'Problem', entityId: p.id, after: { ...input, ...a, departmentId: routing.departmentId, supervisingDepartmentId: routing.supervisingDepartmentId, routingRuleId: routing.ruleId, reboundOfId: rebound?.id ?? null }, at: now })
   return p
 }
 

@@ -6,6 +6,8 @@ import { EMPTY_COVERAGE, holderView, loadHolders, monthCoverage } from '../../se
 import { GRID_TILE_MAX_ZOOM, gridTilesOf } from '../../services/gridTiles.ts'
 import type { GridMonthState } from '../../domain/inspection/gridMonthStatus.ts'
 import { notFound } from '../../domain/errors.ts'
+import { explainPoint } from '../../services/routing.ts'
+import { problemConfig } from '../../services/problems.ts'
 import { id, isoDateTime, lat, level, lng, month, text } from '../inputs.ts'
 import { authedProcedure, router, scopedProcedure } from '../trpc.ts'
 
@@ -96,6 +98,18 @@ export const gridRouter = router({
   locate: authedProcedure
     .input(z.object({ lng, lat, at: isoDateTime.optional() }))
     .query(({ ctx, input }) => locateAtDate(ctx.db, ctx.catalog, input.lng, input.lat, input.at ? new Date(input.at) : null, ctx.now())),
+
+  /**
+   * The 属地 certificate (docs/routing.md): for a point and an instant (default now), the grid, its holder
+   * (supervising department), the boundary version in force, the distance to the nearest edge, other grids
+   * within PROBLEM_BOUNDARY_M, and the handling department of every category group there.
+   */
+  explain: authedProcedure
+    .input(z.object({ lng, lat, at: isoDateTime.optional() }))
+    .query(({ ctx, input }) => {
+      const now = ctx.now()
+      return explainPoint(ctx.db, ctx.catalog, input.lng, input.lat, input.at ? new Date(input.at) : now, now, { boundaryM: problemConfig().boundaryM })
+    }),
 
   /** Grids whose name or code contains the text. */
   search: authedProcedure

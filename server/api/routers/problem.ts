@@ -6,7 +6,10 @@ import { ACTION_TYPES, PRIORITIES, availableActions, categoryLimit } from '../..
 import { parsePhotoFlags } from '../../services/photos.ts'
 import { listWhere, problemConfig, reportProblem } from '../../services/problems.ts'
 import { actorOf, mergeProblem, unmergeProblem, problemInclude, transitionProblem, workflowState } from '../../services/problemWorkflow.ts'
-import { badInput, notFound } from '../../domain/errors.ts'
+import { badInput, forbidden, notFound } from '../../domain/errors.ts'
+import { returnWindowEnd } from '../../domain/problem/workflow.ts'
+import { returnProblem, returnsOf, returnWindowHours, ruleOnReturn } from '../../services/problemReturns.ts'
+import { loadNames, ruleView } from '../../services/routing.ts'
 import { id, rowVersion, isoDateTime, lat, lng, text } from '../inputs.ts'
 import { router, scopedProcedure } from '../trpc.ts'
 
@@ -97,8 +100,25 @@ export const problemRouter = router({
       },
     })
     if (!p) throw notFound('问题', 'PROBLEM_NOT_FOUND')
-    ctx.scope.assert(p, '该问题不属于本部门')
+    // the handling department, and the supervising one (the grid holder: 属地, sees and follows)
+    if (!ctx.scope.sees(p.departmentId) && !ctx.scope.sees(p.supervisingDepartmentId)) throw forbidden('该问题不属于本部门', 'NOT_YOUR_DEPARTMENT')
     const pending = p.extensions.find((e) => e.status === 'pending') ?? null
+    const [returns, names, ruleRow] = await Promise.all([
+      returnsOf(ctx.db, p.id), loadNames(ctx.db, ctx.catalog),
+      p.routingRuleId === null ? null : ctx.db.responsibilityRule.findUnique({ where: { id: p.routingRuleId } }),
+    ])
+    const pendingReturn = returns.find((r) => r.status === 'pending') ?? null
+    const rule = ruleRow ? ruleView(ruleRow, names) : null
+    const lastRuling = [...returns].reverse().find((r) => r.status === 'reassigned') ?? null
+    const lastReassign = [...p.events].reverse().find((e) => e.action === 'reassign') ?? null
+    const byRuling = lastRuling !== null && (lastReassign === null || new Date(lastRuling.ruledAt!).getTime() >= lastReassign.at.getTime())
+    const basis = rule ? 'rule' as const : byRuling ? 'ruling' as const : lastReassign ? 'reassign' as const : p.departmentId === null ? 'none' as const : 'holder' as const
+    const words = rule ? rule.words
+      : basis === 'ruling' ? `退单裁定改派至${lastRuling!.newDepartmentName ?? ''}：${lastRuling!.ruling}`
+      : basis === 'reassign' ? `文明办改派：${lastReassign!.note}`
+      : basis === 'holder' ? '网格包抓单位处置（默认规则）' : '无处置部门'
+    const isHandler = ctx.scope.own !== null ? ctx.scope.own === p.departmentId : ctx.user.role === 'admin'
+    const windowEnd = returnWindowEnd(p.dispatchedAt, returnWindowHours(), ctx.catalog.holidays.calendar)
     const boundaryIds = parseIds(p.boundaryGridIds)
     return {
       ...toView(p, now),
@@ -122,6 +142,16 @@ export const problemRouter = router({
       /** a department's merge request waiting for the leadership */
       mergeRequestIntoId: p.mergeRequestIntoId,
       canUnmerge: p.mergedIntoId !== null && p.status === 'voided' && (ctx.user.role === 'leader' || ctx.user.role === 'admin'),
+      /** why it went where it went (docs/routing.md) */
+      routing: {
+        rule, basis, words, departmentId: p.departmentId, departmentName: p.department?.name ?? null,
+        supervisingDepartmentId: p.supervisingDepartmentId, supervisingDepartmentName: p.supervisingDepartmentId === null ? null : names.departmentName(p.supervisingDepartmentId),
+      },
+      /** 退单: the returns and rulings; the window; whether this user may return it or rule now */
+      returns,
+      returnWindowEnd: windowEnd?.toISOString() ?? null,
+      canReturn: p.status === 'dispatched' && !pendingReturn && isHandler && windowEnd !== null && now.getTime() <= windowEnd.getTime(),
+      canRuleReturn: pendingReturn !== null && p.status === 'dispatched' && (ctx.user.role === 'leader' || ctx.user.role === 'admin'),
     }
   }),
 
@@ -130,6 +160,27 @@ export const problemRouter = router({
     const now = ctx.now()
     return toView(await transitionProblem(ctx, ctx.user, input, now), now)
   }),
+
+  /** 退单: the handling department returns a dispatched problem within RETURN_WINDOW_HOURS working hours, with a reason and a suggested department. */
+  return: scopedProcedure
+    .input(z.object({ id, version: rowVersion, reason: text(2000).min(1), suggestedDepartmentId: id.nullable().optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const now = ctx.now()
+      await returnProblem(ctx, ctx.user, input, now)
+      return toView(await ctx.db.problem.findUniqueOrThrow({ where: { id: input.id }, include: problemInclude }), now)
+    }),
+
+  /** The leadership rules on a pending return: reassign (optionally amending the matrix) or reject (deadline unchanged). */
+  ruleReturn: scopedProcedure
+    .input(z.object({
+      id, version: rowVersion, decision: z.enum(['reassign', 'reject']), departmentId: id.nullable().optional(), note: text(2000).optional(),
+      amend: z.object({ area: z.enum(['grid', 'street', 'city']), scope: z.enum(['category', 'group']) }).nullable().optional(),
+    }))
+    .mutation(async ({ ctx, input }) => {
+      const now = ctx.now()
+      await ruleOnReturn(ctx, ctx.user, input, now)
+      return toView(await ctx.db.problem.findUniqueOrThrow({ where: { id: input.id }, include: problemInclude }), now)
+    }),
 
   /** A leader approves or rejects the pending deadline extension. */
   decideExtension: scopedProcedure
@@ -204,6 +255,7 @@ type ProblemRow = {
   description: string; status: string; priority: string; deadline: Date | null; reporterName: string; source: string; reportedAt: Date
   dispatchedAt: Date | null; closedAt: Date | null; version: number; boundaryGridIds: string | null; reboundOfId: number | null
   mergedIntoId: number | null; reworkCount: number; extensionCount: number; externalId: string | null
+  supervisingDepartmentId?: number | null; returnCount?: number
   category: { name: string }; grid: { name: string; code: string } | null; department: { name: string } | null
 }
 
@@ -216,6 +268,7 @@ export function toView(p: ProblemRow, now: Date) {
     dispatchedAt: p.dispatchedAt?.toISOString() ?? null, closedAt: p.closedAt?.toISOString() ?? null, version: p.version,
     boundaryGridIds: parseIds(p.boundaryGridIds), reboundOfId: p.reboundOfId, mergedIntoId: p.mergedIntoId,
     reworkCount: p.reworkCount, extensionCount: p.extensionCount, externalId: p.externalId,
+    supervisingDepartmentId: p.supervisingDepartmentId ?? null, returnCount: p.returnCount ?? 0,
   }
 }
 

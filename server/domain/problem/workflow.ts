@@ -13,8 +13,11 @@
  *                     PROBLEM_DUPLICATE_M, both open)      any open ─requestMerge→ (pending request,
  *                     by the department; the leadership confirms it with `merge`)
  *   voided (merged) ─unmerge→ the status it had before the merge (leadership)
+ *   dispatched ─return→ (pending 退单, within RETURN_WINDOW_HOURS working hours of dispatch, by the
+ *                     handling department) ─ruleReturn→ reassigned (dispatched afresh to the new
+ *                     department) or rejected (back to the department, deadline unchanged) — leadership
  */
-import { bundledCalendar, CATEGORY_LIMITS, deadlineFor, type CategoryLimit, type HolidayCalendar } from '../calendar/workingDays.ts'
+import { addWorkingHours, bundledCalendar, CATEGORY_LIMITS, deadlineFor, type CategoryLimit, type HolidayCalendar } from '../calendar/workingDays.ts'
 
 /** The bundled holiday calendar (years without data: Monday–Friday), for callers without the database's. */
 export const BUNDLED_CALENDAR: HolidayCalendar = bundledCalendar({ missingYear: 'weekendsOnly' })
@@ -46,6 +49,9 @@ export interface WorkflowProblem {
   /** for merges: the problem's category, the problem it was merged into */
   categoryCode?: string
   mergedIntoId?: number | null
+  /** for 退单: when it was dispatched, and whether a return waits for a ruling */
+  dispatchedAt?: Date | null
+  pendingReturn?: boolean
 }
 
 /** The other problem of a merge, as the merge rule needs it. */
@@ -74,6 +80,8 @@ export type WorkflowAction =
   | { type: 'merge'; note?: string; into: MergeTarget }
   | { type: 'requestMerge'; note?: string; into: MergeTarget }
   | { type: 'unmerge'; note?: string; restoreTo: ProblemStatus }
+  | { type: 'return'; note?: string; suggestedDepartmentId: number | null; windowHours: number }
+  | { type: 'ruleReturn'; note?: string; decision: 'reassign' | 'reject'; departmentId?: number | null }
 
 export type ActionType = WorkflowAction['type']
 
@@ -106,18 +114,23 @@ export const TRANSITIONS: Record<ActionType, Rule> = {
   merge: { from: OPEN, to: 'voided', by: 'lead', needsNote: false, label: PROBLEM_ACTION.merge },
   requestMerge: { from: OPEN, to: null, by: 'department', needsNote: false, label: PROBLEM_ACTION.requestMerge },
   unmerge: { from: ['voided'], to: null, by: 'lead', needsNote: false, label: PROBLEM_ACTION.unmerge },
+  return: { from: ['dispatched'], to: null, by: 'department', needsNote: true, label: PROBLEM_ACTION.return },
+  ruleReturn: { from: ['dispatched'], to: null, by: 'lead', needsNote: false, label: PROBLEM_ACTION.ruleReturn },
 }
 
 /** The merge actions need a second problem: they go through problem.merge / problem.unmerge, not problem.transition. */
 export const MERGE_ACTION_TYPES = ['merge', 'requestMerge', 'unmerge'] as const satisfies readonly ActionType[]
+/** 退单 and its ruling need their own inputs: they go through problem.return / problem.ruleReturn. */
+export const RETURN_ACTION_TYPES = ['return', 'ruleReturn'] as const satisfies readonly ActionType[]
 /** The single-problem actions (problem.transition and the action buttons). */
-export type PlainActionType = Exclude<ActionType, (typeof MERGE_ACTION_TYPES)[number]>
-export const ACTION_TYPES = (Object.keys(TRANSITIONS) as ActionType[]).filter((t) => !(MERGE_ACTION_TYPES as readonly string[]).includes(t)) as PlainActionType[]
+export type PlainActionType = Exclude<ActionType, (typeof MERGE_ACTION_TYPES)[number] | (typeof RETURN_ACTION_TYPES)[number]>
+export const ACTION_TYPES = (Object.keys(TRANSITIONS) as ActionType[]).filter((t) => !(MERGE_ACTION_TYPES as readonly string[]).includes(t) && !(RETURN_ACTION_TYPES as readonly string[]).includes(t)) as PlainActionType[]
 
 export type RefusalCode =
   | 'ILLEGAL_TRANSITION' | 'ROLE_FORBIDDEN' | 'NOT_YOUR_DEPARTMENT' | 'NOTE_REQUIRED'
   | 'NO_DEPARTMENT' | 'BAD_DEADLINE' | 'EXTENSION_PENDING' | 'NO_PENDING_EXTENSION' | 'SAME_ASSIGNMENT'
   | 'MERGE_SELF' | 'MERGE_CATEGORY' | 'MERGE_TOO_FAR' | 'MERGE_TARGET_CLOSED' | 'NOT_MERGED'
+  | 'RETURN_WINDOW_CLOSED' | 'RETURN_PENDING' | 'NO_PENDING_RETURN' | 'RETURN_SAME_DEPARTMENT'
 
 export interface Refusal { ok: false; code: RefusalCode; message: string }
 
@@ -139,6 +152,8 @@ export interface TransitionResult {
   event: { action: ActionType; fromStatus: string; toStatus: string; note: string; targetProblemId?: number }
   /** an extension request to record / the decision on the pending one */
   extension?: { kind: 'request'; newDeadline: Date } | { kind: 'decision'; approved: boolean }
+  /** a 退单 to record / the ruling on the pending one */
+  returned?: { kind: 'request'; suggestedDepartmentId: number | null } | { kind: 'ruling'; decision: 'reassign' | 'reject'; departmentId: number | null }
 }
 
 const refuse = (code: RefusalCode, message: string): Refusal => ({ ok: false, code, message })
@@ -151,6 +166,7 @@ export function availableActions(problem: WorkflowProblem, actor: Actor): PlainA
     if (authorize(rule, problem, actor)) return false
     if (type === 'requestExtension' && problem.pendingExtension) return false
     if (type === 'decideExtension' && !problem.pendingExtension) return false
+    if (type === 'accept' && problem.pendingReturn) return false
     return true
   })
 }
@@ -194,6 +210,7 @@ export function applyTransition(problem: WorkflowProblem, action: WorkflowAction
       return ok({ status: 'dispatched', departmentId, dispatchedAt: now, deadline: problemDeadline(now, problem.limit, problem.priority, calendar) })
     }
     case 'accept':
+      if (problem.pendingReturn) return refuse('RETURN_PENDING', '该问题的退单正待裁定，裁定后再接收')
       return ok({ status: 'rectifying' })
     case 'submit':
       return ok({ status: 'submitted' })
@@ -240,6 +257,22 @@ export function applyTransition(problem: WorkflowProblem, action: WorkflowAction
       if (done.ok) done.event.note = defaultNote
       return done
     }
+    case 'return': {
+      if (problem.pendingReturn) return refuse('RETURN_PENDING', '该问题已退单，正待裁定')
+      if (action.suggestedDepartmentId !== null && action.suggestedDepartmentId === problem.departmentId) return refuse('RETURN_SAME_DEPARTMENT', '建议的部门就是本部门')
+      const end = returnWindowEnd(problem.dispatchedAt ?? null, action.windowHours, calendar)
+      if (end === null || now.getTime() > end.getTime()) return refuse('RETURN_WINDOW_CLOSED', `已超过退单时限（派遣后 ${action.windowHours} 个工作小时），不能退单`)
+      return ok({}, { returned: { kind: 'request', suggestedDepartmentId: action.suggestedDepartmentId } })
+    }
+    case 'ruleReturn': {
+      if (!problem.pendingReturn) return refuse('NO_PENDING_RETURN', '没有待裁定的退单')
+      if (action.decision === 'reject') return ok({}, { returned: { kind: 'ruling', decision: 'reject', departmentId: problem.departmentId } })
+      const departmentId = action.departmentId ?? null
+      if (departmentId === null || departmentId === problem.departmentId) return refuse('RETURN_SAME_DEPARTMENT', '改派需要指定另一个部门')
+      // the new department gets the problem dispatched afresh: its time limit runs from now
+      return ok({ departmentId, dispatchedAt: now, deadline: problemDeadline(now, problem.limit, problem.priority, calendar) },
+        { returned: { kind: 'ruling', decision: 'reassign', departmentId } })
+    }
     case 'unmerge': {
       if (!problem.mergedIntoId) return refuse('NOT_MERGED', '该问题不是因合并而作废的，不能撤销合并')
       if (!OPEN.includes(action.restoreTo)) return refuse('ILLEGAL_TRANSITION', '只能恢复到未结案状态')
@@ -248,6 +281,15 @@ export function applyTransition(problem: WorkflowProblem, action: WorkflowAction
   }
 }
 
+
+/**
+ * The end of the 退单 window: `hours` working hours after dispatch, counting the whole of every working
+ * day of the holiday calendar (weekends and holidays do not count). Null when never dispatched.
+ */
+export function returnWindowEnd(dispatchedAt: Date | null, hours: number, calendar: HolidayCalendar = BUNDLED_CALENDAR): Date | null {
+  if (!dispatchedAt) return null
+  return addWorkingHours(dispatchedAt, hours, calendar, { mode: 'office', officeHours: [0, 24] }).deadline
+}
 
 /** Why two problems may not be merged (null = they may): both open, not merged, same category, near enough. */
 export function mergeRefusal(problem: WorkflowProblem, into: MergeTarget): Refusal | null {

@@ -132,6 +132,17 @@ export const MESSAGES = {
   NO_LOST_POINTS: m('该项没有扣分，无需转为问题', 'No points lost: nothing to turn into a problem'),
   ALREADY_CONVERTED: m('该扣分项已转为问题', 'Already turned into a problem'),
   MILESTONE_NOT_FOUND: m('进度节点不存在', 'Milestone not found'),
+  // the responsibility matrix and 退单 (docs/routing.md)
+  RETURN_WINDOW_CLOSED: m('已超过退单时限（派遣后 {windowHours} 个工作小时），不能退单', 'The return window ({windowHours} working hours after dispatch) has passed'),
+  RETURN_PENDING: m('该问题的退单正待裁定', 'A return of this problem is waiting for a ruling'),
+  NO_PENDING_RETURN: m('没有待裁定的退单', 'There is no return waiting for a ruling'),
+  RETURN_SAME_DEPARTMENT: m('请指定另一个部门', 'Name another department'),
+  RULE_CATEGORY: m('规则须指定一个问题类别或一个类别组（二选一）', 'A rule names one category or one category group'),
+  RULE_AREA: m('规则的区域无效', 'The rule\'s area is not valid'),
+  RULE_DATES: m('失效日期必须晚于生效日期', 'The end date must be after the start date'),
+  RULE_NOT_FOUND: m('责任规则不存在', 'The rule does not exist'),
+  RULE_ENDED: m('该规则已失效', 'The rule has already ended'),
+  RULE_AMEND: m('只有改派的裁定可以修改责任矩阵', 'Only a reassigning ruling can amend the matrix'),
 } as const satisfies Record<string, Term>
 
 export type AppCode = keyof typeof MESSAGES

@@ -50,6 +50,8 @@ export const PROBLEM_ACTION = {
   requestMerge: word('申请合并', 'Request merge'),
   unmerge: word('撤销合并', 'Undo merge'),
   unmergedFrom: word('撤销合并来源', 'Merge undone from'),
+  return: word('退单', 'Return (misrouted)'),
+  ruleReturn: word('退单裁定', 'Rule on return'),
 } as const satisfies Record<string, Term>
 export type ProblemActionName = keyof typeof PROBLEM_ACTION
 
