@@ -37,7 +37,7 @@ interface DemoInspection { gridCode: string; department: string; monthOffset: nu
 interface DemoUser { login: string; password: string; displayName: string; role: string; department: string | null }
 
 /** Tables in dependency order (children first), for --force. */
-const TABLES = ['bulletinPublication', 'photo', 'auditLog', 'deadlineExtension', 'meeting', 'monthlyTheme', 'scoreEntry', 'mockEvaluationSite', 'mockEvaluation', 'milestone', 'indicatorDepartment', 'indicator', 'problemEvent', 'problem', 'importBatch', 'inspection', 'evaluationSite', 'session', 'gridHolder', 'user', 'grid', 'problemCategory', 'department'] as const
+const TABLES = ['problemReturn', 'responsibilityRule', 'bulletinPublication', 'photo', 'auditLog', 'deadlineExtension', 'meeting', 'monthlyTheme', 'scoreEntry', 'mockEvaluationSite', 'mockEvaluation', 'milestone', 'indicatorDepartment', 'indicator', 'problemEvent', 'problem', 'importBatch', 'inspection', 'evaluationSite', 'session', 'gridHolder', 'user', 'grid', 'problemCategory', 'department'] as const
 
 export async function isEmpty(db: Db): Promise<boolean> {
   return (await db.grid.count()) === 0 && (await db.user.count()) === 0
@@ -146,7 +146,8 @@ export async function seedDemo(db: Db, now = new Date()): Promise<{ grids: numbe
       const gid = index.locate(p.lng, p.lat)
       const holder = gid === null ? null : holderOn(holdersOf(gid), reportedAt)
       return {
-        lng: p.lng, lat: p.lat, gridId: gid, departmentId: holder?.departmentId ?? null, categoryCode: p.category,
+        // demo history predates the matrix: the holder handled (default rule) and supervises
+        lng: p.lng, lat: p.lat, gridId: gid, departmentId: holder?.departmentId ?? null, supervisingDepartmentId: holder?.departmentId ?? null, categoryCode: p.category,
         description: p.description, status: p.status, deadline: problemDeadline(reportedAt, { normal: { workingDays: p.deadlineDaysAfterReport }, urgent: { hours: 24 } }, 'normal', calendar),
         reporterName: p.reporter, source: 'manual', reportedAt, createdAt: reportedAt,
         closedAt: p.status === 'closed' && p.closedDaysAgo !== null ? new Date(now.getTime() - p.closedDaysAgo * DAY)
@@ -165,6 +166,7 @@ export async function seedDemo(db: Db, now = new Date()): Promise<{ grids: numbe
     })
     await tx.problemEvent.createMany({ data: events })
     await seedMonthlyRhythm(tx, now, deptRows, userOfDept, admin.id)
+    await seedMatrix(tx, now, deptId, admin.id)
     await seedEvaluation(tx, now)
     return { grids: gridId.size, problems: created.length, inspections: inspectionRows.length }
   }, { timeout: 120_000 })
@@ -196,6 +198,18 @@ async function seedMonthlyRhythm(tx: Parameters<Parameters<Db['$transaction']>[0
     }
   }
   await tx.meeting.createMany({ data: meetings })
+}
+
+/**
+ * The responsibility matrix's demo (docs/routing.md): 路面破损 city-wide to 市住建局 (so a road problem in a
+ * grid held by 市人防办 is handled by 住建局, 市人防办 supervising). Valid from now: the demo history
+ * above was routed by the default rule.
+ */
+async function seedMatrix(tx: Parameters<Parameters<Db['$transaction']>[0]>[0], now: Date, deptId: Map<string, number>, adminId: number) {
+  const dept = (name: string) => { const id = deptId.get(name); if (id === undefined) throw new Error(`demo data: unknown department "${name}"`); return id }
+  await tx.responsibilityRule.createMany({ data: [
+    { categoryCode: 'LM01', categoryGroup: null, areaKind: 'city', areaIds: '[]', departmentId: dept('市住建局'), validFrom: now, note: '路面破损由住建部门统一处置', createdById: adminId, createdAt: now },
+  ] })
 }
 
 export async function wipe(db: Db): Promise<void> {

@@ -12,17 +12,18 @@ import { INSPECTION_FACT_SELECT, inspectionFact } from './coverage.ts'
 export async function loadRankingInput(db: Db, from: MonthKey, to: MonthKey): Promise<RankingInput> {
   const start = monthRange(from).start
   const end = monthRange(to).end
-  const [departments, holdings, inspections, meetings, problems] = await Promise.all([
+  const [departments, holdings, inspections, meetings, problems, returns] = await Promise.all([
     db.department.findMany({ select: { id: true, name: true }, orderBy: { id: 'asc' } }),
     db.gridHolder.findMany({ where: { validFrom: { lt: end }, OR: [{ validTo: null }, { validTo: { gt: start } }] }, select: { gridId: true, departmentId: true, validFrom: true, validTo: true } }),
     db.inspection.findMany({ where: { date: { gte: start, lt: end } }, select: INSPECTION_FACT_SELECT }),
     db.meeting.findMany({ where: { month: { gte: from, lte: to } }, select: { departmentId: true, month: true } }),
     db.problem.findMany({
       where: { departmentId: { not: null }, reportedAt: { lt: end }, OR: [{ closedAt: null }, { closedAt: { gte: start } }] },
-      select: { departmentId: true, status: true, deadline: true, reportedAt: true, closedAt: true },
+      select: { departmentId: true, status: true, deadline: true, reportedAt: true, closedAt: true, supervisingDepartmentId: true },
     }),
+    db.problemReturn.findMany({ where: { createdAt: { gte: start, lt: end } }, select: { departmentId: true, status: true, createdAt: true } }),
   ])
-  return { departments, holdings, inspections: inspections.map(inspectionFact), meetings, problems }
+  return { departments, holdings, inspections: inspections.map(inspectionFact), meetings, problems, returns }
 }
 
 export async function loadTheme(db: Db, month: MonthKey): Promise<MonthTheme> {

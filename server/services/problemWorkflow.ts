@@ -28,7 +28,7 @@ export const problemInclude = {
 /** The error kind of each of the workflow's refusals. */
 const REFUSAL_KIND: Record<string, ErrorKind> = {
   ROLE_FORBIDDEN: 'FORBIDDEN', NOT_YOUR_DEPARTMENT: 'FORBIDDEN', ILLEGAL_TRANSITION: 'CONFLICT', EXTENSION_PENDING: 'CONFLICT',
-  NO_PENDING_EXTENSION: 'CONFLICT', MERGE_TARGET_CLOSED: 'CONFLICT', NOT_MERGED: 'CONFLICT',
+  NO_PENDING_EXTENSION: 'CONFLICT', MERGE_TARGET_CLOSED: 'CONFLICT', NOT_MERGED: 'CONFLICT', RETURN_PENDING: 'CONFLICT',
 }
 
 export const actorOf = (u: SessionUser): Actor => ({ id: u.id, role: u.role, departmentId: u.departmentId })
@@ -68,7 +68,9 @@ export async function transitionProblem(deps: WorkflowDeps, user: SessionUser, i
   if (p.version !== input.version) throw conflict('问题已被他人修改，请刷新后重试')
   const pending = p.extensions[0] ?? null
   const action = await toAction(deps, input, now)
-  const result = applyTransition({ ...workflowState(p), pendingExtension: pending }, action, actorOf(user), now, deps.catalog.holidays.calendar)
+  // a 退单 waiting for its ruling blocks accepting (services/problemReturns.ts)
+  const pendingReturn = (await db.problemReturn.count({ where: { problemId: p.id, status: 'pending' } })) > 0
+  const result = applyTransition({ ...workflowState(p), pendingExtension: pending, pendingReturn }, action, actorOf(user), now, deps.catalog.holidays.calendar)
   if (!result.ok) throw new AppError(REFUSAL_KIND[result.code] ?? 'BAD_INPUT', result.code, result.message)
   const { changes, event } = result
   await db.$transaction(async (tx) => {

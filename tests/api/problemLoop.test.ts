@@ -70,7 +70,7 @@ describe.each(testDatabases())('problem loop API on %s', (db) => {
   })
 
   it('deadline extension: requested by the department, decided by a leader', async () => {
-    const p = await leader.problem.create.mutate({ lng: point[0], lat: point[1], categoryCode: 'LM01', description: '路面破损', priority: 'urgent' })
+    const p = await leader.problem.create.mutate({ lng: point[0], lat: point[1], categoryCode: 'LX02', description: '老旧小区设施破损', priority: 'urgent' })
     await step(leader, p.id, 'register')
     await step(leader, p.id, 'dispatch')
     const before = await rfb.problem.byId.query({ id: p.id })

@@ -136,7 +136,7 @@ export const problemRouter = router({
       mergedInto: p.mergedInto,
       merged: p.merged,
       boundaryCandidates: boundaryIds.map((gid) => ({ id: gid, name: ctx.catalog.get(gid)?.name ?? `#${gid}`, code: ctx.catalog.get(gid)?.code ?? null })),
-      actions: availableActions({ ...workflowState(p), pendingExtension: pending }, actorOf(ctx.user)),
+      actions: availableActions({ ...workflowState(p), pendingExtension: pending, pendingReturn: pendingReturn !== null }, actorOf(ctx.user)),
       limit: categoryLimit(p.category),
       canMerge: p.mergedIntoId === null && OPEN_STATUSES.includes(p.status as never) && ctx.scope.sees(p.departmentId) && ctx.user.role !== 'planner',
       /** a department's merge request waiting for the leadership */

@@ -11,6 +11,11 @@
  *   meetings       months with at least one coordination meeting / months in the range (每月工作协调会).
  *   onTimeRate     problems closed in the range by their deadline / problems closed in the range (按期结案率).
  *   overdue        problems open and past their deadline at the end of the range (or now, if earlier).
+ *   These problem figures count for the handling department (departmentId; docs/routing.md).
+ *   coordination   per holder department (supervising, 属地): the problems in its grids that other departments
+ *                  handle — coordTotal (in the range), coordOpen / coordOverdue (at the end of the range).
+ *   returns        退单 made by the department in the range; returnsRejected: rulings against it (rejected);
+ *                  returnRate = returns / (problems it handles + problems reassigned away from it by a ruling).
  */
 import { holderOn, type HolderPeriod } from '../holder.ts'
 import { addMonths, monthRange, MONTH_PATTERN, type MonthKey } from '../time.ts'
@@ -28,7 +33,9 @@ export interface InspectionRow extends GridMonthInspection { gridId: number; dep
 /** A coordination meeting (工作协调会) held by a department in a month. */
 export interface MeetingRow { departmentId: number; month: MonthKey }
 /** A problem as the ranking sees it. */
-export interface ProblemRow { departmentId: number | null; status: string; deadline: Date | null; reportedAt: Date; closedAt: Date | null }
+export interface ProblemRow { departmentId: number | null; status: string; deadline: Date | null; reportedAt: Date; closedAt: Date | null; supervisingDepartmentId?: number | null }
+/** A 退单 (ProblemReturn) as the ranking sees it. */
+export interface ReturnRow { departmentId: number; status: string; createdAt: Date }
 /** A department. */
 export interface DepartmentRow { id: number; name: string }
 
@@ -39,6 +46,8 @@ export interface RankingInput {
   inspections: readonly InspectionRow[]
   meetings: readonly MeetingRow[]
   problems: readonly ProblemRow[]
+  /** 退单 of the range (optional: no returns) */
+  returns?: readonly ReturnRow[]
 }
 
 /** Every month from `from` to `to`, both included; [] when to < from. */
@@ -138,6 +147,14 @@ export interface RankingRow {
   closedOnTime: number
   onTimeRate: number | null
   overdue: number
+  /** coordination (属地): problems in the department's grids handled by others */
+  coordTotal: number
+  coordOpen: number
+  coordOverdue: number
+  /** 退单 made, rulings against (rejected), 退单率 */
+  returns: number
+  returnsRejected: number
+  returnRate: number | null
 }
 
 /** The ranking of a range of months, with its totals. */
@@ -172,13 +189,18 @@ export function departmentRanking(from: MonthKey, to: MonthKey, input: RankingIn
   const meetingMonths = new Map<number, Set<MonthKey>>()
   for (const m of input.meetings) if (monthSet.has(m.month)) (meetingMonths.get(m.departmentId) ?? meetingMonths.set(m.departmentId, new Set()).get(m.departmentId)!).add(m.month)
   const problems = groupBy(input.problems.filter((p) => p.departmentId !== null), (p) => p.departmentId!)
+  const coordination = groupBy(input.problems.filter((p) => p.supervisingDepartmentId != null && p.supervisingDepartmentId !== p.departmentId), (p) => p.supervisingDepartmentId!)
+  const returns = groupBy((input.returns ?? []).filter((r) => r.createdAt >= rangeStart && r.createdAt < rangeEnd), (r) => r.departmentId)
 
   const rows: Omit<RankingRow, 'rank'>[] = []
   for (const d of input.departments) {
     const g = gm.get(d.id) ?? []
     const ps = problems.get(d.id) ?? []
     const held = meetingMonths.get(d.id)?.size ?? 0
-    if (g.length === 0 && ps.length === 0 && held === 0) continue
+    const co = coordination.get(d.id) ?? []
+    const rs = returns.get(d.id) ?? []
+    if (g.length === 0 && ps.length === 0 && held === 0 && co.length === 0 && rs.length === 0) continue
+    const reassignedAway = rs.filter((r) => r.status === 'reassigned').length
     const closedIn = ps.filter((p) => p.status === 'closed' && p.closedAt !== null && p.closedAt >= rangeStart && p.closedAt < rangeEnd)
     const onTime = closedIn.filter(closedOnTime).length
     const onSite = g.filter((x) => x.onSite).length
@@ -191,10 +213,12 @@ export function departmentRanking(from: MonthKey, to: MonthKey, input: RankingIn
       months: months.length, meetingsHeld: held, meetingRate: ratio(held, months.length) ?? 0,
       closed: closedIn.length, closedOnTime: onTime, onTimeRate: ratio(onTime, closedIn.length),
       overdue: ps.filter((p) => overdueAt(p, t)).length,
+      coordTotal: co.length, coordOpen: co.filter((p) => openAt(p, t)).length, coordOverdue: co.filter((p) => overdueAt(p, t)).length,
+      returns: rs.length, returnsRejected: rs.filter((r) => r.status === 'rejected').length, returnRate: ratio(rs.length, ps.length + reassignedAway),
     })
   }
   rows.sort(compareRows)
-  const sum = (k: 'gridMonths' | 'inspected' | 'inspectedOnSite' | 'unverified' | 'missed' | 'pending' | 'meetingsHeld' | 'closed' | 'closedOnTime' | 'overdue') => rows.reduce((s, r) => s + r[k], 0)
+  const sum = (k: 'gridMonths' | 'inspected' | 'inspectedOnSite' | 'unverified' | 'missed' | 'pending' | 'meetingsHeld' | 'closed' | 'closedOnTime' | 'overdue' | 'coordTotal' | 'coordOpen' | 'coordOverdue' | 'returns' | 'returnsRejected') => rows.reduce((s, r) => s + r[k], 0)
   const totals = {
     gridMonths: sum('gridMonths'), inspected: sum('inspected'), inspectedOnSite: sum('inspectedOnSite'), unverified: sum('unverified'), missed: sum('missed'), pending: sum('pending'),
     coverage: ratio(sum('inspectedOnSite'), sum('gridMonths')),
@@ -202,6 +226,9 @@ export function departmentRanking(from: MonthKey, to: MonthKey, input: RankingIn
     meetingRate: ratio(sum('meetingsHeld'), months.length * rows.length) ?? 0,
     closed: sum('closed'), closedOnTime: sum('closedOnTime'), onTimeRate: ratio(sum('closedOnTime'), sum('closed')),
     overdue: sum('overdue'),
+    coordTotal: sum('coordTotal'), coordOpen: sum('coordOpen'), coordOverdue: sum('coordOverdue'),
+    returns: sum('returns'), returnsRejected: sum('returnsRejected'),
+    returnRate: ratio(sum('returns'), rows.reduce((s, r) => s + (problems.get(r.departmentId)?.length ?? 0), 0) + (input.returns ?? []).filter((x) => x.status === 'reassigned' && x.createdAt >= rangeStart && x.createdAt < rangeEnd).length),
   }
   return { from, to, months, rows: rows.map((r, i) => ({ ...r, rank: i + 1 })), totals }
 }
