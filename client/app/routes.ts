@@ -14,6 +14,8 @@ import { MockEvaluationPage } from '../features/evaluation/MockEvaluationPage.ts
 import { ProblemImportPage } from '../features/problems/ProblemImportPage.tsx'
 import { ProblemsPage } from '../features/problems/ProblemsPage.tsx'
 import { WorkspacePage } from '../features/monthly/WorkspacePage.tsx'
+import { MatrixPage } from '../features/routing/MatrixPage.tsx'
+import { ExplainPage } from '../features/routing/ExplainPage.tsx'
 
 export interface PageRoute {
   /** hash path, e.g. "/problems" */
@@ -57,4 +59,10 @@ ROUTES.push(
 // Reliability and security (issue 7): users, departments, holders and the audit trail (leaders read the trail).
 ROUTES.push(
   { path: '/admin', label: { 'zh-CN': '系统管理', en: 'Admin' }, roles: ['admin', 'leader'], component: AdminPage },
+)
+
+// Responsibility as cities share it (issue 13): the matrix (category × area → department) and the 属地 certificate.
+ROUTES.push(
+  { path: '/matrix', label: { 'zh-CN': '责任矩阵', en: 'Matrix' }, roles: ['leader', 'admin', 'department', 'planner'], component: MatrixPage },
+  { path: '/explain', label: { 'zh-CN': '属地证明', en: 'Jurisdiction' }, roles: ['leader', 'admin', 'department', 'planner'], component: ExplainPage },
 )

@@ -11,6 +11,7 @@ import { PhotoPicker } from './PhotoPicker.tsx'
 import { useT } from '../../i18n.ts'
 import { statusColour } from '../../../server/domain/vocabulary/status.ts'
 import { problemsText } from './text.ts'
+import { ReturnPanel, RoutingFacts } from '../routing/ProblemRouting.tsx'
 import { endOfChinaDay, formatDateTime, formatDeadline } from '../../../server/domain/time.ts'
 
 type Detail = RouterOutputs['problem']['byId']
@@ -59,6 +60,7 @@ export function ProblemDetail({ id, onClose }: { id: number; me?: Me; onClose: (
               <dt>{t('d.location')}</dt><dd>{p.lng.toFixed(6)}, {p.lat.toFixed(6)}</dd>
               {p.reworkCount > 0 && <><dt>{actionLabel('verifyFail')}</dt><dd>{t('flag.rework', { n: p.reworkCount })}</dd></>}
             </dl>
+            <RoutingFacts detail={p} />
             {p.boundaryCandidates.length > 0 && <p className="pp-flag">{t('d.boundary', { list: p.boundaryCandidates.map((c) => c.name).join('、') })}</p>}
             {p.reboundOf && <p className="pp-flag">{t('d.reboundOf', { id: p.reboundOf.id })}</p>}
             {p.rebounds.length > 0 && <p className="pp-flag">{t('d.rebounds', { list: p.rebounds.map((r) => `#${r.id}`).join('、') })}</p>}
@@ -84,6 +86,8 @@ export function ProblemDetail({ id, onClose }: { id: number; me?: Me; onClose: (
             {p.canMerge && <MergeForm detail={p} onDone={(text) => { setMessage(text); refresh() }} />}
             {p.canUnmerge && <UnmergeButton detail={p} onDone={(text) => { setMessage(text); refresh() }} />}
           </section>
+
+          <ReturnPanel detail={p} onDone={(text) => { setMessage(text); refresh() }} />
 
           {p.extensions.length > 0 && (
             <section>
