@@ -185,8 +185,11 @@ export async function bulletinWorkbook(b: Bulletin | BulletinView): Promise<Buff
     { header: '实地检查', key: 'inspectedOnSite', width: 10 }, { header: GRID_MONTH_STATUS.unverified['zh-CN'], key: 'unverified', width: 10 }, { header: '覆盖率', key: 'coverage', width: 10 }, { header: '漏检', key: 'missed', width: 8 },
     { header: '协调会', key: 'meetingsHeld', width: 8 }, { header: '结案', key: 'closed', width: 8 }, { header: '按期结案', key: 'closedOnTime', width: 10 },
     { header: '按期结案率', key: 'onTimeRate', width: 12 }, { header: '超期', key: 'overdue', width: 8 },
+    // the responsibility matrix (docs/routing.md): coordination as grid holder, 退单 (published months before it: blank)
+    { header: '属地协调问题', key: 'coordTotal', width: 12 }, { header: '属地协调未结', key: 'coordOpen', width: 12 }, { header: '属地协调超期', key: 'coordOverdue', width: 12 },
+    { header: '退单', key: 'returns', width: 8 }, { header: '退单率', key: 'returnRate', width: 10 }, { header: '退单被驳回', key: 'returnsRejected', width: 10 },
   ])
-  addSafeRows(rank, b.ranking.map((r) => ({ ...r, coverage: pct(r.coverage), onTimeRate: pct(r.onTimeRate) })))
+  addSafeRows(rank, b.ranking.map((r) => ({ ...r, coverage: pct(r.coverage), onTimeRate: pct(r.onTimeRate), returnRate: r.returnRate === undefined ? '' : pct(r.returnRate) })))
   const missed = sheet('漏检网格', [{ header: '网格编码', key: 'code', width: 16 }, { header: '网格', key: 'name', width: 18 }, { header: '状态', key: 'status', width: 10 }, { header: '包抓部门', key: 'departmentName', width: 20 }, { header: '包抓领导', key: 'cadre', width: 20 }])
   addSafeRows(missed, b.missedGrids.map((g) => ({ ...g, status: stateWord(g.status) })))
   const nos = sheet('未到岗检查', [{ header: '日期', key: 'date', width: 12 }, { header: '网格', key: 'gridName', width: 18 }, { header: '部门', key: 'departmentName', width: 20 }, { header: '检查人', key: 'inspector', width: 16 }, { header: '原因', key: 'reason', width: 14 }, { header: '距网格（米）', key: 'distanceOutside', width: 12 }])

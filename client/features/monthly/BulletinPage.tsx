@@ -70,9 +70,9 @@ export function BulletinPage({ me }: { me: Me }) {
           <section className="card">
             <h2>{t('dash.ranking')}</h2>
             <table className="data-table">
-              <thead><tr><th>{t('col.rank')}</th><th>{t('col.department')}</th><th>{t('col.gridMonths')}</th><th>{t('col.inspectedOnSite')}</th><th>{t('col.unverified')}</th><th>{t('col.coverage')}</th><th>{t('col.missed')}</th><th>{t('col.meetings')}</th><th>{t('col.onTimeRate')}</th><th>{t('col.overdue')}</th></tr></thead>
+              <thead><tr><th>{t('col.rank')}</th><th>{t('col.department')}</th><th>{t('col.gridMonths')}</th><th>{t('col.inspectedOnSite')}</th><th>{t('col.unverified')}</th><th>{t('col.coverage')}</th><th>{t('col.missed')}</th><th>{t('col.meetings')}</th><th>{t('col.onTimeRate')}</th><th>{t('col.overdue')}</th><th>{t('col.coordOpen')}</th><th>{t('col.coordOverdue')}</th><th>{t('col.returns')}</th><th>{t('col.returnsRejected')}</th></tr></thead>
               <tbody>{b.ranking.map((r) => (
-                <tr key={r.departmentId}><td>{r.rank}</td><td>{r.departmentName}</td><td className="num">{r.gridMonths}</td><td className="num">{r.inspectedOnSite}</td><td className="num">{r.unverified}</td><td className="num">{pct(r.coverage)}</td><td className="num">{r.missed}</td><td className="num">{r.meetingsHeld}</td><td className="num">{pct(r.onTimeRate)}</td><td className="num">{r.overdue}</td></tr>
+                <tr key={r.departmentId}><td>{r.rank}</td><td>{r.departmentName}</td><td className="num">{r.gridMonths}</td><td className="num">{r.inspectedOnSite}</td><td className="num">{r.unverified}</td><td className="num">{pct(r.coverage)}</td><td className="num">{r.missed}</td><td className="num">{r.meetingsHeld}</td><td className="num">{pct(r.onTimeRate)}</td><td className="num">{r.overdue}</td><td className="num">{r.coordOpen ?? 0}/{r.coordTotal ?? 0}</td><td className="num">{r.coordOverdue ?? 0}</td><td className="num">{r.returns ?? 0}（{pct(r.returnRate ?? null)}）</td><td className="num">{r.returnsRejected ?? 0}</td></tr>
               ))}</tbody>
             </table>
           </section>

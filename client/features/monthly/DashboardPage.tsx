@@ -19,7 +19,7 @@ import './monthly.css'
 type Row = RouterOutputs['stats']['departmentRanking']['rows'][number]
 type Measure = RouterInputs['stats']['drillDown']['measure']
 type ColourBy = RouterInputs['stats']['coverage']['colourBy']
-type SortKey = 'rank' | 'departmentName' | 'gridMonths' | 'inspectedOnSite' | 'unverified' | 'coverage' | 'missed' | 'meetingsHeld' | 'closed' | 'onTimeRate' | 'overdue'
+type SortKey = 'rank' | 'departmentName' | 'gridMonths' | 'inspectedOnSite' | 'unverified' | 'coverage' | 'missed' | 'meetingsHeld' | 'closed' | 'onTimeRate' | 'overdue' | 'coordOpen' | 'coordOverdue' | 'returns' | 'returnsRejected'
 
 const COLUMNS: { key: SortKey; label: KeyOf<typeof monthlyText>; measure?: Measure; fmt?: (r: Row) => string }[] = [
   { key: 'rank', label: 'col.rank' },
@@ -33,6 +33,11 @@ const COLUMNS: { key: SortKey; label: KeyOf<typeof monthlyText>; measure?: Measu
   { key: 'closed', label: 'col.closed', measure: 'closed' },
   { key: 'onTimeRate', label: 'col.onTimeRate', measure: 'closedLate', fmt: (r) => pct(r.onTimeRate) },
   { key: 'overdue', label: 'col.overdue', measure: 'overdue' },
+  // responsibility matrix (docs/routing.md): coordination as the grid holder, 退单 and rulings against
+  { key: 'coordOpen', label: 'col.coordOpen', fmt: (r) => `${r.coordOpen}/${r.coordTotal}` },
+  { key: 'coordOverdue', label: 'col.coordOverdue' },
+  { key: 'returns', label: 'col.returns', fmt: (r) => `${r.returns}（${pct(r.returnRate)}）` },
+  { key: 'returnsRejected', label: 'col.returnsRejected' },
 ]
 
 /** A sequential colour for a number between 0 and max. */
@@ -125,6 +130,8 @@ export function DashboardPage(_: { me: Me }) {
                   <td className="num">{ranking.data.totals.meetingsHeld}</td><td className="num">{ranking.data.totals.closed}</td>
                   <td className="num">{pct(ranking.data.totals.onTimeRate)}</td>
                   <td className="num"><button type="button" className="link" onClick={() => open('overdue', t('col.overdue'))}>{ranking.data.totals.overdue}</button></td>
+                  <td className="num">{ranking.data.totals.coordOpen}/{ranking.data.totals.coordTotal}</td><td className="num">{ranking.data.totals.coordOverdue}</td>
+                  <td className="num">{ranking.data.totals.returns}（{pct(ranking.data.totals.returnRate)}）</td><td className="num">{ranking.data.totals.returnsRejected}</td>
                 </tr>
               )}
             </tbody>
