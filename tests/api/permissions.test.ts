@@ -42,7 +42,9 @@ describe('permission matrix ↔ router', () => {
  * which units share an indicator the user's department is responsible for. Anything else carrying
  * another department's `departmentId` is a row of that department.
  */
-const PUBLIC_FACTS = new Set(['holder', 'holderHistory', 'departments'])
+// the responsibility matrix (who handles which category where: routing.matrix cells and rules, grid.explain's
+// handling per group) is public like the holder: every department must know who handles what (docs/routing.md)
+const PUBLIC_FACTS = new Set(['holder', 'holderHistory', 'departments', 'cells', 'rules', 'handling'])
 
 /** JSON paths of objects with a departmentId other than `mine`, outside the public facts. */
 function foreignRows(data: unknown, mine: number, path = '$'): string[] {
