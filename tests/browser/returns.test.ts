@@ -76,5 +76,5 @@ describe('退单 in the browser', () => {
     expect(leader.problems).toEqual([])
     await zjj.context.close()
     await leader.context.close()
-  })
+  }, 240_000)
 })
