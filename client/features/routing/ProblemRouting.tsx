@@ -20,6 +20,7 @@ export function RoutingFacts({ detail }: { detail: Detail }) {
     <dl className="pp-facts" data-testid="routing-facts">
       <dt>{t('r.why')}</dt><dd data-testid="routing-why" data-basis={r.basis}>{r.words}</dd>
       <dt>{t('r.supervising')}</dt><dd data-testid="routing-supervising">{r.supervisingDepartmentName ?? '—'}</dd>
+      <dt>{t('x.title')}</dt><dd><a href={`#/explain?lng=${detail.lng}&lat=${detail.lat}`} data-testid="routing-explain">{detail.lng.toFixed(5)}, {detail.lat.toFixed(5)}</a></dd>
     </dl>
   )
 }
