@@ -20,6 +20,7 @@ import { writeAudit } from './audit.ts'
 import type { CatalogGrid, GridCatalog, GridLevel } from './gridCatalog.ts'
 import { failpoint } from './failpoints.ts'
 import { geometryTooComplex, runHeavy } from './heavy.ts'
+import type { ShapeWarning } from '../domain/boundary/shapeWarnings.ts'
 
 export interface DraftInputGrid {
   /** String(id) for an existing grid, "new:…" for a new one */
@@ -101,6 +102,12 @@ export function resolveDraft(catalog: GridCatalog, input: DraftInput): ResolvedD
 export async function validateResolved(r: ResolvedDraft, minArea?: number): Promise<ValidationIssue[]> {
   const previousType = new Map([...r.before].map(([k, g]) => [k, g.geometry.type]))
   return runHeavy('validateDraft', [{ changed: r.changed, context: r.context, previousType }, { minArea }], geometryTooComplex)
+}
+
+/** The shape warnings the draft introduces (never blocking): spikes, acute angles, borders approaching themselves. */
+export async function warnResolved(r: ResolvedDraft): Promise<ShapeWarning[]> {
+  const before = new Map([...r.before].map(([k, g]) => [k, g.geometry]))
+  return runHeavy('shapeWarnings', [r.changed.map((g) => ({ key: g.key, name: g.name, geometry: g.geometry })), before], geometryTooComplex)
 }
 
 async function holdersAt(db: Db, gridIds: number[], at: Date): Promise<Map<number, Holder | null>> {
