@@ -8,6 +8,7 @@ import { TRPCClientError } from '@trpc/client'
 import { useTRPC, type Me, type RouterOutputs } from '../../api.ts'
 import { useT } from '../../i18n.ts'
 import { ROLE } from '../../../server/domain/vocabulary/terms.ts'
+import { auditFieldLabel, auditSentence, auditValue } from '../../../server/domain/vocabulary/audit.ts'
 import { adminText } from './text.ts'
 import './admin.css'
 import { formatDateTime, startOfChinaDay, todayInChina } from '../../../server/domain/time.ts'
@@ -235,20 +236,26 @@ function Calendar() {
 }
 
 function Audit() {
-  const { t, role, errorText: errText } = useT(adminText)
+  const { t, lang } = useT(adminText)
   const trpc = useTRPC()
   const [cursor, setCursor] = useState<number | undefined>(undefined)
   const page = useQuery(trpc.audit.list.queryOptions({ cursor, limit: 50 }))
-  const show = (v: unknown) => (v === null || v === undefined ? '' : JSON.stringify(v, null, 1))
   return (
     <section>
-      <div className="admin-table-wrap"><table className="admin-table admin-audit">
-        <thead><tr><th>{t('at')}</th><th>{t('actor')}</th><th>{t('action')}</th><th>{t('entity')}</th><th>{t('before')}</th><th>{t('after')}</th></tr></thead>
-        <tbody>{page.data?.items.map((a) => (
-          <tr key={a.id}><td>{local(a.at)}</td><td>{a.actorName ?? ''}</td><td>{a.action}</td><td>{a.entity} #{a.entityId}</td>
-            <td><pre>{show(a.before)}</pre></td><td><pre>{show(a.after)}</pre></td></tr>
-        ))}</tbody>
-      </table></div>
+      <ol className="audit-list" data-testid="audit-list">{page.data?.items.map((a) => (
+        <li key={a.id} className="audit-item" data-action={a.action}>
+          <div className="audit-head"><time className="muted">{local(a.at)}</time> <span className="audit-sentence">{auditSentence(a, lang)}</span></div>
+          {a.changes.length > 0 && (
+            <table className="audit-diff">
+              <caption className="sr-only">{t('changedFields')}</caption>
+              <thead><tr><th scope="col">{t('field')}</th><th scope="col">{t('before')}</th><th scope="col">{t('after')}</th></tr></thead>
+              <tbody>{a.changes.map((c) => (
+                <tr key={c.field}><th scope="row">{auditFieldLabel(c.field, lang)}</th><td className="was">{auditValue(c.field, c.before, lang, a.entity)}</td><td className="now">{auditValue(c.field, c.after, lang, a.entity)}</td></tr>
+              ))}</tbody>
+            </table>
+          )}
+        </li>
+      ))}</ol>
       {page.data?.nextCursor && <button className="btn-quiet" onClick={() => setCursor(page.data!.nextCursor ?? undefined)}>{t('more')}</button>}
     </section>
   )
