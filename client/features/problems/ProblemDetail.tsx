@@ -12,6 +12,7 @@ import { useT } from '../../i18n.ts'
 import { statusColour } from '../../../server/domain/vocabulary/status.ts'
 import { problemsText } from './text.ts'
 import { endOfChinaDay, formatDateTime, formatDeadline } from '../../../server/domain/time.ts'
+import { DatePicker } from '../../ui/DatePicker.tsx'
 
 type Detail = RouterOutputs['problem']['byId']
 type Action = Detail['actions'][number]
@@ -190,7 +191,7 @@ function ActionForm({ detail, action, onDone, onConflict }: { detail: Detail; ac
         </label>
       )}
       {action === 'requestExtension' && (
-        <label>{t('d.newDeadline')}<input type="date" value={newDeadline} onChange={(e) => setNewDeadline(e.target.value)} data-testid="action-deadline" /></label>
+        <label>{t('d.newDeadline')}<DatePicker value={newDeadline} onChange={setNewDeadline} data-testid="action-deadline" /></label>
       )}
       <label>{t('d.note')}{NOTE_REQUIRED.includes(action) ? ' *' : ''}
         <textarea rows={2} value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} data-testid="action-note" />
