@@ -13,6 +13,7 @@ import { statusColour } from '../../../server/domain/vocabulary/status.ts'
 import { problemsText } from './text.ts'
 import { endOfChinaDay, formatDateTime, formatDeadline } from '../../../server/domain/time.ts'
 import { DatePicker } from '../../ui/DatePicker.tsx'
+import { ProblemPlaceMap } from './ProblemPlaceMap.tsx'
 
 type Detail = RouterOutputs['problem']['byId']
 type Action = Detail['actions'][number]
@@ -57,9 +58,9 @@ export function ProblemDetail({ id, onClose }: { id: number; me?: Me; onClose: (
               <dt>{t('col.deadline')}</dt><dd className={p.overdue ? 'bad' : ''}>{formatDeadline(p.deadline, true)}{p.overdue ? ` · ${t('flag.overdue')}` : ''}</dd>
               <dt>{t('d.priority')}</dt><dd>{t(p.priority === 'urgent' ? 'd.priority.urgent' : 'd.priority.normal')}</dd>
               <dt>{t('d.reporter')}</dt><dd>{p.reporterName} · {formatDateTime(p.reportedAt)}</dd>
-              <dt>{t('d.location')}</dt><dd>{p.lng.toFixed(6)}, {p.lat.toFixed(6)}</dd>
               {p.reworkCount > 0 && <><dt>{actionLabel('verifyFail')}</dt><dd>{t('flag.rework', { n: p.reworkCount })}</dd></>}
             </dl>
+            <ProblemPlaceMap lng={p.lng} lat={p.lat} gridId={p.gridId} gridName={p.gridName} label={p.gridName ? t('d.placeIn', { grid: p.gridName }) : t('d.placeNoGrid')} />
             {p.boundaryCandidates.length > 0 && <p className="pp-flag">{t('d.boundary', { list: p.boundaryCandidates.map((c) => c.name).join('、') })}</p>}
             {p.reboundOf && <p className="pp-flag">{t('d.reboundOf', { id: p.reboundOf.id })}</p>}
             {p.rebounds.length > 0 && <p className="pp-flag">{t('d.rebounds', { list: p.rebounds.map((r) => `#${r.id}`).join('、') })}</p>}
