@@ -3,7 +3,7 @@
  * extension requests, and the workflow actions this user may take now (the server says which),
  * each with its note and extra fields. A stale version reloads and asks to try again.
  */
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { TRPCClientError } from '@trpc/client'
 import { useTRPC, useTRPCClient, type Me, type RouterInputs, type RouterOutputs } from '../../api.ts'
@@ -141,6 +141,8 @@ function ActionForm({ detail, action, onDone, onConflict }: { detail: Detail; ac
   const departments = useQuery({ ...trpc.department.list.queryOptions(), enabled: needsDepartments })
   const grids = useQuery({ ...trpc.grid.list.queryOptions({ level: 'community' }), enabled: action === 'reassign' })
   const [error, setError] = useState<string | null>(null)
+  // a message about a missing field is stale once the field changes
+  useEffect(() => { setError(null) }, [note, newDeadline, departmentId, gridId])
 
   const mutation = useMutation({
     mutationFn: async (extra: Partial<TransitionInput>) => {
