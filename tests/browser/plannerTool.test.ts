@@ -140,3 +140,75 @@ describe('planner as a tool', () => {
     await page.context().close()
   }, 180_000)
 })
+
+describe('admin in words', () => {
+  it('prefills the holder edit form, asks before reassigning, and the audit trail says it in a sentence with the changed fields', async () => {
+    const api = await loggedIn(app.url, 'admin')
+    const communities = (await api.grid.list.query({ level: 'community' })).features
+    const grid = communities.find((f) => f.properties.holderDepartmentId)!
+    const [current] = (await api.holder.history.query({ gridId: grid.properties.id })).filter((h) => h.validTo === null)
+    expect(current).toBeDefined()
+    const depts = await api.department.list.query()
+    const other = depts.find((d) => d.id !== current!.departmentId)!
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+    const page = await context.newPage()
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(String(e)))
+    await signIn(page, app.url, 'admin')
+    await page.goto(`${app.url}/#/admin`)
+    await page.getByRole('tab', { name: '包抓分配' }).click()
+    await page.getByTestId('holder-grid').selectOption(String(grid.properties.id))
+    // prefilled from the current holder
+    await expect.poll(() => page.getByTestId('holder-department').inputValue(), { timeout: 10_000 }).toBe(String(current!.departmentId))
+    expect(await page.getByTestId('holder-cadre').inputValue()).toBe(current!.cadreName)
+    expect(await page.getByTestId('holder-phone').inputValue()).toBe(current!.contactPhone)
+    expect(await page.getByTestId('holder-from').inputValue()).toMatch(/^\d{4}-\d{2}-\d{2}$/)
+
+    // the date picker: open it, move a day on with the keyboard, pick with Enter
+    const before = await page.getByTestId('holder-from').inputValue()
+    await page.getByTestId('holder-from-open').click()
+    await page.getByTestId('holder-from-calendar').waitFor()
+    expect(await page.getByTestId('holder-from-calendar').textContent()).toMatch(/年.*月/)
+    await page.keyboard.press('ArrowRight')
+    await page.keyboard.press('Enter')
+    await expect.poll(() => page.getByTestId('holder-from').inputValue()).not.toBe(before)
+    const day = await page.getByTestId('holder-from').inputValue()
+
+    // reassign to another department: a confirmation first; cancel keeps everything
+    await page.getByTestId('holder-department').selectOption(String(other.id))
+    await page.getByTestId('holder-submit').click()
+    await page.getByTestId('confirm-dialog').waitFor()
+    expect(await page.getByTestId('confirm-dialog').textContent()).toContain(other.name)
+    await page.getByTestId('confirm-cancel').click()
+    expect(await page.getByTestId('confirm-dialog').count()).toBe(0)
+    expect((await api.holder.history.query({ gridId: grid.properties.id })).find((h) => h.validTo === null)!.departmentId).toBe(current!.departmentId)
+    await page.getByTestId('holder-submit').click()
+    await page.getByTestId('confirm-ok').click()
+    // success in its own style, not the error style
+    await page.getByTestId('admin-ok').waitFor({ timeout: 10_000 })
+    expect(await page.getByTestId('admin-ok').getAttribute('class')).toBe('msg-ok')
+    expect(await page.getByTestId('admin-ok').evaluate((e) => getComputedStyle(e).color)).not.toBe('rgb(200, 16, 46)')
+    // the message is stale once a field changes
+    await page.getByTestId('holder-cadre').fill('新的包抓领导')
+    expect(await page.getByTestId('admin-ok').count()).toBe(0)
+
+    // the audit trail: a sentence, and the changed fields with labels and names (no codes, no JSON)
+    await page.getByRole('tab', { name: '审计日志' }).click()
+    const first = page.locator('[data-testid="audit-list"] > li').first()
+    await first.waitFor({ timeout: 10_000 })
+    const sentence = await first.locator('.audit-sentence').textContent()
+    expect(sentence).toContain(`更改了网格「${grid.properties.name}」的包抓部门`)
+    const rows = await first.locator('.audit-diff tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)))
+    expect(rows).toContainEqual(['部门', current!.departmentName, other.name])
+    expect(rows).toContainEqual(['起始时间', expect.any(String), day])
+    const text = (await first.textContent())!
+    expect(text).not.toContain('holder.assign')
+    expect(text).not.toContain('{')
+    expect(text).not.toContain('departmentId')
+    await page.screenshot({ path: path.join(OUT, 'admin-audit-words.png') })
+    expect(errors).toEqual([])
+    await context.close()
+  }, 180_000)
+})
+
