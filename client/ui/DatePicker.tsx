@@ -115,8 +115,9 @@ export function DatePicker({ value, onChange, label, min, max, required, clearab
   const start = addDays(first, -weekdayOf(first))
   const days = Array.from({ length: 42 }, (_, i) => addDays(start, i))
   const weekNames = t('date.weekdays').split(',')
-  const monthTitle = t('date.month', { y, m, mon: MONTHS_EN[m - 1]! })
-  const dayLabel = (d: string) => { const [yy, mm, dd] = d.split('-').map(Number); return t('date.day', { y: yy!, m: mm!, d: dd!, w: weekNames[weekdayOf(d)]!, mon: MONTHS_EN[mm! - 1]! }) }
+  const monthWord = (mm: number) => (lang === 'en' ? MONTHS_EN[mm - 1]! : `${mm}月`)
+  const monthTitle = t('date.month', { y, mon: monthWord(m) })
+  const dayLabel = (d: string) => { const [yy, mm, dd] = d.split('-').map(Number); return t('date.day', { y: yy!, d: dd!, w: weekNames[weekdayOf(d)]!, mon: monthWord(mm!) }) }
   const today = todayInChina()
 
   return (
