@@ -104,10 +104,14 @@ export async function validateResolved(r: ResolvedDraft, minArea?: number): Prom
   return runHeavy('validateDraft', [{ changed: r.changed, context: r.context, previousType }, { minArea }], geometryTooComplex)
 }
 
-/** The shape warnings the draft introduces (never blocking): spikes, acute angles, borders approaching themselves. */
-export async function warnResolved(r: ResolvedDraft): Promise<ShapeWarning[]> {
+/**
+ * The live check of a draft: its rules (as `validateResolved`) and the shape warnings it introduces
+ * (never blocking: spikes, acute angles, borders approaching themselves), in one heavy task.
+ */
+export async function checkResolved(r: ResolvedDraft, minArea?: number): Promise<{ issues: ValidationIssue[]; warnings: ShapeWarning[] }> {
+  const previousType = new Map([...r.before].map(([k, g]) => [k, g.geometry.type]))
   const before = new Map([...r.before].map(([k, g]) => [k, g.geometry]))
-  return runHeavy('shapeWarnings', [r.changed.map((g) => ({ key: g.key, name: g.name, geometry: g.geometry })), before], geometryTooComplex)
+  return runHeavy('validateDraftWithWarnings', [{ changed: r.changed, context: r.context, previousType }, { minArea }, before], geometryTooComplex)
 }
 
 async function holdersAt(db: Db, gridIds: number[], at: Date): Promise<Map<number, Holder | null>> {

@@ -19,8 +19,11 @@ export const TASKS = {
   /** validateGridGeometry over several geometries: the issues of each, in order */
   geometryIssues: (geometries: unknown[]) => geometries.map((g) => validateGridGeometry(g)),
   validateDraft: (input: ValidationInput, opts: ValidationOptions) => validateDraft(input, opts),
-  /** shape warnings (spikes, acute angles, borders approaching themselves) the draft introduces */
-  shapeWarnings: (changed: ShapeGrid[], before: Map<string, Polygon | MultiPolygon>) => shapeWarnings(changed, before),
+  /** the draft's rules and the shape warnings it introduces (spikes, acute angles, borders approaching themselves), in one task */
+  validateDraftWithWarnings: (input: ValidationInput, opts: ValidationOptions, before: Map<string, Polygon | MultiPolygon>) => ({
+    issues: validateDraft(input, opts),
+    warnings: shapeWarnings(input.changed as ShapeGrid[], before),
+  }),
   /** the changed area of a boundary draft (polygon clipping: old △ new per grid) */
   changedRegion: (changes: GridChange[]) => changedRegion(changes),
   /** the impact of a boundary draft over its candidate points (point-in-polygon, grid indexes) */
