@@ -210,5 +210,27 @@ describe('admin in words', () => {
     expect(errors).toEqual([])
     await context.close()
   }, 180_000)
+
+  it("a problem's detail shows a small map of its place with its grid's outline, not raw coordinates", async () => {
+    const admin = await loggedIn(app.url, 'admin')
+    const grid = (await admin.grid.list.query({ level: 'community' })).features[3]!
+    const [lng, lat] = pointOnFeature(grid.geometry).geometry.coordinates as [number, number]
+    const problem = await admin.problem.create.mutate({ lng, lat, categoryCode: (await admin.problem.categories.query())[0]!.code, description: '位置小地图测试' })
+    expect(problem.gridId).toBe(grid.properties.id)
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+    const page = await context.newPage()
+    await signIn(page, app.url, 'admin')
+    await page.goto(`${app.url}/#/problems?id=${problem.id}`)
+    await page.getByTestId('problem-place-map').waitFor()
+    expect(await page.getByTestId('problem-place-map').getAttribute('aria-label')).toContain(grid.properties.name)
+    await expect.poll(() => page.evaluate(() => {
+      const m = window.__problemPlace
+      if (!m) return [0, 0, 0]
+      return ['place-grid-line', 'place-point', 'place-grid-label'].map((l) => m.queryRenderedFeatures({ layers: [l] }).length)
+    }), { timeout: 15_000 }).toEqual([expect.any(Number), 1, 1])
+    expect(await page.evaluate(() => window.__problemPlace!.queryRenderedFeatures({ layers: ['place-grid-line'] }).length)).toBeGreaterThan(0)
+    expect(await page.getByTestId('problem-detail').textContent()).not.toContain(lng.toFixed(6))
+    await context.close()
+  }, 120_000)
 })
 
