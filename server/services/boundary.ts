@@ -20,6 +20,7 @@ import { writeAudit } from './audit.ts'
 import type { CatalogGrid, GridCatalog, GridLevel } from './gridCatalog.ts'
 import { failpoint } from './failpoints.ts'
 import { geometryTooComplex, runHeavy } from './heavy.ts'
+import type { ShapeWarning } from '../domain/boundary/shapeWarnings.ts'
 
 export interface DraftInputGrid {
   /** String(id) for an existing grid, "new:…" for a new one */
@@ -101,6 +102,16 @@ export function resolveDraft(catalog: GridCatalog, input: DraftInput): ResolvedD
 export async function validateResolved(r: ResolvedDraft, minArea?: number): Promise<ValidationIssue[]> {
   const previousType = new Map([...r.before].map(([k, g]) => [k, g.geometry.type]))
   return runHeavy('validateDraft', [{ changed: r.changed, context: r.context, previousType }, { minArea }], geometryTooComplex)
+}
+
+/**
+ * The live check of a draft: its rules (as `validateResolved`) and the shape warnings it introduces
+ * (never blocking: spikes, acute angles, borders approaching themselves), in one heavy task.
+ */
+export async function checkResolved(r: ResolvedDraft, minArea?: number): Promise<{ issues: ValidationIssue[]; warnings: ShapeWarning[] }> {
+  const previousType = new Map([...r.before].map(([k, g]) => [k, g.geometry.type]))
+  const before = new Map([...r.before].map(([k, g]) => [k, g.geometry]))
+  return runHeavy('validateDraftWithWarnings', [{ changed: r.changed, context: r.context, previousType }, { minArea }, before], geometryTooComplex)
 }
 
 async function holdersAt(db: Db, gridIds: number[], at: Date): Promise<Map<number, Holder | null>> {

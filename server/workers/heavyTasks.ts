@@ -7,6 +7,8 @@ import { BroadcastChannel } from 'node:worker_threads'
 import type { FeatureCollection } from 'geojson'
 import { changedRegion, computeImpact, type GridChange, type ImpactInput } from '../domain/boundary/impact.ts'
 import { validateDraft, type ValidationInput, type ValidationOptions } from '../domain/boundary/validation.ts'
+import { shapeWarnings, type ShapeGrid } from '../domain/boundary/shapeWarnings.ts'
+import type { MultiPolygon, Polygon } from 'geojson'
 import { validateGridGeometry } from '../domain/geometry/validate.ts'
 import { dHashOfFile } from '../domain/photo/dhash.ts'
 import { readExif } from '../domain/photo/exif.ts'
@@ -17,6 +19,11 @@ export const TASKS = {
   /** validateGridGeometry over several geometries: the issues of each, in order */
   geometryIssues: (geometries: unknown[]) => geometries.map((g) => validateGridGeometry(g)),
   validateDraft: (input: ValidationInput, opts: ValidationOptions) => validateDraft(input, opts),
+  /** the draft's rules and the shape warnings it introduces (spikes, acute angles, borders approaching themselves), in one task */
+  validateDraftWithWarnings: (input: ValidationInput, opts: ValidationOptions, before: Map<string, Polygon | MultiPolygon>) => ({
+    issues: validateDraft(input, opts),
+    warnings: shapeWarnings(input.changed as ShapeGrid[], before),
+  }),
   /** the changed area of a boundary draft (polygon clipping: old △ new per grid) */
   changedRegion: (changes: GridChange[]) => changedRegion(changes),
   /** the impact of a boundary draft over its candidate points (point-in-polygon, grid indexes) */

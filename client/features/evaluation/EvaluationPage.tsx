@@ -14,6 +14,7 @@ import { downloadBase64, evaluationText, fileToBase64 } from './text.ts'
 import './evaluation.css'
 import { SiteMapEditor } from './SiteMapEditor.tsx'
 import { yearOf } from '../../../server/domain/time.ts'
+import { DatePicker } from '../../ui/DatePicker.tsx'
 
 type Indicator = RouterOutputs['indicator']['list']['items'][number]
 type Status = Indicator['status']
@@ -254,7 +255,7 @@ function IndicatorImport() {
       <p className="small muted">{t('imp.hint')}</p>
       <div className="row">
         <label>{t('imp.year')}<input type="number" value={year} onChange={(e) => setYear(Number(e.target.value))} style={{ width: 90 }} /></label>
-        <label>{t('imp.date')}<input type="date" value={date} onChange={(e) => setDate(e.target.value)} /></label>
+        <label>{t('imp.date')}<DatePicker value={date} onChange={setDate} /></label>
       </div>
       <textarea rows={4} style={{ width: '100%' }} value={csv} onChange={(e) => setCsv(e.target.value)} />
       <button type="button" className="btn-primary" disabled={!csv.trim() || imp.isPending} onClick={() => imp.mutate({ year, evaluationDate: date, csv })}>{t('imp.run')}</button>

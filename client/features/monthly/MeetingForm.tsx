@@ -5,6 +5,7 @@ import { useTRPC } from '../../api.ts'
 import { useT } from '../../i18n.ts'
 import { monthlyText } from './text.ts'
 import { instantForDay, todayInChina } from '../../../server/domain/time.ts'
+import { DatePicker } from '../../ui/DatePicker.tsx'
 
 export function MeetingForm({ onDone }: { onDone: (message: string) => void }) {
   const { t, status, errorText } = useT(monthlyText)
@@ -25,7 +26,7 @@ export function MeetingForm({ onDone }: { onDone: (message: string) => void }) {
   return (
     <form className="inspection-form record-form" onSubmit={submit} data-testid="meeting-form">
       <h2>{t('meeting.title')}</h2>
-      <label><span>{t('meeting.date')}</span><input type="date" value={date} max={today} onChange={(e) => setDate(e.target.value)} required /></label>
+      <label><span>{t('meeting.date')}</span><DatePicker value={date} max={today} onChange={setDate} required /></label>
       <label><span>{t('meeting.attendees')}</span><input value={attendees} onChange={(e) => setAttendees(e.target.value)} required maxLength={1000} /></label>
       <label><span>{t('meeting.topics')}</span><textarea value={topics} onChange={(e) => setTopics(e.target.value)} required rows={3} maxLength={3000} /></label>
       <label><span>{t('meeting.decisions')}</span><textarea value={decisions} onChange={(e) => setDecisions(e.target.value)} rows={3} maxLength={3000} /></label>

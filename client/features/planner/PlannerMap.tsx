@@ -24,17 +24,17 @@ declare global {
   interface Window { __planner?: { map: MapLibreMap; draw: TerraDraw; state: () => DraftState; select: (key: string | null) => void } }
 }
 
-/** Ask the map to fly to a point (a new object each time, so the same point can be asked for twice). */
-export interface FocusRequest { at: [number, number] }
+/** Ask the map to fly to a point or fit a box (a new object each time, so the same place can be asked for twice). */
+export interface FocusRequest { at?: [number, number]; bbox?: [number, number, number, number] }
 
 const TD_ID = 'selected-grid'
 /** snapping tolerance while dragging a vertex (screen pixels) */
 const SNAP_PX = 10
 
-export function PlannerMap({ planner, focus }: { planner: PlannerSession; focus: FocusRequest | null }) {
+export function PlannerMap({ planner, focus, focusMoved = null }: { planner: PlannerSession; focus: FocusRequest | null; focusMoved?: string | null }) {
   const { t } = usePlannerText()
   const { session, state, dispatch, base } = planner
-  const { selected, mode, issues, preview, reload } = session
+  const { selected, mode, issues, warnings, preview, reload } = session
   const container = useRef<HTMLDivElement>(null)
   const [map, setMap] = useState<MapLibreMap | null>(null)
   const [draw, setDraw] = useState<TerraDraw | null>(null)
@@ -58,7 +58,7 @@ export function PlannerMap({ planner, focus }: { planner: PlannerSession; focus:
 
   // our layers, as data (grid data, issues and preview change the sources only)
   const { changedKeys } = planner
-  const sources = useMemo(() => plannerSources({ state, selected, changedKeys, issues, preview }), [state, selected, changedKeys, issues, preview])
+  const sources = useMemo(() => plannerSources({ state, selected, changedKeys, issues, warnings, preview, focusMoved }), [state, selected, changedKeys, issues, warnings, preview, focusMoved])
   const events = useMemo<MapEventSpec[]>(() => [{
     // clicking a grid selects it (when not on the terra-draw feature)
     type: 'click',
@@ -173,8 +173,10 @@ export function PlannerMap({ planner, focus }: { planner: PlannerSession; focus:
 
   // an issue clicked in the panel
   useEffect(() => {
-    if (map && focus) map.flyTo({ center: focus.at, zoom: Math.max(map.getZoom(), 15) })
+    if (!map || !focus) return
+    if (focus.bbox) map.fitBounds(focus.bbox, { padding: 60, maxZoom: 17, duration: 600 })
+    else if (focus.at) map.flyTo({ center: focus.at, zoom: Math.max(map.getZoom(), 15) })
   }, [map, focus])
 
-  return <div ref={container} style={{ flex: '1 1 420px', minHeight: 320, position: 'relative' }} data-testid="planner-map" />
+  return <div ref={container} className="pl-map" data-testid="planner-map" role="region" aria-label={t('mapLabel')} />
 }

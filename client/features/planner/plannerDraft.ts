@@ -20,6 +20,8 @@ export type DraftInput = RouterInputs['boundary']['save']['draft']
 export type DG = DraftInput['grids'][number] & { numId: number }
 export interface DraftState { grids: DG[]; retire: number[] }
 export type Issue = RouterOutputs['boundary']['validate']['issues'][number]
+/** a shape warning (spike, acute angle, border approaching itself): shown, never blocking */
+export type Warning = RouterOutputs['boundary']['validate']['warnings'][number]
 export type Preview = RouterOutputs['boundary']['preview']
 export type PlannerMode = 'select' | 'split' | 'new'
 type ImportedDraft = RouterOutputs['boundary']['importFile']['draft']
@@ -35,6 +37,8 @@ export interface PlannerDraft {
   mode: PlannerMode
   /** the live validation's issues for the current draft */
   issues: Issue[]
+  /** the live validation's shape warnings for the current draft */
+  warnings: Warning[]
   /** the impact preview of the current draft (cleared by every change of the draft) */
   preview: Preview | null
   notice: Notice | null
@@ -53,7 +57,7 @@ export type PlannerAction =
   | { type: 'redo' }
   | { type: 'select'; key: string | null }
   | { type: 'mode'; mode: PlannerMode }
-  | { type: 'issues'; issues: Issue[] }
+  | { type: 'issues'; issues: Issue[]; warnings?: Warning[] }
   | { type: 'preview'; preview: Preview | null }
   | { type: 'notice'; notice: Notice | null }
   /** the selected grid's outer ring as edited on the map: a moved, added or removed vertex */
@@ -69,7 +73,7 @@ export type PlannerAction =
   /** grids from an imported file replace (by key) or join the draft */
   | { type: 'import'; grids: ImportedDraft['grids'] }
 
-export const initialDraft: PlannerDraft = { history: [], at: 0, selected: null, mode: 'select', issues: [], preview: null, notice: null, reload: 0 }
+export const initialDraft: PlannerDraft = { history: [], at: 0, selected: null, mode: 'select', issues: [], warnings: [], preview: null, notice: null, reload: 0 }
 
 /** The current draft state (null until the session starts). */
 export const currentOf = (d: PlannerDraft): DraftState | null => d.history[d.at] ?? null
@@ -164,7 +168,7 @@ export function plannerReducer(d: PlannerDraft, a: PlannerAction): PlannerDraft 
     case 'mode':
       return a.mode === d.mode ? d : { ...d, mode: a.mode }
     case 'issues':
-      return a.issues.length === 0 && d.issues.length === 0 ? d : { ...d, issues: a.issues }
+      return a.issues.length === 0 && d.issues.length === 0 && !a.warnings?.length && d.warnings.length === 0 ? d : { ...d, issues: a.issues, warnings: a.warnings ?? [] }
     case 'preview':
       return { ...d, preview: a.preview }
     case 'notice':

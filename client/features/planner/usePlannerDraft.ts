@@ -48,7 +48,7 @@ export function usePlannerDraft(): PlannerSession {
   const changedKeys = useMemo(() => new Set(draft?.grids.map((g) => g.key) ?? []), [draft])
 
   // live validation (debounced)
-  const validate = useMutation(trpc.boundary.validate.mutationOptions({ onSuccess: (r) => dispatch({ type: 'issues', issues: r.issues }) }))
+  const validate = useMutation(trpc.boundary.validate.mutationOptions({ onSuccess: (r) => dispatch({ type: 'issues', issues: r.issues, warnings: r.warnings }) }))
   useEffect(() => {
     if (!draft || !dirty) { dispatch({ type: 'issues', issues: [] }); return }
     const h = setTimeout(() => validate.mutate({ draft }), 250)

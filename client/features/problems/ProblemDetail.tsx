@@ -3,7 +3,7 @@
  * extension requests, and the workflow actions this user may take now (the server says which),
  * each with its note and extra fields. A stale version reloads and asks to try again.
  */
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { TRPCClientError } from '@trpc/client'
 import { useTRPC, useTRPCClient, type Me, type RouterInputs, type RouterOutputs } from '../../api.ts'
@@ -13,6 +13,8 @@ import { statusColour } from '../../../server/domain/vocabulary/status.ts'
 import { problemsText } from './text.ts'
 import { ReturnPanel, RoutingFacts } from '../routing/ProblemRouting.tsx'
 import { endOfChinaDay, formatDateTime, formatDeadline } from '../../../server/domain/time.ts'
+import { DatePicker } from '../../ui/DatePicker.tsx'
+import { ProblemPlaceMap } from './ProblemPlaceMap.tsx'
 
 type Detail = RouterOutputs['problem']['byId']
 type Action = Detail['actions'][number]
@@ -57,10 +59,10 @@ export function ProblemDetail({ id, onClose }: { id: number; me?: Me; onClose: (
               <dt>{t('col.deadline')}</dt><dd className={p.overdue ? 'bad' : ''}>{formatDeadline(p.deadline, true)}{p.overdue ? ` · ${t('flag.overdue')}` : ''}</dd>
               <dt>{t('d.priority')}</dt><dd>{t(p.priority === 'urgent' ? 'd.priority.urgent' : 'd.priority.normal')}</dd>
               <dt>{t('d.reporter')}</dt><dd>{p.reporterName} · {formatDateTime(p.reportedAt)}</dd>
-              <dt>{t('d.location')}</dt><dd>{p.lng.toFixed(6)}, {p.lat.toFixed(6)}</dd>
               {p.reworkCount > 0 && <><dt>{actionLabel('verifyFail')}</dt><dd>{t('flag.rework', { n: p.reworkCount })}</dd></>}
             </dl>
             <RoutingFacts detail={p} />
+            <ProblemPlaceMap lng={p.lng} lat={p.lat} gridId={p.gridId} gridName={p.gridName} label={p.gridName ? t('d.placeIn', { grid: p.gridName }) : t('d.placeNoGrid')} />
             {p.boundaryCandidates.length > 0 && <p className="pp-flag">{t('d.boundary', { list: p.boundaryCandidates.map((c) => c.name).join('、') })}</p>}
             {p.reboundOf && <p className="pp-flag">{t('d.reboundOf', { id: p.reboundOf.id })}</p>}
             {p.rebounds.length > 0 && <p className="pp-flag">{t('d.rebounds', { list: p.rebounds.map((r) => `#${r.id}`).join('、') })}</p>}
@@ -143,6 +145,8 @@ function ActionForm({ detail, action, onDone, onConflict }: { detail: Detail; ac
   const departments = useQuery({ ...trpc.department.list.queryOptions(), enabled: needsDepartments })
   const grids = useQuery({ ...trpc.grid.list.queryOptions({ level: 'community' }), enabled: action === 'reassign' })
   const [error, setError] = useState<string | null>(null)
+  // a message about a missing field is stale once the field changes
+  useEffect(() => { setError(null) }, [note, newDeadline, departmentId, gridId])
 
   const mutation = useMutation({
     mutationFn: async (extra: Partial<TransitionInput>) => {
@@ -194,7 +198,7 @@ function ActionForm({ detail, action, onDone, onConflict }: { detail: Detail; ac
         </label>
       )}
       {action === 'requestExtension' && (
-        <label>{t('d.newDeadline')}<input type="date" value={newDeadline} onChange={(e) => setNewDeadline(e.target.value)} data-testid="action-deadline" /></label>
+        <label>{t('d.newDeadline')}<DatePicker value={newDeadline} onChange={setNewDeadline} data-testid="action-deadline" /></label>
       )}
       <label>{t('d.note')}{NOTE_REQUIRED.includes(action) ? ' *' : ''}
         <textarea rows={2} value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} data-testid="action-note" />

@@ -16,6 +16,7 @@ import { statusColour } from '../../../server/domain/vocabulary/status.ts'
 import { problemsText } from './text.ts'
 import './problems.css'
 import { formatDateTime, formatDeadline, startOfChinaDay, todayInChina } from '../../../server/domain/time.ts'
+import { DatePicker } from '../../ui/DatePicker.tsx'
 
 type Filters = Omit<RouterInputs['problem']['list'], 'cursor' | 'limit'>
 type Tab = 'list' | 'report' | 'measures'
@@ -105,8 +106,8 @@ export function ProblemsPage({ me }: { me: Me }) {
                 {myGrids?.map((f) => <option key={f.properties.id} value={f.properties.id}>{f.properties.name}</option>)}
               </select>
             </label>
-            <label>{t('p.from')}<input type="date" value={fromDay} onChange={(e) => { setFromDay(e.target.value); setCursors([undefined]) }} /></label>
-            <label>{t('p.to')}<input type="date" value={toDay} onChange={(e) => { setToDay(e.target.value); setCursors([undefined]) }} /></label>
+            <label>{t('p.from')}<DatePicker clearable value={fromDay} onChange={(v) => { setFromDay(v); setCursors([undefined]) }} /></label>
+            <label>{t('p.to')}<DatePicker clearable value={toDay} onChange={(v) => { setToDay(v); setCursors([undefined]) }} /></label>
             {(['open', 'overdue', 'boundary', 'rebound'] as const).map((k) => (
               <label key={k} className="check">
                 <input type="checkbox" checked={filters[k] ?? false} onChange={(e) => set({ [k]: e.target.checked || undefined })} data-testid={`filter-${k}`} /> {t(`p.${k}`)}
@@ -181,8 +182,8 @@ function Measures() {
     <section className="card" data-testid="measures">
       <h2>{t('m.title')}</h2>
       <div className="row">
-        <label>{t('p.from')}<input type="date" value={from} onChange={(e) => setFrom(e.target.value)} /></label>
-        <label>{t('p.to')}<input type="date" value={to} onChange={(e) => setTo(e.target.value)} /></label>
+        <label>{t('p.from')}<DatePicker clearable value={from} onChange={setFrom} /></label>
+        <label>{t('p.to')}<DatePicker clearable value={to} onChange={setTo} /></label>
         <label>{t('m.by')}
           <select value={by} onChange={(e) => setBy(e.target.value as 'department' | 'grid')}>
             <option value="department">{t('m.by.department')}</option>

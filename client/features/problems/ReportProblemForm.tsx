@@ -3,7 +3,7 @@
  * category, describe it. Before sending it shows where it will go (grid and department) and the
  * likely duplicates nearby (same category, still open), so the reporter can open one instead.
  */
-import { useState, type FormEvent } from 'react'
+import { useEffect, useState, type FormEvent } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC } from '../../api.ts'
 import { PhotoPicker } from './PhotoPicker.tsx'
@@ -24,6 +24,8 @@ export function ReportProblemForm({ onCreated, onOpen }: { onCreated: (id: numbe
   const [urgent, setUrgent] = useState(false)
   const [photoIds, setPhotoIds] = useState<number[]>([])
   const [error, setError] = useState<string | null>(null)
+  // a message about what was missing is stale once the person changes the form
+  useEffect(() => { setError(null) }, [point, categoryCode, description])
 
   const categories = useQuery(trpc.problem.categories.queryOptions())
   const where = useQuery({ ...trpc.grid.locate.queryOptions(point ?? { lng: 0, lat: 0 }), enabled: point !== null })

@@ -8,7 +8,7 @@ import { impactCsv } from '../../domain/boundary/impact.ts'
 import { RULE_CODES } from '../../domain/boundary/validation.ts'
 import {
   assignmentCsv, cancelPending, currentVersion, scheduleDraft, draftFromFeatures, geometriesAt, gridsAtVersion, previewResolved, resolveDraft, revertToVersion, saveDraft,
-  validateResolved, versionFeatureCollection, ACCEPTABLE_RULES, type DraftInput,
+  validateResolved, checkResolved, versionFeatureCollection, ACCEPTABLE_RULES, type DraftInput,
 } from '../../services/boundary.ts'
 import { geometryTooComplex, runHeavy } from '../../services/heavy.ts'
 import type { GridGeometry } from '../../domain/boundary/topology.ts'
@@ -71,7 +71,8 @@ export const boundaryRouter = router({
     .mutation(async ({ ctx, input }) => {
       const d = asDraft(input.draft)
       const r = resolveDraft(ctx.catalog, d)
-      return { issues: await validateResolved(r, input.minArea), changed: r.changed.map((g) => g.key) }
+      const { issues, warnings } = await checkResolved(r, input.minArea)
+      return { issues, warnings, changed: r.changed.map((g) => g.key) }
     }),
 
   /** Impact preview: area gained/lost, moved points, departments' handover, unheld grids (incremental). */

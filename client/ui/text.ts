@@ -1,0 +1,29 @@
+/** Strings of the shared controls in client/ui (zh-CN default, English). */
+import { defineText } from '../../server/domain/vocabulary/lang.ts'
+
+export const uiText = defineText({
+  zh: {
+    'date.open': '打开日历',
+    'date.dialog': '选择日期',
+    'date.prevMonth': '上个月',
+    'date.nextMonth': '下个月',
+    'date.today': '今天',
+    'date.clear': '清除',
+    'date.close': '关闭',
+    'date.placeholder': '年-月-日',
+    'date.invalid': '请按 年-月-日 填写，如 2026-03-01',
+    'date.outOfRange': '日期超出可选范围',
+    'date.month': '{y}年{mon}',
+    'date.day': '{y}年{mon}{d}日 星期{w}',
+    'date.weekdays': '一,二,三,四,五,六,日',
+    'confirm.ok': '确定',
+    'confirm.cancel': '取消',
+  },
+  en: {
+    'date.open': 'Open calendar', 'date.dialog': 'Choose a date', 'date.prevMonth': 'Previous month', 'date.nextMonth': 'Next month',
+    'date.today': 'Today', 'date.clear': 'Clear', 'date.close': 'Close', 'date.placeholder': 'yyyy-mm-dd',
+    'date.invalid': 'Enter the date as yyyy-mm-dd, e.g. 2026-03-01', 'date.outOfRange': 'The date is outside the allowed range',
+    'date.month': '{mon} {y}', 'date.day': '{w} {d} {mon} {y}', 'date.weekdays': 'Mon,Tue,Wed,Thu,Fri,Sat,Sun',
+    'confirm.ok': 'OK', 'confirm.cancel': 'Cancel',
+  },
+})
