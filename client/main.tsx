@@ -4,6 +4,7 @@ import { QueryClientProvider } from '@tanstack/react-query'
 import './styles.css'
 import { makeQueryClient, makeTrpcClient, TRPCProvider } from './api.ts'
 import { App } from './app/App.tsx'
+import { registerServiceWorker } from './offline/registerSW.ts'
 
 function Root() {
   const [queryClient] = useState(makeQueryClient)
@@ -16,6 +17,8 @@ function Root() {
     </QueryClientProvider>
   )
 }
+
+registerServiceWorker()
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
