@@ -48,7 +48,7 @@ export async function recordOrQueueInspection(client: Client, me: Me, input: Rou
 
 /** A department's workflow step (accept, submit with photos, request extension) now, or queued. */
 export async function transitionOrQueue(client: Client, me: Me, input: TransitionPayload & { idempotencyKey?: string }, photos: FormPhoto[]) {
-  const { idempotencyKey = newKey(), ...payload } = input
+  const { idempotencyKey = newKey(), photoIds: _ids, ...payload } = input as TransitionPayload & { idempotencyKey?: string; photoIds?: number[] }
   const queue = async (): Promise<Queued> => {
     await enqueue({ kind: 'transition', payload }, { key: idempotencyKey, userId: me.id, label: `#${payload.id}`, photos: queuedPhotos(photos) })
     return { queued: true }
@@ -65,3 +65,8 @@ export async function transitionOrQueue(client: Client, me: Me, input: Transitio
 
 /** The department's steps that may be queued offline. */
 export const QUEUEABLE_STEPS: readonly string[] = ['accept', 'submit', 'requestExtension']
+
+/** A step's photos for transitionOrQueue: the uploaded ids and the files kept while offline. */
+export function stepPhotos(ids: number[] | undefined, files: File[]): FormPhoto[] {
+  return [...(ids ?? []).map((id) => ({ name: `#${id}`, id })), ...files.map((f) => ({ name: f.name, file: f }))]
+}
