@@ -6,7 +6,7 @@
  */
 import { useEffect, useState } from 'react'
 import { useQueryClient } from '@tanstack/react-query'
-import { useTRPCClient, type Me } from '../api.ts'
+import { useTRPC, useTRPCClient, type Me } from '../api.ts'
 import { useT } from '../i18n.ts'
 import { formatDateTime } from '../../server/domain/time.ts'
 import { removeItem, updateItem, type QueueItem } from './queue.ts'
@@ -24,6 +24,10 @@ export function OfflineBanner({ me }: { me: Me }) {
   const [busy, setBusy] = useState(false)
 
   useEffect(() => startAutoSync(client, me.id, () => { void queryClient.invalidateQueries() }), [client, me.id, queryClient])
+  // signed in (the login answer set "who am I" without a request): read it once through the service
+  // worker so an offline start finds this user, not the signed-out answer cached at the login page
+  const trpc = useTRPC()
+  useEffect(() => { if (navigator.onLine) void queryClient.refetchQueries({ queryKey: trpc.auth.me.queryKey() }) }, [me.id, queryClient, trpc])
   // a newly refused or conflicting entry opens the list
   const attention = items.filter((i) => i.state === 'failed' || i.state === 'conflict').length
   useEffect(() => { if (attention > 0) setOpen(true) }, [attention])

@@ -16,3 +16,10 @@ export async function clearOfflineReads(): Promise<void> {
   if (typeof caches === 'undefined') return
   await Promise.all([READ_CACHE, TILE_CACHE, PHOTO_CACHE].map((c) => caches.delete(c).catch(() => false)))
 }
+
+/** Calls `cb` when a service worker takes control of this page; returns the unsubscribe function. */
+export function onServiceWorkerControl(cb: () => void): () => void {
+  if (!('serviceWorker' in navigator)) return () => undefined
+  navigator.serviceWorker.addEventListener('controllerchange', cb)
+  return () => navigator.serviceWorker.removeEventListener('controllerchange', cb)
+}
