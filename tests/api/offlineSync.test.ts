@@ -92,6 +92,28 @@ describe.each(testDatabases())('offline sync API on %s', (db) => {
     expect(await errorOf(rfb.inspection.record.mutate({ ...input, findings: '另一份' }))).toMatchObject({ appCode: 'IDEMPOTENCY_KEY_REUSED' })
   })
 
+  it('a photo upload under an Idempotency-Key: a repeat answers with the same photo; other bytes under the key are refused', async () => {
+    const login = await fetch(`${app.url}/trpc/auth.login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login: 'rfb', password: 'rfb123' }) })
+    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!
+    const png = (b64: string) => Buffer.from(b64, 'base64')
+    const one = png('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=')
+    const two = png('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==')
+    const key = randomUUID()
+    const post = (body: Buffer) => fetch(`${app.url}/api/photos`, { method: 'POST', body: new Uint8Array(body), headers: { 'content-type': 'image/png', cookie, 'idempotency-key': key } })
+    const first = await post(one)
+    expect(first.status).toBe(201)
+    const { id } = await first.json() as { id: number }
+    const photos = await app.db.photo.count()
+    const again = await post(one)
+    expect(again.status).toBe(201)
+    expect((await again.json() as { id: number }).id).toBe(id)
+    expect(await app.db.photo.count()).toBe(photos)
+    const other = await post(two)
+    expect(other.status).toBe(409)
+    expect((await other.json() as { error: { appCode: string } }).error.appCode).toBe('IDEMPOTENCY_KEY_REUSED')
+    expect(await app.db.photo.count()).toBe(photos)
+  })
+
   it('clock offset: a record captured on time but synced 60 h later by a phone whose clock is 2 h slow is judged at the corrected capture time', async () => {
     const offsetMs = 2 * HOUR // the phone's clock is 2 h behind the server's
     const realCapture = new Date(Date.now() - 60 * HOUR)
