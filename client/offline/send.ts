@@ -70,3 +70,10 @@ export const QUEUEABLE_STEPS: readonly string[] = ['accept', 'submit', 'requestE
 export function stepPhotos(ids: number[] | undefined, files: File[]): FormPhoto[] {
   return [...(ids ?? []).map((id) => ({ name: `#${id}`, id })), ...files.map((f) => ({ name: f.name, file: f }))]
 }
+
+/** Queues a new problem (problem.create) with its photos; the caller found no network. */
+export async function queueProblem(me: Me, input: RouterInputs['problem']['create'], photos: FormPhoto[], label: string): Promise<Queued> {
+  const { photoIds: _ids, idempotencyKey, ...payload } = input
+  await enqueue({ kind: 'problem', payload }, { key: idempotencyKey ?? newKey(), userId: me.id, label, photos: queuedPhotos(photos) })
+  return { queued: true }
+}
