@@ -6,6 +6,7 @@ import { createTRPCClient, httpBatchLink, httpLink, splitLink, TRPCClientError }
 import { createTRPCContext } from '@trpc/tanstack-react-query'
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server'
 import type { AppRouter } from '../server/api/root.ts'
+import { isOfflineRead } from './offline/reads.ts'
 
 export type RouterOutputs = inferRouterOutputs<AppRouter>
 export type RouterInputs = inferRouterInputs<AppRouter>
@@ -30,7 +31,11 @@ export function makeQueryClient(): QueryClient {
         refetchOnWindowFocus: false,
         // An expired session or a forbidden call will not heal by retrying.
         retry: (count, err) => !isAuthError(err) && count < 2,
+        // offline, a read still goes out: the service worker answers it from its cache (client/offline/)
+        networkMode: 'offlineFirst',
       },
+      // a write while offline fails at once (the forms then queue it) instead of pausing unseen
+      mutations: { networkMode: 'always' },
     },
   })
 }
@@ -41,7 +46,8 @@ export const MAX_BATCH = 20
 export function makeTrpcClient() {
   return createTRPCClient<AppRouter>({
     links: [splitLink({
-      condition: (op) => op.path.startsWith('auth.'),
+      // the reads kept for offline use go one per request, so each has one stable URL to cache
+      condition: (op) => op.path.startsWith('auth.') || isOfflineRead(op.path),
       true: httpLink({ url: '/trpc' }),
       false: httpBatchLink({ url: '/trpc', maxItems: MAX_BATCH }),
     })],

@@ -46,6 +46,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
   '.json': 'application/json', '.png': 'image/png', '.svg': 'image/svg+xml', '.ico': 'image/x-icon', '.woff2': 'font/woff2',
   '.map': 'application/json', '.webp': 'image/webp', '.jpg': 'image/jpeg', '.pbf': 'application/x-protobuf',
+  '.webmanifest': 'application/manifest+json',
 }
 
 function serveStatic(dir: string, req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -4,6 +4,7 @@ import { isAuthError, useTRPC } from '../api.ts'
 import { useT } from '../i18n.ts'
 import { appText } from './text.ts'
 import { LoginPage } from '../features/auth/LoginPage.tsx'
+import { clearOfflineReads } from '../offline/registerSW.ts'
 
 // The signed-in app (MapLibre and the other pages, most of the bundle) loads while the user signs in.
 const loadShell = () => import('./Shell.tsx')
@@ -27,6 +28,8 @@ export function App() {
   }, [queryClient, trpc])
 
   useEffect(() => { void loadShell() }, [])
+  // signed out: the cached reads of the last user go (offline mode, client/offline/)
+  useEffect(() => { if (me.data === null) void clearOfflineReads() }, [me.data])
 
   if (me.isPending) return <div className="splash">{t('map.loading')}</div>
   if (me.isError) {

@@ -5,6 +5,7 @@
 import { useSyncExternalStore } from 'react'
 import type { Me } from '../api.ts'
 import { Header } from './Header.tsx'
+import { OfflineBanner } from '../offline/OfflineBanner.tsx'
 import { MapPage } from '../features/coverage/MapPage.tsx'
 import { ROUTES, type PageRoute } from './routes.ts'
 
@@ -36,6 +37,7 @@ export function Shell({ me }: { me: Me }) {
   return (
     <div className="app">
       <Header me={me} routes={routes} path={route ? route.path : '/'} />
+      <OfflineBanner me={me} />
       {Page ? <main className="route-page" data-testid={`page-${route.path.slice(1)}`}><Page me={me} /></main> : <MapPage me={me} />}
     </div>
   )

@@ -8,6 +8,17 @@
 import type http from 'node:http'
 import { readablePhoto, PHOTO_MAX_BYTES, photoTooLarge, storePhoto } from '../services/photos.ts'
 import { readBody, sendAppError, sendError, sessionUserOf, type HttpDeps } from './httpUtil.ts'
+import { createHash } from 'node:crypto'
+import { rememberAfter, replay } from '../services/idempotency.ts'
+
+type StoredPhotoView = Awaited<ReturnType<typeof storePhoto>>
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i
+
+/** The request's `Idempotency-Key` header when it is a UUID (anything else is ignored). */
+function idempotencyKeyOf(req: http.IncomingMessage): string | undefined {
+  const v = req.headers['idempotency-key']
+  return typeof v === 'string' && UUID.test(v) ? v.toLowerCase() : undefined
+}
 
 /** Handles /api/photos[/:id]; returns false for any other URL. */
 export function handlePhotoHttp(deps: HttpDeps, req: http.IncomingMessage, res: http.ServerResponse): boolean {
@@ -21,7 +32,13 @@ export function handlePhotoHttp(deps: HttpDeps, req: http.IncomingMessage, res: 
         const user = await sessionUserOf(deps.db, req, deps.now())
         if (!user) { sendError(res, 401, 'NOT_LOGGED_IN', '请先登录'); req.resume(); return }
         const bytes = await readBody(req, PHOTO_MAX_BYTES, photoTooLarge, res)
-        const photo = await storePhoto(deps.db, bytes, req.headers['content-type'], user.id)
+        // the offline queue sends each photo under its own key: a repeated upload answers with the first photo
+        const key = idempotencyKeyOf(req)
+        const idem = key ? { key, userId: user.id, procedure: 'photo.upload', request: { sha256: createHash('sha256').update(bytes).digest('hex') } } : null
+        const prior = idem ? await replay<StoredPhotoView>(deps.db, idem) : undefined
+        if (prior) { res.writeHead(201, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(prior)); return }
+        const stored = await storePhoto(deps.db, bytes, req.headers['content-type'], user.id)
+        const photo = idem ? await rememberAfter(deps.db, idem, stored, deps.now()) : stored
         res.writeHead(201, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(photo))
         return
       }

@@ -3,6 +3,7 @@
  * inspection happened, and its open and overdue problems. A fixed number of queries whatever
  * the number of grids (no N+1).
  */
+import { judgedAt } from '../domain/inspection/capture.ts'
 import type { Db } from '../db/client.ts'
 import { holderOn } from '../domain/holder.ts'
 import { gridMonthStatus, type GridMonthInspection, type GridMonthState } from '../domain/inspection/gridMonthStatus.ts'
@@ -41,7 +42,7 @@ function loadHolders(db: Db, where: { gridId?: number | { in: number[] }; validF
  */
 export const INSPECTION_FACT_SELECT = {
   id: true, gridId: true, departmentId: true, date: true, onSite: true, lng: true, lat: true, distanceOutside: true, createdAt: true,
-  recordedAt: true, accuracyM: true, approvedAt: true,
+  recordedAt: true, accuracyM: true, approvedAt: true, capturedAt: true,
 } as const
 
 /** An inspection row as selected by INSPECTION_FACT_SELECT. */
@@ -49,13 +50,15 @@ export interface InspectionFactRow {
   id: number; gridId: number; departmentId: number; date: Date; onSite: boolean | null
   lng: number | null; lat: number | null; distanceOutside: number | null; createdAt: Date
   recordedAt: Date; accuracyM: number | null; approvedAt: Date | null
+  /** offline capture: the accepted corrected capture time (capture.ts); lateness is measured to it */
+  capturedAt?: Date | null
 }
 
 /** The facts the grid-month rule judges, from an inspection row. */
 export function inspectionFact<R extends InspectionFactRow>(r: R): GridMonthInspection & { gridId: number; onSite: boolean | null } {
   return {
     id: r.id, gridId: r.gridId, departmentId: r.departmentId, date: r.date, onSite: r.onSite, lng: r.lng, lat: r.lat,
-    distanceOutsideM: r.distanceOutside, recordedAt: r.recordedAt,
+    distanceOutsideM: r.distanceOutside, recordedAt: judgedAt(r),
     accuracyM: r.accuracyM, approvedAt: r.approvedAt,
   }
 }

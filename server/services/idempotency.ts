@@ -56,6 +56,24 @@ export async function remember(tx: Tx, req: IdempotentRequest & { key: string },
 }
 
 /**
+ * Stores the key after a write that has no transaction of its own (a photo upload): the response of
+ * the first request with this key — this one's, or, when a concurrent one stored first, that one's.
+ */
+export async function rememberAfter<T>(db: Db, req: IdempotentRequest & { key: string }, response: T, now: Date): Promise<T> {
+  const plain = JSON.parse(JSON.stringify(response)) as T
+  try {
+    await db.$transaction((tx) => remember(tx, req, plain, now))
+    return plain
+  } catch (e) {
+    if (constraintError(e)?.appCode === 'ALREADY_EXISTS') {
+      const first = await replay<T>(db, req)
+      if (first !== undefined) return first
+    }
+    throw e
+  }
+}
+
+/**
  * Runs `work` in one transaction at most once per key. `prepare` (optional) runs before the
  * transaction only for a new key (checks that need no lock); a replay skips it.
  * The response must be plain JSON (it is stored and returned as such on a retry).

@@ -15,6 +15,7 @@ import { geometryOnDate } from './boundary.ts'
 import { attachPhotos } from './photos.ts'
 import { departmentScope } from './scope.ts'
 import { replay, runIdempotent, type Tx } from './idempotency.ts'
+import { DEFAULT_OFFLINE_MAX_QUEUE_HOURS, judgeCapture, judgedAt } from '../domain/inspection/capture.ts'
 import { createProblemTx } from './problems.ts'
 
 const positiveEnv = (name: string, fallback: number) => {
@@ -47,6 +48,21 @@ export interface InspectionInput {
   accuracy?: number
   /** 补录 reason, required when the date is older than the backfill window */
   lateReason?: string
+  /** offline capture (capture.ts): when the record was made, by the device's clock (ISO) */
+  deviceCapturedAt?: string
+  /** the device's clock when it sent the record (ISO); not part of the idempotent request (it changes per retry) */
+  deviceNow?: string
+}
+
+/** OFFLINE_MAX_QUEUE_HOURS: the oldest corrected capture time accepted (default 168). */
+export const offlineMaxQueueHours = () => positiveEnv('OFFLINE_MAX_QUEUE_HOURS', DEFAULT_OFFLINE_MAX_QUEUE_HOURS)
+
+/** The capture stamps of an input judged at its receipt `now` (domain rule: capture.ts). */
+export function captureOf(input: Pick<InspectionInput, 'deviceCapturedAt' | 'deviceNow'>, now: Date) {
+  return judgeCapture({
+    deviceCapturedAt: input.deviceCapturedAt ? new Date(input.deviceCapturedAt) : null,
+    deviceNow: input.deviceNow ? new Date(input.deviceNow) : null,
+  }, now, offlineMaxQueueHours())
 }
 
 /**
@@ -71,14 +87,14 @@ export function lateEntryReason(date: Date, now: Date, lateReason: string | unde
  * null without a point); lateness is kept apart (recordedAt/approvedAt) so an approval can lift it.
  * `presenceNote` lists every PresenceFailure at recording ("" when proven on site).
  */
-export async function presenceOnDate(db: Db, catalog: GridCatalog, gridId: number, date: Date, now: Date, point: { lng?: number; lat?: number; accuracy?: number }) {
+export async function presenceOnDate(db: Db, catalog: GridCatalog, gridId: number, date: Date, now: Date, point: { lng?: number; lat?: number; accuracy?: number }, judged: Date = now) {
   const toleranceM = presenceTolerance()
   const hasPoint = point.lng !== undefined && point.lat !== undefined
   const geometry = hasPoint ? await geometryOnDate(db, catalog, gridId, date, now) : null
   const check = hasPoint && geometry ? checkPresence(geometry, point.lng!, point.lat!, toleranceM) : null
   const accuracyM = point.accuracy ?? null
   const failures = presenceFailures(
-    { date, lng: point.lng ?? null, lat: point.lat ?? null, accuracyM, distanceOutsideM: check?.distanceOutside ?? null, recordedAt: now, approvedAt: null },
+    { date, lng: point.lng ?? null, lat: point.lat ?? null, accuracyM, distanceOutsideM: check?.distanceOutside ?? null, recordedAt: judged, approvedAt: null },
     { toleranceM, backfillHours: backfillHours() },
   )
   const onSite = hasPoint ? !failures.some((f) => f === 'outside' || f === 'poorAccuracy' || f === 'boundaryUnknown') : null
@@ -92,7 +108,7 @@ export async function presenceOnDate(db: Db, catalog: GridCatalog, gridId: numbe
 export async function approveLateInspection(db: Db, user: SessionUser, input: { id: number; note: string }, now: Date) {
   const row = await db.inspection.findUnique({ where: { id: input.id } })
   if (!row) throw notFound('检查记录', 'INSPECTION_NOT_FOUND')
-  if (row.lateReason === null && !isBackfill(row, backfillHours())) throw conflict('该检查记录不是补录，无需审核', 'INSPECTION_NOT_LATE')
+  if (row.lateReason === null && !isBackfill({ date: row.date, recordedAt: judgedAt(row) }, backfillHours())) throw conflict('该检查记录不是补录，无需审核', 'INSPECTION_NOT_LATE')
   if (row.approvedAt !== null) throw conflict('该补录已审核通过', 'INSPECTION_ALREADY_APPROVED')
   return db.$transaction(async (tx) => {
     const n = await tx.inspection.updateMany({ where: { id: row.id, approvedAt: null }, data: { approvedAt: now, approvedById: user.id, approvalNote: input.note } })
@@ -111,6 +127,8 @@ export interface RecordedInspection {
   id: number; gridId: number; departmentId: number; date: string; month: string
   onSite: boolean | null; distanceOutside: number | null; photoIds: number[]; problemIds: number[]
   recordedAt: string; lateReason: string | null; accuracyM: number | null; presenceFailures: string[]
+  /** offline capture: the accepted corrected capture time, and the device clock's offset at sync */
+  capturedAt?: string | null; clockOffsetMs?: number | null
 }
 
 export interface SpotProblemInput {
@@ -127,7 +145,8 @@ export interface SpotProblemInput {
  * point, the server decides whether it was on site. Photos uploaded by the same user are attached.
  */
 export async function recordInspection(db: Db, user: SessionUser, input: InspectionInput, now: Date, catalog: GridCatalog): Promise<RecordedInspection> {
-  const { idempotencyKey, ...request } = input
+  // deviceNow differs on every sync attempt: the idempotent request is the record itself
+  const { idempotencyKey, deviceNow: _deviceNow, ...request } = input
   const idem = { key: idempotencyKey, userId: user.id, procedure: 'inspection.record', request }
   // a retry answers with the first result before any check (the date may have aged, the holder changed)
   if (idempotencyKey) {
@@ -141,8 +160,11 @@ export async function recordInspection(db: Db, user: SessionUser, input: Inspect
   const holder = holderOn(await db.gridHolder.findMany({ where: { gridId: grid.id } }), date)
   if (!holder) throw badInput(`${grid.name} 在该日期没有包抓部门`, 'GRID_UNHELD')
   if (!departmentScope(user).sees(holder.departmentId)) throw forbidden(`${grid.name} 不是本部门包抓的网格`, 'NOT_YOUR_GRID')
-  const lateReason = lateEntryReason(date, now, input.lateReason)
-  const presence = await presenceOnDate(db, catalog, grid.id, date, now, input)
+  // an offline record is judged at its corrected capture time, an online one at the receipt (capture.ts)
+  const capture = captureOf(input, now)
+  const judged = judgedAt({ recordedAt: now, capturedAt: capture.capturedAt })
+  const lateReason = lateEntryReason(date, judged, input.lateReason)
+  const presence = await presenceOnDate(db, catalog, grid.id, date, now, input, judged)
   const inspector = [...new Set([...(input.inspector ? [input.inspector] : []), ...(input.inspectors ?? [])])].join('，').slice(0, 200)
   const spots = await checkSpotProblems(db, input, catalog)
   return runIdempotent(db, idem, async (tx): Promise<RecordedInspection> => {
@@ -153,6 +175,7 @@ export async function recordInspection(db: Db, user: SessionUser, input: Inspect
         lng: input.lng ?? null, lat: input.lat ?? null, onSite: presence.onSite, distanceOutside: presence.distanceOutside,
         accuracyM: presence.accuracyM, presenceNote: presence.presenceNote, recordedAt: now, lateReason,
         createdById: user.id,
+        deviceCapturedAt: input.deviceCapturedAt ? new Date(input.deviceCapturedAt) : null, clockOffsetMs: capture.clockOffsetMs, capturedAt: capture.capturedAt,
       },
     })
     await attachPhotos(tx, input.photoIds, { inspectionId: created.id }, user)
@@ -162,6 +185,7 @@ export async function recordInspection(db: Db, user: SessionUser, input: Inspect
       id: created.id, gridId: created.gridId, departmentId: created.departmentId, date: created.date.toISOString(), month: created.month,
       onSite: created.onSite, distanceOutside: presence.distanceOutside, photoIds: [...new Set(input.photoIds)], problemIds,
       recordedAt: created.recordedAt.toISOString(), lateReason: created.lateReason, accuracyM: created.accuracyM, presenceFailures: presence.failures,
+      capturedAt: created.capturedAt?.toISOString() ?? null, clockOffsetMs: created.clockOffsetMs,
     }
   }, now)
 }

@@ -17,6 +17,7 @@ import { writeAudit } from './audit.ts'
 import type { GridCatalog } from './gridCatalog.ts'
 import { attachPhotos } from './photos.ts'
 import { departmentScope } from './scope.ts'
+import { replay, runIdempotent } from './idempotency.ts'
 
 /** What a problem view needs joined (problem.list/byId/transition answers). */
 export const problemInclude = {
@@ -52,6 +53,8 @@ export interface TransitionRequest {
   gridId?: number | null
   newDeadline?: string
   approve?: boolean
+  /** client-generated UUID (an offline queue entry): a repeated step answers with the first result, never a CONFLICT */
+  idempotencyKey?: string
 }
 
 export interface WorkflowDeps { db: Db; catalog: GridCatalog }
@@ -59,6 +62,12 @@ export interface WorkflowDeps { db: Db; catalog: GridCatalog }
 /** Moves a problem along its workflow; a stale version is CONFLICT. Returns the problem as it is now. */
 export async function transitionProblem(deps: WorkflowDeps, user: SessionUser, input: TransitionRequest, now: Date) {
   const { db } = deps
+  const { idempotencyKey, ...request } = input
+  const idem = { key: idempotencyKey, userId: user.id, procedure: 'problem.transition', request }
+  // a retry answers with the problem as it is now, before the version check (its own step moved the version)
+  if (idempotencyKey && await replay<{ id: number }>(db, { ...idem, key: idempotencyKey })) {
+    return db.problem.findUniqueOrThrow({ where: { id: input.id }, include: problemInclude })
+  }
   const p = await db.problem.findUnique({
     where: { id: input.id },
     include: { category: { select: { code: true, deadlineDays: true, kind: true } }, extensions: { where: { status: 'pending' }, take: 1 } },
@@ -73,7 +82,7 @@ export async function transitionProblem(deps: WorkflowDeps, user: SessionUser, i
   const result = applyTransition({ ...workflowState(p), pendingExtension: pending, pendingReturn }, action, actorOf(user), now, deps.catalog.holidays.calendar)
   if (!result.ok) throw new AppError(REFUSAL_KIND[result.code] ?? 'BAD_INPUT', result.code, result.message)
   const { changes, event } = result
-  await db.$transaction(async (tx) => {
+  await runIdempotent(db, idem, async (tx) => {
     const r = await tx.problem.updateMany({ where: { id: p.id, version: p.version }, data: { ...changes, version: { increment: 1 } } })
     if (r.count === 0) throw conflict('问题已被他人修改，请刷新后重试')
     await tx.problemEvent.create({ data: { problemId: p.id, action: event.action, fromStatus: event.fromStatus, toStatus: event.toStatus, actorId: user.id, note: event.note, at: now } })
@@ -86,7 +95,8 @@ export async function transitionProblem(deps: WorkflowDeps, user: SessionUser, i
     if (input.photoIds?.length) await attachPhotos(tx, input.photoIds, { problemId: p.id, stage: action.type }, user)
     const before = Object.fromEntries(Object.keys(changes).map((k) => [k, p[k as keyof typeof p]]))
     await writeAudit(tx, { actorId: user.id, action: `problem.${action.type}`, entity: 'Problem', entityId: p.id, before: { ...before, version: p.version }, after: { ...changes, version: p.version + 1, note: event.note, extension: result.extension }, at: now })
-  })
+    return { id: p.id, version: p.version + 1 }
+  }, now)
   return db.problem.findUniqueOrThrow({ where: { id: p.id }, include: problemInclude })
 }
 

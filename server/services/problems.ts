@@ -13,6 +13,7 @@ import { boundaryCandidates, bboxAround, findRebound, NEARBY_DEFAULTS } from '..
 import { categoryLimit, problemDeadline } from '../domain/problem/workflow.ts'
 import type { CategoryLimit } from '../domain/calendar/workingDays.ts'
 import { badInput } from '../domain/errors.ts'
+import { replay, runIdempotent } from './idempotency.ts'
 import type { GridCatalog, GridLevel } from './gridCatalog.ts'
 import { writeAudit } from './audit.ts'
 import { attachPhotos } from './photos.ts'
@@ -133,6 +134,8 @@ export interface ReportInput {
   inspectionId?: number
   priority?: Priority
   photoIds?: number[]
+  /** client-generated UUID (an offline queue entry): a repeated submit answers with the first problem */
+  idempotencyKey?: string
 }
 
 /**
@@ -142,6 +145,12 @@ export interface ReportInput {
  */
 export async function reportProblem(deps: { db: Db; catalog: GridCatalog }, user: SessionUser, input: ReportInput, now: Date): Promise<number> {
   const { db } = deps
+  const { idempotencyKey, ...request } = input
+  const idem = { key: idempotencyKey, userId: user.id, procedure: 'problem.create', request }
+  if (idempotencyKey) {
+    const prior = await replay<{ id: number }>(db, { ...idem, key: idempotencyKey })
+    if (prior) return prior.id
+  }
   const category = await db.problemCategory.findUnique({ where: { code: input.categoryCode } })
   if (!category) throw badInput(`问题类别 ${input.categoryCode} 不存在`, 'UNKNOWN_CATEGORY')
   if (input.inspectionId !== undefined) {
@@ -149,15 +158,15 @@ export async function reportProblem(deps: { db: Db; catalog: GridCatalog }, user
     if (!inspection) throw notFound('检查记录', 'INSPECTION_NOT_FOUND')
     if (!departmentScope(user).sees(inspection.departmentId)) throw forbidden('只能引用本部门的检查记录', 'INSPECTION_NOT_YOURS')
   }
-  const created = await db.$transaction(async (tx) => {
+  const created = await runIdempotent(db, idem, async (tx) => {
     const p = await createProblemTx(tx, deps.catalog, {
       lng: input.lng, lat: input.lat, categoryCode: category.code, description: input.description, priority: input.priority,
       source: input.inspectionId ? 'inspection' : 'manual', inspectionId: input.inspectionId ?? null,
       reporter: { id: user.id, name: user.displayName },
     }, now, { limit: categoryLimit(category) })
     if (input.photoIds?.length) await attachPhotos(tx, input.photoIds, { problemId: p.id, stage: 'report' }, user)
-    return p
-  })
+    return { id: p.id }
+  }, now)
   return created.id
 }
 

@@ -13,9 +13,11 @@ import { monthlyText } from './text.ts'
 import { PHOTO_MAX_BYTES, PHOTO_TYPES, postPhoto } from '../problems/photos.ts'
 import { instantForDay, todayInChina } from '../../../server/domain/time.ts'
 import { DEFAULT_INSPECTION_BACKFILL_HOURS } from '../../../server/domain/inspection/presence.ts'
+import { isNetworkFailure, recordOrQueueInspection } from '../../offline/send.ts'
+import { offlineText } from '../../offline/text.ts'
 
 type Fix = { lng: number; lat: number; accuracy: number } | null | 'pending'
-interface PhotoItem { key: string; name: string; preview: string; id?: number; error?: string }
+interface PhotoItem { key: string; name: string; preview: string; id?: number; error?: string; file?: File; offline?: boolean }
 interface SpotProblem { key: number; categoryCode: string; description: string; urgent: boolean }
 
 /** A v4 UUID (crypto.randomUUID needs a secure context; getRandomValues does not). */
@@ -58,6 +60,7 @@ export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, on
   me: Me; grids: { id: number; name: string }[]; gridId?: number; month: string; onDone: (message: string) => void
 }) {
   const { t, status, errorText } = useT(monthlyText)
+  const off = useT(offlineText)
   const trpc = useTRPC()
   const client = useTRPCClient()
   const queryClient = useQueryClient()
@@ -95,16 +98,18 @@ export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, on
   const addPhotos = async (files: FileList | null) => {
     if (!files) return
     for (const file of Array.from(files)) {
-      const item: PhotoItem = { key: `${file.name}-${file.size}-${Math.random()}`, name: file.name, preview: URL.createObjectURL(file) }
+      const item: PhotoItem = { key: `${file.name}-${file.size}-${Math.random()}`, name: file.name, preview: URL.createObjectURL(file), file }
       if (file.size > PHOTO_MAX_BYTES) item.error = t('form.photoTooLarge', { name: file.name })
       else if (file.type && !PHOTO_TYPES.includes(file.type)) item.error = t('form.photoType', { name: file.name })
       setPhotos((ps) => [...ps, item])
       if (item.error) continue
+      // offline: the photo stays on the phone and is queued with the record (client/offline/)
+      if (!navigator.onLine) { setPhotos((ps) => ps.map((p) => (p.key === item.key ? { ...p, offline: true } : p))); continue }
       try {
         const r = await postPhoto(file)
         setPhotos((ps) => ps.map((p) => (p.key === item.key ? { ...p, id: r.id, error: r.error } : p)))
       } catch (e) {
-        setPhotos((ps) => ps.map((p) => (p.key === item.key ? { ...p, error: errorText(e) } : p)))
+        setPhotos((ps) => ps.map((p) => (p.key === item.key ? (isNetworkFailure(e) ? { ...p, offline: true } : { ...p, error: errorText(e) }) : p)))
       }
     }
   }
@@ -115,15 +120,16 @@ export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, on
       const where = fix && fix !== 'pending' ? { lng: fix.lng, lat: fix.lat, accuracy: fix.accuracy } : {}
       const checklist = (theme.data?.checklist ?? []).map((item) => ({ item, ok: !unchecked.has(item) }))
       const spot = fix && fix !== 'pending' ? spotProblemsInput(problems) : []
-      const r = await client.inspection.record.mutate({
+      const r = await recordOrQueueInspection(client, me, {
         gridId, date: instantOf(date), inspectors: inspectors.split(/[,，、\s]+/).map((s) => s.trim()).filter(Boolean),
         findings: findings.trim(), checklist, photoIds: photos.flatMap((p) => (p.id && !p.error ? [p.id] : [])), ...where,
         ...(spot.length ? { problems: spot } : {}), idempotencyKey,
         ...(isLate ? { lateReason: lateReason.trim() } : {}),
-      })
+      }, photos.filter((p) => !p.error).map((p) => ({ name: p.name, file: p.file, id: p.id })), grids.find((g) => g.id === gridId)?.name ?? '')
       return r
     },
     onSuccess: async (r) => {
+      if ('queued' in r) { onDone(off.t('queuedInspection', { grid: grids.find((g) => g.id === gridId)?.name ?? '' })); return }
       await queryClient.invalidateQueries()
       onDone(r.onSite === true ? t('form.savedOnSite') : r.onSite === false ? t('form.savedOff', { m: Math.round(r.distanceOutside ?? 0) }) : t('form.savedNoFix'))
     },
@@ -134,7 +140,7 @@ export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, on
     },
   })
 
-  const uploading = photos.some((p) => !p.id && !p.error)
+  const uploading = photos.some((p) => !p.id && !p.error && !p.offline)
   const submit = (e: FormEvent) => { e.preventDefault(); setError(null); save.mutate() }
   const hasFix = fix !== null && fix !== 'pending'
 
@@ -189,7 +195,7 @@ export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, on
           {photos.map((p) => (
             <li key={p.key} className={p.error ? 'bad' : ''}>
               <img src={p.preview} alt={p.name} />
-              {p.error ? <span className="form-error small">{p.error}</span> : !p.id ? <span className="small muted">{t('form.uploading')}</span> : null}
+              {p.error ? <span className="form-error small">{p.error}</span> : p.offline ? <span className="small muted" data-testid="photo-offline">{off.t('photoOffline')}</span> : !p.id ? <span className="small muted">{t('form.uploading')}</span> : null}
               <button type="button" className="icon-btn" aria-label={t('form.remove')} onClick={() => setPhotos((ps) => ps.filter((x) => x.key !== p.key))}>×</button>
             </li>
           ))}

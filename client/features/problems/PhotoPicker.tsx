@@ -2,14 +2,17 @@
 import { useEffect, useState } from 'react'
 import { uploadPhoto, type UploadedPhoto } from './photos.ts'
 
-export function PhotoPicker({ label, onChange, testId }: { label: string; onChange: (ids: number[]) => void; testId?: string }) {
-  const [photos, setPhotos] = useState<UploadedPhoto[]>([])
+/** `onOffline`: with it, a photo picked while offline is not uploaded but kept as a file for the offline queue (client/offline/). */
+export function PhotoPicker({ label, onChange, testId, onOffline }: { label: string; onChange: (ids: number[]) => void; testId?: string; onOffline?: (files: File[]) => void }) {
+  const [photos, setPhotos] = useState<(UploadedPhoto & { file?: File })[]>([])
   useEffect(() => { onChange(photos.flatMap((p) => (p.id ? [p.id] : []))) }, [photos]) // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => { onOffline?.(photos.flatMap((p) => (p.file && !p.id ? [p.file] : []))) }, [photos]) // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => () => { for (const p of photos) URL.revokeObjectURL(p.preview) }, []) // eslint-disable-line react-hooks/exhaustive-deps
 
   const add = async (files: FileList | null) => {
     for (const file of Array.from(files ?? [])) {
       const item: UploadedPhoto = { key: `${file.name}-${file.size}-${Math.random()}`, name: file.name, preview: URL.createObjectURL(file) }
+      if (onOffline && !navigator.onLine) { setPhotos((ps) => [...ps, { ...item, file }]); continue }
       setPhotos((ps) => [...ps, item])
       const r = await uploadPhoto(file)
       setPhotos((ps) => ps.map((p) => (p.key === item.key ? { ...p, ...r } : p)))

@@ -15,6 +15,8 @@ import { ReturnPanel, RoutingFacts } from '../routing/ProblemRouting.tsx'
 import { endOfChinaDay, formatDateTime, formatDeadline } from '../../../server/domain/time.ts'
 import { DatePicker } from '../../ui/DatePicker.tsx'
 import { ProblemPlaceMap } from './ProblemPlaceMap.tsx'
+import { QUEUEABLE_STEPS, stepPhotos, transitionOrQueue } from '../../offline/send.ts'
+import { offlineText } from '../../offline/text.ts'
 
 type Detail = RouterOutputs['problem']['byId']
 type Action = Detail['actions'][number]
@@ -134,10 +136,13 @@ export function ProblemDetail({ id, onClose }: { id: number; me?: Me; onClose: (
 
 function ActionForm({ detail, action, onDone, onConflict }: { detail: Detail; action: Action; onDone: (msg: string) => void; onConflict: () => void }) {
   const { t, action: actionLabel, errorText } = useT(problemsText)
+  const { t: offT } = useT(offlineText)
   const trpc = useTRPC()
   const client = useTRPCClient()
   const [note, setNote] = useState('')
   const [photoIds, setPhotoIds] = useState<number[]>([])
+  const [offlinePhotos, setOfflinePhotos] = useState<File[]>([])
+  const queryClient = useQueryClient()
   const [departmentId, setDepartmentId] = useState<number | ''>(detail.departmentId ?? '')
   const [gridId, setGridId] = useState<number | ''>('')
   const [newDeadline, setNewDeadline] = useState('')
@@ -152,9 +157,12 @@ function ActionForm({ detail, action, onDone, onConflict }: { detail: Detail; ac
     mutationFn: async (extra: Partial<TransitionInput>) => {
       const input: TransitionInput = { id: detail.id, version: detail.version, action, note: note.trim() || undefined, ...extra }
       if (action === 'decideExtension') return client.problem.decideExtension.mutate({ id: detail.id, version: detail.version, approve: extra.approve ?? false, note: input.note })
+      // a department's field steps are queued when offline (client/offline/send.ts)
+      const me = queryClient.getQueryData(trpc.auth.me.queryKey())
+      if (me?.role === 'department' && QUEUEABLE_STEPS.includes(action)) return transitionOrQueue(client, me, input, stepPhotos(input.photoIds, offlinePhotos))
       return client.problem.transition.mutate(input)
     },
-    onSuccess: () => onDone(t('d.done', { action: actionLabel(action) })),
+    onSuccess: (r) => onDone(r && 'queued' in r ? offT('queuedStep', { action: actionLabel(action) }) : t('d.done', { action: actionLabel(action) })),
     onError: (e) => {
       if (e instanceof TRPCClientError && (e.data as { code?: string } | undefined)?.code === 'CONFLICT' && (e.data as { appCode?: string }).appCode === 'VERSION_CONFLICT') { onConflict(); return }
       setError(errorText(e))
@@ -203,7 +211,7 @@ function ActionForm({ detail, action, onDone, onConflict }: { detail: Detail; ac
       <label>{t('d.note')}{NOTE_REQUIRED.includes(action) ? ' *' : ''}
         <textarea rows={2} value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} data-testid="action-note" />
       </label>
-      {action === 'submit' && <PhotoPicker label={t('d.photo')} onChange={setPhotoIds} testId="action-photos" />}
+      {action === 'submit' && <PhotoPicker label={t('d.photo')} onChange={setPhotoIds} onOffline={setOfflinePhotos} testId="action-photos" />}
       {error && <p className="form-error" data-testid="action-error">{error}</p>}
       <div className="form-actions">
         {action === 'decideExtension' ? (

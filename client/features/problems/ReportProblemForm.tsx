@@ -11,6 +11,8 @@ import { PickMap } from './PickMap.tsx'
 import { useT } from '../../i18n.ts'
 import { statusColour } from '../../../server/domain/vocabulary/status.ts'
 import { problemsText } from './text.ts'
+import { isNetworkFailure, queueProblem, stepPhotos } from '../../offline/send.ts'
+import { offlineText } from '../../offline/text.ts'
 
 export function ReportProblemForm({ onCreated, onOpen }: { onCreated: (id: number) => void; onOpen: (id: number) => void }) {
   const { t, status, errorText } = useT(problemsText)
@@ -26,6 +28,17 @@ export function ReportProblemForm({ onCreated, onOpen }: { onCreated: (id: numbe
   const [error, setError] = useState<string | null>(null)
   // a message about what was missing is stale once the person changes the form
   useEffect(() => { setError(null) }, [point, categoryCode, description])
+  // offline (client/offline/): photos kept as files, the report queued; `queued` says so
+  const [offlinePhotos, setOfflinePhotos] = useState<File[]>([])
+  const [queued, setQueued] = useState<string | null>(null)
+  const off = useT(offlineText)
+  const queueReport = (input: Parameters<typeof create.mutate>[0]) => {
+    const me = qc.getQueryData(trpc.auth.me.queryKey())
+    if (!me) return false
+    void queueProblem(me, input, stepPhotos(input.photoIds, offlinePhotos), categories.data?.find((c) => c.code === input.categoryCode)?.name ?? input.categoryCode)
+      .then(() => setQueued(off.t('queuedStep', { action: off.t('kind_problem') })), (e: unknown) => setError(errorText(e)))
+    return true
+  }
 
   const categories = useQuery(trpc.problem.categories.queryOptions())
   const where = useQuery({ ...trpc.grid.locate.queryOptions(point ?? { lng: 0, lat: 0 }), enabled: point !== null })
@@ -36,7 +49,7 @@ export function ReportProblemForm({ onCreated, onOpen }: { onCreated: (id: numbe
       void qc.invalidateQueries({ queryKey: trpc.problem.map.queryKey() })
       onCreated(p.id)
     },
-    onError: (e) => setError(errorText(e)),
+    onError: (e, input) => { if (!(isNetworkFailure(e) && queueReport(input))) setError(errorText(e)) },
   }))
 
   const setBoth = (p: { lng: number; lat: number }) => { setPoint(p); setLngText(String(p.lng)); setLatText(String(p.lat)) }
@@ -55,7 +68,9 @@ export function ReportProblemForm({ onCreated, onOpen }: { onCreated: (id: numbe
     setError(null)
     if (!point) { setError(t('r.noPoint')); return }
     if (!categoryCode) { setError(t('r.pick')); return }
-    create.mutate({ lng: point.lng, lat: point.lat, categoryCode, description: description.trim(), priority: urgent ? 'urgent' : 'normal', photoIds: photoIds.length ? photoIds : undefined })
+    const input = { lng: point.lng, lat: point.lat, categoryCode, description: description.trim(), priority: urgent ? 'urgent' as const : 'normal' as const, photoIds: photoIds.length ? photoIds : undefined }
+    if ((!navigator.onLine || offlinePhotos.length > 0) && queueReport(input)) return
+    create.mutate(input)
   }
 
   const groups = [...new Set(categories.data?.map((c) => c.group) ?? [])]
@@ -98,8 +113,9 @@ export function ReportProblemForm({ onCreated, onOpen }: { onCreated: (id: numbe
         <textarea rows={3} value={description} maxLength={2000} required onChange={(e) => setDescription(e.target.value)} data-testid="report-description" />
       </label>
       <label className="check"><input type="checkbox" checked={urgent} onChange={(e) => setUrgent(e.target.checked)} /> {t('r.priority')}</label>
-      <PhotoPicker label={t('r.photos')} onChange={setPhotoIds} />
+      <PhotoPicker label={t('r.photos')} onChange={setPhotoIds} onOffline={setOfflinePhotos} />
       {error && <p className="form-error" data-testid="report-error">{error}</p>}
+      {queued && <p className="notice" role="status" data-testid="report-queued">{queued}</p>}
       <div className="form-actions">
         <button type="submit" className="btn-primary" disabled={create.isPending} data-testid="report-submit">{create.isPending ? t('r.saving') : t('r.submit')}</button>
       </div>

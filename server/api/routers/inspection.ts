@@ -1,3 +1,4 @@
+import { judgedAt } from '../../domain/inspection/capture.ts'
 import { z } from 'zod'
 import { parseChecklist } from '../../domain/inspection/themes.ts'
 import { approveLateInspection, backfillHours, presenceTolerance, recordInspection } from '../../services/inspections.ts'
@@ -26,6 +27,7 @@ type InspectionRow = {
   id: number; gridId: number; departmentId: number; date: Date; month: string; inspector: string; findings: string; checklist: string
   lng: number | null; lat: number | null; onSite: boolean | null; distanceOutside: number | null; createdAt: Date
   recordedAt: Date; lateReason: string | null; approvedAt: Date | null; approvedById: number | null; approvalNote: string | null; accuracyM: number | null
+  capturedAt?: Date | null; clockOffsetMs?: number | null; deviceCapturedAt?: Date | null
   department: { name: string }; grid: { name: string; code: string }; createdBy: { displayName: string }; photos: { id: number; evidenceFlags: string }[]
 }
 
@@ -36,11 +38,13 @@ type InspectionRow = {
  */
 export function evidenceView(i: Omit<InspectionRow, 'department' | 'grid' | 'createdBy' | 'photos' | 'checklist' | 'findings' | 'inspector'> & { photos?: { id: number; evidenceFlags: string }[] }) {
   const failures = presenceFailures(
-    { date: i.date, lng: i.lng, lat: i.lat, accuracyM: i.accuracyM, distanceOutsideM: i.distanceOutside, onSite: i.onSite, recordedAt: i.recordedAt, approvedAt: i.approvedAt },
+    { date: i.date, lng: i.lng, lat: i.lat, accuracyM: i.accuracyM, distanceOutsideM: i.distanceOutside, onSite: i.onSite, recordedAt: judgedAt(i), approvedAt: i.approvedAt },
     { toleranceM: presenceTolerance(), backfillHours: backfillHours() },
   )
   return {
     recordedAt: i.recordedAt.toISOString(), accuracyM: i.accuracyM,
+    /** offline capture (capture.ts): corrected capture time (null = judged at receipt) and the device clock's offset at sync */
+    capturedAt: i.capturedAt?.toISOString() ?? null, clockOffsetMs: i.clockOffsetMs ?? null,
     /** 补录: recorded later than the window; `late.approvedAt` null = awaiting a leader */
     late: i.lateReason === null ? null : { reason: i.lateReason, approvedAt: i.approvedAt?.toISOString() ?? null, approvedById: i.approvedById, note: i.approvalNote },
     presenceFailures: failures,
@@ -82,6 +86,8 @@ export const inspectionRouter = router({
       accuracy: z.number().finite().min(0).max(100_000).optional(),
       /** 补录 reason: required when the date is older than INSPECTION_BACKFILL_HOURS */
       lateReason: text(500).optional(),
+      /** offline capture (capture.ts): capture time by the device's clock, and the device's clock when sending */
+      deviceCapturedAt: isoDateTime.optional(), deviceNow: isoDateTime.optional(),
     })
       .refine((i) => (i.lng === undefined) === (i.lat === undefined), { message: 'lng 与 lat 须同时提供', path: ['lng'] })
       .refine((i) => Boolean(i.inspector) || (i.inspectors?.length ?? 0) > 0, { message: '请填写检查人', path: ['inspectors'] })

@@ -31,6 +31,8 @@ const transitionInput = z.object({
   id, version: rowVersion, action: z.enum(ACTION_TYPES),
   note: text(2000).optional(), photoIds: z.array(id).max(20).optional(),
   departmentId: id.optional(), gridId: id.nullable().optional(), newDeadline: isoDateTime.optional(), approve: z.boolean().optional(),
+  /** offline queue: a repeated step with this key answers with the first result */
+  idempotencyKey: z.uuid().optional(),
 })
 
 export const problemRouter = router({
@@ -42,6 +44,8 @@ export const problemRouter = router({
     .input(z.object({
       lng, lat, categoryCode: text(20).min(1), description: text(2000).min(1), inspectionId: id.optional(),
       priority: z.enum(PRIORITIES).optional(), photoIds: z.array(id).max(20).optional(),
+      /** offline queue: a repeated report with this key answers with the first problem */
+      idempotencyKey: z.uuid().optional(),
     }))
     .mutation(async ({ ctx, input }) => {
       const now = ctx.now()

@@ -34,3 +34,6 @@ export const PROBLEM_COLOURS = { open: PALETTE.blue, overdue: PALETTE.crimson } 
 export const SITE_COLOUR = PALETTE.purple
 /** Anything with no known colour. */
 export const UNKNOWN_COLOUR = PALETTE.grey
+
+/** The app's own colour (header, the installed app's theme and splash; issue 16). */
+export const BRAND_COLOUR = '#b3261e'
