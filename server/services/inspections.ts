@@ -16,6 +16,8 @@ import { attachPhotos } from './photos.ts'
 import { departmentScope } from './scope.ts'
 import { replay, runIdempotent, type Tx } from './idempotency.ts'
 import { createProblemTx } from './problems.ts'
+import { preparePatrolTrack, savePatrolTrack, type PatrolSummary } from './patrolTracks.ts'
+import type { TrackPoint } from '../domain/inspection/patrolTrack.ts'
 
 const positiveEnv = (name: string, fallback: number) => {
   const v = Number(process.env[name] ?? fallback)
@@ -47,6 +49,8 @@ export interface InspectionInput {
   accuracy?: number
   /** 补录 reason, required when the date is older than the backfill window */
   lateReason?: string
+  /** the patrol track (巡查轨迹) walked for this inspection, if the inspector ran one */
+  track?: { points: TrackPoint[] }
 }
 
 /**
@@ -111,6 +115,8 @@ export interface RecordedInspection {
   id: number; gridId: number; departmentId: number; date: string; month: string
   onSite: boolean | null; distanceOutside: number | null; photoIds: number[]; problemIds: number[]
   recordedAt: string; lateReason: string | null; accuracyM: number | null; presenceFailures: string[]
+  /** the stored patrol track's summary (coverage of the grid), null without one */
+  patrol?: PatrolSummary | null
 }
 
 export interface SpotProblemInput {
@@ -145,6 +151,7 @@ export async function recordInspection(db: Db, user: SessionUser, input: Inspect
   const presence = await presenceOnDate(db, catalog, grid.id, date, now, input)
   const inspector = [...new Set([...(input.inspector ? [input.inspector] : []), ...(input.inspectors ?? [])])].join('，').slice(0, 200)
   const spots = await checkSpotProblems(db, input, catalog)
+  const track = input.track ? await preparePatrolTrack(db, catalog, grid.id, date, now, input.track.points, presenceTolerance()) : null
   return runIdempotent(db, idem, async (tx): Promise<RecordedInspection> => {
     const created = await tx.inspection.create({
       data: {
@@ -158,10 +165,12 @@ export async function recordInspection(db: Db, user: SessionUser, input: Inspect
     await attachPhotos(tx, input.photoIds, { inspectionId: created.id }, user)
     await writeAudit(tx, { actorId: user.id, action: 'inspection.record', entity: 'Inspection', entityId: created.id, after: { ...created, photoIds: input.photoIds } })
     const problemIds = await createSpotProblems(tx, user, created.id, spots, now, catalog)
+    const patrol = track ? await savePatrolTrack(tx, user, created.id, track, now) : null
     return {
       id: created.id, gridId: created.gridId, departmentId: created.departmentId, date: created.date.toISOString(), month: created.month,
       onSite: created.onSite, distanceOutside: presence.distanceOutside, photoIds: [...new Set(input.photoIds)], problemIds,
       recordedAt: created.recordedAt.toISOString(), lateReason: created.lateReason, accuracyM: created.accuracyM, presenceFailures: presence.failures,
+      patrol,
     }
   }, now)
 }
