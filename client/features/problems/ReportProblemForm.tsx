@@ -6,7 +6,7 @@
 import { useState, type FormEvent } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC } from '../../api.ts'
-import { PhotoPicker } from './PhotoPicker.tsx'
+import { PhotoPicker } from '../../ui/PhotoPicker.tsx'
 import { PickMap } from './PickMap.tsx'
 import { useT } from '../../i18n.ts'
 import { statusColour } from '../../../server/domain/vocabulary/status.ts'
