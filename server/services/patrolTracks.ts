@@ -99,3 +99,14 @@ export async function latestTrackOfGrid(db: Db, user: SessionUser, gridId: numbe
   })
   return i?.patrolTrack ? trackView(i.patrolTrack, i) : null
 }
+
+/** The highest patrol-track coverage (0–1) of each grid-month in a range, keyed "gridId|month" (tracks without a known boundary left out). */
+export async function patrolCoverageByGridMonth(db: Db, from: string, to: string): Promise<Map<string, number>> {
+  const rows = await db.patrolTrack.findMany({ where: { coverage: { not: null }, inspection: { month: { gte: from, lte: to } } }, select: { coverage: true, inspection: { select: { gridId: true, month: true } } } })
+  const best = new Map<string, number>()
+  for (const r of rows) {
+    const k = `${r.inspection.gridId}|${r.inspection.month}`
+    best.set(k, Math.max(best.get(k) ?? 0, r.coverage!))
+  }
+  return best
+}

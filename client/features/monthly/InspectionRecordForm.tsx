@@ -11,6 +11,9 @@ import { useTRPC, useTRPCClient, type Me } from '../../api.ts'
 import { useT } from '../../i18n.ts'
 import { monthlyText } from './text.ts'
 import { PhotoPicker } from '../../ui/PhotoPicker.tsx'
+import { PatrolTracker, type PatrolPoint } from './PatrolTracker.tsx'
+import { patrolText } from './patrolText.ts'
+import { pct } from '../../../server/domain/vocabulary/format.ts'
 import { instantForDay, todayInChina } from '../../../server/domain/time.ts'
 import { DEFAULT_INSPECTION_BACKFILL_HOURS } from '../../../server/domain/inspection/presence.ts'
 
@@ -68,6 +71,8 @@ export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, on
   const [unchecked, setUnchecked] = useState<Set<string>>(new Set())
   const [photoIds, setPhotoIds] = useState<number[]>([])
   const [photosBusy, setPhotosBusy] = useState(false)
+  const [track, setTrack] = useState<PatrolPoint[] | null>(null)
+  const patrolT = useT(patrolText).t
   const [problems, setProblems] = useState<SpotProblem[]>([])
   const [locateMsg, setLocateMsg] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
@@ -101,12 +106,14 @@ export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, on
         findings: findings.trim(), checklist, photoIds, ...where,
         ...(spot.length ? { problems: spot } : {}), idempotencyKey,
         ...(isLate ? { lateReason: lateReason.trim() } : {}),
+        ...(track ? { track: { points: track } } : {}),
       })
       return r
     },
     onSuccess: async (r) => {
       await queryClient.invalidateQueries()
-      onDone(r.onSite === true ? t('form.savedOnSite') : r.onSite === false ? t('form.savedOff', { m: Math.round(r.distanceOutside ?? 0) }) : t('form.savedNoFix'))
+      const presence = r.onSite === true ? t('form.savedOnSite') : r.onSite === false ? t('form.savedOff', { m: Math.round(r.distanceOutside ?? 0) }) : t('form.savedNoFix')
+      onDone(r.patrol?.coverage != null ? `${presence}；${patrolT('patrol.saved', { pct: pct(r.patrol.coverage) })}` : presence)
     },
     onError: (e) => {
       const data = (e as { data?: { appCode?: string; details?: { hours?: unknown } } }).data
@@ -132,6 +139,7 @@ export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, on
         <button type="button" className="btn-quiet" onClick={() => void locate()} data-testid="record-locate">{fix === 'pending' ? t('form.locating') : t('form.locate')}</button>
         <span className="small muted" data-testid="record-fix">{locateMsg ?? (hasFix ? t('form.fixOk', { acc: fix.accuracy }) : fix === null ? t('form.noFix') : '')}</span>
       </div>
+      <PatrolTracker onChange={setTrack} />
       <label>
         <span>{t('form.date')}</span>
         <input type="date" value={date} max={today} min={`${month}-01`} onChange={(e) => setDate(e.target.value)} required data-testid="record-date" />
