@@ -60,7 +60,8 @@ export function PatrolTracker({ onChange }: { onChange: (points: PatrolPoint[] |
   const metres = Math.round(trackLengthM(points))
 
   return (
-    <fieldset className={`patrol ${mode === 'running' ? 'on' : ''}`} data-testid="patrol" data-mode={mode} data-count={points.length}>
+    <fieldset className={`patrol ${mode === 'running' ? 'on' : ''}`} data-testid="patrol" data-mode={mode} data-count={points.length}
+      data-last={points.length ? `${points[points.length - 1]!.lng.toFixed(6)},${points[points.length - 1]!.lat.toFixed(6)}` : ''}>
       <legend>{t('patrol.title')}</legend>
       {mode === 'idle' && <p className="small muted">{t('patrol.hint', { s: sampleS })}</p>}
       {mode === 'running' && <p className="small" role="status" data-testid="patrol-status">{points.length === 0 ? t('patrol.waiting') : t('patrol.running', { n: points.length, m: metres })}</p>}
