@@ -12,7 +12,7 @@ export const PUBLIC = 'public' as const
 
 export const PERMISSIONS: Record<string, readonly Role[] | typeof PUBLIC> = {
   'meta.config': PUBLIC,
-  'meta.patrol': PUBLIC, // patrol-track sampling settings (no data)
+  'meta.patrol': ALL, // patrol-track sampling settings for the inspection form
   'auth.login': PUBLIC,
   'auth.logout': PUBLIC,
   'auth.me': PUBLIC,

@@ -29,7 +29,7 @@ afterAll(() => stopBrowserApp({ app, browser }))
 
 const M_LAT = 1 / 111_320
 
-describe('field photos and patrol track (browser, phone)', { timeout: 240_000 }, () => {
+describe('field photos and patrol track (browser, phone)', { timeout: 300_000 }, () => {
   it('a big camera photo is shrunk with its EXIF kept; a patrol track is stored and shown to the leader', async () => {
     const month = monthOf(new Date())
     const api = await loggedIn(app.url, 'leader')

@@ -77,3 +77,6 @@ export const monthlyText = defineText({
 })
 
 
+
+/** The patrol track's strings live in their own file (patrolText.ts); re-exported so the vocabulary checks see them. */
+export { patrolText } from './patrolText.ts'

@@ -1,5 +1,5 @@
 import { monthOf } from '../../domain/time.ts'
-import { publicProcedure, router } from '../trpc.ts'
+import { authedProcedure, publicProcedure, router } from '../trpc.ts'
 import { patrolSampleSeconds } from '../../services/patrolTracks.ts'
 import { PATROL_BUFFER_M } from '../../domain/inspection/patrolTrack.ts'
 
@@ -11,5 +11,5 @@ export const metaRouter = router({
     basemapAttribution: process.env.BASEMAP_ATTRIBUTION || null,
   })),
   /** Patrol-track settings for the phone: seconds between two position samples (PATROL_SAMPLE_S, default 15) and the coverage distance. */
-  patrol: publicProcedure.query(() => ({ sampleS: patrolSampleSeconds(), bufferM: PATROL_BUFFER_M })),
+  patrol: authedProcedure.query(() => ({ sampleS: patrolSampleSeconds(), bufferM: PATROL_BUFFER_M })),
 })
