@@ -28,35 +28,59 @@ export function fittedSize(w: number, h: number, max = PHOTO_MAX_SIDE): { width:
   return { width: Math.max(1, Math.round(w * k)), height: Math.max(1, Math.round(h * k)) }
 }
 
-async function encode(bitmap: ImageBitmap, width: number, height: number): Promise<Blob> {
+type Decoded = { image: CanvasImageSource; width: number; height: number; close: () => void }
+
+/** Decodes the photo upright: createImageBitmap (EXIF orientation applied), else an <img> (browsers apply it there too). */
+async function decode(file: File): Promise<Decoded> {
+  if (typeof createImageBitmap === 'function') {
+    for (const opts of [{ imageOrientation: 'from-image' } as ImageBitmapOptions, undefined]) {
+      try {
+        const b = await createImageBitmap(file, opts)
+        return { image: b, width: b.width, height: b.height, close: () => b.close() }
+      } catch { /* an older engine refuses the option value, or cannot decode: try the next way */ }
+    }
+  }
+  const url = URL.createObjectURL(file)
+  try {
+    const img = new Image()
+    img.src = url
+    await img.decode()
+    return { image: img, width: img.naturalWidth, height: img.naturalHeight, close: () => URL.revokeObjectURL(url) }
+  } catch (e) {
+    URL.revokeObjectURL(url)
+    throw e
+  }
+}
+
+async function encode(d: Decoded, width: number, height: number): Promise<Blob> {
   if (typeof OffscreenCanvas !== 'undefined') {
     const c = new OffscreenCanvas(width, height)
     const ctx = c.getContext('2d')
     if (ctx) {
-      ctx.drawImage(bitmap, 0, 0, width, height)
+      ctx.drawImage(d.image, 0, 0, width, height)
       return c.convertToBlob({ type: 'image/jpeg', quality: PHOTO_JPEG_QUALITY })
     }
   }
   const c = document.createElement('canvas')
   c.width = width; c.height = height
-  c.getContext('2d')!.drawImage(bitmap, 0, 0, width, height)
+  c.getContext('2d')!.drawImage(d.image, 0, 0, width, height)
   return new Promise((resolve, reject) => c.toBlob((b) => (b ? resolve(b) : reject(new Error('toBlob'))), 'image/jpeg', PHOTO_JPEG_QUALITY))
 }
 
 export async function preparePhoto(file: File): Promise<PreparedPhoto> {
   const exif = await readExifFields(file)
   const keep = exif && Object.keys(exif).length > 0 ? exif : null
-  let bitmap: ImageBitmap
+  let decoded: Decoded
   try {
-    bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' })
+    decoded = await decode(file)
   } catch {
     return { blob: file, name: file.name, exif: keep, width: null, height: null }
   }
   try {
-    const { width, height } = fittedSize(bitmap.width, bitmap.height)
-    const blob = await encode(bitmap, width, height)
+    const { width, height } = fittedSize(decoded.width, decoded.height)
+    const blob = await encode(decoded, width, height)
     return { blob, name: file.name.replace(/\.\w+$/, '') + '.jpg', exif: keep, width, height }
   } finally {
-    bitmap.close()
+    decoded.close()
   }
 }
