@@ -132,6 +132,7 @@ function ActionForm({ detail, action, onDone, onConflict }: { detail: Detail; ac
   const client = useTRPCClient()
   const [note, setNote] = useState('')
   const [photoIds, setPhotoIds] = useState<number[]>([])
+  const [photosBusy, setPhotosBusy] = useState(false)
   const [departmentId, setDepartmentId] = useState<number | ''>(detail.departmentId ?? '')
   const [gridId, setGridId] = useState<number | ''>('')
   const [newDeadline, setNewDeadline] = useState('')
@@ -195,7 +196,7 @@ function ActionForm({ detail, action, onDone, onConflict }: { detail: Detail; ac
       <label>{t('d.note')}{NOTE_REQUIRED.includes(action) ? ' *' : ''}
         <textarea rows={2} value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} data-testid="action-note" />
       </label>
-      {action === 'submit' && <PhotoPicker label={t('d.photo')} onChange={setPhotoIds} testId="action-photos" />}
+      {action === 'submit' && <PhotoPicker label={t('d.photo')} onChange={(ids, busy) => { setPhotoIds(ids); setPhotosBusy(busy) }} testId="action-photos" />}
       {error && <p className="form-error" data-testid="action-error">{error}</p>}
       <div className="form-actions">
         {action === 'decideExtension' ? (
@@ -204,7 +205,7 @@ function ActionForm({ detail, action, onDone, onConflict }: { detail: Detail; ac
             <button type="button" className="btn-quiet" disabled={mutation.isPending} onClick={() => submit({ approve: false })}>{t('d.reject')}</button>
           </>
         ) : (
-          <button type="submit" className="btn-primary" disabled={mutation.isPending} data-testid="action-confirm">{t('d.confirm', { action: actionLabel(action) })}</button>
+          <button type="submit" className="btn-primary" disabled={mutation.isPending || photosBusy} data-testid="action-confirm">{t('d.confirm', { action: actionLabel(action) })}</button>
         )}
       </div>
     </form>

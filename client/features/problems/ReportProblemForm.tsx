@@ -23,6 +23,7 @@ export function ReportProblemForm({ onCreated, onOpen }: { onCreated: (id: numbe
   const [description, setDescription] = useState('')
   const [urgent, setUrgent] = useState(false)
   const [photoIds, setPhotoIds] = useState<number[]>([])
+  const [photosBusy, setPhotosBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
 
   const categories = useQuery(trpc.problem.categories.queryOptions())
@@ -96,10 +97,10 @@ export function ReportProblemForm({ onCreated, onOpen }: { onCreated: (id: numbe
         <textarea rows={3} value={description} maxLength={2000} required onChange={(e) => setDescription(e.target.value)} data-testid="report-description" />
       </label>
       <label className="check"><input type="checkbox" checked={urgent} onChange={(e) => setUrgent(e.target.checked)} /> {t('r.priority')}</label>
-      <PhotoPicker label={t('r.photos')} onChange={setPhotoIds} />
+      <PhotoPicker label={t('r.photos')} onChange={(ids, busy) => { setPhotoIds(ids); setPhotosBusy(busy) }} testId="report-photos" />
       {error && <p className="form-error" data-testid="report-error">{error}</p>}
       <div className="form-actions">
-        <button type="submit" className="btn-primary" disabled={create.isPending} data-testid="report-submit">{create.isPending ? t('r.saving') : t('r.submit')}</button>
+        <button type="submit" className="btn-primary" disabled={create.isPending || photosBusy} data-testid="report-submit">{create.isPending ? t('r.saving') : t('r.submit')}</button>
       </div>
     </form>
   )
