@@ -1,7 +1,8 @@
 /**
  * Field work on a phone (issue 16 §2–3), in a real browser at phone size with touch and an emulated GPS:
  * a 4000×3000 JPEG with EXIF time and GPS is taken through the 拍照 button → the stored photo is at most
- * 1,600 px on its longest side and its EXIF time and position are recorded; a patrol is started, the
+ * 1,600 px on its longest side and its EXIF time and position are recorded; a second photo whose upload
+ * fails is retried alone; a patrol is started, the
  * phone moves a few times, the patrol is ended and the inspection saved → the track is stored with its
  * coverage, and the leader's grid panel shows the track on the map and its coverage.
  */
@@ -87,6 +88,18 @@ describe('field photos and patrol track (browser, phone)', { timeout: 300_000 },
       const photoId = Number(await page.locator('.photo-previews li').getAttribute('data-photo-id'))
       expect(photoId).toBeGreaterThan(0)
 
+      // a second photo from the gallery fails to upload (network cut): it alone can be retried, the first stays
+      await page.route('**/api/photos', (r) => r.abort('internetdisconnected'))
+      await page.getByTestId('record-photos').setInputFiles({ name: 'second.jpg', mimeType: 'image/jpeg', buffer: toJpeg(scene(7, 800, 600), 80) })
+      const second = page.locator('.photo-previews li').nth(1)
+      await expect.poll(() => second.getAttribute('data-state'), { timeout: 30_000 }).toBe('failed')
+      expect(await page.locator('.photo-previews li').first().getAttribute('data-state')).toBe('done')
+      await page.unroute('**/api/photos')
+      await second.getByTestId('photo-retry').click()
+      await expect.poll(() => second.getAttribute('data-state'), { timeout: 60_000 }).toBe('done')
+      const secondId = Number(await second.getAttribute('data-photo-id'))
+      expect(secondId).toBeGreaterThan(photoId)
+
       // patrol: start, move three times, end
       const patrol = page.getByTestId('patrol')
       await page.getByTestId('patrol-start').click()
@@ -121,6 +134,7 @@ describe('field photos and patrol track (browser, phone)', { timeout: 300_000 },
       expect(photo.exifSource).toBe('device')
       expect(photo.inspectionId).not.toBeNull()
       inspectionId = photo.inspectionId!
+      expect((await app.db.photo.findMany({ where: { inspectionId }, select: { id: true }, orderBy: { id: 'asc' } })).map((p) => p.id)).toEqual([photoId, secondId])
 
       // the track: every position walked, times increasing, a coverage figure
       const track = await app.db.patrolTrack.findUniqueOrThrow({ where: { inspectionId } })
