@@ -6,6 +6,7 @@
  *
  * This module is storage and change notification only; sync.ts sends the entries.
  */
+import type { ExifFields } from '../../server/domain/photo/exif.ts'
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
 import type { RouterInputs } from '../api.ts'
 
@@ -23,6 +24,8 @@ export interface QueuedPhoto {
   name: string
   type: string
   blob: Blob
+  /** EXIF time/GPS read from the original before it was shrunk (sent as the X-Exif-* headers) */
+  exif?: ExifFields
   /** set once uploaded (a retry then skips it) */
   uploadedId?: number
 }
@@ -98,10 +101,10 @@ export function newKey(): string {
 }
 
 /** Queues a write; `key` is the idempotency key it will be sent with (reuse the form's key). */
-export async function enqueue(write: QueuedWrite, opts: { key?: string; userId: number; label: string; photos?: { name: string; type: string; blob: Blob }[] }): Promise<QueueItem> {
+export async function enqueue(write: QueuedWrite, opts: { key?: string; userId: number; label: string; photos?: { name: string; type: string; blob: Blob; exif?: ExifFields }[] }): Promise<QueueItem> {
   const item = {
     ...write, key: opts.key ?? newKey(), userId: opts.userId, label: opts.label, queuedAt: Date.now(),
-    photos: (opts.photos ?? []).map((p) => ({ name: p.name, type: p.type, blob: p.blob })),
+    photos: (opts.photos ?? []).map((p) => ({ name: p.name, type: p.type, blob: p.blob, ...(p.exif ? { exif: p.exif } : {}) })),
     state: 'waiting', attempts: 0, nextAt: 0,
   } as QueueItem
   await (await db()).put('queue', item)

@@ -7,11 +7,12 @@
 import { TRPCClientError } from '@trpc/client'
 import type { makeTrpcClient, Me, RouterInputs } from '../api.ts'
 import { enqueue, newKey, type TransitionPayload } from './queue.ts'
+import type { ExifFields } from '../../server/domain/photo/exif.ts'
 
 type Client = ReturnType<typeof makeTrpcClient>
 
 /** A photo as a form holds it: uploaded (id) or only on the phone (file). */
-export interface FormPhoto { name: string; file?: Blob; id?: number }
+export interface FormPhoto { name: string; file?: Blob; id?: number; exif?: ExifFields | null }
 
 /** No answer from the server: the browser is offline or the request failed on the network. */
 export function isNetworkFailure(e: unknown): boolean {
@@ -22,7 +23,7 @@ export function isNetworkFailure(e: unknown): boolean {
 
 const queuedPhotos = (photos: FormPhoto[]) => photos.flatMap((p) => (p.id !== undefined
   ? [{ name: p.name, type: p.file?.type ?? '', blob: p.file ?? new Blob(), uploadedId: p.id }]
-  : p.file ? [{ name: p.name, type: p.file.type, blob: p.file }] : []))
+  : p.file ? [{ name: p.name, type: p.file.type, blob: p.file, ...(p.exif ? { exif: p.exif } : {}) }] : []))
 
 export type Queued = { queued: true }
 
@@ -67,8 +68,8 @@ export async function transitionOrQueue(client: Client, me: Me, input: Transitio
 export const QUEUEABLE_STEPS: readonly string[] = ['accept', 'submit', 'requestExtension']
 
 /** A step's photos for transitionOrQueue: the uploaded ids and the files kept while offline. */
-export function stepPhotos(ids: number[] | undefined, files: File[]): FormPhoto[] {
-  return [...(ids ?? []).map((id) => ({ name: `#${id}`, id })), ...files.map((f) => ({ name: f.name, file: f }))]
+export function stepPhotos(ids: number[] | undefined, kept: FormPhoto[]): FormPhoto[] {
+  return [...(ids ?? []).map((id) => ({ name: `#${id}`, id })), ...kept.filter((k) => k.id === undefined && k.file)]
 }
 
 /** Queues a new problem (problem.create) with its photos; the caller found no network. */

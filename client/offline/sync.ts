@@ -12,6 +12,7 @@
  *   - any other refusal: the entry is kept as failed with the server's reason; the user fixes or discards it.
  *   - accepted (or answered from the key, which is the same): the entry is removed.
  */
+import { exifHeaders } from '../features/problems/photos.ts'
 import { TRPCClientError } from '@trpc/client'
 import type { makeTrpcClient } from '../api.ts'
 import { getItem, listQueue, removeItem, updateItem, type QueueItem } from './queue.ts'
@@ -61,7 +62,7 @@ async function uploadQueuedPhoto(photo: QueueItem['photos'][number], key: string
   try {
     res = await fetch('/api/photos', {
       method: 'POST', body: photo.blob, credentials: 'same-origin',
-      headers: { 'content-type': photo.type || 'application/octet-stream', 'idempotency-key': key },
+      headers: { 'content-type': photo.type || 'application/octet-stream', 'idempotency-key': key, ...exifHeaders(photo.exif) },
     })
   } catch {
     throw new NetworkError('网络不可用')

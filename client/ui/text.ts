@@ -1,4 +1,4 @@
-/** Strings of the shared controls in client/ui (zh-CN default, English). */
+/** Strings of the shared controls in client/ui (zh-CN default, English): date picker, confirmation, photo picker. */
 import { defineText } from '../../server/domain/vocabulary/lang.ts'
 
 export const uiText = defineText({
@@ -18,6 +18,9 @@ export const uiText = defineText({
     'date.weekdays': '一,二,三,四,五,六,日',
     'confirm.ok': '确定',
     'confirm.cancel': '取消',
+    'photo.camera': '拍照', 'photo.gallery': '从相册选择', 'photo.preparing': '压缩中…', 'photo.uploading': '上传中…',
+    'photo.failed': '上传失败', 'photo.retry': '重试', 'photo.remove': '移除', 'photo.done': '已上传',
+    'photo.hint': '照片在手机上压缩（长边不超过 1600 像素）后上传，保留拍摄时间和位置',
   },
   en: {
     'date.open': 'Open calendar', 'date.dialog': 'Choose a date', 'date.prevMonth': 'Previous month', 'date.nextMonth': 'Next month',
@@ -25,5 +28,8 @@ export const uiText = defineText({
     'date.invalid': 'Enter the date as yyyy-mm-dd, e.g. 2026-03-01', 'date.outOfRange': 'The date is outside the allowed range',
     'date.month': '{mon} {y}', 'date.day': '{w} {d} {mon} {y}', 'date.weekdays': 'Mon,Tue,Wed,Thu,Fri,Sat,Sun',
     'confirm.ok': 'OK', 'confirm.cancel': 'Cancel',
+    'photo.camera': 'Take photo', 'photo.gallery': 'Choose from gallery', 'photo.preparing': 'Compressing…', 'photo.uploading': 'Uploading…',
+    'photo.failed': 'Upload failed', 'photo.retry': 'Retry', 'photo.remove': 'Remove', 'photo.done': 'Uploaded',
+    'photo.hint': 'Photos are shrunk on the phone (longest side 1,600 px) before upload; capture time and place are kept',
   },
 })

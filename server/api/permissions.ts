@@ -12,6 +12,7 @@ export const PUBLIC = 'public' as const
 
 export const PERMISSIONS: Record<string, readonly Role[] | typeof PUBLIC> = {
   'meta.config': PUBLIC,
+  'meta.patrol': ALL, // patrol-track sampling settings for the inspection form
   'auth.login': PUBLIC,
   'auth.logout': PUBLIC,
   'auth.me': PUBLIC,
@@ -39,6 +40,8 @@ export const PERMISSIONS: Record<string, readonly Role[] | typeof PUBLIC> = {
   'inspection.listForMonth': ALL, // a department sees its own department's inspections only
   'inspection.notOnSite': ['leader', 'admin'],
   'inspection.approveLate': ['leader', 'admin'], // 补录 approval (audited)
+  'inspection.track': ALL, // a department reads its own department's tracks only
+  'inspection.latestTrack': ALL, // a department sees its own department's tracks only
   'theme.get': ALL,
   'theme.set': ['admin'],
   'meeting.record': ['department', 'admin'], // a department only for itself

@@ -17,6 +17,8 @@ import { departmentScope } from './scope.ts'
 import { replay, runIdempotent, type Tx } from './idempotency.ts'
 import { DEFAULT_OFFLINE_MAX_QUEUE_HOURS, judgeCapture, judgedAt } from '../domain/inspection/capture.ts'
 import { createProblemTx } from './problems.ts'
+import { preparePatrolTrack, savePatrolTrack, type PatrolSummary } from './patrolTracks.ts'
+import type { TrackPoint } from '../domain/inspection/patrolTrack.ts'
 
 const positiveEnv = (name: string, fallback: number) => {
   const v = Number(process.env[name] ?? fallback)
@@ -52,6 +54,8 @@ export interface InspectionInput {
   deviceCapturedAt?: string
   /** the device's clock when it sent the record (ISO); not part of the idempotent request (it changes per retry) */
   deviceNow?: string
+  /** the patrol track (巡查轨迹) walked for this inspection, if the inspector ran one */
+  track?: { points: TrackPoint[] }
 }
 
 /** OFFLINE_MAX_QUEUE_HOURS: the oldest corrected capture time accepted (default 168). */
@@ -129,6 +133,8 @@ export interface RecordedInspection {
   recordedAt: string; lateReason: string | null; accuracyM: number | null; presenceFailures: string[]
   /** offline capture: the accepted corrected capture time, and the device clock's offset at sync */
   capturedAt?: string | null; clockOffsetMs?: number | null
+  /** the stored patrol track's summary (coverage of the grid), null without one */
+  patrol?: PatrolSummary | null
 }
 
 export interface SpotProblemInput {
@@ -167,6 +173,7 @@ export async function recordInspection(db: Db, user: SessionUser, input: Inspect
   const presence = await presenceOnDate(db, catalog, grid.id, date, now, input, judged)
   const inspector = [...new Set([...(input.inspector ? [input.inspector] : []), ...(input.inspectors ?? [])])].join('，').slice(0, 200)
   const spots = await checkSpotProblems(db, input, catalog)
+  const track = input.track ? await preparePatrolTrack(db, catalog, grid.id, date, now, input.track.points, presenceTolerance()) : null
   return runIdempotent(db, idem, async (tx): Promise<RecordedInspection> => {
     const created = await tx.inspection.create({
       data: {
@@ -181,11 +188,13 @@ export async function recordInspection(db: Db, user: SessionUser, input: Inspect
     await attachPhotos(tx, input.photoIds, { inspectionId: created.id }, user)
     await writeAudit(tx, { actorId: user.id, action: 'inspection.record', entity: 'Inspection', entityId: created.id, after: { ...created, photoIds: input.photoIds } })
     const problemIds = await createSpotProblems(tx, user, created.id, spots, now, catalog)
+    const patrol = track ? await savePatrolTrack(tx, user, created.id, track, now) : null
     return {
       id: created.id, gridId: created.gridId, departmentId: created.departmentId, date: created.date.toISOString(), month: created.month,
       onSite: created.onSite, distanceOutside: presence.distanceOutside, photoIds: [...new Set(input.photoIds)], problemIds,
       recordedAt: created.recordedAt.toISOString(), lateReason: created.lateReason, accuracyM: created.accuracyM, presenceFailures: presence.failures,
       capturedAt: created.capturedAt?.toISOString() ?? null, clockOffsetMs: created.clockOffsetMs,
+      patrol,
     }
   }, now)
 }

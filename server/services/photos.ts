@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto'
 import type { Db, Prisma } from '../db/client.ts'
 import { AppError, badInput, conflict } from '../domain/errors.ts'
 import { hammingDistance } from '../domain/photo/dhash.ts'
-import { photoMismatches, type PhotoMismatch } from '../domain/photo/exif.ts'
+import { deviceExifFacts, photoMismatches, type ExifFields, type PhotoMismatch } from '../domain/photo/exif.ts'
 import { runHeavy } from './heavy.ts'
 import type { SessionUser } from '../domain/user.ts'
 import { writeAudit } from './audit.ts'
@@ -40,14 +40,20 @@ export function sniffImage(bytes: Uint8Array): PhotoMime | null {
 export const photoTooLarge = () =>
   new AppError('TOO_LARGE', 'PHOTO_TOO_LARGE', `照片不能超过 ${PHOTO_MAX_BYTES / 1024 / 1024} MB`)
 
-export interface StoredPhoto { id: number; mime: PhotoMime; size: number; sha256: string }
+export interface StoredPhoto {
+  id: number; mime: PhotoMime; size: number; sha256: string
+  /** the EXIF facts stored (ISO instant / WGS-84), and where they came from: the file, or the phone (read before re-encoding) */
+  takenAt: string | null; exifLng: number | null; exifLat: number | null; exifSource: 'file' | 'device' | null
+}
 
 /**
  * Checks and stores a photo. `declaredMime` (the upload's Content-Type) is compared with the bytes:
  * an image declared as another image type is refused as mislabelled; generic types are ignored.
  */
-export async function storePhoto(db: Db, bytes: Buffer, declaredMime?: string, uploaderId?: number): Promise<StoredPhoto> {
+export async function storePhoto(db: Db, bytes: Buffer, declaredMime?: string, uploaderId?: number, device?: ExifFields): Promise<StoredPhoto> {
   if (bytes.length > PHOTO_MAX_BYTES) throw photoTooLarge()
+  const deviceFacts = device ? deviceExifFacts(device) : null
+  if (device && !deviceFacts) throw badInput('照片的拍摄时间或位置格式有误', 'PHOTO_EXIF_INVALID')
   if (bytes.length === 0) throw badInput('照片为空', 'PHOTO_EMPTY')
   const mime = sniffImage(bytes)
   if (!mime) throw badInput('只能上传 JPEG、PNG 或 WebP 图片', 'PHOTO_TYPE')
@@ -60,13 +66,28 @@ export async function storePhoto(db: Db, bytes: Buffer, declaredMime?: string, u
     throw badInput('只能上传 JPEG、PNG 或 WebP 图片', 'PHOTO_TYPE')
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex')
-  const facts = await photoFacts(bytes)
+  const facts = withDeviceExif(await photoFacts(bytes), deviceFacts)
   const row = await db.$transaction(async (tx) => {
     const p = await tx.photo.create({ data: { mime, size: bytes.length, sha256, data: new Uint8Array(bytes), uploadedById: uploaderId ?? null, ...facts }, select: { id: true } })
     await writeAudit(tx, { actorId: uploaderId ?? null, action: 'photo.upload', entity: 'Photo', entityId: p.id, after: { mime, size: bytes.length, sha256, ...facts } })
     return p
   })
-  return { id: row.id, mime, size: bytes.length, sha256 }
+  return { id: row.id, mime, size: bytes.length, sha256, takenAt: facts.takenAt?.toISOString() ?? null, exifLng: facts.exifLng, exifLat: facts.exifLat, exifSource: facts.exifSource }
+}
+
+/**
+ * The file's own EXIF wins field by field; what it lacks is taken from the phone's reading of the
+ * original (a downscaled, re-encoded photo has no EXIF). `exifSource` says which one was used.
+ */
+function withDeviceExif(
+  file: Awaited<ReturnType<typeof photoFacts>>,
+  device: { takenAt: Date | null; lng: number | null; lat: number | null } | null,
+) {
+  const fileHas = file.takenAt !== null || file.exifLng !== null
+  const takenAt = file.takenAt ?? device?.takenAt ?? null
+  const [exifLng, exifLat] = file.exifLng !== null ? [file.exifLng, file.exifLat] : [device?.lng ?? null, device?.lat ?? null]
+  const exifSource: 'file' | 'device' | null = fileHas ? 'file' : takenAt !== null || exifLng !== null ? 'device' : null
+  return { ...file, takenAt, exifLng, exifLat, exifSource }
 }
 
 /**

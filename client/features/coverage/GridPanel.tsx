@@ -6,6 +6,7 @@ import { GRID_MONTH_STATUS, gridMonthKey } from '../../../server/domain/vocabula
 import { coverageText } from './text.ts'
 import { formatDate, formatDeadline } from '../../../server/domain/time.ts'
 import { InspectionRecordForm } from '../monthly/InspectionRecordForm.tsx'
+import { PatrolTrackSummary } from './PatrolTrackSummary.tsx'
 
 interface Props {
   gridId: number
@@ -120,6 +121,8 @@ export function GridPanel({ gridId, month, currentMonth, me, onClose }: Props) {
               </ul>
             )}
           </Section>
+
+          <PatrolTrackSummary gridId={g.id} month={month} />
 
           <Section title={t('panel.problems')} count={g.openProblems.length} testId="panel-problems">
             {g.openProblems.length === 0 ? <p className="muted">{t('panel.noProblems')}</p> : (

@@ -8,6 +8,7 @@ import { useTRPC, type GridCollection, type GridLevel, type Me, type SearchHit }
 import { useT } from '../../i18n.ts'
 import { appText } from '../../app/text.ts'
 import { GridPanel } from './GridPanel.tsx'
+import { usePatrolTrackLayer } from './patrolTrackLayer.ts'
 import { GridTooltip } from './GridTooltip.tsx'
 import { Legend } from './Legend.tsx'
 import { MapControls, type ProblemDisplay } from './MapControls.tsx'
@@ -133,9 +134,11 @@ export function MapPage({ me }: { me: Me }) {
     setCamera({ bbox: hit.bbox as Bbox, animate: true })
   }, [])
 
+  const drawn = usePatrolTrackLayer(sources, layers, selectedId, month)
+
   return (
     <main className={`map-page ${panelOpen ? 'panel-open' : ''}`}>
-      <MapView sources={sources} layers={layers} camera={camera} padding={padding} onSelectGrid={setSelectedId} onSelectProblem={openProblem} tooltip={tooltip} featureStates={featureStates} />
+      <MapView sources={drawn.sources} layers={drawn.layers} camera={camera} padding={padding} onSelectGrid={setSelectedId} onSelectProblem={openProblem} tooltip={tooltip} featureStates={featureStates} />
       {!ready && <div className="map-loading">{t('map.loading')}</div>}
       <div className="map-overlay-left">
         <SearchBox onPick={pick} />

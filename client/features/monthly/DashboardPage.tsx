@@ -14,6 +14,7 @@ import { pct } from '../../../server/domain/vocabulary/format.ts'
 import { PALETTE } from '../../../server/domain/vocabulary/palette.ts'
 import { GRID_MONTH_STATUSES, gridMonthKey, statusColour } from '../../../server/domain/vocabulary/status.ts'
 import { monthlyText } from './text.ts'
+import { patrolText } from './patrolText.ts'
 import './monthly.css'
 
 type Row = RouterOutputs['stats']['departmentRanking']['rows'][number]
@@ -50,6 +51,7 @@ function ramp(v: number | null, max: number): string {
 
 export function DashboardPage(_: { me: Me }) {
   const { t, status, errorText } = useT(monthlyText)
+  const patrolT = useT(patrolText).t
   const trpc = useTRPC()
   const thisMonth = monthOf(new Date())
   const [from, setFrom] = useState(thisMonth)
@@ -145,8 +147,8 @@ export function DashboardPage(_: { me: Me }) {
           {details.isPending ? <p className="muted">{t('common.loading')}</p> : details.data && (
             <div className="table-wrap"><table className="data-table">
               {details.data.kind === 'grids' && <>
-                <thead><tr><th>{t('col.month')}</th><th>{t('col.grid')}</th><th>{t('col.department')}</th><th>{t('col.status')}</th></tr></thead>
-                <tbody>{details.data.rows.map((r) => <tr key={`${r.gridId}-${r.month}`}><td>{r.month}</td><td>{r.gridName}</td><td>{r.departmentName}</td><td>{status('gridMonth', gridMonthKey(r.status))}</td></tr>)}</tbody>
+                <thead><tr><th>{t('col.month')}</th><th>{t('col.grid')}</th><th>{t('col.department')}</th><th>{t('col.status')}</th><th>{patrolT('patrol.col')}</th></tr></thead>
+                <tbody>{details.data.rows.map((r) => <tr key={`${r.gridId}-${r.month}`}><td>{r.month}</td><td>{r.gridName}</td><td>{r.departmentName}</td><td>{status('gridMonth', gridMonthKey(r.status))}</td><td className="num" data-testid="drill-patrol">{pct(r.patrolCoverage)}</td></tr>)}</tbody>
               </>}
               {details.data.kind === 'meetings' && <>
                 <thead><tr><th>{t('col.date')}</th><th>{t('col.department')}</th><th>{t('col.topics')}</th></tr></thead>

@@ -1,7 +1,7 @@
 /**
  * Record an on-site inspection from a phone: grid (picked, or by the phone's location via grid.locate),
- * date, inspectors, the month's theme checklist, findings, photos (uploaded to /api/photos, previewed,
- * checked for size and type) and problems found on the spot (each reported at the check-in point).
+ * date, inspectors, the month's theme checklist, findings, photos (client/ui/PhotoPicker.tsx: shrunk on
+ * the phone, uploaded one by one, retried) and problems found on the spot (each reported at the check-in point).
  * Everything is sent in ONE inspection.record call under an idempotency key made once per form
  * instance, so a retried submit (double tap, lost answer) never stores anything twice.
  */
@@ -10,14 +10,16 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, useTRPCClient, type Me } from '../../api.ts'
 import { useT } from '../../i18n.ts'
 import { monthlyText } from './text.ts'
-import { PHOTO_MAX_BYTES, PHOTO_TYPES, postPhoto } from '../problems/photos.ts'
+import { PhotoPicker } from '../../ui/PhotoPicker.tsx'
+import { PatrolTracker, type PatrolPoint } from './PatrolTracker.tsx'
+import { patrolText } from './patrolText.ts'
+import { pct } from '../../../server/domain/vocabulary/format.ts'
 import { instantForDay, todayInChina } from '../../../server/domain/time.ts'
 import { DEFAULT_INSPECTION_BACKFILL_HOURS } from '../../../server/domain/inspection/presence.ts'
-import { isNetworkFailure, recordOrQueueInspection } from '../../offline/send.ts'
+import { recordOrQueueInspection, stepPhotos, type FormPhoto } from '../../offline/send.ts'
 import { offlineText } from '../../offline/text.ts'
 
 type Fix = { lng: number; lat: number; accuracy: number } | null | 'pending'
-interface PhotoItem { key: string; name: string; preview: string; id?: number; error?: string; file?: File; offline?: boolean }
 interface SpotProblem { key: number; categoryCode: string; description: string; urgent: boolean }
 
 /** A v4 UUID (crypto.randomUUID needs a secure context; getRandomValues does not). */
@@ -70,7 +72,11 @@ export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, on
   const [inspectors, setInspectors] = useState(me.displayName)
   const [findings, setFindings] = useState('')
   const [unchecked, setUnchecked] = useState<Set<string>>(new Set())
-  const [photos, setPhotos] = useState<PhotoItem[]>([])
+  const [photoIds, setPhotoIds] = useState<number[]>([])
+  const [photosBusy, setPhotosBusy] = useState(false)
+  const [keptPhotos, setKeptPhotos] = useState<FormPhoto[]>([])
+  const [track, setTrack] = useState<PatrolPoint[] | null>(null)
+  const patrolT = useT(patrolText).t
   const [problems, setProblems] = useState<SpotProblem[]>([])
   const [locateMsg, setLocateMsg] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
@@ -84,8 +90,6 @@ export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, on
   const [windowHours, setWindowHours] = useState<number>(DEFAULT_INSPECTION_BACKFILL_HOURS)
   const isLate = Date.now() - new Date(instantOf(date)).getTime() > windowHours * 3_600_000
 
-  useEffect(() => () => { for (const p of photos) URL.revokeObjectURL(p.preview) }, []) // eslint-disable-line react-hooks/exhaustive-deps
-
   const locate = async () => {
     if (!fix || fix === 'pending') { setLocateMsg(t('form.noFix')); refix(); return }
     try {
@@ -93,25 +97,6 @@ export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, on
       const hit = [r.community, r.street].find((g) => g && grids.some((x) => x.id === g.id))
       if (hit) { setGridId(hit.id); setLocateMsg(t('form.located', { name: hit.name })) } else setLocateMsg(t('form.notMine'))
     } catch (e) { setLocateMsg(errorText(e)) }
-  }
-
-  const addPhotos = async (files: FileList | null) => {
-    if (!files) return
-    for (const file of Array.from(files)) {
-      const item: PhotoItem = { key: `${file.name}-${file.size}-${Math.random()}`, name: file.name, preview: URL.createObjectURL(file), file }
-      if (file.size > PHOTO_MAX_BYTES) item.error = t('form.photoTooLarge', { name: file.name })
-      else if (file.type && !PHOTO_TYPES.includes(file.type)) item.error = t('form.photoType', { name: file.name })
-      setPhotos((ps) => [...ps, item])
-      if (item.error) continue
-      // offline: the photo stays on the phone and is queued with the record (client/offline/)
-      if (!navigator.onLine) { setPhotos((ps) => ps.map((p) => (p.key === item.key ? { ...p, offline: true } : p))); continue }
-      try {
-        const r = await postPhoto(file)
-        setPhotos((ps) => ps.map((p) => (p.key === item.key ? { ...p, id: r.id, error: r.error } : p)))
-      } catch (e) {
-        setPhotos((ps) => ps.map((p) => (p.key === item.key ? (isNetworkFailure(e) ? { ...p, offline: true } : { ...p, error: errorText(e) }) : p)))
-      }
-    }
   }
 
   const save = useMutation({
@@ -122,16 +107,18 @@ export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, on
       const spot = fix && fix !== 'pending' ? spotProblemsInput(problems) : []
       const r = await recordOrQueueInspection(client, me, {
         gridId, date: instantOf(date), inspectors: inspectors.split(/[,，、\s]+/).map((s) => s.trim()).filter(Boolean),
-        findings: findings.trim(), checklist, photoIds: photos.flatMap((p) => (p.id && !p.error ? [p.id] : [])), ...where,
+        findings: findings.trim(), checklist, photoIds, ...where,
         ...(spot.length ? { problems: spot } : {}), idempotencyKey,
         ...(isLate ? { lateReason: lateReason.trim() } : {}),
-      }, photos.filter((p) => !p.error).map((p) => ({ name: p.name, file: p.file, id: p.id })), grids.find((g) => g.id === gridId)?.name ?? '')
+        ...(track ? { track: { points: track } } : {}),
+      }, stepPhotos(photoIds, keptPhotos), grids.find((g) => g.id === gridId)?.name ?? '')
       return r
     },
     onSuccess: async (r) => {
       if ('queued' in r) { onDone(off.t('queuedInspection', { grid: grids.find((g) => g.id === gridId)?.name ?? '' })); return }
       await queryClient.invalidateQueries()
-      onDone(r.onSite === true ? t('form.savedOnSite') : r.onSite === false ? t('form.savedOff', { m: Math.round(r.distanceOutside ?? 0) }) : t('form.savedNoFix'))
+      const presence = r.onSite === true ? t('form.savedOnSite') : r.onSite === false ? t('form.savedOff', { m: Math.round(r.distanceOutside ?? 0) }) : t('form.savedNoFix')
+      onDone(r.patrol?.coverage != null ? `${presence}；${patrolT('patrol.saved', { pct: pct(r.patrol.coverage) })}` : presence)
     },
     onError: (e) => {
       const data = (e as { data?: { appCode?: string; details?: { hours?: unknown } } }).data
@@ -140,7 +127,7 @@ export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, on
     },
   })
 
-  const uploading = photos.some((p) => !p.id && !p.error && !p.offline)
+  const uploading = photosBusy
   const submit = (e: FormEvent) => { e.preventDefault(); setError(null); save.mutate() }
   const hasFix = fix !== null && fix !== 'pending'
 
@@ -157,6 +144,7 @@ export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, on
         <button type="button" className="btn-quiet" onClick={() => void locate()} data-testid="record-locate">{fix === 'pending' ? t('form.locating') : t('form.locate')}</button>
         <span className="small muted" data-testid="record-fix">{locateMsg ?? (hasFix ? t('form.fixOk', { acc: fix.accuracy }) : fix === null ? t('form.noFix') : '')}</span>
       </div>
+      <PatrolTracker onChange={setTrack} />
       <label>
         <span>{t('form.date')}</span>
         <input type="date" value={date} max={today} min={`${month}-01`} onChange={(e) => setDate(e.target.value)} required data-testid="record-date" />
@@ -186,21 +174,7 @@ export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, on
         <span>{t('form.findings')}</span>
         <textarea value={findings} onChange={(e) => setFindings(e.target.value)} rows={3} maxLength={5000} data-testid="record-findings" />
       </label>
-      <label>
-        <span>{t('form.photos')}</span>
-        <input type="file" accept="image/jpeg,image/png,image/webp" capture="environment" multiple onChange={(e) => { void addPhotos(e.target.files); e.target.value = '' }} data-testid="record-photos" />
-      </label>
-      {photos.length > 0 && (
-        <ul className="photo-previews">
-          {photos.map((p) => (
-            <li key={p.key} className={p.error ? 'bad' : ''}>
-              <img src={p.preview} alt={p.name} />
-              {p.error ? <span className="form-error small">{p.error}</span> : p.offline ? <span className="small muted" data-testid="photo-offline">{off.t('photoOffline')}</span> : !p.id ? <span className="small muted">{t('form.uploading')}</span> : null}
-              <button type="button" className="icon-btn" aria-label={t('form.remove')} onClick={() => setPhotos((ps) => ps.filter((x) => x.key !== p.key))}>×</button>
-            </li>
-          ))}
-        </ul>
-      )}
+      <PhotoPicker label={t('form.photos')} testId="record-photos" onChange={(ids, busy) => { setPhotoIds(ids); setPhotosBusy(busy) }} onKept={setKeptPhotos} />
       <fieldset className="spot-problems">
         <legend>{t('form.problems')}</legend>
         {!hasFix && <p className="small muted">{t('form.problemNeedsFix')}</p>}

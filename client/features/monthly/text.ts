@@ -12,7 +12,7 @@ export const monthlyText = defineText({
     'form.located': '已定位：{name}', 'form.notMine': '当前位置不在本部门的网格内', 'form.noFix': '无法获取定位，检查将标记为未上传定位',
     'form.fixOk': '已获取定位（±{acc} 米），提交时由服务器核验是否在网格内',
     'form.lateReason': '补录原因（检查日期早于 {hours} 小时，须由领导审核后才计为已检查）', 'form.date': '检查日期', 'form.inspectors': '检查人（逗号分隔）', 'form.checklist': '主题检查清单（勾选为达标）',
-    'form.findings': '检查情况', 'form.photos': '照片（JPEG/PNG/WebP，每张不超过 5 MB）', 'form.photoTooLarge': '{name} 超过 5 MB',
+    'form.findings': '检查情况', 'form.photos': '现场照片', 'form.photoTooLarge': '{name} 超过 5 MB',
     'form.photoType': '{name} 不是 JPEG、PNG 或 WebP 图片', 'form.uploading': '上传中…', 'form.remove': '移除',
     'form.problems': '现场发现的问题', 'form.addProblem': '添加问题', 'form.category': '类别', 'form.description': '描述', 'form.urgent': '紧急',
     'form.problemNeedsFix': '需要定位才能在现场位置登记问题',
@@ -49,7 +49,7 @@ export const monthlyText = defineText({
     'form.located': 'Located: {name}', 'form.notMine': 'You are not in one of your grids', 'form.noFix': 'No location: the inspection will be marked without location',
     'form.fixOk': 'Location acquired (±{acc} m); the server checks it against the grid',
     'form.lateReason': 'Reason for the late entry (补录: dated more than {hours} h ago; counts as inspected only after a leader approves)', 'form.date': 'Date', 'form.inspectors': 'Inspectors (comma separated)', 'form.checklist': "Theme checklist (ticked = OK)",
-    'form.findings': 'Findings', 'form.photos': 'Photos (JPEG/PNG/WebP, 5 MB each at most)', 'form.photoTooLarge': '{name} is larger than 5 MB',
+    'form.findings': 'Findings', 'form.photos': 'Site photos', 'form.photoTooLarge': '{name} is larger than 5 MB',
     'form.photoType': '{name} is not a JPEG, PNG or WebP image', 'form.uploading': 'Uploading…', 'form.remove': 'Remove',
     'form.problems': 'Problems found on the spot', 'form.addProblem': 'Add problem', 'form.category': 'Category', 'form.description': 'Description', 'form.urgent': 'Urgent',
     'form.problemNeedsFix': 'A location is needed to report problems at the spot',
@@ -79,3 +79,6 @@ export const monthlyText = defineText({
 })
 
 
+
+/** The patrol track's strings live in their own file (patrolText.ts); re-exported so the vocabulary checks see them. */
+export { patrolText } from './patrolText.ts'

@@ -7,7 +7,7 @@ import { useEffect, useState } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { TRPCClientError } from '@trpc/client'
 import { useTRPC, useTRPCClient, type Me, type RouterInputs, type RouterOutputs } from '../../api.ts'
-import { PhotoPicker } from './PhotoPicker.tsx'
+import { PhotoPicker } from '../../ui/PhotoPicker.tsx'
 import { useT } from '../../i18n.ts'
 import { statusColour } from '../../../server/domain/vocabulary/status.ts'
 import { problemsText } from './text.ts'
@@ -15,7 +15,7 @@ import { ReturnPanel, RoutingFacts } from '../routing/ProblemRouting.tsx'
 import { endOfChinaDay, formatDateTime, formatDeadline } from '../../../server/domain/time.ts'
 import { DatePicker } from '../../ui/DatePicker.tsx'
 import { ProblemPlaceMap } from './ProblemPlaceMap.tsx'
-import { QUEUEABLE_STEPS, stepPhotos, transitionOrQueue } from '../../offline/send.ts'
+import { QUEUEABLE_STEPS, stepPhotos, transitionOrQueue, type FormPhoto } from '../../offline/send.ts'
 import { offlineText } from '../../offline/text.ts'
 
 type Detail = RouterOutputs['problem']['byId']
@@ -141,8 +141,9 @@ function ActionForm({ detail, action, onDone, onConflict }: { detail: Detail; ac
   const client = useTRPCClient()
   const [note, setNote] = useState('')
   const [photoIds, setPhotoIds] = useState<number[]>([])
-  const [offlinePhotos, setOfflinePhotos] = useState<File[]>([])
+  const [offlinePhotos, setOfflinePhotos] = useState<FormPhoto[]>([])
   const queryClient = useQueryClient()
+  const [photosBusy, setPhotosBusy] = useState(false)
   const [departmentId, setDepartmentId] = useState<number | ''>(detail.departmentId ?? '')
   const [gridId, setGridId] = useState<number | ''>('')
   const [newDeadline, setNewDeadline] = useState('')
@@ -211,7 +212,7 @@ function ActionForm({ detail, action, onDone, onConflict }: { detail: Detail; ac
       <label>{t('d.note')}{NOTE_REQUIRED.includes(action) ? ' *' : ''}
         <textarea rows={2} value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} data-testid="action-note" />
       </label>
-      {action === 'submit' && <PhotoPicker label={t('d.photo')} onChange={setPhotoIds} onOffline={setOfflinePhotos} testId="action-photos" />}
+      {action === 'submit' && <PhotoPicker label={t('d.photo')} onChange={(ids, busy) => { setPhotoIds(ids); setPhotosBusy(busy) }} onKept={setOfflinePhotos} testId="action-photos" />}
       {error && <p className="form-error" data-testid="action-error">{error}</p>}
       <div className="form-actions">
         {action === 'decideExtension' ? (
@@ -220,7 +221,7 @@ function ActionForm({ detail, action, onDone, onConflict }: { detail: Detail; ac
             <button type="button" className="btn-quiet" disabled={mutation.isPending} onClick={() => submit({ approve: false })}>{t('d.reject')}</button>
           </>
         ) : (
-          <button type="submit" className="btn-primary" disabled={mutation.isPending} data-testid="action-confirm">{t('d.confirm', { action: actionLabel(action) })}</button>
+          <button type="submit" className="btn-primary" disabled={mutation.isPending || photosBusy} data-testid="action-confirm">{t('d.confirm', { action: actionLabel(action) })}</button>
         )}
       </div>
     </form>

@@ -6,12 +6,12 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC } from '../../api.ts'
-import { PhotoPicker } from './PhotoPicker.tsx'
+import { PhotoPicker } from '../../ui/PhotoPicker.tsx'
 import { PickMap } from './PickMap.tsx'
 import { useT } from '../../i18n.ts'
 import { statusColour } from '../../../server/domain/vocabulary/status.ts'
 import { problemsText } from './text.ts'
-import { isNetworkFailure, queueProblem, stepPhotos } from '../../offline/send.ts'
+import { isNetworkFailure, queueProblem, stepPhotos, type FormPhoto } from '../../offline/send.ts'
 import { offlineText } from '../../offline/text.ts'
 
 export function ReportProblemForm({ onCreated, onOpen }: { onCreated: (id: number) => void; onOpen: (id: number) => void }) {
@@ -25,11 +25,12 @@ export function ReportProblemForm({ onCreated, onOpen }: { onCreated: (id: numbe
   const [description, setDescription] = useState('')
   const [urgent, setUrgent] = useState(false)
   const [photoIds, setPhotoIds] = useState<number[]>([])
+  const [photosBusy, setPhotosBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
   // a message about what was missing is stale once the person changes the form
   useEffect(() => { setError(null) }, [point, categoryCode, description])
   // offline (client/offline/): photos kept as files, the report queued; `queued` says so
-  const [offlinePhotos, setOfflinePhotos] = useState<File[]>([])
+  const [offlinePhotos, setOfflinePhotos] = useState<FormPhoto[]>([])
   const [queued, setQueued] = useState<string | null>(null)
   const off = useT(offlineText)
   const queueReport = (input: Parameters<typeof create.mutate>[0]) => {
@@ -113,11 +114,11 @@ export function ReportProblemForm({ onCreated, onOpen }: { onCreated: (id: numbe
         <textarea rows={3} value={description} maxLength={2000} required onChange={(e) => setDescription(e.target.value)} data-testid="report-description" />
       </label>
       <label className="check"><input type="checkbox" checked={urgent} onChange={(e) => setUrgent(e.target.checked)} /> {t('r.priority')}</label>
-      <PhotoPicker label={t('r.photos')} onChange={setPhotoIds} onOffline={setOfflinePhotos} />
+      <PhotoPicker label={t('r.photos')} onChange={(ids, busy) => { setPhotoIds(ids); setPhotosBusy(busy) }} onKept={setOfflinePhotos} testId="report-photos" />
       {error && <p className="form-error" data-testid="report-error">{error}</p>}
       {queued && <p className="notice" role="status" data-testid="report-queued">{queued}</p>}
       <div className="form-actions">
-        <button type="submit" className="btn-primary" disabled={create.isPending} data-testid="report-submit">{create.isPending ? t('r.saving') : t('r.submit')}</button>
+        <button type="submit" className="btn-primary" disabled={create.isPending || photosBusy} data-testid="report-submit">{create.isPending ? t('r.saving') : t('r.submit')}</button>
       </div>
     </form>
   )

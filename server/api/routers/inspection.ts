@@ -7,12 +7,16 @@ import { presenceFailures } from '../../domain/inspection/presence.ts'
 import { inspectionFact } from '../../services/coverage.ts'
 import { id, isoDateTime, lat, lng, month, text } from '../inputs.ts'
 import { authedProcedure, router, scopedProcedure } from '../trpc.ts'
+import { latestTrackOfGrid, patrolSummary, trackOfInspection } from '../../services/patrolTracks.ts'
 
 /** A problem found on the spot: its own point, else the check-in point (services/inspections.ts). */
 const spotProblem = z.object({
   categoryCode: text(50).min(1), description: text(2000).min(1), urgent: z.boolean().optional(),
   lng: lng.optional(), lat: lat.optional(), photoIds: z.array(id).max(12).optional(),
 }).refine((p) => (p.lng === undefined) === (p.lat === undefined), { message: 'lng 与 lat 须同时提供', path: ['lng'] })
+
+/** One sampled position of a patrol track (巡查轨迹): where, when (device time), how accurate. The rules: domain/inspection/patrolTrack.ts. */
+const trackPoint = z.object({ lng, lat, t: isoDateTime, accuracy: z.number().finite().min(0).max(100_000).optional() })
 
 const checklistItem = z.object({ item: text(200).min(1), ok: z.boolean(), note: text(500).optional() })
 
@@ -21,6 +25,7 @@ const inspectionInclude = {
   grid: { select: { name: true, code: true } },
   createdBy: { select: { displayName: true } },
   photos: { select: { id: true, evidenceFlags: true }, orderBy: { id: 'asc' } },
+  patrolTrack: { select: { pointCount: true, lengthM: true, coverage: true, startedAt: true, endedAt: true, bufferM: true } },
 } as const
 
 type InspectionRow = {
@@ -29,6 +34,7 @@ type InspectionRow = {
   recordedAt: Date; lateReason: string | null; approvedAt: Date | null; approvedById: number | null; approvalNote: string | null; accuracyM: number | null
   capturedAt?: Date | null; clockOffsetMs?: number | null; deviceCapturedAt?: Date | null
   department: { name: string }; grid: { name: string; code: string }; createdBy: { displayName: string }; photos: { id: number; evidenceFlags: string }[]
+  patrolTrack: { pointCount: number; lengthM: number; coverage: number | null; startedAt: Date; endedAt: Date; bufferM: number } | null
 }
 
 /**
@@ -63,6 +69,8 @@ function inspectionView(i: InspectionRow) {
     date: i.date.toISOString(), month: i.month, inspector: i.inspector, findings: i.findings, checklist,
     lng: i.lng, lat: i.lat, onSite: i.onSite, distanceOutside: i.distanceOutside, createdBy: i.createdBy.displayName,
     photoIds: i.photos.map((p) => p.id), createdAt: i.createdAt.toISOString(), ...evidenceView(i),
+    /** the patrol track's summary (coverage of the grid), null without one */
+    patrol: i.patrolTrack ? patrolSummary(i.patrolTrack) : null,
   }
 }
 export type InspectionView = ReturnType<typeof inspectionView>
@@ -88,6 +96,8 @@ export const inspectionRouter = router({
       lateReason: text(500).optional(),
       /** offline capture (capture.ts): capture time by the device's clock, and the device's clock when sending */
       deviceCapturedAt: isoDateTime.optional(), deviceNow: isoDateTime.optional(),
+      /** patrol track (巡查轨迹): the positions sampled between 开始巡查 and 结束巡查; checked by the service (PATROL_TRACK_*) */
+      track: z.object({ points: z.array(trackPoint).max(10_000) }).optional(),
     })
       .refine((i) => (i.lng === undefined) === (i.lat === undefined), { message: 'lng 与 lat 须同时提供', path: ['lng'] })
       .refine((i) => Boolean(i.inspector) || (i.inspectors?.length ?? 0) > 0, { message: '请填写检查人', path: ['inspectors'] })
@@ -110,6 +120,16 @@ export const inspectionRouter = router({
       })
       return rows.map(inspectionView)
     }),
+
+  /** The patrol track of one inspection (null: none); a department reads its own department's only. */
+  track: scopedProcedure
+    .input(z.object({ inspectionId: id }))
+    .query(({ ctx, input }) => trackOfInspection(ctx.db, ctx.user, input.inspectionId)),
+
+  /** The latest inspection's patrol track of a grid in a month (null: none), among the inspections the caller may see. */
+  latestTrack: scopedProcedure
+    .input(z.object({ gridId: id, month }))
+    .query(({ ctx, input }) => latestTrackOfGrid(ctx.db, ctx.user, input.gridId, input.month)),
 
   /** Inspections of the month not proven on site: outside the grid, or sent without a location (leaders). */
   notOnSite: authedProcedure

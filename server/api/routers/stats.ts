@@ -8,6 +8,7 @@ import { integrityWithRecords } from '../../services/integrity.ts'
 import { badInput } from '../../domain/errors.ts'
 import { id, month } from '../inputs.ts'
 import { authedProcedure, router } from '../trpc.ts'
+import { patrolCoverageByGridMonth } from '../../services/patrolTracks.ts'
 
 const DAY = 86_400_000
 const range = z.object({ from: month, to: month }).refine((r) => r.from <= r.to, { message: '起始月份不能晚于结束月份', path: ['from'] })
@@ -81,7 +82,8 @@ export const statsRouter = router({
       if (m === 'gridMonths' || m === 'inspectedOnSite' || m === 'missed' || m === 'pending' || m === 'notOnSite') {
         const gm = gridMonths(months, data.holdings, data.inspections, now).filter(inDept)
           .filter((g) => m === 'gridMonths' ? true : m === 'inspectedOnSite' ? g.state === 'done' : m === 'notOnSite' ? g.state === 'unverified' : g.state === m)
-        return { kind: 'grids' as const, rows: gm.map((g) => ({ gridId: g.gridId, gridName: gridName(g.gridId), gridCode: ctx.catalog.get(g.gridId)?.code ?? '', month: g.month, departmentId: g.departmentId, departmentName: deptName.get(g.departmentId) ?? '', status: g.state, onSite: g.onSite })) }
+        const patrol = await patrolCoverageByGridMonth(ctx.db, input.from, input.to)
+        return { kind: 'grids' as const, rows: gm.map((g) => ({ gridId: g.gridId, gridName: gridName(g.gridId), gridCode: ctx.catalog.get(g.gridId)?.code ?? '', month: g.month, departmentId: g.departmentId, departmentName: deptName.get(g.departmentId) ?? '', status: g.state, onSite: g.onSite, patrolCoverage: patrol.get(`${g.gridId}|${g.month}`) ?? null })) }
       }
       if (m === 'meetings') {
         const rows = await ctx.db.meeting.findMany({ where: { month: { gte: input.from, lte: input.to }, departmentId: input.departmentId }, include: { department: { select: { name: true } } }, orderBy: { date: 'desc' } })
@@ -99,3 +101,4 @@ export const statsRouter = router({
       return { kind: 'problems' as const, rows: picked.map((p) => ({ id: p.id, gridId: p.gridId, gridName: p.grid?.name ?? null, departmentId: p.departmentId, departmentName: p.department?.name ?? null, categoryName: p.category.name, description: p.description, status: p.status, reportedAt: p.reportedAt.toISOString(), deadline: p.deadline?.toISOString() ?? null, closedAt: p.closedAt?.toISOString() ?? null })) }
     }),
 })
+

@@ -38,22 +38,75 @@ export function parseExifTime(text: unknown, offset: unknown): { at: Date; assum
 
 /** Read the EXIF time and GPS position of a JPEG (or other exifr-supported) file; never throws. */
 export async function readExif(bytes: Uint8Array): Promise<ExifFacts> {
-  let tags: Record<string, unknown> | undefined
+  const fields = await readExifFields(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+  return fields ? deviceExifFacts(fields) ?? NONE : NONE
+}
+
+/** What exifr reads: the time and GPS tags only, raw (no revived dates, no translated values). */
+const EXIFR_OPTIONS = {
+  tiff: true, exif: true, gps: true, ifd1: false, interop: false, xmp: false, icc: false, iptc: false, jfif: false,
+  reviveValues: false, translateValues: false,
+} as const
+
+/** The EXIF time and GPS fields of an image (bytes, or a File/Blob in the browser); null when none can be read. Never throws. */
+export async function readExifFields(input: Uint8Array | ArrayBuffer | Blob): Promise<ExifFields | null> {
   try {
-    tags = await exifr.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
-      tiff: true, exif: true, gps: true, ifd1: false, interop: false, xmp: false, icc: false, iptc: false, jfif: false,
-      reviveValues: false, translateValues: false,
-    }) as Record<string, unknown> | undefined
+    const tags = await exifr.parse(input, EXIFR_OPTIONS) as Record<string, unknown> | undefined
+    return tags ? exifFieldsOfTags(tags) : null
   } catch {
-    return NONE
+    return null
   }
-  if (!tags) return NONE
-  const time = parseExifTime(tags.DateTimeOriginal, tags.OffsetTimeOriginal)
-    ?? parseExifTime(tags.CreateDate, tags.OffsetTimeDigitized)
-    ?? parseExifTime(tags.DateTime ?? tags.ModifyDate, tags.OffsetTime)
+}
+
+/**
+ * The EXIF fields a phone reads from the ORIGINAL photo before it downscales and re-encodes it (the
+ * re-encoded JPEG has no EXIF): the raw wall-clock time with its offset tag, and the GPS position in
+ * decimal degrees. Sent with the upload as the X-Exif-* headers (EXIF_HEADERS) and turned into facts by
+ * the same rule as the file's own EXIF (`deviceExifFacts`).
+ */
+export interface ExifFields {
+  /** "YYYY:MM:DD HH:MM:SS" as the camera wrote it */
+  time?: string
+  /** "+08:00" (OffsetTimeOriginal / OffsetTimeDigitized / OffsetTime), when the camera wrote one */
+  offset?: string
+  lng?: number
+  lat?: number
+}
+
+/** The upload headers carrying ExifFields (POST /api/photos). */
+export const EXIF_HEADERS = { time: 'x-exif-time', offset: 'x-exif-offset', lng: 'x-exif-lng', lat: 'x-exif-lat' } as const
+
+/** Picks the time (DateTimeOriginal, else CreateDate, else DateTime) and the signed GPS position from raw exifr tags (reviveValues: false). */
+export function exifFieldsOfTags(tags: Record<string, unknown>): ExifFields {
+  const out: ExifFields = {}
+  const candidates: [unknown, unknown][] = [[tags.DateTimeOriginal, tags.OffsetTimeOriginal], [tags.CreateDate, tags.OffsetTimeDigitized], [tags.DateTime ?? tags.ModifyDate, tags.OffsetTime]]
+  for (const [time, offset] of candidates) {
+    if (parseExifTime(time, offset)) {
+      out.time = String(time).trim()
+      if (typeof offset === 'string' && OFFSET.test(offset.trim())) out.offset = offset.trim()
+      break
+    }
+  }
   const lat = gpsCoordinate(tags.GPSLatitude, tags.GPSLatitudeRef, 90)
   const lng = gpsCoordinate(tags.GPSLongitude, tags.GPSLongitudeRef, 180)
-  return { takenAt: time?.at ?? null, timeAssumed: time?.assumed ?? false, lng: lat === null ? null : lng, lat: lng === null ? null : lat }
+  if (lat !== null && lng !== null) { out.lat = lat; out.lng = lng }
+  return out
+}
+
+/** The facts of ExifFields; null when a field is present but malformed (time unreadable, position out of range or only half of it). */
+export function deviceExifFacts(f: ExifFields): ExifFacts | null {
+  let takenAt: Date | null = null, timeAssumed = false
+  if (f.time !== undefined) {
+    if (f.offset !== undefined && !OFFSET.test(f.offset)) return null
+    const t = parseExifTime(f.time, f.offset)
+    if (!t) return null
+    takenAt = t.at; timeAssumed = t.assumed
+  }
+  if ((f.lng === undefined) !== (f.lat === undefined)) return null
+  if (f.lng !== undefined && f.lat !== undefined) {
+    if (!Number.isFinite(f.lng) || !Number.isFinite(f.lat) || Math.abs(f.lng) > 180 || Math.abs(f.lat) > 90) return null
+  }
+  return { takenAt, timeAssumed, lng: f.lng ?? null, lat: f.lat ?? null }
 }
 
 function gpsCoordinate(value: unknown, ref: unknown, max: number): number | null {

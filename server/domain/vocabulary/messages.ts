@@ -143,6 +143,12 @@ export const MESSAGES = {
   RULE_NOT_FOUND: m('责任规则不存在', 'The rule does not exist'),
   RULE_ENDED: m('该规则已失效', 'The rule has already ended'),
   RULE_AMEND: m('只有改派的裁定可以修改责任矩阵', 'Only a reassigning ruling can amend the matrix'),
+  // patrol track (巡查轨迹) and photo EXIF sent by the phone
+  PATROL_TRACK_EMPTY: m('巡查轨迹没有位置点', 'The patrol track has no points'),
+  PATROL_TRACK_TOO_LONG: m('巡查轨迹的位置点过多（最多 {max} 个）', 'The patrol track has too many points (at most {max})'),
+  PATROL_TRACK_ORDER: m('巡查轨迹第 {n} 个点的时间不晚于前一个点', 'Point {n} of the patrol track is not later than the one before'),
+  PATROL_TRACK_OUT_OF_TIME: m('巡查轨迹第 {n} 个点的时间不在检查当天或晚于提交时间', 'Point {n} of the patrol track is not on the inspection\'s day or is later than the submission'),
+  PHOTO_EXIF_INVALID: m('照片的拍摄时间或位置格式有误', 'The photo\'s capture time or position is malformed'),
 } as const satisfies Record<string, Term>
 
 export type AppCode = keyof typeof MESSAGES
