@@ -80,21 +80,8 @@ const GRID_MONTH_COLOURS = colours('gridMonth')
 /** Site readiness (达标情况, from site.list; rules in server/domain/evaluation/readiness.ts): the sites' fill. */
 const READINESS_FILL = colours('readiness')
 
-/** A qualitative palette for colouring by holder department (no grey: grey means unheld). */
-export const DEPARTMENT_PALETTE = [
-  '#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#edc948', '#76b7b2', '#e15759', '#9c755f', '#ff9da7',
-  '#1f5f99', '#a0cbe8', '#8cd17d', '#d4a6c8', '#b6992d', '#86bcb6', '#f1ce63', '#d37295', '#499894',
-  '#79706e', '#fabfd2',
-] as const
-
-/**
- * Colours for the departments on the map: the departments, sorted by id, take the palette in turn,
- * so up to 20 holders get distinct colours and a department keeps its colour between renders.
- */
-export function departmentColours(departmentIds: Iterable<number>): Map<number, string> {
-  const ids = [...new Set(departmentIds)].sort((a, b) => a - b)
-  return new Map(ids.map((id, i) => [id, DEPARTMENT_PALETTE[i % DEPARTMENT_PALETTE.length]!]))
-}
+/** The department palette and its assignment live with the other colours (server/domain/vocabulary/palette.ts). */
+export { DEPARTMENT_PALETTE, departmentColours } from '../../server/domain/vocabulary/palette.ts'
 
 export const HATCH_IMAGE = 'hatch-unheld'
 
