@@ -74,7 +74,7 @@ export function statusAsCollection(status: GridStatus): GridCollection {
         properties: {
           id, code: '', name: '', level: status.level, parentId: null,
           holderDepartment: dept === null ? null : names.get(dept) ?? null, holderDepartmentId: dept, holderCadre: null,
-          inspectionStatus: status.status[i]!, openProblems: status.openProblems[i]!, overdueProblems: status.overdueProblems[i]!,
+          inspectionStatus: status.status[i]!, openProblems: status.openProblems[i]!, overdueProblems: status.overdueProblems[i]!, labelPoint: [0, 0] as [number, number],
         },
       }
     }),
