@@ -62,17 +62,19 @@ export function MapPage({ me }: { me: Me }) {
   const mode = gridMode(status.data, forcedMode)
   const grids = useQuery(trpc.grid.list.queryOptions(month && mode === 'geojson' ? { level, month } : skipToken, listOpts))
   const streets = useQuery(trpc.grid.list.queryOptions(month ? { level: 'street', month } : skipToken, listOpts))
+  // names: one point per grid (on tiles they come inside the tiles)
+  const labels = useQuery(trpc.grid.labels.queryOptions(mode === 'geojson' ? { level } : skipToken, { staleTime: 10 * 60_000 }))
   const problems = useQuery(trpc.problem.map.queryOptions())
   const sites = useQuery(trpc.site.list.queryOptions())
 
   const sources = useMemo(
     () => {
-      const s = mapSources({ grids: mode === 'geojson' ? grids.data : undefined, streets: streets.data, problems: problems.data, sites: sites.data, config: config.data, clusterProblems: problemMode === 'clusters' })
+      const s = mapSources({ grids: mode === 'geojson' ? grids.data : undefined, labels: mode === 'geojson' ? labels.data : undefined, streets: streets.data, problems: problems.data, sites: sites.data, config: config.data, clusterProblems: problemMode === 'clusters' })
       if (mode === 'tiles' && status.data) s[SRC.grids] = gridTileSource(status.data.level, status.data)
       return s
     },
     // the tile source changes with level and version only, not with every status refetch
-    [mode, grids.data, streets.data, problems.data, sites.data, config.data, status.data?.level, status.data?.tilesVersion, problemMode],
+    [mode, grids.data, labels.data, streets.data, problems.data, sites.data, config.data, status.data?.level, status.data?.tilesVersion, problemMode],
   )
   const basemap = !!config.data?.basemapTiles
   // Colours by department come from the list of departments (not from what is on screen),
@@ -85,7 +87,7 @@ export function MapPage({ me }: { me: Me }) {
   const layers = useMemo(
     () => {
       const l = mapLayers({ level, colourMode, selectedId, showProblems, showSites, basemap, departmentColours: colours, problemMode: problemMode === 'points' ? undefined : problemMode })
-      return mode === 'tiles' ? layersForTiles(l, SRC.grids) : l
+      return mode === 'tiles' ? layersForTiles(l, SRC.grids, SRC.gridLabels) : l
     },
     [level, colourMode, selectedId, showProblems, showSites, basemap, colours, mode, problemMode],
   )
