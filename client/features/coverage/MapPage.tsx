@@ -13,12 +13,14 @@ import { Legend } from './Legend.tsx'
 import { MapControls, type ProblemDisplay } from './MapControls.tsx'
 import { SearchBox } from './SearchBox.tsx'
 import { departmentColours, mapLayers, mapSources, type ColourMode } from '../../map/layers.ts'
-import { MapView, type Bbox, type CameraRequest } from '../../map/MapView.tsx'
+import { MapView, type Bbox, type CameraRequest, type FocusRequest, type Padding } from '../../map/MapView.tsx'
 import { extentOf } from '../../map/extent.ts'
 import { forcedGridMode, gridFeatureStates, gridMode, gridTileSource, GRID_SOURCE_LAYER, layersForTiles, statusAsCollection } from '../../map/gridTiles.ts'
 import { SRC } from '../../map/layers.ts'
 
 const NARROW = '(max-width: 720px)'
+/** The phone's bottom sheet takes this part of the map's height (styles.css: .panel height 50%). */
+const SHEET_FRACTION = 0.5
 
 function useNarrow(): boolean {
   return useSyncExternalStore(
@@ -49,6 +51,7 @@ export function MapPage({ me }: { me: Me }) {
   const [showSites, setShowSites] = useState(true)
   const [problemMode, setProblemMode] = useState<ProblemDisplay>('points')
   const [camera, setCamera] = useState<CameraRequest | null>(null)
+  const [focus, setFocus] = useState<FocusRequest | null>(null)
 
   const config = useQuery(trpc.meta.config.queryOptions(undefined, { staleTime: 10 * 60_000 }))
   const currentMonth = config.data?.month
@@ -120,9 +123,19 @@ export function MapPage({ me }: { me: Me }) {
     return () => window.removeEventListener('keydown', onKey)
   }, [panelOpen])
 
-  const padding = narrow
-    ? { top: 120, right: 20, bottom: panelOpen ? Math.round(window.innerHeight * 0.5) : 40, left: 20 }
-    : { top: 40, right: panelOpen ? 420 : 40, bottom: 40, left: 340 }
+  // the room the cards take: on a phone the search on top, the control bar at the bottom and, when a
+  // grid is open, the bottom sheet (half the map's height: .panel in styles.css, "phone map")
+  const padding = useCallback((_w: number, h: number): Padding => narrow
+    ? { top: 64, right: 16, bottom: panelOpen ? Math.round(h * SHEET_FRACTION) + 8 : 76, left: 16 }
+    : { top: 40, right: panelOpen ? 420 : 40, bottom: 40, left: 340 }, [narrow, panelOpen])
+
+  // a tapped grid stays visible: its label point (else where it was tapped) is kept out from under the panel
+  const labelsById = useMemo(() => new Map((labels.data?.features ?? []).map((f) => [f.id as number, f.geometry.coordinates as [number, number]])), [labels.data])
+  const selectGrid = useCallback((id: number | null, at?: [number, number]) => {
+    setSelectedId(id)
+    const center = id === null ? undefined : labelsById.get(id) ?? at
+    if (center) setFocus({ center })
+  }, [labelsById])
 
   // a problem point opens its detail (history, photos, actions) on the problems page
   const openProblem = useCallback((id: number) => { window.location.hash = `#/problems?id=${id}` }, [])
@@ -135,28 +148,34 @@ export function MapPage({ me }: { me: Me }) {
     setCamera({ bbox: hit.bbox as Bbox, animate: true })
   }, [])
 
+  const controls = ready && currentMonth && (
+    <MapControls
+      level={level} onLevel={setLevel}
+      month={month} maxMonth={currentMonth} onMonth={setMonth}
+      colourMode={colourMode} onColourMode={setColourMode}
+      showProblems={showProblems} onShowProblems={setShowProblems}
+      showSites={showSites} onShowSites={setShowSites}
+      problemMode={problemMode} onProblemMode={setProblemMode}
+    />
+  )
+  const legend = ready && (
+    <Legend grids={legendGrids} departmentColours={colours} month={month} colourMode={colourMode} showProblems={showProblems} showSites={showSites} sites={sites.data} />
+  )
+
   return (
     <main className={`map-page ${panelOpen ? 'panel-open' : ''}`}>
-      <MapView sources={sources} layers={layers} camera={camera} padding={padding} onSelectGrid={setSelectedId} onSelectProblem={openProblem} tooltip={tooltip} featureStates={featureStates} />
+      <MapView sources={sources} layers={layers} camera={camera} padding={padding} focus={focus} onSelectGrid={selectGrid} onSelectProblem={openProblem} tooltip={tooltip} featureStates={featureStates} />
       {!ready && <div className="map-loading">{t('map.loading')}</div>}
       <div className="map-overlay-left">
         <SearchBox onPick={pick} />
-        {ready && currentMonth && (
-          <MapControls
-            level={level} onLevel={setLevel}
-            month={month} maxMonth={currentMonth} onMonth={setMonth}
-            colourMode={colourMode} onColourMode={setColourMode}
-            showProblems={showProblems} onShowProblems={setShowProblems}
-            showSites={showSites} onShowSites={setShowSites}
-            problemMode={problemMode} onProblemMode={setProblemMode}
-          />
-        )}
+        {!narrow && controls}
       </div>
-      {ready && (
-        <Legend grids={legendGrids} departmentColours={colours} month={month} colourMode={colourMode} showProblems={showProblems} showSites={showSites} sites={sites.data} />
-      )}
+      {narrow
+        // phone: legend and controls stacked at the bottom, within a thumb's reach; the legend scrolls
+        ? <div className="map-bottom" data-testid="map-bottom">{legend}{controls}</div>
+        : legend}
       {panelOpen && month && currentMonth && (
-        <GridPanel gridId={selectedId} month={month} currentMonth={currentMonth} me={me} onClose={() => setSelectedId(null)} />
+        <GridPanel gridId={selectedId} month={month} currentMonth={currentMonth} me={me} onClose={() => selectGrid(null)} />
       )}
     </main>
   )
