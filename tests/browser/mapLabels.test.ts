@@ -292,7 +292,7 @@ describe('the coverage map on a phone (390×844)', { timeout: 300_000 }, () => {
         const candidates = points.map(([id, c]) => ({ id, p: map.project(c) }))
           .map(({ id, p }) => ({ id, x: rect.left + p.x, y: rect.top + p.y }))
           .filter(({ x, y }) => y > sheetTop + 20 && y < rect.bottom - 20 && x > rect.left + 20 && x < rect.right - 20 && document.elementFromPoint(x, y) === map.getCanvas())
-        const hit = candidates.find(({ x, y }) => {
+        const hit = candidates.find(({ id, x, y }) => {
           const f = map.queryRenderedFeatures([x - rect.left, y - rect.top], { layers: ['grid-fill'] })[0]
           return f !== undefined && Number(f.id) === id
         })
