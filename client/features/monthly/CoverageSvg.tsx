@@ -91,7 +91,7 @@ export function CoverageSvg({ grids, width = 640, onPick, testId, caption, statu
   const path = (g: Geometry) => rings(g).map((r) => 'M' + (r as [number, number][]).map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join('L') + 'Z').join('')
   const legend = legendOf(grids)
   const summary = [t('svg.summary', { n: grids.length }), legend.map((l) => t('svg.category', { label: l.label, n: l.count })).join('，')].filter(Boolean).join(' ')
-  // names scale with the drawing: ~1.6 % of its width for communities, a little more for streets
+  // names scale with the drawing (8–13 units), streets a quarter larger; clicks pass through them to the grid
   const fontSize = Math.max(8, Math.min(13, width / 60))
   return (
     <figure className="coverage-svg-figure" data-testid={testId ? `${testId}-figure` : undefined}>
@@ -107,8 +107,7 @@ export function CoverageSvg({ grids, width = 640, onPick, testId, caption, statu
         <g className="coverage-svg-labels" aria-hidden="true">
           {grids.filter((g) => g.label && g.label.length >= 2).map((g) => (
             <text key={g.id} x={px(g.label![0]!).toFixed(1)} y={py(g.label![1]!).toFixed(1)} data-grid-id={g.id}
-              className={g.level === 'street' ? 'street' : undefined} fontSize={g.level === 'street' ? fontSize * 1.25 : fontSize}
-              onClick={onPick ? () => onPick(g.id) : undefined}>
+              className={g.level === 'street' ? 'street' : undefined} fontSize={g.level === 'street' ? fontSize * 1.25 : fontSize}>
               {g.name}
             </text>
           ))}
