@@ -51,13 +51,13 @@ async function open(size: Size, login: string): Promise<{ context: BrowserContex
 type MapKey = '__gridduty' | '__griddutyPick' | '__griddutySiteMap'
 
 /** The map's idle state after the label source has data and a repaint has placed the symbols. */
-async function settle(page: Page, key: MapKey, labelSource: string): Promise<void> {
-  await page.waitForFunction(({ key, labelSource }) => {
+async function settle(page: Page, key: MapKey, labelSource: string, sourceLayer?: string): Promise<void> {
+  await page.waitForFunction(({ key, labelSource, sourceLayer }) => {
     const w = window as unknown as Record<string, unknown>
     const map = (key === '__gridduty' ? (w.__gridduty as { map?: MapLibreMap } | undefined)?.map : w[key]) as MapLibreMap | undefined
     if (!map || !map.loaded() || !map.getSource(labelSource) || !map.areTilesLoaded() || map.isMoving()) return false
-    return map.querySourceFeatures(labelSource).length > 0
-  }, { key, labelSource }, { timeout: 60_000 })
+    return map.querySourceFeatures(labelSource, sourceLayer ? { sourceLayer } : undefined).length > 0
+  }, { key, labelSource, sourceLayer }, { timeout: 60_000 })
   await page.evaluate((key) => new Promise<void>((resolve) => {
     const w = window as unknown as Record<string, unknown>
     const map = (key === '__gridduty' ? (w.__gridduty as { map: MapLibreMap }).map : w[key]) as MapLibreMap
@@ -82,8 +82,8 @@ const dupes = (names: string[]) => names.filter((n, i) => names.indexOf(n) !== i
  * is shown (once) when the map is centred on its label point two zoom levels closer; and at high
  * zoom over the largest grids (which span many tiles) their name is drawn once.
  */
-async function expectEachNameOnce(page: Page, key: MapKey, layer: string, labelSource: string): Promise<void> {
-  await settle(page, key, labelSource)
+async function expectEachNameOnce(page: Page, key: MapKey, layer: string, labelSource: string, sourceLayer?: string): Promise<void> {
+  await settle(page, key, labelSource, sourceLayer)
   const overview = await renderedNames(page, key, layer)
   expect(dupes(overview), 'names drawn twice in the overview').toEqual([])
   const all = new Set(communities.values())
@@ -99,7 +99,7 @@ async function expectEachNameOnce(page: Page, key: MapKey, layer: string, labelS
       const map = (key === '__gridduty' ? (w.__gridduty as { map: MapLibreMap }).map : w[key]) as MapLibreMap
       map.jumpTo({ center, zoom })
     }, { key, center: labelPoints.get(id)!, zoom })
-    await settle(page, key, labelSource)
+    await settle(page, key, labelSource, sourceLayer)
     return renderedNames(page, key, layer)
   }
   for (const [id, name] of communities) {
@@ -146,6 +146,18 @@ describe.each(SIZES)('grid names on every map at $name size', { timeout: 300_000
       await page.getByTestId('map').waitFor()
       await expectEachNameOnce(page, '__gridduty', 'grid-label', 'grid-labels')
       await page.screenshot({ path: path.join(OUT, `map-labels-coverage-${size.name}.png`) })
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('coverage map on vector tiles (?grids=tiles): each community named once, from the tiles\' labels layer', async () => {
+    const { context, page } = await open(size, 'leader')
+    try {
+      await page.goto(`${app.url}/?grids=tiles#/`)
+      await page.getByTestId('map').waitFor()
+      await page.waitForFunction(() => window.__gridduty?.map.getSource('grids')?.type === 'vector', undefined, { timeout: 60_000 })
+      await expectEachNameOnce(page, '__gridduty', 'grid-label', 'grids', 'labels')
     } finally {
       await context.close()
     }
