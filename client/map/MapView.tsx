@@ -33,13 +33,26 @@ export interface CameraRequest {
   animate: boolean
 }
 
+/** Ask the map to keep a point in view (e.g. the tapped grid's label point above the bottom sheet); a new object each time. */
+export interface FocusRequest {
+  center: [number, number]
+}
+
+export interface Padding { top: number; right: number; bottom: number; left: number }
+
 interface Props {
   sources: SourceSpecs
   layers: readonly LayerSpecification[]
   camera: CameraRequest | null
-  /** Room the floating panels take, so a fitted box is not hidden under them. */
-  padding: { top: number; right: number; bottom: number; left: number }
-  onSelectGrid: (id: number | null) => void
+  /**
+   * Room the floating panels take, so a fitted box or a focused point is not hidden under them;
+   * a function gets the map's size (a phone's bottom sheet is half the map's height).
+   */
+  padding: Padding | ((width: number, height: number) => Padding)
+  /** a point to keep visible: if it is under a panel or off screen, the map eases it to the middle of the free part */
+  focus?: FocusRequest | null
+  /** a click on a grid (with where), or on no grid (null) */
+  onSelectGrid: (id: number | null, at?: [number, number]) => void
   /** a click on an open problem's point */
   onSelectProblem?: (id: number) => void
   /** What to show next to the pointer over a grid (its GeoJSON properties). */
@@ -52,7 +65,7 @@ interface Props {
 const MAP_IMAGES: ImageSpecs = { [HATCH_IMAGE]: { image: hatchImage(), pixelRatio: 2 } }
 
 
-export function MapView({ sources, layers, camera, padding, onSelectGrid, onSelectProblem, tooltip, featureStates }: Props) {
+export function MapView({ sources, layers, camera, padding, focus, onSelectGrid, onSelectProblem, tooltip, featureStates }: Props) {
   const tip = useRef<HTMLDivElement>(null)
   const [hoverProps, setHoverProps] = useState<Record<string, unknown> | null>(null)
   const container = useRef<HTMLDivElement>(null)
@@ -113,7 +126,7 @@ export function MapView({ sources, layers, camera, padding, onSelectGrid, onSele
       if (p?.properties?.cluster) { map.easeTo({ center: e.lngLat, zoom: map.getZoom() + 2 }); return }
       if (p && typeof p.properties?.id === 'number' && onProblem.current) { onProblem.current(p.properties.id); return }
       const f = map.queryRenderedFeatures(e.point, { layers: GRID_HIT_LAYERS })[0]
-      onSelect.current(typeof f?.id === 'number' ? f.id : f?.id !== undefined ? Number(f.id) : null)
+      onSelect.current(typeof f?.id === 'number' ? f.id : f?.id !== undefined ? Number(f.id) : null, [e.lngLat.lng, e.lngLat.lat])
     }
     map.on('mousemove', onMove)
     map.on('mouseout', clearHover)
@@ -127,15 +140,36 @@ export function MapView({ sources, layers, camera, padding, onSelectGrid, onSele
 
   const paddingRef = useRef(padding)
   paddingRef.current = padding
+  const padOf = (m: MapLibreMap): Padding => {
+    const p = paddingRef.current
+    return typeof p === 'function' ? p(m.getContainer().clientWidth, m.getContainer().clientHeight) : p
+  }
   useEffect(() => {
     if (!map || !camera) return
     const [w, s, e, n] = camera.bbox
     map.fitBounds([[w, s], [e, n]], {
-      padding: paddingRef.current,
+      padding: padOf(map),
       maxZoom: 16,
       duration: camera.animate ? 900 : 0,
     })
   }, [map, camera])
+
+  // Keep the focused point in the part of the map no panel covers (the phone's bottom sheet, the
+  // desktop's side panel): if it is hidden, ease it to the middle of the free part (offset, not the
+  // map's own padding, so later fitBounds calls are not shifted).
+  useEffect(() => {
+    if (!map || !focus) return
+    // after the panel's layout (the padding follows it): next frame
+    const raf = requestAnimationFrame(() => {
+      const p = padOf(map)
+      const el = map.getContainer()
+      const pt = map.project(focus.center)
+      const margin = 24
+      const visible = pt.x >= p.left + margin && pt.x <= el.clientWidth - p.right - margin && pt.y >= p.top + margin && pt.y <= el.clientHeight - p.bottom - margin
+      if (!visible) map.easeTo({ center: focus.center, offset: [(p.left - p.right) / 2, (p.top - p.bottom) / 2], duration: 400 })
+    })
+    return () => cancelAnimationFrame(raf)
+  }, [map, focus])
 
   return (
     <>

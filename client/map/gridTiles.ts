@@ -17,6 +17,7 @@
  */
 import type { LayerSpecification, SourceSpecification } from 'maplibre-gl'
 import type { GridCollection, GridLevel, RouterOutputs } from '../api.ts'
+import { GRID_LABEL_SOURCE_LAYER } from './gridLabels.ts'
 
 export type GridStatus = RouterOutputs['grid']['status']
 export type GridMode = 'geojson' | 'tiles'
@@ -74,7 +75,7 @@ export function statusAsCollection(status: GridStatus): GridCollection {
         properties: {
           id, code: '', name: '', level: status.level, parentId: null,
           holderDepartment: dept === null ? null : names.get(dept) ?? null, holderDepartmentId: dept, holderCadre: null,
-          inspectionStatus: status.status[i]!, openProblems: status.openProblems[i]!, overdueProblems: status.overdueProblems[i]!,
+          inspectionStatus: status.status[i]!, openProblems: status.openProblems[i]!, overdueProblems: status.overdueProblems[i]!, labelPoint: [0, 0] as [number, number],
         },
       }
     }),
@@ -98,8 +99,12 @@ const DEFAULT_OPACITY = 1
  * layer, paint expressions read the month's values from feature-state, and a filter on those
  * values (filters cannot read feature-state) becomes an opacity of 0 for the features it rejected.
  */
-export function layersForTiles(layers: LayerSpecification[], gridSource: string): LayerSpecification[] {
+export function layersForTiles(layers: LayerSpecification[], gridSource: string, labelSource?: string): LayerSpecification[] {
   return layers.map((layer) => {
+    // the names' points are the tiles' `labels` layer (one point per grid, as grid.labels)
+    if (labelSource && 'source' in layer && layer.source === labelSource) {
+      return { ...layer, source: gridSource, 'source-layer': GRID_LABEL_SOURCE_LAYER } as LayerSpecification
+    }
     if (!('source' in layer) || layer.source !== gridSource) return layer
     const out = { ...layer, 'source-layer': GRID_SOURCE_LAYER } as LayerSpecification & { paint?: Record<string, unknown>; filter?: unknown }
     const paint: Record<string, unknown> = Object.fromEntries(Object.entries((layer as { paint?: Record<string, unknown> }).paint ?? {}).map(([k, v]) => [k, toState(v)]))

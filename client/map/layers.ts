@@ -25,6 +25,7 @@ import type { AppConfig, GridCollection, GridLevel, RouterOutputs } from '../api
 import type { SourceSpecs } from './useMapLayers.ts'
 import { PROBLEM_COLOURS, SITE_COLOUR } from '../../server/domain/vocabulary/palette.ts'
 import { colours } from '../../server/domain/vocabulary/status.ts'
+import { gridLabelLayer, gridLabelSource, type GridLabels } from './gridLabels.ts'
 import { problemClusterSource, problemModeLayers, PROBLEM_CLUSTER_SOURCE, type ProblemMode } from '../features/problems/mapLayers.ts'
 
 export type ColourMode = 'status' | 'department' | 'open' | 'overdue'
@@ -52,6 +53,8 @@ export const LOCAL_IDEOGRAPH_FONT = "'Noto Sans CJK SC', 'Noto Sans SC', 'Source
 export const SRC = {
   basemap: 'basemap',
   grids: 'grids',
+  /** one point per grid (grid.labels): the names, drawn once per grid (gridLabels.ts) */
+  gridLabels: 'grid-labels',
   streets: 'streets',
   problems: 'problems',
   sites: 'sites',
@@ -80,21 +83,8 @@ const GRID_MONTH_COLOURS = colours('gridMonth')
 /** Site readiness (达标情况, from site.list; rules in server/domain/evaluation/readiness.ts): the sites' fill. */
 const READINESS_FILL = colours('readiness')
 
-/** A qualitative palette for colouring by holder department (no grey: grey means unheld). */
-export const DEPARTMENT_PALETTE = [
-  '#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#edc948', '#76b7b2', '#e15759', '#9c755f', '#ff9da7',
-  '#1f5f99', '#a0cbe8', '#8cd17d', '#d4a6c8', '#b6992d', '#86bcb6', '#f1ce63', '#d37295', '#499894',
-  '#79706e', '#fabfd2',
-] as const
-
-/**
- * Colours for the departments on the map: the departments, sorted by id, take the palette in turn,
- * so up to 20 holders get distinct colours and a department keeps its colour between renders.
- */
-export function departmentColours(departmentIds: Iterable<number>): Map<number, string> {
-  const ids = [...new Set(departmentIds)].sort((a, b) => a - b)
-  return new Map(ids.map((id, i) => [id, DEPARTMENT_PALETTE[i % DEPARTMENT_PALETTE.length]!]))
-}
+/** The department palette and its assignment live with the other colours (server/domain/vocabulary/palette.ts). */
+export { DEPARTMENT_PALETTE, departmentColours } from '../../server/domain/vocabulary/palette.ts'
 
 export const HATCH_IMAGE = 'hatch-unheld'
 
@@ -241,22 +231,7 @@ export function mapLayers(s: LayerState): LayerSpecification[] {
         'circle-stroke-width': 1,
       },
     },
-    {
-      id: LAYER.gridLabel,
-      type: 'symbol',
-      source: SRC.grids,
-      layout: {
-        'text-field': ['get', 'name'],
-        'text-size': community ? ['interpolate', ['linear'], ['zoom'], 11, 10, 15, 15] : ['interpolate', ['linear'], ['zoom'], 10, 12, 15, 18],
-        'text-max-width': 6,
-        'text-padding': 2,
-      },
-      paint: {
-        'text-color': '#17212b',
-        'text-halo-color': 'rgba(255,255,255,0.92)',
-        'text-halo-width': 1.6,
-      },
-    },
+    gridLabelLayer({ id: LAYER.gridLabel, source: SRC.gridLabels, level: s.level }),
   )
   if (s.problemMode) layers.push(...problemModeLayers(s.problemMode, s.showProblems, SRC.problems))
   return layers
@@ -270,6 +245,8 @@ const EMPTY: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: 
 /** GeoJSON from the API, as the map's sources (empty collections until the data arrives). */
 export function mapSources(data: {
   grids?: GridCollection
+  /** grid.labels of the level shown (the names' points) */
+  labels?: GridLabels
   streets?: GridCollection
   problems?: ProblemMap
   sites?: SiteMap
@@ -280,6 +257,7 @@ export function mapSources(data: {
   const geo = (fc: unknown) => (fc ?? EMPTY) as GeoJSON.FeatureCollection
   const sources: SourceSpecs = {
     [SRC.grids]: { type: 'geojson', data: geo(data.grids) },
+    [SRC.gridLabels]: gridLabelSource(data.labels),
     [SRC.streets]: { type: 'geojson', data: geo(data.streets) },
     [SRC.problems]: { type: 'geojson', data: geo(data.problems) },
     [SRC.sites]: { type: 'geojson', data: geo(data.sites) },

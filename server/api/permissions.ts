@@ -18,6 +18,7 @@ export const PERMISSIONS: Record<string, readonly Role[] | typeof PUBLIC> = {
   'auth.me': PUBLIC,
   'grid.list': ALL,
   'grid.status': ALL,
+  'grid.labels': ALL,
   'grid.byId': ALL,
   'grid.locate': ALL,
   'grid.search': ALL,

@@ -3,8 +3,9 @@
  * Built from the database at start and rebuilt (or updated) whenever boundaries change,
  * so `grid.locate`, problem assignment and the map never re-parse geometry per request.
  */
-import type { Feature, FeatureCollection } from 'geojson'
+import type { Feature, FeatureCollection, Point } from 'geojson'
 import { GridIndex } from '../domain/geometry/gridIndex.ts'
+import { labelPoint, type LngLat } from '../domain/geometry/labelPoint.ts'
 import type { GridGeometry } from '../domain/geometry/validate.ts'
 import type { Db } from '../db/client.ts'
 import { ensureBundledCalendar, HolidayStore } from './calendar.ts'
@@ -35,6 +36,8 @@ export class GridCatalog {
   private fingerprint = ''
   /** the holiday calendar of this database (deadlines), kept beside the grids and reloaded on the same watch */
   readonly holidays = new HolidayStore()
+  /** label points by `id:version`: computed once per boundary version, kept across reloads (see labelPointOf) */
+  private labels = new Map<string, LngLat>()
 
   static async load(db: Db): Promise<GridCatalog> {
     const catalog = new GridCatalog()
@@ -53,7 +56,30 @@ export class GridCatalog {
       bbox: [r.minLng, r.minLat, r.maxLng, r.maxLat], area: r.area, version: r.version,
     }]))
     this.indexes = new Map(GRID_LEVELS.map((level) => [level, GridIndex.build(this.list(level))]))
+    // label points of boundary versions no longer in force are dropped; the rest are kept
+    const live = new Set(rows.map((r) => `${r.id}:${r.version}`))
+    for (const key of this.labels.keys()) if (!live.has(key)) this.labels.delete(key)
     this.generation++
+  }
+
+  /**
+   * Where the grid's name goes on a map (server/domain/geometry/labelPoint.ts): computed on first use
+   * and cached per boundary version (`id:version`), so a reload after one grid changed recomputes
+   * that grid only, and every map, tile and SVG uses the same point.
+   */
+  labelPointOf(g: CatalogGrid): LngLat {
+    const key = `${g.id}:${g.version}`
+    let p = this.labels.get(key)
+    if (!p) this.labels.set(key, (p = labelPoint(g.geometry)))
+    return p
+  }
+
+  /** One point per grid of a level (its label point), with properties from the caller; feature id = grid id. */
+  labelCollection<P>(level: GridLevel, props: (g: CatalogGrid) => P): FeatureCollection<Point, P> {
+    const features: Feature<Point, P>[] = this.list(level).map((g) => ({
+      type: 'Feature', id: g.id, geometry: { type: 'Point', coordinates: this.labelPointOf(g) }, properties: props(g),
+    }))
+    return { type: 'FeatureCollection', features }
   }
 
   /**

@@ -24,11 +24,17 @@ const vtpbf = require('vt-pbf') as { fromGeojsonVt(layers: Record<string, Legacy
 
 /** The source layer name inside every tile. */
 export const GRID_TILE_LAYER = 'grids'
+/**
+ * The label points (one per grid, GridCatalog.labelPointOf) as a second layer of the same tiles: a
+ * point lies in one tile only (MapLibre drops symbols anchored in a tile's buffer), so a name is drawn
+ * once however many tiles its polygon spans.
+ */
+export const GRID_LABEL_TILE_LAYER = 'labels'
 /** Deepest zoom with its own tiles; MapLibre overzooms beyond (set the source's maxzoom to this). */
 export const GRID_TILE_MAX_ZOOM = 14
 const EXTENT = 4096
 
-interface LevelTiles { generation: number; version: string; index: GeoJSONVT | null; encoded: Map<string, EncodedTile | null> }
+interface LevelTiles { generation: number; version: string; index: GeoJSONVT | null; labels: GeoJSONVT | null; encoded: Map<string, EncodedTile | null> }
 
 /** A tile as sent: the protobuf and its gzip (null when it is small enough to send as is). */
 export interface EncodedTile { pbf: Uint8Array; gzip: Uint8Array | null }
@@ -47,7 +53,7 @@ export class GridTiles {
     if (have && have.generation === this.catalog.generation) return have
     const hash = createHash('sha256')
     for (const g of this.catalog.list(level)) hash.update(`${g.id}:${g.version};`)
-    const entry: LevelTiles = { generation: this.catalog.generation, version: hash.digest('hex').slice(0, 16), index: null, encoded: new Map() }
+    const entry: LevelTiles = { generation: this.catalog.generation, version: hash.digest('hex').slice(0, 16), index: null, labels: null, encoded: new Map() }
     this.levels.set(level, entry)
     return entry
   }
@@ -71,8 +77,15 @@ export class GridTiles {
     entry.index ??= new GeoJSONVT(this.catalog.featureCollection(level, (g) => ({ code: g.code, name: g.name, parentId: g.parentId })), {
       maxZoom: GRID_TILE_MAX_ZOOM, indexMaxZoom: 5, indexMaxPoints: 100_000, tolerance: 3, extent: EXTENT, buffer: 64,
     })
+    entry.labels ??= new GeoJSONVT(this.catalog.labelCollection(level, (g) => ({ code: g.code, name: g.name, parentId: g.parentId })), {
+      maxZoom: GRID_TILE_MAX_ZOOM, indexMaxZoom: 5, indexMaxPoints: 100_000, tolerance: 3, extent: EXTENT, buffer: 64,
+    })
     const t = entry.index.getTile(z, x, y)
-    const pbf = t && t.features.length > 0 ? vtpbf.fromGeojsonVt({ [GRID_TILE_LAYER]: t }, { version: 2, extent: EXTENT }) : null
+    const lt = entry.labels.getTile(z, x, y)
+    const layers: Record<string, LegacyTile> = {}
+    if (t && t.features.length > 0) layers[GRID_TILE_LAYER] = t
+    if (lt && lt.features.length > 0) layers[GRID_LABEL_TILE_LAYER] = lt
+    const pbf = Object.keys(layers).length > 0 ? vtpbf.fromGeojsonVt(layers, { version: 2, extent: EXTENT }) : null
     const encoded = pbf ? { pbf, gzip: pbf.length > 512 ? gzipSync(pbf, { level: 6 }) : null } : null
     if (entry.encoded.size >= MAX_CACHED_TILES) entry.encoded.delete(entry.encoded.keys().next().value!)
     entry.encoded.set(key, encoded)

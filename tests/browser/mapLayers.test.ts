@@ -53,7 +53,7 @@ describe('applyMapLayers', () => {
     const sources = mapSources({ grids: fc(2) })
     const layers = mapLayers(state)
     applyMapLayers(map, applied, sources, layers)
-    expect(calls.filter((c) => c.startsWith('addSource'))).toHaveLength(4)
+    expect(calls.filter((c) => c.startsWith('addSource'))).toHaveLength(5) // grids, grid-labels (the names' points), streets, problems, sites
     expect(order()).toEqual(layers.map((l) => l.id))
 
     // same specs again: nothing to do

@@ -71,12 +71,13 @@ export function Legend({ grids, departmentColours, month, colourMode, showProble
 
   return (
     <section className={`legend ${open ? '' : 'collapsed'}`} data-testid="legend" aria-label={t('legend.title')}>
-      <button type="button" className="legend-head" onClick={() => setOpen(!open)} aria-expanded={open}>
+      <button type="button" className="legend-head" data-testid="legend-toggle" onClick={() => setOpen(!open)} aria-expanded={open}>
         <strong>{colourMode === 'status' ? t('legend.titleMonth', { month }) : colourMode === 'department' ? t('legend.departments') : t(colourMode === 'open' ? 'legend.byOpen' : 'legend.byOverdue')}</strong>
         <span className="muted">{t('legend.grids', { n: total })}</span>
+        <span className="legend-chevron" aria-hidden="true">{open ? '▾' : '▴'}</span>
       </button>
       {open && (
-        <ul>
+        <ul data-testid="legend-list">
           {colourMode === 'open' || colourMode === 'overdue'
             ? countBins(grids, COUNT_KEY[colourMode]).map((b, i) => (
                 <li key={b.from} data-testid={`legend-bin-${i}`}>

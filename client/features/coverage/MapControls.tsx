@@ -1,3 +1,4 @@
+import { useState } from 'react'
 import type { GridLevel } from '../../api.ts'
 import { useT } from '../../i18n.ts'
 import { coverageText } from './text.ts'
@@ -31,12 +32,20 @@ function monthsUpTo(max: string, shown: string): string[] {
   return months
 }
 
+/**
+ * The map's controls. On a desktop, one card on the left; on a phone (styles.css, "phone map"), a
+ * compact bar at the bottom within a thumb's reach — level, month and a 「图层」 button that opens
+ * the rest (colour mode, problem/site layers, points/clusters/heatmap) above it. Every button is
+ * at least 44 px high there.
+ */
 export function MapControls(p: Props) {
   const { t, lang } = useT(coverageText)
   const levels: GridLevel[] = ['street', 'community']
   const modes = COLOUR_MODES
+  // the secondary controls, folded behind 「图层」 on a phone (always shown on a desktop)
+  const [more, setMore] = useState(false)
   return (
-    <div className="map-controls">
+    <div className={`map-controls ${more ? 'more-open' : ''}`} data-testid="map-controls">
       <div className="segmented" role="radiogroup" aria-label={t('level.label')} data-testid="level-toggle">
         {levels.map((l) => (
           <button
@@ -64,6 +73,10 @@ export function MapControls(p: Props) {
         </select>
         <button type="button" aria-label={t('month.next')} data-testid="month-next" disabled={p.month >= p.maxMonth} onClick={() => p.onMonth(addMonths(p.month, 1))}>›</button>
       </div>
+      <button type="button" className="map-more-toggle" data-testid="layers-toggle" aria-expanded={more} aria-controls="map-controls-more" title={t('layers.moreHint')} onClick={() => setMore(!more)}>
+        {t('layers.more')}
+      </button>
+      <div className="map-controls-more" id="map-controls-more">
       <div className="segmented small" role="radiogroup" aria-label={t('colour.label')} data-testid="colour-mode">
         {modes.map((m) => (
           <button key={m} type="button" role="radio" aria-checked={p.colourMode === m} className={p.colourMode === m ? 'on' : ''} onClick={() => p.onColourMode(m)}>
@@ -84,6 +97,7 @@ export function MapControls(p: Props) {
           ))}
         </div>
       )}
+      </div>
     </div>
   )
 }

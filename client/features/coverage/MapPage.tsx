@@ -14,12 +14,14 @@ import { Legend } from './Legend.tsx'
 import { MapControls, type ProblemDisplay } from './MapControls.tsx'
 import { SearchBox } from './SearchBox.tsx'
 import { departmentColours, mapLayers, mapSources, type ColourMode } from '../../map/layers.ts'
-import { MapView, type Bbox, type CameraRequest } from '../../map/MapView.tsx'
+import { MapView, type Bbox, type CameraRequest, type FocusRequest, type Padding } from '../../map/MapView.tsx'
 import { extentOf } from '../../map/extent.ts'
 import { forcedGridMode, gridFeatureStates, gridMode, gridTileSource, GRID_SOURCE_LAYER, layersForTiles, statusAsCollection } from '../../map/gridTiles.ts'
 import { SRC } from '../../map/layers.ts'
 
 const NARROW = '(max-width: 720px)'
+/** The phone's bottom sheet takes this part of the map's height (styles.css: .panel height 50%). */
+const SHEET_FRACTION = 0.5
 
 function useNarrow(): boolean {
   return useSyncExternalStore(
@@ -50,6 +52,7 @@ export function MapPage({ me }: { me: Me }) {
   const [showSites, setShowSites] = useState(true)
   const [problemMode, setProblemMode] = useState<ProblemDisplay>('points')
   const [camera, setCamera] = useState<CameraRequest | null>(null)
+  const [focus, setFocus] = useState<FocusRequest | null>(null)
 
   const config = useQuery(trpc.meta.config.queryOptions(undefined, { staleTime: 10 * 60_000 }))
   const currentMonth = config.data?.month
@@ -63,17 +66,19 @@ export function MapPage({ me }: { me: Me }) {
   const mode = gridMode(status.data, forcedMode)
   const grids = useQuery(trpc.grid.list.queryOptions(month && mode === 'geojson' ? { level, month } : skipToken, listOpts))
   const streets = useQuery(trpc.grid.list.queryOptions(month ? { level: 'street', month } : skipToken, listOpts))
+  // names: one point per grid (on tiles they come inside the tiles)
+  const labels = useQuery(trpc.grid.labels.queryOptions(mode === 'geojson' ? { level } : skipToken, { staleTime: 10 * 60_000 }))
   const problems = useQuery(trpc.problem.map.queryOptions())
   const sites = useQuery(trpc.site.list.queryOptions())
 
   const sources = useMemo(
     () => {
-      const s = mapSources({ grids: mode === 'geojson' ? grids.data : undefined, streets: streets.data, problems: problems.data, sites: sites.data, config: config.data, clusterProblems: problemMode === 'clusters' })
+      const s = mapSources({ grids: mode === 'geojson' ? grids.data : undefined, labels: mode === 'geojson' ? labels.data : undefined, streets: streets.data, problems: problems.data, sites: sites.data, config: config.data, clusterProblems: problemMode === 'clusters' })
       if (mode === 'tiles' && status.data) s[SRC.grids] = gridTileSource(status.data.level, status.data)
       return s
     },
     // the tile source changes with level and version only, not with every status refetch
-    [mode, grids.data, streets.data, problems.data, sites.data, config.data, status.data?.level, status.data?.tilesVersion, problemMode],
+    [mode, grids.data, labels.data, streets.data, problems.data, sites.data, config.data, status.data?.level, status.data?.tilesVersion, problemMode],
   )
   const basemap = !!config.data?.basemapTiles
   // Colours by department come from the list of departments (not from what is on screen),
@@ -86,7 +91,7 @@ export function MapPage({ me }: { me: Me }) {
   const layers = useMemo(
     () => {
       const l = mapLayers({ level, colourMode, selectedId, showProblems, showSites, basemap, departmentColours: colours, problemMode: problemMode === 'points' ? undefined : problemMode })
-      return mode === 'tiles' ? layersForTiles(l, SRC.grids) : l
+      return mode === 'tiles' ? layersForTiles(l, SRC.grids, SRC.gridLabels) : l
     },
     [level, colourMode, selectedId, showProblems, showSites, basemap, colours, mode, problemMode],
   )
@@ -119,9 +124,19 @@ export function MapPage({ me }: { me: Me }) {
     return () => window.removeEventListener('keydown', onKey)
   }, [panelOpen])
 
-  const padding = narrow
-    ? { top: 120, right: 20, bottom: panelOpen ? Math.round(window.innerHeight * 0.5) : 40, left: 20 }
-    : { top: 40, right: panelOpen ? 420 : 40, bottom: 40, left: 340 }
+  // the room the cards take: on a phone the search on top, the control bar at the bottom and, when a
+  // grid is open, the bottom sheet (half the map's height: .panel in styles.css, "phone map")
+  const padding = useCallback((_w: number, h: number): Padding => narrow
+    ? { top: 64, right: 16, bottom: panelOpen ? Math.round(h * SHEET_FRACTION) + 8 : 76, left: 16 }
+    : { top: 40, right: panelOpen ? 420 : 40, bottom: 40, left: 340 }, [narrow, panelOpen])
+
+  // a tapped grid stays visible: its label point (else where it was tapped) is kept out from under the panel
+  const labelsById = useMemo(() => new Map((labels.data?.features ?? []).map((f) => [f.id as number, f.geometry.coordinates as [number, number]])), [labels.data])
+  const selectGrid = useCallback((id: number | null, at?: [number, number]) => {
+    setSelectedId(id)
+    const center = id === null ? undefined : labelsById.get(id) ?? at
+    if (center) setFocus({ center })
+  }, [labelsById])
 
   // a problem point opens its detail (history, photos, actions) on the problems page
   const openProblem = useCallback((id: number) => { window.location.hash = `#/problems?id=${id}` }, [])
@@ -134,30 +149,36 @@ export function MapPage({ me }: { me: Me }) {
     setCamera({ bbox: hit.bbox as Bbox, animate: true })
   }, [])
 
+  const controls = ready && currentMonth && (
+    <MapControls
+      level={level} onLevel={setLevel}
+      month={month} maxMonth={currentMonth} onMonth={setMonth}
+      colourMode={colourMode} onColourMode={setColourMode}
+      showProblems={showProblems} onShowProblems={setShowProblems}
+      showSites={showSites} onShowSites={setShowSites}
+      problemMode={problemMode} onProblemMode={setProblemMode}
+    />
+  )
+  const legend = ready && (
+    <Legend grids={legendGrids} departmentColours={colours} month={month} colourMode={colourMode} showProblems={showProblems} showSites={showSites} sites={sites.data} />
+  )
+
   const drawn = usePatrolTrackLayer(sources, layers, selectedId, month)
 
   return (
     <main className={`map-page ${panelOpen ? 'panel-open' : ''}`}>
-      <MapView sources={drawn.sources} layers={drawn.layers} camera={camera} padding={padding} onSelectGrid={setSelectedId} onSelectProblem={openProblem} tooltip={tooltip} featureStates={featureStates} />
+      <MapView sources={drawn.sources} layers={drawn.layers} camera={camera} padding={padding} focus={focus} onSelectGrid={selectGrid} onSelectProblem={openProblem} tooltip={tooltip} featureStates={featureStates} />
       {!ready && <div className="map-loading">{t('map.loading')}</div>}
       <div className="map-overlay-left">
         <SearchBox onPick={pick} />
-        {ready && currentMonth && (
-          <MapControls
-            level={level} onLevel={setLevel}
-            month={month} maxMonth={currentMonth} onMonth={setMonth}
-            colourMode={colourMode} onColourMode={setColourMode}
-            showProblems={showProblems} onShowProblems={setShowProblems}
-            showSites={showSites} onShowSites={setShowSites}
-            problemMode={problemMode} onProblemMode={setProblemMode}
-          />
-        )}
+        {!narrow && controls}
       </div>
-      {ready && (
-        <Legend grids={legendGrids} departmentColours={colours} month={month} colourMode={colourMode} showProblems={showProblems} showSites={showSites} sites={sites.data} />
-      )}
+      {narrow
+        // phone: legend and controls stacked at the bottom, within a thumb's reach; the legend scrolls
+        ? <div className="map-bottom" data-testid="map-bottom">{legend}{controls}</div>
+        : legend}
       {panelOpen && month && currentMonth && (
-        <GridPanel gridId={selectedId} month={month} currentMonth={currentMonth} me={me} onClose={() => setSelectedId(null)} />
+        <GridPanel gridId={selectedId} month={month} currentMonth={currentMonth} me={me} onClose={() => selectGrid(null)} />
       )}
     </main>
   )

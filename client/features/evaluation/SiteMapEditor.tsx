@@ -12,6 +12,7 @@ import { MapLibreMap, Marker, type LayerSpecification } from 'maplibre-gl'
 import { createMap, rasterBasemap } from '../../map/createMap.ts'
 import { extentOf } from '../../map/extent.ts'
 import { useMapLayers, type SourceSpecs } from '../../map/useMapLayers.ts'
+import { gridLabelLayer, gridLabelSource } from '../../map/gridLabels.ts'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, type RouterOutputs } from '../../api.ts'
 import { SITE_COLOUR } from '../../../server/domain/vocabulary/palette.ts'
@@ -34,6 +35,7 @@ const EMPTY: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: 
 const GRID_LAYERS: readonly LayerSpecification[] = [
   { id: 'site-edit-grid-fill', type: 'fill', source: 'site-edit-grids', paint: { 'fill-color': '#5b7fa3', 'fill-opacity': 0.1 } },
   { id: 'site-edit-grid-line', type: 'line', source: 'site-edit-grids', paint: { 'line-color': '#40617f', 'line-width': 1 } },
+  gridLabelLayer({ id: 'site-edit-grid-label', source: 'site-edit-grid-labels', level: 'community', compact: true }),
 ]
 
 export function SiteMapEditor() {
@@ -42,6 +44,7 @@ export function SiteMapEditor() {
   const queryClient = useQueryClient()
   const readiness = useQuery(trpc.evaluation.readiness.queryOptions())
   const grids = useQuery(trpc.grid.list.queryOptions({ level: 'community' }))
+  const labels = useQuery(trpc.grid.labels.queryOptions({ level: 'community' }, { staleTime: 10 * 60_000 }))
   const config = useQuery(trpc.meta.config.queryOptions())
   const box = useRef<HTMLDivElement>(null)
   const [map, setMap] = useState<MapLibreMap | null>(null)
@@ -65,8 +68,12 @@ export function SiteMapEditor() {
   // community outlines (over the basemap, if any)
   const basemap = useMemo(() => rasterBasemap(config.data, 'site-edit-basemap'), [config.data])
   const sources = useMemo<SourceSpecs>(
-    () => ({ ...basemap.sources, 'site-edit-grids': { type: 'geojson', data: (grids.data ?? EMPTY) as GeoJSON.FeatureCollection } }),
-    [basemap, grids.data],
+    () => ({
+      ...basemap.sources,
+      'site-edit-grids': { type: 'geojson', data: (grids.data ?? EMPTY) as GeoJSON.FeatureCollection },
+      'site-edit-grid-labels': gridLabelSource(labels.data),
+    }),
+    [basemap, grids.data, labels.data],
   )
   const layers = useMemo(() => [...basemap.layers, ...GRID_LAYERS], [basemap])
   useMapLayers(map, sources, layers)

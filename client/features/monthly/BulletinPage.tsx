@@ -29,7 +29,7 @@ export function BulletinPage({ me }: { me: Me }) {
     const state = new Map((b?.grids ?? []).map((g) => [g.gridId, gridMonthKey(g.state, g.held)]))
     return (grids.data?.features ?? []).map((f) => {
       const s = state.get(f.properties.id) ?? gridMonthKey(f.properties.inspectionStatus, f.properties.holderDepartmentId !== null)
-      return { id: f.properties.id, name: f.properties.name, geometry: f.geometry, fill: statusColour('gridMonth', s), title: `${f.properties.name}：${status('gridMonth', s)}`, state: s }
+      return { id: f.properties.id, name: f.properties.name, geometry: f.geometry, fill: statusColour('gridMonth', s), title: `${f.properties.name}：${status('gridMonth', s)}`, state: s, label: f.properties.labelPoint, legend: status('gridMonth', s) }
     })
   }, [grids.data, b, t])
   const canPublish = (me.role === 'leader' || me.role === 'admin') && month < thisMonth
@@ -65,7 +65,7 @@ export function BulletinPage({ me }: { me: Me }) {
           <section className="card">
             <h2>{t('bul.map')}</h2>
             <div className="legend-row">{GRID_MONTH_STATUSES.map((s) => <span key={s}><i style={{ background: statusColour('gridMonth', s) }} />{status('gridMonth', s)}</span>)}</div>
-            <CoverageSvg grids={svg} width={640} testId="bulletin-map" />
+            <CoverageSvg grids={svg} width={640} testId="bulletin-map" statusMonth={month} />
           </section>
           <section className="card">
             <h2>{t('dash.ranking')}</h2>

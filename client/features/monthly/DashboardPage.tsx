@@ -88,7 +88,7 @@ export function DashboardPage(_: { me: Me }) {
       const v = values.get(f.properties.id)
       const fill = !v ? PALETTE.paper : colourBy === 'status' ? statusColour('gridMonth', String(v.value))
         : ramp(typeof v.value === 'number' ? v.value : null, coverage.data?.max ?? 0)
-      return { id: f.properties.id, name: f.properties.name, geometry: f.geometry, fill, title: `${f.properties.name}（${f.properties.holderDepartment ?? status('gridMonth', 'unheld')}）：${v ? (colourBy === 'status' ? status('gridMonth', String(v.value)) : v.value ?? '—') : ''}` }
+      return { id: f.properties.id, name: f.properties.name, geometry: f.geometry, fill, label: f.properties.labelPoint, legend: v && colourBy === 'status' ? status('gridMonth', String(v.value)) : undefined, title: `${f.properties.name}（${f.properties.holderDepartment ?? status('gridMonth', 'unheld')}）：${v ? (colourBy === 'status' ? status('gridMonth', String(v.value)) : v.value ?? '—') : ''}` }
     })
   }, [coverage.data, geometry.data, colourBy, t])
 
@@ -178,7 +178,7 @@ export function DashboardPage(_: { me: Me }) {
         {colourBy === 'status'
           ? <div className="legend-row">{GRID_MONTH_STATUSES.map((s) => <span key={s}><i style={{ background: statusColour('gridMonth', s) }} />{status('gridMonth', s)}</span>)}</div>
           : <div className="legend-row"><span><i style={{ background: ramp(0, 1) }} />0</span><span><i style={{ background: ramp(1, 1) }} />{coverage.data?.max ?? ''}</span><span><i style={{ background: '#bdbdbd' }} />—</span></div>}
-        <CoverageSvg grids={svgGrids} testId="dash-map" />
+        <CoverageSvg grids={svgGrids} testId="dash-map" showLegend={false} caption={`${to} ${t('dash.colourBy')}：${t(`colour.${colourBy ?? 'status'}`)}`} />
       </section>
 
       <section className="card">

@@ -29,7 +29,8 @@ export function WorkspacePage({ me }: { me: Me }) {
   const mine = useMemo(() => new Set(ws.data?.grids.map((g) => g.id) ?? []), [ws.data])
   const svgGrids = useMemo(() => [...(streets.data?.features ?? []), ...(communities.data?.features ?? [])]
     .filter((f) => mine.has(f.properties.id) && (f.properties.level === 'community' || !communities.data?.features.some((c) => c.properties.parentId === f.properties.id && mine.has(c.properties.id))))
-    .map((f) => ({ id: f.properties.id, name: f.properties.name, geometry: f.geometry, fill: statusColour('gridMonth', f.properties.inspectionStatus), title: `${f.properties.name}：${status('gridMonth', f.properties.inspectionStatus)}` })),
+    .map((f) => ({ id: f.properties.id, name: f.properties.name, geometry: f.geometry, fill: statusColour('gridMonth', f.properties.inspectionStatus), title: `${f.properties.name}：${status('gridMonth', f.properties.inspectionStatus)}`,
+      label: f.properties.labelPoint, legend: status('gridMonth', f.properties.inspectionStatus), level: f.properties.level })),
   [communities.data, streets.data, mine, t])
 
   if (ws.isPending) return <div className="splash">{t('common.loading')}</div>
@@ -63,7 +64,7 @@ export function WorkspacePage({ me }: { me: Me }) {
         </div>
         {notice && <p className="notice" role="status" data-testid="ws-notice">{notice}</p>}
       </section>
-      {svgGrids.length > 0 && <section className="card"><CoverageSvg grids={svgGrids} width={480} testId="ws-map" onPick={(id) => setMode({ kind: 'inspect', gridId: id })} /></section>}
+      {svgGrids.length > 0 && <section className="card"><CoverageSvg grids={svgGrids} width={480} testId="ws-map" statusMonth={month} onPick={(id) => setMode({ kind: 'inspect', gridId: id })} /></section>}
       {w.grids.length === 0 && <p className="muted pad">{t('ws.noGrids')}</p>}
       <ul className="ws-grids">
         {w.grids.map((g) => (

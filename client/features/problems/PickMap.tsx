@@ -9,6 +9,7 @@ import { MapLibreMap, type LayerSpecification } from 'maplibre-gl'
 import { createMap, rasterBasemap } from '../../map/createMap.ts'
 import { extentOf } from '../../map/extent.ts'
 import { useMapLayers, type MapEventSpec, type SourceSpecs } from '../../map/useMapLayers.ts'
+import { gridLabelLayer, gridLabelSource } from '../../map/gridLabels.ts'
 import { useQuery } from '@tanstack/react-query'
 import { useTRPC } from '../../api.ts'
 
@@ -24,12 +25,14 @@ const EMPTY: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: 
 const PICK_LAYERS: readonly LayerSpecification[] = [
   { id: 'pick-grid-fill', type: 'fill', source: 'pick-grids', paint: { 'fill-color': '#5b7fa3', 'fill-opacity': 0.12 } },
   { id: 'pick-grid-line', type: 'line', source: 'pick-grids', paint: { 'line-color': '#40617f', 'line-width': 1 } },
+  gridLabelLayer({ id: 'pick-grid-label', source: 'pick-grid-labels', level: 'community', compact: true }),
   { id: 'pick-point', type: 'circle', source: 'pick-point', paint: { 'circle-radius': 8, 'circle-color': '#c8102e', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } },
 ]
 
 export function PickMap({ point, onPick }: { point: { lng: number; lat: number } | null; onPick: (p: { lng: number; lat: number }) => void }) {
   const trpc = useTRPC()
   const grids = useQuery(trpc.grid.list.queryOptions({ level: 'community' }))
+  const labels = useQuery(trpc.grid.labels.queryOptions({ level: 'community' }, { staleTime: 10 * 60_000 }))
   const config = useQuery(trpc.meta.config.queryOptions())
   const box = useRef<HTMLDivElement>(null)
   const [map, setMap] = useState<MapLibreMap | null>(null)
@@ -49,11 +52,12 @@ export function PickMap({ point, onPick }: { point: { lng: number; lat: number }
   const sources = useMemo<SourceSpecs>(() => ({
     ...basemap.sources,
     'pick-grids': { type: 'geojson', data: (grids.data ?? EMPTY) as GeoJSON.FeatureCollection },
+    'pick-grid-labels': gridLabelSource(labels.data),
     'pick-point': {
       type: 'geojson',
       data: { type: 'FeatureCollection', features: point ? [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [point.lng, point.lat] } }] : [] },
     },
-  }), [basemap, grids.data, point])
+  }), [basemap, grids.data, labels.data, point])
   const layers = useMemo(() => [...basemap.layers, ...PICK_LAYERS], [basemap])
   const events = useMemo<MapEventSpec[]>(() => [{
     type: 'click',

@@ -26,9 +26,20 @@ export const gridRouter = router({
           holderDepartment: c.holder?.departmentName ?? null, holderDepartmentId: c.holder?.departmentId ?? null,
           holderCadre: c.holder ? `${c.holder.cadreName}（${c.holder.cadreTitle}）` : null,
           inspectionStatus: c.inspectionStatus, openProblems: c.openProblems, overdueProblems: c.overdueProblems,
+          /** where the name goes (one point per grid, inside it): the SVG maps draw it */
+          labelPoint: ctx.catalog.labelPointOf(g),
         }
       })
     }),
+
+  /**
+   * One label point per grid of a level (pole of inaccessibility, cached per boundary version):
+   * the point source every map draws grid names from, so a name appears once at every zoom.
+   * Properties that never change with the month only; the feature id is the grid id.
+   */
+  labels: authedProcedure
+    .input(z.object({ level }))
+    .query(({ ctx, input }) => ctx.catalog.labelCollection(input.level, (g) => ({ id: g.id, code: g.code, name: g.name, level: g.level, parentId: g.parentId }))),
 
   /**
    * The month's status of every grid of a level, without geometry: parallel arrays (index i is

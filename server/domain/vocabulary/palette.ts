@@ -37,3 +37,30 @@ export const UNKNOWN_COLOUR = PALETTE.grey
 
 /** The app's own colour (header, the installed app's theme and splash; issue 16). */
 export const BRAND_COLOUR = '#b3261e'
+/**
+ * Holder departments (colour mode 「按部门」 on the coverage map, its legend): a categorical palette
+ * of 28 colours for cities with 20+ departments. No grey (grey means unheld).
+ *
+ * Made by farthest-point selection in CIELAB under CIEDE2000 (ΔE00) from an sRGB grid, starting from
+ * four Tableau hues, with lightness 38–88 (a dark grid name stays readable on every fill) and chroma
+ * 22–70 (calm, no neon). The order is the selection order, so every prefix is spread as widely as it
+ * can be: a city with 8 departments gets 8 very different colours, not the first 8 of a hue wheel.
+ * tests/domain/departmentPalette.test.ts holds every pair to ΔE00 ≥ 15 (the greedy selection reaches
+ * 15.25 for all 28; the old 20-colour list had pairs at 2.6 and 10.0: 市住建局 / 市司法局 and
+ * 市人防办 / 市教育局). Why 15: see docs/maps.md.
+ */
+export const DEPARTMENT_PALETTE = [
+  '#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#00f0ff', '#f0d2ff', '#962d96', '#785a00',
+  '#e1d24b', '#00695a', '#f069c3', '#96c3ff', '#4bf0b4', '#ffc3b4', '#a53c00', '#3c6900',
+  '#a59669', '#00a5a5', '#b4004b', '#9687b4', '#d2e1b4', '#96695a', '#d296a5', '#1ea5d2',
+  '#695a87', '#ffd296', '#788700', '#a56987',
+] as const
+
+/**
+ * Colours for the departments: the departments, sorted by id, take the palette in turn, so up to
+ * 28 holders get distinct colours and a department keeps its colour between renders and pages.
+ */
+export function departmentColours(departmentIds: Iterable<number>): Map<number, string> {
+  const ids = [...new Set(departmentIds)].sort((a, b) => a - b)
+  return new Map(ids.map((id, i) => [id, DEPARTMENT_PALETTE[i % DEPARTMENT_PALETTE.length]!]))
+}
