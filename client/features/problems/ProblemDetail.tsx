@@ -12,6 +12,7 @@ import { useT } from '../../i18n.ts'
 import { statusColour } from '../../../server/domain/vocabulary/status.ts'
 import { problemsText } from './text.ts'
 import { endOfChinaDay, formatDateTime, formatDeadline } from '../../../server/domain/time.ts'
+import { badgeColours } from '../../../server/domain/vocabulary/contrast.ts'
 
 type Detail = RouterOutputs['problem']['byId']
 type Action = Detail['actions'][number]
@@ -39,7 +40,7 @@ export function ProblemDetail({ id, onClose }: { id: number; me?: Me; onClose: (
     <aside className="pp-drawer" role="dialog" aria-label={t('d.title', { id })} data-testid="problem-detail">
       <div className="pp-drawer-head">
         <h2>{t('d.title', { id })}</h2>
-        {p && <span className="chip" style={{ background: statusColour('problem', p.status) }} data-testid="detail-status">{status('problem', p.status)}</span>}
+        {p && <span className="chip" style={badgeColours(statusColour('problem', p.status))} data-testid="detail-status">{status('problem', p.status)}</span>}
         <button type="button" className="btn-quiet" onClick={onClose} data-testid="detail-close">{t('d.close')}</button>
       </div>
       {q.isPending && <p className="muted">{t('p.loading')}</p>}
