@@ -10,6 +10,8 @@ import { appText } from '../../app/text.ts'
 import { GridPanel } from './GridPanel.tsx'
 import { GridTooltip } from './GridTooltip.tsx'
 import { Legend } from './Legend.tsx'
+import { MAP_SUMMARY_ID, MapSummary } from './MapSummary.tsx'
+import { coverageText } from './text.ts'
 import { MapControls, type ProblemDisplay } from './MapControls.tsx'
 import { SearchBox } from './SearchBox.tsx'
 import { departmentColours, mapLayers, mapSources, type ColourMode } from '../../map/layers.ts'
@@ -37,6 +39,7 @@ function extent(fc: GridCollection): Bbox | null {
 
 export function MapPage({ me }: { me: Me }) {
   const { t } = useT(appText)
+  const { t: a11y } = useT(coverageText)
   const trpc = useTRPC()
   const narrow = useNarrow()
 
@@ -135,7 +138,8 @@ export function MapPage({ me }: { me: Me }) {
 
   return (
     <main className={`map-page ${panelOpen ? 'panel-open' : ''}`}>
-      <MapView sources={sources} layers={layers} camera={camera} padding={padding} onSelectGrid={setSelectedId} onSelectProblem={openProblem} tooltip={tooltip} featureStates={featureStates} />
+      <MapView sources={sources} layers={layers} camera={camera} padding={padding} onSelectGrid={setSelectedId} onSelectProblem={openProblem} tooltip={tooltip} featureStates={featureStates} label={a11y('a11y.map')} describedBy={MAP_SUMMARY_ID} />
+      <MapSummary grids={legendGrids} month={month ?? ''} />
       {!ready && <div className="map-loading">{t('map.loading')}</div>}
       <div className="map-overlay-left">
         <SearchBox onPick={pick} />

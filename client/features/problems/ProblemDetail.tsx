@@ -13,6 +13,7 @@ import { statusColour } from '../../../server/domain/vocabulary/status.ts'
 import { problemsText } from './text.ts'
 import { endOfChinaDay, formatDateTime, formatDeadline } from '../../../server/domain/time.ts'
 import { badgeColours } from '../../../server/domain/vocabulary/contrast.ts'
+import { useDialogFocus } from '../../app/useDialogFocus.ts'
 
 type Detail = RouterOutputs['problem']['byId']
 type Action = Detail['actions'][number]
@@ -35,9 +36,10 @@ export function ProblemDetail({ id, onClose }: { id: number; me?: Me; onClose: (
     void qc.invalidateQueries({ queryKey: trpc.problem.map.queryKey() })
   }
 
+  const dialog = useDialogFocus<HTMLElement>(onClose, id)
   const p = q.data
   return (
-    <aside className="pp-drawer" role="dialog" aria-label={t('d.title', { id })} data-testid="problem-detail">
+    <aside className="pp-drawer" role="dialog" aria-label={t('d.title', { id })} data-testid="problem-detail" {...dialog}>
       <div className="pp-drawer-head">
         <h2>{t('d.title', { id })}</h2>
         {p && <span className="chip" style={badgeColours(statusColour('problem', p.status))} data-testid="detail-status">{status('problem', p.status)}</span>}
