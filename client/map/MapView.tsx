@@ -59,13 +59,16 @@ interface Props {
   tooltip?: (properties: Record<string, unknown>) => ReactNode
   /** the month's values of every grid as feature-state (vector-tile mode, see gridTiles.ts) */
   featureStates?: GridFeatureStates | null
+  /** the map's accessible name, and the id of an element that says in words what it shows */
+  label?: string
+  describedBy?: string
 }
 
 /** The images the coverage layers refer to (the unheld hatch pattern). */
 const MAP_IMAGES: ImageSpecs = { [HATCH_IMAGE]: { image: hatchImage(), pixelRatio: 2 } }
 
 
-export function MapView({ sources, layers, camera, padding, focus, onSelectGrid, onSelectProblem, tooltip, featureStates }: Props) {
+export function MapView({ sources, layers, camera, padding, focus, onSelectGrid, onSelectProblem, tooltip, featureStates, label, describedBy }: Props) {
   const tip = useRef<HTMLDivElement>(null)
   const [hoverProps, setHoverProps] = useState<Record<string, unknown> | null>(null)
   const container = useRef<HTMLDivElement>(null)
@@ -173,7 +176,7 @@ export function MapView({ sources, layers, camera, padding, focus, onSelectGrid,
 
   return (
     <>
-      <div ref={container} className="map" data-testid="map" />
+      <div ref={container} className="map" data-testid="map" role="region" aria-label={label} aria-describedby={describedBy} />
       <div ref={tip} className="map-tooltip" hidden={!tooltip || !hoverProps} aria-hidden="true">
         {tooltip && hoverProps && tooltip(hoverProps)}
       </div>

@@ -11,6 +11,8 @@ import { GridPanel } from './GridPanel.tsx'
 import { usePatrolTrackLayer } from './patrolTrackLayer.ts'
 import { GridTooltip } from './GridTooltip.tsx'
 import { Legend } from './Legend.tsx'
+import { MAP_SUMMARY_ID, MapSummary } from './MapSummary.tsx'
+import { coverageText } from './text.ts'
 import { MapControls, type ProblemDisplay } from './MapControls.tsx'
 import { SearchBox } from './SearchBox.tsx'
 import { departmentColours, mapLayers, mapSources, type ColourMode } from '../../map/layers.ts'
@@ -40,6 +42,7 @@ function extent(fc: GridCollection): Bbox | null {
 
 export function MapPage({ me }: { me: Me }) {
   const { t } = useT(appText)
+  const { t: a11y } = useT(coverageText)
   const trpc = useTRPC()
   const narrow = useNarrow()
 
@@ -167,7 +170,8 @@ export function MapPage({ me }: { me: Me }) {
 
   return (
     <main className={`map-page ${panelOpen ? 'panel-open' : ''}`}>
-      <MapView sources={drawn.sources} layers={drawn.layers} camera={camera} padding={padding} focus={focus} onSelectGrid={selectGrid} onSelectProblem={openProblem} tooltip={tooltip} featureStates={featureStates} />
+      <MapView sources={drawn.sources} layers={drawn.layers} camera={camera} padding={padding} focus={focus} onSelectGrid={selectGrid} onSelectProblem={openProblem} tooltip={tooltip} featureStates={featureStates} label={a11y('a11y.map')} describedBy={MAP_SUMMARY_ID} />
+      <MapSummary grids={legendGrids} month={month ?? ''} />
       {!ready && <div className="map-loading">{t('map.loading')}</div>}
       <div className="map-overlay-left">
         <SearchBox onPick={pick} />

@@ -3,6 +3,7 @@ import { defineText } from '../../../server/domain/vocabulary/lang.ts'
 
 export const coverageText = defineText({
   zh: {
+    'a11y.map': '网格覆盖地图', 'a11y.summary': '{month} 网格检查情况，共 {n} 个网格：{groups}。', 'a11y.count': '{what} {n} 个', 'a11y.sep': '，',
     'level.label': '层级',
     'level.street': '街道',
     'level.community': '社区',
@@ -76,6 +77,7 @@ export const coverageText = defineText({
     'form.saved': '已记录检查',
   },
   en: {
+    'a11y.map': 'Grid coverage map', 'a11y.summary': 'Grid inspections in {month}, {n} grids: {groups}.', 'a11y.count': '{what} {n}', 'a11y.sep': ', ',
     'level.label': 'Level',
     'level.street': 'Streets',
     'level.community': 'Communities',

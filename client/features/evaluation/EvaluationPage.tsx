@@ -15,6 +15,7 @@ import './evaluation.css'
 import { SiteMapEditor } from './SiteMapEditor.tsx'
 import { yearOf } from '../../../server/domain/time.ts'
 import { DatePicker } from '../../ui/DatePicker.tsx'
+import { badgeColours } from '../../../server/domain/vocabulary/contrast.ts'
 
 type Indicator = RouterOutputs['indicator']['list']['items'][number]
 type Status = Indicator['status']
@@ -62,7 +63,7 @@ export function EvaluationPage({ me }: { me: Me }) {
         </div>
         {data && (
           <div className="row">
-            {STATUSES.map((s) => <span key={s} className="chip" style={{ background: INDICATOR_STATUS[s].colour }}>{term(INDICATOR_STATUS[s])} {data.counts[s]}</span>)}
+            {STATUSES.map((s) => <span key={s} className="chip" style={badgeColours(INDICATOR_STATUS[s].colour)}>{term(INDICATOR_STATUS[s])} {data.counts[s]}</span>)}
           </div>
         )}
         <div className="row no-print">
@@ -86,7 +87,7 @@ export function EvaluationPage({ me }: { me: Me }) {
         {exportError && <p className="form-error">{exportError}</p>}
         {list.isError && <p className="form-error">{errorText(list.error)}</p>}
         {!data ? <p className="muted">{t('common.loading')}</p> : data.items.length === 0 ? <p>{t('ev.none')}</p> : (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table className="eval-table" data-testid="indicator-table">
               <thead><tr>
                 <th>{t('col.code')}</th><th>{t('col.indicator')}</th><th>{t('col.points')}</th><th>{t('col.leader')}</th><th>{t('col.task')}</th>
@@ -119,7 +120,7 @@ function IndicatorRow({ indicator: i, canEdit }: { indicator: Indicator; me: Me;
       ))}</td>
       <td><ul className="ms-list">{i.milestones.map((m) => <MilestoneItem key={m.id} m={m} canEdit={canEdit} />)}</ul></td>
       <td className="num"><span className="bar"><i style={{ width: `${i.progress}%` }} /></span> {i.progress}%</td>
-      <td><span className="chip" style={{ background: INDICATOR_STATUS[i.status].colour }}>{term(INDICATOR_STATUS[i.status])}</span></td>
+      <td><span className="chip" style={badgeColours(INDICATOR_STATUS[i.status].colour)}>{term(INDICATOR_STATUS[i.status])}</span></td>
     </tr>
   )
 }
@@ -157,7 +158,7 @@ function ReadinessSection({ canEdit }: { canEdit: boolean }) {
   if (!r.data) return null
   const o = r.data.overall
   const table = (title: string, rows: typeof r.data.byType, testId: string) => (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0}>
       <h3>{title}</h3>
       <table className="eval-table" data-testid={testId}>
         <thead><tr><th>{t('rd.key')}</th><th>{t('rd.total')}</th><th>{term(READINESS.ready)}</th><th>{t('rd.share')}</th>
@@ -178,7 +179,7 @@ function ReadinessSection({ canEdit }: { canEdit: boolean }) {
       {table(t('rd.byDept'), r.data.byDepartment, 'readiness-department')}
       <details>
         <summary>{t('rd.sites')}（{r.data.sites.length}）</summary>
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="eval-table" data-testid="readiness-sites">
             <thead><tr><th>{t('site.name')}</th><th>{t('site.type')}</th><th>{t('mk.street')}</th><th>{t('mk.grid')}</th><th>{t('mk.dept')}</th><th>{t('mk.rate')}</th><th>{t('rd.openNear')}</th><th>{t('col.status')}</th>{canEdit && <th />}</tr></thead>
             <tbody>{r.data.sites.map((x) => <SiteRow key={x.id} site={x} canEdit={canEdit} />)}</tbody>
@@ -211,10 +212,10 @@ function SiteRegister() {
       </div>
       {mapEdit && <SiteMapEditor />}
       <form className="row" onSubmit={(e) => { e.preventDefault(); create.mutate({ name: form.name, type: form.type as RouterInputs['evaluation']['siteCreate']['type'], lng: Number(form.lng), lat: Number(form.lat) }) }}>
-        <input placeholder={t('site.name')} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} required />
-        <select value={form.type} onChange={(e) => setForm({ ...form, type: e.target.value })}>{types.data?.map((ty) => <option key={ty} value={ty}>{siteType(ty)}</option>)}</select>
-        <input placeholder={t('site.lng')} inputMode="decimal" value={form.lng} onChange={(e) => setForm({ ...form, lng: e.target.value })} required />
-        <input placeholder={t('site.lat')} inputMode="decimal" value={form.lat} onChange={(e) => setForm({ ...form, lat: e.target.value })} required />
+        <input placeholder={t('site.name')} aria-label={t('site.name')} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} required />
+        <select aria-label={t('site.type')} value={form.type} onChange={(e) => setForm({ ...form, type: e.target.value })}>{types.data?.map((ty) => <option key={ty} value={ty}>{siteType(ty)}</option>)}</select>
+        <input placeholder={t('site.lng')} aria-label={t('site.lng')} inputMode="decimal" value={form.lng} onChange={(e) => setForm({ ...form, lng: e.target.value })} required />
+        <input placeholder={t('site.lat')} aria-label={t('site.lat')} inputMode="decimal" value={form.lat} onChange={(e) => setForm({ ...form, lat: e.target.value })} required />
         <button type="submit" className="btn-primary" disabled={create.isPending}>{t('site.add')}</button>
       </form>
       {create.data && <p className="small">{t('site.added', { grid: create.data.gridName })}</p>}
@@ -257,7 +258,7 @@ function IndicatorImport() {
         <label>{t('imp.year')}<input type="number" value={year} onChange={(e) => setYear(Number(e.target.value))} style={{ width: 90 }} /></label>
         <label>{t('imp.date')}<DatePicker value={date} onChange={setDate} /></label>
       </div>
-      <textarea rows={4} style={{ width: '100%' }} value={csv} onChange={(e) => setCsv(e.target.value)} />
+      <textarea rows={4} style={{ width: '100%' }} aria-label={t('imp.title')} value={csv} onChange={(e) => setCsv(e.target.value)} />
       <button type="button" className="btn-primary" disabled={!csv.trim() || imp.isPending} onClick={() => imp.mutate({ year, evaluationDate: date, csv })}>{t('imp.run')}</button>
       {imp.data && <>
         <p className="small">{t('imp.result', { created: imp.data.created, skipped: imp.data.skipped, failed: imp.data.failed })}</p>
@@ -286,10 +287,10 @@ function SiteRow({ site: x, canEdit }: { site: ReadinessSite; canEdit: boolean }
   }))
   return (
     <tr data-testid={`site-row-${x.id}`}>
-      <td>{editing ? <input value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} /> : x.name}</td>
+      <td>{editing ? <input aria-label={t('site.name')} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} /> : x.name}</td>
       <td>{siteType(x.type)}</td><td>{x.streetName ?? '—'}</td><td>{x.gridName ?? '—'}</td><td>{x.departmentName ?? t('mk.noDept')}</td>
       <td className="num">{pct(x.lastRate)}</td><td className="num">{x.openProblemsNear}{x.overdueProblemsNear > 0 ? `（${t('ms.overdue')} ${x.overdueProblemsNear}）` : ''}</td>
-      <td><span className="chip" style={{ background: READINESS[x.readiness].colour }}>{term(READINESS[x.readiness])}</span></td>
+      <td><span className="chip" style={badgeColours(READINESS[x.readiness].colour)}>{term(READINESS[x.readiness])}</span></td>
       {canEdit && (
         <td className="no-print">
           {editing ? (

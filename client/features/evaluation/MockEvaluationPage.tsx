@@ -39,7 +39,7 @@ export function MockEvaluationPage({ me }: { me: Me }) {
       <section className="card no-print">
         <h2>{t('mk.history')}</h2>
         {history.isError && <p className="form-error">{errorText(history.error)}</p>}
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="eval-table" data-testid="mock-history">
             <thead><tr><th>{t('mk.date')}</th><th>{t('mk.name')}</th><th>{t('mk.sites')}</th><th>{t('mk.scored')}</th><th>{t('mk.rate')}</th><th /></tr></thead>
             <tbody>{history.data?.map((e) => (
@@ -224,7 +224,7 @@ function Results({ id }: { id: number }) {
   if (!r.data) return null
   const d = r.data
   const table = (title: string, rows: { key: string; maxPoints: number; lostPoints: number; rate: number | null }[], testId: string) => rows.length === 0 ? null : (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0}>
       <h3>{title}</h3>
       <table className="eval-table" data-testid={testId}>
         <thead><tr><th>{t('rd.key')}</th><th>{t('mk.max')}</th><th>{t('mk.lost')}</th><th>{t('mk.rate')}</th></tr></thead>

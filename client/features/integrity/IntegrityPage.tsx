@@ -43,7 +43,7 @@ export function IntegrityPage(_: { me: Me }) {
       </div>
       {report.isError && <p className="bad" role="alert">{errorText(report.error)}</p>}
       {report.isLoading ? <p>{t('loading')}</p> : report.data && (report.data.departments.length === 0 ? <p>{t('none')}</p> : (
-        <div className="table-wrap"><table className="data-table" data-testid="integrity-table">
+        <div className="table-wrap" tabIndex={0}><table className="data-table" data-testid="integrity-table">
           <thead><tr><th>{t('department')}</th><th>{t('flagged')}</th>{SIGNAL_KEYS.map((k) => <th key={k}>{label(k)}</th>)}</tr></thead>
           <tbody>{report.data.departments.map((d) => (
             <tr key={d.departmentId}>

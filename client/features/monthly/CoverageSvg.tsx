@@ -74,9 +74,11 @@ interface Props {
   statusMonth?: string
   /** show the legend under the map (default: when the grids carry legend words) */
   showLegend?: boolean
+  /** the text alternative (<desc>) when the legend's counts do not say it, e.g. the highest values of a quantity */
+  summary?: string
 }
 
-export function CoverageSvg({ grids, width = 640, onPick, testId, caption, statusMonth, showLegend = true }: Props) {
+export function CoverageSvg({ grids, width = 640, onPick, testId, caption, statusMonth, showLegend = true, summary: given }: Props) {
   const { t } = useT(svgText)
   const uid = useId()
   // the extent of what is drawn (polygons only, as rings() draws)
@@ -90,7 +92,7 @@ export function CoverageSvg({ grids, width = 640, onPick, testId, caption, statu
   const py = (y: number) => (n - y) * sx
   const path = (g: Geometry) => rings(g).map((r) => 'M' + (r as [number, number][]).map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join('L') + 'Z').join('')
   const legend = legendOf(grids)
-  const summary = [t('svg.summary', { n: grids.length }), legend.map((l) => t('svg.category', { label: l.label, n: l.count })).join('，')].filter(Boolean).join(' ')
+  const summary = given ?? [t('svg.summary', { n: grids.length }), legend.map((l) => t('svg.category', { label: l.label, n: l.count })).join('，')].filter(Boolean).join(' ')
   // names scale with the drawing (8–13 units), streets a quarter larger; clicks pass through them to the grid
   const fontSize = Math.max(8, Math.min(13, width / 60))
   return (

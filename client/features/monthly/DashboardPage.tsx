@@ -88,9 +88,19 @@ export function DashboardPage(_: { me: Me }) {
       const v = values.get(f.properties.id)
       const fill = !v ? PALETTE.paper : colourBy === 'status' ? statusColour('gridMonth', String(v.value))
         : ramp(typeof v.value === 'number' ? v.value : null, coverage.data?.max ?? 0)
-      return { id: f.properties.id, name: f.properties.name, geometry: f.geometry, fill, label: f.properties.labelPoint, legend: v && colourBy === 'status' ? status('gridMonth', String(v.value)) : undefined, title: `${f.properties.name}（${f.properties.holderDepartment ?? status('gridMonth', 'unheld')}）：${v ? (colourBy === 'status' ? status('gridMonth', String(v.value)) : v.value ?? '—') : ''}` }
+      return { id: f.properties.id, name: f.properties.name, geometry: f.geometry, fill, label: f.properties.labelPoint, legend: v && colourBy === 'status' ? status('gridMonth', String(v.value)) : undefined, title: `${f.properties.name}（${f.properties.holderDepartment ?? status('gridMonth', 'unheld')}）：${v ? (colourBy === 'status' ? status('gridMonth', String(v.value)) : v.value ?? '—') : ''}`, state: v && colourBy === 'status' ? String(v.value) : undefined }
     })
   }, [coverage.data, geometry.data, colourBy, t])
+  // the map's text alternative when it shows a quantity: the grids with the highest values
+  const svgSummary = useMemo(() => {
+    if (colourBy === 'status' || colourBy === undefined) return undefined
+    const names = new Map((geometry.data?.features ?? []).map((f) => [f.properties.id, f.properties.name]))
+    const top = (coverage.data?.grids ?? []).filter((g) => typeof g.value === 'number' && g.value > 0)
+      .sort((a, b) => (b.value as number) - (a.value as number)).slice(0, 3)
+      .map((g) => `${names.get(g.gridId) ?? g.gridId} ${g.value}`)
+    const what = t(`colour.${colourBy}`), n = svgGrids.length
+    return top.length ? t('svg.top', { what, n, top: top.join(t('svg.sep')) }) : t('svg.none', { what, n })
+  }, [coverage.data, geometry.data, colourBy, svgGrids.length, t])
 
   const open = (measure: Measure, label: string, departmentId?: number) => setDrill({ measure, departmentId, label })
 
@@ -105,7 +115,7 @@ export function DashboardPage(_: { me: Me }) {
       <section className="card">
         <h2>{t('dash.ranking')} <span className="muted small">{range.from} – {range.to}</span></h2>
         {ranking.isError && <p className="form-error">{errorText(ranking.error)}</p>}
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table className="data-table" data-testid="ranking-table">
             <thead><tr>{COLUMNS.map((c) => (
               <th key={c.key} className="sortable" onClick={() => setSort((s) => ({ key: c.key, desc: s.key === c.key ? !s.desc : c.key !== 'rank' && c.key !== 'departmentName' && c.key !== 'overdue' && c.key !== 'missed' }))}>
@@ -145,7 +155,7 @@ export function DashboardPage(_: { me: Me }) {
         <section className="card" data-testid="drill">
           <h2>{t('dash.drill')}：{drill.label} <button type="button" className="btn-quiet" onClick={() => setDrill(null)}>{t('dash.close')}</button></h2>
           {details.isPending ? <p className="muted">{t('common.loading')}</p> : details.data && (
-            <div className="table-wrap"><table className="data-table">
+            <div className="table-wrap" tabIndex={0}><table className="data-table">
               {details.data.kind === 'grids' && <>
                 <thead><tr><th>{t('col.month')}</th><th>{t('col.grid')}</th><th>{t('col.department')}</th><th>{t('col.status')}</th><th>{patrolT('patrol.col')}</th></tr></thead>
                 <tbody>{details.data.rows.map((r) => <tr key={`${r.gridId}-${r.month}`}><td>{r.month}</td><td>{r.gridName}</td><td>{r.departmentName}</td><td>{status('gridMonth', gridMonthKey(r.status))}</td><td className="num" data-testid="drill-patrol">{pct(r.patrolCoverage)}</td></tr>)}</tbody>
@@ -170,20 +180,20 @@ export function DashboardPage(_: { me: Me }) {
 
       <section className="card">
         <h2>{t('dash.colourBy')} <span className="muted small">{to}</span></h2>
-        <div className="segmented small no-print" role="tablist">
+        <div className="segmented small no-print" role="radiogroup" aria-label={t('dash.colourBy')}>
           {(['status', 'open', 'overdue', 'daysSinceInspection'] as const).map((c) => (
-            <button key={c} type="button" className={colourBy === c ? 'on' : ''} onClick={() => setColourBy(c)} data-testid={`colour-${c}`}>{t(`colour.${c}`)}</button>
+            <button key={c} type="button" role="radio" aria-checked={colourBy === c} className={colourBy === c ? 'on' : ''} onClick={() => setColourBy(c)} data-testid={`colour-${c}`}>{t(`colour.${c}`)}</button>
           ))}
         </div>
         {colourBy === 'status'
           ? <div className="legend-row">{GRID_MONTH_STATUSES.map((s) => <span key={s}><i style={{ background: statusColour('gridMonth', s) }} />{status('gridMonth', s)}</span>)}</div>
           : <div className="legend-row"><span><i style={{ background: ramp(0, 1) }} />0</span><span><i style={{ background: ramp(1, 1) }} />{coverage.data?.max ?? ''}</span><span><i style={{ background: '#bdbdbd' }} />—</span></div>}
-        <CoverageSvg grids={svgGrids} testId="dash-map" showLegend={false} caption={`${to} ${t('dash.colourBy')}：${t(`colour.${colourBy ?? 'status'}`)}`} />
+        <CoverageSvg grids={svgGrids} testId="dash-map" showLegend={false} summary={svgSummary} caption={`${to} ${t('dash.colourBy')}：${t(`colour.${colourBy ?? 'status'}`)}`} />
       </section>
 
       <section className="card">
         <h2>{t('dash.notOnSite')} <span className="muted small">{to}</span></h2>
-        <div className="table-wrap"><table className="data-table" data-testid="not-on-site">
+        <div className="table-wrap" tabIndex={0}><table className="data-table" data-testid="not-on-site">
           <thead><tr><th>{t('col.date')}</th><th>{t('col.grid')}</th><th>{t('col.department')}</th><th>{t('col.inspector')}</th><th>{t('col.reason')}</th><th>{t('col.distance')}</th></tr></thead>
           <tbody>{(notOnSite.data ?? []).map((i) => (
             <tr key={i.id}><td>{formatDate(i.date)}</td><td>{i.gridName}</td><td>{i.departmentName}</td><td>{i.inspector}</td><td>{t(`reason.${i.reason}`)}{i.late && !i.late.approvedAt ? <> <span className="small muted">{i.late.reason}</span> <button type="button" className="btn-quiet" disabled={approveLate.isPending} onClick={() => approveLate.mutate({ id: i.id, note: '' })} data-testid="approve-late">{t('dash.approveLate')}</button></> : null}</td><td className="num">{i.distanceOutside ?? '—'}</td></tr>

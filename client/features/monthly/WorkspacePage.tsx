@@ -14,6 +14,7 @@ import { useT } from '../../i18n.ts'
 import { statusColour } from '../../../server/domain/vocabulary/status.ts'
 import { monthlyText } from './text.ts'
 import './monthly.css'
+import { badgeColours } from '../../../server/domain/vocabulary/contrast.ts'
 
 type Mode = { kind: 'list' } | { kind: 'inspect'; gridId?: number } | { kind: 'meeting' }
 
@@ -30,7 +31,7 @@ export function WorkspacePage({ me }: { me: Me }) {
   const svgGrids = useMemo(() => [...(streets.data?.features ?? []), ...(communities.data?.features ?? [])]
     .filter((f) => mine.has(f.properties.id) && (f.properties.level === 'community' || !communities.data?.features.some((c) => c.properties.parentId === f.properties.id && mine.has(c.properties.id))))
     .map((f) => ({ id: f.properties.id, name: f.properties.name, geometry: f.geometry, fill: statusColour('gridMonth', f.properties.inspectionStatus), title: `${f.properties.name}：${status('gridMonth', f.properties.inspectionStatus)}`,
-      label: f.properties.labelPoint, legend: status('gridMonth', f.properties.inspectionStatus), level: f.properties.level })),
+      label: f.properties.labelPoint, legend: status('gridMonth', f.properties.inspectionStatus), level: f.properties.level, state: f.properties.inspectionStatus })),
   [communities.data, streets.data, mine, t])
 
   if (ws.isPending) return <div className="splash">{t('common.loading')}</div>
@@ -71,8 +72,8 @@ export function WorkspacePage({ me }: { me: Me }) {
           <li key={g.id} className="card" data-testid="ws-grid" data-grid-id={g.id} data-status={g.status}>
             <div className="ws-grid-head">
               <b>{g.name}</b>
-              <span className="chip" style={{ background: statusColour('gridMonth', g.status) }} data-testid="ws-grid-status">{status('gridMonth', g.status)}</span>
-              {g.lastMonthStatus === 'missed' && <span className="chip" style={{ background: statusColour('gridMonth', 'missed') }}>{t('ws.lastMissed')}</span>}
+              <span className="chip" style={badgeColours(statusColour('gridMonth', g.status))} data-testid="ws-grid-status">{status('gridMonth', g.status)}</span>
+              {g.lastMonthStatus === 'missed' && <span className="chip" style={badgeColours(statusColour('gridMonth', 'missed'))}>{t('ws.lastMissed')}</span>}
             </div>
             <div className="small muted">{g.parentName ?? ''} {g.code}{g.cadre ? ` · ${g.cadre}` : ''}</div>
             <div className="ws-figures small">

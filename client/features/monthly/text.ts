@@ -3,6 +3,8 @@ import { defineText } from '../../../server/domain/vocabulary/lang.ts'
 
 export const monthlyText = defineText({
   zh: {
+    'svg.summary': '网格地图，共 {n} 个网格：{groups}', 'svg.grids': '网格地图，共 {n} 个网格', 'svg.count': '{what} {n} 个', 'svg.sep': '，',
+    'svg.top': '网格地图（{what}），共 {n} 个网格；最高：{top}', 'svg.none': '网格地图（{what}），共 {n} 个网格，均为 0',
     'ws.title': '我的网格', 'ws.daysLeft': '本月还剩 {n} 天', 'ws.monthOver': '该月已结束',
     'ws.theme': '本月主题', 'ws.meetingHeld': '本月协调会已召开', 'ws.meetingMissing': '本月尚未召开协调会',
     'ws.record': '记录检查', 'ws.recordMeeting': '记录协调会', 'ws.openMap': '在地图上查看',
@@ -40,6 +42,8 @@ export const monthlyText = defineText({
     'common.loading': '加载中…', 'common.month': '月份', 'common.error': '出错了',
   },
   en: {
+    'svg.summary': 'Grid map, {n} grids: {groups}', 'svg.grids': 'Grid map, {n} grids', 'svg.count': '{what} {n}', 'svg.sep': ', ',
+    'svg.top': 'Grid map ({what}), {n} grids; highest: {top}', 'svg.none': 'Grid map ({what}), {n} grids, all 0',
     'ws.title': 'My grids', 'ws.daysLeft': '{n} days left this month', 'ws.monthOver': 'Month over',
     'ws.theme': "This month's theme", 'ws.meetingHeld': "This month's meeting held", 'ws.meetingMissing': 'No coordination meeting yet this month',
     'ws.record': 'Record inspection', 'ws.recordMeeting': 'Record meeting', 'ws.openMap': 'Show on map',

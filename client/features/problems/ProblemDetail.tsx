@@ -17,6 +17,8 @@ import { DatePicker } from '../../ui/DatePicker.tsx'
 import { ProblemPlaceMap } from './ProblemPlaceMap.tsx'
 import { QUEUEABLE_STEPS, stepPhotos, transitionOrQueue, type FormPhoto } from '../../offline/send.ts'
 import { offlineText } from '../../offline/text.ts'
+import { badgeColours } from '../../../server/domain/vocabulary/contrast.ts'
+import { useDialogFocus } from '../../app/useDialogFocus.ts'
 
 type Detail = RouterOutputs['problem']['byId']
 type Action = Detail['actions'][number]
@@ -39,12 +41,13 @@ export function ProblemDetail({ id, onClose }: { id: number; me?: Me; onClose: (
     void qc.invalidateQueries({ queryKey: trpc.problem.map.queryKey() })
   }
 
+  const dialog = useDialogFocus<HTMLElement>(onClose, id)
   const p = q.data
   return (
-    <aside className="pp-drawer" role="dialog" aria-label={t('d.title', { id })} data-testid="problem-detail">
+    <aside className="pp-drawer" role="dialog" aria-label={t('d.title', { id })} data-testid="problem-detail" {...dialog}>
       <div className="pp-drawer-head">
         <h2>{t('d.title', { id })}</h2>
-        {p && <span className="chip" style={{ background: statusColour('problem', p.status) }} data-testid="detail-status">{status('problem', p.status)}</span>}
+        {p && <span className="chip" style={badgeColours(statusColour('problem', p.status))} data-testid="detail-status">{status('problem', p.status)}</span>}
         <button type="button" className="btn-quiet" onClick={onClose} data-testid="detail-close">{t('d.close')}</button>
       </div>
       {q.isPending && <p className="muted">{t('p.loading')}</p>}

@@ -141,7 +141,7 @@ export function ProblemImportPage(_: { me: Me }) {
                 </div>
               )}
               <label className="check"><input type="checkbox" checked={onlyBad} onChange={(e) => setOnlyBad(e.target.checked)} /> {t('i.onlyBad')}</label>
-              <div className="table-wrap">
+              <div className="table-wrap" tabIndex={0}>
                 <table className="data-table" data-testid="import-rows">
                   <thead><tr><th>{t('i.row')}</th><th>{t('i.result')}</th><th>{t('i.target')} / {t('i.reason')}</th></tr></thead>
                   <tbody>

@@ -17,6 +17,7 @@ import { problemsText } from './text.ts'
 import './problems.css'
 import { formatDateTime, formatDeadline, startOfChinaDay, todayInChina } from '../../../server/domain/time.ts'
 import { DatePicker } from '../../ui/DatePicker.tsx'
+import { badgeColours } from '../../../server/domain/vocabulary/contrast.ts'
 
 type Filters = Omit<RouterInputs['problem']['list'], 'cursor' | 'limit'>
 type Tab = 'list' | 'report' | 'measures'
@@ -134,7 +135,7 @@ export function ProblemsPage({ me }: { me: Me }) {
                   <button type="button" className="pp-item" onClick={() => setOpenId(p.id)} data-testid={`problem-${p.id}`}>
                     <span className="pp-item-head">
                       <b>#{p.id}</b>
-                      <span className="chip" style={{ background: statusColour('problem', p.status) }}>{status('problem', p.status)}</span>
+                      <span className="chip" style={badgeColours(statusColour('problem', p.status))}>{status('problem', p.status)}</span>
                       <span>{p.categoryName}</span>
                       {p.overdue && <span className="pp-tag bad">{t('flag.overdue')}</span>}
                       {p.priority === 'urgent' && <span className="pp-tag bad">{t('flag.urgent')}</span>}
@@ -191,7 +192,7 @@ function Measures() {
           </select>
         </label>
       </div>
-      <div className="table-wrap">
+      <div className="table-wrap" tabIndex={0}>
         <table className="data-table">
           <thead><tr>
             <th>{t('m.name')}</th><th>{t('m.total')}</th><th>{t('m.closed')}</th><th>{t('m.open')}</th><th>{t('m.overdue')}</th>

@@ -13,6 +13,7 @@ import { statusColour } from '../../../server/domain/vocabulary/status.ts'
 import { problemsText } from './text.ts'
 import { isNetworkFailure, queueProblem, stepPhotos, type FormPhoto } from '../../offline/send.ts'
 import { offlineText } from '../../offline/text.ts'
+import { badgeColours } from '../../../server/domain/vocabulary/contrast.ts'
 
 export function ReportProblemForm({ onCreated, onOpen }: { onCreated: (id: number) => void; onOpen: (id: number) => void }) {
   const { t, status, errorText } = useT(problemsText)
@@ -104,7 +105,7 @@ export function ReportProblemForm({ onCreated, onOpen }: { onCreated: (id: numbe
             {dups.data.map((d) => (
               <li key={d.id}>
                 <button type="button" className="link" onClick={() => onOpen(d.id)}>#{d.id}</button>{' '}
-                <span className="chip" style={{ background: statusColour('problem', d.status) }}>{status('problem', d.status)}</span> {d.description} · {t('r.distance', { m: d.distanceM })}
+                <span className="chip" style={badgeColours(statusColour('problem', d.status))}>{status('problem', d.status)}</span> {d.description} · {t('r.distance', { m: d.distanceM })}
               </li>
             ))}
           </ul>
