@@ -101,10 +101,10 @@ export function newKey(): string {
 }
 
 /** Queues a write; `key` is the idempotency key it will be sent with (reuse the form's key). */
-export async function enqueue(write: QueuedWrite, opts: { key?: string; userId: number; label: string; photos?: { name: string; type: string; blob: Blob; exif?: ExifFields }[] }): Promise<QueueItem> {
+export async function enqueue(write: QueuedWrite, opts: { key?: string; userId: number; label: string; photos?: { name: string; type: string; blob: Blob; exif?: ExifFields; uploadedId?: number }[] }): Promise<QueueItem> {
   const item = {
     ...write, key: opts.key ?? newKey(), userId: opts.userId, label: opts.label, queuedAt: Date.now(),
-    photos: (opts.photos ?? []).map((p) => ({ name: p.name, type: p.type, blob: p.blob, ...(p.exif ? { exif: p.exif } : {}) })),
+    photos: (opts.photos ?? []).map((p) => ({ name: p.name, type: p.type, blob: p.blob, ...(p.exif ? { exif: p.exif } : {}), ...(p.uploadedId !== undefined ? { uploadedId: p.uploadedId } : {}) })),
     state: 'waiting', attempts: 0, nextAt: 0,
   } as QueueItem
   await (await db()).put('queue', item)

@@ -21,7 +21,8 @@ export function isNetworkFailure(e: unknown): boolean {
   return e instanceof TypeError
 }
 
-const queuedPhotos = (photos: FormPhoto[]) => photos.flatMap((p) => (p.id !== undefined
+type PhotoToQueue = { name: string; type: string; blob: Blob; exif?: ExifFields; uploadedId?: number }
+const queuedPhotos = (photos: FormPhoto[]): PhotoToQueue[] => photos.flatMap((p): PhotoToQueue[] => (p.id !== undefined
   ? [{ name: p.name, type: p.file?.type ?? '', blob: p.file ?? new Blob(), uploadedId: p.id }]
   : p.file ? [{ name: p.name, type: p.file.type, blob: p.file, ...(p.exif ? { exif: p.exif } : {}) }] : []))
 

@@ -18,7 +18,7 @@ export function labelPoint(g: GridGeometry): Position {
   if (parts.length > 1) for (const p of parts) { const a = area({ type: 'Polygon', coordinates: p } as Polygon); if (a > bestArea) { best = p; bestArea = a } }
   // precision in degrees (~1 m); polylabel wants plain [x, y] rings
   const at = polylabel(best.map((r) => r.map((q) => [q[0]!, q[1]!])), 0.00001)
-  const p: Position = [at[0], at[1]]
+  const p: Position = [at[0]!, at[1]!]
   cache.set(g, p)
   return p
 }

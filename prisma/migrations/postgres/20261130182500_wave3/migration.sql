@@ -1,4 +1,12 @@
 -- AlterTable
+ALTER TABLE "Inspection" ADD COLUMN     "capturedAt" TIMESTAMP(3),
+ADD COLUMN     "clockOffsetMs" INTEGER,
+ADD COLUMN     "deviceCapturedAt" TIMESTAMP(3);
+
+-- AlterTable
+ALTER TABLE "Photo" ADD COLUMN     "exifSource" TEXT;
+
+-- AlterTable
 ALTER TABLE "Problem" ADD COLUMN     "returnCount" INTEGER NOT NULL DEFAULT 0,
 ADD COLUMN     "routingRuleId" INTEGER,
 ADD COLUMN     "supervisingDepartmentId" INTEGER;
@@ -44,6 +52,22 @@ CREATE TABLE "ProblemReturn" (
     CONSTRAINT "ProblemReturn_pkey" PRIMARY KEY ("id")
 );
 
+-- CreateTable
+CREATE TABLE "PatrolTrack" (
+    "id" SERIAL NOT NULL,
+    "inspectionId" INTEGER NOT NULL,
+    "geojson" TEXT NOT NULL,
+    "pointCount" INTEGER NOT NULL,
+    "startedAt" TIMESTAMP(3) NOT NULL,
+    "endedAt" TIMESTAMP(3) NOT NULL,
+    "lengthM" DOUBLE PRECISION NOT NULL,
+    "coverage" DOUBLE PRECISION,
+    "bufferM" DOUBLE PRECISION NOT NULL DEFAULT 50,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "PatrolTrack_pkey" PRIMARY KEY ("id")
+);
+
 -- CreateIndex
 CREATE INDEX "ResponsibilityRule_validFrom_idx" ON "ResponsibilityRule"("validFrom");
 
@@ -61,3 +85,9 @@ CREATE INDEX "ProblemReturn_departmentId_createdAt_idx" ON "ProblemReturn"("depa
 
 -- CreateIndex
 CREATE INDEX "ProblemReturn_categoryCode_gridId_idx" ON "ProblemReturn"("categoryCode", "gridId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "PatrolTrack_inspectionId_key" ON "PatrolTrack"("inspectionId");
+
+-- AddForeignKey
+ALTER TABLE "PatrolTrack" ADD CONSTRAINT "PatrolTrack_inspectionId_fkey" FOREIGN KEY ("inspectionId") REFERENCES "Inspection"("id") ON DELETE RESTRICT ON UPDATE CASCADE;

@@ -1,3 +1,11 @@
+-- AlterTable
+ALTER TABLE "Inspection" ADD COLUMN "capturedAt" DATETIME;
+ALTER TABLE "Inspection" ADD COLUMN "clockOffsetMs" INTEGER;
+ALTER TABLE "Inspection" ADD COLUMN "deviceCapturedAt" DATETIME;
+
+-- AlterTable
+ALTER TABLE "Photo" ADD COLUMN "exifSource" TEXT;
+
 -- CreateTable
 CREATE TABLE "ResponsibilityRule" (
     "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
@@ -33,6 +41,21 @@ CREATE TABLE "ProblemReturn" (
     "ruling" TEXT NOT NULL DEFAULT '',
     "amendedRuleId" INTEGER,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+-- CreateTable
+CREATE TABLE "PatrolTrack" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "inspectionId" INTEGER NOT NULL,
+    "geojson" TEXT NOT NULL,
+    "pointCount" INTEGER NOT NULL,
+    "startedAt" DATETIME NOT NULL,
+    "endedAt" DATETIME NOT NULL,
+    "lengthM" REAL NOT NULL,
+    "coverage" REAL,
+    "bufferM" REAL NOT NULL DEFAULT 50,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "PatrolTrack_inspectionId_fkey" FOREIGN KEY ("inspectionId") REFERENCES "Inspection" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
 );
 
 -- RedefineTables
@@ -110,3 +133,6 @@ CREATE INDEX "ProblemReturn_departmentId_createdAt_idx" ON "ProblemReturn"("depa
 
 -- CreateIndex
 CREATE INDEX "ProblemReturn_categoryCode_gridId_idx" ON "ProblemReturn"("categoryCode", "gridId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "PatrolTrack_inspectionId_key" ON "PatrolTrack"("inspectionId");

@@ -1,4 +1,0 @@
--- AlterTable
-ALTER TABLE "Inspection" ADD COLUMN     "capturedAt" TIMESTAMP(3),
-ADD COLUMN     "clockOffsetMs" INTEGER,
-ADD COLUMN     "deviceCapturedAt" TIMESTAMP(3);
