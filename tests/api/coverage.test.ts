@@ -45,7 +45,7 @@ describe.each(testDatabases())('coverage API on %s', (db) => {
     expect(fc.type).toBe('FeatureCollection')
     expect(fc.features.length).toBeGreaterThanOrEqual(40)
     const props = fc.features.map((f) => f.properties)
-    expect(Object.keys(props[0]!).sort()).toEqual(['code', 'holderCadre', 'holderDepartment', 'holderDepartmentId', 'id', 'inspectionStatus', 'level', 'name', 'openProblems', 'overdueProblems', 'parentId'])
+    expect(Object.keys(props[0]!).sort()).toEqual(['code', 'holderCadre', 'holderDepartment', 'holderDepartmentId', 'id', 'inspectionStatus', 'labelPoint', 'level', 'name', 'openProblems', 'overdueProblems', 'parentId'])
     // the running month: done, unverified (inspected, not on site) or pending for held grids; noHolder for the two unheld ones
     const statuses = new Set(props.map((p) => p.inspectionStatus))
     expect(statuses.has('done') && statuses.has('pending')).toBe(true)
