@@ -19,6 +19,9 @@ import { userRouter } from './routers/user.ts'
 import { evaluationRouter } from './routers/evaluation.ts'
 import { indicatorRouter } from './routers/indicator.ts'
 import { mockRouter } from './routers/mock.ts'
+import { notificationRouter } from './routers/notification.ts'
+import { supervisionRouter } from './routers/supervision.ts'
+import { followUpRouter } from './routers/followUp.ts'
 import { router } from './trpc.ts'
 
 export const appRouter = router({
@@ -42,6 +45,9 @@ export const appRouter = router({
   mock: mockRouter,
   boundary: boundaryRouter,
   calendar: calendarRouter,
+  notification: notificationRouter,
+  supervision: supervisionRouter,
+  followUp: followUpRouter,
 })
 
 export type AppRouter = typeof appRouter

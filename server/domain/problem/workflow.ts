@@ -13,6 +13,8 @@
  *                     PROBLEM_DUPLICATE_M, both open)      any open ─requestMerge→ (pending request,
  *                     by the department; the leadership confirms it with `merge`)
  *   voided (merged) ─unmerge→ the status it had before the merge (leadership)
+ *   closed ─reopen→ rectifying (an unsatisfied 回访: reopenCount+1, a fresh limit; leadership; through
+ *                     followUp.record, not problem.transition)
  */
 import { bundledCalendar, CATEGORY_LIMITS, deadlineFor, type CategoryLimit, type HolidayCalendar } from '../calendar/workingDays.ts'
 
@@ -46,6 +48,8 @@ export interface WorkflowProblem {
   /** for merges: the problem's category, the problem it was merged into */
   categoryCode?: string
   mergedIntoId?: number | null
+  /** times reopened after an unsatisfied 回访 */
+  reopenCount?: number
 }
 
 /** The other problem of a merge, as the merge rule needs it. */
@@ -74,6 +78,7 @@ export type WorkflowAction =
   | { type: 'merge'; note?: string; into: MergeTarget }
   | { type: 'requestMerge'; note?: string; into: MergeTarget }
   | { type: 'unmerge'; note?: string; restoreTo: ProblemStatus }
+  | { type: 'reopen'; note?: string }
 
 export type ActionType = WorkflowAction['type']
 
@@ -106,13 +111,16 @@ export const TRANSITIONS: Record<ActionType, Rule> = {
   merge: { from: OPEN, to: 'voided', by: 'lead', needsNote: false, label: PROBLEM_ACTION.merge },
   requestMerge: { from: OPEN, to: null, by: 'department', needsNote: false, label: PROBLEM_ACTION.requestMerge },
   unmerge: { from: ['voided'], to: null, by: 'lead', needsNote: false, label: PROBLEM_ACTION.unmerge },
+  reopen: { from: ['closed'], to: 'rectifying', by: 'lead', needsNote: true, label: PROBLEM_ACTION.reopen },
 }
 
 /** The merge actions need a second problem: they go through problem.merge / problem.unmerge, not problem.transition. */
 export const MERGE_ACTION_TYPES = ['merge', 'requestMerge', 'unmerge'] as const satisfies readonly ActionType[]
+/** Actions taken only through their own procedure (reopen: followUp.record after an unsatisfied 回访). */
+export const SPECIAL_ACTION_TYPES = [...MERGE_ACTION_TYPES, 'reopen'] as const satisfies readonly ActionType[]
 /** The single-problem actions (problem.transition and the action buttons). */
-export type PlainActionType = Exclude<ActionType, (typeof MERGE_ACTION_TYPES)[number]>
-export const ACTION_TYPES = (Object.keys(TRANSITIONS) as ActionType[]).filter((t) => !(MERGE_ACTION_TYPES as readonly string[]).includes(t)) as PlainActionType[]
+export type PlainActionType = Exclude<ActionType, (typeof SPECIAL_ACTION_TYPES)[number]>
+export const ACTION_TYPES = (Object.keys(TRANSITIONS) as ActionType[]).filter((t) => !(SPECIAL_ACTION_TYPES as readonly string[]).includes(t)) as PlainActionType[]
 
 export type RefusalCode =
   | 'ILLEGAL_TRANSITION' | 'ROLE_FORBIDDEN' | 'NOT_YOUR_DEPARTMENT' | 'NOTE_REQUIRED'
@@ -135,6 +143,7 @@ export interface TransitionResult {
     extensionCount?: number
     mergedIntoId?: number | null
     mergeRequestIntoId?: number | null
+    reopenCount?: number
   }
   event: { action: ActionType; fromStatus: string; toStatus: string; note: string; targetProblemId?: number }
   /** an extension request to record / the decision on the pending one */
@@ -240,6 +249,9 @@ export function applyTransition(problem: WorkflowProblem, action: WorkflowAction
       if (done.ok) done.event.note = defaultNote
       return done
     }
+    case 'reopen':
+      // 回访不满意: back to the department with a fresh limit from now, counted
+      return ok({ status: 'rectifying', closedAt: null, reopenCount: (problem.reopenCount ?? 0) + 1, deadline: problemDeadline(now, problem.limit, problem.priority, calendar) })
     case 'unmerge': {
       if (!problem.mergedIntoId) return refuse('NOT_MERGED', '该问题不是因合并而作废的，不能撤销合并')
       if (!OPEN.includes(action.restoreTo)) return refuse('ILLEGAL_TRANSITION', '只能恢复到未结案状态')

@@ -132,6 +132,12 @@ export const MESSAGES = {
   NO_LOST_POINTS: m('该项没有扣分，无需转为问题', 'No points lost: nothing to turn into a problem'),
   ALREADY_CONVERTED: m('该扣分项已转为问题', 'Already turned into a problem'),
   MILESTONE_NOT_FOUND: m('进度节点不存在', 'Milestone not found'),
+  // reminders, 督办 and 回访 (issue 13)
+  NOTIFICATION_NOT_FOUND: m('通知不存在', 'Notification not found'),
+  SUPERVISION_NOT_FOUND: m('督办单不存在', 'Supervision notice not found'),
+  SUPERVISION_ALREADY_REPLIED: m('该督办单已回复', 'This supervision notice has already been answered'),
+  FOLLOWUP_NOT_CLOSED: m('只有已结案的问题才能回访', 'Only a closed problem can be followed up'),
+  FOLLOWUP_REOPEN_UNSATISFIED: m('只有回访不满意才能重新办理', 'Only an unsatisfied follow-up can reopen the problem'),
 } as const satisfies Record<string, Term>
 
 export type AppCode = keyof typeof MESSAGES

@@ -50,6 +50,7 @@ export const PROBLEM_ACTION = {
   requestMerge: word('申请合并', 'Request merge'),
   unmerge: word('撤销合并', 'Undo merge'),
   unmergedFrom: word('撤销合并来源', 'Merge undone from'),
+  reopen: word('回访重办', 'Reopen after follow-up'),
 } as const satisfies Record<string, Term>
 export type ProblemActionName = keyof typeof PROBLEM_ACTION
 
