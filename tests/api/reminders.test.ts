@@ -1,6 +1,7 @@
 /**
  * Reminders, 督办 and 回访 end to end (issue 13 §3–4), on SQLite and (TEST_POSTGRES=1) PostgreSQL:
- *   - two server processes sharing one database decide each (rule, problem, period) exactly once;
+ *   - two server processes sharing one PostgreSQL (on SQLite: a server process and a scheduler in the
+ *     test process) decide each (rule, problem, period) exactly once;
  *   - the webhook is retried with backoff after a failing endpoint comes back, and its signature verifies;
  *   - a server SIGKILLed between deciding and delivering delivers the pending outbox after restart;
  *   - 督办单 reply/escalation, the notification centre, an unsatisfied 回访 reopening the problem, and
@@ -13,7 +14,8 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createDb, type Db } from '../../server/db/client.ts'
-import { evaluateReminders } from '../../server/services/scheduler.ts'
+import { evaluateReminders, startScheduler } from '../../server/services/scheduler.ts'
+import { bundledCalendar } from '../../server/domain/calendar/workingDays.ts'
 import { yearOf } from '../../server/domain/time.ts'
 import { errorOf, loggedIn } from '../support/apiClient.ts'
 import { freshDatabase, startApp, testDatabases, type DbKind, type RunningApp } from '../support/appServer.ts'
@@ -51,21 +53,33 @@ describe.each(testDatabases())('reminder scheduler across processes on %s', (kin
     for (const p of running.splice(0)) await ensureStopped(p)
     for (const c of cleanup.splice(0).reverse()) await c()
   })
+  /**
+   * A fresh database with one problem made overdue; the test's own client is opened only once the
+   * servers run (the SQLite migrator at a server's boot wants the file to itself).
+   */
   async function database() {
     const fresh = await freshDatabase(kind)
-    const db = await createDb(fresh.config)
-    cleanup.push(() => fresh.drop(), () => db.$disconnect())
+    cleanup.push(() => fresh.drop())
+    const setup = await createDb(fresh.config)
+    const target = await overdueProblem(setup)
+    await setup.$disconnect()
     const file = fresh.config.provider === 'sqlite' ? fresh.config.file : ''
     const url = fresh.config.provider === 'sqlite' ? `file:${fresh.config.file}` : fresh.config.url
-    return { db, file, url }
+    const open = async () => { const db = await createDb(fresh.config); cleanup.push(() => db.$disconnect()); return db }
+    return { target, file, url, open }
   }
   const start = async (file: string, env: Record<string, string>) => { const p = await startServerProcess(file, env); running.push(p); return p }
 
   it('two server processes on one database: exactly one notification per rule and recipient, one 督办单', async () => {
-    const { db, file, url } = await database()
-    const target = await overdueProblem(db)
+    const { target, file, url, open } = await database()
     const env = { DATABASE_URL: url, SCHEDULER: 'on', SCHEDULER_INTERVAL_S: '1' }
-    await Promise.all([start(file, env), start(file, env)])
+    await start(file, env)
+    // PostgreSQL: a second server process; SQLite: its migrator at boot wants the file to itself, so the
+    // second competitor there is a scheduler in the test process on its own connection (below, on both)
+    if (kind === 'postgres') await start(file, env)
+    const db = await open()
+    const competitor = startScheduler(db, () => bundledCalendar({ missingYear: 'weekendsOnly' }), { intervalMs: 700 })
+    cleanup.push(() => competitor.stop())
     await until('the 督办单', () => db.supervisionNotice.findFirst({ where: { problemId: target.problemId } }))
     await sleep(4_000) // several more ticks of both processes
     const overdue = await db.notification.findMany({ where: { decisionKey: { startsWith: `overdue:problem:${target.problemId}:` } } })
@@ -83,8 +97,7 @@ describe.each(testDatabases())('reminder scheduler across processes on %s', (kin
   }, 240_000)
 
   it('the webhook is retried with backoff after the endpoint fails, and every delivery is signed', async () => {
-    const { db, file, url } = await database()
-    const target = await overdueProblem(db)
+    const { target, file, url, open } = await database()
     const secret = 'whsec-test-0123456789'
     const seen: { status: number; delivery: string; attempt: number; timestamp: string; signature: string; body: string }[] = []
     let refuse = 3
@@ -101,6 +114,7 @@ describe.each(testDatabases())('reminder scheduler across processes on %s', (kin
     cleanup.push(() => new Promise<void>((r) => sink.close(() => r())))
     const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/hook`
     await start(file, { DATABASE_URL: url, SCHEDULER: 'on', SCHEDULER_INTERVAL_S: '1', NOTIFY_WEBHOOK_URL: sinkUrl, NOTIFY_WEBHOOK_SECRET: secret, NOTIFY_BACKOFF_MS: '300' })
+    const db = await open()
     const refused = await until('a refused delivery', async () => seen.find((s) => s.status === 503))
     const retried = await until('the refused delivery accepted on a later attempt', async () => seen.find((s) => s.delivery === refused.delivery && s.status === 200))
     expect(retried.attempt).toBeGreaterThan(refused.attempt)
@@ -117,8 +131,7 @@ describe.each(testDatabases())('reminder scheduler across processes on %s', (kin
   }, 240_000)
 
   it('a server killed between deciding and delivering delivers the pending notifications after restart', async () => {
-    const { db, file, url } = await database()
-    await overdueProblem(db)
+    const { file, url, open } = await database()
     const sinkFile = path.resolve('var/test', `sink-${process.pid}-${Date.now()}.jsonl`)
     cleanup.push(() => fs.rmSync(sinkFile, { force: true }))
     const env = { DATABASE_URL: url, SCHEDULER: 'on', SCHEDULER_INTERVAL_S: '1', NOTIFY_TEST_SINK: sinkFile }
@@ -126,6 +139,7 @@ describe.each(testDatabases())('reminder scheduler across processes on %s', (kin
     await first.waitFor(/failpoint notify\.deliver halfway/, 90_000)
     first.kill('SIGKILL')
     await first.exited
+    const db = await open()
     const pending = await db.outboxMessage.findMany({ where: { channel: 'test' } })
     expect(pending.length).toBeGreaterThan(0)
     expect(pending.every((m) => m.status === 'pending')).toBe(true)
@@ -133,13 +147,16 @@ describe.each(testDatabases())('reminder scheduler across processes on %s', (kin
     const decided = await db.reminderDecision.count()
     expect(decided).toBeGreaterThan(0)
 
+    await db.$disconnect() // the restarted server migrates the file at boot
     await start(file, env)
-    await until('the outbox delivered', async () => (await db.outboxMessage.count({ where: { status: { not: 'sent' } } })) === 0)
+    const after = await open()
+    await until('the outbox delivered', async () => (await after.outboxMessage.count({ where: { status: { not: 'sent' } } })) === 0)
     const lines = fs.readFileSync(sinkFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { outboxId: number })
-    const ids = (await db.outboxMessage.findMany({ select: { id: true } })).map((m) => m.id)
+    const ids = (await after.outboxMessage.findMany({ select: { id: true } })).map((m) => m.id)
     for (const m of pending) expect(lines.filter((l) => l.outboxId === m.id)).toHaveLength(1)
     expect(new Set(lines.map((l) => l.outboxId))).toEqual(new Set(ids))
-    const groups = await db.notification.groupBy({ by: ['decisionKey', 'userId'], where: { decisionKey: { not: null } }, _count: { _all: true } })
+    expect(lines.length).toBe(ids.length)
+    const groups = await after.notification.groupBy({ by: ['decisionKey', 'userId'], where: { decisionKey: { not: null } }, _count: { _all: true } })
     expect(groups.filter((g) => g._count._all !== 1)).toEqual([])
   }, 240_000)
 })
