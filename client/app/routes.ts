@@ -14,6 +14,7 @@ import { MockEvaluationPage } from '../features/evaluation/MockEvaluationPage.ts
 import { ProblemImportPage } from '../features/problems/ProblemImportPage.tsx'
 import { ProblemsPage } from '../features/problems/ProblemsPage.tsx'
 import { WorkspacePage } from '../features/monthly/WorkspacePage.tsx'
+import { SupervisionPage } from '../features/notifications/SupervisionPage.tsx'
 
 export interface PageRoute {
   /** hash path, e.g. "/problems" */
@@ -57,4 +58,9 @@ ROUTES.push(
 // Reliability and security (issue 7): users, departments, holders and the audit trail (leaders read the trail).
 ROUTES.push(
   { path: '/admin', label: { 'zh-CN': '系统管理', en: 'Admin' }, roles: ['admin', 'leader'], component: AdminPage },
+)
+
+// Reminders and 督办 (issue 13): supervision notices, printable, with the department's reply.
+ROUTES.push(
+  { path: '/supervision', label: { 'zh-CN': '督办', en: 'Supervision' }, roles: ['leader', 'department', 'admin'], component: SupervisionPage },
 )
