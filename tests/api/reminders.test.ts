@@ -238,6 +238,8 @@ describe.each(testDatabases())('督办单, notifications and 回访 on %s', (kin
     expect((await errorOf(leader.followUp.record.mutate({ problemId: closed.id, outcome: 'unsatisfied', reopen: true }))).appCode).toBe('FOLLOWUP_NOT_CLOSED')
     const rate = (await leader.followUp.satisfaction.query({})).find((r) => r.departmentId === closed.departmentId)!
     expect(rate).toMatchObject({ unsatisfied: 1, satisfied: 0, unreachable: 0, satisfactionRate: 0 })
+    const measures = await leader.problem.measures.query({ from: new Date('2000-01-01T00:00:00Z').toISOString(), to: new Date(Date.now() + DAY).toISOString(), by: 'department' })
+    expect(measures.find((m) => m.key === closed.departmentId)).toMatchObject({ satisfactionRate: 0, followUps: 1, reopened: 1 })
 
     // Open311: the latest step and its note, and its time, are written back
     const cookie = await sessionCookieFor(app.url, 'leader')
