@@ -6,6 +6,7 @@ import { boot } from './boot.ts'
 import { gracefulShutdown, shutdownGraceMs } from './shutdown.ts'
 import { dbConfigFromEnv, describeDb } from './db/config.ts'
 import { closeHeavyPool, warmHeavyPool } from './services/heavy.ts'
+import { schedulerIntervalMs, startScheduler } from './services/scheduler.ts'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const staticDir = path.join(root, 'dist/client')
@@ -23,9 +24,12 @@ async function main() {
   const config = dbConfigFromEnv()
   await ensureClientBuilt()
   const built = fs.existsSync(path.join(staticDir, 'index.html'))
-  const { db, server } = await boot({ db: config, staticDir: built ? staticDir : undefined, seedIfEmpty: process.env.SEED_DEMO !== '0', watchGridsMs: Number(process.env.GRID_RELOAD_POLL_MS ?? 5000), log: (l) => console.log(l) })
+  const { db, catalog, server } = await boot({ db: config, staticDir: built ? staticDir : undefined, seedIfEmpty: process.env.SEED_DEMO !== '0', watchGridsMs: Number(process.env.GRID_RELOAD_POLL_MS ?? 5000), log: (l) => console.log(l) })
   warmHeavyPool() // the worker threads load in the background (heavy requests wait for them, untimed)
-  const stop = gracefulShutdown(server, { graceMs: shutdownGraceMs(), onClosed: async () => { await closeHeavyPool(); await db.$disconnect() }, log: (l) => console.log(l), exit: (c) => process.exit(c) })
+  // reminders, escalation and the notification outbox (services/scheduler.ts; SCHEDULER=off disables it)
+  const intervalMs = schedulerIntervalMs()
+  const scheduler = intervalMs ? startScheduler(db, () => catalog.holidays.calendar, { intervalMs, log: (l) => console.log(l) }) : null
+  const stop = gracefulShutdown(server, { graceMs: shutdownGraceMs(), onClosed: async () => { await scheduler?.stop(); await closeHeavyPool(); await db.$disconnect() }, log: (l) => console.log(l), exit: (c) => process.exit(c) })
   server.listen(port, process.env.HOST ?? '0.0.0.0', () => {
     console.log(`GridDuty 网格责任地图 on http://localhost:${port}  (${describeDb(config)})`)
   })

@@ -21,6 +21,7 @@ import { crossSiteRequest, readBody, sessionUserOf, type HttpDeps } from './api/
 import { AppError } from './domain/errors.ts'
 import { categoryLimit } from './domain/problem/workflow.ts'
 import { isOpen } from './domain/problem/status.ts'
+import { PROBLEM_ACTION, PROBLEM_STATUS } from './domain/vocabulary/status.ts'
 import type { Prisma } from './db/client.ts'
 import { CHINA_OFFSET_MS, w3cChinaDateTime } from './domain/time.ts'
 import { illFormedTextPath, parseIsoInstant, YEAR_MAX, YEAR_MIN } from './domain/inputRules.ts'
@@ -77,7 +78,7 @@ const requestInclude = {
   department: { select: { name: true } },
   grid: { select: { name: true } },
   photos: { select: { id: true }, orderBy: { id: 'asc' as const }, take: 1 },
-  events: { select: { note: true }, orderBy: [{ at: 'desc' as const }, { id: 'desc' as const }], take: 1 },
+  events: { select: { note: true, action: true, toStatus: true, at: true }, orderBy: [{ at: 'desc' as const }, { id: 'desc' as const }], take: 1 },
 }
 type RequestRow = Prisma.ProblemGetPayload<{ include: typeof requestInclude }>
 
@@ -85,14 +86,15 @@ function toRequest(p: RequestRow, origin: string) {
   return {
     service_request_id: String(p.id),
     status: isOpen(p.status) ? 'open' : 'closed',
-    status_notes: p.events[0]?.note || null,
+    // written back from the problem's events: the latest step (its status in Chinese) and its note
+    status_notes: statusNotes(p.events[0]),
     service_name: p.category.name,
     service_code: p.categoryCode,
     description: p.description,
     agency_responsible: p.department?.name ?? null,
     service_notice: null,
     requested_datetime: w3c(p.reportedAt),
-    updated_datetime: w3c(p.updatedAt),
+    updated_datetime: w3c(p.events[0] && p.events[0].at > p.reportedAt ? p.events[0].at : p.reportedAt),
     expected_datetime: w3c(p.deadline),
     address: p.grid?.name ?? null,
     address_id: null,
@@ -103,6 +105,14 @@ function toRequest(p: RequestRow, origin: string) {
     // extension: our own state of the closed loop
     detailed_status: p.status,
   }
+}
+
+/** The status note of a request from its latest event: "结案：已清理完毕" (step label, then the note). */
+function statusNotes(e: { note: string; action: string; toStatus: string } | undefined): string | null {
+  if (!e) return null
+  const step = (PROBLEM_ACTION as Record<string, { 'zh-CN': string }>)[e.action]?.['zh-CN'] ?? PROBLEM_STATUS[e.toStatus as keyof typeof PROBLEM_STATUS]?.['zh-CN'] ?? e.action
+  const status = PROBLEM_STATUS[e.toStatus as keyof typeof PROBLEM_STATUS]?.['zh-CN'] ?? e.toStatus
+  return `${step}（${status}）${e.note ? `：${e.note}` : ''}`
 }
 
 /** A W3C date or date-time naming a real calendar day (no 30 February) in YEAR_MIN..YEAR_MAX; 400 otherwise. */

@@ -4,6 +4,7 @@ import { useT } from '../i18n.ts'
 import { appText } from './text.ts'
 import type { PageRoute } from './routes.ts'
 import { LangSwitch } from './LangSwitch.tsx'
+import { NotificationBell } from '../features/notifications/NotificationBell.tsx'
 
 export function Logo() {
   return (
@@ -56,6 +57,7 @@ export function Header({ me, routes = [], path = '/' }: Props) {
           <span className="user-name">{me.displayName}</span>
           <span className="user-role">{me.departmentName ?? role(me.role)}</span>
         </span>
+        <NotificationBell />
         <LangSwitch />
         <button type="button" className="btn-quiet" data-testid="logout" disabled={logout.isPending} onClick={() => logout.mutate()}>
           {t('header.logout')}

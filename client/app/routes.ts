@@ -16,6 +16,7 @@ import { ProblemsPage } from '../features/problems/ProblemsPage.tsx'
 import { WorkspacePage } from '../features/monthly/WorkspacePage.tsx'
 import { MatrixPage } from '../features/routing/MatrixPage.tsx'
 import { ExplainPage } from '../features/routing/ExplainPage.tsx'
+import { SupervisionPage } from '../features/notifications/SupervisionPage.tsx'
 
 export interface PageRoute {
   /** hash path, e.g. "/problems" */
@@ -65,4 +66,9 @@ ROUTES.push(
 ROUTES.push(
   { path: '/matrix', label: { 'zh-CN': '责任矩阵', en: 'Matrix' }, roles: ['leader', 'admin', 'department', 'planner'], component: MatrixPage },
   { path: '/explain', label: { 'zh-CN': '属地证明', en: 'Jurisdiction' }, roles: ['leader', 'admin', 'department', 'planner'], component: ExplainPage },
+)
+
+// Reminders and 督办 (issue 13): supervision notices, printable, with the department's reply.
+ROUTES.push(
+  { path: '/supervision', label: { 'zh-CN': '督办', en: 'Supervision' }, roles: ['leader', 'department', 'admin'], component: SupervisionPage },
 )

@@ -105,6 +105,16 @@ export const PERMISSIONS: Record<string, readonly Role[] | typeof PUBLIC> = {
   'grid.explain': ALL,
   'problem.return': ['department', 'admin'], // the handling department, for its own problem
   'problem.ruleReturn': ['leader', 'admin'],
+  // reminders, 督办 and 回访 (issue 13): everyone reads their own notifications
+  'notification.list': ALL,
+  'notification.unreadCount': ALL,
+  'notification.markRead': ALL,
+  'supervision.list': ['leader', 'department', 'admin'], // a department its own notices only
+  'supervision.byId': ['leader', 'department', 'admin'],
+  'supervision.reply': ['department', 'admin'], // the department the notice was sent to
+  'followUp.record': ['leader', 'admin'],
+  'followUp.list': ['leader', 'department', 'admin'], // a department for its own problems
+  'followUp.satisfaction': ['leader', 'department', 'admin'], // a department its own rate
 }
 
 export function allowed(path: string, role: Role | null): boolean {

@@ -20,6 +20,9 @@ import { evaluationRouter } from './routers/evaluation.ts'
 import { indicatorRouter } from './routers/indicator.ts'
 import { mockRouter } from './routers/mock.ts'
 import { routingRouter } from './routers/routing.ts'
+import { notificationRouter } from './routers/notification.ts'
+import { supervisionRouter } from './routers/supervision.ts'
+import { followUpRouter } from './routers/followUp.ts'
 import { router } from './trpc.ts'
 
 export const appRouter = router({
@@ -44,6 +47,9 @@ export const appRouter = router({
   boundary: boundaryRouter,
   calendar: calendarRouter,
   routing: routingRouter,
+  notification: notificationRouter,
+  supervision: supervisionRouter,
+  followUp: followUpRouter,
 })
 
 export type AppRouter = typeof appRouter

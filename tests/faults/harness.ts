@@ -42,7 +42,7 @@ export async function startServerProcess(dbFile: string, env: Record<string, str
   const port = await freePort()
   // `node --import tsx`, not the tsx CLI: the CLI runs the server in a grandchild that a SIGKILL would orphan
   const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, 'server/main.ts'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `file:${dbFile}`, SKIP_CLIENT_BUILD: '1', SEED_DEMO: '0', ...env },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: `file:${dbFile}`, SKIP_CLIENT_BUILD: '1', SEED_DEMO: '0', SCHEDULER: 'off', ...env }, // the reminder scheduler only where a test turns it on
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = '', err = ''

@@ -95,6 +95,8 @@ export const SAMPLES: Record<string, (h: Hints & { db?: string }) => unknown> = 
   'boundary.preview': () => ({ draft: { grids: [], retire: [] } }),
   'boundary.save': (h) => ({ draft: { grids: [], retire: [] }, baseVersion: 999_999, effectiveFrom: h.now.toISOString(), reason: '权限测试' }),
   'indicator.import': (h) => ({ year: h.now.getUTCFullYear(), evaluationDate: h.now.toISOString().slice(0, 10), rows: [], dryRun: true }),
+  // a refinement (ids or all) the schema cannot express
+  'notification.markRead': () => ({ all: true }),
 }
 
 /** The sample table first, else derived from the schema; null when neither works. */

@@ -12,6 +12,7 @@ import { useT } from '../../i18n.ts'
 import { statusColour } from '../../../server/domain/vocabulary/status.ts'
 import { problemsText } from './text.ts'
 import { ReturnPanel, RoutingFacts } from '../routing/ProblemRouting.tsx'
+import { FollowUpPanel } from '../notifications/FollowUpPanel.tsx'
 import { endOfChinaDay, formatDateTime, formatDeadline } from '../../../server/domain/time.ts'
 import { DatePicker } from '../../ui/DatePicker.tsx'
 import { ProblemPlaceMap } from './ProblemPlaceMap.tsx'
@@ -27,7 +28,7 @@ type TransitionInput = RouterInputs['problem']['transition']
 /** Actions whose note is required (mirrors the server's rule; the server has the last word). */
 const NOTE_REQUIRED: readonly string[] = ['submit', 'verifyFail', 'void', 'reassign', 'requestExtension']
 
-export function ProblemDetail({ id, onClose }: { id: number; me?: Me; onClose: () => void }) {
+export function ProblemDetail({ id, me, onClose }: { id: number; me?: Me; onClose: () => void }) {
   const { t, status, action: actionLabel, errorText } = useT(problemsText)
   const trpc = useTRPC()
   const qc = useQueryClient()
@@ -75,6 +76,7 @@ export function ProblemDetail({ id, onClose }: { id: number; me?: Me; onClose: (
             {p.merged.length > 0 && <p className="pp-flag">{t('d.merged', { list: p.merged.map((m) => `#${m.id}`).join('、') })}</p>}
           </section>
 
+          <FollowUpPanel problem={p} me={me} onChanged={refresh} />
           <section>
             <h3>{t('d.actions')}</h3>
             {p.actions.length === 0 && !p.canMerge && <p className="muted">{t('d.noActions')}</p>}

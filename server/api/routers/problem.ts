@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { computeMeasures } from '../../domain/problem/measures.ts'
+import { satisfaction } from '../../services/followUp.ts'
 import { bboxAround, findDuplicates } from '../../domain/problem/nearby.ts'
 import { OPEN_STATUSES, PROBLEM_STATUSES, isOverdue } from '../../domain/problem/status.ts'
 import { ACTION_TYPES, PRIORITIES, availableActions, categoryLimit } from '../../domain/problem/workflow.ts'
@@ -245,12 +246,17 @@ export const problemRouter = router({
       const scope = ctx.scope.where()
       const rows = await ctx.db.problem.findMany({
         where: { reportedAt: { gte: from, lt: to }, ...scope },
-        select: { departmentId: true, gridId: true, status: true, reportedAt: true, deadline: true, closedAt: true, reworkCount: true, extensionCount: true, mergedIntoId: true },
+        select: { departmentId: true, gridId: true, status: true, reportedAt: true, deadline: true, closedAt: true, reworkCount: true, extensionCount: true, mergedIntoId: true, reopenCount: true },
       })
+      // 满意率 (回访 recorded in the period, each problem's latest): per department only
+      const sat = new Map((input.by === 'department' ? await satisfaction(ctx.db, { from, to, departmentId: ctx.scope.department(undefined) }) : []).map((s) => [s.departmentId, s]))
       const names = input.by === 'department'
         ? new Map((await ctx.db.department.findMany({ select: { id: true, name: true } })).map((d) => [d.id, d.name]))
         : new Map(ctx.catalog.list().map((g) => [g.id, g.name]))
-      return computeMeasures(rows, { from, to, now: ctx.now(), by: input.by }).map((m) => ({ ...m, name: m.key === null ? '未分配' : (names.get(m.key) ?? `#${m.key}`) }))
+      return computeMeasures(rows, { from, to, now: ctx.now(), by: input.by }).map((m) => ({
+        ...m, name: m.key === null ? '未分配' : (names.get(m.key) ?? `#${m.key}`),
+        satisfactionRate: sat.get(m.key)?.satisfactionRate ?? null, followUps: sat.get(m.key) ? sat.get(m.key)!.satisfied + sat.get(m.key)!.unsatisfied + sat.get(m.key)!.unreachable : 0,
+      }))
     }),
 })
 

@@ -10,6 +10,7 @@
  *   延期率      extensionRate = problems with at least one approved extension / population
  *   平均结案天数 avgDaysToClose = mean (closedAt − reportedAt) in days over closed
  *   overdue    = open at asOf with a deadline before asOf
+ *   reopened   = problems reopened at least once after an unsatisfied 回访 (reopenCount > 0)
  * A rate with a zero denominator is null.
  */
 export interface MeasureRow {
@@ -22,6 +23,7 @@ export interface MeasureRow {
   reworkCount: number
   extensionCount: number
   mergedIntoId?: number | null
+  reopenCount?: number
 }
 
 export interface Measures {
@@ -34,6 +36,7 @@ export interface Measures {
   overdue: number
   reworked: number
   extended: number
+  reopened: number
   closureRate: number | null
   onTimeRate: number | null
   reworkRate: number | null
@@ -57,7 +60,7 @@ export function computeMeasures(rows: readonly MeasureRow[], opts: { from: Date;
   }
   const out: Measures[] = []
   for (const [key, list] of groups) {
-    let due = 0, closed = 0, closedOnTime = 0, open = 0, overdue = 0, reworked = 0, extended = 0, closeDays = 0
+    let due = 0, closed = 0, closedOnTime = 0, open = 0, overdue = 0, reworked = 0, extended = 0, closeDays = 0, reopened = 0
     for (const r of list) {
       const isClosed = r.status === 'closed' && r.closedAt !== null && r.closedAt.getTime() <= asOf
       const pastDeadline = r.deadline !== null && r.deadline.getTime() < asOf
@@ -72,9 +75,10 @@ export function computeMeasures(rows: readonly MeasureRow[], opts: { from: Date;
       if (isClosed || pastDeadline) due++
       if (r.reworkCount > 0) reworked++
       if (r.extensionCount > 0) extended++
+      if ((r.reopenCount ?? 0) > 0) reopened++
     }
     out.push({
-      key, total: list.length, due, closed, closedOnTime, open, overdue, reworked, extended,
+      key, total: list.length, due, closed, closedOnTime, open, overdue, reworked, extended, reopened,
       closureRate: ratio(closed, due), onTimeRate: ratio(closedOnTime, closed),
       reworkRate: ratio(reworked, list.length), extensionRate: ratio(extended, list.length),
       avgDaysToClose: closed === 0 ? null : closeDays / closed,

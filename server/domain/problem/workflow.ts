@@ -16,6 +16,8 @@
  *   dispatched ─return→ (pending 退单, within RETURN_WINDOW_HOURS working hours of dispatch, by the
  *                     handling department) ─ruleReturn→ reassigned (dispatched afresh to the new
  *                     department) or rejected (back to the department, deadline unchanged) — leadership
+ *   closed ─reopen→ rectifying (an unsatisfied 回访: reopenCount+1, a fresh limit; leadership; through
+ *                     followUp.record, not problem.transition)
  */
 import { addWorkingHours, bundledCalendar, CATEGORY_LIMITS, deadlineFor, type CategoryLimit, type HolidayCalendar } from '../calendar/workingDays.ts'
 
@@ -52,6 +54,8 @@ export interface WorkflowProblem {
   /** for 退单: when it was dispatched, and whether a return waits for a ruling */
   dispatchedAt?: Date | null
   pendingReturn?: boolean
+  /** times reopened after an unsatisfied 回访 */
+  reopenCount?: number
 }
 
 /** The other problem of a merge, as the merge rule needs it. */
@@ -82,6 +86,7 @@ export type WorkflowAction =
   | { type: 'unmerge'; note?: string; restoreTo: ProblemStatus }
   | { type: 'return'; note?: string; suggestedDepartmentId: number | null; windowHours: number }
   | { type: 'ruleReturn'; note?: string; decision: 'reassign' | 'reject'; departmentId?: number | null }
+  | { type: 'reopen'; note?: string }
 
 export type ActionType = WorkflowAction['type']
 
@@ -116,15 +121,18 @@ export const TRANSITIONS: Record<ActionType, Rule> = {
   unmerge: { from: ['voided'], to: null, by: 'lead', needsNote: false, label: PROBLEM_ACTION.unmerge },
   return: { from: ['dispatched'], to: null, by: 'department', needsNote: true, label: PROBLEM_ACTION.return },
   ruleReturn: { from: ['dispatched'], to: null, by: 'lead', needsNote: false, label: PROBLEM_ACTION.ruleReturn },
+  reopen: { from: ['closed'], to: 'rectifying', by: 'lead', needsNote: true, label: PROBLEM_ACTION.reopen },
 }
 
 /** The merge actions need a second problem: they go through problem.merge / problem.unmerge, not problem.transition. */
 export const MERGE_ACTION_TYPES = ['merge', 'requestMerge', 'unmerge'] as const satisfies readonly ActionType[]
 /** 退单 and its ruling need their own inputs: they go through problem.return / problem.ruleReturn. */
 export const RETURN_ACTION_TYPES = ['return', 'ruleReturn'] as const satisfies readonly ActionType[]
+/** Actions taken only through their own procedure (merges; 退单 and its ruling; reopen: followUp.record after an unsatisfied 回访). */
+export const SPECIAL_ACTION_TYPES = [...MERGE_ACTION_TYPES, ...RETURN_ACTION_TYPES, 'reopen'] as const satisfies readonly ActionType[]
 /** The single-problem actions (problem.transition and the action buttons). */
-export type PlainActionType = Exclude<ActionType, (typeof MERGE_ACTION_TYPES)[number] | (typeof RETURN_ACTION_TYPES)[number]>
-export const ACTION_TYPES = (Object.keys(TRANSITIONS) as ActionType[]).filter((t) => !(MERGE_ACTION_TYPES as readonly string[]).includes(t) && !(RETURN_ACTION_TYPES as readonly string[]).includes(t)) as PlainActionType[]
+export type PlainActionType = Exclude<ActionType, (typeof SPECIAL_ACTION_TYPES)[number]>
+export const ACTION_TYPES = (Object.keys(TRANSITIONS) as ActionType[]).filter((t) => !(SPECIAL_ACTION_TYPES as readonly string[]).includes(t)) as PlainActionType[]
 
 export type RefusalCode =
   | 'ILLEGAL_TRANSITION' | 'ROLE_FORBIDDEN' | 'NOT_YOUR_DEPARTMENT' | 'NOTE_REQUIRED'
@@ -148,6 +156,7 @@ export interface TransitionResult {
     extensionCount?: number
     mergedIntoId?: number | null
     mergeRequestIntoId?: number | null
+    reopenCount?: number
   }
   event: { action: ActionType; fromStatus: string; toStatus: string; note: string; targetProblemId?: number }
   /** an extension request to record / the decision on the pending one */
@@ -273,6 +282,9 @@ export function applyTransition(problem: WorkflowProblem, action: WorkflowAction
       return ok({ departmentId, dispatchedAt: now, deadline: problemDeadline(now, problem.limit, problem.priority, calendar) },
         { returned: { kind: 'ruling', decision: 'reassign', departmentId } })
     }
+    case 'reopen':
+      // 回访不满意: back to the department with a fresh limit from now, counted
+      return ok({ status: 'rectifying', closedAt: null, reopenCount: (problem.reopenCount ?? 0) + 1, deadline: problemDeadline(now, problem.limit, problem.priority, calendar) })
     case 'unmerge': {
       if (!problem.mergedIntoId) return refuse('NOT_MERGED', '该问题不是因合并而作废的，不能撤销合并')
       if (!OPEN.includes(action.restoreTo)) return refuse('ILLEGAL_TRANSITION', '只能恢复到未结案状态')

@@ -149,6 +149,12 @@ export const MESSAGES = {
   PATROL_TRACK_ORDER: m('巡查轨迹第 {n} 个点的时间不晚于前一个点', 'Point {n} of the patrol track is not later than the one before'),
   PATROL_TRACK_OUT_OF_TIME: m('巡查轨迹第 {n} 个点的时间不在检查当天或晚于提交时间', 'Point {n} of the patrol track is not on the inspection\'s day or is later than the submission'),
   PHOTO_EXIF_INVALID: m('照片的拍摄时间或位置格式有误', 'The photo\'s capture time or position is malformed'),
+  // reminders, 督办 and 回访 (issue 13)
+  NOTIFICATION_NOT_FOUND: m('通知不存在', 'Notification not found'),
+  SUPERVISION_NOT_FOUND: m('督办单不存在', 'Supervision notice not found'),
+  SUPERVISION_ALREADY_REPLIED: m('该督办单已回复', 'This supervision notice has already been answered'),
+  FOLLOWUP_NOT_CLOSED: m('只有已结案的问题才能回访', 'Only a closed problem can be followed up'),
+  FOLLOWUP_REOPEN_UNSATISFIED: m('只有回访不满意才能重新办理', 'Only an unsatisfied follow-up can reopen the problem'),
 } as const satisfies Record<string, Term>
 
 export type AppCode = keyof typeof MESSAGES

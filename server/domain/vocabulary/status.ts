@@ -52,6 +52,7 @@ export const PROBLEM_ACTION = {
   unmergedFrom: word('撤销合并来源', 'Merge undone from'),
   return: word('退单', 'Return (misrouted)'),
   ruleReturn: word('退单裁定', 'Rule on return'),
+  reopen: word('回访重办', 'Reopen after follow-up'),
 } as const satisfies Record<string, Term>
 export type ProblemActionName = keyof typeof PROBLEM_ACTION
 
