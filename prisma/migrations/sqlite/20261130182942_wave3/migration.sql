@@ -1,3 +1,63 @@
+-- AlterTable
+ALTER TABLE "Inspection" ADD COLUMN "capturedAt" DATETIME;
+ALTER TABLE "Inspection" ADD COLUMN "clockOffsetMs" INTEGER;
+ALTER TABLE "Inspection" ADD COLUMN "deviceCapturedAt" DATETIME;
+
+-- AlterTable
+ALTER TABLE "Photo" ADD COLUMN "exifSource" TEXT;
+
+-- CreateTable
+CREATE TABLE "ResponsibilityRule" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "categoryCode" TEXT,
+    "categoryGroup" TEXT,
+    "areaKind" TEXT NOT NULL,
+    "areaIds" TEXT NOT NULL DEFAULT '[]',
+    "departmentId" INTEGER NOT NULL,
+    "validFrom" DATETIME NOT NULL,
+    "validTo" DATETIME,
+    "note" TEXT NOT NULL DEFAULT '',
+    "fromReturnId" INTEGER,
+    "createdById" INTEGER,
+    "version" INTEGER NOT NULL DEFAULT 1,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL
+);
+
+-- CreateTable
+CREATE TABLE "ProblemReturn" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "problemId" INTEGER NOT NULL,
+    "departmentId" INTEGER NOT NULL,
+    "requestedById" INTEGER NOT NULL,
+    "reason" TEXT NOT NULL,
+    "suggestedDepartmentId" INTEGER,
+    "categoryCode" TEXT NOT NULL,
+    "gridId" INTEGER,
+    "status" TEXT NOT NULL DEFAULT 'pending',
+    "newDepartmentId" INTEGER,
+    "ruledById" INTEGER,
+    "ruledAt" DATETIME,
+    "ruling" TEXT NOT NULL DEFAULT '',
+    "amendedRuleId" INTEGER,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+-- CreateTable
+CREATE TABLE "PatrolTrack" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "inspectionId" INTEGER NOT NULL,
+    "geojson" TEXT NOT NULL,
+    "pointCount" INTEGER NOT NULL,
+    "startedAt" DATETIME NOT NULL,
+    "endedAt" DATETIME NOT NULL,
+    "lengthM" REAL NOT NULL,
+    "coverage" REAL,
+    "bufferM" REAL NOT NULL DEFAULT 50,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "PatrolTrack_inspectionId_fkey" FOREIGN KEY ("inspectionId") REFERENCES "Inspection" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+);
+
 -- CreateTable
 CREATE TABLE "Notification" (
     "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
@@ -99,6 +159,9 @@ CREATE TABLE "new_Problem" (
     "mergeRequestIntoId" INTEGER,
     "reworkCount" INTEGER NOT NULL DEFAULT 0,
     "extensionCount" INTEGER NOT NULL DEFAULT 0,
+    "supervisingDepartmentId" INTEGER,
+    "routingRuleId" INTEGER,
+    "returnCount" INTEGER NOT NULL DEFAULT 0,
     "reopenCount" INTEGER NOT NULL DEFAULT 0,
     "reportedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "dispatchedAt" DATETIME,
@@ -128,6 +191,27 @@ CREATE INDEX "Problem_departmentId_id_idx" ON "Problem"("departmentId", "id");
 CREATE INDEX "Problem_status_gridId_deadline_idx" ON "Problem"("status", "gridId", "deadline");
 PRAGMA foreign_keys=ON;
 PRAGMA defer_foreign_keys=OFF;
+
+-- CreateIndex
+CREATE INDEX "ResponsibilityRule_validFrom_idx" ON "ResponsibilityRule"("validFrom");
+
+-- CreateIndex
+CREATE INDEX "ResponsibilityRule_departmentId_idx" ON "ResponsibilityRule"("departmentId");
+
+-- CreateIndex
+CREATE INDEX "ProblemReturn_problemId_idx" ON "ProblemReturn"("problemId");
+
+-- CreateIndex
+CREATE INDEX "ProblemReturn_status_idx" ON "ProblemReturn"("status");
+
+-- CreateIndex
+CREATE INDEX "ProblemReturn_departmentId_createdAt_idx" ON "ProblemReturn"("departmentId", "createdAt");
+
+-- CreateIndex
+CREATE INDEX "ProblemReturn_categoryCode_gridId_idx" ON "ProblemReturn"("categoryCode", "gridId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "PatrolTrack_inspectionId_key" ON "PatrolTrack"("inspectionId");
 
 -- CreateIndex
 CREATE INDEX "Notification_userId_readAt_idx" ON "Notification"("userId", "readAt");
