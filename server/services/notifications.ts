@@ -19,7 +19,7 @@ import { failpoint } from './failpoints.ts'
 /** A Prisma client or a transaction client. */
 export type Tx = Pick<Db, 'notification' | 'outboxMessage' | 'user'>
 
-export const NOTIFICATION_KINDS = ['deadlineSoon', 'overdue', 'supervision', 'supervisionEscalated', 'inspectionDue', 'message'] as const
+export const NOTIFICATION_KINDS = ['deadlineSoon', 'overdue', 'supervision', 'supervisionEscalated', 'inspectionDue', 'returned', 'returnRuled', 'message'] as const
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number]
 
 export interface NotifyInput {

@@ -15,6 +15,7 @@ import type { GridCatalog } from './gridCatalog.ts'
 import { actorOf, workflowState } from './problemWorkflow.ts'
 import { createRule, placeOf } from './routing.ts'
 import { departmentScope } from './scope.ts'
+import { notifyUsers, recipientsFor } from './notifications.ts'
 
 /** RETURN_WINDOW_HOURS: working hours after dispatch a department may return a problem (default 24). */
 export function returnWindowHours(env: NodeJS.ProcessEnv = process.env): number {
@@ -61,6 +62,12 @@ export async function returnProblem(deps: Deps, user: SessionUser, input: { id: 
     } })
     await tx.problemEvent.create({ data: { problemId: p.id, action: 'return', fromStatus: event.fromStatus, toStatus: event.toStatus, actorId: user.id, note: event.note, at: now } })
     await writeAudit(tx, { actorId: user.id, action: 'problem.return', entity: 'Problem', entityId: p.id, before: { version: p.version, returnCount: p.returnCount }, after: { version: p.version + 1, returnId: ret.id, reason: event.note, suggestedDepartmentId: suggested }, at: now })
+    // the leadership rules on returns: they hear of it in the same transaction (in-app, and the outbox)
+    const from = (await tx.department.findUnique({ where: { id: p.departmentId! }, select: { name: true } }))?.name ?? ''
+    await notifyUsers(tx, {
+      userIds: await recipientsFor(tx, { leadership: true }), kind: 'returned', title: `问题 #${p.id} 被退单，待裁定`,
+      body: `${from}：${event.note}`, link: `/problems?id=${p.id}`, problemId: p.id, departmentId: p.departmentId,
+    }, now)
   })
   return { id: p.id }
 }
@@ -111,6 +118,13 @@ export async function ruleOnReturn(deps: Deps, user: SessionUser, input: RulingI
     if (d.count === 0) throw conflict('退单已被裁定，请刷新后重试')
     await tx.problemEvent.create({ data: { problemId: p.id, action: 'ruleReturn', fromStatus: event.fromStatus, toStatus: event.toStatus, actorId: user.id, note: `${decisionWord}：${note}`, at: now } })
     const before = Object.fromEntries(Object.keys(changes).map((k) => [k, p[k as keyof typeof p]]))
+    // the returning department (and, on a reassignment, the new one) hear the ruling
+    const newName = newDept !== null ? (await tx.department.findUnique({ where: { id: newDept }, select: { name: true } }))?.name ?? '' : ''
+    await notifyUsers(tx, {
+      userIds: [...await recipientsFor(tx, { departmentId: pending!.departmentId }), ...(newDept !== null ? await recipientsFor(tx, { departmentId: newDept }) : [])],
+      kind: 'returnRuled', title: input.decision === 'reassign' ? `问题 #${p.id} 的退单已裁定：改派${newName}` : `问题 #${p.id} 的退单被驳回`,
+      body: note, link: `/problems?id=${p.id}`, problemId: p.id, departmentId: newDept ?? p.departmentId,
+    }, now)
     await writeAudit(tx, { actorId: user.id, action: 'problem.ruleReturn', entity: 'Problem', entityId: p.id, before: { ...before, version: p.version }, after: { ...changes, version: p.version + 1, returnId: pending!.id, decision: input.decision, note, amendedRuleId }, at: now })
   })
   return { id: p.id }

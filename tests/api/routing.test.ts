@@ -65,6 +65,9 @@ describe.each(testDatabases())('responsibility matrix and 退单 on %s', (db) =>
     expect(await errorOf(zjj.problem.transition.mutate({ id: p.id, version: r.version, action: 'accept' }))).toMatchObject({ appCode: 'RETURN_PENDING' })
     // a department cannot rule; the leader can
     expect(await errorOf(zjj.problem.ruleReturn.mutate({ id: p.id, version: r.version, decision: 'reject' }))).toMatchObject({ code: 'FORBIDDEN', appCode: 'ROLE_FORBIDDEN' })
+    // the leadership hears of the return at once (in-app notification, written in the return's transaction)
+    const leaderTitles = (await leader.notification.list.query({ limit: 100 })).map((n) => n.title)
+    expect(leaderTitles).toContain(`问题 #${p.id} 被退单，待裁定`)
     const pending = await leader.problem.byId.query({ id: p.id })
     expect(pending).toMatchObject({ canRuleReturn: true, returns: [{ status: 'pending', departmentName: '市住建局', suggestedDepartmentName: '市城管局', reason: '属城管局占道挖掘管理' }] })
     expect(await errorOf(leader.problem.ruleReturn.mutate({ id: p.id, version: r.version - 1, decision: 'reject' }))).toMatchObject({ appCode: 'VERSION_CONFLICT' })
@@ -75,6 +78,8 @@ describe.each(testDatabases())('responsibility matrix and 退单 on %s', (db) =>
     expect(new Date(ruled.dispatchedAt!).getTime()).toBeGreaterThan(new Date(p.dispatchedAt!).getTime())
     const d = await cgj.problem.byId.query({ id: p.id })
     expect(d.events.map((e) => e.action)).toEqual(['report', 'register', 'dispatch', 'return', 'ruleReturn'])
+    // the returning department and the new one hear the ruling
+    for (const c of [zjj, cgj]) expect((await c.notification.list.query({ limit: 100 })).map((n) => n.title)).toContain(`问题 #${p.id} 的退单已裁定：改派市城管局`)
     expect(d.returns).toMatchObject([{ status: 'reassigned', newDepartmentName: '市城管局', ruling: '该处路面由城管局管理', ruledBy: expect.any(String) }])
     expect(d.routing).toMatchObject({ basis: 'rule', departmentName: '市城管局' })
     expect(d.routing.rule).toMatchObject({ areaKind: 'grids', areaIds: [gridId], categoryCode: 'LM01', fromReturnId: d.returns[0]!.id })

@@ -1,7 +1,8 @@
 /**
  * 退单 in a real browser (headless Chromium): a 路面破损 problem in 市人防办's grid is routed to 市住建局 by
  * the matrix, and the drawer says why; 住建局 returns it (reason, suggested department); the leader rules it
- * (reassign to 市城管局); the drawer shows the new department, the ruling and both events in the timeline.
+ * (reassign to 市城管局); the drawer shows the new department, the ruling and both events in the timeline;
+ * the leader's bell announced the return and the department's bell shows the ruling.
  * No console errors, no failed requests.
  */
 import { pointOnFeature } from '@turf/turf'
@@ -60,6 +61,15 @@ describe('退单 in the browser', () => {
     const leader = await session('leader')
     await leader.page.goto(`${app.url}/#/problems?id=${p.id}`)
     await leader.page.getByTestId('ruling-form').waitFor()
+    // the leader's bell says a return waits for a ruling
+    const bellHas = async (page: typeof leader.page, title: string) => {
+      await page.getByTestId('notification-bell').click()
+      await page.getByTestId('notification-panel').waitFor()
+      const titles = await page.getByTestId('notification-item').locator('.nb-title').allTextContents()
+      await page.getByTestId('notification-bell').click()
+      return titles.includes(title)
+    }
+    await expect.poll(() => bellHas(leader.page, `问题 #${p.id} 被退单，待裁定`), { timeout: 15_000 }).toBe(true)
     expect(await leader.page.getByTestId('ruling-reassign').isChecked()).toBe(true)
     await expect.poll(() => leader.page.getByTestId('ruling-department').locator('option:checked').textContent()).toBe('市城管局')
     await leader.page.getByTestId('ruling-note').fill('经核实属城管局职责')
@@ -71,6 +81,10 @@ describe('退单 in the browser', () => {
     const timeline = await leader.page.getByTestId('detail-timeline').locator('li b').allTextContents()
     expect(timeline).toEqual(['上报', '立案', '派遣', '退单', '退单裁定'])
     expect(await leader.page.getByTestId('ruling-form').count()).toBe(0)
+    // the returning department's bell shows the outcome
+    await zjj.page.reload()
+    await zjj.page.getByTestId('header').waitFor()
+    await expect.poll(() => bellHas(zjj.page, `问题 #${p.id} 的退单已裁定：改派市城管局`), { timeout: 15_000 }).toBe(true)
 
     expect(zjj.problems).toEqual([])
     expect(leader.problems).toEqual([])

@@ -52,6 +52,9 @@ export const SCREENS: Record<string, ScreenSpec> = {
   '/planner': { name: 'planner', path: '/planner', ready: 'planner-map', map: 'planner' },
   '/integrity': { name: 'integrity', path: '/integrity', ready: 'integrity-table' },
   '/admin': { name: 'admin', path: '/admin', ready: 'page-admin' },
+  '/matrix': { name: 'matrix', path: '/matrix', ready: 'matrix-table' },
+  '/explain': { name: 'explain', path: '/explain', ready: 'explain-page' },
+  '/supervision': { name: 'supervision', path: '/supervision', ready: 'supervision-list' },
 }
 
 /** The hash paths the header offers the signed-in user ("/" for the map first). */

@@ -15,6 +15,7 @@ import './evaluation.css'
 import { SiteMapEditor } from './SiteMapEditor.tsx'
 import { yearOf } from '../../../server/domain/time.ts'
 import { DatePicker } from '../../ui/DatePicker.tsx'
+import { FilePicker } from '../../ui/FilePicker.tsx'
 import { badgeColours } from '../../../server/domain/vocabulary/contrast.ts'
 
 type Indicator = RouterOutputs['indicator']['list']['items'][number]
@@ -221,13 +222,9 @@ function SiteRegister() {
       {create.data && <p className="small">{t('site.added', { grid: create.data.gridName })}</p>}
       {create.isError && <p className="form-error">{errorText(create.error)}</p>}
       <div className="row">
-        <label>{t('site.import')}
-          <input type="file" accept=".xlsx,.csv" onChange={async (e) => {
-            const f = e.target.files?.[0]
-            if (f) imp.mutate({ fileBase64: await fileToBase64(f), coordSystem: coord })
-            e.target.value = ''
-          }} />
-        </label>
+        <FilePicker label={t('site.import')} accept=".xlsx,.csv" resetAfterPick onFile={async (f) => {
+          if (f) imp.mutate({ fileBase64: await fileToBase64(f), coordSystem: coord })
+        }} />
         <label>{t('site.coord')}
           <select value={coord} onChange={(e) => setCoord(e.target.value as typeof coord)}><option value="wgs84">WGS84</option><option value="gcj02">GCJ-02</option><option value="bd09">BD-09</option></select>
         </label>

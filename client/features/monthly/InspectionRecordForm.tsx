@@ -5,6 +5,7 @@
  * Everything is sent in ONE inspection.record call under an idempotency key made once per form
  * instance, so a retried submit (double tap, lost answer) never stores anything twice.
  */
+import { DatePicker } from '../../ui/DatePicker.tsx'
 import { useEffect, useState, type FormEvent } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, useTRPCClient, type Me } from '../../api.ts'
@@ -147,7 +148,7 @@ export function InspectionRecordForm({ me, grids, gridId: initialGrid, month, on
       <PatrolTracker onChange={setTrack} />
       <label>
         <span>{t('form.date')}</span>
-        <input type="date" value={date} max={today} min={`${month}-01`} onChange={(e) => setDate(e.target.value)} required data-testid="record-date" />
+        <DatePicker value={date} max={today} min={`${month}-01`} onChange={setDate} required data-testid="record-date" />
       </label>
       {isLate && (
         <label>

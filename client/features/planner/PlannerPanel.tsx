@@ -6,6 +6,7 @@
  * import, export and the version list. Edits go to the session's reducer (plannerDraft.ts); the
  * API calls live here. Destructive steps (discard, revert, cancel a pending version) ask first.
  */
+import { FilePicker } from '../../ui/FilePicker.tsx'
 import { useMemo, useState } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, type RouterOutputs } from '../../api.ts'
@@ -297,7 +298,7 @@ function ImportPanel({ onDraft }: { onDraft: (d: RouterOutputs['boundary']['impo
   return (
     <section className="pl-section">
       <h3>{t('importTitle')}</h3>
-      <label className="pl-field">{t('importFile')}<input type="file" accept=".geojson,.json,.zip" onChange={(e) => setFile(e.target.files?.[0] ?? null)} /></label>
+      <div className="pl-field"><FilePicker label={t('importFile')} accept=".geojson,.json,.zip" onFile={setFile} /></div>
       <div className="pl-fields">
         <label className="pl-field">{t('nameField')}<input value={nameField} onChange={(e) => setNameField(e.target.value)} /></label>
         <label className="pl-field">{t('codeField')}<input value={codeField} onChange={(e) => setCodeField(e.target.value)} /></label>

@@ -4,6 +4,7 @@
  * then import with "all rows or none" or "good rows only". The upload shows its progress
  * (XMLHttpRequest upload events), then the server processes the rows in chunks.
  */
+import { FilePicker } from '../../ui/FilePicker.tsx'
 import { useState } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, type Me } from '../../api.ts'
@@ -83,10 +84,8 @@ export function ProblemImportPage(_: { me: Me }) {
       <section className="card record-form">
         <h2>{t('i.title')}</h2>
         <p className="muted small">{t('i.help')}</p>
-        <label>{t('i.file')}
-          <input type="file" accept=".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" data-testid="import-file"
-            onChange={(e) => { setFile(e.target.files?.[0] ?? null); setResult(null); setMapping(null) }} />
-        </label>
+        <FilePicker label={t('i.file')} accept=".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" testId="import-file"
+          onFile={(f) => { setFile(f); setResult(null); setMapping(null) }} />
         <label>{t('i.coords')}
           <select value={coords} onChange={(e) => { setCoords(e.target.value as typeof coords); setResult(null) }} data-testid="import-coords">
             {(['wgs84', 'gcj02', 'bd09'] as const).map((c) => <option key={c} value={c}>{t(`i.coords.${c}`)}</option>)}

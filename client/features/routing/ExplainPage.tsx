@@ -4,6 +4,7 @@
  * boundary version in force, the distance to the grid's edge, other grids within PROBLEM_BOUNDARY_M, and
  * the handling department of every category group there (grid.explain).
  */
+import { DatePicker } from '../../ui/DatePicker.tsx'
 import { useEffect, useState } from 'react'
 import { useQuery } from '@tanstack/react-query'
 import { useTRPC } from '../../api.ts'
@@ -37,7 +38,7 @@ export function ExplainPage() {
       <form className="row no-print" onSubmit={(ev) => { ev.preventDefault(); window.location.hash = `#/explain?lng=${encodeURIComponent(form.lng)}&lat=${encodeURIComponent(form.lat)}${form.at ? `&at=${form.at}` : ''}` }}>
         <label>{t('x.lng')} <input value={form.lng} onChange={(ev) => setForm({ ...form, lng: ev.target.value })} size={12} data-testid="explain-lng" /></label>
         <label>{t('x.lat')} <input value={form.lat} onChange={(ev) => setForm({ ...form, lat: ev.target.value })} size={12} data-testid="explain-lat" /></label>
-        <label>{t('x.at')} <input type="date" value={form.at} onChange={(ev) => setForm({ ...form, at: ev.target.value })} /></label>
+        <label>{t('x.at')} <DatePicker value={form.at} onChange={(at) => setForm({ ...form, at })} clearable /></label>
         <button type="submit" className="btn-primary">{t('x.show')}</button>
         {e && <button type="button" className="btn-quiet" onClick={() => window.print()}>{t('x.print')}</button>}
       </form>

@@ -4,6 +4,7 @@
  * the gaps and overlaps listed and drawn on a map; the leadership adds, edits and ends rules (audited,
  * version-checked on the server).
  */
+import { DatePicker } from '../../ui/DatePicker.tsx'
 import { useState } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import type { Geometry } from 'geojson'
@@ -34,7 +35,7 @@ export function MatrixPage({ me }: { me: Me }) {
     <main className="routing-page" data-testid="matrix-page">
       <h1>{t('m.title')}</h1>
       <p className="muted">{t('m.help')}</p>
-      <label>{t('m.at')} <input type="date" value={day} onChange={(e) => e.target.value && setDay(e.target.value)} data-testid="matrix-at" /></label>
+      <label>{t('m.at')} <DatePicker value={day} onChange={(d) => { if (d) setDay(d) }} data-testid="matrix-at" /></label>
       {m && (
         <>
           <div className="table-scroll">
@@ -166,8 +167,8 @@ function RuleForm({ matrix, rule, onClose }: { matrix: Matrix; rule: Rule | null
           {departments.data?.map((d) => <option key={d.id} value={d.id}>{d.name}</option>)}
         </select>
       </label>
-      <label>{t('m.from')}<input type="date" value={from} onChange={(e) => setFrom(e.target.value)} /></label>
-      <label>{t('m.to')}<input type="date" value={to} onChange={(e) => setTo(e.target.value)} /></label>
+      <label>{t('m.from')}<DatePicker value={from} onChange={setFrom} /></label>
+      <label>{t('m.to')}<DatePicker value={to} onChange={setTo} clearable /></label>
       <label>{t('m.note')}<input value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} /></label>
       {error && <p className="form-error">{error}</p>}
       <div className="form-actions">
