@@ -60,7 +60,9 @@ export function PhotoPicker({ label, onChange, testId, onKept }: {
       const r = await postPhoto(prepared.blob, prepared.exif)
       patch(key, r.id ? { state: 'done', id: r.id } : { state: 'failed', error: r.error })
     } catch (e) {
-      patch(key, kept.current && isNetworkFailure(e) ? { state: 'kept', error: undefined } : { state: 'failed', error: errorText(e) })
+      // the phone went offline meanwhile: keep it for the queue; any other failure (a request cut while
+      // online, a refusal) is shown with 重试 so that this photo alone can be sent again
+      patch(key, kept.current && !navigator.onLine ? { state: 'kept', error: undefined } : { state: 'failed', error: isNetworkFailure(e) ? t('photo.failed') : errorText(e) })
     }
   }
 

@@ -59,9 +59,7 @@ describe('退单 in the browser', () => {
 
     // the leader rules: reassign to the suggested department
     const leader = await session('leader')
-    await leader.page.goto(`${app.url}/#/problems?id=${p.id}`)
-    await leader.page.getByTestId('ruling-form').waitFor()
-    // the leader's bell says a return waits for a ruling
+    // the leader's bell says a return waits for a ruling (checked on the map: the problem drawer covers the header)
     const bellHas = async (page: typeof leader.page, title: string) => {
       await page.getByTestId('notification-bell').click()
       await page.getByTestId('notification-panel').waitFor()
@@ -70,6 +68,8 @@ describe('退单 in the browser', () => {
       return titles.includes(title)
     }
     await expect.poll(() => bellHas(leader.page, `问题 #${p.id} 被退单，待裁定`), { timeout: 15_000 }).toBe(true)
+    await leader.page.goto(`${app.url}/#/problems?id=${p.id}`)
+    await leader.page.getByTestId('ruling-form').waitFor()
     expect(await leader.page.getByTestId('ruling-reassign').isChecked()).toBe(true)
     await expect.poll(() => leader.page.getByTestId('ruling-department').locator('option:checked').textContent()).toBe('市城管局')
     await leader.page.getByTestId('ruling-note').fill('经核实属城管局职责')
@@ -82,7 +82,7 @@ describe('退单 in the browser', () => {
     expect(timeline).toEqual(['上报', '立案', '派遣', '退单', '退单裁定'])
     expect(await leader.page.getByTestId('ruling-form').count()).toBe(0)
     // the returning department's bell shows the outcome
-    await zjj.page.reload()
+    await zjj.page.goto(`${app.url}/#/`)
     await zjj.page.getByTestId('header').waitFor()
     await expect.poll(() => bellHas(zjj.page, `问题 #${p.id} 的退单已裁定：改派市城管局`), { timeout: 15_000 }).toBe(true)
 

@@ -34,7 +34,12 @@ export function usePlannerDraft(): PlannerSession {
   const trpc = useTRPC()
   const streets = useQuery(trpc.grid.list.queryOptions({ level: 'street' }))
   const communities = useQuery(trpc.grid.list.queryOptions({ level: 'community' }))
-  const base = useMemo(() => baseGrids([streets.data, communities.data]), [streets.data, communities.data])
+  // both levels or none: the session starts from the first non-empty base, so a base of the streets
+  // alone (their list arriving before the communities') would leave the communities off the draft
+  const base = useMemo(
+    () => (streets.data && communities.data ? baseGrids([streets.data, communities.data]) : new Map<string, DG>()),
+    [streets.data, communities.data],
+  )
 
   const [session, dispatch] = useReducer(plannerReducer, initialDraft)
   const noSession = session.history.length === 0

@@ -52,5 +52,5 @@ export function ProblemPlaceMap({ lng, lat, gridId, gridName, label }: { lng: nu
       map.fitBounds([[Math.min(a, lng), Math.min(b, lat)], [Math.max(c, lng), Math.max(d, lat)]], { padding: 24, animate: false, maxZoom: 17 })
     } else map.jumpTo({ center: [lng, lat], zoom: 15 })
   }, [map, grid, lng, lat])
-  return <div ref={box} className="place-map" role="img" aria-label={label} data-testid="problem-place-map" />
+  return <div ref={box} className="place-map" role="region" aria-label={label} data-testid="problem-place-map" />
 }

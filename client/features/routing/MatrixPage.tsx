@@ -38,7 +38,7 @@ export function MatrixPage({ me }: { me: Me }) {
       <label>{t('m.at')} <DatePicker value={day} onChange={(d) => { if (d) setDay(d) }} data-testid="matrix-at" /></label>
       {m && (
         <>
-          <div className="table-scroll">
+          <div className="table-scroll" tabIndex={0} role="region" aria-label={t('m.title')}>
             <table className="data-table" data-testid="matrix-table">
               <thead><tr><th>{t('m.category')}</th>{m.columns.map((c) => <th key={c.id ?? 'city'}>{c.id === null ? t('m.city') : c.name}</th>)}</tr></thead>
               <tbody>
