@@ -8,8 +8,10 @@ export const OFFLINE_READS = [
   'auth.me', 'meta.config',
   // the map and 我的网格: grids (geometry and status), sites, the month's theme checklist
   'grid.list', 'grid.status', 'grid.byId', 'workspace.mine', 'site.list', 'theme.get', 'department.list',
-  // the inspection form and the problem list
-  'problem.categories', 'problem.list', 'problem.map', 'problem.byId', 'inspection.listForMonth',
+  // the grid names on the map and the pick map (label points), the bell in the header on every page
+  'grid.labels', 'notification.unreadCount', 'notification.list',
+  // the inspection form (with its patrol track's sampling period) and the problem list
+  'problem.categories', 'problem.list', 'problem.map', 'problem.byId', 'inspection.listForMonth', 'meta.patrol',
 ] as const
 
 const offlineReads: ReadonlySet<string> = new Set(OFFLINE_READS)

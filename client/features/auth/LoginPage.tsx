@@ -15,7 +15,12 @@ export function LoginPage() {
   const [login, setLogin] = useState('')
   const [password, setPassword] = useState('')
   const mutation = useMutation(trpc.auth.login.mutationOptions({
-    onSuccess: ({ user }) => queryClient.setQueryData(trpc.auth.me.queryKey(), user),
+    onSuccess: ({ user }) => {
+      queryClient.setQueryData(trpc.auth.me.queryKey(), user)
+      // ask once more over the network, so that the offline read cache (client/offline/reads.ts) holds
+      // the signed-in answer and not the signed-out one fetched before the login
+      void queryClient.invalidateQueries({ queryKey: trpc.auth.me.queryKey() })
+    },
   }))
 
   const submit = (e: FormEvent) => {
