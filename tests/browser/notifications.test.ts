@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
 import type { RunningApp } from '../support/appServer.ts'
-import { startBrowserApp, stopBrowserApp } from '../support/browser.ts'
+import { signedInSession, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
 import { evaluateReminders } from '../../server/services/scheduler.ts'
 
 let app: RunningApp
@@ -29,17 +29,7 @@ describe('notification bell', () => {
     await db.notification.updateMany({ where: { userId: user.id, OR: [{ supervisionId: null }, { supervisionId: { not: notice.id } }] }, data: { readAt: new Date() } })
     expect(await db.notification.count({ where: { userId: user.id, readAt: null } })).toBe(1)
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
-    const page = await context.newPage()
-    const problems: string[] = []
-    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()) })
-    page.on('pageerror', (e) => problems.push(String(e)))
-    page.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`) })
-    await page.goto(app.url)
-    await page.getByTestId('login-login').fill('rfb')
-    await page.getByTestId('login-password').fill('rfb123')
-    await page.getByTestId('login-submit').click()
-    await page.getByTestId('header').waitFor()
+    const { context, page, problems } = await signedInSession(browser, app.url, 'rfb')
 
     const badge = page.getByTestId('notification-unread')
     await expect.poll(() => badge.textContent(), { timeout: 30_000 }).toBe('1')

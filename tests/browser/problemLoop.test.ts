@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { loggedIn } from '../support/apiClient.ts'
 import type { RunningApp } from '../support/appServer.ts'
-import { startBrowserApp, stopBrowserApp } from '../support/browser.ts'
+import { signedInSession, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
 
 
 let app: RunningApp
@@ -18,20 +18,7 @@ let browser: Browser
 beforeAll(async () => { ({ app, browser } = await startBrowserApp()) }, 180_000)
 afterAll(() => stopBrowserApp({ app, browser }))
 
-async function session(user: string, width = 1280, height = 860) {
-  const context = await browser.newContext({ viewport: { width, height }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
-  const page = await context.newPage()
-  const problems: string[] = []
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()) })
-  page.on('pageerror', (e) => problems.push(String(e)))
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`) })
-  await page.goto(app.url)
-  await page.getByTestId('login-login').fill(user)
-  await page.getByTestId('login-password').fill(`${user}123`)
-  await page.getByTestId('login-submit').click()
-  await page.getByTestId('header').waitFor()
-  return { context, page, problems }
-}
+const session = (user: string, width = 1280, height = 860) => signedInSession(browser, app.url, user, { width, height })
 
 async function act(page: Page, action: string, note?: string) {
   await page.getByTestId(`action-${action}`).click()

@@ -33,3 +33,22 @@ export async function signIn(page: Page, baseUrl: string, login: string, passwor
   await page.getByTestId('login-submit').click()
   await page.getByTestId('current-user').waitFor()
 }
+
+/**
+ * A new context (zh-CN, Beijing time) signed in as `login`, with every console error, page error and
+ * HTTP error answer collected in `problems` (tests expect it empty at the end).
+ */
+export async function signedInSession(browser: Browser, baseUrl: string, login: string, viewport = { width: 1280, height: 860 }) {
+  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+  const page = await context.newPage()
+  const problems: string[] = []
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()) })
+  page.on('pageerror', (e) => problems.push(String(e)))
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`) })
+  await page.goto(baseUrl)
+  await page.getByTestId('login-login').fill(login)
+  await page.getByTestId('login-password').fill(`${login}123`)
+  await page.getByTestId('login-submit').click()
+  await page.getByTestId('header').waitFor()
+  return { context, page, problems }
+}

@@ -18,20 +18,11 @@ import { pct } from '../../../server/domain/vocabulary/format.ts'
 import { instantForDay, todayInChina } from '../../../server/domain/time.ts'
 import { DEFAULT_INSPECTION_BACKFILL_HOURS } from '../../../server/domain/inspection/presence.ts'
 import { recordOrQueueInspection, stepPhotos, type FormPhoto } from '../../offline/send.ts'
+import { newKey } from '../../offline/queue.ts'
 import { offlineText } from '../../offline/text.ts'
 
 type Fix = { lng: number; lat: number; accuracy: number } | null | 'pending'
 interface SpotProblem { key: number; categoryCode: string; description: string; urgent: boolean }
-
-/** A v4 UUID (crypto.randomUUID needs a secure context; getRandomValues does not). */
-function newKey(): string {
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID()
-  const b = crypto.getRandomValues(new Uint8Array(16))
-  b[6] = (b[6]! & 0x0f) | 0x40
-  b[8] = (b[8]! & 0x3f) | 0x80
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
-}
 
 /** The spot problems as inspection.record takes them (blank rows left out; the point is the check-in point). */
 function spotProblemsInput(problems: SpotProblem[]) {
