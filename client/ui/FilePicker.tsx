@@ -32,7 +32,7 @@ export function FilePicker({ label, accept, onFile, testId, resetAfterPick = fal
             onFile(f)
             if (resetAfterPick) e.target.value = ''
           }} />
-        <span aria-hidden="true">📄</span> {t('file.choose')}
+        <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path fill="currentColor" d="M6 2h8l6 6v12a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2Zm7 1.5V9h5.5L13 3.5Z" /></svg> {t('file.choose')}
       </label>
       <span className="small muted file-picker-name">{name ?? t('file.none')}</span>
     </div>

@@ -101,7 +101,7 @@ export function PhotoPicker({ label, onChange, testId, onKept }: {
         data-testid={camera ? (testId ? `${testId}-camera` : undefined) : testId}
         onChange={(e) => { add(e.target.files); e.target.value = '' }}
       />
-      <span aria-hidden="true">{camera ? '📷' : '🖼'}</span> {camera ? t('photo.camera') : t('photo.gallery')}
+      {camera ? <CameraIcon /> : <GalleryIcon />} {camera ? t('photo.camera') : t('photo.gallery')}
     </label>
   )
 
@@ -130,3 +130,11 @@ export function PhotoPicker({ label, onChange, testId, onKept }: {
     </div>
   )
 }
+
+// drawn icons (emoji fonts are missing on many Linux and government desktops: they show as boxes)
+const CameraIcon = () => (
+  <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path fill="currentColor" d="M9 4 7.2 6H4a2 2 0 0 0-2 2v10a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V8a2 2 0 0 0-2-2h-3.2L15 4H9Zm3 4.5a4.5 4.5 0 1 1 0 9 4.5 4.5 0 0 1 0-9Zm0 2a2.5 2.5 0 1 0 0 5 2.5 2.5 0 0 0 0-5Z" /></svg>
+)
+const GalleryIcon = () => (
+  <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2Zm0 2v9.6l4.3-4.3a1 1 0 0 1 1.4 0l3.3 3.3 2.3-2.3a1 1 0 0 1 1.4 0L20 15.6V6H4Zm11.5 1.5a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3Z" /></svg>
+)
