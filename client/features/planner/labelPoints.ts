@@ -1,24 +1,19 @@
 /**
- * One label point per grid: the pole of inaccessibility (polylabel) of its largest part, computed
+ * One label point per grid — the server's rule (pole of inaccessibility of its largest part), computed
  * once per geometry object (the draft keeps unchanged geometries by reference, so only an edited
  * grid's point is computed again) — never per tile, so a grid's name appears once at every zoom.
  */
-import polylabel from 'polylabel'
-import { area } from '@turf/turf'
-import type { Feature, FeatureCollection, Point, Polygon, Position } from 'geojson'
+import type { Feature, FeatureCollection, Point, Position } from 'geojson'
 import type { GridGeometry } from '../../../server/domain/boundary/topology.ts'
+import { labelPoint as poleOfGrid } from '../../../server/domain/geometry/labelPoint.ts'
 
 const cache = new WeakMap<object, Position>()
 
+/** The label point of a draft grid: the same rule as the server's (server/domain/geometry/labelPoint.ts), cached per geometry object. */
 export function labelPoint(g: GridGeometry): Position {
   const hit = cache.get(g)
   if (hit) return hit
-  const parts = g.type === 'Polygon' ? [g.coordinates] : g.coordinates
-  let best = parts[0]!, bestArea = -1
-  if (parts.length > 1) for (const p of parts) { const a = area({ type: 'Polygon', coordinates: p } as Polygon); if (a > bestArea) { best = p; bestArea = a } }
-  // precision in degrees (~1 m); polylabel wants plain [x, y] rings
-  const at = polylabel(best.map((r) => r.map((q) => [q[0]!, q[1]!])), 0.00001)
-  const p: Position = [at[0]!, at[1]!]
+  const p: Position = poleOfGrid(g)
   cache.set(g, p)
   return p
 }
