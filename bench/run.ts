@@ -21,6 +21,7 @@ import { loadSyntheticCity, type LoadedCity } from './loadCity.ts'
 import { benchMap, ensureClientBuilt, type MapResult } from './map.ts'
 import { benchPostgis, type PostgisResult } from './postgis.ts'
 import { syntheticCity } from './syntheticCity.ts'
+import { formatTargets, recordedTargets, type TargetResult } from './targets.ts'
 
 const argv = process.argv.slice(2)
 const flag = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]
@@ -51,6 +52,8 @@ interface Results {
   import?: ImportResult[]
   load?: Record<string, LoadBench>
   map?: MapResult[]
+  /** issue 14's targets, PASS/FAIL (bench/targets.ts) */
+  targets?: TargetResult[]
   errors: string[]
 }
 
@@ -198,6 +201,8 @@ if (results.map?.length) {
       : `| ${r.mode} | ${(r.firstVisit.ms / 1000).toFixed(1)} s | ${mb(r.firstVisit.bytes)} (${r.firstVisit.tileRequests}) | ${(r.loadMs / 1000).toFixed(1)} s${ratio} | ${r.renderedGrids} | ${mb(r.bytes.trpc)} + ${mb(r.bytes.tiles)} (${r.bytes.tileRequests} tiles) | ${r.panFramesIn2s} | ${r.monthChange ? `${(r.monthChange.ms / 1000).toFixed(1)} s` : '–'} | ${r.monthChange ? `${mb(r.monthChange.bytes)}, ${r.monthChange.tileRequests} tiles` : '–'} |`)
   }
 }
+results.targets = [...recordedTargets()]
+if (results.targets.length) lines.push(`\n## Targets (issue 14)\n${formatTargets(results.targets)}`)
 if (results.errors.length) lines.push(`\n## Errors\n${results.errors.map((e) => `- ${e.split('\n')[0]}`).join('\n')}`)
 console.log(lines.join('\n'))
 
