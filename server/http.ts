@@ -11,6 +11,7 @@ import type { Context } from './api/trpc.ts'
 import { appErrorOf } from './api/errorMapping.ts'
 import { closeAfterAnswer, crossSiteRequest, discardBody } from './api/httpUtil.ts'
 import { batchGuard } from './api/batchPolicy.ts'
+import { fastQueryHandler } from './api/fastQuery.ts'
 import { clientAddressResolver } from './api/clientAddress.ts'
 import { HSTS, servedOverHttps } from './auth/origin.ts'
 import { handlePhotoHttp } from './api/photoHttp.ts'
@@ -19,6 +20,7 @@ import { handleTilesHttp } from './api/tilesHttp.ts'
 import { handleImportHttp } from './api/importHttp.ts'
 import { handleOpen311 } from './open311.ts'
 import { readCookie, SESSION_COOKIE, userForSession } from './auth/sessions.ts'
+import { stopSessionCache } from './auth/sessionCache.ts'
 import type { Db } from './db/client.ts'
 import type { GridCatalog } from './services/gridCatalog.ts'
 
@@ -68,26 +70,30 @@ export function createRequestHandler(deps: AppDeps): http.RequestListener {
   const now = deps.now ?? (() => new Date())
   const clientIpOf = clientAddressResolver()
   const refusedBatch = batchGuard()
+  const createContext = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<Context> => {
+    const sessionToken = readCookie(req.headers.cookie, SESSION_COOKIE)
+    return {
+      db: deps.db,
+      catalog: deps.catalog,
+      user: await userForSession(deps.db, sessionToken, now()),
+      sessionToken,
+      setCookie: (value) => res.appendHeader('Set-Cookie', value),
+      clientIp: clientIpOf(req),
+      now,
+    }
+  }
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
     maxBodySize: MAX_BODY_BYTES,
-    async createContext({ req, res }): Promise<Context> {
-      const sessionToken = readCookie(req.headers.cookie, SESSION_COOKIE)
-      return {
-        db: deps.db,
-        catalog: deps.catalog,
-        user: await userForSession(deps.db, sessionToken, now()),
-        sessionToken,
-        setCookie: (value) => res.appendHeader('Set-Cookie', value),
-        clientIp: clientIpOf(req),
-        now,
-      }
-    },
+    createContext: ({ req, res }) => createContext(req, res),
     onError({ error, path }) {
       if (error.code === 'INTERNAL_SERVER_ERROR' && !appErrorOf(error)) console.error(`[trpc] ${path ?? '?'}:`, error.cause ?? error)
     },
   })
+  const fastQuery = fastQueryHandler(appRouter, createContext)
+  // TRPC_FAST_QUERIES=0 sends every query through tRPC's own handler (to compare the two paths)
+  const fastQueries = process.env.TRPC_FAST_QUERIES !== '0'
   const staticDir = deps.staticDir ? path.resolve(deps.staticDir) : undefined
 
   return (req, res) => {
@@ -120,6 +126,11 @@ export function createRequestHandler(deps: AppDeps): http.RequestListener {
         })
         return
       }
+      if (req.method === 'GET' && fastQueries) {
+        // plain queries skip tRPC's Fetch-API conversion; anything unusual or failing goes to tRPC (api/fastQuery.ts)
+        fastQuery(req, res).then((done) => { if (!done) trpc(req, res) }, () => trpc(req, res))
+        return
+      }
       trpc(req, res)
       return
     }
@@ -141,5 +152,7 @@ export function createRequestHandler(deps: AppDeps): http.RequestListener {
 export function createAppServer(deps: AppDeps): http.Server {
   const server = http.createServer(createRequestHandler(deps))
   server.keepAliveTimeout = 5_000
+  // the session cache's side connection (LISTEN / read-only SQLite handle) ends with the server
+  server.on('close', () => { void stopSessionCache(deps.db) })
   return server
 }

@@ -3,6 +3,7 @@
  * users and grid responsibility (包抓) periods.
  */
 import { hashPassword } from '../auth/password.ts'
+import { afterSessionChange, announceSessionChange } from '../auth/sessionCache.ts'
 import type { Db } from '../db/client.ts'
 import { badInput, conflict, notFound } from '../domain/errors.ts'
 import type { Role } from '../domain/user.ts'
@@ -39,9 +40,12 @@ export async function updateDepartment(db: Db, actorId: number, input: { id: num
     if (n.count !== 1) throw conflict('部门信息已被他人修改，请刷新后重试', 'VERSION_CONFLICT')
     const after = (await tx.department.findUnique({ where: { id: departmentId } }))!
     await writeAudit(tx, { actorId, action: 'department.update', entity: 'department', entityId: departmentId, before: departmentView(before), after: departmentView(after) })
-    return after
+    // signed-in users carry their department's name (auth.me): a rename reaches every cached session
+    const announced = after.name !== before.name ? await announceSessionChange(db, tx, { all: true }) : null
+    return { after, announced }
   })
-  return departmentView(d)
+  if (d.announced) await afterSessionChange(db, d.announced)
+  return departmentView(d.after)
 }
 
 // ---- users (password hashes never leave the server or enter the audit log)
@@ -86,10 +90,13 @@ export async function updateUser(db: Db, actorId: number, input: { id: number; d
       include: { department: { select: { name: true } } },
     })
     await tx.session.deleteMany({ where: { userId: u.id } })
+    const announced = await announceSessionChange(db, tx, { userId: u.id })
     await writeAudit(tx, { actorId, action: 'user.update', entity: 'user', entityId: u.id, before: userView(before), after: { ...userView(u), passwordChanged: Boolean(passwordHash) } })
-    return u
+    return { u, announced }
   })
-  return userView(row)
+  // the user's sessions end in every process at once (server/auth/sessionCache.ts)
+  await afterSessionChange(db, row.announced)
+  return userView(row.u)
 }
 
 // ---- grid responsibility (包抓): the previous holder's period ends where the new one starts; history is never overwritten
