@@ -21,12 +21,13 @@ import { loadSyntheticCity, type LoadedCity } from './loadCity.ts'
 import { benchMap, ensureClientBuilt, type MapResult } from './map.ts'
 import { benchPostgis, type PostgisResult } from './postgis.ts'
 import { syntheticCity } from './syntheticCity.ts'
+import { benchOverhead, demoDatabase, formatOverhead, type OverheadResult } from './overhead.ts'
 import { formatTargets, recordedTargets, type TargetResult } from './targets.ts'
 
 const argv = process.argv.slice(2)
 const flag = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]
 const quick = argv.includes('--quick')
-const ALL = ['assignment', 'postgis', 'import', 'load', 'map'] as const
+const ALL = ['assignment', 'postgis', 'import', 'load', 'map', 'overhead'] as const
 const sections = new Set((flag('sections') ?? ALL.join(',')).split(','))
 for (const s of sections) if (!(ALL as readonly string[]).includes(s)) throw new Error(`unknown section ${s} (have: ${ALL.join(', ')})`)
 const GRIDS = Number(flag('grids') ?? 20_000)
@@ -52,6 +53,7 @@ interface Results {
   import?: ImportResult[]
   load?: Record<string, LoadBench>
   map?: MapResult[]
+  overhead?: OverheadResult[]
   /** issue 14's targets, PASS/FAIL (bench/targets.ts) */
   targets?: TargetResult[]
   errors: string[]
@@ -67,7 +69,7 @@ let pgServer: PgServer | null = null
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => { void (pgServer?.stop() ?? Promise.resolve()).finally(() => process.exit(130)) })
 }
-const needsPg = sections.has('postgis') || sections.has('import') || sections.has('load')
+const needsPg = sections.has('postgis') || sections.has('import') || sections.has('load') || sections.has('overhead')
 const stops: (() => Promise<void>)[] = []
 
 async function section(name: string, fn: () => Promise<void>): Promise<void> {
@@ -146,6 +148,19 @@ try {
     const server = await startServerProcess(sqlite.config, staticDir)
     try { results.map = await benchMap({ url: server.url, modes: ['geojson', 'tiles'], minGrids: Math.min(1000, GRIDS / 4), log }) } finally { await server.stop() }
   })
+  // issue 14 target 1: per-request overhead on the demo city (bench/overhead.ts)
+  await section('overhead', async () => {
+    results.overhead = []
+    fs.mkdirSync('var/bench', { recursive: true })
+    const file = path.resolve('var/bench/overhead.db')
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true })
+    const targets: [string, DbConfig][] = [['SQLite', { provider: 'sqlite', file }]]
+    if (pgServer) targets.push(['PostgreSQL', { provider: 'postgres', url: await createDatabase(pgServer, 'bench_overhead') }])
+    for (const [name, config] of targets) {
+      await demoDatabase(config)
+      results.overhead.push(await benchOverhead({ config, database: name, quick, log }))
+    }
+  })
 } finally {
   await pgServer?.stop().catch(() => {})
 }
@@ -201,6 +216,7 @@ if (results.map?.length) {
       : `| ${r.mode} | ${(r.firstVisit.ms / 1000).toFixed(1)} s | ${mb(r.firstVisit.bytes)} (${r.firstVisit.tileRequests}) | ${(r.loadMs / 1000).toFixed(1)} s${ratio} | ${r.renderedGrids} | ${mb(r.bytes.trpc)} + ${mb(r.bytes.tiles)} (${r.bytes.tileRequests} tiles) | ${r.panFramesIn2s} | ${r.monthChange ? `${(r.monthChange.ms / 1000).toFixed(1)} s` : '–'} | ${r.monthChange ? `${mb(r.monthChange.bytes)}, ${r.monthChange.tileRequests} tiles` : '–'} |`)
   }
 }
+if (results.overhead?.length) lines.push(`\n## Per-request overhead (demo city, autocannon 10 connections at full speed)\n${formatOverhead(results.overhead)}`)
 results.targets = [...recordedTargets()]
 if (results.targets.length) lines.push(`\n## Targets (issue 14)\n${formatTargets(results.targets)}`)
 if (results.errors.length) lines.push(`\n## Errors\n${results.errors.map((e) => `- ${e.split('\n')[0]}`).join('\n')}`)
