@@ -9,8 +9,10 @@ import {
 } from '@turf/turf'
 import type { Feature, LineString, MultiPolygon, Polygon, Position } from 'geojson'
 import type { GridGeometry } from './topology.ts'
+import { BOUNDARY_TOLERANCE } from './tolerances.ts'
 
-export const AREA_TOL_M2 = 1
+/** areas under this (m²) are float noise: see tolerances.ts */
+export const AREA_TOL_M2 = BOUNDARY_TOLERANCE.areaNoiseM2
 
 export class BoundaryOpError extends Error {
   constructor(readonly code: 'LINE_DOES_NOT_SPLIT' | 'NOT_ADJACENT' | 'EMPTY_RESULT', message: string) {
