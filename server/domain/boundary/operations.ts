@@ -146,4 +146,10 @@ export function coverageReport(children: GridGeometry[], parent: GridGeometry): 
   }
 }
 
+/** Perimeter (m) of a polygon: every ring, geodesic. */
+export function perimeterM(p: Polygon): number {
+  const l = polygonToLine(p)
+  return l.type === 'FeatureCollection' ? l.features.reduce((s, x) => s + turfLength(x, { units: 'meters' }), 0) : turfLength(l, { units: 'meters' })
+}
+
 export const lineOf = (coords: Position[]): Feature<LineString> => lineString(coords)

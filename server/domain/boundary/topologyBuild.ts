@@ -20,13 +20,13 @@
  *
  * Pure: no database, no HTTP. Runs in the heavy-task pool (server/workers/heavyTasks.ts).
  */
-import { area as turfArea, bbox as turfBbox, length as turfLength, pointOnFeature, polygonToLine } from '@turf/turf'
+import { area as turfArea, bbox as turfBbox, pointOnFeature } from '@turf/turf'
 import type { Polygon, Position } from 'geojson'
 import Coordinate from 'jsts/org/locationtech/jts/geom/Coordinate.js'
 import GeometryFactory from 'jsts/org/locationtech/jts/geom/GeometryFactory.js'
 import GeometrySnapper from 'jsts/org/locationtech/jts/operation/overlay/snap/GeometrySnapper.js'
 import IsValidOp from 'jsts/org/locationtech/jts/operation/valid/IsValidOp.js'
-import { differenceGeom, intersectGeom, normalize, partsOf, unionGeom } from './operations.ts'
+import { differenceGeom, intersectGeom, normalize, partsOf, perimeterM, unionGeom } from './operations.ts'
 import { BOUNDARY_TOLERANCE, meanWidthM } from './tolerances.ts'
 import type { GridGeometry } from './topology.ts'
 
@@ -199,10 +199,6 @@ export function snapGrids(grids: readonly TopoGridInput[], snapM: number, only?:
 
 // ---------- pieces ----------
 
-const perimeterM = (p: Polygon) => {
-  const l = polygonToLine(p)
-  return l.type === 'FeatureCollection' ? l.features.reduce((s, x) => s + turfLength(x, { units: 'meters' }), 0) : turfLength(l, { units: 'meters' })
-}
 interface Piece { polygon: Polygon; area: number; width: number; at: Position }
 function piecesOf(g: GridGeometry | null, minArea = 0): Piece[] {
   return partsOf(g).map((polygon) => {
