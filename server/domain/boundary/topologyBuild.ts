@@ -87,11 +87,14 @@ export interface SkippedFeature { index: number; reason: string }
 const fmtArea = (m2: number) => (m2 >= 1e4 ? `${(m2 / 1e6).toFixed(3)} km²` : `${m2.toFixed(2)} m²`)
 const fmtWidth = (m: number) => (m >= 1 ? `${m.toFixed(1)} m` : `${(m * 1000).toFixed(1)} mm`)
 
-/** numeric order of codes: a shorter code (a parent's) sorts before any longer one, then digit by digit */
+/**
+ * Order of codes for the resolution rule: all-digit codes by their numeric value ('9' < '10' < '0011' < '101'),
+ * equal values (and codes with other characters) by their text. Deterministic whatever the input order.
+ */
 export function compareCodes(a: string, b: string): number {
   if (/^\d+$/.test(a) && /^\d+$/.test(b)) {
     const x = BigInt(a), y = BigInt(b)
-    return x < y ? -1 : x > y ? 1 : 0
+    if (x !== y) return x < y ? -1 : 1
   }
   return a < b ? -1 : a > b ? 1 : 0
 }
@@ -151,6 +154,39 @@ function fromJsts(j: JGeom, p: Plane, originals: Map<string, [number, number]>):
   return null
 }
 
+interface Own { keys: Set<string>; segs: [number, number, number, number][] }
+function ownBoundary(j: JGeom): Own {
+  const keys = new Set<string>(), segs: [number, number, number, number][] = []
+  const rings: JGeom[] = []
+  for (let i = 0; i < j.getNumGeometries(); i++) {
+    const p = j.getGeometryN(i)
+    rings.push(p.getExteriorRing())
+    for (let k = 0; k < p.getNumInteriorRing(); k++) rings.push(p.getInteriorRingN(k))
+  }
+  for (const r of rings) {
+    const cs = r.getCoordinates() as { x: number; y: number }[]
+    for (let i = 0; i < cs.length; i++) {
+      keys.add(`${cs[i]!.x},${cs[i]!.y}`)
+      if (i > 0) segs.push([cs[i - 1]!.x, cs[i - 1]!.y, cs[i]!.x, cs[i]!.y])
+    }
+  }
+  return { keys, segs }
+}
+/** every vertex of j is one of the original vertices or within tol of the original boundary */
+function withinOwn(j: JGeom, own: Own, tol: number): boolean {
+  for (const c of j.getCoordinates() as { x: number; y: number }[]) {
+    if (own.keys.has(`${c.x},${c.y}`)) continue
+    let ok = false
+    for (const [ax, ay, bx, by] of own.segs) {
+      const dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy
+      const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((c.x - ax) * dx + (c.y - ay) * dy) / len2))
+      if (Math.hypot(c.x - (ax + t * dx), c.y - (ay + t * dy)) <= tol) { ok = true; break }
+    }
+    if (!ok) return false
+  }
+  return true
+}
+
 const envMeets = (a: JGeom, b: JGeom, d: number) => {
   const e = a.getEnvelopeInternal(), f = b.getEnvelopeInternal()
   return e.getMinX() - d <= f.getMaxX() && f.getMinX() - d <= e.getMaxX() && e.getMinY() - d <= f.getMaxY() && f.getMinY() - d <= e.getMaxY()
@@ -178,15 +214,27 @@ export function snapGrids(grids: readonly TopoGridInput[], snapM: number, only?:
   for (const g of [...grids].sort((a, b) => Number(a.imported) - Number(b.imported))) cur.set(g.key, toJsts(g.geometry, plane, originals))
   const order = snapOrder(grids).filter((g) => !only || only.has(g.key))
   const failed = new Set<string>()
+  // each imported grid's own boundary before snapping, in the plane: no vertex may end up further from it than snapM
+  const own = new Map(order.map((g) => [g.key, ownBoundary(cur.get(g.key))]))
   for (let pass = 0; pass < 2; pass++) {
     for (const g of order) {
       const me = cur.get(g.key)
       const refs = grids.filter((h) => h.key !== g.key && envMeets(me, cur.get(h.key), snapM)).map((h) => cur.get(h.key))
       if (refs.length === 0) continue
-      const snapped = new GeometrySnapper(me).snapTo(factory.createGeometryCollection(refs), snapM)
-      const type = snapped?.getGeometryType?.()
-      if ((type !== 'Polygon' && type !== 'MultiPolygon') || snapped.isEmpty() || !new IsValidOp(snapped).isValid()) { failed.add(g.key); continue }
-      cur.set(g.key, snapped)
+      const target = factory.createGeometryCollection(refs)
+      // GeometrySnapper inserts a neighbour's vertex into an edge within the tolerance of the edge as it
+      // is by then (after earlier insertions), so a chain of insertions can drift up to twice the
+      // tolerance from the original edge: checked, and retried with half the tolerance (drift ≤ snapM)
+      let snapped: JGeom = null
+      for (const tol of [snapM, snapM / 2]) {
+        const s = new GeometrySnapper(me).snapTo(target, tol)
+        const type = s?.getGeometryType?.()
+        if ((type !== 'Polygon' && type !== 'MultiPolygon') || s.isEmpty() || !new IsValidOp(s).isValid()) { snapped = 'invalid'; continue }
+        if (withinOwn(s, own.get(g.key)!, snapM)) { snapped = s; break }
+        snapped = null
+      }
+      if (snapped === 'invalid') failed.add(g.key)
+      else if (snapped) cur.set(g.key, snapped)
     }
   }
   for (const g of order) {
