@@ -20,12 +20,13 @@
  *
  * Pure: no database, no HTTP. Runs in the heavy-task pool (server/workers/heavyTasks.ts).
  */
-import { area as turfArea, bbox as turfBbox, pointOnFeature } from '@turf/turf'
+import { area as turfArea, bbox as turfBbox, bboxClip, pointOnFeature } from '@turf/turf'
 import type { Polygon, Position } from 'geojson'
 import Coordinate from 'jsts/org/locationtech/jts/geom/Coordinate.js'
 import GeometryFactory from 'jsts/org/locationtech/jts/geom/GeometryFactory.js'
 import GeometrySnapper from 'jsts/org/locationtech/jts/operation/overlay/snap/GeometrySnapper.js'
 import IsValidOp from 'jsts/org/locationtech/jts/operation/valid/IsValidOp.js'
+import Flatbush from 'flatbush'
 import { differenceGeom, intersectGeom, normalize, partsOf, perimeterM, unionGeom } from './operations.ts'
 import { BOUNDARY_TOLERANCE, meanWidthM } from './tolerances.ts'
 import type { GridGeometry } from './topology.ts'
@@ -136,7 +137,7 @@ function toJsts(g: GridGeometry, p: Plane, originals: Map<string, [number, numbe
   return g.type === 'Polygon' ? poly(g.coordinates) : factory.createMultiPolygon(g.coordinates.map(poly))
 }
 
-function fromJsts(j: JGeom, p: Plane, originals: Map<string, [number, number]>): GridGeometry | null {
+function fromJsts(j: JGeom, p: Plane, originals: Map<string, [number, number]>, type0: GridGeometry['type']): GridGeometry | null {
   const ring = (r: JGeom): Position[] => r.getCoordinates().map((c: { x: number; y: number }) => originals.get(`${c.x},${c.y}`) ?? inv(p, c.x, c.y))
   const poly = (pg: JGeom): Position[][] => {
     const rings = [ring(pg.getExteriorRing())]
@@ -145,18 +146,19 @@ function fromJsts(j: JGeom, p: Plane, originals: Map<string, [number, number]>):
   }
   const type = j.getGeometryType()
   if (j.isEmpty()) return null
-  if (type === 'Polygon') return { type: 'Polygon', coordinates: poly(j) }
+  if (type === 'Polygon') return type0 === 'MultiPolygon' ? { type: 'MultiPolygon', coordinates: [poly(j)] } : { type: 'Polygon', coordinates: poly(j) }
   if (type === 'MultiPolygon') {
     const polys: Position[][][] = []
     for (let i = 0; i < j.getNumGeometries(); i++) polys.push(poly(j.getGeometryN(i)))
-    return polys.length === 1 ? { type: 'Polygon', coordinates: polys[0]! } : { type: 'MultiPolygon', coordinates: polys }
+    return polys.length === 1 && type0 === 'Polygon' ? { type: 'Polygon', coordinates: polys[0]! } : { type: 'MultiPolygon', coordinates: polys }
   }
   return null
 }
 
-interface Own { keys: Set<string>; segs: [number, number, number, number][] }
+/** a grid's boundary segments in the plane, indexed (flatbush): what is within a distance of it */
+interface Own { keys: Set<string>; segs: Float64Array; tree: Flatbush | null }
 function ownBoundary(j: JGeom): Own {
-  const keys = new Set<string>(), segs: [number, number, number, number][] = []
+  const keys = new Set<string>(), segs: number[] = []
   const rings: JGeom[] = []
   for (let i = 0; i < j.getNumGeometries(); i++) {
     const p = j.getGeometryN(i)
@@ -167,22 +169,36 @@ function ownBoundary(j: JGeom): Own {
     const cs = r.getCoordinates() as { x: number; y: number }[]
     for (let i = 0; i < cs.length; i++) {
       keys.add(`${cs[i]!.x},${cs[i]!.y}`)
-      if (i > 0) segs.push([cs[i - 1]!.x, cs[i - 1]!.y, cs[i]!.x, cs[i]!.y])
+      if (i > 0) segs.push(cs[i - 1]!.x, cs[i - 1]!.y, cs[i]!.x, cs[i]!.y)
     }
   }
-  return { keys, segs }
+  const n = segs.length / 4
+  let tree: Flatbush | null = null
+  if (n > 0) {
+    tree = new Flatbush(n)
+    for (let i = 0; i < n; i++) {
+      const ax = segs[4 * i]!, ay = segs[4 * i + 1]!, bx = segs[4 * i + 2]!, by = segs[4 * i + 3]!
+      tree.add(Math.min(ax, bx), Math.min(ay, by), Math.max(ax, bx), Math.max(ay, by))
+    }
+    tree.finish()
+  }
+  return { keys, segs: Float64Array.from(segs), tree }
+}
+/** distance from (x, y) to the boundary is at most tol */
+function near(own: Own, x: number, y: number, tol: number): boolean {
+  if (!own.tree) return false
+  for (const i of own.tree.search(x - tol, y - tol, x + tol, y + tol)) {
+    const ax = own.segs[4 * i]!, ay = own.segs[4 * i + 1]!, bx = own.segs[4 * i + 2]!, by = own.segs[4 * i + 3]!
+    const dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy
+    const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / len2))
+    if (Math.hypot(x - (ax + t * dx), y - (ay + t * dy)) <= tol) return true
+  }
+  return false
 }
 /** every vertex of j is one of the original vertices or within tol of the original boundary */
 function withinOwn(j: JGeom, own: Own, tol: number): boolean {
   for (const c of j.getCoordinates() as { x: number; y: number }[]) {
-    if (own.keys.has(`${c.x},${c.y}`)) continue
-    let ok = false
-    for (const [ax, ay, bx, by] of own.segs) {
-      const dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy
-      const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((c.x - ax) * dx + (c.y - ay) * dy) / len2))
-      if (Math.hypot(c.x - (ax + t * dx), c.y - (ay + t * dy)) <= tol) { ok = true; break }
-    }
-    if (!ok) return false
+    if (!own.keys.has(`${c.x},${c.y}`) && !near(own, c.x, c.y, tol)) return false
   }
   return true
 }
@@ -216,30 +232,59 @@ export function snapGrids(grids: readonly TopoGridInput[], snapM: number, only?:
   const failed = new Set<string>()
   // each imported grid's own boundary before snapping, in the plane: no vertex may end up further from it than snapM
   const own = new Map(order.map((g) => [g.key, ownBoundary(cur.get(g.key))]))
+  // a step counter: a grid is snapped again in the second pass only if a neighbour changed after its first snap
+  let step = 0
+  const changedAt = new Map<string, number>(), snappedAt = new Map<string, number>()
   for (let pass = 0; pass < 2; pass++) {
     for (const g of order) {
       const me = cur.get(g.key)
-      const refs = grids.filter((h) => h.key !== g.key && envMeets(me, cur.get(h.key), snapM)).map((h) => cur.get(h.key))
+      const near_ = grids.filter((h) => h.key !== g.key && envMeets(me, cur.get(h.key), snapM))
+      if (pass > 0 && !near_.some((h) => (changedAt.get(h.key) ?? -1) > snappedAt.get(g.key)!)) continue
+      snappedAt.set(g.key, ++step)
+      const refs = near_.map((h) => cur.get(h.key))
       if (refs.length === 0) continue
-      const target = factory.createGeometryCollection(refs)
+      // only the neighbours' vertices within the tolerance of this grid's boundary can take part (vertex
+      // and edge snapping alike): the snapper then compares a few hundred points, not every vertex
+      const here = pass === 0 ? own.get(g.key)! : ownBoundary(me)
+      const seen = new Set<string>()
+      const fresh: { x: number; y: number }[] = [], shared: { x: number; y: number }[] = []
+      for (const r of refs) {
+        for (const c of r.getCoordinates() as { x: number; y: number }[]) {
+          const k = `${c.x},${c.y}`
+          if (seen.has(k)) continue
+          seen.add(k)
+          if (near(here, c.x, c.y, snapM)) (here.keys.has(k) ? shared : fresh).push(c)
+        }
+      }
+      // a border already shared vertex for vertex has nothing to snap; the shared vertices near a
+      // fresh one stay in the target, so a vertex already on a neighbour's vertex keeps it
+      if (fresh.length === 0) continue
+      const keep = shared.filter((c) => fresh.some((f) => Math.hypot(f.x - c.x, f.y - c.y) <= 2 * snapM))
+      // (LineStringSnapper treats a target whose first and last points are equal as a closed ring and
+      // skips its last point: a lone target point would never be inserted into an edge. A sentinel
+      // point 1000 km away, never within any tolerance, keeps every real point in play.)
+      const env = me.getEnvelopeInternal()
+      const sentinel = new Coordinate(env.getMaxX() + 1e6, env.getMaxY() + 1e6)
+      const target = factory.createMultiPointFromCoords([...fresh, ...keep, sentinel].map((c) => new Coordinate(c.x, c.y)))
       // GeometrySnapper inserts a neighbour's vertex into an edge within the tolerance of the edge as it
       // is by then (after earlier insertions), so a chain of insertions can drift up to twice the
       // tolerance from the original edge: checked, and retried with half the tolerance (drift ≤ snapM)
       let snapped: JGeom = null
       for (const tol of [snapM, snapM / 2]) {
         const s = new GeometrySnapper(me).snapTo(target, tol)
+        if (s.equalsExact(me)) { snapped = null; break } // nothing within the tolerance
         const type = s?.getGeometryType?.()
         if ((type !== 'Polygon' && type !== 'MultiPolygon') || s.isEmpty() || !new IsValidOp(s).isValid()) { snapped = 'invalid'; continue }
         if (withinOwn(s, own.get(g.key)!, snapM)) { snapped = s; break }
         snapped = null
       }
       if (snapped === 'invalid') failed.add(g.key)
-      else if (snapped) cur.set(g.key, snapped)
+      else if (snapped) { cur.set(g.key, snapped); changedAt.set(g.key, ++step) }
     }
   }
   for (const g of order) {
-    if (failed.has(g.key)) continue
-    const out = fromJsts(cur.get(g.key), plane, originals)
+    if (failed.has(g.key) || !changedAt.has(g.key)) continue
+    const out = fromJsts(cur.get(g.key), plane, originals, g.geometry.type)
     if (out) geometry.set(g.key, out)
   }
   return { geometry, failed: [...failed] }
@@ -253,6 +298,21 @@ function piecesOf(g: GridGeometry | null, minArea = 0): Piece[] {
     const area = turfArea(polygon)
     return { polygon, area, width: meanWidthM(area, perimeterM(polygon)), at: pointOnFeature(polygon).geometry.coordinates }
   }).filter((p) => p.area > minArea)
+}
+/** a ∩ b, both clipped first to the common box of their bboxes (cheap, exact for a box): polygon clipping then sees only the border region */
+function overlapOf(a: GridGeometry, b: GridGeometry): GridGeometry | null {
+  const ba = turfBbox(a), bb = turfBbox(b)
+  const box: [number, number, number, number] = [Math.max(ba[0]!, bb[0]!), Math.max(ba[1]!, bb[1]!), Math.min(ba[2]!, bb[2]!), Math.min(ba[3]!, bb[3]!)]
+  if (box[0] > box[2] || box[1] > box[3]) return null
+  const clip = (g: GridGeometry): GridGeometry | null => {
+    // bboxClip leaves rings outside the box empty or degenerate: drop them (and parts without an outer ring)
+    const polys: Polygon[] = partsOf(bboxClip(g, box).geometry as GridGeometry)
+      .filter((p) => (p.coordinates[0]?.length ?? 0) >= 4)
+      .map((p) => ({ type: 'Polygon', coordinates: p.coordinates.filter((r) => r.length >= 4) }))
+    return normalize(polys)
+  }
+  const ca = clip(a), cb = clip(b)
+  return ca && cb ? intersectGeom(ca, cb) : null
 }
 const boxesMeet = (a: number[], b: number[]) => a[0]! <= b[2]! && b[0]! <= a[2]! && a[1]! <= b[3]! && b[1]! <= a[3]!
 
@@ -318,7 +378,7 @@ export function buildTopology(grids: readonly TopoGridInput[], skipped: readonly
       const a = gs[i]!, b = gs[j]!
       if (!a.imported && !b.imported) continue
       if (!boxesMeet(turfBbox(geom.get(a.key)!), turfBbox(geom.get(b.key)!))) continue
-      const cut = piecesOf(intersectGeom(geom.get(a.key)!, geom.get(b.key)!), 0).filter(small)
+      const cut = piecesOf(overlapOf(geom.get(a.key)!, geom.get(b.key)!), 0).filter(small)
       if (cut.length === 0) continue
       // the part goes to the smaller code; a grid in force never changes, so an imported grid gives way to it
       const [win, lose] = !a.imported ? [a, b] : !b.imported ? [b, a] : compareCodes(a.code, b.code) <= 0 ? [a, b] : [b, a]
@@ -352,7 +412,7 @@ export function buildTopology(grids: readonly TopoGridInput[], skipped: readonly
       const a = gs[i]!, b = gs[j]!
       if (!a.imported && !b.imported) continue
       if (!boxesMeet(turfBbox(geom.get(a.key)!), turfBbox(geom.get(b.key)!))) continue
-      for (const p of piecesOf(intersectGeom(geom.get(a.key)!, geom.get(b.key)!), noise)) {
+      for (const p of piecesOf(overlapOf(geom.get(a.key)!, geom.get(b.key)!), noise)) {
         if (small(p)) continue // left by float noise after the resolution
         items.push({ kind: 'OVERLAP', level, gridKeys: [a.key, b.key], codes: [a.code, b.code], message: `${a.name} 与 ${b.name} 重叠 ${fmtArea(p.area)}（宽约 ${fmtWidth(p.width)}，超过容差 ${snapM} m）`, area: p.area, width: p.width, at: p.at, geometry: p.polygon, blocking: true })
       }
