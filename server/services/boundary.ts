@@ -21,6 +21,7 @@ import type { CatalogGrid, GridCatalog, GridLevel } from './gridCatalog.ts'
 import { failpoint } from './failpoints.ts'
 import { geometryTooComplex, runHeavy } from './heavy.ts'
 import type { ShapeWarning } from '../domain/boundary/shapeWarnings.ts'
+import type { SkippedFeature, TopoGridInput, TopologyReport } from '../domain/boundary/topologyBuild.ts'
 
 export interface DraftInputGrid {
   /** String(id) for an existing grid, "new:…" for a new one */
@@ -541,6 +542,43 @@ export function draftFromFeatures(catalog: GridCatalog, fc: FeatureCollection, o
     }
   })
   return { draft: { grids, retire: [] }, fields: [...fields], skipped }
+}
+
+/**
+ * The topology build of an imported draft (server/domain/boundary/topologyBuild.ts, in the heavy-task
+ * pool): the imported grids are snapped to each other and to the grids in force around them (their
+ * siblings near the import, their parents, every child of a parent or of an imported grid — grids in
+ * force never move), overlaps within the tolerance are resolved, and what remains is reported. Grids
+ * in `exclude` (invalid geometry) are left out of the build and returned unchanged.
+ */
+export async function buildImportTopology(catalog: GridCatalog, draft: DraftInput, skipped: SkippedFeature[], snapM?: number, exclude: ReadonlySet<string> = new Set()): Promise<{ draft: DraftInput; topology: TopologyReport }> {
+  const grids = draft.grids.filter((g) => !exclude.has(g.key))
+  const keys = new Set(grids.map((g) => g.key))
+  const inputs: TopoGridInput[] = grids.map((g) => ({ key: g.key, code: g.code, name: g.name, level: g.level, parentKey: g.parentKey, geometry: g.geometry, imported: true }))
+  if (grids.length) {
+    const boxes = grids.map((g) => turfBbox(g.geometry))
+    const margin = 0.001 // ≈ 100 m: neighbours just across a border
+    const box = [Math.min(...boxes.map((b) => b[0]!)) - margin, Math.min(...boxes.map((b) => b[1]!)) - margin, Math.max(...boxes.map((b) => b[2]!)) + margin, Math.max(...boxes.map((b) => b[3]!)) + margin]
+    const parents = new Set(grids.map((g) => g.parentKey).filter((k): k is string => k !== null))
+    const siblingGroups = new Set(grids.map((g) => `${g.level}|${g.parentKey ?? ''}`))
+    const inForce = catalog.list().filter((c) => !keys.has(String(c.id)))
+    // parents of children in force that take part are needed too (a child's parent decides its gaps)
+    for (const c of inForce) {
+      const key = String(c.id), parentKey = c.parentId === null ? null : String(c.parentId)
+      const isParent = parents.has(key)
+      const isChildOfImported = parentKey !== null && keys.has(parentKey)
+      const isSibling = siblingGroups.has(`${c.level}|${parentKey ?? ''}`) && (parentKey !== null || boxMeets(turfBbox(c.geometry), box))
+      if (isParent || isChildOfImported || isSibling) inputs.push({ key, code: c.code, name: c.name, level: c.level, parentKey, geometry: c.geometry, imported: false })
+    }
+    // a parent's key must resolve among the inputs; a parent that is neither imported nor in force is dropped
+    const present = new Set(inputs.map((g) => g.key))
+    for (const g of inputs) if (g.parentKey !== null && !present.has(g.parentKey)) g.parentKey = null
+  }
+  const built = await runHeavy('topologyBuild', [inputs, skipped, { snapM }], geometryTooComplex)
+  return {
+    draft: { ...draft, grids: draft.grids.map((g) => (built.geometry[g.key] ? { ...g, geometry: built.geometry[g.key]! } : g)) },
+    topology: built.report,
+  }
 }
 
 export const ACCEPTABLE_RULES = Object.entries(RULES).filter(([, r]) => r.acceptable).map(([c]) => c)

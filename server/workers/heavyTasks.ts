@@ -8,6 +8,7 @@ import type { FeatureCollection } from 'geojson'
 import { changedRegion, computeImpact, type GridChange, type ImpactInput } from '../domain/boundary/impact.ts'
 import { validateDraft, type ValidationInput, type ValidationOptions } from '../domain/boundary/validation.ts'
 import { shapeWarnings, type ShapeGrid } from '../domain/boundary/shapeWarnings.ts'
+import { buildTopology, type SkippedFeature, type TopoGridInput, type TopologyOptions } from '../domain/boundary/topologyBuild.ts'
 import type { MultiPolygon, Polygon } from 'geojson'
 import { validateGridGeometry } from '../domain/geometry/validate.ts'
 import { dHashOfFile } from '../domain/photo/dhash.ts'
@@ -24,6 +25,8 @@ export const TASKS = {
     issues: validateDraft(input, opts),
     warnings: shapeWarnings(input.changed as ShapeGrid[], before),
   }),
+  /** the topology build of imported boundaries: snapping, resolution within the tolerance, the report */
+  topologyBuild: (grids: TopoGridInput[], skipped: SkippedFeature[], opts: TopologyOptions) => buildTopology(grids, skipped, opts),
   /** the changed area of a boundary draft (polygon clipping: old △ new per grid) */
   changedRegion: (changes: GridChange[]) => changedRegion(changes),
   /** the impact of a boundary draft over its candidate points (point-in-polygon, grid indexes) */

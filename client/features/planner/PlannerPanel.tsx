@@ -7,6 +7,7 @@
  * API calls live here. Destructive steps (discard, revert, cancel a pending version) ask first.
  */
 import { FilePicker } from '../../ui/FilePicker.tsx'
+import { TopologyReport } from './TopologyReport.tsx'
 import { useMemo, useState } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, type RouterOutputs } from '../../api.ts'
@@ -204,6 +205,7 @@ export function PlannerPanel({ planner, onFocus, focusMoved, onFocusMoved }: { p
       </section>
 
       <ImportPanel onDraft={(d) => dispatch({ type: 'import', grids: d.grids })} />
+      <TopologyReport onFocus={onFocus} />
 
       <section className="pl-section">
         <h3>{t('versions')}</h3>

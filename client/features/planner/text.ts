@@ -147,3 +147,45 @@ export type PlannerKey = keyof typeof plannerText.zh
 
 /** The planner namespace (kept as a name: PlannerPage.tsx uses it). */
 export const usePlannerText = () => useT(plannerText)
+
+/** Strings of the import's topology report (TopologyReport.tsx). */
+export const topologyText = defineText({
+  zh: {
+    title: '拓扑检查（导入）',
+    summary: '吸附容差 {m} 米：{n} 个网格中 {s} 个的边界已吸附到相邻边界',
+    clean: '吸附后没有重叠、空隙、超出上级或碎片',
+    blocking: '必须修正',
+    info: '提示',
+    area: '面积',
+    width: '平均宽度',
+    map: '拓扑问题示意图：红色为重叠，橙色为空隙，紫色为超出上级，深红为碎片，灰色为容差内已处理',
+    'kind.OVERLAP': '重叠',
+    'kind.GAP': '空隙',
+    'kind.OUTSIDE_PARENT': '超出上级网格',
+    'kind.SLIVER': '碎片',
+    'kind.OVERLAP_RESOLVED': '容差内重叠（已处理）',
+    'kind.OUTSIDE_RESOLVED': '容差内超出（已裁去）',
+    'kind.SNAP_FAILED': '未能吸附',
+    'kind.SKIPPED': '未导入的要素',
+    level: '层级',
+  },
+  en: {
+    title: 'Topology check (import)',
+    summary: 'Snapping tolerance {m} m: the borders of {s} of {n} grids were snapped to their neighbours',
+    clean: 'After snapping: no overlap, gap, part outside the parent or sliver',
+    blocking: 'must be fixed',
+    info: 'note',
+    area: 'Area',
+    width: 'mean width',
+    map: 'Sketch of the topology issues: red overlaps, orange gaps, purple parts outside the parent, dark red slivers, grey resolved within the tolerance',
+    'kind.OVERLAP': 'Overlap',
+    'kind.GAP': 'Gap',
+    'kind.OUTSIDE_PARENT': 'Outside the parent grid',
+    'kind.SLIVER': 'Sliver',
+    'kind.OVERLAP_RESOLVED': 'Overlap within the tolerance (resolved)',
+    'kind.OUTSIDE_RESOLVED': 'Outside within the tolerance (clipped)',
+    'kind.SNAP_FAILED': 'Not snapped',
+    'kind.SKIPPED': 'Feature not imported',
+    level: 'Level',
+  },
+})

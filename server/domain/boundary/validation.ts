@@ -6,7 +6,8 @@
 import { area as turfArea, bbox as turfBbox, pointOnFeature } from '@turf/turf'
 import type { Geometry, Position } from 'geojson'
 import { validateGridGeometry } from '../geometry/validate.ts'
-import { AREA_TOL_M2, differenceGeom, intersectGeom, partsOf, unionGeom } from './operations.ts'
+import { differenceGeom, intersectGeom, partsOf, perimeterM, unionGeom } from './operations.ts'
+import { BOUNDARY_TOLERANCE, meanWidthM } from './tolerances.ts'
 import type { GridGeometry } from './topology.ts'
 
 export type DraftLevel = 'street' | 'community'
@@ -57,10 +58,12 @@ export interface ValidationInput {
 }
 
 export interface ValidationOptions {
-  /** grids and grid parts smaller than this (m²) are slivers; default 100 m² */
+  /** grids and grid parts smaller than this (m²) are slivers; default BOUNDARY_TOLERANCE.sliverAreaM2 */
   minArea?: number
-  /** overlaps and gaps below this (m²) are float noise; default 1 m² */
+  /** overlaps, gaps and parts outside the parent below this (m²) are float noise; default BOUNDARY_TOLERANCE.areaNoiseM2 */
   tolerance?: number
+  /** grid parts with a mean width (2·area/perimeter) under this (m) are slivers; default BOUNDARY_TOLERANCE.sliverWidthM */
+  minWidth?: number
 }
 
 const pointIn = (g: Geometry): Position => pointOnFeature(g as GridGeometry).geometry.coordinates
@@ -68,8 +71,9 @@ const boxesMeet = (a: number[], b: number[]) => a[0]! <= b[2]! && b[0]! <= a[2]!
 const fmt = (m2: number) => (m2 >= 1e4 ? `${(m2 / 1e6).toFixed(3)} km²` : `${m2.toFixed(1)} m²`)
 
 export function validateDraft(input: ValidationInput, opts: ValidationOptions = {}): ValidationIssue[] {
-  const minArea = opts.minArea ?? 100
-  const tol = opts.tolerance ?? AREA_TOL_M2
+  const minArea = opts.minArea ?? BOUNDARY_TOLERANCE.sliverAreaM2
+  const minWidth = opts.minWidth ?? BOUNDARY_TOLERANCE.sliverWidthM
+  const tol = opts.tolerance ?? BOUNDARY_TOLERANCE.areaNoiseM2
   const issues: ValidationIssue[] = []
   const all = new Map<string, DraftGrid>()
   for (const g of input.context) all.set(g.key, g)
@@ -86,7 +90,9 @@ export function validateDraft(input: ValidationInput, opts: ValidationOptions = 
     valid.add(g.key)
     for (const part of partsOf(g.geometry)) {
       const a = turfArea(part)
+      const w = meanWidthM(a, perimeterM(part))
       if (a < minArea) issues.push({ code: 'SLIVER', message: `${g.name}：有面积仅 ${fmt(a)} 的碎片（小于 ${fmt(minArea)}）`, gridKeys: [g.key], area: a, at: pointIn(part), geometry: part, acceptable: false })
+      else if (w < minWidth) issues.push({ code: 'SLIVER', message: `${g.name}：有平均宽度仅 ${w.toFixed(2)} m 的狭长碎片（窄于 ${minWidth} m）`, gridKeys: [g.key], area: a, at: pointIn(part), geometry: part, acceptable: false })
     }
     const before = input.previousType?.get(g.key)
     if (g.geometry.type === 'MultiPolygon' && g.geometry.coordinates.length > 1 && before !== 'MultiPolygon') {
