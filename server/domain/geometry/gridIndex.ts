@@ -165,8 +165,9 @@ export class GridIndex {
     // everything below in fixed point: p (double, within 2^-21 of exact), vertices and R (Int32)
     const px = (x - this.minX) * this.sx, py = (y - this.minY) * this.sy
     const rx = E[h]!, ry = this.rowYi[cy]!
-    const rdx = rx - px, rdy = ry - py
-    const dR = D * (Math.abs(rdx) + Math.abs(rdy))
+    const rdx = rx - px, rdy = ry - py, rn = Math.abs(rdx) + Math.abs(rdy)
+    // doubt of t = orient(p, R, v) = rdx·dy − rdy·dx: rounding (|rdx·dy| + |rdy·dx| ≤ rn·|v − p|₁) + D per step
+    const dR = D * rn, kR = TOL_P * rn + D
     let mask = E[h + 2]!
     const parts = h + HEAD
     let q = parts + (info & 31)
@@ -174,20 +175,20 @@ export class GridIndex {
       const m = E[q + 1]!, end = q + 4 + 2 * E[q]!
       let ax = E[q + 2]!, ay = E[q + 3]!
       let dax = ax - px, day = ay - py, na = Math.abs(dax) + Math.abs(day)
+      let ta = rdx * day - rdy * dax
+      if (Math.abs(ta) <= kR * na + dR) return this.locateExact(x, y)
       for (q += 4; q < end; q += 2) {
         const bx = E[q]!, by = E[q + 1]!
         const dbx = bx - px, dby = by - py, nb = Math.abs(dbx) + Math.abs(dby)
-        const l = dax * dby, r = day * dbx, o = l - r
-        if (Math.abs(o) <= TOL_P * (Math.abs(l) + Math.abs(r)) + D * (na + nb + 2 * D)) return this.locateExact(x, y)
-        // side of R, certified at build time by the same expression
-        if (o > 0 !== (ax - rx) * (by - ry) - (ay - ry) * (bx - rx) > 0) { // p and R on opposite sides of the line
-          const la = rdx * day, ra = rdy * dax, oa = la - ra
-          const lb = rdx * dby, rb = rdy * dbx, ob = lb - rb
-          if (Math.abs(oa) <= TOL_P * (Math.abs(la) + Math.abs(ra)) + dR + D * na ||
-            Math.abs(ob) <= TOL_P * (Math.abs(lb) + Math.abs(rb)) + dR + D * nb) return this.locateExact(x, y)
-          if (oa > 0 !== ob > 0) mask ^= m // p→R crosses the edge
+        const tb = rdx * dby - rdy * dbx
+        if (Math.abs(tb) <= kR * nb + dR) return this.locateExact(x, y)
+        if (ta > 0 !== tb > 0) { // a and b on opposite sides of the line pR: does the edge separate p from R?
+          const o = dax * dby - day * dbx // orient(a, b, p); |dax·dby| + |day·dbx| ≤ na·nb
+          if (Math.abs(o) <= TOL_P * na * nb + D * (na + nb + 2 * D)) return this.locateExact(x, y)
+          // orient(a, b, R): certified at build time, by the same expression
+          if (o > 0 !== (ax - rx) * (by - ry) - (ay - ry) * (bx - rx) > 0) mask ^= m // p→R crosses the edge
         }
-        ax = bx; ay = by; dax = dbx; day = dby; na = nb
+        ax = bx; ay = by; dax = dbx; day = dby; na = nb; ta = tb
       }
     }
     if (mask === 0) return null
