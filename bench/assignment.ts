@@ -10,6 +10,7 @@
  */
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
+import os from 'node:os'
 import v8 from 'node:v8'
 import vm from 'node:vm'
 import Flatbush from 'flatbush'
@@ -51,6 +52,8 @@ export interface AssignmentSizeResult {
   build: { ms: number; heapDeltaMB: number; arrayBuffersDeltaMB: number; indexTypedArraysMB: number; cells: number; cellsWithEdges: number; slowCells: number }
   update: { ms: number; edits: number }
   methods: MethodResult[]
+  /** 1-minute load average of the machine when this size started and ended (the machine is shared) */
+  loadAverage: [number, number]
 }
 
 export interface AssignmentBenchResult {
@@ -104,6 +107,7 @@ function boundaryEdit(grids: (IndexedGrid & { geometry: Polygon })[], r: () => n
 }
 
 async function benchSize(polygons: number, nPoints: number, nBoundary: number, seed: number, log: (s: string) => void): Promise<AssignmentSizeResult> {
+  const load0 = os.loadavg()[0]!
   let t = performance.now()
   const city = syntheticCity(polygons, seed)
   const cityMs = performance.now() - t
@@ -219,6 +223,7 @@ async function benchSize(polygons: number, nPoints: number, nBoundary: number, s
     },
     update: { ms: median(upd), edits: upd.length },
     methods: results,
+    loadAverage: [load0, os.loadavg()[0]!],
   }
 }
 
@@ -234,7 +239,7 @@ export function formatAssignment(res: AssignmentBenchResult): string {
     out.push(`\n## ${s.polygons} polygons (median ${s.medianVertices} vertices), ${fmt(s.points)} random points (${(100 * s.insideShare).toFixed(0)}% inside)`)
     out.push(`index build ${s.build.ms.toFixed(0)} ms; memory +${s.build.heapDeltaMB.toFixed(1)} MB heap, +${s.build.arrayBuffersDeltaMB.toFixed(1)} MB array buffers` +
       ` (typed arrays ${s.build.indexTypedArraysMB.toFixed(1)} MB; ${s.build.cells} cells, ${s.build.cellsWithEdges} with edges, ${s.build.slowCells} slow);` +
-      ` update() after one boundary edit ${s.update.ms.toFixed(1)} ms (median of ${s.update.edits})`)
+      ` update() after one boundary edit ${s.update.ms.toFixed(1)} ms (median of ${s.update.edits}); load average ${s.loadAverage[0].toFixed(1)} → ${s.loadAverage[1].toFixed(1)}`)
     out.push('| method | points/s | × baseline | ≠ rule (random) | ≠ rule (on boundary) |')
     out.push('|---|---|---|---|---|')
     for (const m of s.methods) out.push(`| ${m.method} | ${fmt(m.pointsPerSecond)} | ${m.ratioToBaseline.toFixed(1)} | ${m.disagreements} | ${m.boundaryDisagreements} |`)
@@ -271,7 +276,7 @@ export function recordIndexTargets(res: AssignmentBenchResult): void {
   const exact = locate.disagreements + locate.boundaryDisagreements + (many ? many.disagreements + many.boundaryDisagreements : 0)
   recordTarget({
     section: 'index', name: 'GridIndex.locate ÷ which-polygon, 20,000 grids', measured: locate.pointsPerSecond / which.pointsPerSecond, goal: 25, compare: '≥', unit: '×',
-    note: `${fmt(s.points)} points, same run: ${fmt(locate.pointsPerSecond)} vs ${fmt(which.pointsPerSecond)} pts/s; locateMany ${many ? fmt(many.pointsPerSecond) : '–'} pts/s; ${exact} answers ≠ exact rule`,
+    note: `${fmt(s.points)} points, same run: ${fmt(locate.pointsPerSecond)} vs ${fmt(which.pointsPerSecond)} pts/s; locateMany ${many ? fmt(many.pointsPerSecond) : '–'} pts/s; ${exact} answers ≠ exact rule; load average ${s.loadAverage[0].toFixed(1)} → ${s.loadAverage[1].toFixed(1)} (2 cores)`,
   })
   recordTarget({
     section: 'index', name: 'index memory (typed arrays), 20,000 grids', measured: s.build.indexTypedArraysMB, goal: PREVIOUS_INDEX_MB / 2, compare: '≤', unit: 'MB',

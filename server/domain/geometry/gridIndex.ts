@@ -16,23 +16,35 @@
  *   grids goes to the smallest code among them. Equal codes: smallest id.)
  *
  * DESIGN
- *   A uniform cell grid over the bbox of all grids. Each cell keeps the polygon
- *   edges that meet it (a little padded), deduplicated, in one Float64Array
- *   pool (header + edges contiguous: about two cache misses per query).
- *   - A cell with no edge stores the grid covering it (found once by a sweep).
- *   - A cell with edges stores a reference point R (chosen far from its edges)
- *     and which polygon parts contain R, as a bitmask over the cell's parts.
- *     For a query point p, every edge of the cell whose segment crosses p→R
- *     flips its parts' bits; the remaining bits are the parts containing p.
- *   - Every orientation test is filtered: if p (or the segment p→R) comes
- *     within floating-point doubt of any edge or vertex in its cell, the query
- *     falls back to the exact slow path (flatbush over grid bboxes + turf with
- *     the rule above). Edges outside the cell are at least `pad` away, far
- *     beyond rounding, so the fast answer always equals the reference.
- *   update() recomputes only the cells under the old and new bboxes of the
- *   changed grids; new cell data is appended to the pools (compacted when
- *   half of them is garbage) and changed grids go into a small "dirty" list
- *   beside the static flatbush tree.
+ *   A uniform cell grid over the bbox of all grids. `cells` (Int32, one per cell) holds either the
+ *   answer of a cell that no edge meets (the grid covering it, found once by a sweep; -1 for none) or
+ *   the offset of the cell's block in one Int32Array pool (header, part slots and edges contiguous:
+ *   about two cache misses per query).
+ *   - Fixed point: X = (x − minX)·sx, Y = (y − minY)·sy with sx, sy = 2^30 / extent, so every stored
+ *     coordinate is an Int32 (half the bytes of a double). A stored vertex is within 0.5 + 2^-22 steps
+ *     of its true scaled position, a query point (computed in doubles) within 2^-21. Orientation signs
+ *     are invariant under this positive scaling, so signs taken in fixed point are the true signs as
+ *     long as each test's doubt includes D = 0.501 step per unit of |coordinate difference| (see below).
+ *   - A cell's edges are stored once each (a shared edge once, with both parts' bits) and joined into
+ *     chains of edges sharing a vertex and a parts mask (a boundary through a cell is usually one
+ *     chain): per chain k, mask, then k + 1 vertices — each vertex once, not twice per edge.
+ *   - A cell with edges stores a reference point R on the fixed-point lattice (chosen far from its
+ *     edges, on the row's centre line) and which polygon parts contain R, as a bitmask over the cell's
+ *     parts. For a query point p, every edge whose segment crosses p→R flips its parts' bits; the
+ *     remaining bits are the parts containing p. Per vertex v: t = orient(p, R, v); only an edge whose
+ *     ends have opposite t also needs orient(a, b, p) and orient(a, b, R) (the latter evaluated by the
+ *     very expression whose sign was certified when R was chosen, so it needs no filter).
+ *   - Every orientation test is filtered: if |value| ≤ relative rounding (TOL_P) + D·(the L1 lengths of
+ *     its difference vectors), p (or the segment p→R) is within doubt of a vertex or edge, and the
+ *     query falls back to the exact slow path (flatbush over grid bboxes + turf with the rule above).
+ *     Edges outside the cell are at least `pad` (≥ 4 steps) away, far beyond rounding, and R rounded to
+ *     the lattice stays within the padded cell on the same side of every cell edge as before rounding,
+ *     so the fast answer always equals the reference.
+ *   At 20,000 synthetic grids (bench/syntheticCity.ts): 1.0 M cells, 29 MB of typed arrays, where
+ *   Float64 blocks with every edge's four coordinates took 75.6 MB.
+ *   update() recomputes only the cells under the old and new bboxes of the changed grids; new cell
+ *   blocks are appended to the pool (compacted when half of it is garbage) and changed grids go into
+ *   a small "dirty" list beside the static flatbush tree.
  */
 import type { MultiPolygon, Polygon } from 'geojson'
 import Flatbush from 'flatbush'
