@@ -95,6 +95,7 @@ const FIX = 2 ** 30 // fixed-point steps across the extent, per axis (stored coo
  * 0.5 + 2^-22 of its true scaled position, a query point within 2^-21 (see the design comment).
  */
 const D = 0.501
+const BATCH = 32 // points per batch in locateMany: the cell reads of a batch overlap
 const HEAD = 3 // cell block in the pool (Int32): Rx, info = parts | chains << 5 (-1: slow cell), R mask;
 //                then the slot of each local part, then per chain: k (edges), mask, k + 1 vertices x, y
 interface Slot extends IndexedGrid {
@@ -229,7 +230,11 @@ export class GridIndex {
       if (b.length !== a.length) throw new RangeError(`locateMany: xs has ${a.length} values, ys ${b.length}`)
       const n = a.length, out = c ?? new Int32Array(n)
       if (out.length < n) throw new RangeError(`locateMany: out has room for ${out.length} of ${n} points`)
-      for (let i = 0; i < n; i++) out[i] = this.locate(a[i]!, b[i]!) ?? -1
+      for (let i0 = 0; i0 < n; i0 += BATCH) {
+        const i1 = Math.min(n, i0 + BATCH)
+        this.touch(a, b, i0, i1)
+        for (let i = i0; i < i1; i++) out[i] = this.locate(a[i]!, b[i]!) ?? -1
+      }
       return out
     }
     if (a.length % 2) throw new RangeError('locateMany: interleaved coords need an even length')
@@ -237,6 +242,24 @@ export class GridIndex {
     if (out.length < n) throw new RangeError(`locateMany: out has room for ${out.length} of ${n} points`)
     for (let i = 0; i < n; i++) out[i] = this.locate(a[2 * i]!, a[2 * i + 1]!) ?? -1
     return out
+  }
+
+  private sink = 0
+  /**
+   * Reads the cell entry and the first words of the cell block of points i0..i1-1, so that their
+   * cache misses overlap (independent loads) before locate() walks the blocks one by one.
+   */
+  private touch(xs: Float64Array, ys: Float64Array, i0: number, i1: number): void {
+    const { minX, minY, maxX, maxY, invW, invH, nx, ny, cells, pool } = this
+    let sink = 0
+    for (let i = i0; i < i1; i++) {
+      const x = xs[i]!, y = ys[i]!
+      if (!(x >= minX && x <= maxX && y >= minY && y <= maxY)) continue
+      const cx = Math.min(nx - 1, ((x - minX) * invW) | 0), cy = Math.min(ny - 1, ((y - minY) * invH) | 0)
+      const h = cells[cy * nx + cx]!
+      if (h >= 0) sink += pool[h]! + pool[h + 15]!
+    }
+    this.sink += sink
   }
 
   /** The exact slow path: bbox candidates + turf + the rule. */
