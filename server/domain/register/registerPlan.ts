@@ -15,7 +15,7 @@
  *    the other rows are planned again without it.
  * Importing the same rows twice plans nothing the second time.
  */
-import { chinaDate, formatDate } from '../time.ts'
+import { chinaDate, dayOf, formatDate } from '../time.ts'
 import { REGISTER_REASONS, type RegisterEntry, type RegisterReason, type RegisterRow } from './registerRows.ts'
 
 export interface ExistingPeriod {
@@ -70,12 +70,14 @@ function planGrid(existing: readonly ExistingPeriod[], rows: readonly OkEntryRow
     const twin = fileByFrom.get(from)
     if (twin !== undefined) { errors.set(r.row, { reason: 'OVERLAP_ROW', detail: `第 ${twin} 行` }); continue }
     fileByFrom.set(from, r.row)
-    const same = slots.find((s) => s.existing && s.from === from)
+    // an existing period starting on the row's day is that period (stored periods may start at any instant of it)
+    const same = slots.find((s) => s.existing && dayOf(s.existing.validFrom) === r.entry.validFrom)
     if (same) {
-      if (same.existing!.departmentName !== r.entry.departmentName) { errors.set(r.row, { reason: 'OVERLAP_EXISTING', detail: describe(same.existing!) }); continue }
+      const e = same.existing!
+      if (e.departmentName !== r.entry.departmentName) { errors.set(r.row, { reason: 'OVERLAP_EXISTING', detail: describe(e) }); continue }
       same.row = r.row
       same.entry = r.entry
-      if (to !== null) same.to = to
+      if (to !== null && !(e.validTo && dayOf(e.validTo) === r.entry.validTo)) same.to = to
     } else {
       slots.push({ from, to, row: r.row, entry: r.entry })
     }
