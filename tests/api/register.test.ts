@@ -77,6 +77,23 @@ describe.each(testDatabases())('grid register on %s', (db) => {
     await expect(dept.holder.register.query({})).rejects.toThrow()
   })
 
+  it('bad files and queries get clear errors and write nothing', async () => {
+    const before = await snapshot()
+    const noCols = Buffer.from('网格,部门\r\n东岭社区,市城管局\r\n', 'utf8')
+    const p = await run(noCols, { mode: 'preview' })
+    expect(p.missing).toEqual(['责任人', '职务', '联系电话', '生效日期'])
+    expect(p.rows).toEqual([])
+    const c = await post(noCols, { mode: 'commit', commitMode: 'all-or-nothing' })
+    expect([c.status, ((await c.json()) as { error: { appCode: string } }).error.appCode]).toEqual([400, 'REGISTER_COLUMNS'])
+    const empty = await post(new Uint8Array(0), { mode: 'preview' })
+    expect([empty.status, ((await empty.json()) as { error: { appCode: string } }).error.appCode]).toEqual([400, 'IMPORT_EMPTY'])
+    const broken = await post(Buffer.concat([Buffer.from('PK\u0003\u0004'), Buffer.alloc(64, 7)]), { mode: 'preview' })
+    expect([broken.status, ((await broken.json()) as { error: { appCode: string } }).error.appCode]).toEqual([400, 'IMPORT_BAD_FILE'])
+    expect((await post(noCols, { mode: 'delete' })).status).toBe(400)
+    expect((await fetch(`${app.url}/api/register/export?date=2026-02-30`, { headers: { cookie: admin } })).status).toBe(400)
+    expect(await snapshot()).toBe(before)
+  })
+
   const ERRORS = [[2, 'create'], [3, 'UNKNOWN_GRID'], [4, 'AMBIGUOUS_GRID'], [5, 'UNKNOWN_DEPARTMENT'], [6, 'OVERLAP_EXISTING'], [7, 'create'], [8, 'OVERLAP_ROW'],
     [9, 'MISSING_FIELD'], [10, 'BAD_PHONE'], [11, 'BAD_DATE'], [12, 'create'], [13, 'GRID_MISMATCH']]
   const outcome = (a: Answer) => a.rows.map((r) => [r.row, r.ok ? r.action : r.reason])
