@@ -67,6 +67,7 @@ export const PERMISSIONS: Record<string, readonly Role[] | typeof PUBLIC> = {
   'holder.history': ['admin'],
   'holder.assign': ['admin'],
   'holder.bulkAssign': ['admin'],
+  'holder.register': ['admin'], // also who may POST /api/import/register and GET /api/register/export
   'audit.list': ['leader', 'admin'],
   // evaluation (测评): a department sees and reports progress on its own indicators and sites only
   'indicator.list': ALL,

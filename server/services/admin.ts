@@ -10,6 +10,7 @@ import type { Role } from '../domain/user.ts'
 import { writeAudit } from './audit.ts'
 import { failpoint } from './failpoints.ts'
 import type { GridCatalog } from './gridCatalog.ts'
+import { assertNoHolderOverlap, holderTransaction } from './holderPeriods.ts'
 
 // ---- departments
 export const departmentView = (d: DepartmentRow) => ({ id: d.id, name: d.name, shortName: d.shortName, contactPerson: d.contactPerson, phone: d.phone, version: d.version })
@@ -146,7 +147,12 @@ export async function assignHolder(deps: { db: Db; catalog: GridCatalog }, actor
   if (!deps.catalog.get(input.gridId)) throw notFound('网格', 'GRID_NOT_FOUND')
   await checkRefs(deps.db, input.departmentId)
   const { expectedHolderId, validFrom, ...rest } = input
-  const row = await deps.db.$transaction((tx) => assignOne(tx, actorId, { ...rest, validFrom: new Date(validFrom) }, expectedHolderId))
+  // serializable, with the grid's periods checked for overlap before the commit (services/holderPeriods.ts)
+  const row = await holderTransaction(deps.db, async (tx) => {
+    const r = await assignOne(tx, actorId, { ...rest, validFrom: new Date(validFrom) }, expectedHolderId)
+    if (r) await assertNoHolderOverlap(tx, [input.gridId])
+    return r
+  })
   return { changed: row !== null, holder: row ? holderRowView(row) : null }
 }
 
@@ -159,11 +165,13 @@ export async function bulkAssignHolders(deps: { db: Db; catalog: GridCatalog }, 
   const { gridIds: _ignored, validFrom, ...rest } = input
   const from = new Date(validFrom)
   let assigned = 0
-  await deps.db.$transaction(async (tx) => {
+  await holderTransaction(deps.db, async (tx) => {
+    assigned = 0
     for (const [i, gridId] of gridIds.entries()) {
       if ((await assignOne(tx, actorId, { ...rest, gridId, validFrom: from })) !== null) assigned++
       await failpoint('holder.bulkAssign', i, gridIds.length)
     }
+    await assertNoHolderOverlap(tx, gridIds)
   }, { timeout: 120_000, maxWait: 10_000 })
   return { assigned, unchanged: gridIds.length - assigned }
 }

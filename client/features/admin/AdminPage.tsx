@@ -14,8 +14,9 @@ import './admin.css'
 import { formatDate, formatDateTime, startOfChinaDay, todayInChina } from '../../../server/domain/time.ts'
 import { DatePicker } from '../../ui/DatePicker.tsx'
 import { useConfirm } from '../../ui/Confirm.tsx'
+import { RegisterPanel } from './RegisterPanel.tsx'
 
-type Tab = 'users' | 'departments' | 'holders' | 'calendar' | 'audit'
+type Tab = 'users' | 'departments' | 'holders' | 'register' | 'calendar' | 'audit'
 /** a form's message: a success (已保存) in its own style, never in error red */
 type Msg = { kind: 'ok' | 'error'; text: string } | null
 function Message({ msg }: { msg: Msg }) {
@@ -26,7 +27,7 @@ const local = (iso: string | null) => (iso ? formatDateTime(iso) : '')
 
 export function AdminPage({ me }: { me: Me }) {
   const { t } = useT(adminText)
-  const tabs: Tab[] = me.role === 'admin' ? ['users', 'departments', 'holders', 'calendar', 'audit'] : ['audit']
+  const tabs: Tab[] = me.role === 'admin' ? ['users', 'departments', 'holders', 'register', 'calendar', 'audit'] : ['audit']
   const [tab, setTab] = useState<Tab>(tabs[0]!)
   return (
     <div className="admin-page">
@@ -37,6 +38,7 @@ export function AdminPage({ me }: { me: Me }) {
       {tab === 'users' && <Users />}
       {tab === 'departments' && <Departments />}
       {tab === 'holders' && <Holders />}
+      {tab === 'register' && <RegisterPanel />}
       {tab === 'calendar' && <Calendar />}
       {tab === 'audit' && <Audit />}
     </div>

@@ -63,6 +63,8 @@ export const MESSAGES = {
   OUTSIDE_GRIDS: m('该位置不在任何网格内', 'This place is outside every grid'),
   HOLDER_CONFLICT: m('该网格的包抓单位已被他人修改，请刷新后重试', 'The holder was changed by someone else; reload and retry'),
   HOLDER_DATE_NOT_AFTER_CURRENT: m('新的包抓起始日期须晚于当前包抓的起始日期', 'The new holder must start after the current one started'),
+  HOLDER_OVERLAP: m('网格「{grid}」的包抓期将会重叠，未保存', 'The holder periods of grid “{grid}” would overlap; nothing was saved'),
+  REGISTER_COLUMNS: m('网格台账缺少必需的列：{missing}', 'The grid register lacks required columns: {missing}'),
   DEPARTMENT_NOT_FOUND: m('部门不存在', 'Department not found'),
   DEPARTMENT_NAME_TAKEN: m('部门名称已存在', 'A department with this name exists'),
   DEPARTMENT_REQUIRED: m('请选择部门', 'Choose a department'),
