@@ -17,6 +17,7 @@ import { handlePhotoHttp } from './api/photoHttp.ts'
 import { handleReportHttp } from './api/reportHttp.ts'
 import { handleTilesHttp } from './api/tilesHttp.ts'
 import { handleImportHttp } from './api/importHttp.ts'
+import { handleBoundaryImportHttp } from './api/boundaryImportHttp.ts'
 import { handleOpen311 } from './open311.ts'
 import { readCookie, SESSION_COOKIE, userForSession } from './auth/sessions.ts'
 import type { Db } from './db/client.ts'
@@ -130,6 +131,7 @@ export function createRequestHandler(deps: AppDeps): http.RequestListener {
     }
     if (url.startsWith('/api/') && (handlePhotoHttp({ db: deps.db, now }, req, res) || handleReportHttp({ db: deps.db, catalog: deps.catalog, now }, req, res))) return
     if (url.startsWith('/api/') && handleImportHttp({ db: deps.db, catalog: deps.catalog, now }, req, res)) return
+    if (url.startsWith('/api/') && handleBoundaryImportHttp({ db: deps.db, catalog: deps.catalog, now }, req, res)) return
     if (url.startsWith('/open311/') && handleOpen311({ db: deps.db, catalog: deps.catalog, now }, req, res)) return
     if (url.startsWith('/tiles/') && handleTilesHttp({ db: deps.db, catalog: deps.catalog, now }, req, res)) return
     if (url === '/healthz') { res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok'); return }

@@ -14,6 +14,9 @@ import { dHashOfFile } from '../domain/photo/dhash.ts'
 import { readExif } from '../domain/photo/exif.ts'
 import { bulletinWorkbook, type Bulletin, type BulletinView } from '../services/bulletin.ts'
 import { checkZip, parseTable, type TableLimits } from './spreadsheet.ts'
+import { parseBoundaryBytes, prepareFeatures, type PreparedBoundaryFile } from './boundaryFile.ts'
+import { geometryToWgs84, type CoordSystem } from '../domain/geometry/coordSystems.ts'
+import type { TextEncodingName } from '../domain/boundary/textEncoding.ts'
 
 export const TASKS = {
   /** validateGridGeometry over several geometries: the issues of each, in order */
@@ -44,6 +47,11 @@ export const TASKS = {
       if ((e as { appCode?: string }).appCode === 'IMPORT_TOO_LARGE') throw e // a zip bomb: say so; anything else is unreadable
       return null
     }
+  },
+  /** an uploaded boundary file (GeoJSON, zipped Shapefile, KML) → its polygons in WGS84 with their raw centres, encoding and .prj (boundaryFile.ts) */
+  readBoundaryUpload: async (bytes: Uint8Array, opts: { fileName: string; encoding: TextEncodingName | null; coordSystem: CoordSystem }): Promise<PreparedBoundaryFile> => {
+    const parsed = await parseBoundaryBytes(bytes.buffer instanceof SharedArrayBuffer ? new Uint8Array(bytes) : bytes, opts)
+    return prepareFeatures(parsed, (g) => geometryToWgs84(g, opts.coordSystem))
   },
   /** a photo's EXIF time and place and its difference hash (null for WebP/undecodable): decoding blocks, so it runs here */
   photoFacts: async (bytes: Uint8Array): Promise<{ takenAt: Date | null; exifLng: number | null; exifLat: number | null; dhash: string | null }> => {
