@@ -68,7 +68,12 @@ async function readZip(bytes: Uint8Array, want: (name: string) => boolean): Prom
 const dataView = (b: Buffer) => new DataView(b.buffer, b.byteOffset, b.byteLength)
 
 async function parseShapefileZip(bytes: Uint8Array, chosen: TextEncodingName | null): Promise<ParsedBoundaryFile> {
-  await checkZip(bytes)
+  try {
+    await checkZip(bytes)
+  } catch (e) {
+    if ((e as { appCode?: string }).appCode === 'IMPORT_BAD_FILE') throw unreadable('压缩文件已损坏或不是 zip 格式')
+    throw e // a zip bomb: IMPORT_TOO_LARGE
+  }
   const files = await readZip(bytes, (n) => /\.(shp|dbf|cpg|prj|kml)$/i.test(n))
   const stems = [...files.keys()].filter((n) => /\.shp$/i.test(n)).map((n) => n.slice(0, -4))
   if (stems.length === 0) {
