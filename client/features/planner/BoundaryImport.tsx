@@ -135,7 +135,7 @@ export function BoundaryImport({ onDraft, onPreview }: {
           </select>
         </label>
         <label className="pl-field">{t('encoding')}
-          <select value={encoding} data-testid="bimport-encoding" onChange={(e) => { setEncoding(e.target.value as Encoding); stale() }}>
+          <select value={encoding} data-testid="bimport-encoding" onChange={(e) => { setEncoding(e.target.value as Encoding); setFields([]); setMapping({}); stale() /* field names are text too */ }}>
             {ENCODINGS.map((x) => <option key={x} value={x}>{t(`enc.${x}`)}</option>)}
           </select>
         </label>
