@@ -13,7 +13,7 @@ import { validateGridGeometry } from '../domain/geometry/validate.ts'
 import { dHashOfFile } from '../domain/photo/dhash.ts'
 import { readExif } from '../domain/photo/exif.ts'
 import { bulletinWorkbook, type Bulletin, type BulletinView } from '../services/bulletin.ts'
-import { checkZip, parseTable, type TableLimits } from './spreadsheet.ts'
+import { parseTable, type TableLimits } from './spreadsheet.ts'
 import { parseBoundaryBytes, prepareFeatures, type PreparedBoundaryFile } from './boundaryFile.ts'
 import { geometryToWgs84, type CoordSystem } from '../domain/geometry/coordSystems.ts'
 import type { TextEncodingName } from '../domain/boundary/textEncoding.ts'
@@ -33,16 +33,12 @@ export const TASKS = {
   computeImpact: (input: ImpactInput) => computeImpact(input),
   /** (the upload may arrive in a SharedArrayBuffer, not copied on the event loop: copied here, as TextDecoder and zlib want their own) */
   readTable: (bytes: Uint8Array, limits: TableLimits) => parseTable(bytes.buffer instanceof SharedArrayBuffer ? new Uint8Array(bytes) : bytes, limits),
-  /** a GeoJSON text or a zipped Shapefile (base64) → features */
+  /** a GeoJSON text or a zipped Shapefile (base64) → features (the tRPC boundary.importFile; read as the upload is, boundaryFile.ts) */
   parseBoundaryFile: async (format: 'geojson' | 'shapefile', data: string): Promise<FeatureCollection | null> => {
     try {
-      if (format === 'geojson') return JSON.parse(data) as FeatureCollection
-      const zip = Buffer.from(data, 'base64')
-      await checkZip(zip)
-      const shpjsModule = 'shpjs' // untyped package
-      const { parseZip } = await import(shpjsModule) as { parseZip(b: ArrayBuffer | Buffer): Promise<FeatureCollection | FeatureCollection[]> }
-      const out = await parseZip(zip)
-      return Array.isArray(out) ? { type: 'FeatureCollection', features: out.flatMap((x) => x.features) } : out
+      const bytes = new Uint8Array(format === 'geojson' ? Buffer.from(data, 'utf8') : Buffer.from(data, 'base64'))
+      const parsed = await parseBoundaryBytes(bytes, { fileName: format === 'geojson' ? 'import.geojson' : 'import.zip', encoding: format === 'geojson' ? 'utf-8' : null })
+      return { type: 'FeatureCollection', features: parsed.features }
     } catch (e) {
       if ((e as { appCode?: string }).appCode === 'IMPORT_TOO_LARGE') throw e // a zip bomb: say so; anything else is unreadable
       return null
