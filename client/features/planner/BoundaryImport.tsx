@@ -85,7 +85,7 @@ export function BoundaryImport({ onDraft, onPreview }: {
     setError(null)
     if (!file) return
     if (!coords) { setError(t('chooseCoords')); return }
-    if (file.size > MAX_BYTES) { setError(`${file.name}: > 100 MB`); return }
+    if (file.size > MAX_BYTES) { setError(t('tooLarge')); return }
     const q = new URLSearchParams({ coords, level, encoding, fileName: file.name })
     if (mapping.name) q.set('nameField', mapping.name)
     if (mapping.code) q.set('codeField', mapping.code)
