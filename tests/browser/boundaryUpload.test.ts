@@ -47,7 +47,7 @@ describe('boundary upload', () => {
     // nothing can be previewed before a coordinate system is chosen
     await page.getByTestId('bimport-file').setInputFiles({ name: 'big.zip', mimeType: 'application/zip', buffer: big })
     await page.getByTestId('bimport-preview').click()
-    await expect.poll(() => page.getByTestId('bimport-error').textContent()).toContain('坐标系')
+    await expect.poll(() => page.getByTestId('bimport-error').textContent(), { timeout: 30_000 }).toContain('坐标系')
     await page.getByTestId('bimport-coords-wgs84').check()
 
     await watchPhases(page)
@@ -57,37 +57,43 @@ describe('boundary upload', () => {
     expect(phases).toEqual(['upload', 'parse'])
     expect(await page.getByTestId('bimport-summary').textContent()).toContain(`${bigCount} 个要素`)
     expect(await page.getByTestId('bimport-names').textContent()).toContain('大文件社区1')
-    await expect.poll(() => mapPreviewCount(page)).toBe(bigCount)
+    await expect.poll(() => mapPreviewCount(page), { timeout: 30_000 }).toBe(bigCount)
     // the outlines are drawn on the map (the source holds them)
-    await expect.poll(() => page.evaluate(() => window.__planner!.map.querySourceFeatures('pl-import').length)).toBeGreaterThan(0)
+    const drawn = () => page.evaluate(() => {
+      const m = window.__planner!.map
+      const src = m.getSource('pl-import') as unknown as { serialize(): { data: { features?: unknown[] } } } | undefined
+      return m.getLayer('pl-import-line') && src ? (src.serialize().data.features?.length ?? -1) : -1
+    })
+    await expect.poll(drawn, { timeout: 30_000 }).toBe(bigCount)
 
     // a bad file: its error shown, the previous result and its outlines gone
     await page.getByTestId('bimport-file').setInputFiles({ name: 'broken.zip', mimeType: 'application/zip', buffer: Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(5000, 1)]) })
     await page.getByTestId('bimport-preview').click()
-    await expect.poll(() => page.getByTestId('bimport-error').textContent()).toContain('压缩文件')
+    await expect.poll(() => page.getByTestId('bimport-error').textContent(), { timeout: 60_000 }).toContain('压缩文件')
     expect(await page.getByTestId('bimport-result').count()).toBe(0)
     expect(await mapPreviewCount(page)).toBe(0)
+    await expect.poll(drawn, { timeout: 30_000 }).toBe(0)
 
     // GBK without .cpg: names right after detection; forcing UTF-8 garbles them; back to detection
     await page.getByTestId('bimport-file').setInputFiles(path.join(OUT, 'gbk-no-cpg.zip'))
     await page.getByTestId('bimport-preview').click()
-    await page.getByTestId('bimport-result').waitFor()
+    await page.getByTestId('bimport-result').waitFor({ timeout: 60_000 })
     expect(await page.getByTestId('bimport-error').count()).toBe(0)
     expect(await page.getByTestId('bimport-names').textContent()).toBe(GBK_FEATURES.map((f) => f.名称).join('、'))
     expect(await page.getByTestId('bimport-encoding-used').getAttribute('data-encoding')).toBe('gb18030')
     await page.getByTestId('bimport-encoding').selectOption('utf-8')
     expect(await page.getByTestId('bimport-result').count()).toBe(0) // the settings changed: the old preview is gone
     await page.getByTestId('bimport-preview').click()
-    await page.getByTestId('bimport-result').waitFor()
+    await page.getByTestId('bimport-result').waitFor({ timeout: 60_000 })
     expect(await page.getByTestId('bimport-names').textContent()).not.toContain('宝塔路社区')
     await page.getByTestId('bimport-encoding').selectOption('auto')
     expect(await page.getByTestId('bimport-fields').count()).toBe(0) // field names are decoded too: the mapping starts again
     await page.getByTestId('bimport-preview').click()
-    await page.getByTestId('bimport-result').waitFor()
+    await page.getByTestId('bimport-result').waitFor({ timeout: 60_000 })
     expect(await page.getByTestId('bimport-names').textContent()).toContain('宝塔路社区')
 
     await page.getByTestId('bimport-load').click()
-    await page.getByTestId('bimport-loaded').waitFor()
+    await page.getByTestId('bimport-loaded').waitFor({ timeout: 30_000 })
     const codes = await page.evaluate(() => window.__planner!.state().grids.map((g) => g.code))
     for (const f of GBK_FEATURES) expect(codes).toContain(f.编码)
     await context.close()
