@@ -14,6 +14,7 @@ import { dHashOfFile } from '../domain/photo/dhash.ts'
 import { readExif } from '../domain/photo/exif.ts'
 import { bulletinWorkbook, type Bulletin, type BulletinView } from '../services/bulletin.ts'
 import { parseTable, type TableLimits } from './spreadsheet.ts'
+import { AppError } from '../domain/errors.ts'
 import { parseBoundaryBytes, prepareFeatures, type PreparedBoundaryFile } from './boundaryFile.ts'
 import { geometryToWgs84, type CoordSystem } from '../domain/geometry/coordSystems.ts'
 import type { TextEncodingName } from '../domain/boundary/textEncoding.ts'
@@ -46,8 +47,14 @@ export const TASKS = {
   },
   /** an uploaded boundary file (GeoJSON, zipped Shapefile, KML) → its polygons in WGS84 with their raw centres, encoding and .prj (boundaryFile.ts) */
   readBoundaryUpload: async (bytes: Uint8Array, opts: { fileName: string; encoding: TextEncodingName | null; coordSystem: CoordSystem }): Promise<PreparedBoundaryFile> => {
-    const parsed = await parseBoundaryBytes(bytes.buffer instanceof SharedArrayBuffer ? new Uint8Array(bytes) : bytes, opts)
-    return prepareFeatures(parsed, (g) => geometryToWgs84(g, opts.coordSystem))
+    try {
+      const parsed = await parseBoundaryBytes(bytes.buffer instanceof SharedArrayBuffer ? new Uint8Array(bytes) : bytes, opts)
+      return prepareFeatures(parsed, (g) => geometryToWgs84(g, opts.coordSystem))
+    } catch (e) {
+      if (typeof (e as { appCode?: unknown }).appCode === 'string') throw e
+      // a parser tripping over malformed content (not one of our checks): the file is unreadable, said so
+      throw new AppError('BAD_INPUT', 'IMPORT_UNREADABLE', '无法读取文件：内容格式有误（几何或属性结构不完整）')
+    }
   },
   /** a photo's EXIF time and place and its difference hash (null for WebP/undecodable): decoding blocks, so it runs here */
   photoFacts: async (bytes: Uint8Array): Promise<{ takenAt: Date | null; exifLng: number | null; exifLat: number | null; dhash: string | null }> => {

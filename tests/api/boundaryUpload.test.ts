@@ -207,6 +207,27 @@ describe.each(testDatabases())('boundary upload on %s', (db) => {
     expect(right.warnings).toEqual([])
   })
 
+  it('random and malformed bodies: a clear 4xx or every feature accounted for, never a 5xx', async () => {
+    let seed = 12345
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff)
+    const heads = ['PK\x03\x04', '<?xml version="1.0"?><kml>', '{"type":"FeatureCollection","features":[', '', '\uFEFF{']
+    const bodies: Buffer[] = [
+      Buffer.from('{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Polygon","coordinates":5},"properties":null}]}'),
+      Buffer.from('{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"MultiPolygon","coordinates":[[null]]}}]}'),
+      Buffer.from('<kml><Placemark><Polygon><outerBoundaryIs><LinearRing><coordinates>a,b c,d</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></kml>'),
+      fixture('gbk-no-cpg.zip').subarray(0, 900),
+    ]
+    for (let i = 0; i < 16; i++) bodies.push(Buffer.concat([Buffer.from(heads[i % heads.length]!), Buffer.from(Array.from({ length: 50 + Math.floor(rnd() * 3000) }, () => Math.floor(rnd() * 256)))]))
+    for (const [i, body] of bodies.entries()) {
+      const res = await post(body, `coords=${i % 2 ? 'gcj02' : 'wgs84'}&level=street&fileName=f${i}`)
+      const json = await res.json() as Preview & { error?: { appCode: string } }
+      expect(res.status, `body ${i}: ${JSON.stringify(json)}`).toBeLessThan(500)
+      // either refused with a stable import code, or read with every feature accounted for (imported or skipped with a reason)
+      if (res.status === 200) expect(json.draft.grids.length + json.skipped.length).toBe(json.total)
+      else expect(json.error?.appCode, `body ${i}`).toMatch(/^IMPORT_/)
+    }
+  }, 120_000)
+
   itWithRealBoundaries('the public GCJ-02 district set lands within 1 m of its WGS84 position; with WGS84 chosen the preview warns', async () => {
     const file = fs.readFileSync(path.join(REAL_BOUNDARIES, '610300_districts.geojson'))
     const source = JSON.parse(file.toString('utf8')) as FeatureCollection<Polygon | MultiPolygon, { adcode: number; name: string }>
