@@ -13,6 +13,7 @@ import {
 import { geometryTooComplex, runHeavy } from '../../services/heavy.ts'
 import type { GridGeometry } from '../../domain/boundary/topology.ts'
 import { badInput, notFound } from '../../domain/errors.ts'
+import { COORD_SYSTEMS } from '../../domain/geometry/coordSystems.ts'
 import { id, isoDateTime, level, text } from '../inputs.ts'
 import { authedProcedure, router } from '../trpc.ts'
 import type { FeatureCollection } from 'geojson'
@@ -147,7 +148,7 @@ export const boundaryRouter = router({
   importFile: authedProcedure
     .input(z.object({
       fileName: text(200), format: z.enum(['geojson', 'shapefile']), data: z.string().max(1_500_000),
-      nameField: text(50).min(1), codeField: text(50).min(1), level, coordSystem: z.enum(['wgs84', 'gcj02', 'bd09']).default('wgs84'),
+      nameField: text(50).min(1), codeField: text(50).min(1), level, coordSystem: z.enum(COORD_SYSTEMS).default('wgs84'),
     }))
     .mutation(async ({ ctx, input }) => {
       // parsed in the heavy-task pool (a zipped Shapefile is checked against zip bombs first)
