@@ -19,6 +19,7 @@ import { handleReportHttp } from './api/reportHttp.ts'
 import { handleTilesHttp } from './api/tilesHttp.ts'
 import { handleImportHttp } from './api/importHttp.ts'
 import { handleRegisterHttp } from './api/registerHttp.ts'
+import { handleBoundaryImportHttp } from './api/boundaryImportHttp.ts'
 import { handleOpen311 } from './open311.ts'
 import { readCookie, SESSION_COOKIE, userForSession } from './auth/sessions.ts'
 import { stopSessionCache } from './auth/sessionCache.ts'
@@ -143,6 +144,7 @@ export function createRequestHandler(deps: AppDeps): http.RequestListener {
     if (url.startsWith('/api/') && (handlePhotoHttp({ db: deps.db, now }, req, res) || handleReportHttp({ db: deps.db, catalog: deps.catalog, now }, req, res))) return
     if (url.startsWith('/api/') && handleImportHttp({ db: deps.db, catalog: deps.catalog, now }, req, res)) return
     if (url.startsWith('/api/') && handleRegisterHttp({ db: deps.db, catalog: deps.catalog, now }, req, res)) return
+    if (url.startsWith('/api/') && handleBoundaryImportHttp({ db: deps.db, catalog: deps.catalog, now }, req, res)) return
     if (url.startsWith('/open311/') && handleOpen311({ db: deps.db, catalog: deps.catalog, now }, req, res)) return
     if (url.startsWith('/tiles/') && handleTilesHttp({ db: deps.db, catalog: deps.catalog, now }, req, res)) return
     if (url === '/healthz') { res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok'); return }

@@ -5,7 +5,7 @@
  */
 import { neutraliseText } from '../domain/export/cells.ts'
 import { bbox as turfBbox, pointOnFeature } from '@turf/turf'
-import gcoord from 'gcoord'
+import { geometryToWgs84, type CoordSystem } from '../domain/geometry/coordSystems.ts'
 import type { Feature, FeatureCollection } from 'geojson'
 import { type GridChange, type Holder, type Impact, type ImpactPoint } from '../domain/boundary/impact.ts'
 import type { GridGeometry } from '../domain/boundary/topology.ts'
@@ -21,7 +21,8 @@ import type { CatalogGrid, GridCatalog, GridLevel } from './gridCatalog.ts'
 import { failpoint } from './failpoints.ts'
 import { geometryTooComplex, runHeavy } from './heavy.ts'
 import type { ShapeWarning } from '../domain/boundary/shapeWarnings.ts'
-import type { SkippedFeature, TopoGridInput, TopologyReport } from '../domain/boundary/topologyBuild.ts'
+import type { TopoGridInput, TopologyReport } from '../domain/boundary/topologyBuild.ts'
+export type { TopologyReport }
 
 export interface DraftInputGrid {
   /** String(id) for an existing grid, "new:…" for a new one */
@@ -512,36 +513,99 @@ export function versionFeatureCollection(grids: VersionGrid[]): FeatureCollectio
 
 // ---- import ----
 
-export interface ImportOptions { level: GridLevel; nameField: string; codeField: string; coordSystem: 'wgs84' | 'gcj02' | 'bd09' }
+export interface ImportOptions { level: GridLevel; nameField: string; codeField: string; coordSystem: CoordSystem }
 
 /** Imported features → a draft: a code already in force replaces that grid's boundary, others are new grids. */
-export function draftFromFeatures(catalog: GridCatalog, fc: FeatureCollection, opts: ImportOptions): { draft: DraftInput; fields: string[]; skipped: { index: number; reason: string }[] } {
+export function draftFromFeatures(catalog: GridCatalog, fc: FeatureCollection, opts: ImportOptions): { draft: DraftInput; fields: string[]; skipped: SkippedFeature[] } {
+  const features = fc.features.map((f) => {
+    const g = f.geometry
+    const polygonal = g && (g.type === 'Polygon' || g.type === 'MultiPolygon')
+    return { properties: (f.properties ?? {}) as Record<string, unknown>, geometry: polygonal ? geometryToWgs84(g, opts.coordSystem) : null }
+  })
+  const r = draftFromImported(catalog, features, { level: opts.level, fields: { name: opts.nameField, code: opts.codeField } })
+  return { draft: r.draft, fields: r.fields, skipped: r.skipped }
+}
+
+/** The file fields that give each grid's name, code, level and parent code (level and parent optional). */
+export interface FieldMapping { name: string; code: string; level?: string; parent?: string }
+
+/**
+ * The words a level field may hold, per level (values compared case-insensitively, trimmed). A new
+ * level adds its line here and its option in the planner's import panel (BOUNDARY_IMPORT_LEVELS).
+ */
+export const LEVEL_WORDS: Partial<Record<GridLevel, RegExp>> = {
+  street: /^(street|街道|街道办事处|乡|镇|乡镇)$/i,
+  community: /^(community|社区|村|居委会|村委会|社区居委会)$/i,
+}
+
+export type SkipCode = 'NOT_POLYGON' | 'MISSING_NAME' | 'BAD_CODE' | 'UNKNOWN_LEVEL' | 'UNKNOWN_PARENT' | 'DUPLICATE_CODE' | 'INVALID_GEOMETRY'
+export interface SkippedFeature { index: number; name: string | null; code: SkipCode; reason: string }
+
+const CODE_RE = /^\d{6,20}$/
+
+/**
+ * Features already in WGS84 → a draft, with every feature left out and why. The level is the
+ * mapped field's (LEVEL_WORDS) or the chosen one; the parent is the grid (in force or in the same
+ * file) with the mapped parent code, else — for a community — the street that contains it.
+ */
+export function draftFromImported(
+  catalog: GridCatalog,
+  features: readonly { properties: Record<string, unknown>; geometry: GridGeometry | null; otherType?: string }[],
+  opts: { level: GridLevel; fields: FieldMapping },
+): { draft: DraftInput; fields: string[]; skipped: SkippedFeature[] } {
   const fields = new Set<string>()
-  const skipped: { index: number; reason: string }[] = []
+  const skipped: SkippedFeature[] = []
   const grids: DraftInputGrid[] = []
   const byCode = new Map(catalog.list().map((g) => [g.code, g]))
-  fc.features.forEach((f, i) => {
-    for (const k of Object.keys(f.properties ?? {})) fields.add(k)
-    const geom = f.geometry
-    if (!geom || (geom.type !== 'Polygon' && geom.type !== 'MultiPolygon')) { skipped.push({ index: i, reason: '不是面要素' }); return }
-    const name = String(f.properties?.[opts.nameField] ?? '').trim()
-    const code = String(f.properties?.[opts.codeField] ?? '').trim()
-    if (!name || !code) { skipped.push({ index: i, reason: `缺少名称字段 ${opts.nameField} 或编码字段 ${opts.codeField}` }); return }
-    const geometry = (opts.coordSystem === 'wgs84' ? geom : gcoord.transform(geom as never, opts.coordSystem === 'gcj02' ? gcoord.GCJ02 : gcoord.BD09, gcoord.WGS84)) as GridGeometry
-    const existing = byCode.get(code)
-    if (existing && existing.level === opts.level) {
-      grids.push({ key: String(existing.id), id: existing.id, code, name, level: opts.level, parentKey: existing.parentId === null ? null : String(existing.parentId), geometry })
-    } else {
-      let parentKey: string | null = null
-      if (opts.level === 'community') {
-        const [x, y] = pointOnFeature(geometry).geometry.coordinates as [number, number]
-        const street = catalog.locateAt('street', x, y)
-        parentKey = street ? String(street.id) : null
-      }
-      grids.push({ key: `new:${i}`, id: null, code, name, level: opts.level, parentKey, geometry })
+  const newByCode = new Map<string, DraftInputGrid>()
+  const seen = new Set<string>()
+  const val = (f: { properties: Record<string, unknown> }, k: string | undefined) => (k ? String(f.properties[k] ?? '').trim() : '')
+  const parents: { grid: DraftInputGrid; parentCode: string; index: number }[] = []
+  features.forEach((f, i) => {
+    for (const k of Object.keys(f.properties)) fields.add(k)
+    const name = val(f, opts.fields.name) || null
+    const skip = (code: SkipCode, reason: string) => skipped.push({ index: i, name, code, reason })
+    const geometry = f.geometry
+    if (!geometry) return skip('NOT_POLYGON', `不是面要素（${f.otherType ?? '无几何'}）`)
+    if (!name) return skip('MISSING_NAME', `名称字段“${opts.fields.name}”为空`)
+    const code = val(f, opts.fields.code)
+    if (!CODE_RE.test(code)) return skip('BAD_CODE', code ? `编码“${code.slice(0, 30)}”不是 6–20 位数字` : `编码字段“${opts.fields.code}”为空`)
+    if (seen.has(code)) return skip('DUPLICATE_CODE', `编码 ${code} 在文件中重复`)
+    let level = opts.level
+    if (opts.fields.level) {
+      const word = val(f, opts.fields.level)
+      const found = (Object.entries(LEVEL_WORDS) as [GridLevel, RegExp][]).find(([lv, re]) => re.test(word) || word === lv)
+      if (!found) return skip('UNKNOWN_LEVEL', `层级“${word.slice(0, 20)}”无法识别`)
+      level = found[0]
     }
+    seen.add(code)
+    const existing = byCode.get(code)
+    if (existing && existing.level === level) {
+      grids.push({ key: String(existing.id), id: existing.id, code, name, level, parentKey: existing.parentId === null ? null : String(existing.parentId), geometry })
+      return
+    }
+    const g: DraftInputGrid = { key: `new:${i}`, id: null, code, name, level, parentKey: null, geometry }
+    const parentCode = val(f, opts.fields.parent)
+    if (parentCode) parents.push({ grid: g, parentCode, index: i })
+    else if (level === 'community') {
+      const [x, y] = pointOnFeature(geometry).geometry.coordinates as [number, number]
+      const street = catalog.locateAt('street', x, y)
+      g.parentKey = street ? String(street.id) : null
+    }
+    newByCode.set(code, g)
+    grids.push(g)
   })
-  return { draft: { grids, retire: [] }, fields: [...fields], skipped }
+  // parent codes: a grid of the same file first, then one in force
+  const dropped = new Set<DraftInputGrid>()
+  for (const p of parents) {
+    const inFile = newByCode.get(p.parentCode)
+    const inForce = byCode.get(p.parentCode)
+    if (inFile && inFile !== p.grid) p.grid.parentKey = inFile.key
+    else if (inForce) p.grid.parentKey = String(inForce.id)
+    else { dropped.add(p.grid); skipped.push({ index: p.index, name: p.grid.name, code: 'UNKNOWN_PARENT', reason: `上级编码 ${p.parentCode.slice(0, 20)} 不存在` }) }
+  }
+  skipped.sort((a, b) => a.index - b.index)
+  return { draft: { grids: grids.filter((g) => !dropped.has(g)), retire: [] }, fields: [...fields], skipped }
 }
 
 /**

@@ -131,7 +131,7 @@ describe('problem loop in the browser', () => {
     const csv = `编号,经度,纬度,类别,描述\nBR-1,${lng},${lat},LJ01,浏览器导入\nBR-2,abc,${lat},LJ01,坐标错误\n`
     const leader = await session('leader', 390, 800)
     await leader.page.goto(`${app.url}/#/problem-import`)
-    await leader.page.getByTestId('import-coords').selectOption('wgs84')
+    await leader.page.getByTestId('import-coords-wgs84').check()
     await leader.page.getByTestId('import-file').setInputFiles({ name: 'hotline.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
     await leader.page.getByTestId('import-preview').click()
     await expect.poll(() => leader.page.getByTestId('import-summary').textContent()).toContain('可导入 1')

@@ -5,6 +5,8 @@
  * (XMLHttpRequest upload events), then the server processes the rows in chunks.
  */
 import { FilePicker } from '../../ui/FilePicker.tsx'
+import { CoordSystemChoice } from '../../ui/CoordSystemChoice.tsx'
+import type { CoordSystem } from '../../../server/domain/geometry/coordSystems.ts'
 import { useState } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, type Me } from '../../api.ts'
@@ -45,7 +47,8 @@ export function ProblemImportPage(_: { me: Me }) {
   const trpc = useTRPC()
   const qc = useQueryClient()
   const [file, setFile] = useState<File | null>(null)
-  const [coords, setCoords] = useState<'wgs84' | 'gcj02' | 'bd09'>('gcj02')
+  // no default: the planner of a file says which system it uses (the same choice as the boundary import)
+  const [coords, setCoords] = useState<CoordSystem | null>(null)
   const [mapping, setMapping] = useState<Mapping | null>(null)
   const [mode, setMode] = useState<'all-or-nothing' | 'good-rows'>('good-rows')
   const [progress, setProgress] = useState<number | null | 'idle'>('idle')
@@ -55,7 +58,7 @@ export function ProblemImportPage(_: { me: Me }) {
   const history = useQuery(trpc.problem.imports.queryOptions())
 
   const run = async (step: 'preview' | 'commit') => {
-    if (!file) return
+    if (!file || !coords) return
     if (file.size > MAX_BYTES) { setError(t('i.tooLarge')); return }
     setError(null)
     const q = new URLSearchParams({ mode: step, coords, commitMode: mode, fileName: file.name })
@@ -86,11 +89,7 @@ export function ProblemImportPage(_: { me: Me }) {
         <p className="muted small">{t('i.help')}</p>
         <FilePicker label={t('i.file')} accept=".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" testId="import-file"
           onFile={(f) => { setFile(f); setResult(null); setMapping(null) }} />
-        <label>{t('i.coords')}
-          <select value={coords} onChange={(e) => { setCoords(e.target.value as typeof coords); setResult(null) }} data-testid="import-coords">
-            {(['wgs84', 'gcj02', 'bd09'] as const).map((c) => <option key={c} value={c}>{t(`i.coords.${c}`)}</option>)}
-          </select>
-        </label>
+        <CoordSystemChoice value={coords} onChange={(c) => { setCoords(c); setResult(null) }} testId="import-coords" />
         {result && result.headers.length > 0 && mapping && (
           <fieldset className="pp-mapping">
             <legend>{t('i.mapping')}</legend>
@@ -110,7 +109,7 @@ export function ProblemImportPage(_: { me: Me }) {
           </fieldset>
         )}
         <div className="form-actions">
-          <button type="button" className="btn-quiet" disabled={!file || busy} onClick={() => void run('preview')} data-testid="import-preview">{t('i.preview')}</button>
+          <button type="button" className="btn-quiet" disabled={!file || !coords || busy} onClick={() => void run('preview')} data-testid="import-preview">{t('i.preview')}</button>
         </div>
         {busy && (
           <div className="pp-progress" data-testid="import-progress">

@@ -14,6 +14,7 @@ import {
 import { geometryTooComplex, runHeavy } from '../../services/heavy.ts'
 import type { GridGeometry } from '../../domain/boundary/topology.ts'
 import { badInput, notFound } from '../../domain/errors.ts'
+import { COORD_SYSTEMS } from '../../domain/geometry/coordSystems.ts'
 import { id, isoDateTime, level, text } from '../inputs.ts'
 import { authedProcedure, router } from '../trpc.ts'
 import type { FeatureCollection } from 'geojson'
@@ -148,7 +149,7 @@ export const boundaryRouter = router({
   importFile: authedProcedure
     .input(z.object({
       fileName: text(200), format: z.enum(['geojson', 'shapefile']), data: z.string().max(1_500_000),
-      nameField: text(50).min(1), codeField: text(50).min(1), level, coordSystem: z.enum(['wgs84', 'gcj02', 'bd09']).default('wgs84'),
+      nameField: text(50).min(1), codeField: text(50).min(1), level, coordSystem: z.enum(COORD_SYSTEMS).default('wgs84'),
       snapTolerance: z.number().min(0).max(BOUNDARY_TOLERANCE.maxSnapM).default(BOUNDARY_TOLERANCE.snapM),
     }))
     .mutation(async ({ ctx, input }) => {
@@ -159,7 +160,7 @@ export const boundaryRouter = router({
       const { draft: d0, fields, skipped } = draftFromFeatures(ctx.catalog, fc, input)
       const geo = await geometryIssues(d0)
       const bad = d0.grids.filter((_g, i) => geo[i]!.length > 0)
-      const allSkipped = [...skipped, ...bad.map((g) => ({ index: -1, reason: `${g.name} 的边界无效` }))]
+      const allSkipped = [...skipped, ...bad.map((g) => ({ index: -1, name: g.name, code: 'INVALID_GEOMETRY' as const, reason: `${g.name} 的边界无效` }))]
       // the topology build: snapping within input.snapTolerance (m), overlaps within it resolved, the rest reported
       const { draft: d, topology } = await buildImportTopology(ctx.catalog, d0, allSkipped, input.snapTolerance, new Set(bad.map((g) => g.key)))
       const r = resolveDraft(ctx.catalog, { grids: d.grids.filter((g) => !bad.some((b) => b.key === g.key)), retire: [] })

@@ -8,8 +8,9 @@ import { createHash } from 'node:crypto'
 import gcoord from 'gcoord'
 import { isWellFormedText } from '../inputRules.ts'
 
-export const COORD_SYSTEMS = ['wgs84', 'gcj02', 'bd09'] as const
-export type CoordSystem = (typeof COORD_SYSTEMS)[number]
+// the coordinate systems: one definition for every import (server/domain/geometry/coordSystems.ts)
+import { COORD_SYSTEMS, type CoordSystem } from '../geometry/coordSystems.ts'
+export { COORD_SYSTEMS, type CoordSystem }
 
 export const IMPORT_FIELDS = ['lng', 'lat', 'category', 'description', 'externalId', 'address', 'priority'] as const
 export type ImportField = (typeof IMPORT_FIELDS)[number]

@@ -113,6 +113,10 @@ export const MESSAGES = {
   IMPORT_TOO_MANY_ROWS: m('一次导入的行数过多', 'Too many rows for one import'),
   IMPORT_NO_HEADER: m('文件第一行应为表头', 'The first row must be the header'),
   IMPORT_MAPPING: m('缺少必需的列，请指定列对应关系', 'Required columns are missing: map the columns'),
+  BOUNDARY_FILE_TOO_LARGE: m('边界文件不能超过 {maxMb} MB：请按区县拆分后分批导入', 'A boundary file must not exceed {maxMb} MB: split it by district'),
+  IMPORT_UNKNOWN_ENCODING: m('无法识别的文字编码“{encoding}”：请选择 UTF-8 或 GB18030（GBK）', 'Unknown text encoding "{encoding}": choose UTF-8 or GB18030 (GBK)'),
+  IMPORT_PROJECTED_CRS: m('文件的坐标系“{name}”是投影坐标（单位为米），请先转换为 WGS84 / CGCS2000 经纬度', 'The file\'s coordinate system "{name}" is projected (metres): convert it to WGS84 / CGCS2000 longitude/latitude first'),
+  IMPORT_NOT_LONLAT: m('坐标 ({x}, {y}) 不是经纬度：请先转换为 WGS84 / CGCS2000 经纬度', 'Coordinates ({x}, {y}) are not longitude/latitude: convert to WGS84 / CGCS2000 first'),
   IMPORT_CONFLICT: m('部分行刚被其他导入写入，请重新预览后再导入', 'Some rows were just imported by someone else: preview again'),
   // photos
   PHOTO_EMPTY: m('照片为空', 'The photo is empty'),
