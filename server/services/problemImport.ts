@@ -10,8 +10,9 @@ import type { Routing } from '../domain/routing/matrix.ts'
 import { createHash } from 'node:crypto'
 import type { Db } from '../db/client.ts'
 import {
-  guessMapping, parseRows, REASON_MESSAGES, summarize, type ColumnMapping, type CoordSystem, type OkRow, type ParsedRow, type RowTarget,
+  cellText, detectPreset, guessMapping, parseRows, REASON_MESSAGES, summarize, type ColumnMapping, type CoordSystem, type OkRow, type ParsedRow, type PresetName, type RowTarget,
 } from '../domain/problem/importRows.ts'
+import { findHeaderRow, HEADER_SCAN } from '../domain/problem/headerRow.ts'
 import { AppError, badInput } from '../domain/errors.ts'
 import { holderOn } from '../domain/holder.ts'
 import { failpoint } from './failpoints.ts'
@@ -39,62 +40,115 @@ export type { Table }
  * heavy-task pool as a stream, with the row and cell limits checked while reading and zip bombs
  * refused (server/workers/spreadsheet.ts).
  */
-export async function readTable(bytes: Uint8Array): Promise<Table> {
-  return runHeavy('readTable', [bytes, { maxRows: IMPORT_MAX_ROWS, maxCells: IMPORT_MAX_CELLS }], importTooLarge)
+export async function readTable(bytes: Uint8Array, headerless = false): Promise<Table> {
+  return runHeavy('readTable', [bytes, { maxRows: IMPORT_MAX_ROWS + (headerless ? HEADER_SCAN : 0), maxCells: IMPORT_MAX_CELLS, headerless }], importTooLarge)
 }
 
 export interface ImportOptions {
   fileName: string
   coordSystem: CoordSystem
   mapping?: ColumnMapping
+  /** the header row, 1-based as the spreadsheet numbers it (default: found among the first rows) */
+  headerRow?: number
+  /** a preset mapping; default: recognised from the column names; 'none': never */
+  preset?: PresetName | 'none'
+  /** the source external ids are scoped to (default: the preset's, else the id column's name) */
+  source?: string
   /** refuse (instead of asking for the mapping) when a required column is not mapped */
   forCommit?: boolean
+  /** rows read / rows valid so far, while checking (the HTTP route streams it to the browser) */
+  onProgress?: (p: ImportProgress) => void
 }
+
+export interface ImportProgress { phase: 'read' | 'check' | 'write'; total: number; read: number; valid: number; written?: number }
 
 const REQUIRED_FIELDS = ['lng', 'lat', 'category', 'description'] as const
 const FIELD_NAMES: Record<(typeof REQUIRED_FIELDS)[number], string> = { lng: '经度', lat: '纬度', category: '类别', description: '描述' }
 
 export interface ImportPreview {
   fileHash: string
+  /** the header row used, 1-based; the person can choose another one */
+  headerRow: number
+  /** the first rows of the sheet as text (at most 12 columns), to choose the header row from */
+  topRows: string[][]
   headers: string[]
   mapping: ColumnMapping
+  /** the preset recognised or chosen, if any */
+  preset: PresetName | null
+  /** the source external ids are scoped to */
+  source: string
   /** required fields with no column: the mapping must be completed before anything is checked */
   missing: string[]
   coordSystem: CoordSystem
-  summary: { total: number; ok: number; skipped: number; failed: number }
+  /** no report-time column: the import time is every row's report time */
+  noReportTime: boolean
+  summary: { total: number; ok: number; skipped: number; failed: number; warnings: number }
   rows: ParsedRow[]
 }
 
 const tick = () => new Promise<void>((r) => setImmediate(r))
 
+/** The sheet's rows, the header found (or chosen), the mapping, preset and source. */
+export function planTable(all: unknown[][], opts: Pick<ImportOptions, 'mapping' | 'headerRow' | 'preset' | 'source' | 'coordSystem'>) {
+  const header = findHeaderRow(all, opts.headerRow === undefined ? undefined : opts.headerRow - 1)
+  const preset = opts.preset === 'none' ? null : detectPreset(header.headers, opts.preset)
+  const mapping = opts.mapping ?? preset?.mapping ?? guessMapping(header.headers)
+  const idHeader = mapping.externalId === undefined ? '' : (header.headers[mapping.externalId] ?? '').split('·').pop()!.trim()
+  const source = (opts.source?.trim() || preset?.source || idHeader || 'file').slice(0, 40)
+  const coordSystem = preset?.coordSystem ?? opts.coordSystem
+  return { header, preset, mapping, source, coordSystem, rows: all.slice(header.index + 1), firstRow: header.index + 2 }
+}
+
 /** Reads, maps and checks every row (nothing is written). */
 export async function previewImport(db: Db, catalog: GridCatalog, bytes: Uint8Array, opts: ImportOptions, now: Date): Promise<ImportPreview> {
-  const table = await readTable(bytes)
-  const mapping = opts.mapping ?? guessMapping(table.headers)
+  const all = (await readTable(bytes, true)).rows
+  return previewRows(db, catalog, all, createHash('sha256').update(bytes).digest('hex'), opts, now)
+}
+
+/** previewImport on rows already read (the bench and the tests feed rows directly). */
+export async function previewRows(db: Db, catalog: GridCatalog, all: unknown[][], fileHash: string, opts: ImportOptions, now: Date): Promise<ImportPreview> {
+  const plan = planTable(all, opts)
+  const { mapping, coordSystem } = plan
   const missing = REQUIRED_FIELDS.filter((f) => mapping[f] === undefined)
-  const fileHash = createHash('sha256').update(bytes).digest('hex')
+  const topRows = all.slice(0, 10).map((r) => (r ?? []).slice(0, 12).map((v) => cellText(v).slice(0, 40)))
+  const base = {
+    fileHash, headerRow: plan.header.index + 1, topRows, headers: plan.header.headers, mapping, preset: plan.preset?.name ?? null,
+    source: plan.source, coordSystem, noReportTime: mapping.reportedAt === undefined,
+  }
+  const total = plan.rows.length
+  opts.onProgress?.({ phase: 'read', total, read: 0, valid: 0 })
   if (missing.length) {
     // the caller shows the headers and asks for the mapping; a commit cannot go on
     if (opts.forCommit) throw badInput(`未找到「${missing.map((f) => FIELD_NAMES[f]).join('、')}」列，请指定列对应关系`, 'IMPORT_MAPPING')
-    return { fileHash, headers: table.headers, mapping, missing, coordSystem: opts.coordSystem, summary: { total: table.rows.length, ok: 0, skipped: 0, failed: 0 }, rows: [] }
+    return { ...base, missing, summary: { total, ok: 0, skipped: 0, failed: 0, warnings: 0 }, rows: [] }
   }
   const cats = await db.problemCategory.findMany({ select: { code: true, name: true } })
   const categories = new Map<string, string>()
-  for (const c of cats) { categories.set(c.code, c.code); categories.set(c.code.toLowerCase(), c.code); categories.set(c.name.toLowerCase(), c.code) }
+  for (const c of cats) { categories.set(c.code, c.code); categories.set(c.code.toLowerCase(), c.code); categories.set(c.name.toLowerCase(), c.code); categories.set(c.name, c.code) }
   // holders of every grid now, once
   const holders = await db.gridHolder.findMany({ where: { validFrom: { lte: now } } })
   const byGrid = new Map<number, typeof holders>()
   for (const h of holders) byGrid.set(h.gridId, [...(byGrid.get(h.gridId) ?? []), h])
   const deptNames = new Map((await db.department.findMany({ select: { id: true, name: true } })).map((d) => [d.id, d.name]))
+  const targets = new Map<number, RowTarget>()
   const locate = (lng: number, lat: number): RowTarget | null => {
     const g = catalog.assign(lng, lat)
     if (!g) return null
-    const dep = holderOn(byGrid.get(g.id) ?? [], now)?.departmentId ?? null
-    return { gridId: g.id, gridName: g.name, departmentId: dep, departmentName: dep === null ? null : (deptNames.get(dep) ?? null) }
+    let t = targets.get(g.id)
+    if (!t) {
+      const dep = holderOn(byGrid.get(g.id) ?? [], now)?.departmentId ?? null
+      t = { gridId: g.id, gridName: g.name, departmentId: dep, departmentName: dep === null ? null : (deptNames.get(dep) ?? null) }
+      targets.set(g.id, t)
+    }
+    return t
   }
   const rows: ParsedRow[] = []
-  for (let i = 0; i < table.rows.length; i += CHUNK) {
-    rows.push(...parseRows(table.rows.slice(i, i + CHUNK), { mapping, coordSystem: opts.coordSystem, categories, locate, firstRow: 2 + i }))
+  const step = Math.max(CHUNK, Math.min(20_000, Math.ceil(total / 50)))
+  let valid = 0
+  for (let i = 0; i < total; i += step) {
+    const part = parseRows(plan.rows.slice(i, i + step), { mapping, coordSystem, categories, locate, firstRow: plan.firstRow + i, source: plan.source, now })
+    for (const r of part) { rows.push(r); if (r.ok) valid++ }
+    opts.onProgress?.({ phase: 'check', total, read: Math.min(total, i + step), valid })
     await tick()
   }
   // duplicates across chunks, and rows already imported earlier
@@ -106,14 +160,35 @@ export async function previewImport(db: Db, catalog: GridCatalog, bytes: Uint8Ar
     if (earlier !== undefined) rows[i] = { row: r.row, ok: false, reason: 'DUPLICATE_IN_FILE', message: REASON_MESSAGES.DUPLICATE_IN_FILE, detail: `第 ${earlier} 行` }
     else seen.set(r.externalId, r.row)
   }
-  const ids = [...seen.keys()]
+  const existing = await alreadyImported(db, rows)
+  const final = rows.map((r): ParsedRow => (r.ok && existing.has(r.externalId) ? { row: r.row, ok: false, reason: 'ALREADY_IMPORTED', message: REASON_MESSAGES.ALREADY_IMPORTED } : r))
+  return { ...base, missing: [], summary: summarize(final), rows: final }
+}
+
+/**
+ * External ids of the good rows that are already in the database: the same externalId, or (`gd:<id>`,
+ * a row of GridDuty's own export of a problem reported in the app) that very problem here.
+ */
+async function alreadyImported(db: Db, rows: readonly ParsedRow[]): Promise<Set<string>> {
+  const ok = rows.filter((r): r is OkRow => r.ok)
   const existing = new Set<string>()
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    const found = await db.problem.findMany({ where: { externalId: { in: ids.slice(i, i + CHUNK) } }, select: { externalId: true } })
+  const ids = ok.map((r) => r.externalId)
+  const LOOKUP = 5_000
+  for (let i = 0; i < ids.length; i += LOOKUP) {
+    const found = await db.problem.findMany({ where: { externalId: { in: ids.slice(i, i + LOOKUP) } }, select: { externalId: true } })
     for (const f of found) existing.add(f.externalId!)
   }
-  const final = rows.map((r): ParsedRow => (r.ok && existing.has(r.externalId) ? { row: r.row, ok: false, reason: 'ALREADY_IMPORTED', message: REASON_MESSAGES.ALREADY_IMPORTED } : r))
-  return { fileHash, headers: table.headers, mapping, missing: [], coordSystem: opts.coordSystem, summary: summarize(final), rows: final }
+  const own = ok.filter((r) => r.externalId.startsWith('gd:'))
+  for (let i = 0; i < own.length; i += LOOKUP) {
+    const part = own.slice(i, i + LOOKUP)
+    const found = await db.problem.findMany({ where: { id: { in: part.map((r) => Number(r.externalId.slice(3))) }, externalId: null }, select: { id: true, lng: true, lat: true, categoryCode: true } })
+    const byId = new Map(found.map((p) => [p.id, p]))
+    for (const r of part) {
+      const p = byId.get(Number(r.externalId.slice(3)))
+      if (p && p.categoryCode === r.categoryCode && Math.abs(p.lng - r.lng) < 1e-9 && Math.abs(p.lat - r.lat) < 1e-9) existing.add(r.externalId)
+    }
+  }
+  return existing
 }
 
 export interface ImportResult {
@@ -170,9 +245,9 @@ export async function commitImport(
           data: chunk.map(({ r, boundary, rebound, routing }) => ({
             lng: r.lng, lat: r.lat, gridId: r.target.gridId, departmentId: routing.departmentId, categoryCode: r.categoryCode,
             supervisingDepartmentId: routing.supervisingDepartmentId, routingRuleId: routing.ruleId,
-            description: r.description, status: 'reported', priority: r.priority, deadline: problemDeadline(now, limits.get(r.categoryCode) ?? categoryLimit({ code: r.categoryCode, deadlineDays: 7 }), r.priority, catalog.holidays.calendar),
+            description: r.description, status: 'reported', priority: r.priority, deadline: problemDeadline(r.reportedAt ?? now, limits.get(r.categoryCode) ?? categoryLimit({ code: r.categoryCode, deadlineDays: 7 }), r.priority, catalog.holidays.calendar),
             reporterId: user.id, reporterName: user.displayName, source: 'import', externalId: r.externalId, importBatchId: batch.id,
-            boundaryGridIds: boundary.length ? JSON.stringify(boundary) : null, reboundOfId: rebound?.id ?? null, reportedAt: now, createdAt: now,
+            boundaryGridIds: boundary.length ? JSON.stringify(boundary) : null, reboundOfId: rebound?.id ?? null, reportedAt: r.reportedAt ?? now, createdAt: now,
           })),
         })
         const ids = new Map((await tx.problem.findMany({ where: { externalId: { in: chunk.map((c) => c.r.externalId) } }, select: { id: true, externalId: true } })).map((x) => [x.externalId!, x.id]))
