@@ -20,7 +20,7 @@ import type { GridCatalog } from './gridCatalog.ts'
 import { problemConfig } from './problems.ts'
 import { boundaryCandidates, findRebound } from '../domain/problem/nearby.ts'
 import { categoryLimit, problemDeadline } from '../domain/problem/workflow.ts'
-import { writeAudit, writeAuditMany } from './audit.ts'
+import { withImportTx, type ImportWriter } from './importWriter.ts'
 import { importTooLarge, runHeavy } from './heavy.ts'
 import type { Table } from '../workers/spreadsheet.ts'
 
@@ -204,15 +204,31 @@ export interface ImportResult {
  */
 export async function commitImport(
   db: Db, catalog: GridCatalog, user: { id: number; displayName: string }, bytes: Uint8Array,
-  opts: ImportOptions & { mode: ImportMode }, now: Date,
+  opts: ImportOptions & { mode: ImportMode; writer?: ImportWriter }, now: Date,
 ): Promise<ImportResult> {
   const preview = await previewImport(db, catalog, bytes, { ...opts, forCommit: true }, now)
+  return commitPreview(db, catalog, user, preview, opts, now)
+}
+
+/** Rows per statement group (and per progress report / failpoint step) in the driver's transaction. */
+export const WRITE_CHUNK = 5_000
+
+/**
+ * The commit of a checked file: the same validation and assignment as the preview (the caller passes
+ * the preview), flags computed in memory, then ONE transaction through the driver (or Prisma,
+ * services/importWriter.ts): the batch, the problems, their 'report' events and audit rows, the
+ * batch's report and audit row. Progress is reported per chunk written.
+ */
+export async function commitPreview(
+  db: Db, catalog: GridCatalog, user: { id: number; displayName: string }, preview: ImportPreview,
+  opts: Pick<ImportOptions, 'fileName' | 'coordSystem' | 'onProgress'> & { mode: ImportMode; writer?: ImportWriter }, now: Date,
+): Promise<ImportResult> {
   if (opts.mode === 'all-or-nothing' && preview.summary.failed > 0) {
     return { committed: false, batchId: null, summary: { ...preview.summary, imported: 0 }, rows: preview.rows }
   }
   const good = preview.rows.filter((r): r is OkRow => r.ok)
   const limits = new Map((await db.problemCategory.findMany({ select: { code: true, deadlineDays: true, kind: true } })).map((c) => [c.code, categoryLimit(c)]))
-  // flags computed up front (in memory), so the write transaction stays short: bulk inserts per chunk
+  // flags computed up front (in memory), so the write transaction stays short
   const cfg = problemConfig()
   const closed = await db.problem.findMany({
     where: { status: 'closed', closedAt: { gte: new Date(now.getTime() - cfg.reboundDays * 86_400_000), lte: now } },
@@ -220,60 +236,64 @@ export async function commitImport(
   })
   const routeOf = await problemRouter(db, catalog) // the responsibility matrix (docs/routing.md)
   const prepared: { r: OkRow; boundary: number[]; rebound: ReturnType<typeof findRebound<(typeof closed)[number]>>; routing: Routing }[] = []
+  const lists = new Map<string, ReturnType<GridCatalog['list']>>()
   for (let i = 0; i < good.length; i++) {
     const r = good[i]!
     const level = catalog.get(r.target.gridId)?.level ?? 'community'
-    const boundary = boundaryCandidates(r.lng, r.lat, r.target.gridId, catalog.list(level), { distanceM: cfg.boundaryM }).map((b) => b.gridId)
-    const rebound = findRebound(r, closed, { distanceM: cfg.reboundM, days: cfg.reboundDays, now })
+    let list = lists.get(level)
+    if (!list) { list = catalog.list(level); lists.set(level, list) }
+    const boundary = boundaryCandidates(r.lng, r.lat, r.target.gridId, list, { distanceM: cfg.boundaryM }).map((b) => b.gridId)
+    const rebound = closed.length ? findRebound(r, closed, { distanceM: cfg.reboundM, days: cfg.reboundDays, now }) : null
     prepared.push({ r, boundary, rebound, routing: routeOf(r.categoryCode, r.target.gridId, r.target.departmentId, now) })
-    if (i % CHUNK === CHUNK - 1) await tick()
+    if (i % 20_000 === 19_999) await tick()
   }
+  const total = preview.summary.total, valid = good.length
+  const chunks = Math.ceil(prepared.length / WRITE_CHUNK)
+  const fileName = opts.fileName.slice(0, 200)
   try {
-    return await db.$transaction(async (tx) => {
-      const batch = await tx.importBatch.create({
-        data: {
-          fileName: opts.fileName.slice(0, 200), fileHash: preview.fileHash, coordSystem: opts.coordSystem, mode: opts.mode,
-          total: preview.summary.total, imported: 0, skipped: preview.summary.skipped, failed: preview.summary.failed, report: '[]', createdById: user.id, createdAt: now,
-        },
+    return await withImportTx(db, opts.writer ?? 'driver', async (tx) => {
+      const batchId = await tx.createBatch({
+        fileName, fileHash: preview.fileHash, coordSystem: preview.coordSystem, mode: opts.mode,
+        total, skipped: preview.summary.skipped, failed: preview.summary.failed, createdById: user.id, createdAt: now,
       })
       const created = new Map<number, number>()
       const handlerOf = new Map<number, number | null>()
-      for (let i = 0; i < prepared.length; i += CHUNK) {
-        if (i > 0) await failpoint('problem.import', i / CHUNK, Math.ceil(prepared.length / CHUNK)) // crash tests: kill with a chunk written
-        const chunk = prepared.slice(i, i + CHUNK)
-        await tx.problem.createMany({
-          data: chunk.map(({ r, boundary, rebound, routing }) => ({
-            lng: r.lng, lat: r.lat, gridId: r.target.gridId, departmentId: routing.departmentId, categoryCode: r.categoryCode,
-            supervisingDepartmentId: routing.supervisingDepartmentId, routingRuleId: routing.ruleId,
-            description: r.description, status: 'reported', priority: r.priority, deadline: problemDeadline(r.reportedAt ?? now, limits.get(r.categoryCode) ?? categoryLimit({ code: r.categoryCode, deadlineDays: 7 }), r.priority, catalog.holidays.calendar),
-            reporterId: user.id, reporterName: user.displayName, source: 'import', externalId: r.externalId, importBatchId: batch.id,
-            boundaryGridIds: boundary.length ? JSON.stringify(boundary) : null, reboundOfId: rebound?.id ?? null, reportedAt: r.reportedAt ?? now, createdAt: now,
-          })),
-        })
-        const ids = new Map((await tx.problem.findMany({ where: { externalId: { in: chunk.map((c) => c.r.externalId) } }, select: { id: true, externalId: true } })).map((x) => [x.externalId!, x.id]))
-        const rows = chunk.map((c) => ({ ...c, id: ids.get(c.r.externalId)! }))
-        await tx.problemEvent.createMany({
-          data: rows.map(({ id, boundary, rebound }) => ({
-            problemId: id, action: 'report', fromStatus: null, toStatus: 'reported', actorId: user.id, at: now,
-            note: [`导入批次 #${batch.id}`, boundary.length ? `边界问题：邻近网格 ${boundary.join(', ')}` : '', rebound ? `反弹：与 #${rebound.id} 相距 ${Math.round(rebound.distanceM)} 米` : ''].filter(Boolean).join('；'),
-          })),
-        })
-        await writeAuditMany(tx, rows.map(({ id, r, boundary, rebound, routing }) => ({
-          actorId: user.id, action: 'problem.import', entity: 'Problem', entityId: id, at: now,
-          after: { row: r.row, externalId: r.externalId, lng: r.lng, lat: r.lat, categoryCode: r.categoryCode, gridId: r.target.gridId, departmentId: routing.departmentId, supervisingDepartmentId: routing.supervisingDepartmentId, routingRuleId: routing.ruleId, boundaryGridIds: boundary, reboundOfId: rebound?.id ?? null, importBatchId: batch.id },
+      const touchedGrids = new Set<number>()
+      for (let c = 0; c < chunks; c++) {
+        const chunk = prepared.slice(c * WRITE_CHUNK, (c + 1) * WRITE_CHUNK)
+        const ids = await tx.insertProblems(chunk.map(({ r, boundary, rebound, routing }) => ({
+          lng: r.lng, lat: r.lat, gridId: r.target.gridId, departmentId: routing.departmentId, categoryCode: r.categoryCode,
+          supervisingDepartmentId: routing.supervisingDepartmentId, routingRuleId: routing.ruleId,
+          description: r.description, status: 'reported', priority: r.priority,
+          deadline: problemDeadline(r.reportedAt ?? now, limits.get(r.categoryCode) ?? categoryLimit({ code: r.categoryCode, deadlineDays: 7 }), r.priority, catalog.holidays.calendar),
+          reporterId: user.id, reporterName: user.displayName, source: 'import', externalId: r.externalId, importBatchId: batchId,
+          boundaryGridIds: boundary.length ? JSON.stringify(boundary) : null, reboundOfId: rebound?.id ?? null,
+          reportedAt: r.reportedAt ?? now, createdAt: now, updatedAt: now,
         })))
-        for (const x of rows) { created.set(x.r.row, x.id); handlerOf.set(x.r.row, x.routing.departmentId) }
+        await tx.insertEvents(chunk.map(({ boundary, rebound }, k) => ({
+          problemId: ids[k]!, action: 'report', fromStatus: null, toStatus: 'reported', actorId: user.id, at: now,
+          note: [`导入批次 #${batchId}`, boundary.length ? `边界问题：邻近网格 ${boundary.join(', ')}` : '', rebound ? `反弹：与 #${rebound.id} 相距 ${Math.round(rebound.distanceM)} 米` : ''].filter(Boolean).join('；'),
+        })))
+        await tx.insertAudits(chunk.map(({ r, boundary, rebound, routing }, k) => ({
+          actorId: user.id, action: 'problem.import', entity: 'Problem', entityId: ids[k]!, at: now,
+          after: { row: r.row, externalId: r.externalId, lng: r.lng, lat: r.lat, categoryCode: r.categoryCode, gridId: r.target.gridId, departmentId: routing.departmentId, supervisingDepartmentId: routing.supervisingDepartmentId, routingRuleId: routing.ruleId, boundaryGridIds: boundary, reboundOfId: rebound?.id ?? null, importBatchId: batchId },
+        })))
+        chunk.forEach((x, k) => { created.set(x.r.row, ids[k]!); handlerOf.set(x.r.row, x.routing.departmentId); touchedGrids.add(x.r.target.gridId) })
+        opts.onProgress?.({ phase: 'write', total, read: total, valid, written: Math.min(valid, (c + 1) * WRITE_CHUNK) })
+        await failpoint('problem.import', c + 1, chunks + 1) // crash tests: kill with a chunk written, the transaction open
         await tick()
       }
+      // aggregates: refresh the touched grids here, same transaction (touchedGrids; tx.sql runs SQL in it)
       const rows = preview.rows.map((r) => (r.ok ? { ...r, problemId: created.get(r.row) } : r))
       const report = rows.map((r) => (r.ok ? { row: r.row, ok: true, problemId: r.problemId, gridId: r.target.gridId, departmentId: handlerOf.get(r.row) ?? r.target.departmentId } : { row: r.row, ok: false, reason: r.reason, message: r.message, detail: r.detail }))
-      await tx.importBatch.update({ where: { id: batch.id }, data: { imported: created.size, report: JSON.stringify(report) } })
-      await writeAudit(tx, { actorId: user.id, action: 'problem.import', entity: 'ImportBatch', entityId: batch.id, after: { fileName: opts.fileName, ...preview.summary, imported: created.size }, at: now })
-      return { committed: true, batchId: batch.id, summary: { ...preview.summary, imported: created.size }, rows }
-    }, { timeout: 300_000, maxWait: 20_000 })
+      await tx.finishBatch(batchId, created.size, JSON.stringify(report))
+      await tx.insertAudits([{ actorId: user.id, action: 'problem.import', entity: 'ImportBatch', entityId: batchId, after: { fileName: opts.fileName, ...preview.summary, imported: created.size }, at: now }])
+      return { committed: true, batchId, summary: { ...preview.summary, imported: created.size }, rows }
+    })
   } catch (e) {
     // two imports of the same rows at once: the unique externalId refuses the second
-    if ((e as { code?: string }).code === 'P2002') throw new AppError('CONFLICT', 'IMPORT_CONFLICT', '部分行刚被其他导入写入，请重新预览后再导入')
+    const code = (e as { code?: string }).code
+    if (code === 'P2002' || code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE') throw new AppError('CONFLICT', 'IMPORT_CONFLICT', '部分行刚被其他导入写入，请重新预览后再导入')
     throw e
   }
 }
