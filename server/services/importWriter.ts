@@ -72,6 +72,9 @@ async function sqliteTx<T>(driver: Extract<RawDriver, { provider: 'sqlite' }>, f
   const conn = new Database(driver.file, { timeout: driver.busyTimeoutMs })
   try {
     conn.pragma('foreign_keys = ON')
+    // the Problem table carries a dozen indexes: a page cache that holds their hot pages keeps the
+    // transaction from spilling to the WAL while it is open (64 MB, this connection only)
+    conn.pragma('cache_size = -65536')
     const insertProblem = conn.prepare(`INSERT INTO "Problem" (${PROBLEM_COLUMNS.map(q).join(',')}) VALUES (${PROBLEM_COLUMNS.map(() => '?').join(',')})`)
     const insertEvent = conn.prepare(`INSERT INTO "ProblemEvent" (${EVENT_COLUMNS.map(q).join(',')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(',')})`)
     const insertAudit = conn.prepare(`INSERT INTO "AuditLog" (${auditColumns.map(q).join(',')}) VALUES (${auditColumns.map(() => '?').join(',')})`)

@@ -21,6 +21,7 @@ import { problemConfig } from './problems.ts'
 import { boundaryCandidates, findRebound } from '../domain/problem/nearby.ts'
 import { categoryLimit, problemDeadline } from '../domain/problem/workflow.ts'
 import { withImportTx, type ImportWriter } from './importWriter.ts'
+import { beijingDay } from '../domain/calendar/workingDays.ts'
 import { importTooLarge, runHeavy } from './heavy.ts'
 import type { Table } from '../workers/spreadsheet.ts'
 
@@ -247,6 +248,17 @@ export async function commitPreview(
     prepared.push({ r, boundary, rebound, routing: routeOf(r.categoryCode, r.target.gridId, r.target.departmentId, now) })
     if (i % 20_000 === 19_999) await tick()
   }
+  // a normal deadline depends only on the Beijing day the limit starts (addWorkingDaysDetailed counts
+  // whole working days from the end of that day), so it is computed once per day and limit
+  const deadlines = new Map<string, Date>()
+  const deadlineOf = (start: Date, code: string, priority: 'normal' | 'urgent') => {
+    const limit = limits.get(code) ?? categoryLimit({ code, deadlineDays: 7 })
+    if (priority === 'urgent') return problemDeadline(start, limit, priority, catalog.holidays.calendar)
+    const key = `${beijingDay(start)}|${limit.normal.workingDays}`
+    let d = deadlines.get(key)
+    if (!d) { d = problemDeadline(start, limit, priority, catalog.holidays.calendar); deadlines.set(key, d) }
+    return d
+  }
   const total = preview.summary.total, valid = good.length
   const chunks = Math.ceil(prepared.length / WRITE_CHUNK)
   const fileName = opts.fileName.slice(0, 200)
@@ -265,7 +277,7 @@ export async function commitPreview(
           lng: r.lng, lat: r.lat, gridId: r.target.gridId, departmentId: routing.departmentId, categoryCode: r.categoryCode,
           supervisingDepartmentId: routing.supervisingDepartmentId, routingRuleId: routing.ruleId,
           description: r.description, status: 'reported', priority: r.priority,
-          deadline: problemDeadline(r.reportedAt ?? now, limits.get(r.categoryCode) ?? categoryLimit({ code: r.categoryCode, deadlineDays: 7 }), r.priority, catalog.holidays.calendar),
+          deadline: deadlineOf(r.reportedAt ?? now, r.categoryCode, r.priority),
           reporterId: user.id, reporterName: user.displayName, source: 'import', externalId: r.externalId, importBatchId: batchId,
           boundaryGridIds: boundary.length ? JSON.stringify(boundary) : null, reboundOfId: rebound?.id ?? null,
           reportedAt: r.reportedAt ?? now, createdAt: now, updatedAt: now,
