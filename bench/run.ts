@@ -15,7 +15,7 @@ import type { DbConfig } from '../server/db/config.ts'
 import { GridCatalog } from '../server/services/gridCatalog.ts'
 import { createDatabase, startPostgres, type PgServer } from '../scripts/localPostgres.ts'
 import { benchAssignment, formatAssignment, type AssignmentBenchResult } from './assignment.ts'
-import { benchImport, type ImportResult } from './importProblems.ts'
+import { benchImport, benchLedgerImport, type ImportResult, type LedgerImportResult } from './importProblems.ts'
 import { benchLoad, startServerProcess, type LoadBench } from './load.ts'
 import { loadSyntheticCity, type LoadedCity } from './loadCity.ts'
 import { benchMap, ensureClientBuilt, type MapResult } from './map.ts'
@@ -36,6 +36,8 @@ const PROBLEMS = Number(flag('problems') ?? (quick ? 50_000 : 1_000_000))
 /** rows timed through Prisma (the rest by the driver): Prisma 7's createMany runs ~1–2 k rows/s here */
 const PRISMA_ROWS = Number(flag('prisma-rows') ?? (quick ? 10_000 : 100_000))
 const SIZES = [2000, 20_000]
+/** rows of the ledger imported end to end through GridDuty's import (bench/importProblems.ts benchLedgerImport) */
+const LEDGER_ROWS = Number(flag('ledger-rows') ?? (quick ? 200_000 : 1_000_000))
 const SEED = 20260101
 
 const log = (s: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${s}`)
@@ -51,6 +53,7 @@ interface Results {
   postgis?: PostgisResult[] | { skipped: string }
   city?: Record<string, LoadedCity>
   import?: ImportResult[]
+  ledgerImport?: LedgerImportResult[]
   load?: Record<string, LoadBench>
   map?: MapResult[]
   overhead?: OverheadResult[]
@@ -129,6 +132,8 @@ try {
       try {
         const catalog = await GridCatalog.load(db)
         results.import.push(await benchImport({ config: c.config, db, catalog, bbox, rows: PROBLEMS, prismaRows: PRISMA_ROWS, log }))
+        // GridDuty's own ledger import end to end (parse → check → driver commit), issue 14 target 4
+        ;(results.ledgerImport ??= []).push(await benchLedgerImport({ config: c.config, db, catalog, bbox, rows: LEDGER_ROWS, log }))
       } finally { await db.$disconnect() }
     }
   })

@@ -142,7 +142,7 @@ describe('problem loop in the browser', () => {
     await leader.page.getByTestId('import-mode').selectOption('good-rows')
     await leader.page.getByTestId('import-commit').click()
     await expect.poll(() => leader.page.getByTestId('import-committed').textContent()).toContain('新增 1 个问题')
-    expect((await api.problem.list.query({ limit: 5 })).items.some((p) => p.externalId === 'ext:BR-1')).toBe(true)
+    expect((await api.problem.list.query({ limit: 5 })).items.some((p) => p.externalId === 'ext:编号:BR-1')).toBe(true)
     expect(leader.problems).toEqual([])
     await leader.context.close()
   }, 120_000)
