@@ -21,12 +21,13 @@ import { loadSyntheticCity, type LoadedCity } from './loadCity.ts'
 import { benchMap, ensureClientBuilt, type MapResult } from './map.ts'
 import { benchPostgis, type PostgisResult } from './postgis.ts'
 import { syntheticCity } from './syntheticCity.ts'
+import { benchProblemTiles, formatProblemTiles, type ProblemTilesResult } from './problemTiles.ts'
 import { formatTargets, recordedTargets, type TargetResult } from './targets.ts'
 
 const argv = process.argv.slice(2)
 const flag = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]
 const quick = argv.includes('--quick')
-const ALL = ['assignment', 'postgis', 'import', 'load', 'map'] as const
+const ALL = ['assignment', 'postgis', 'import', 'load', 'map', 'tiles'] as const
 const sections = new Set((flag('sections') ?? ALL.join(',')).split(','))
 for (const s of sections) if (!(ALL as readonly string[]).includes(s)) throw new Error(`unknown section ${s} (have: ${ALL.join(', ')})`)
 const GRIDS = Number(flag('grids') ?? 20_000)
@@ -52,6 +53,8 @@ interface Results {
   import?: ImportResult[]
   load?: Record<string, LoadBench>
   map?: MapResult[]
+  /** target 3: open problems as cluster tiles (bench/problemTiles.ts) */
+  tiles?: ProblemTilesResult
   /** issue 14's targets, PASS/FAIL (bench/targets.ts) */
   targets?: TargetResult[]
   errors: string[]
@@ -146,6 +149,10 @@ try {
     const server = await startServerProcess(sqlite.config, staticDir)
     try { results.map = await benchMap({ url: server.url, modes: ['geojson', 'tiles'], minGrids: Math.min(1000, GRIDS / 4), log }) } finally { await server.stop() }
   })
+
+  await section('tiles', async () => {
+    results.tiles = await benchProblemTiles({ quick, log })
+  })
 } finally {
   await pgServer?.stop().catch(() => {})
 }
@@ -201,6 +208,7 @@ if (results.map?.length) {
       : `| ${r.mode} | ${(r.firstVisit.ms / 1000).toFixed(1)} s | ${mb(r.firstVisit.bytes)} (${r.firstVisit.tileRequests}) | ${(r.loadMs / 1000).toFixed(1)} s${ratio} | ${r.renderedGrids} | ${mb(r.bytes.trpc)} + ${mb(r.bytes.tiles)} (${r.bytes.tileRequests} tiles) | ${r.panFramesIn2s} | ${r.monthChange ? `${(r.monthChange.ms / 1000).toFixed(1)} s` : '–'} | ${r.monthChange ? `${mb(r.monthChange.bytes)}, ${r.monthChange.tileRequests} tiles` : '–'} |`)
   }
 }
+if (results.tiles) lines.push(`\n## Open problems as cluster tiles (target 3)\n${formatProblemTiles(results.tiles)}`)
 results.targets = [...recordedTargets()]
 if (results.targets.length) lines.push(`\n## Targets (issue 14)\n${formatTargets(results.targets)}`)
 if (results.errors.length) lines.push(`\n## Errors\n${results.errors.map((e) => `- ${e.split('\n')[0]}`).join('\n')}`)

@@ -2,7 +2,7 @@
  * The signed-in app: the header and either the coverage map (#/ or no hash) or one of the pages in
  * routes.ts (#/workspace, #/dashboard …) that the user's role may open. Loaded lazily, with MapLibre.
  */
-import { useSyncExternalStore } from 'react'
+import { Suspense, useSyncExternalStore } from 'react'
 import type { Me } from '../api.ts'
 import { Header } from './Header.tsx'
 import { OfflineBanner } from '../offline/OfflineBanner.tsx'
@@ -38,7 +38,7 @@ export function Shell({ me }: { me: Me }) {
     <div className="app">
       <Header me={me} routes={routes} path={route ? route.path : '/'} />
       <OfflineBanner me={me} />
-      {Page ? <main className="route-page" data-testid={`page-${route.path.slice(1)}`}><Page me={me} /></main> : <MapPage me={me} />}
+      {Page ? <main className="route-page" data-testid={`page-${route.path.slice(1)}`}><Suspense fallback={<div className="splash">…</div>}><Page me={me} /></Suspense></main> : <MapPage me={me} />}
     </div>
   )
 }
