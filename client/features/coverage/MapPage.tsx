@@ -2,12 +2,11 @@
  * The coverage map (覆盖图): who holds which grid, this month's inspection status, open problems
  * and evaluation sites. All map state lives here, in React; the map draws it through layers.ts.
  */
-import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react'
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react'
 import { keepPreviousData, skipToken, useQuery } from '@tanstack/react-query'
 import { useTRPC, type GridCollection, type GridLevel, type Me, type SearchHit } from '../../api.ts'
 import { useT } from '../../i18n.ts'
 import { appText } from '../../app/text.ts'
-import { GridPanel } from './GridPanel.tsx'
 import { usePatrolTrackLayer } from './patrolTrackLayer.ts'
 import { GridTooltip } from './GridTooltip.tsx'
 import { Legend } from './Legend.tsx'
@@ -21,6 +20,10 @@ import { extentOf } from '../../map/extent.ts'
 import { forcedGridMode, gridFeatureStates, gridMode, gridTileSource, GRID_SOURCE_LAYER, layersForTiles, statusAsCollection } from '../../map/gridTiles.ts'
 import { SRC } from '../../map/layers.ts'
 import { forcedProblemSource, problemSource, problemTileSource } from '../problems/mapLayers.ts'
+
+// the grid panel (with the inspection form and its photo reader) loads when a grid is first opened,
+// not before the first map (issue 14, target 6)
+const GridPanel = lazy(() => import('./GridPanel.tsx').then((m) => ({ default: m.GridPanel })))
 
 const NARROW = '(max-width: 720px)'
 /** The phone's bottom sheet takes this part of the map's height (styles.css: .panel height 50%). */
@@ -192,7 +195,7 @@ export function MapPage({ me }: { me: Me }) {
         ? <div className="map-bottom" data-testid="map-bottom">{legend}{controls}</div>
         : legend}
       {panelOpen && month && currentMonth && (
-        <GridPanel gridId={selectedId} month={month} currentMonth={currentMonth} me={me} onClose={() => selectGrid(null)} />
+        <Suspense fallback={null}><GridPanel gridId={selectedId} month={month} currentMonth={currentMonth} me={me} onClose={() => selectGrid(null)} /></Suspense>
       )}
     </main>
   )
