@@ -14,9 +14,12 @@
  *     write through Prisma bumps updatedAt, a new row bumps the max id. `problem.mapInfo` checks the
  *     fingerprint on every call; tile requests naming the current version (`?v=`) never touch the
  *     database; other tile requests check it at most every CHECK_MS.
- *   - Overdue is time-dependent without a write: the snapshot remembers the next deadline to pass
- *     and is rebuilt when the clock passes it, at most once per OVERDUE_REFRESH_MS (so the
- *     red/orange of a cluster lags a crossing deadline by at most a minute; counts never lag).
+ *     A changed fingerprint reads back only the rows written since (updatedAt ≥ the last max − 1 min,
+ *     or a new id) and patches them in; everything is reloaded every 30 min anyway.
+ *   - Overdue is time-dependent without a write: the snapshot keeps every open problem's deadline and
+ *     the next one to pass; once the clock passes it, overdue is recomputed in memory (no database),
+ *     at most once per OVERDUE_REFRESH_MS (so a cluster's red lags a crossing deadline by at most
+ *     5 minutes; counts never lag).
  *   - A scope's index is built lazily on its first request from the snapshot (department scopes
  *     filter the same rows), and its `version` names the snapshot: tile URLs carrying it are immutable.
  */
@@ -43,7 +46,12 @@ export const PROBLEM_TILE_EXTENT = 512
  */
 export const PROBLEM_CLUSTER_RADIUS = 60
 const CHECK_MS = 2000
-const OVERDUE_REFRESH_MS = 60_000
+/** how often overdue colours follow the clock without a write (an in-memory recompute, no database) */
+const OVERDUE_REFRESH_MS = 5 * 60_000
+/** a change is read back from this far before the last max updatedAt (a transaction committed late) */
+const DELTA_OVERLAP_MS = 60_000
+/** and everything is reloaded this often anyway */
+const FULL_RELOAD_MS = 30 * 60_000
 const MAX_SCOPES = 16
 const MAX_CACHED_TILES = 4000
 
@@ -52,12 +60,19 @@ interface PointProps { id: number; status: string; overdue: boolean }
 /** Cluster properties (supercluster adds cluster, cluster_id, point_count, point_count_abbreviated). */
 interface ClusterProps { overdue: number }
 
+interface OpenRow { lng: number; lat: number; dept: number; status: string; deadline: number | null }
+
 interface Snapshot {
   fingerprint: string
-  builtAt: number
-  /** the next deadline after builtAt (Infinity: none) — overdue colours change then */
+  maxId: number
+  maxUpdatedAt: number
+  loadedAt: number
+  /** overdue is as of this time; the scopes' indexes were built with it */
+  asOf: number
+  /** the next deadline after asOf (Infinity: none) — overdue colours change then */
   nextCrossing: number
-  ids: Int32Array; lng: Float64Array; lat: Float64Array; dept: Int32Array; overdue: Uint8Array; status: string[]
+  /** the open problems by id */
+  rows: Map<number, OpenRow>
   scopes: Map<string, ScopeIndex>
 }
 
@@ -76,6 +91,8 @@ export interface ScopeIndex {
 export type ScopeKey = number | null
 
 const keyOf = (own: ScopeKey) => (own === null ? 'all' : `d${own}`)
+const OPEN = [...OPEN_STATUSES] as string[]
+const SELECT = { id: true, lng: true, lat: true, status: true, deadline: true, departmentId: true } as const
 
 export class ProblemTiles {
   private snap: Snapshot | null = null
@@ -84,9 +101,10 @@ export class ProblemTiles {
 
   constructor(private readonly db: Db, private readonly now: () => Date = () => new Date()) {}
 
-  private async fingerprint(): Promise<string> {
+  private async fingerprint(): Promise<{ key: string; maxId: number; maxUpdatedAt: number }> {
     const m = await this.db.problem.aggregate({ _max: { id: true, updatedAt: true } })
-    return `${m._max.id ?? 0}:${m._max.updatedAt?.getTime() ?? 0}`
+    const maxId = m._max.id ?? 0, maxUpdatedAt = m._max.updatedAt?.getTime() ?? 0
+    return { key: `${maxId}:${maxUpdatedAt}`, maxId, maxUpdatedAt }
   }
 
   /** The current snapshot; `fresh` checks the fingerprint now (else at most every CHECK_MS). */
@@ -95,40 +113,45 @@ export class ProblemTiles {
     const snap = this.snap
     if (snap && !fresh && now - this.checkedAt < CHECK_MS && !this.crossed(snap, now)) return snap
     if (this.building) return this.building
-    const fp = await this.fingerprint()
-    this.checkedAt = now
-    const current = this.snap
-    if (current && current.fingerprint === fp && !this.crossed(current, now)) return current
-    if (this.building) return this.building
-    this.building = this.load(fp).finally(() => { this.building = null })
+    this.building = this.refresh(now).finally(() => { this.building = null })
     return this.building
   }
 
   private crossed(snap: Snapshot, now: number): boolean {
-    return now >= snap.nextCrossing && now - snap.builtAt >= OVERDUE_REFRESH_MS
+    return now >= snap.nextCrossing && now - snap.asOf >= OVERDUE_REFRESH_MS
   }
 
-  private async load(fingerprint: string): Promise<Snapshot> {
-    const builtAt = this.now().getTime()
-    const rows = await this.db.problem.findMany({
-      where: { status: { in: [...OPEN_STATUSES] } },
-      select: { id: true, lng: true, lat: true, status: true, deadline: true, departmentId: true },
-    })
-    const n = rows.length
-    const snap: Snapshot = {
-      fingerprint, builtAt, nextCrossing: Infinity,
-      ids: new Int32Array(n), lng: new Float64Array(n), lat: new Float64Array(n), dept: new Int32Array(n), overdue: new Uint8Array(n), status: new Array<string>(n),
-      scopes: new Map(),
-    }
-    for (let i = 0; i < n; i++) {
-      const r = rows[i]!
-      snap.ids[i] = r.id; snap.lng[i] = r.lng; snap.lat[i] = r.lat; snap.dept[i] = r.departmentId ?? -1; snap.status[i] = r.status
-      const d = r.deadline?.getTime()
-      if (d !== undefined) {
-        if (d < builtAt) snap.overdue[i] = 1
-        else if (d < snap.nextCrossing) snap.nextCrossing = d
+  /**
+   * Brings the snapshot up to date: a full load the first time (and every FULL_RELOAD_MS), else only
+   * the rows written since the last look (updatedAt from the index, new ids) patched in; overdue
+   * re-read from the stored deadlines when the clock passed one. Each change empties the scopes'
+   * indexes (rebuilt on their next request) and so changes their versions.
+   */
+  private async refresh(now: number): Promise<Snapshot> {
+    const fp = await this.fingerprint()
+    this.checkedAt = now
+    let snap = this.snap
+    if (!snap || now - snap.loadedAt >= FULL_RELOAD_MS) {
+      const rows = await this.db.problem.findMany({ where: { status: { in: OPEN } }, select: SELECT })
+      const map = new Map<number, OpenRow>()
+      for (const r of rows) map.set(r.id, { lng: r.lng, lat: r.lat, dept: r.departmentId ?? -1, status: r.status, deadline: r.deadline?.getTime() ?? null })
+      snap = { fingerprint: fp.key, maxId: fp.maxId, maxUpdatedAt: fp.maxUpdatedAt, loadedAt: now, asOf: now, nextCrossing: Infinity, rows: map, scopes: new Map() }
+    } else if (snap.fingerprint !== fp.key) {
+      const changed = await this.db.problem.findMany({
+        where: { OR: [{ updatedAt: { gte: new Date(snap.maxUpdatedAt - DELTA_OVERLAP_MS) } }, { id: { gt: snap.maxId } }] },
+        select: SELECT,
+      })
+      for (const r of changed) {
+        if (OPEN.includes(r.status)) snap.rows.set(r.id, { lng: r.lng, lat: r.lat, dept: r.departmentId ?? -1, status: r.status, deadline: r.deadline?.getTime() ?? null })
+        else snap.rows.delete(r.id)
       }
-    }
+      snap = { ...snap, fingerprint: fp.key, maxId: fp.maxId, maxUpdatedAt: fp.maxUpdatedAt, asOf: now, scopes: new Map() }
+    } else if (this.crossed(snap, now)) {
+      snap = { ...snap, asOf: now, scopes: new Map() }
+    } else return snap
+    let next = Infinity
+    for (const r of snap.rows.values()) if (r.deadline !== null && r.deadline >= snap.asOf && r.deadline < next) next = r.deadline
+    snap.nextCrossing = next
     this.snap = snap
     return snap
   }
@@ -138,17 +161,17 @@ export class ProblemTiles {
     const have = snap.scopes.get(key)
     if (have) return have
     const features: GeoJSON.Feature<GeoJSON.Point, PointProps>[] = []
-    for (let i = 0; i < snap.ids.length; i++) {
+    for (const [id, r] of snap.rows) {
       // the scope, as problem.map: Scope.where() = { departmentId: own } for a department user
-      if (own !== null && snap.dept[i] !== own) continue
-      features.push({ type: 'Feature', id: snap.ids[i]!, geometry: { type: 'Point', coordinates: [snap.lng[i]!, snap.lat[i]!] }, properties: { id: snap.ids[i]!, status: snap.status[i]!, overdue: snap.overdue[i] === 1 } })
+      if (own !== null && r.dept !== own) continue
+      features.push({ type: 'Feature', id, geometry: { type: 'Point', coordinates: [r.lng, r.lat] }, properties: { id, status: r.status, overdue: r.deadline !== null && r.deadline < snap.asOf } })
     }
     const index = new Supercluster<PointProps, ClusterProps>({
       minZoom: 0, maxZoom: PROBLEM_CLUSTER_MAX_ZOOM, radius: PROBLEM_CLUSTER_RADIUS, extent: PROBLEM_TILE_EXTENT,
       map: (p) => ({ overdue: p.overdue ? 1 : 0 }),
       reduce: (acc, p) => { acc.overdue += p.overdue },
     }).load(features)
-    const version = createHash('sha256').update(`${snap.fingerprint};${snap.builtAt};${key}`).digest('hex').slice(0, 16)
+    const version = createHash('sha256').update(`${snap.fingerprint};${snap.loadedAt};${snap.asOf};${key}`).digest('hex').slice(0, 16)
     const entry: ScopeIndex = { version, count: features.length, index, encoded: new Map() }
     if (snap.scopes.size >= MAX_SCOPES) snap.scopes.delete(snap.scopes.keys().next().value!)
     snap.scopes.set(key, entry)
