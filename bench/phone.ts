@@ -10,6 +10,7 @@
  * Run alone: `npx tsx bench/phone.ts`, or as the `phone` section of `npm run bench`.
  */
 import fs from 'node:fs'
+import os from 'node:os'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import type { Map as MapLibreMap } from 'maplibre-gl'
@@ -37,6 +38,8 @@ export interface PhoneRun {
   bytes: number
   jsBytes: number
   requests: number
+  /** the machine's 1-minute load average when the run ended (2 cores here) */
+  loadAverage: number
 }
 
 async function drawn(page: Page, timeout: number): Promise<number> {
@@ -90,7 +93,7 @@ export async function benchPhone(opts: { log?: (s: string) => void } = {}): Prom
       await page.getByTestId('login-submit').click()
       const grids = await drawn(page, 180_000)
       const loginToMapMs = performance.now() - t1
-      runs.push({ profile, loginPageMs, loginToMapMs, grids, bytes, jsBytes, requests })
+      runs.push({ profile, loginPageMs, loginToMapMs, grids, bytes, jsBytes, requests, loadAverage: os.loadavg()[0]! })
       log(`phone: ${profile}: login page ${(loginPageMs / 1000).toFixed(1)} s, login → map ${(loginToMapMs / 1000).toFixed(1)} s, ${grids} grids, ${(bytes / 1024).toFixed(0)} KB (${(jsBytes / 1024).toFixed(0)} KB JS)`)
       await context.close()
     }
@@ -103,18 +106,18 @@ export async function benchPhone(opts: { log?: (s: string) => void } = {}): Prom
   const fast = runs.find((r) => r.profile === 'unthrottled')!, phone = runs.find((r) => r.profile === 'phone')!
   recordTarget({
     section: 'phone', name: 'login → first map drawn, demo city, CPU ×4 + Slow 4G (first visit)', measured: phone.loginToMapMs / 1000, goal: 6, compare: '≤', unit: 's',
-    note: `unthrottled ${(fast.loginToMapMs / 1000).toFixed(2)} s; login page ${(phone.loginPageMs / 1000).toFixed(1)} s throttled / ${(fast.loginPageMs / 1000).toFixed(2)} s; ${(phone.bytes / 1024).toFixed(0)} KB transferred, ${(phone.jsBytes / 1024).toFixed(0)} KB of it JavaScript`,
+    note: `unthrottled ${(fast.loginToMapMs / 1000).toFixed(2)} s; load average ${phone.loadAverage.toFixed(1)} on ${os.cpus().length} cores; login page ${(phone.loginPageMs / 1000).toFixed(1)} s throttled / ${(fast.loginPageMs / 1000).toFixed(2)} s; ${(phone.bytes / 1024).toFixed(0)} KB transferred, ${(phone.jsBytes / 1024).toFixed(0)} KB of it JavaScript`,
   })
   recordTarget({
     section: 'phone', name: 'JavaScript transferred before the first map (compressed, measured in the browser)', measured: phone.jsBytes / 1024, goal: 450, compare: '≤', unit: 'KB',
-    note: 'includes MapLibre\'s worker; tests/api/staticAssets.test.ts checks the same budget from the build manifest',
+    note: 'the page\'s scripts as the browser counts them (MapLibre\'s worker, ~120 KB, is fetched by the worker and not counted here); tests/api/staticAssets.test.ts checks the budget with the worker from the build manifest',
   })
   return runs
 }
 
 export function formatPhone(runs: PhoneRun[]): string {
-  const out = ['| profile | login page | login → first map | grids drawn | transferred (JS) | requests |', '|---|---|---|---|---|---|']
-  for (const r of runs) out.push(`| ${r.profile === 'phone' ? `CPU ×${CPU_SLOWDOWN} + Slow 4G` : 'unthrottled'} | ${(r.loginPageMs / 1000).toFixed(2)} s | ${(r.loginToMapMs / 1000).toFixed(2)} s | ${r.grids} | ${(r.bytes / 1024).toFixed(0)} KB (${(r.jsBytes / 1024).toFixed(0)} KB) | ${r.requests} |`)
+  const out = ['| profile | login page | login → first map | grids drawn | transferred (JS) | requests | load average |', '|---|---|---|---|---|---|---|']
+  for (const r of runs) out.push(`| ${r.profile === 'phone' ? `CPU ×${CPU_SLOWDOWN} + Slow 4G` : 'unthrottled'} | ${(r.loginPageMs / 1000).toFixed(2)} s | ${(r.loginToMapMs / 1000).toFixed(2)} s | ${r.grids} | ${(r.bytes / 1024).toFixed(0)} KB (${(r.jsBytes / 1024).toFixed(0)} KB) | ${r.requests} | ${r.loadAverage.toFixed(1)} |`)
   return out.join('\n')
 }
 
