@@ -22,12 +22,14 @@ import { benchMap, ensureClientBuilt, type MapResult } from './map.ts'
 import { benchPostgis, type PostgisResult } from './postgis.ts'
 import { syntheticCity } from './syntheticCity.ts'
 import { benchOverhead, demoDatabase, formatOverhead, type OverheadResult } from './overhead.ts'
+import { benchProblemTiles, formatProblemTiles, type ProblemTilesResult } from './problemTiles.ts'
+import { benchPhone, formatPhone, type PhoneRun } from './phone.ts'
 import { formatTargets, recordedTargets, type TargetResult } from './targets.ts'
 
 const argv = process.argv.slice(2)
 const flag = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]
 const quick = argv.includes('--quick')
-const ALL = ['assignment', 'postgis', 'import', 'load', 'map', 'overhead'] as const
+const ALL = ['assignment', 'postgis', 'import', 'load', 'map', 'overhead', 'tiles', 'phone'] as const
 const sections = new Set((flag('sections') ?? ALL.join(',')).split(','))
 for (const s of sections) if (!(ALL as readonly string[]).includes(s)) throw new Error(`unknown section ${s} (have: ${ALL.join(', ')})`)
 const GRIDS = Number(flag('grids') ?? 20_000)
@@ -57,6 +59,10 @@ interface Results {
   load?: Record<string, LoadBench>
   map?: MapResult[]
   overhead?: OverheadResult[]
+  /** target 3: open problems as cluster tiles (bench/problemTiles.ts) */
+  tiles?: ProblemTilesResult
+  /** target 6: login → first map on a throttled phone (bench/phone.ts) */
+  phone?: PhoneRun[]
   /** issue 14's targets, PASS/FAIL (bench/targets.ts) */
   targets?: TargetResult[]
   errors: string[]
@@ -166,6 +172,14 @@ try {
       results.overhead.push(await benchOverhead({ config, database: name, quick, log }))
     }
   })
+
+  await section('tiles', async () => {
+    results.tiles = await benchProblemTiles({ quick, log })
+  })
+
+  await section('phone', async () => {
+    results.phone = await benchPhone({ log })
+  })
 } finally {
   await pgServer?.stop().catch(() => {})
 }
@@ -222,6 +236,8 @@ if (results.map?.length) {
   }
 }
 if (results.overhead?.length) lines.push(`\n## Per-request overhead (demo city, autocannon 10 connections at full speed)\n${formatOverhead(results.overhead)}`)
+if (results.tiles) lines.push(`\n## Open problems as cluster tiles (target 3)\n${formatProblemTiles(results.tiles)}`)
+if (results.phone) lines.push(`\n## The phone: login → first map, demo city (target 6)\n${formatPhone(results.phone)}`)
 results.targets = [...recordedTargets()]
 if (results.targets.length) lines.push(`\n## Targets (issue 14)\n${formatTargets(results.targets)}`)
 if (results.errors.length) lines.push(`\n## Errors\n${results.errors.map((e) => `- ${e.split('\n')[0]}`).join('\n')}`)

@@ -62,10 +62,35 @@ function serveStatic(dir: string, req: http.IncomingMessage, res: http.ServerRes
     file = path.join(dir, 'index.html')
   }
   const type = CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream'
+  // hashed names (Vite's /assets/…-<hash>.js) never change: cached for a year; index.html, the service
+  // worker and the manifest are revalidated on every load (no-cache), so a new build is seen at once
   const immutable = urlPath.startsWith('/assets/')
-  res.writeHead(200, { 'Content-Type': type, 'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache' })
+  const encoding = precompressedFor(file, req.headers['accept-encoding'])
+  const sent = encoding ? `${file}.${encoding === 'br' ? 'br' : 'gz'}` : file
+  res.writeHead(200, {
+    'Content-Type': type,
+    'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+    'Content-Length': String(fs.statSync(sent).size),
+    ...(encoding ? { 'Content-Encoding': encoding } : {}),
+    ...(fs.existsSync(`${file}.gz`) || fs.existsSync(`${file}.br`) ? { Vary: 'Accept-Encoding' } : {}),
+  })
   if (req.method === 'HEAD') { res.end(); return }
-  fs.createReadStream(file).pipe(res)
+  fs.createReadStream(sent).pipe(res)
+}
+
+/**
+ * The precompressed copy (scripts/precompress.ts writes .br and .gz at build time) the browser
+ * accepts: brotli first, then gzip; null for the file as is. `q=0` refuses an encoding.
+ */
+export function precompressedFor(file: string, acceptEncoding: string | string[] | undefined): 'br' | 'gzip' | null {
+  const accepted = new Set<string>()
+  for (const part of String(acceptEncoding ?? '').split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';')
+    if (name && !params.some((p) => /^\s*q=0(\.0*)?\s*$/.test(p))) accepted.add(name)
+  }
+  if ((accepted.has('br') || accepted.has('*')) && fs.existsSync(`${file}.br`)) return 'br'
+  if ((accepted.has('gzip') || accepted.has('*')) && fs.existsSync(`${file}.gz`)) return 'gzip'
+  return null
 }
 
 export function createRequestHandler(deps: AppDeps): http.RequestListener {

@@ -28,6 +28,7 @@ export const PERMISSIONS: Record<string, readonly Role[] | typeof PUBLIC> = {
   'problem.create': ALL,
   'problem.list': ALL, // a department sees its own department's problems only
   'problem.map': ALL,
+  'problem.mapInfo': ALL,
   'problem.byId': ALL, // a department only its own department's problems
   'problem.transition': ['leader', 'department', 'admin'], // the workflow decides who may take which action
   'problem.decideExtension': ['leader', 'admin'],
