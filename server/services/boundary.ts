@@ -14,6 +14,7 @@ import { GridIndex } from '../domain/geometry/gridIndex.ts'
 import { geometryArea } from '../domain/geometry/validate.ts'
 import { isOpen } from '../domain/problem/status.ts'
 import { formatDate } from '../domain/time.ts'
+import { childLevel, GRID_LEVELS } from '../domain/grid/levels.ts'
 import type { Db } from '../db/client.ts'
 import { badInput, conflict, notFound } from '../domain/errors.ts'
 import { writeAudit } from './audit.ts'
@@ -86,7 +87,7 @@ export function resolveDraft(catalog: GridCatalog, input: DraftInput): ResolvedD
   const parents = new Set<string | null>()
   for (const g of [...changed, ...retire.map(toDraft)]) {
     parents.add(g.parentKey)
-    if (g.level === 'street') parents.add(g.key)
+    if (childLevel(g.level)) parents.add(g.key)
   }
   const context = new Map<string, DraftGrid>()
   for (const g of catalog.list()) {
@@ -228,8 +229,8 @@ export async function saveDraft(db: Db, catalog: GridCatalog, input: DraftInput,
         else await tx.gridGeometryHistory.create({ data: { gridId: g.id, versionId: baseline.id, geometry: JSON.stringify(g.geometry), validFrom: new Date(0), validTo: at } })
       }
       const created = new Map<string, number>()
-      // streets before communities so a new community can point at a new street
-      const ordered = [...r.changed].sort((a, b) => (a.level === b.level ? 0 : a.level === 'street' ? -1 : 1))
+      // coarser levels first (districts, streets, communities) so a new child can point at a new parent
+      const ordered = [...r.changed].sort((a, b) => GRID_LEVELS.indexOf(a.level) - GRID_LEVELS.indexOf(b.level))
       for (const [step, g] of ordered.entries()) {
         if (step > 0) await failpoint('boundary.save', step, ordered.length) // crash tests: kill with a grid written
         const [minLng, minLat, maxLng, maxLat] = turfBbox(g.geometry)

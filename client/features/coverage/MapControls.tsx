@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import type { GridLevel } from '../../api.ts'
+import { GRID_LEVELS } from '../../../server/domain/grid/levels.ts'
 import { useT } from '../../i18n.ts'
 import { coverageText } from './text.ts'
 import { COLOUR_MODES, type ColourMode } from '../../map/layers.ts'
@@ -40,7 +41,7 @@ function monthsUpTo(max: string, shown: string): string[] {
  */
 export function MapControls(p: Props) {
   const { t, lang } = useT(coverageText)
-  const levels: GridLevel[] = ['street', 'community']
+  const levels: readonly GridLevel[] = GRID_LEVELS
   const modes = COLOUR_MODES
   // the secondary controls, folded behind 「图层」 on a phone (always shown on a desktop)
   const [more, setMore] = useState(false)

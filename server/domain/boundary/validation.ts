@@ -8,8 +8,9 @@ import type { Geometry, Position } from 'geojson'
 import { validateGridGeometry } from '../geometry/validate.ts'
 import { AREA_TOL_M2, differenceGeom, intersectGeom, partsOf, unionGeom } from './operations.ts'
 import type { GridGeometry } from './topology.ts'
+import { childLevel, type GridLevel } from '../grid/levels.ts'
 
-export type DraftLevel = 'street' | 'community'
+export type DraftLevel = GridLevel
 
 /** One grid of a draft: existing (key = String(id)) or new (key = "new:…"). */
 export interface DraftGrid {
@@ -134,7 +135,7 @@ export function validateDraft(input: ValidationInput, opts: ValidationOptions = 
   const affectedParents = new Set<string>()
   for (const g of input.changed) {
     if (g.parentKey) affectedParents.add(g.parentKey)
-    if (g.level === 'street') affectedParents.add(g.key)
+    if (childLevel(g.level)) affectedParents.add(g.key)
   }
   for (const pk of affectedParents) {
     const parent = all.get(pk)
