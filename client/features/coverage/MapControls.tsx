@@ -20,6 +20,10 @@ interface Props {
   onShowSites: (v: boolean) => void
   problemMode: ProblemDisplay
   onProblemMode: (mode: ProblemDisplay) => void
+  /** the district filter: the districts in force, the chosen one (null: the whole city) */
+  districts?: { id: number; name: string }[]
+  districtId?: number | null
+  onDistrict?: (id: number | null) => void
 }
 
 /** How open problems are drawn: plain points, status-coloured clusters, or a heatmap. */
@@ -62,6 +66,12 @@ export function MapControls(p: Props) {
           </button>
         ))}
       </div>
+      {p.districts && p.districts.length > 0 && p.onDistrict && (
+        <select aria-label={t('district.label')} data-testid="district-filter" value={p.districtId ?? ''} onChange={(e) => p.onDistrict!(e.target.value ? Number(e.target.value) : null)}>
+          <option value="">{t('district.all')}</option>
+          {p.districts.map((d) => <option key={d.id} value={d.id}>{d.name}</option>)}
+        </select>
+      )}
       <div className="month-picker">
         <button type="button" aria-label={t('month.prev')} data-testid="month-prev" onClick={() => p.onMonth(addMonths(p.month, -1))}>‹</button>
         <select
