@@ -14,7 +14,7 @@ import { GridIndex } from '../domain/geometry/gridIndex.ts'
 import { geometryArea } from '../domain/geometry/validate.ts'
 import { isOpen } from '../domain/problem/status.ts'
 import { formatDate } from '../domain/time.ts'
-import { childLevel, GRID_LEVELS } from '../domain/grid/levels.ts'
+import { childLevel, GRID_LEVELS, PARENT_LEVEL } from '../domain/grid/levels.ts'
 import type { Db } from '../db/client.ts'
 import { badInput, conflict, notFound } from '../domain/errors.ts'
 import { writeAudit } from './audit.ts'
@@ -533,10 +533,11 @@ export function draftFromFeatures(catalog: GridCatalog, fc: FeatureCollection, o
       grids.push({ key: String(existing.id), id: existing.id, code, name, level: opts.level, parentKey: existing.parentId === null ? null : String(existing.parentId), geometry })
     } else {
       let parentKey: string | null = null
-      if (opts.level === 'community') {
+      const parentLevel = PARENT_LEVEL[opts.level] // a new street goes into the district, a new community into the street, under its point
+      if (parentLevel) {
         const [x, y] = pointOnFeature(geometry).geometry.coordinates as [number, number]
-        const street = catalog.locateAt('street', x, y)
-        parentKey = street ? String(street.id) : null
+        const parent = catalog.locateAt(parentLevel, x, y)
+        parentKey = parent ? String(parent.id) : null
       }
       grids.push({ key: `new:${i}`, id: null, code, name, level: opts.level, parentKey, geometry })
     }

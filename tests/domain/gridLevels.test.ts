@@ -111,3 +111,27 @@ describe('smallest code (numeric, right-padded)', () => {
     expect(referenceLocate(both, 107.01, 34.005)).toBe(2)
   })
 })
+
+describe('boundary validation applies the code rules (save and import go through it)', async () => {
+  const { validateDraft } = await import('../../server/domain/boundary/validation.ts')
+  const sq = (x0: number, y0: number, x1: number, y1: number) => ({ type: 'Polygon' as const, coordinates: [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]] })
+  const district = { key: '1', id: 1, code: '610302', name: '区', level: 'district' as const, parentKey: null, geometry: sq(107, 34, 107.04, 34.02) }
+  const street = { key: '100', id: 100, code: '610302001000', name: '街道', level: 'street' as const, parentKey: '1', geometry: sq(107, 34, 107.02, 34.01) }
+  const ok = { key: 'new:1', id: null, code: '610302001009', name: '新社区', level: 'community' as const, parentKey: '100', geometry: sq(107, 34, 107.01, 34.01) }
+  const codes = (changed: typeof ok[] | typeof street[], context: object[] = []) => validateDraft({ changed: changed as never, context: [district, street, ...context] as never }).map((i) => i.code)
+
+  it('a community under its street\'s prefix passes; another street\'s prefix is refused naming the expected prefix', () => {
+    expect(codes([ok])).not.toContain('CODE_PREFIX')
+    const bad = validateDraft({ changed: [{ ...ok, code: '610302002009' }], context: [district, street] })
+    const issue = bad.find((i) => i.code === 'CODE_PREFIX')
+    expect(issue?.message).toContain('610302001')
+    expect(issue?.acceptable).toBe(false)
+  })
+  it('a street under its district\'s prefix; a street under another district is refused', () => {
+    expect(codes([street])).not.toContain('CODE_PREFIX')
+    expect(codes([{ ...street, code: '610303001000' }])).toContain('CODE_PREFIX')
+  })
+  it('a community whose parent is a district is refused (wrong level)', () => {
+    expect(codes([{ ...ok, parentKey: '1' }])).toContain('PARENT_LEVEL')
+  })
+})

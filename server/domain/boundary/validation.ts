@@ -8,7 +8,7 @@ import type { Geometry, Position } from 'geojson'
 import { validateGridGeometry } from '../geometry/validate.ts'
 import { AREA_TOL_M2, differenceGeom, intersectGeom, partsOf, unionGeom } from './operations.ts'
 import type { GridGeometry } from './topology.ts'
-import { childLevel, type GridLevel } from '../grid/levels.ts'
+import { childLevel, codePrefixIssue, parentLevelIssue, type GridLevel } from '../grid/levels.ts'
 
 export type DraftLevel = GridLevel
 
@@ -29,6 +29,8 @@ export const RULES = {
   OUTSIDE_PARENT: { acceptable: false },
   OVERLAP: { acceptable: false },
   DUPLICATE_CODE: { acceptable: false },
+  CODE_PREFIX: { acceptable: false },
+  PARENT_LEVEL: { acceptable: false },
   GAP: { acceptable: true },
   NOT_CONTIGUOUS: { acceptable: true },
 } as const
@@ -103,6 +105,19 @@ export function validateDraft(input: ValidationInput, opts: ValidationOptions = 
     if (gs.length > 1 && gs.some((g) => input.changed.includes(g))) {
       issues.push({ code: 'DUPLICATE_CODE', message: `网格编码 ${code} 重复（${gs.map((g) => g.name).join('、')}）`, gridKeys: gs.map((g) => g.key), at: firstVertex(gs[0]!.geometry), acceptable: false })
     }
+  }
+
+  // 2b. each changed grid's code under its parent's prefix, its parent of the level above (server/domain/grid/levels.ts)
+  for (const g of input.changed) {
+    const parent = g.parentKey ? all.get(g.parentKey) : undefined
+    if (!parent) continue // no parent (or one outside the draft's context): nothing to check against
+    const levelIssue = parentLevelIssue(g.level, parent.level)
+    if (levelIssue) {
+      issues.push({ code: 'PARENT_LEVEL', message: `${g.name}：${levelIssue}`, gridKeys: [g.key, parent.key], at: firstVertex(g.geometry), acceptable: false })
+      continue
+    }
+    const prefix = codePrefixIssue(g, parent)
+    if (prefix) issues.push({ code: 'CODE_PREFIX', message: `${g.name}：${prefix.message}`, gridKeys: [g.key, parent.key], at: firstVertex(g.geometry), acceptable: false })
   }
 
   // 3. communities inside their street
