@@ -533,11 +533,15 @@ export function draftFromFeatures(catalog: GridCatalog, fc: FeatureCollection, o
       grids.push({ key: String(existing.id), id: existing.id, code, name, level: opts.level, parentKey: existing.parentId === null ? null : String(existing.parentId), geometry })
     } else {
       let parentKey: string | null = null
-      const parentLevel = PARENT_LEVEL[opts.level] // a new street goes into the district, a new community into the street, under its point
+      // a new community goes into the street under its point; a new street into the district under its
+      // point when it lies within that district's bbox (else none: a file of larger areas is not a district's streets)
+      const parentLevel = PARENT_LEVEL[opts.level]
       if (parentLevel) {
         const [x, y] = pointOnFeature(geometry).geometry.coordinates as [number, number]
         const parent = catalog.locateAt(parentLevel, x, y)
-        parentKey = parent ? String(parent.id) : null
+        const [a0, b0, a1, b1] = turfBbox(geometry)
+        const within = parent && (parentLevel !== 'district' || (a0 >= parent.bbox[0] && b0 >= parent.bbox[1] && a1 <= parent.bbox[2] && b1 <= parent.bbox[3]))
+        parentKey = parent && within ? String(parent.id) : null
       }
       grids.push({ key: `new:${i}`, id: null, code, name, level: opts.level, parentKey, geometry })
     }

@@ -286,7 +286,7 @@ function ImportPanel({ onDraft }: { onDraft: (d: RouterOutputs['boundary']['impo
   const [file, setFile] = useState<File | null>(null)
   const [nameField, setNameField] = useState('name')
   const [codeField, setCodeField] = useState('code')
-  const [level, setLevel] = useState<'street' | 'community'>('community')
+  const [level, setLevel] = useState<'district' | 'street' | 'community'>('community')
   const [coordSystem, setCoords] = useState<'wgs84' | 'gcj02' | 'bd09'>('wgs84')
   const imp = useMutation(trpc.boundary.importFile.mutationOptions({ onSuccess: (r) => onDraft(r.draft) }))
   const run = async () => {
@@ -302,7 +302,7 @@ function ImportPanel({ onDraft }: { onDraft: (d: RouterOutputs['boundary']['impo
       <div className="pl-fields">
         <label className="pl-field">{t('nameField')}<input value={nameField} onChange={(e) => setNameField(e.target.value)} /></label>
         <label className="pl-field">{t('codeField')}<input value={codeField} onChange={(e) => setCodeField(e.target.value)} /></label>
-        <label className="pl-field">{t('level')}<select value={level} onChange={(e) => setLevel(e.target.value as 'street' | 'community')}><option value="street">{t('street')}</option><option value="community">{t('community')}</option></select></label>
+        <label className="pl-field">{t('level')}<select value={level} onChange={(e) => setLevel(e.target.value as 'district' | 'street' | 'community')}><option value="district">{t('district')}</option><option value="street">{t('street')}</option><option value="community">{t('community')}</option></select></label>
         <label className="pl-field">{t('coords')}<select value={coordSystem} onChange={(e) => setCoords(e.target.value as 'wgs84' | 'gcj02' | 'bd09')}><option value="wgs84">WGS84</option><option value="gcj02">GCJ-02</option><option value="bd09">BD-09</option></select></label>
       </div>
       <button type="button" className="btn-quiet" disabled={!file || imp.isPending} onClick={() => void run()}>{t('doImport')}</button>
