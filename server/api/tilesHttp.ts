@@ -1,7 +1,7 @@
 /**
  * Vector tiles of the grid boundaries:
  *   GET /tiles/grids/{level}/{z}/{x}/{y}.pbf[?v=<version>]
- * level = street | community. Needs a session cookie (401 JSON otherwise). 204 for a tile no grid
+ * level = district | street | community. Needs a session cookie (401 JSON otherwise). 204 for a tile no grid
  * touches. The geometry does not depend on the month, so a URL with the current `v` (from
  * `grid.status`) is cached as immutable; without `v`, or with a stale one, the browser revalidates
  * with the ETag. See server/services/gridTiles.ts.
@@ -43,7 +43,7 @@ async function serveTile(deps: TilesDeps, url: URL, req: http.IncomingMessage, r
   if (!m) { fail(res, 404, 'TILE_NOT_FOUND', '瓦片地址有误'); return }
   const level = m[1] as GridLevel
   const [z, x, y] = [Number(m[2]), Number(m[3]), Number(m[4])]
-  if (!GRID_LEVELS.includes(level)) { fail(res, 404, 'TILE_NOT_FOUND', '网格层级应为 street 或 community'); return }
+  if (!GRID_LEVELS.includes(level)) { fail(res, 404, 'TILE_NOT_FOUND', '网格层级应为 district、street 或 community'); return }
   if (z > GRID_TILE_MAX_ZOOM || x >= 2 ** z || y >= 2 ** z) { fail(res, 404, 'TILE_NOT_FOUND', `瓦片超出范围（最大缩放级别 ${GRID_TILE_MAX_ZOOM}）`); return }
 
   const user = await sessionUserOf(deps.db, req, deps.now())

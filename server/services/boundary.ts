@@ -14,6 +14,7 @@ import { GridIndex } from '../domain/geometry/gridIndex.ts'
 import { geometryArea } from '../domain/geometry/validate.ts'
 import { isOpen } from '../domain/problem/status.ts'
 import { formatDate } from '../domain/time.ts'
+import { childLevel, GRID_LEVELS, PARENT_LEVEL } from '../domain/grid/levels.ts'
 import type { Db } from '../db/client.ts'
 import { badInput, conflict, notFound } from '../domain/errors.ts'
 import { writeAudit } from './audit.ts'
@@ -88,7 +89,7 @@ export function resolveDraft(catalog: GridCatalog, input: DraftInput): ResolvedD
   const parents = new Set<string | null>()
   for (const g of [...changed, ...retire.map(toDraft)]) {
     parents.add(g.parentKey)
-    if (g.level === 'street') parents.add(g.key)
+    if (childLevel(g.level)) parents.add(g.key)
   }
   const context = new Map<string, DraftGrid>()
   for (const g of catalog.list()) {
@@ -230,8 +231,8 @@ export async function saveDraft(db: Db, catalog: GridCatalog, input: DraftInput,
         else await tx.gridGeometryHistory.create({ data: { gridId: g.id, versionId: baseline.id, geometry: JSON.stringify(g.geometry), validFrom: new Date(0), validTo: at } })
       }
       const created = new Map<string, number>()
-      // streets before communities so a new community can point at a new street
-      const ordered = [...r.changed].sort((a, b) => (a.level === b.level ? 0 : a.level === 'street' ? -1 : 1))
+      // coarser levels first (districts, streets, communities) so a new child can point at a new parent
+      const ordered = [...r.changed].sort((a, b) => GRID_LEVELS.indexOf(a.level) - GRID_LEVELS.indexOf(b.level))
       for (const [step, g] of ordered.entries()) {
         if (step > 0) await failpoint('boundary.save', step, ordered.length) // crash tests: kill with a grid written
         const [minLng, minLat, maxLng, maxLat] = turfBbox(g.geometry)
@@ -534,6 +535,7 @@ export interface FieldMapping { name: string; code: string; level?: string; pare
  * level adds its line here and its option in the planner's import panel (BOUNDARY_IMPORT_LEVELS).
  */
 export const LEVEL_WORDS: Partial<Record<GridLevel, RegExp>> = {
+  district: /^(district|区县|区|县|县级市|旗)$/i,
   street: /^(street|街道|街道办事处|乡|镇|乡镇)$/i,
   community: /^(community|社区|村|居委会|村委会|社区居委会)$/i,
 }
@@ -587,10 +589,15 @@ export function draftFromImported(
     const g: DraftInputGrid = { key: `new:${i}`, id: null, code, name, level, parentKey: null, geometry }
     const parentCode = val(f, opts.fields.parent)
     if (parentCode) parents.push({ grid: g, parentCode, index: i })
-    else if (level === 'community') {
+    else if (PARENT_LEVEL[level]) {
+      // a new community goes into the street under its point; a new street into the district under its
+      // point when it lies within that district's bbox (else none: a file of larger areas is not a district's streets)
+      const parentLevel = PARENT_LEVEL[level]!
       const [x, y] = pointOnFeature(geometry).geometry.coordinates as [number, number]
-      const street = catalog.locateAt('street', x, y)
-      g.parentKey = street ? String(street.id) : null
+      const parent = catalog.locateAt(parentLevel, x, y)
+      const [a0, b0, a1, b1] = turfBbox(geometry)
+      const within = parent && (parentLevel !== 'district' || (a0 >= parent.bbox[0] && b0 >= parent.bbox[1] && a1 <= parent.bbox[2] && b1 <= parent.bbox[3]))
+      g.parentKey = parent && within ? String(parent.id) : null
     }
     newByCode.set(code, g)
     grids.push(g)

@@ -131,12 +131,13 @@ describe.each(testDatabases())('boundary API on %s', (db) => {
   itWithRealBoundaries('imports the real district boundaries (GeoJSON, and a Shapefile zip round trip) as a draft', async () => {
     const text = fs.readFileSync(path.join(REAL_BOUNDARIES, '610300_districts.geojson'), 'utf8')
     const src = JSON.parse(text) as FeatureCollection
-    const imp = await planner.boundary.importFile.mutate({ fileName: '610300.geojson', format: 'geojson', data: text, nameField: 'name', codeField: 'adcode', level: 'street', coordSystem: 'gcj02' })
+    const imp = await planner.boundary.importFile.mutate({ fileName: '610300.geojson', format: 'geojson', data: text, nameField: 'name', codeField: 'adcode', level: 'district', coordSystem: 'gcj02' })
     expect(imp.fields).toEqual(expect.arrayContaining(['adcode', 'name']))
     expect(imp.draft.grids.map((g) => g.name).sort()).toEqual(src.features.map((f) => String(f.properties!.name)).sort())
     expect(imp.draft.grids.every((g) => g.id === null && g.key.startsWith('new:'))).toBe(true)
     expect(imp.draft.grids.some((g) => g.geometry.type === 'MultiPolygon')).toBe(true)
-    // the districts cover the demo city's streets: the same rules report overlaps against them
+    // imported as districts, they cover the demo city's districts: the same rules report overlaps against them
+    expect(imp.draft.grids.every((g) => g.level === 'district' && g.parentKey === null)).toBe(true)
     expect(imp.issues.map((i) => i.code)).toContain('OVERLAP')
 
     const shp = await planner.boundary.export.query({ format: 'shapefile', level: 'street' })

@@ -52,7 +52,7 @@ async function login(page: Page, user: string, password = `${user}123`): Promise
 }
 
 /** Until the map is idle with at least `min` grids of `level` (and no other) drawn in the fill layer. */
-async function waitForGrids(page: Page, min: number, level: 'street' | 'community' = 'community'): Promise<void> {
+async function waitForGrids(page: Page, min: number, level: 'district' | 'street' | 'community' = 'community'): Promise<void> {
   await page.waitForFunction(({ min, level }) => {
     const map = window.__gridduty?.map
     if (!map || !map.getLayer('grid-fill') || !map.loaded() || !map.areTilesLoaded()) return false
@@ -199,12 +199,26 @@ describe('coverage map (browser)', { timeout: 150_000 }, () => {
       await expect.poll(() => page.getByTestId('level-street').getAttribute('aria-checked')).toBe('true')
       await waitForGrids(page, 1, 'street')
 
+
       await page.getByTestId('lang-switch').click()
       await expect.poll(() => page.getByTestId('level-street').textContent()).toBe('Streets')
       expect(await page.getByTestId('logout').textContent()).toBe('Sign out')
       // data stays as data
       expect(await page.getByTestId('holder-department').textContent()).toBe('市人防办')
       expect(await page.evaluate(() => localStorage.getItem('gridduty.lang'))).toBe('en')
+
+      // the level selector offers districts; the district filter narrows the map to one district
+      const drawnNames = () => page.evaluate(() => [...new Set(window.__gridduty!.map.queryRenderedFeatures({ layers: ['grid-fill'] }).map((f) => String(f.properties.name)))].sort())
+      expect(await page.getByTestId('level-district').textContent()).toBe('Districts')
+      await page.getByTestId('level-district').click()
+      await expect.poll(() => page.getByTestId('level-district').getAttribute('aria-checked')).toBe('true')
+      await waitForGrids(page, 1, 'district')
+      expect((await drawnNames()).every((n) => ['高新区', '渭河新区'].includes(n))).toBe(true)
+      expect(await page.getByTestId('district-filter').locator('option').allTextContents()).toEqual(['Whole city', '渭河新区', '高新区'])
+      await page.getByTestId('district-filter').selectOption({ label: '渭河新区' })
+      await page.getByTestId('level-street').click()
+      await waitForGrids(page, 1, 'street')
+      await expect.poll(async () => { const n = await drawnNames(); return n.length > 0 && n.every((x) => ['姜谭街道', '桥南街道', '马营街道'].includes(x)) }, { timeout: 30_000 }).toBe(true)
       expectClean(watch)
     } finally {
       await context.close()

@@ -121,8 +121,8 @@ describe('levels and codes', () => {
   it('levels are listed top first, each the parent of the next', () => {
     expect(LEVEL_ORDER.indexOf('street')).toBeLessThan(LEVEL_ORDER.indexOf('community'))
   })
-  it('codes compare by numeric value, equal values by their text', () => {
-    expect(['101', '0011', '9', '10', '011'].sort(compareCodes)).toEqual(['9', '10', '0011', '011', '101'])
+  it('codes compare by the boundary rule: right-padded to one length, then shorter first', () => {
+    expect(['101', '0011', '9', '10', '011'].sort(compareCodes)).toEqual(['0011', '011', '10', '101', '9'])
   })
 })
 

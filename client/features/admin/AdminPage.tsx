@@ -153,8 +153,8 @@ function Holders() {
   const trpc = useTRPC()
   const qc = useQueryClient()
   const [confirmDialog, confirm] = useConfirm()
-  // streets and communities are both held by a department: both can be reassigned
-  const [level, setLevel] = useState<'community' | 'street'>('community')
+  // streets and communities are held by a department; a district only when one is assigned to it
+  const [level, setLevel] = useState<'community' | 'street' | 'district'>('community')
   const grids = useQuery(trpc.grid.list.queryOptions({ level }))
   const depts = useQuery(trpc.department.list.queryOptions())
   const [gridId, setGridId] = useState<number | null>(null)
@@ -198,8 +198,8 @@ function Holders() {
     <section>
       {confirmDialog}
       <div className="admin-form">
-        <label>{t('level')}<select value={level} onChange={(e) => { setMsg(null); setGridId(null); setLevel(e.target.value as 'community' | 'street') }} data-testid="holder-level">
-          <option value="community">{t('community')}</option><option value="street">{t('street')}</option>
+        <label>{t('level')}<select value={level} onChange={(e) => { setMsg(null); setGridId(null); setLevel(e.target.value as 'community' | 'street' | 'district') }} data-testid="holder-level">
+          <option value="community">{t('community')}</option><option value="street">{t('street')}</option><option value="district">{t('district')}</option>
         </select></label>
         <label className="admin-grid-pick">{t('grid')}
           <select value={gridId ?? ''} onChange={(e) => { setMsg(null); setGridId(e.target.value ? Number(e.target.value) : null) }} data-testid="holder-grid">

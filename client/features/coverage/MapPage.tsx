@@ -51,6 +51,8 @@ export function MapPage({ me }: { me: Me }) {
   const narrow = useNarrow()
 
   const [level, setLevel] = useState<GridLevel>('community')
+  // the district filter (null: the whole city): the map's grids and figures for one district
+  const [districtId, setDistrictId] = useState<number | null>(null)
   const [pickedMonth, setMonth] = useState<string | null>(null)
   const [colourMode, setColourMode] = useState<ColourMode>('status')
   // #/?grid=123 opens that grid's panel (links from the integrity page)
@@ -69,9 +71,11 @@ export function MapPage({ me }: { me: Me }) {
   const listOpts = { placeholderData: keepPreviousData }
   // Large cities draw grids from vector tiles + grid.status, small ones from grid.list (map/gridTiles.ts).
   const [forcedMode] = useState(forcedGridMode)
-  const status = useQuery(trpc.grid.status.queryOptions(month ? { level, month } : skipToken, listOpts))
+  const area = districtId === null ? {} : { districtId }
+  const status = useQuery(trpc.grid.status.queryOptions(month ? { level, month, ...area } : skipToken, listOpts))
   const mode = gridMode(status.data, forcedMode)
-  const grids = useQuery(trpc.grid.list.queryOptions(month && mode === 'geojson' ? { level, month } : skipToken, listOpts))
+  const grids = useQuery(trpc.grid.list.queryOptions(month && mode === 'geojson' ? { level, month, ...area } : skipToken, listOpts))
+  const districts = useQuery(trpc.grid.list.queryOptions(month ? { level: 'district', month } : skipToken, listOpts))
   const streets = useQuery(trpc.grid.list.queryOptions(month ? { level: 'street', month } : skipToken, listOpts))
   // names: one point per grid (on tiles they come inside the tiles)
   const labels = useQuery(trpc.grid.labels.queryOptions(mode === 'geojson' ? { level } : skipToken, { staleTime: 10 * 60_000 }))
@@ -165,6 +169,14 @@ export function MapPage({ me }: { me: Me }) {
     setCamera({ bbox: hit.bbox as Bbox, animate: true })
   }, [])
 
+  const chooseDistrict = useCallback((id: number | null) => {
+    setDistrictId(id)
+    setSelectedId(null)
+    const f = districts.data?.features.find((x) => x.properties.id === id)
+    const box = f ? extent({ type: 'FeatureCollection', features: [f] } as GridCollection) : streets.data ? extent(streets.data) : null
+    if (box) setCamera({ bbox: box, animate: true })
+  }, [districts.data, streets.data])
+
   const controls = ready && currentMonth && (
     <MapControls
       level={level} onLevel={setLevel}
@@ -173,6 +185,7 @@ export function MapPage({ me }: { me: Me }) {
       showProblems={showProblems} onShowProblems={setShowProblems}
       showSites={showSites} onShowSites={setShowSites}
       problemMode={problemMode} onProblemMode={setProblemMode}
+      districts={districts.data?.features.map((f) => ({ id: f.properties.id, name: f.properties.name }))} districtId={districtId} onDistrict={chooseDistrict}
     />
   )
   const legend = ready && (

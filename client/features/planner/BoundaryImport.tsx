@@ -19,7 +19,7 @@ import type { CoordSystem } from '../../../server/domain/geometry/coordSystems.t
 import { useImportText, type ImportKey } from './importText.ts'
 
 /** The levels a file may be imported as, in the order shown (labels: importText[level]). */
-export const BOUNDARY_IMPORT_LEVELS = ['street', 'community'] as const
+export const BOUNDARY_IMPORT_LEVELS = ['district', 'street', 'community'] as const
 export type ImportLevel = (typeof BOUNDARY_IMPORT_LEVELS)[number]
 const ENCODINGS = ['auto', 'utf-8', 'gb18030'] as const
 type Encoding = (typeof ENCODINGS)[number]

@@ -4,7 +4,7 @@ import { defineText } from '../../../server/domain/vocabulary/lang.ts'
 
 export const importText = defineText({
   zh: {
-    title: '导入边界', file: '选择文件（GeoJSON、Shapefile 压缩包 .zip、KML/KMZ，≤ 100 MB）', level: '层级', street: '街道', community: '社区',
+    title: '导入边界', file: '选择文件（GeoJSON、Shapefile 压缩包 .zip、KML/KMZ，≤ 100 MB）', level: '层级', district: '区县', street: '街道', community: '社区',
     encoding: '文字编码', 'enc.auto': '自动检测', 'enc.utf-8': 'UTF-8', 'enc.gb18030': 'GB18030 / GBK',
     'encSource.detected': '自动检测', 'encSource.declared': '文件声明（.cpg / XML）', 'encSource.chosen': '手动选择',
     encodingUsed: '当前编码：{enc}（{how}）', encodingHint: '名称出现乱码时，请换一种编码后重新预览。',
@@ -23,7 +23,7 @@ export const importText = defineText({
     'warn.OFFSET_SUSPECT': '按 {chosen} 导入后，边界与同编码的现有网格相距约 {metres} 米；按 {best} 则约 {bestMetres} 米——坐标系可能选错了',
   },
   en: {
-    title: 'Import boundaries', file: 'File (GeoJSON, zipped Shapefile, KML/KMZ, ≤ 100 MB)', level: 'Level', street: 'Street', community: 'Community',
+    title: 'Import boundaries', file: 'File (GeoJSON, zipped Shapefile, KML/KMZ, ≤ 100 MB)', level: 'Level', district: 'District', street: 'Street', community: 'Community',
     encoding: 'Text encoding', 'enc.auto': 'Detect', 'enc.utf-8': 'UTF-8', 'enc.gb18030': 'GB18030 / GBK',
     'encSource.detected': 'detected', 'encSource.declared': 'declared by the file (.cpg / XML)', 'encSource.chosen': 'chosen',
     encodingUsed: 'Encoding: {enc} ({how})', encodingHint: 'If names look garbled, choose the other encoding and preview again.',

@@ -20,6 +20,7 @@
  *
  * Pure: no database, no HTTP. Runs in the heavy-task pool (server/workers/heavyTasks.ts).
  */
+import { compareGridCodes, GRID_LEVELS } from '../grid/levels.ts'
 import { area as turfArea, bbox as turfBbox, bboxClip, pointOnFeature } from '@turf/turf'
 import type { Polygon, Position } from 'geojson'
 import Coordinate from 'jsts/org/locationtech/jts/geom/Coordinate.js'
@@ -35,7 +36,7 @@ import type { GridGeometry } from './topology.ts'
  * The levels, top first; each level's parent is the level before it. Adding a level above streets
  * (district) is one entry at the front: ['district', 'street', 'community'].
  */
-export const LEVEL_ORDER: readonly string[] = ['street', 'community']
+export const LEVEL_ORDER: readonly string[] = GRID_LEVELS
 
 export interface TopoGridInput {
   key: string
@@ -88,17 +89,8 @@ export interface SkippedFeature { index: number; reason: string }
 const fmtArea = (m2: number) => (m2 >= 1e4 ? `${(m2 / 1e6).toFixed(3)} km²` : `${m2.toFixed(2)} m²`)
 const fmtWidth = (m: number) => (m >= 1 ? `${m.toFixed(1)} m` : `${(m * 1000).toFixed(1)} mm`)
 
-/**
- * Order of codes for the resolution rule: all-digit codes by their numeric value ('9' < '10' < '0011' < '101'),
- * equal values (and codes with other characters) by their text. Deterministic whatever the input order.
- */
-export function compareCodes(a: string, b: string): number {
-  if (/^\d+$/.test(a) && /^\d+$/.test(b)) {
-    const x = BigInt(a), y = BigInt(b)
-    if (x !== y) return x < y ? -1 : 1
-  }
-  return a < b ? -1 : a > b ? 1 : 0
-}
+/** Order of codes for the resolution rule: the boundary rule's "smallest code" (server/domain/grid/levels.ts). */
+export const compareCodes = compareGridCodes
 
 // ---------- local metric plane ----------
 

@@ -9,8 +9,9 @@ import { validateGridGeometry } from '../geometry/validate.ts'
 import { differenceGeom, intersectGeom, partsOf, perimeterM, unionGeom } from './operations.ts'
 import { BOUNDARY_TOLERANCE, meanWidthM } from './tolerances.ts'
 import type { GridGeometry } from './topology.ts'
+import { childLevel, codePrefixIssue, parentLevelIssue, type GridLevel } from '../grid/levels.ts'
 
-export type DraftLevel = 'street' | 'community'
+export type DraftLevel = GridLevel
 
 /** One grid of a draft: existing (key = String(id)) or new (key = "new:…"). */
 export interface DraftGrid {
@@ -29,6 +30,8 @@ export const RULES = {
   OUTSIDE_PARENT: { acceptable: false },
   OVERLAP: { acceptable: false },
   DUPLICATE_CODE: { acceptable: false },
+  CODE_PREFIX: { acceptable: false },
+  PARENT_LEVEL: { acceptable: false },
   GAP: { acceptable: true },
   NOT_CONTIGUOUS: { acceptable: true },
 } as const
@@ -110,6 +113,19 @@ export function validateDraft(input: ValidationInput, opts: ValidationOptions = 
     }
   }
 
+  // 2b. each changed grid's code under its parent's prefix, its parent of the level above (server/domain/grid/levels.ts)
+  for (const g of input.changed) {
+    const parent = g.parentKey ? all.get(g.parentKey) : undefined
+    if (!parent) continue // no parent (or one outside the draft's context): nothing to check against
+    const levelIssue = parentLevelIssue(g.level, parent.level)
+    if (levelIssue) {
+      issues.push({ code: 'PARENT_LEVEL', message: `${g.name}：${levelIssue}`, gridKeys: [g.key, parent.key], at: firstVertex(g.geometry), acceptable: false })
+      continue
+    }
+    const prefix = codePrefixIssue(g, parent)
+    if (prefix) issues.push({ code: 'CODE_PREFIX', message: `${g.name}：${prefix.message}`, gridKeys: [g.key, parent.key], at: firstVertex(g.geometry), acceptable: false })
+  }
+
   // 3. communities inside their street
   const changedKeys = new Set(input.changed.map((g) => g.key))
   for (const g of all.values()) {
@@ -140,7 +156,7 @@ export function validateDraft(input: ValidationInput, opts: ValidationOptions = 
   const affectedParents = new Set<string>()
   for (const g of input.changed) {
     if (g.parentKey) affectedParents.add(g.parentKey)
-    if (g.level === 'street') affectedParents.add(g.key)
+    if (childLevel(g.level)) affectedParents.add(g.key)
   }
   for (const pk of affectedParents) {
     const parent = all.get(pk)

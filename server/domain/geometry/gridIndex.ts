@@ -8,7 +8,9 @@
  *   2. A point lying exactly on a boundary (an edge or a vertex: inside the
  *      closed region of one or more grids, per `booleanPointInPolygon(point,
  *      grid)`, but in no grid's interior) belongs to the grid with the smallest
- *      `code` (JavaScript string comparison) among all grids whose closed
+ *      `code` (numeric order of server/domain/grid/levels.ts compareGridCodes: digit codes
+ *      right-padded with zeros to the same length and compared as integers, shorter first
+ *      when equal) among all grids whose closed
  *      region contains it. The answer is deterministic and does not depend on
  *      the order in which grids were given.
  *   3. A point outside every grid gives null.
@@ -49,6 +51,7 @@
 import type { MultiPolygon, Polygon } from 'geojson'
 import Flatbush from 'flatbush'
 import { booleanPointInPolygon } from '@turf/turf'
+import { compareGridCodes } from '../grid/levels.ts'
 
 export interface IndexedGrid {
   id: number
@@ -61,9 +64,10 @@ export interface GridIndexOptions {
   cellsPerEdge?: number
 }
 
-/** True when grid a wins over grid b under the rule (smaller code, then id). */
+/** True when grid a wins over grid b under the rule (smaller code by compareGridCodes, then id). */
 function wins(a: { code: string; id: number }, b: { code: string; id: number }): boolean {
-  return a.code < b.code || (a.code === b.code && a.id < b.id)
+  const c = compareGridCodes(a.code, b.code)
+  return c < 0 || (c === 0 && a.id < b.id)
 }
 
 /** The rule, applied with turf to a list of candidate grids. Exact and slow. */

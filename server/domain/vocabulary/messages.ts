@@ -161,6 +161,10 @@ export const MESSAGES = {
   SUPERVISION_ALREADY_REPLIED: m('该督办单已回复', 'This supervision notice has already been answered'),
   FOLLOWUP_NOT_CLOSED: m('只有已结案的问题才能回访', 'Only a closed problem can be followed up'),
   FOLLOWUP_REOPEN_UNSATISFIED: m('只有回访不满意才能重新办理', 'Only an unsatisfied follow-up can reopen the problem'),
+  // districts (issue 12)
+  AREA_NOT_DISTRICT: m('所选区域不是现行的区县（或街道）网格', 'The chosen area is not a district (or street) in force'),
+  CODE_PREFIX: m('网格编码应以所属上级网格的编码前缀 {expectedPrefix} 开头', 'The grid code must start with its parent\'s code prefix {expectedPrefix}'),
+  PARENT_LEVEL: m('上级网格的层级不对', 'The parent grid is of the wrong level'),
 } as const satisfies Record<string, Term>
 
 export type AppCode = keyof typeof MESSAGES
