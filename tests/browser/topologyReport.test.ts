@@ -1,7 +1,7 @@
 /**
  * The import's topology report in a real browser: a GeoJSON with a 20 m × 1000 m gap between four
  * grids (tests/fixtures/topology/street-gap, moved 2° east of the demo city) imported from the
- * planner page shows the report under the import form: one gap, with its area, drawn on the sketch.
+ * planner page (the upload preview) shows the report under the import form: one gap, with its area, drawn on the sketch.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -30,8 +30,9 @@ describe('topology report', () => {
     await page.waitForFunction(() => !!window.__planner?.state()?.grids.length, undefined, { timeout: 30_000 })
     expect(await page.getByTestId('topology-report').count()).toBe(0) // nothing imported yet
 
-    await page.getByLabel('选择 GeoJSON 或 Shapefile（zip）').setInputFiles({ name: 'gap.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(file) })
-    await page.getByRole('button', { name: '导入为草稿' }).click()
+    await page.getByTestId('bimport-file').setInputFiles({ name: 'gap.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(file) })
+    await page.getByTestId('bimport-coords-wgs84').check()
+    await page.getByTestId('bimport-preview').click()
     const report = page.getByTestId('topology-report')
     await report.waitFor({ timeout: 60_000 })
     const items = report.getByTestId('topology-items').locator('button')
