@@ -18,7 +18,7 @@ import { holderOn } from '../domain/holder.ts'
 import { failpoint } from './failpoints.ts'
 import type { GridCatalog } from './gridCatalog.ts'
 import { problemConfig } from './problems.ts'
-import { boundaryCandidates, findRebound } from '../domain/problem/nearby.ts'
+import { boundaryGridIndex, reboundIndex, type findRebound } from '../domain/problem/nearby.ts'
 import { categoryLimit, problemDeadline } from '../domain/problem/workflow.ts'
 import { withImportTx, type ImportWriter } from './importWriter.ts'
 import { beijingDay } from '../domain/calendar/workingDays.ts'
@@ -237,14 +237,16 @@ export async function commitPreview(
   })
   const routeOf = await problemRouter(db, catalog) // the responsibility matrix (docs/routing.md)
   const prepared: { r: OkRow; boundary: number[]; rebound: ReturnType<typeof findRebound<(typeof closed)[number]>>; routing: Routing }[] = []
-  const lists = new Map<string, ReturnType<GridCatalog['list']>>()
+  // spatial indexes built once per import (a scan of every grid and every closed problem per row was the import's cost)
+  const lists = new Map<string, ReturnType<typeof boundaryGridIndex>>()
+  const rebounds = reboundIndex(closed)
   for (let i = 0; i < good.length; i++) {
     const r = good[i]!
     const level = catalog.get(r.target.gridId)?.level ?? 'community'
     let list = lists.get(level)
-    if (!list) { list = catalog.list(level); lists.set(level, list) }
-    const boundary = boundaryCandidates(r.lng, r.lat, r.target.gridId, list, { distanceM: cfg.boundaryM }).map((b) => b.gridId)
-    const rebound = closed.length ? findRebound(r, closed, { distanceM: cfg.reboundM, days: cfg.reboundDays, now }) : null
+    if (!list) { list = boundaryGridIndex(catalog.list(level)); lists.set(level, list) }
+    const boundary = list.candidates(r.lng, r.lat, r.target.gridId, { distanceM: cfg.boundaryM }).map((b) => b.gridId)
+    const rebound = rebounds.find(r, { distanceM: cfg.reboundM, days: cfg.reboundDays, now })
     prepared.push({ r, boundary, rebound, routing: routeOf(r.categoryCode, r.target.gridId, r.target.departmentId, now) })
     if (i % 20_000 === 19_999) await tick()
   }
