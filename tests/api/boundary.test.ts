@@ -148,10 +148,10 @@ describe.each(testDatabases())('boundary API on %s', (db) => {
     const bad = await errorOf(planner.boundary.importFile.mutate({ fileName: 'x.zip', format: 'shapefile', data: 'bm90IGEgemlw', nameField: 'name', codeField: 'code', level: 'street' }))
     expect(bad.appCode).toBe('IMPORT_UNREADABLE')
   }, 60_000)
-  /** a topology fixture (tests/fixtures/topology) as a file to import: 2° east of the demo city, codes prefixed 99 */
+  /** a topology fixture (tests/fixtures/topology) as a file to import: 2° east of the demo city, codes prefixed 99000 (6–20 digits) */
   const fixtureFile = (name: string) => {
     const fc = JSON.parse(fs.readFileSync(path.resolve('tests/fixtures/topology', name, 'in.geojson'), 'utf8')) as FeatureCollection<Polygon, { code: string; name: string }>
-    return JSON.stringify({ type: 'FeatureCollection', features: fc.features.map((f) => ({ type: 'Feature', properties: { name: f.properties.name, code: `99${f.properties.code}` }, geometry: { type: 'Polygon', coordinates: f.geometry.coordinates.map((r) => r.map(([x, y]) => [x! + 2, y!])) } })) })
+    return JSON.stringify({ type: 'FeatureCollection', features: fc.features.map((f) => ({ type: 'Feature', properties: { name: f.properties.name, code: `99000${f.properties.code}` }, geometry: { type: 'Polygon', coordinates: f.geometry.coordinates.map((r) => r.map(([x, y]) => [x! + 2, y!])) } })) })
   }
 
   it('imported boundaries are snapped: 1 mm out of line along 5 km import as shared edges; a gap between streets is reported with its area', async () => {
@@ -161,14 +161,14 @@ describe.each(testDatabases())('boundary API on %s', (db) => {
     expect(imp.topology.snapped).toBeGreaterThan(0)
     expect(imp.topology.items).toEqual([])
     expect(imp.issues.map((i) => i.code)).not.toContain('OVERLAP')
-    const [A, B, C] = ['99101', '99102', '99103'].map((c) => imp.draft.grids.find((g) => g.code === c)!.geometry as Polygon)
+    const [A, B, C] = ['99000101', '99000102', '99000103'].map((c) => imp.draft.grids.find((g) => g.code === c)!.geometry as Polygon)
     const keys = (p: Polygon) => new Set(p.coordinates[0]!.map((q) => `${q[0]},${q[1]}`))
     const common = (p: Polygon, q: Polygon) => [...keys(p)].filter((k) => keys(q).has(k)).length
     expect(common(A!, B!)).toBe(5) // two corners, A's two border vertices, B's one: bit-identical on both sides
     expect(common(B!, C!)).toBe(5)
     // with no snapping the same file has a blocking 1 mm overlap
     const raw = await planner.boundary.importFile.mutate({ ...opts, fileName: 'offset.geojson', data: fixtureFile('offset-1mm'), snapTolerance: 0 })
-    expect(raw.topology.items.filter((i) => i.kind === 'OVERLAP' && i.blocking).map((i) => i.codes)).toEqual([['99101', '99102']])
+    expect(raw.topology.items.filter((i) => i.kind === 'OVERLAP' && i.blocking).map((i) => i.codes)).toEqual([['99000101', '99000102']])
 
     const gap = await planner.boundary.importFile.mutate({ ...opts, fileName: 'gap.geojson', data: fixtureFile('street-gap') })
     expect(gap.topology.items.map((i) => i.kind)).toEqual(['GAP'])

@@ -177,7 +177,7 @@ describe.each(testDatabases())('grid register on %s', (db) => {
 
   it('exports the register in its import format; export → import changes nothing (xlsx, CSV, past and future days)', async () => {
     // a cadre whose name starts like a formula: neutralised in the export, read back unchanged
-    await run(csv([['610399006002', '', '', '市城管局', '=SUM(1)', '科长', '', '13800000009', '2027-02-01', '']]), { mode: 'commit', commitMode: 'all-or-nothing' })
+    await run(csv([['610398002002', '', '', '市城管局', '=SUM(1)', '科长', '', '13800000009', '2027-02-01', '']]), { mode: 'commit', commitMode: 'all-or-nothing' })
     const before = await snapshot()
     const text = (await exportFile('csv', '2027-03-01')).toString('utf8')
     expect(text.split('\r\n')[0]).toBe('\uFEFF' + HEADER.join(','))
@@ -207,7 +207,7 @@ describe.each(testDatabases())('grid register on %s', (db) => {
     const inside = await run(csv([['610399002008', '', '', '市城管局', '吕成', '副局长', '', '13800000000', '2025-05-01', '']]), { mode: 'commit', commitMode: 'all-or-nothing' })
     expect([inside.committed, inside.rows[0]!.reason]).toEqual([false, 'OVERLAP_EXISTING'])
     // two files that each fit alone but not together, committed at the same time (three grids, three rounds)
-    for (const code of ['610399005001', '610399005002', '610399005003']) {
+    for (const code of ['610398001001', '610398001002', '610398001003']) {
       const a = csv([[code, '', '', '市城管局', '吕成', '副局长', '', '13800000000', '2027-01-01', '2027-06-01']])
       const b = csv([[code, '', '', '市住建局', '郝昊', '副局长', '', '13800000001', '2027-03-01', '']])
       const answers = await Promise.all([a, b].map((f) => post(f, { mode: 'commit', commitMode: 'all-or-nothing' }).then(async (res) => ({ status: res.status, body: await res.json() as Answer & { error?: { appCode: string } } }))))
@@ -221,21 +221,21 @@ describe.each(testDatabases())('grid register on %s', (db) => {
       expect(stored).toHaveLength(1)
     }
     // the same file twice at once: one writes, the other finds nothing to do
-    const same = csv([['610399005004', '', '', '市水利局', '于超国', '局长', '', '0917-2222584', '2027-01-01', '']])
+    const same = csv([['610398001004', '', '', '市水利局', '于超国', '局长', '', '0917-2222584', '2027-01-01', '']])
     const twice = await Promise.all([0, 1].map(() => post(same, { mode: 'commit', commitMode: 'all-or-nothing' }).then(async (res) => ({ status: res.status, body: await res.json() as Answer }))))
     const ok = twice.filter((x) => x.status === 200)
     expect(ok.filter((x) => x.body.changed)).toHaveLength(1)
-    expect((await spans('610399005004')).filter((s) => s[0] === '市水利局')).toHaveLength(1)
+    expect((await spans('610398001004')).filter((s) => s[0] === '市水利局')).toHaveLength(1)
     await assertNoOverlapAnywhere()
   })
 
   it('the admin form racing an import on one grid never stores an overlap either', async () => {
     const c = await loggedIn(app.url, 'admin')
-    const grid = (await app.db.grid.findUniqueOrThrow({ where: { code: '610399005005' } })).id
-    const current = (await periods('610399005005')).at(-1)!
+    const grid = (await app.db.grid.findUniqueOrThrow({ where: { code: '610398001005' } })).id
+    const current = (await periods('610398001005')).at(-1)!
     const depts = new Map((await app.db.department.findMany()).map((d) => [d.name, d.id]))
     const form = c.holder.assign.mutate({ gridId: grid, expectedHolderId: current.id, departmentId: depts.get('市教育局')!, cadreName: '袁娜立', cadreTitle: '副局长', contactName: '袁娜立', contactPhone: '0917-3899404', validFrom: bj('2027-03-01').toISOString() })
-    const file = post(csv([['610399005005', '', '', '市城管局', '吕成', '副局长', '', '13800000000', '2027-01-01', '2027-06-01']]), { mode: 'commit', commitMode: 'all-or-nothing' })
+    const file = post(csv([['610398001005', '', '', '市城管局', '吕成', '副局长', '', '13800000000', '2027-01-01', '2027-06-01']]), { mode: 'commit', commitMode: 'all-or-nothing' })
     const [f, i] = await Promise.allSettled([form, file.then(async (r) => ({ status: r.status, body: await r.json() as Answer }))])
     const formOk = f.status === 'fulfilled'
     const importOk = i.status === 'fulfilled' && i.value.status === 200 && i.value.body.committed === true && i.value.body.changed === true
