@@ -5,7 +5,7 @@
  * `Response` stream (undici objects, AbortSignals, ReadableStreams): profiled under autocannon
  * (`--cpu-prof`, issue 14), that conversion was ~40 % of the CPU of a trivial query such as
  * `auth.me`, more than the procedure itself. For the common case — a GET of one or a batch of queries
- * that all succeed — this path calls the same procedures through `createCaller` (same context, same
+ * that all succeed — this path calls the same procedures through `callTRPCProcedure` (same context, same
  * middlewares: role and scope checks, input validation) and writes the same JSON tRPC writes
  * (`{"result":{"data":…}}`, or an array of them for `?batch=1`). Anything else — a mutation, an
  * unknown path, unparsable input, or any error — is handed to the regular tRPC handler, so every
@@ -13,16 +13,14 @@
  * is safe). tests/api/fastQuery.test.ts compares both paths answer for answer.
  */
 import type http from 'node:http'
-import { createCallerFactory } from './trpc.ts'
+import { callTRPCProcedure } from '@trpc/server'
 import type { Context } from './trpc.ts'
 import type { AppRouter } from './root.ts'
 
-type Caller = (input: unknown) => Promise<unknown>
-
 interface Call { path: string; input: unknown }
 
-/** the calls of a GET /trpc/… URL, or null when it is not a plain query request this path takes */
-export function parseQueryUrl(url: string, isQuery: (path: string) => boolean): Call[] | null {
+/** the calls of a GET /trpc/… URL (and whether it was a batch), or null when it is not a plain query request this path takes */
+export function parseQueryUrl(url: string, isQuery: (path: string) => boolean): { calls: Call[]; batch: boolean } | null {
   const q = url.indexOf('?')
   let pathPart = url.slice('/trpc/'.length, q < 0 ? undefined : q)
   try { pathPart = decodeURIComponent(pathPart) } catch { return null }
@@ -34,10 +32,10 @@ export function parseQueryUrl(url: string, isQuery: (path: string) => boolean): 
   const raw = params.get('input')
   let input: unknown
   try { input = raw === null ? undefined : JSON.parse(raw) } catch { return null }
-  if (!batch) return [{ path: paths[0]!, input }]
+  if (!batch) return { calls: [{ path: paths[0]!, input }], batch }
   if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) return null
   const byIndex = (input ?? {}) as Record<string, unknown>
-  return paths.map((path, i) => ({ path, input: byIndex[String(i)] }))
+  return { calls: paths.map((path, i) => ({ path, input: byIndex[String(i)] })), batch }
 }
 
 /** how many requests this path answered (tests check it is really taken) */
@@ -46,31 +44,22 @@ export const fastQueryStats = { answered: 0 }
 export function fastQueryHandler(router: AppRouter, createContext: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<Context>) {
   const procedures = router._def.procedures as unknown as Record<string, { _def: { type: string } }>
   const isQuery = (path: string) => Object.hasOwn(procedures, path) && procedures[path]!._def.type === 'query'
-  const createCaller = createCallerFactory(router)
-  const callerFns = new Map<string, (caller: unknown) => Caller>()
-  const fnOf = (path: string) => {
-    let f = callerFns.get(path)
-    if (!f) {
-      const keys = path.split('.')
-      f = (caller) => keys.reduce((o, k) => (o as Record<string, unknown>)[k], caller) as Caller
-      callerFns.set(path, f)
-    }
-    return f
-  }
 
   /** true when this path answered; false: give the request to the tRPC handler (nothing was written) */
   return async function fastQuery(req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> {
-    const calls = parseQueryUrl(req.url ?? '', isQuery)
-    if (!calls) return false
+    const parsed = parseQueryUrl(req.url ?? '', isQuery)
+    if (!parsed) return false
+    const { calls, batch } = parsed
     let results: unknown[]
     try {
       const ctx = await createContext(req, res)
-      const caller = createCaller(ctx)
-      results = await Promise.all(calls.map((c) => fnOf(c.path)(caller)(c.input)))
+      // tRPC's own procedure call (middlewares, input parsing, output), as its handler makes it
+      results = await Promise.all(calls.map((c, batchIndex) => callTRPCProcedure({
+        router, path: c.path, ctx, type: 'query', signal: undefined, batchIndex, getRawInput: async () => c.input,
+      })))
     } catch {
       return false
     }
-    const batch = new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('batch') === '1'
     const body = JSON.stringify(batch ? results.map((data) => ({ result: { data } })) : { result: { data: results[0] } })
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(body)
     fastQueryStats.answered++
