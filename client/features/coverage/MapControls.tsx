@@ -66,12 +66,6 @@ export function MapControls(p: Props) {
           </button>
         ))}
       </div>
-      {p.districts && p.districts.length > 0 && p.onDistrict && (
-        <select aria-label={t('district.label')} data-testid="district-filter" value={p.districtId ?? ''} onChange={(e) => p.onDistrict!(e.target.value ? Number(e.target.value) : null)}>
-          <option value="">{t('district.all')}</option>
-          {p.districts.map((d) => <option key={d.id} value={d.id}>{d.name}</option>)}
-        </select>
-      )}
       <div className="month-picker">
         <button type="button" aria-label={t('month.prev')} data-testid="month-prev" onClick={() => p.onMonth(addMonths(p.month, -1))}>‹</button>
         <select
@@ -88,6 +82,13 @@ export function MapControls(p: Props) {
         {t('layers.more')}
       </button>
       <div className="map-controls-more" id="map-controls-more">
+      {/* the district filter: behind 「图层」 on a phone, where the bar has room for level, month and 图层 only */}
+      {p.districts && p.districts.length > 0 && p.onDistrict && (
+        <select aria-label={t('district.label')} data-testid="district-filter" value={p.districtId ?? ''} onChange={(e) => p.onDistrict!(e.target.value ? Number(e.target.value) : null)}>
+          <option value="">{t('district.all')}</option>
+          {p.districts.map((d) => <option key={d.id} value={d.id}>{d.name}</option>)}
+        </select>
+      )}
       <div className="segmented small" role="radiogroup" aria-label={t('colour.label')} data-testid="colour-mode">
         {modes.map((m) => (
           <button key={m} type="button" role="radio" aria-checked={p.colourMode === m} className={p.colourMode === m ? 'on' : ''} onClick={() => p.onColourMode(m)}>
