@@ -40,6 +40,7 @@ export type CoordWarning =
   | { code: 'PRJ_OTHER_DATUM'; prj: string }
   | { code: 'PRJ_UNREADABLE'; prj: string }
   | { code: 'OFFSET_SUSPECT'; chosen: CoordSystem; metres: number; best: CoordSystem; bestMetres: number; matched: number }
+  | { code: 'TOPOLOGY_TOO_COMPLEX'; grids: number }
 
 export interface BoundaryUploadPreview {
   fileName: string
@@ -55,8 +56,9 @@ export interface BoundaryUploadPreview {
   total: number
   draft: DraftInput
   skipped: SkippedFeature[]
-  /** the topology build: what snapping resolved and what remains (overlaps, gaps, slivers per level) */
-  topology: TopologyReport
+  /** the topology build: what snapping resolved and what remains (overlaps, gaps, slivers per level);
+   *  null when the file was too heavy for it within the heavy-task limits (a TOPOLOGY_TOO_COMPLEX warning says so) */
+  topology: TopologyReport | null
   issues: Omit<ValidationIssue, 'geometry'>[]
   warnings: CoordWarning[]
   bbox: [number, number, number, number] | null
@@ -99,13 +101,20 @@ export async function previewBoundaryUpload(catalog: GridCatalog, bytes: Uint8Ar
   }
   skipped.sort((a, b) => a.index - b.index)
   // the topology build (snapping within the tolerance, small overlaps resolved, the rest reported), then the draft rules
+  // a file too heavy for it (time/memory limits of the heavy-task pool) is previewed unsnapped, with a warning
+  const topologyWarnings: CoordWarning[] = []
   const built = await buildImportTopology(catalog, draft, skipped, opts.snapTolerance, new Set(bad.map((g) => g.key)))
+    .catch((e: unknown) => {
+      if ((e as { appCode?: string }).appCode !== 'GEOMETRY_TOO_COMPLEX') throw e
+      topologyWarnings.push({ code: 'TOPOLOGY_TOO_COMPLEX', grids: draft.grids.length })
+      return { draft, topology: null }
+    })
   const snapped = built.draft
   const valid: DraftInput = { grids: snapped.grids.filter((g) => !bad.some((b) => b.key === g.key)), retire: [] }
   const issues = (await validateResolved(resolveDraft(catalog, valid))).map(({ geometry: _g, ...i }) => i)
 
   const adcode = hasAdcode(fields)
-  const warnings: CoordWarning[] = []
+  const warnings: CoordWarning[] = [...topologyWarnings]
   if (adcode && opts.coordSystem !== 'gcj02') warnings.push({ code: 'ADCODE_NOT_GCJ02', chosen: opts.coordSystem })
   if (file.prj?.kind === 'wgs84' && opts.coordSystem !== 'wgs84') warnings.push({ code: 'PRJ_SAYS_WGS84', chosen: opts.coordSystem, prj: file.prj.name })
   if (file.prj?.kind === 'otherGeographic') warnings.push({ code: 'PRJ_OTHER_DATUM', prj: file.prj.name })

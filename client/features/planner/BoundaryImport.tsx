@@ -34,7 +34,7 @@ export interface UploadPreview {
   draft: { grids: UploadGrid[]; retire: number[] }
   skipped: { index: number; name: string | null; code: string; reason: string }[]
   /** the topology build on the server: snapping, overlaps, gaps and slivers per level */
-  topology: TopologyReportData
+  topology: TopologyReportData | null
   issues: { code: string; message: string }[]
   warnings: ({ code: string } & Record<string, string | number>)[]
 }
@@ -184,7 +184,7 @@ export function BoundaryImport({ onDraft, onPreview, onFocus }: {
               </ul>
             </>
           )}
-          <TopologyReport report={result.topology} onFocus={onFocus} />
+          {result.topology && <TopologyReport report={result.topology} onFocus={onFocus} />}
           <p className="pl-hint">{t('onMap')}</p>
           <button type="button" className="btn-primary wide" disabled={result.draft.grids.length === 0} data-testid="bimport-load"
             onClick={() => { onDraft(result.draft.grids); setLoaded(result.draft.grids.length); onPreview(null) }}>{t('load')}</button>

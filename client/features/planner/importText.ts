@@ -20,6 +20,7 @@ export const importText = defineText({
     'warn.PRJ_SAYS_WGS84': '.prj 表明文件为 WGS84 / CGCS2000（{prj}），但选择的是 {chosen}',
     'warn.PRJ_OTHER_DATUM': '.prj 的坐标系“{prj}”不是 WGS84 / CGCS2000（如北京54、西安80），位置可能偏移数十至数百米',
     'warn.PRJ_UNREADABLE': '无法识别 .prj 内容“{prj}”，请确认坐标系',
+    'warn.TOPOLOGY_TOO_COMPLEX': '文件过大，未做拓扑构建（吸附、重叠与空隙检查）：{grids} 个边界按原样预览；保存前的边界校验照常进行。可按区县拆分后导入以获得拓扑报告',
     'warn.OFFSET_SUSPECT': '按 {chosen} 导入后，边界与同编码的现有网格相距约 {metres} 米；按 {best} 则约 {bestMetres} 米——坐标系可能选错了',
   },
   en: {
@@ -39,6 +40,7 @@ export const importText = defineText({
     'warn.PRJ_SAYS_WGS84': 'The .prj says WGS84 / CGCS2000 ({prj}) but {chosen} is chosen',
     'warn.PRJ_OTHER_DATUM': 'The .prj system "{prj}" is not WGS84 / CGCS2000 (e.g. Beijing 54, Xian 80): positions may be tens to hundreds of metres off',
     'warn.PRJ_UNREADABLE': 'The .prj "{prj}" could not be read: check the coordinate system',
+    'warn.TOPOLOGY_TOO_COMPLEX': 'The file is too large for the topology build (snapping, overlap and gap checks): its {grids} outlines are previewed as they are; the checks before saving still run. Split it by district to get a topology report',
     'warn.OFFSET_SUSPECT': 'Read as {chosen}, the outlines sit about {metres} m from the current grids with the same codes; as {best}, about {bestMetres} m — the coordinate system looks wrong',
   },
 })
