@@ -5,13 +5,12 @@
  * comes back either ok (with where it goes) or with its spreadsheet row number and a reason.
  */
 import { createHash } from 'node:crypto'
-import gcoord from 'gcoord'
 import { isWellFormedText } from '../inputRules.ts'
 import { formatDateTime } from '../time.ts'
 import { cellText, EARLIEST_REPORT, orderForChina, parseCoordinate, parseReportTime } from './ledgerCells.ts'
 
 // the coordinate systems: one definition for every import (server/domain/geometry/coordSystems.ts)
-import { COORD_SYSTEMS, type CoordSystem } from '../geometry/coordSystems.ts'
+import { COORD_SYSTEMS, pointToWgs84, type CoordSystem } from '../geometry/coordSystems.ts'
 export { COORD_SYSTEMS, type CoordSystem }
 
 export const IMPORT_FIELDS = ['lng', 'lat', 'category', 'description', 'externalId', 'address', 'priority', 'reportedAt', 'appId'] as const
@@ -172,14 +171,6 @@ export interface ParseOptions {
 
 export { cellText, parseCoordinate } from './ledgerCells.ts'
 
-/** Convert a point from the file's coordinate system to WGS84. */
-export function toWgs84(lng: number, lat: number, from: CoordSystem): [number, number] {
-  if (from === 'wgs84') return [lng, lat]
-  const crs = from === 'gcj02' ? gcoord.GCJ02 : gcoord.BD09
-  const [x, y] = gcoord.transform([lng, lat], crs, gcoord.WGS84) as [number, number]
-  return [x, y]
-}
-
 /**
  * Identity of a row without an external id: a hash of (report time, position rounded to ~1 m,
  * category, description). Two months' ledgers whose 序号 restart are different rows; the same row
@@ -252,7 +243,7 @@ export function parseRows(rows: readonly (readonly unknown[])[], opts: ParseOpti
     if (!categoryCode) return bad('UNKNOWN_CATEGORY', categoryText)
     const rawDescription = cell(r, 'description')
     if (!rawDescription) return bad('MISSING_DESCRIPTION')
-    const [lng, lat] = toWgs84(x, y, opts.coordSystem)
+    const [lng, lat] = pointToWgs84(x, y, opts.coordSystem)
     const target = opts.locate(lng, lat)
     if (!target) return bad('OUTSIDE_GRIDS', `${lng.toFixed(6)}, ${lat.toFixed(6)}`)
     const address = cell(r, 'address')
