@@ -1,4 +1,13 @@
 /** Grid responsibility (包抓): who holds a grid on a given date. History is kept, never overwritten. */
+/** Who answers for a grid under its department: the register's and the map's holder columns. */
+export interface HolderContact {
+  departmentName: string
+  cadreName: string
+  cadreTitle: string
+  contactName: string
+  contactPhone: string
+}
+
 export interface HolderPeriod {
   departmentId: number
   validFrom: Date

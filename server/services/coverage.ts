@@ -5,18 +5,13 @@
  */
 import { judgedAt } from '../domain/inspection/capture.ts'
 import type { Db } from '../db/client.ts'
-import { holderOn } from '../domain/holder.ts'
+import { holderOn, type HolderContact } from '../domain/holder.ts'
 import { gridMonthStatus, type GridMonthInspection, type GridMonthState } from '../domain/inspection/gridMonthStatus.ts'
 import { OPEN_STATUSES } from '../domain/problem/status.ts'
 import { monthRange, type MonthKey } from '../domain/time.ts'
 
-export interface HolderView {
+export interface HolderView extends HolderContact {
   departmentId: number
-  departmentName: string
-  cadreName: string
-  cadreTitle: string
-  contactName: string
-  contactPhone: string
   validFrom: string
   validTo: string | null
 }

@@ -16,17 +16,13 @@
  * Importing the same rows twice plans nothing the second time.
  */
 import { chinaDate, dayOf, formatDate } from '../time.ts'
+import type { HolderContact } from '../holder.ts'
 import { REGISTER_REASONS, type RegisterEntry, type RegisterReason, type RegisterRow } from './registerRows.ts'
 
-export interface ExistingPeriod {
+export interface ExistingPeriod extends HolderContact {
   id: number
   gridId: number
   departmentId: number
-  departmentName: string
-  cadreName: string
-  cadreTitle: string
-  contactName: string
-  contactPhone: string
   validFrom: Date
   validTo: Date | null
 }

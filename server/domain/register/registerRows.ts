@@ -16,6 +16,7 @@
  * `planRegister` in registerPlan.ts.
  */
 import { isWellFormedText } from '../inputRules.ts'
+import type { HolderContact } from '../holder.ts'
 
 export const REGISTER_FIELDS = ['gridCode', 'gridName', 'street', 'department', 'cadreName', 'cadreTitle', 'contactName', 'contactPhone', 'validFrom', 'validTo'] as const
 export type RegisterField = (typeof REGISTER_FIELDS)[number]
@@ -97,17 +98,12 @@ export interface RegisterContext {
   firstRow?: number
 }
 
-export interface RegisterEntry {
+export interface RegisterEntry extends HolderContact {
   gridId: number
   gridCode: string
   gridName: string
   /** null: a new department, `departmentName`, created on commit */
   departmentId: number | null
-  departmentName: string
-  cadreName: string
-  cadreTitle: string
-  contactName: string
-  contactPhone: string
   /** Beijing calendar days "YYYY-MM-DD"; validTo exclusive, null = open */
   validFrom: string
   validTo: string | null
