@@ -12,7 +12,11 @@
  *   their transaction, so the notice is delivered exactly when the change commits; every process
  *   LISTENs on one extra connection and drops what the notice names. While that connection is down
  *   (not yet connected, lost, reconnecting) the cache is bypassed and emptied: every request reads
- *   the database, as before the cache existed.
+ *   the database, as before the cache existed. Delivery to the other processes is asynchronous, so
+ *   the writer does not answer until every listening process has acknowledged the notice (each
+ *   listener answers on `gridduty_sessions_ack` after dropping; the writer counts the listeners in
+ *   `pg_stat_activity` by their application name; bounded by 2 s): a request sent after the change
+ *   returned finds no stale session in any process.
  * - **Other processes, SQLite:** each lookup first reads `PRAGMA data_version` on a read-only handle
  *   of the same file (a shared-memory read, no query): it changes whenever any other connection
  *   commits, and the cache is then emptied. Any write empties it, which is simple and always right.
@@ -28,6 +32,9 @@ import type { DbConfig } from '../db/config.ts'
 import type { SessionUser } from '../domain/user.ts'
 
 export const SESSION_CHANNEL = 'gridduty_sessions'
+const ACK_CHANNEL = 'gridduty_sessions_ack'
+/** the application name of every process's listening connection (counted to know how many acks to await) */
+const LISTENER_NAME = 'gridduty-session-listener'
 
 /** What a change invalidates: one session (token digest), every session of a user, or everything. */
 export type SessionChange = { token: string } | { userId: number } | { all: true }
@@ -43,7 +50,7 @@ interface Freshness {
 export class SessionCache {
   private readonly entries = new Map<string, Entry>()
   private generation = 0
-  private readonly waiting = new Map<string, () => void>()
+  private readonly waiting = new Map<string, { acks: number; need: number; done: () => void }>()
   /** lookups answered from memory / read from the database (for tests and diagnostics) */
   readonly stats = { hits: 0, misses: 0 }
 
@@ -90,21 +97,45 @@ export class SessionCache {
 
   get size(): number { return this.entries.size }
 
-  /** PostgreSQL: resolves when this process's own listener has received notice `nonce` (bounded) */
-  echo(nonce: string, timeoutMs = 2000): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => { this.waiting.delete(nonce); resolve() }, timeoutMs)
-      t.unref()
-      this.waiting.set(nonce, () => { clearTimeout(t); resolve() })
-    })
+  /**
+   * PostgreSQL, before the notice is sent (inside the writing transaction): start counting acks for
+   * `nonce`, since they may arrive before the commit's promise resolves. Forgotten after 10 s if
+   * nobody waits (the transaction rolled back).
+   */
+  expectAcks(nonce: string): void {
+    const w = { acks: 0, need: Number.POSITIVE_INFINITY, done: () => {} }
+    this.waiting.set(nonce, w)
+    setTimeout(() => { if (this.waiting.get(nonce) === w) this.waiting.delete(nonce) }, 10_000).unref()
   }
 
-  /** a notice from the channel */
-  received(payload: string): void {
+  /** resolves when `need()` listening processes (this one included) have acknowledged `nonce`, or after `timeoutMs` */
+  async echo(nonce: string, need: () => Promise<number>, timeoutMs = 2000): Promise<void> {
+    const w = this.waiting.get(nonce)
+    if (!w) return
+    const done = new Promise<void>((r) => { w.done = r })
+    const t = setTimeout(w.done, timeoutMs)
+    t.unref()
+    try {
+      w.need = await need()
+      if (w.acks >= w.need) w.done()
+    } catch { w.done() }
+    await done
+    clearTimeout(t)
+    this.waiting.delete(nonce)
+  }
+
+  /** a notice from the channel; returns the nonce to acknowledge, if any */
+  received(payload: string): string | null {
     let msg: { c?: SessionChange; n?: string }
-    try { msg = JSON.parse(payload) as typeof msg } catch { this.clear(); return }
+    try { msg = JSON.parse(payload) as typeof msg } catch { this.clear(); return null }
     this.drop(msg.c ?? { all: true })
-    if (msg.n) { this.waiting.get(msg.n)?.(); this.waiting.delete(msg.n) }
+    return typeof msg.n === 'string' ? msg.n : null
+  }
+
+  /** one listening process (maybe this one) has dropped what notice `nonce` named */
+  acknowledged(nonce: string): void {
+    const w = this.waiting.get(nonce)
+    if (w && ++w.acks >= w.need) w.done()
   }
 
   async stop(): Promise<void> {
@@ -148,13 +179,19 @@ function postgresFreshness(url: string, cache: () => SessionCache): Freshness {
   }
   const connect = () => {
     if (stopped || client) return
-    const c = new pg.Client({ connectionString: url })
+    const c = new pg.Client({ connectionString: url, application_name: LISTENER_NAME })
     client = c
     c.on('error', () => { c.end().catch(() => {}); if (client === c) lost() })
     c.on('end', () => { if (client === c) lost() })
-    c.on('notification', (n) => { if (n.channel === SESSION_CHANNEL) cache().received(n.payload ?? '') })
+    c.on('notification', (n) => {
+      if (n.channel === ACK_CHANNEL) { cache().acknowledged(n.payload ?? ''); return }
+      if (n.channel !== SESSION_CHANNEL) return
+      const nonce = cache().received(n.payload ?? '')
+      // dropped: tell the writer (it waits for every listening process)
+      if (nonce) c.query('SELECT pg_notify($1, $2)', [ACK_CHANNEL, nonce]).catch(() => {})
+    })
     c.connect()
-      .then(() => c.query(`LISTEN ${SESSION_CHANNEL}`))
+      .then(() => c.query(`LISTEN ${SESSION_CHANNEL}; LISTEN ${ACK_CHANNEL}`))
       .then(() => {
         if (stopped || client !== c) { void c.end().catch(() => {}); return }
         // the listening connection must not keep a finished process alive
@@ -210,15 +247,23 @@ type RawTx = { $executeRawUnsafe: (q: string, ...values: unknown[]) => Promise<u
 export async function announceSessionChange(db: Db, tx: RawTx, change: SessionChange): Promise<{ change: SessionChange; nonce: string | null }> {
   if (configOf(db)?.provider !== 'postgres') return { change, nonce: null }
   const nonce = `${process.pid}-${Math.random().toString(36).slice(2)}`
+  caches.get(db)?.expectAcks(nonce)
   await tx.$executeRawUnsafe('SELECT pg_notify($1, $2)', SESSION_CHANNEL, JSON.stringify({ c: change, n: nonce }))
   return { change, nonce }
 }
 
-/** After commit: drop locally at once; on PostgreSQL wait (bounded) until the notice went round. */
+/**
+ * After commit: drop locally at once; on PostgreSQL wait (bounded) until every listening process
+ * on this database acknowledged the notice. The acks are heard on this process's own listener, so
+ * without one (cache disabled here, or the listener down) it returns once committed.
+ */
 export async function afterSessionChange(db: Db, announced: { change: SessionChange; nonce: string | null }): Promise<void> {
   const cache = caches.get(db)
-  if (!cache) return
-  const echoed = announced.nonce && cache.live() ? cache.echo(announced.nonce) : null
-  cache.drop(announced.change)
-  await echoed
+  cache?.drop(announced.change)
+  if (!announced.nonce || !cache?.live()) return
+  await cache.echo(announced.nonce, async () => {
+    const rows = await db.$queryRawUnsafe<{ n: number }[]>(
+      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()', LISTENER_NAME)
+    return rows[0]?.n ?? 0
+  })
 }
