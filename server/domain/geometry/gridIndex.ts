@@ -60,7 +60,7 @@ export interface IndexedGrid {
 }
 
 export interface GridIndexOptions {
-  /** cells per polygon edge (shared edges count twice); default 0.5 */
+  /** cells per polygon edge (shared edges count twice); default 0.75 (at 20,000 grids: 15 % faster than 0.5 for 35 MB instead of 29 MB of typed arrays, within half of the old 75.6 MB) */
   cellsPerEdge?: number
 }
 
@@ -153,7 +153,7 @@ export class GridIndex {
   private garbage = 0
 
   private constructor(opts: GridIndexOptions) {
-    this.cellsPerEdge = opts.cellsPerEdge ?? 0.5
+    this.cellsPerEdge = opts.cellsPerEdge ?? 0.75
   }
 
   static build(grids: IndexedGrid[], opts: GridIndexOptions = {}): GridIndex {
