@@ -180,7 +180,11 @@ export function createRequestHandler(deps: AppDeps): http.RequestListener {
 
 export function createAppServer(deps: AppDeps): http.Server {
   const server = http.createServer(createRequestHandler(deps))
-  server.keepAliveTimeout = 5_000
+  // Idle keep-alive connections live 30 s (Node's default is 5 s). A client reusing an idle connection
+  // at the moment the server closes it gets a reset; for a POST (a photo, an import) it cannot retry,
+  // and with 5 s that window fell inside ordinary pauses of a phone or a loaded test run (seen in CI
+  // on the photo upload). Clients see `Keep-Alive: timeout=30` and give the connection up earlier.
+  server.keepAliveTimeout = 30_000
   // the session cache's side connection (LISTEN / read-only SQLite handle) ends with the server
   server.on('close', () => { void stopSessionCache(deps.db) })
   return server
