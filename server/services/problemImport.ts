@@ -20,7 +20,7 @@ import type { GridCatalog } from './gridCatalog.ts'
 import { problemConfig } from './problems.ts'
 import { boundaryGridIndex, reboundIndex, type findRebound } from '../domain/problem/nearby.ts'
 import { categoryLimit, problemDeadline } from '../domain/problem/workflow.ts'
-import { withImportTx, type ImportWriter } from './importWriter.ts'
+import { existingExternalIds, withImportTx, type ImportWriter } from './importWriter.ts'
 import { beijingDay } from '../domain/calendar/workingDays.ts'
 import { importTooLarge, runHeavy } from './heavy.ts'
 import type { Table } from '../workers/spreadsheet.ts'
@@ -191,13 +191,8 @@ export async function previewRows(db: Db, catalog: GridCatalog, all: unknown[][]
  */
 async function alreadyImported(db: Db, rows: readonly ParsedRow[]): Promise<Set<string>> {
   const ok = rows.filter((r): r is OkRow => r.ok)
-  const existing = new Set<string>()
-  const ids = ok.map((r) => r.externalId)
+  const existing = await existingExternalIds(db, ok.map((r) => r.externalId))
   const LOOKUP = 5_000
-  for (let i = 0; i < ids.length; i += LOOKUP) {
-    const found = await db.problem.findMany({ where: { externalId: { in: ids.slice(i, i + LOOKUP) } }, select: { externalId: true } })
-    for (const f of found) existing.add(f.externalId!)
-  }
   const own = ok.filter((r) => r.externalId.startsWith('gd:'))
   for (let i = 0; i < own.length; i += LOOKUP) {
     const part = own.slice(i, i + LOOKUP)
