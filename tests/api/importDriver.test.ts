@@ -8,7 +8,7 @@ import path from 'node:path'
 import { pointOnFeature } from '@turf/turf'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rawDriver } from '../../server/db/client.ts'
-import { commitImport, WRITE_CHUNK } from '../../server/services/problemImport.ts'
+import { commitImport, commitPreview, previewImport, WRITE_CHUNK } from '../../server/services/problemImport.ts'
 import type { ImportWriter } from '../../server/services/importWriter.ts'
 import { sessionCookieFor } from '../support/procedures.ts'
 import { startApp, testDatabases, type RunningApp } from '../support/appServer.ts'
@@ -73,6 +73,24 @@ describe.each(testDatabases())('driver import on %s', (db) => {
     expect(viaDriver.events.map((e) => e.problemId)).toEqual(viaDriver.problems.map((p) => p.id))
     expect(viaDriver.audits.filter((x) => x.entity === 'Problem').map((x) => Number(x.entityId))).toEqual(viaDriver.problems.map((p) => p.id))
     expect(viaDriver).toEqual(viaPrisma)
+  }, 300_000)
+
+  it('a row written by someone else between preview and commit: IMPORT_CONFLICT, nothing of the file written, the connection usable again', async () => {
+    const app = apps[1]!
+    const u = (await app.db.user.findFirst({ where: { role: 'leader' }, select: { id: true, displayName: true } }))!
+    const now = new Date()
+    const bytes = await bigCsv(app, WRITE_CHUNK + 10, 'CONF')
+    const opts = { fileName: 'conf.csv', coordSystem: 'wgs84' as const, mode: 'good-rows' as const, writer: 'driver' as const }
+    const preview = await previewImport(app.db, app.catalog, bytes, opts, now)
+    const taken = preview.rows[WRITE_CHUNK + 3]! // in the second chunk: the first one is already written when it fails
+    if (!taken.ok) throw new Error('expected a good row')
+    await app.db.problem.create({ data: { lng: taken.lng, lat: taken.lat, categoryCode: taken.categoryCode, description: 'x', status: 'reported', reporterName: 'x', externalId: taken.externalId, updatedAt: now } })
+    const before = { problems: await app.db.problem.count(), events: await app.db.problemEvent.count(), audits: await app.db.auditLog.count(), batches: await app.db.importBatch.count() }
+    await expect(commitPreview(app.db, app.catalog, u, preview, opts, now)).rejects.toMatchObject({ appCode: 'IMPORT_CONFLICT' })
+    expect({ problems: await app.db.problem.count(), events: await app.db.problemEvent.count(), audits: await app.db.auditLog.count(), batches: await app.db.importBatch.count() }).toEqual(before)
+    // previewed again, the taken row is reported as already imported and the rest goes in
+    const again = await commitImport(app.db, app.catalog, u, bytes, opts, now)
+    expect(again.summary).toMatchObject({ imported: WRITE_CHUNK + 9, skipped: 1 })
   }, 300_000)
 
   it('streams progress while checking and writing; the last line is the result', async () => {
