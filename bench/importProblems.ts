@@ -6,6 +6,7 @@
  * before (then removed again), so the ratio is "what Prisma costs" on that database.
  */
 import Database from 'better-sqlite3'
+import os from 'node:os'
 import pg from 'pg'
 import type { Db } from '../server/db/client.ts'
 import type { DbConfig } from '../server/db/config.ts'
@@ -148,6 +149,8 @@ export interface LedgerImportResult {
   imported: number
   /** reading the CSV bytes (papaparse), checking every row (coordinates, time, category, grid, identity), writing */
   ms: { parse: number; check: number; write: number; total: number }
+  /** the same time by phase (services/problemImport.ts ImportTimings): parse, check, dedupe, flags, write, commit */
+  phases: Record<string, number>
   rowsPerSecond: number
   writer: 'driver'
 }
@@ -178,23 +181,24 @@ export async function benchLedgerImport(opts: { config: DbConfig; db: Db; catalo
   const user = (await db.user.findFirst({ where: { role: 'admin' }, select: { id: true, displayName: true } }))!
   const now = new Date()
   log(`ledger import (${config.provider}): ${opts.rows} rows, ${(bytes.length / 1e6).toFixed(1)} MB…`)
+  const timings: import('../server/services/problemImport.ts').ImportTimings = {}
   const t0 = performance.now()
   const table = await parseTable(bytes, { maxRows: opts.rows + 30, maxCells: opts.rows * 7 + 100, headerless: true })
   const t1 = performance.now()
-  const preview = await previewRows(db, catalog, table.rows, 'bench', { fileName: 'bench.csv', coordSystem: 'wgs84', source: 'bench', forCommit: true }, now)
+  const preview = await previewRows(db, catalog, table.rows, 'bench', { fileName: 'bench.csv', coordSystem: 'wgs84', source: 'bench', forCommit: true, timings }, now)
   const t2 = performance.now()
-  const res = await commitPreview(db, catalog, user, preview, { fileName: 'bench.csv', coordSystem: 'wgs84', mode: 'good-rows', writer: 'driver' }, now)
+  const res = await commitPreview(db, catalog, user, preview, { fileName: 'bench.csv', coordSystem: 'wgs84', mode: 'good-rows', writer: 'driver', timings }, now)
   const t3 = performance.now()
   const imported = res.summary.imported
   if (imported !== preview.summary.ok || imported < opts.rows * 0.5) throw new Error(`ledger import: ${imported} imported of ${preview.summary.ok} ok`)
   const out: LedgerImportResult = {
     database: config.provider, rows: opts.rows, imported, writer: 'driver',
-    ms: { parse: t1 - t0, check: t2 - t1, write: t3 - t2, total: t3 - t0 }, rowsPerSecond: opts.rows / ((t3 - t0) / 1000),
+    ms: { parse: t1 - t0, check: t2 - t1, write: t3 - t2, total: t3 - t0 }, phases: { parse: t1 - t0, ...timings }, rowsPerSecond: opts.rows / ((t3 - t0) / 1000),
   }
   recordTarget({
     section: 'import', name: `ledger import end to end, ${opts.rows} rows (${config.provider === 'sqlite' ? 'SQLite' : 'PostgreSQL'})`,
     measured: out.rowsPerSecond, goal: config.provider === 'sqlite' ? 25_000 : 50_000, compare: '≥', unit: 'rows/s',
-    note: `parse ${(out.ms.parse / 1000).toFixed(1)} s, check ${(out.ms.check / 1000).toFixed(1)} s, write ${(out.ms.write / 1000).toFixed(1)} s; ${imported} in a grid`,
+    note: `${Object.entries(out.phases).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)} s`).join(', ')}; ${imported} in a grid; load average ${os.loadavg()[0]!.toFixed(1)}`,
   })
   log(`ledger import (${config.provider}): ${Math.round(out.rowsPerSecond)} rows/s; removing the rows again…`)
   await removeBatch(config, res.batchId!)

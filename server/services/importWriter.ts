@@ -2,8 +2,10 @@
  * The transaction a problem import writes in, behind one small interface so that the commit
  * (services/problemImport.ts commitPreview) is one sequence of steps whatever writes the rows:
  *  - `driver` (default): the database driver — better-sqlite3 prepared statements in one
- *    `BEGIN IMMEDIATE … COMMIT` on SQLite; `INSERT … SELECT FROM unnest($1::…[], …)` per chunk in one
- *    transaction on PostgreSQL, on the pool Prisma itself uses (server/db/client.ts rawDriver);
+ *    `BEGIN IMMEDIATE … COMMIT` on SQLite; on PostgreSQL `COPY … FROM STDIN` (pg-copy-streams, text
+ *    format) per chunk in one transaction, on the pool Prisma itself uses (server/db/client.ts
+ *    rawDriver) — the problems' ids taken from their sequence first, in file order, so that events
+ *    and audit rows can name them (COPY returns nothing);
  *  - `prisma`: Prisma createMany in an interactive transaction (the reference the driver is tested
  *    against, tests/api/importDriver.test.ts, and the fallback for a client without a driver).
  * Both write the same rows: the ImportBatch, the problems (ids in file order), one 'report' event
@@ -12,6 +14,9 @@
  */
 import Database from 'better-sqlite3'
 import type pg from 'pg'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { from as copyFrom } from 'pg-copy-streams'
 import { rawDriver, type Db, type RawDriver } from '../db/client.ts'
 import { auditColumns, auditValues, writeAudit, writeAuditMany, type AuditEntry } from './audit.ts'
 
@@ -30,12 +35,9 @@ export interface ProblemValues {
   boundaryGridIds: string | null; reboundOfId: number | null; reportedAt: Date; createdAt: Date; updatedAt: Date
 }
 const PROBLEM_COLUMNS = ['lng', 'lat', 'gridId', 'departmentId', 'categoryCode', 'supervisingDepartmentId', 'routingRuleId', 'description', 'status', 'priority', 'deadline', 'reporterId', 'reporterName', 'source', 'externalId', 'importBatchId', 'boundaryGridIds', 'reboundOfId', 'reportedAt', 'createdAt', 'updatedAt'] as const satisfies readonly (keyof ProblemValues)[]
-const PG_PROBLEM_TYPES = ['float8', 'float8', 'int4', 'int4', 'text', 'int4', 'int4', 'text', 'text', 'text', 'timestamp(3)', 'int4', 'text', 'text', 'text', 'int4', 'text', 'int4', 'timestamp(3)', 'timestamp(3)', 'timestamp(3)']
 
 export interface EventValues { problemId: number; action: string; fromStatus: string | null; toStatus: string; actorId: number | null; at: Date; note: string }
 const EVENT_COLUMNS = ['problemId', 'action', 'fromStatus', 'toStatus', 'actorId', 'at', 'note'] as const satisfies readonly (keyof EventValues)[]
-const PG_EVENT_TYPES = ['int4', 'text', 'text', 'text', 'int4', 'timestamp(3)', 'text']
-const PG_AUDIT_TYPES = ['int4', 'text', 'text', 'text', 'text', 'text', 'timestamp(3)']
 
 /** What the commit does inside the import's transaction. */
 export interface ImportTx {
@@ -119,14 +121,31 @@ async function sqliteTx<T>(driver: Extract<RawDriver, { provider: 'sqlite' }>, f
   }
 }
 
-/** One INSERT … SELECT FROM unnest(…) of column arrays. */
-function unnestInsert(table: string, columns: readonly string[], types: readonly string[], returning = ''): string {
-  return `INSERT INTO ${q(table)} (${columns.map(q).join(',')}) SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(',')})${returning ? ` RETURNING ${returning}` : ''}`
+/** A value in COPY's text format: \\N for null, the UTC wall clock for a Date, backslash escapes for text. */
+function copyText(v: unknown): string {
+  if (v === null || v === undefined) return '\\N'
+  if (v instanceof Date) return pgTime(v)!
+  if (typeof v === 'number') return String(v)
+  const t = String(v)
+  return /[\\\t\n\r]/.test(t) ? t.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : t
+}
+
+/** Rows into a table by one COPY … FROM STDIN in the open transaction (lines sent in pieces of ~1 MB). */
+async function copyRows(client: pg.PoolClient, table: string, columns: readonly string[], count: number, line: (i: number) => string): Promise<void> {
+  if (!count) return
+  function* pieces() {
+    let buf = ''
+    for (let i = 0; i < count; i++) {
+      buf += line(i) + '\n'
+      if (buf.length > 1_000_000) { yield buf; buf = '' }
+    }
+    if (buf) yield buf
+  }
+  await pipeline(Readable.from(pieces()), client.query(copyFrom(`COPY ${q(table)} (${columns.map(q).join(',')}) FROM STDIN`)))
 }
 
 async function pgTx<T>(pool: pg.Pool, fn: (tx: ImportTx) => Promise<T>): Promise<T> {
   const client = await pool.connect()
-  const columns = <R>(rows: readonly R[], cols: readonly (keyof R)[]) => cols.map((c) => rows.map((r) => { const v = r[c]; return v instanceof Date ? pgTime(v) : v }))
   const tx: ImportTx = {
     writer: 'driver', provider: 'postgres',
     async createBatch(b) {
@@ -136,18 +155,22 @@ async function pgTx<T>(pool: pg.Pool, fn: (tx: ImportTx) => Promise<T>): Promise
     },
     async insertProblems(rows) {
       if (!rows.length) return []
-      // ids in file order: RETURNING follows the unnest order, checked by externalId (unique)
-      const r = await client.query<{ id: number; externalId: string }>(unnestInsert('Problem', PROBLEM_COLUMNS, PG_PROBLEM_TYPES, 'id, "externalId"'), columns(rows, PROBLEM_COLUMNS))
-      const byExt = new Map(r.rows.map((x) => [x.externalId, x.id]))
-      return rows.map((p) => byExt.get(p.externalId)!)
+      // the ids the default would give, in file order (one sequence call per row, ascending)
+      const r = await client.query<{ id: number }>('SELECT nextval(pg_get_serial_sequence(\'"Problem"\', \'id\'))::int AS id FROM generate_series(1, $1::int)', [rows.length])
+      const ids = r.rows.map((x) => x.id).sort((a, b) => a - b)
+      await copyRows(client, 'Problem', ['id', ...PROBLEM_COLUMNS], rows.length, (i) => {
+        const p = rows[i]!
+        let s = String(ids[i]!)
+        for (const c of PROBLEM_COLUMNS) s += '\t' + copyText(p[c])
+        return s
+      })
+      return ids
     },
     async insertEvents(rows) {
-      if (rows.length) await client.query(unnestInsert('ProblemEvent', EVENT_COLUMNS, PG_EVENT_TYPES), columns(rows, EVENT_COLUMNS))
+      await copyRows(client, 'ProblemEvent', EVENT_COLUMNS, rows.length, (i) => EVENT_COLUMNS.map((c) => copyText(rows[i]![c])).join('\t'))
     },
     async insertAudits(rows) {
-      if (!rows.length) return
-      const values = rows.map(auditValues)
-      await client.query(unnestInsert('AuditLog', auditColumns, PG_AUDIT_TYPES), auditColumns.map((_, i) => values.map((v) => { const x = v[i]; return x instanceof Date ? pgTime(x) : x })))
+      await copyRows(client, 'AuditLog', auditColumns, rows.length, (i) => auditValues(rows[i]!).map(copyText).join('\t'))
     },
     async finishBatch(id, imported, report) {
       await client.query('UPDATE "ImportBatch" SET "imported" = $1, "report" = $2 WHERE "id" = $3', [imported, report, id])
@@ -190,4 +213,36 @@ async function prismaTx<T>(db: Db, fn: (tx: ImportTx) => Promise<T>): Promise<T>
     async finishBatch(id, imported, report) { await t.importBatch.update({ where: { id }, data: { imported, report } }) },
     async sql(text, params) { await t.$executeRawUnsafe(text, ...params) },
   }), { timeout: 600_000, maxWait: 20_000 })
+}
+
+/**
+ * Which of `externalIds` a problem already carries (the preview's "already imported" check): one
+ * indexed lookup per 50,000 ids through the driver (a JSON array on SQLite, `= ANY($1::text[])` on
+ * PostgreSQL), Prisma `findMany … in` per 5,000 for a client without a driver.
+ */
+export async function existingExternalIds(db: Db, externalIds: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>()
+  if (!externalIds.length) return found
+  const driver = rawDriver(db)
+  if (!driver) {
+    for (let i = 0; i < externalIds.length; i += 5_000) {
+      const rows = await db.problem.findMany({ where: { externalId: { in: externalIds.slice(i, i + 5_000) } }, select: { externalId: true } })
+      for (const r of rows) found.add(r.externalId!)
+    }
+    return found
+  }
+  const PART = 50_000
+  if (driver.provider === 'sqlite') {
+    const conn = new Database(driver.file, { readonly: true, timeout: driver.busyTimeoutMs })
+    try {
+      const stmt = conn.prepare('SELECT "externalId" AS e FROM "Problem" WHERE "externalId" IN (SELECT value FROM json_each(?))').pluck()
+      for (let i = 0; i < externalIds.length; i += PART) for (const e of stmt.all(JSON.stringify(externalIds.slice(i, i + PART)))) found.add(e as string)
+    } finally { conn.close() }
+    return found
+  }
+  for (let i = 0; i < externalIds.length; i += PART) {
+    const r = await driver.pool.query<{ e: string }>('SELECT "externalId" AS e FROM "Problem" WHERE "externalId" = ANY($1::text[])', [externalIds.slice(i, i + PART)])
+    for (const x of r.rows) found.add(x.e)
+  }
+  return found
 }

@@ -20,7 +20,7 @@ import type { GridCatalog } from './gridCatalog.ts'
 import { problemConfig } from './problems.ts'
 import { boundaryGridIndex, reboundIndex, type findRebound } from '../domain/problem/nearby.ts'
 import { categoryLimit, problemDeadline } from '../domain/problem/workflow.ts'
-import { withImportTx, type ImportWriter } from './importWriter.ts'
+import { existingExternalIds, withImportTx, type ImportWriter } from './importWriter.ts'
 import { beijingDay } from '../domain/calendar/workingDays.ts'
 import { importTooLarge, runHeavy } from './heavy.ts'
 import type { Table } from '../workers/spreadsheet.ts'
@@ -59,6 +59,22 @@ export interface ImportOptions {
   forCommit?: boolean
   /** rows read / rows valid so far, while checking (the HTTP route streams it to the browser) */
   onProgress?: (p: ImportProgress) => void
+  /** filled with the milliseconds each phase took (the bench's breakdown; nothing else reads it) */
+  timings?: ImportTimings
+}
+
+/** Milliseconds per phase of an import: the preview's checks, then the commit's flags and writes. */
+export interface ImportTimings {
+  /** coordinates, time, category, grid assignment, identity of every row (parseRows) */
+  check?: number
+  /** duplicates within the file and rows imported earlier (a lookup of every external id) */
+  dedupe?: number
+  /** boundary and rebound flags (spatial indexes built once) and the routing of each row */
+  flags?: number
+  /** the problems, their events, their audit rows (the driver's statements) */
+  write?: number
+  /** COMMIT (with SQLite's WAL checkpoint after it) and the batch's report */
+  commit?: number
 }
 
 export interface ImportProgress { phase: 'read' | 'check' | 'write'; total: number; read: number; valid: number; written?: number }
@@ -143,6 +159,7 @@ export async function previewRows(db: Db, catalog: GridCatalog, all: unknown[][]
     }
     return t
   }
+  const t0 = performance.now()
   const rows: ParsedRow[] = []
   const step = Math.max(CHUNK, Math.min(20_000, Math.ceil(total / 50)))
   let valid = 0
@@ -152,6 +169,7 @@ export async function previewRows(db: Db, catalog: GridCatalog, all: unknown[][]
     opts.onProgress?.({ phase: 'check', total, read: Math.min(total, i + step), valid })
     await tick()
   }
+  const t1 = performance.now()
   // duplicates across chunks, and rows already imported earlier
   const seen = new Map<string, number>()
   for (let i = 0; i < rows.length; i++) {
@@ -163,6 +181,7 @@ export async function previewRows(db: Db, catalog: GridCatalog, all: unknown[][]
   }
   const existing = await alreadyImported(db, rows)
   const final = rows.map((r): ParsedRow => (r.ok && existing.has(r.externalId) ? { row: r.row, ok: false, reason: 'ALREADY_IMPORTED', message: REASON_MESSAGES.ALREADY_IMPORTED } : r))
+  if (opts.timings) { opts.timings.check = t1 - t0; opts.timings.dedupe = performance.now() - t1 }
   return { ...base, missing: [], summary: summarize(final), rows: final }
 }
 
@@ -172,13 +191,8 @@ export async function previewRows(db: Db, catalog: GridCatalog, all: unknown[][]
  */
 async function alreadyImported(db: Db, rows: readonly ParsedRow[]): Promise<Set<string>> {
   const ok = rows.filter((r): r is OkRow => r.ok)
-  const existing = new Set<string>()
-  const ids = ok.map((r) => r.externalId)
+  const existing = await existingExternalIds(db, ok.map((r) => r.externalId))
   const LOOKUP = 5_000
-  for (let i = 0; i < ids.length; i += LOOKUP) {
-    const found = await db.problem.findMany({ where: { externalId: { in: ids.slice(i, i + LOOKUP) } }, select: { externalId: true } })
-    for (const f of found) existing.add(f.externalId!)
-  }
   const own = ok.filter((r) => r.externalId.startsWith('gd:'))
   for (let i = 0; i < own.length; i += LOOKUP) {
     const part = own.slice(i, i + LOOKUP)
@@ -222,8 +236,9 @@ export const WRITE_CHUNK = 5_000
  */
 export async function commitPreview(
   db: Db, catalog: GridCatalog, user: { id: number; displayName: string }, preview: ImportPreview,
-  opts: Pick<ImportOptions, 'fileName' | 'coordSystem' | 'onProgress'> & { mode: ImportMode; writer?: ImportWriter }, now: Date,
+  opts: Pick<ImportOptions, 'fileName' | 'coordSystem' | 'onProgress' | 'timings'> & { mode: ImportMode; writer?: ImportWriter }, now: Date,
 ): Promise<ImportResult> {
+  const t0 = performance.now()
   if (opts.mode === 'all-or-nothing' && preview.summary.failed > 0) {
     return { committed: false, batchId: null, summary: { ...preview.summary, imported: 0 }, rows: preview.rows }
   }
@@ -236,6 +251,14 @@ export async function commitPreview(
     select: { id: true, lng: true, lat: true, categoryCode: true, closedAt: true },
   })
   const routeOf = await problemRouter(db, catalog) // the responsibility matrix (docs/routing.md)
+  // the routing depends only on (category, grid, holder) at `now`: each combination goes through the matrix once
+  const routes = new Map<string, Routing>()
+  const routeOnce = (code: string, gridId: number, holder: number | null): Routing => {
+    const key = `${code}|${gridId}|${holder}`
+    let x = routes.get(key)
+    if (!x) { x = routeOf(code, gridId, holder, now); routes.set(key, x) }
+    return x
+  }
   const prepared: { r: OkRow; boundary: number[]; rebound: ReturnType<typeof findRebound<(typeof closed)[number]>>; routing: Routing }[] = []
   // spatial indexes built once per import (a scan of every grid and every closed problem per row was the import's cost)
   const lists = new Map<string, ReturnType<typeof boundaryGridIndex>>()
@@ -247,7 +270,7 @@ export async function commitPreview(
     if (!list) { list = boundaryGridIndex(catalog.list(level)); lists.set(level, list) }
     const boundary = list.candidates(r.lng, r.lat, r.target.gridId, { distanceM: cfg.boundaryM }).map((b) => b.gridId)
     const rebound = rebounds.find(r, { distanceM: cfg.reboundM, days: cfg.reboundDays, now })
-    prepared.push({ r, boundary, rebound, routing: routeOf(r.categoryCode, r.target.gridId, r.target.departmentId, now) })
+    prepared.push({ r, boundary, rebound, routing: routeOnce(r.categoryCode, r.target.gridId, r.target.departmentId) })
     if (i % 20_000 === 19_999) await tick()
   }
   // a normal deadline depends only on the Beijing day the limit starts (addWorkingDaysDetailed counts
@@ -262,6 +285,8 @@ export async function commitPreview(
     return d
   }
   const total = preview.summary.total, valid = good.length
+  const t1 = performance.now()
+  let t2 = t1
   const chunks = Math.ceil(prepared.length / WRITE_CHUNK)
   const fileName = opts.fileName.slice(0, 200)
   try {
@@ -297,13 +322,14 @@ export async function commitPreview(
         await failpoint('problem.import', c + 1, chunks + 1) // crash tests: kill with a chunk written, the transaction open
         await tick()
       }
+      t2 = performance.now()
       // aggregates: refresh the touched grids here, same transaction (touchedGrids; tx.sql runs SQL in it)
       const rows = preview.rows.map((r) => (r.ok ? { ...r, problemId: created.get(r.row) } : r))
       const report = rows.map((r) => (r.ok ? { row: r.row, ok: true, problemId: r.problemId, gridId: r.target.gridId, departmentId: handlerOf.get(r.row) ?? r.target.departmentId } : { row: r.row, ok: false, reason: r.reason, message: r.message, detail: r.detail }))
       await tx.finishBatch(batchId, created.size, JSON.stringify(report))
       await tx.insertAudits([{ actorId: user.id, action: 'problem.import', entity: 'ImportBatch', entityId: batchId, after: { fileName: opts.fileName, ...preview.summary, imported: created.size }, at: now }])
       return { committed: true, batchId, summary: { ...preview.summary, imported: created.size }, rows }
-    })
+    }).finally(() => { if (opts.timings) Object.assign(opts.timings, { flags: t1 - t0, write: t2 - t1, commit: performance.now() - t2 }) })
   } catch (e) {
     // two imports of the same rows at once: the unique externalId refuses the second
     const code = (e as { code?: string }).code

@@ -8,7 +8,7 @@ import path from 'node:path'
 import { pointOnFeature } from '@turf/turf'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rawDriver } from '../../server/db/client.ts'
-import { commitImport } from '../../server/services/problemImport.ts'
+import { commitImport, commitPreview, previewImport, WRITE_CHUNK } from '../../server/services/problemImport.ts'
 import type { ImportWriter } from '../../server/services/importWriter.ts'
 import { sessionCookieFor } from '../support/procedures.ts'
 import { startApp, testDatabases, type RunningApp } from '../support/appServer.ts'
@@ -16,19 +16,21 @@ import { startApp, testDatabases, type RunningApp } from '../support/appServer.t
 const dir = path.resolve('tests/fixtures/import/ledgers')
 const FILES: [name: string, coords: 'wgs84' | 'gcj02'][] = [['ledger-2026-10-title-merged.xlsx', 'wgs84'], ['hotline-12345.xlsx', 'gcj02'], ['ledger-dms.csv', 'wgs84']]
 
+const EDGES = [1, WRITE_CHUNK - 1, WRITE_CHUNK, WRITE_CHUNK + 1]
+
 describe.each(testDatabases())('driver import on %s', (db) => {
   const apps: RunningApp[] = []
   beforeAll(async () => { apps.push(await startApp({ db }), await startApp({ db })) })
   afterAll(async () => { for (const a of apps) await a.stop() })
 
   /** a larger generated CSV (two write chunks): a point in every community grid, some urgent */
-  async function bigCsv(app: RunningApp, n: number): Promise<Buffer> {
+  async function bigCsv(app: RunningApp, n: number, prefix = 'BIG'): Promise<Buffer> {
     const grids = await app.db.grid.findMany({ where: { level: 'community', retiredAt: null }, select: { geometry: true } })
     const pts = grids.map((g) => pointOnFeature({ type: 'Feature', properties: {}, geometry: JSON.parse(g.geometry) as GeoJSON.Polygon }).geometry.coordinates as [number, number])
     const lines = ['工单编号,上报时间,类别,描述,经度,纬度,优先级']
     for (let i = 0; i < n; i++) {
       const [x, y] = pts[i % pts.length]!
-      lines.push(`BIG-${i},2026-11-${String(1 + (i % 28)).padStart(2, '0')} 08:00,${['LJ01', 'XX01', 'JT01'][i % 3]},第${i}行,${x + (i % 7) * 1e-5},${y},${i % 5 === 0 ? '紧急' : ''}`)
+      lines.push(`${prefix}-${i},2026-11-${String(1 + (i % 28)).padStart(2, '0')} 08:00,${['LJ01', 'XX01', 'JT01'][i % 3]},${i % 11 === 0 ? `"第${i}行 反斜杠\\ 制表\t换行\n引号""x"""` : `第${i}行`},${x + (i % 7) * 1e-5},${y},${i % 5 === 0 ? '紧急' : ''}`)
     }
     return Buffer.from(lines.join('\n') + '\n')
   }
@@ -45,7 +47,9 @@ describe.each(testDatabases())('driver import on %s', (db) => {
     const [a, b] = apps as [RunningApp, RunningApp]
     expect(rawDriver(b.db)?.provider).toBe(db)
     const now = new Date(Math.floor(Date.now() / 1000) * 1000)
-    const files = [...FILES.map(([name, coords]) => ({ name, coords, bytes: fs.readFileSync(path.join(dir, name)) })), { name: 'big.csv', coords: 'wgs84' as const, bytes: await bigCsv(a, 6_000) }]
+    const files = [...FILES.map(([name, coords]) => ({ name, coords, bytes: fs.readFileSync(path.join(dir, name)) })), { name: 'big.csv', coords: 'wgs84' as const, bytes: await bigCsv(a, 6_000) },
+      // the write chunk's edges: one row, one short of a chunk, exactly a chunk, one over
+      ...await Promise.all(EDGES.map(async (n) => ({ name: `edge-${n}.csv`, coords: 'wgs84' as const, bytes: await bigCsv(a, n, `EDGE${n}`) })))]
     const run = async (app: RunningApp, writer: ImportWriter) => {
       const u = (await app.db.user.findFirst({ where: { role: 'leader' }, select: { id: true, displayName: true } }))!
       const ids: number[] = []
@@ -58,11 +62,35 @@ describe.each(testDatabases())('driver import on %s', (db) => {
     }
     const viaPrisma = await run(a, 'prisma')
     const viaDriver = await run(b, 'driver')
-    expect(viaDriver.problems.length).toBe(20 + 10 + 8 + 6_000)
+    expect(viaDriver.problems.length).toBe(20 + 10 + 8 + 6_000 + EDGES.reduce((x, y) => x + y, 0))
+    expect(viaDriver.batches.map((b) => b.imported).slice(-EDGES.length)).toEqual(EDGES)
     expect(viaDriver.events.length).toBe(viaDriver.problems.length)
     expect(viaDriver.audits.length).toBe(viaDriver.problems.length + files.length)
-    expect(viaDriver.problems.filter((p) => p.priority === 'urgent').length).toBe(1200)
+    expect(viaDriver.problems.filter((p) => p.priority === 'urgent').length).toBe(1200 + EDGES.reduce((x, n) => x + Math.ceil(n / 5), 0))
+    // text with a backslash, a tab and a line break survives the driver's escaping (COPY on PostgreSQL)
+    expect(viaDriver.problems.filter((p) => /\\/.test(p.description) && /\t/.test(p.description) && /\n/.test(p.description)).length).toBeGreaterThan(500)
+    // every problem's event and audit row point at it, in the same order
+    expect(viaDriver.events.map((e) => e.problemId)).toEqual(viaDriver.problems.map((p) => p.id))
+    expect(viaDriver.audits.filter((x) => x.entity === 'Problem').map((x) => Number(x.entityId))).toEqual(viaDriver.problems.map((p) => p.id))
     expect(viaDriver).toEqual(viaPrisma)
+  }, 300_000)
+
+  it('a row written by someone else between preview and commit: IMPORT_CONFLICT, nothing of the file written, the connection usable again', async () => {
+    const app = apps[1]!
+    const u = (await app.db.user.findFirst({ where: { role: 'leader' }, select: { id: true, displayName: true } }))!
+    const now = new Date()
+    const bytes = await bigCsv(app, WRITE_CHUNK + 10, 'CONF')
+    const opts = { fileName: 'conf.csv', coordSystem: 'wgs84' as const, mode: 'good-rows' as const, writer: 'driver' as const }
+    const preview = await previewImport(app.db, app.catalog, bytes, opts, now)
+    const taken = preview.rows[WRITE_CHUNK + 3]! // in the second chunk: the first one is already written when it fails
+    if (!taken.ok) throw new Error('expected a good row')
+    await app.db.problem.create({ data: { lng: taken.lng, lat: taken.lat, categoryCode: taken.categoryCode, description: 'x', status: 'reported', reporterName: 'x', externalId: taken.externalId, updatedAt: now } })
+    const before = { problems: await app.db.problem.count(), events: await app.db.problemEvent.count(), audits: await app.db.auditLog.count(), batches: await app.db.importBatch.count() }
+    await expect(commitPreview(app.db, app.catalog, u, preview, opts, now)).rejects.toMatchObject({ appCode: 'IMPORT_CONFLICT' })
+    expect({ problems: await app.db.problem.count(), events: await app.db.problemEvent.count(), audits: await app.db.auditLog.count(), batches: await app.db.importBatch.count() }).toEqual(before)
+    // previewed again, the taken row is reported as already imported and the rest goes in
+    const again = await commitImport(app.db, app.catalog, u, bytes, opts, now)
+    expect(again.summary).toMatchObject({ imported: WRITE_CHUNK + 9, skipped: 1 })
   }, 300_000)
 
   it('streams progress while checking and writing; the last line is the result', async () => {

@@ -3,7 +3,7 @@
  * open problems, and boundary problems (边界问题) close to another grid. Pure functions.
  */
 import Flatbush from 'flatbush'
-import { distance, point, pointToPolygonDistance } from '@turf/turf'
+import { booleanPointInPolygon, convertLength, distance, nearestPointOnLine } from '@turf/turf'
 import type { GridGeometry } from '../geometry/validate.ts'
 
 export interface NearbyOptions { distanceM: number }
@@ -68,18 +68,57 @@ export function boundaryCandidates(
   lng: number, lat: number, ownGridId: number | null, grids: readonly BoundaryGrid[], opts: NearbyOptions,
 ): { gridId: number; distanceM: number }[] {
   const [x0, y0, x1, y1] = bboxAround(lng, lat, opts.distanceM)
-  const pt = point([lng, lat])
   const out: { gridId: number; distanceM: number }[] = []
   for (const g of grids) {
     if (g.id === ownGridId) continue
     if (g.bbox[0] > x1 || g.bbox[2] < x0 || g.bbox[1] > y1 || g.bbox[3] < y0) continue
-    // cheap planar prefilter (local metres; off by far less than 50% at these distances), then turf exactly
-    if (planarBoundaryDistanceM(lng, lat, g.geometry, opts.distanceM * 1.5) > opts.distanceM * 1.5) continue
-    // negative inside, positive outside; its absolute value is the distance to the boundary
-    const d = Math.abs(pointToPolygonDistance(pt, g.geometry, { units: 'meters' }))
+    const d = boundaryDistanceWithinM(lng, lat, g.geometry, opts.distanceM)
     if (d <= opts.distanceM) out.push({ gridId: g.id, distanceM: d })
   }
   return out.sort((a, b) => a.distanceM - b.distanceM || a.gridId - b.gridId)
+}
+
+/**
+ * The distance in metres from a point to a polygon's boundary, |turf.pointToPolygonDistance| (geodesic),
+ * bit for bit whenever it is ≤ `cutoffM`; otherwise some value > `cutoffM` (Infinity when no edge is
+ * near). turf's own call runs its geodesic nearest-point search on every edge of every ring (the
+ * cost of the boundary flag in a bulk import); here an edge goes through that same turf search only
+ * when its planar distance (local metres, off by ~1 % at these distances) is within 1.5 × `cutoffM`,
+ * and the rings are combined exactly as turf combines them (holes, MultiPolygon). The minimum over
+ * a subset holding the nearest edge is the same number (tests/domain/nearbyIndex.test.ts).
+ */
+export function boundaryDistanceWithinM(lng: number, lat: number, geometry: GridGeometry, cutoffM: number): number {
+  const pt: [number, number] = [lng, lat]
+  const kx = 111_320 * Math.cos((lat * Math.PI) / 180), ky = 110_574
+  const reach = cutoffM * 1.5
+  /** turf's pointToLineDistance over one ring, in metres, on the near edges only */
+  const ringM = (ring: number[][]): number => {
+    let best = Infinity
+    for (let i = 0; i + 1 < ring.length; i++) {
+      const a = ring[i]!, b = ring[i + 1]!
+      const ax = (a[0]! - lng) * kx, ay = (a[1]! - lat) * ky, bx = (b[0]! - lng) * kx, by = (b[1]! - lat) * ky
+      if (Math.min(ax, bx) > reach || Math.max(ax, bx) < -reach || Math.min(ay, by) > reach || Math.max(ay, by) < -reach) continue
+      const dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy
+      const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, -(ax * dx + ay * dy) / len2))
+      if (Math.hypot(ax + t * dx, ay + t * dy) > reach) continue
+      // what turf's distanceToSegment does for method 'geodesic' (degrees)
+      const d = nearestPointOnLine({ type: 'LineString', coordinates: [a, b] }, pt, { units: 'degrees' }).properties.pointDistance
+      if (d < best) best = d
+    }
+    return best === Infinity ? Infinity : convertLength(best, 'degrees', 'meters')
+  }
+  /** turf's signed distance of one polygon (negative inside), holes as turf combines them */
+  const polygonM = (rings: number[][][]): number => {
+    const signed = (ring: number[][]) => { const d = ringM(ring); return booleanPointInPolygon(pt, { type: 'Polygon', coordinates: [ring] }) ? -d : d }
+    if (rings.length === 1) return ringM(rings[0]!) // only its absolute value is used
+    const [exterior, ...interior] = rings.map(signed) as [number, ...number[]]
+    if (exterior >= 0) return exterior
+    const smallestInterior = Math.min(...interior)
+    if (smallestInterior < 0) return Math.abs(smallestInterior)
+    return Math.max(smallestInterior * -1, exterior)
+  }
+  if (geometry.type === 'Polygon') return Math.abs(polygonM(geometry.coordinates))
+  return Math.min(...geometry.coordinates.map((c) => Math.abs(polygonM(c))))
 }
 
 /**
