@@ -4,7 +4,7 @@ import { QueryClientProvider } from '@tanstack/react-query'
 import './styles.css'
 import { makeQueryClient, makeTrpcClient, TRPCProvider } from './api.ts'
 import { App } from './app/App.tsx'
-import { onServiceWorkerControl, registerServiceWorker } from './offline/registerSW.ts'
+import { onServiceWorkerControl } from './offline/registerSW.ts'
 
 function Root() {
   const [queryClient] = useState(makeQueryClient)
@@ -20,7 +20,7 @@ function Root() {
   )
 }
 
-registerServiceWorker()
+// the service worker registers after the first signed-in screen (App.tsx), not while it loads
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

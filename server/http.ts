@@ -6,6 +6,7 @@ import fs from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
 import { createHTTPHandler } from '@trpc/server/adapters/standalone'
+import { acceptedEncodings } from './api/compressJson.ts'
 import { appRouter } from './api/root.ts'
 import type { Context } from './api/trpc.ts'
 import { appErrorOf } from './api/errorMapping.ts'
@@ -83,11 +84,7 @@ function serveStatic(dir: string, req: http.IncomingMessage, res: http.ServerRes
  * accepts: brotli first, then gzip; null for the file as is. `q=0` refuses an encoding.
  */
 export function precompressedFor(file: string, acceptEncoding: string | string[] | undefined): 'br' | 'gzip' | null {
-  const accepted = new Set<string>()
-  for (const part of String(acceptEncoding ?? '').split(',')) {
-    const [name, ...params] = part.trim().toLowerCase().split(';')
-    if (name && !params.some((p) => /^\s*q=0(\.0*)?\s*$/.test(p))) accepted.add(name)
-  }
+  const accepted = acceptedEncodings(acceptEncoding)
   if ((accepted.has('br') || accepted.has('*')) && fs.existsSync(`${file}.br`)) return 'br'
   if ((accepted.has('gzip') || accepted.has('*')) && fs.existsSync(`${file}.gz`)) return 'gzip'
   return null

@@ -4,7 +4,7 @@ import { isAuthError, useTRPC } from '../api.ts'
 import { useT } from '../i18n.ts'
 import { appText } from './text.ts'
 import { LoginPage } from '../features/auth/LoginPage.tsx'
-import { clearOfflineReads } from '../offline/registerSW.ts'
+import { clearOfflineReads, registerServiceWorkerWhenQuiet } from '../offline/registerSW.ts'
 
 // The signed-in app (MapLibre and the other pages, most of the bundle) loads while the user signs in.
 const loadShell = () => import('./Shell.tsx')
@@ -28,6 +28,10 @@ export function App() {
   }, [queryClient, trpc])
 
   useEffect(() => { void loadShell() }, [])
+  // the service worker (offline mode) installs once signed in and the first screen's reads have
+  // arrived: its precache must not compete with the first map on a slow link (issue 14, target 6)
+  const signedIn = !!me.data
+  useEffect(() => (signedIn ? registerServiceWorkerWhenQuiet(() => queryClient.isFetching() > 0) : undefined), [signedIn, queryClient])
   // signed out: the cached reads of the last user go (offline mode, client/offline/)
   useEffect(() => { if (me.data === null) void clearOfflineReads() }, [me.data])
 

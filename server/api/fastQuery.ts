@@ -16,6 +16,7 @@ import type http from 'node:http'
 import { callTRPCProcedure } from '@trpc/server'
 import type { Context } from './trpc.ts'
 import type { AppRouter } from './root.ts'
+import { sendJson } from './compressJson.ts'
 
 interface Call { path: string; input: unknown }
 
@@ -61,7 +62,7 @@ export function fastQueryHandler(router: AppRouter, createContext: (req: http.In
       return false
     }
     const body = JSON.stringify(batch ? results.map((data) => ({ result: { data } })) : { result: { data: results[0] } })
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(body)
+    sendJson(req, res, body) // compressed when large (the map's GeoJSON reads)
     fastQueryStats.answered++
     return true
   }

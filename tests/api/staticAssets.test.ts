@@ -130,4 +130,32 @@ describe('the built client on a phone', () => {
     // the compressed copies are the server's business, not the precache's
     expect(sw).not.toMatch(/\.js\.(br|gz)"/)
   })
+
+  it('large JSON reads are compressed by Accept-Encoding and decode to the same answer; small ones are sent as they are', async () => {
+    const login = await fetch(`${app.url}/trpc/auth.login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login: 'leader', password: 'leader123' }) })
+    expect(login.status).toBe(200)
+    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!
+    const list = `${app.url}/trpc/grid.list?input=${encodeURIComponent(JSON.stringify({ level: 'community' }))}`
+    const plain = await rawGet(list, { cookie })
+    expect(plain.status).toBe(200)
+    expect(plain.headers['content-encoding']).toBeUndefined()
+    const answer = JSON.parse(plain.body.toString('utf8')) as { result: { data: { features: unknown[] } } }
+    expect(answer.result.data.features.length).toBeGreaterThan(10)
+
+    const br = await rawGet(list, { cookie, 'accept-encoding': 'gzip, deflate, br' })
+    expect(br.headers['content-encoding']).toBe('br')
+    expect(br.headers.vary).toMatch(/Accept-Encoding/)
+    expect(br.body.length).toBeLessThan(plain.body.length / 3)
+    expect(zlib.brotliDecompressSync(br.body).equals(plain.body)).toBe(true)
+
+    const gz = await rawGet(list, { cookie, 'accept-encoding': 'br;q=0, gzip' })
+    expect(gz.headers['content-encoding']).toBe('gzip')
+    expect(zlib.gunzipSync(gz.body).equals(plain.body)).toBe(true)
+
+    // auth.me is a few hundred bytes: not worth compressing
+    const me = await rawGet(`${app.url}/trpc/auth.me`, { cookie, 'accept-encoding': 'br, gzip' })
+    expect(me.status).toBe(200)
+    expect(me.headers['content-encoding']).toBeUndefined()
+    expect(JSON.parse(me.body.toString('utf8'))).toMatchObject({ result: { data: { login: 'leader' } } })
+  })
 })
