@@ -22,6 +22,7 @@ import { categoryLimit, problemDeadline } from '../domain/problem/workflow.ts'
 import { writeAudit, writeAuditMany } from './audit.ts'
 import { importTooLarge, runHeavy } from './heavy.ts'
 import type { Table } from '../workers/spreadsheet.ts'
+import { PROBLEM_TALLY_SELECT, tallyProblems } from './aggregates.ts'
 
 export const IMPORT_MAX_BYTES = 20 * 1024 * 1024
 export const IMPORT_MAX_ROWS = 50_000
@@ -177,6 +178,7 @@ export async function commitImport(
         })
         const ids = new Map((await tx.problem.findMany({ where: { externalId: { in: chunk.map((c) => c.r.externalId) } }, select: { id: true, externalId: true } })).map((x) => [x.externalId!, x.id]))
         const rows = chunk.map((c) => ({ ...c, id: ids.get(c.r.externalId)! }))
+        await tallyProblems(tx, (await tx.problem.findMany({ where: { id: { in: rows.map((x) => x.id) } }, select: PROBLEM_TALLY_SELECT })).map((after) => ({ before: null, after })))
         await tx.problemEvent.createMany({
           data: rows.map(({ id, boundary, rebound }) => ({
             problemId: id, action: 'report', fromStatus: null, toStatus: 'reported', actorId: user.id, at: now,
