@@ -3,7 +3,7 @@ import { closedOnTime, departmentRanking, gridMonths, judgedAt, monthsBetween, o
 import { addMonths, monthOf, monthRange } from '../../domain/time.ts'
 import { GRID_LEVELS } from '../../services/gridCatalog.ts'
 import { EMPTY_COVERAGE, monthCoverage } from '../../services/coverage.ts'
-import { loadRankingInput } from '../../services/monthly.ts'
+import { loadRankingAggregates, loadRankingInput } from '../../services/monthly.ts'
 import { integrityWithRecords } from '../../services/integrity.ts'
 import { badInput } from '../../domain/errors.ts'
 import { id, month } from '../inputs.ts'
@@ -21,7 +21,10 @@ export const statsRouter = router({
   /** Department ranking for a month or a range (巡查覆盖率, 协调会, 按期结案率, 超期数). */
   departmentRanking: authedProcedure
     .input(range)
-    .query(async ({ ctx, input }) => departmentRanking(input.from, input.to, await loadRankingInput(ctx.db, input.from, input.to), ctx.now())),
+    .query(async ({ ctx, input }) => {
+      const now = ctx.now()
+      return departmentRanking(input.from, input.to, await loadRankingAggregates(ctx.db, input.from, input.to, now), now)
+    }),
 
   /** The last N months (this one included): the city's figures and each department's coverage. */
   trend: authedProcedure
