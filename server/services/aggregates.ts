@@ -169,6 +169,8 @@ export function clockFor(now: Date): Date {
  */
 export async function rollOverdueClock(db: Db, now: Date): Promise<{ from: Date | null; to: Date }> {
   const to = clockFor(now)
+  const current = await db.aggregateClock.findUnique({ where: { id: 1 } })
+  if (current && current.overdueAsOf.getTime() === to.getTime()) return { from: current.overdueAsOf, to }
   return db.$transaction(async (tx) => {
     if (provider(tx) === 'postgresql') await tx.$queryRawUnsafe(`SELECT pg_advisory_xact_lock(${CLOCK_LOCK})::text`)
     const row = await tx.aggregateClock.findUnique({ where: { id: 1 } })
