@@ -22,11 +22,12 @@ import { benchMap, ensureClientBuilt, type MapResult } from './map.ts'
 import { benchPostgis, type PostgisResult } from './postgis.ts'
 import { syntheticCity } from './syntheticCity.ts'
 import { formatTargets, recordedTargets, type TargetResult } from './targets.ts'
+import { benchCoverage, type CoverageBench } from './coverage.ts'
 
 const argv = process.argv.slice(2)
 const flag = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]
 const quick = argv.includes('--quick')
-const ALL = ['assignment', 'postgis', 'import', 'load', 'map'] as const
+const ALL = ['assignment', 'postgis', 'import', 'load', 'map', 'coverage'] as const
 const sections = new Set((flag('sections') ?? ALL.join(',')).split(','))
 for (const s of sections) if (!(ALL as readonly string[]).includes(s)) throw new Error(`unknown section ${s} (have: ${ALL.join(', ')})`)
 const GRIDS = Number(flag('grids') ?? 20_000)
@@ -52,6 +53,7 @@ interface Results {
   import?: ImportResult[]
   load?: Record<string, LoadBench>
   map?: MapResult[]
+  coverage?: CoverageBench[]
   /** issue 14's targets, PASS/FAIL (bench/targets.ts) */
   targets?: TargetResult[]
   errors: string[]
@@ -67,7 +69,7 @@ let pgServer: PgServer | null = null
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => { void (pgServer?.stop() ?? Promise.resolve()).finally(() => process.exit(130)) })
 }
-const needsPg = sections.has('postgis') || sections.has('import') || sections.has('load')
+const needsPg = sections.has('postgis') || sections.has('import') || sections.has('load') || sections.has('coverage')
 const stops: (() => Promise<void>)[] = []
 
 async function section(name: string, fn: () => Promise<void>): Promise<void> {
@@ -145,6 +147,16 @@ try {
     const sqlite = cities.find((c) => c.kind === 'sqlite')!
     const server = await startServerProcess(sqlite.config, staticDir)
     try { results.map = await benchMap({ url: server.url, modes: ['geojson', 'tiles'], minGrids: Math.min(1000, GRIDS / 4), log }) } finally { await server.stop() }
+  })
+  // coverage at scale (bench/coverage.ts): its own databases, the city with 12 months of inspections
+  await section('coverage', async () => {
+    results.coverage = []
+    fs.mkdirSync('var/bench', { recursive: true })
+    const file = path.resolve(`var/bench/coverage-${GRIDS}.db`)
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true })
+    const configs: DbConfig[] = [{ provider: 'sqlite', file }]
+    if (pgServer) configs.push({ provider: 'postgres', url: await createDatabase(pgServer, 'bench_coverage') })
+    for (const config of configs) results.coverage.push(await benchCoverage({ config, grids: GRIDS, problems: PROBLEMS, quick, seed: SEED, log }))
   })
 } finally {
   await pgServer?.stop().catch(() => {})
