@@ -21,7 +21,7 @@ import type { Db } from '../db/client.ts'
 import { presenceFailures } from '../domain/inspection/presence.ts'
 import { OPEN_STATUSES, isOpen } from '../domain/problem/status.ts'
 import { CHINA_OFFSET_MS, monthOf, startOfChinaDay, todayInChina } from '../domain/time.ts'
-import { inspectionFact, type InspectionFactRow } from './coverage.ts'
+import { inspectionFact, type InspectionFactRow } from './inspectionFacts.ts'
 
 type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0]
 type Client = Db | Tx

@@ -3,11 +3,11 @@
  * inspection happened, and its open and overdue problems. A fixed number of queries whatever
  * the number of grids (no N+1).
  */
-import { judgedAt } from '../domain/inspection/capture.ts'
 import type { Db } from '../db/client.ts'
 import { holderOn } from '../domain/holder.ts'
 import { gridMonthStateFromCounts, gridMonthStatus, type GridMonthInspection, type GridMonthState, type InspectionCounts } from '../domain/inspection/gridMonthStatus.ts'
 import { problemTallies } from './aggregates.ts'
+import { INSPECTION_FACT_SELECT, inspectionFact } from './inspectionFacts.ts'
 import { OPEN_STATUSES } from '../domain/problem/status.ts'
 import { monthRange, type MonthKey } from '../domain/time.ts'
 
@@ -36,33 +36,7 @@ function loadHolders(db: Db, where: { gridId?: number | { in: number[] }; validF
   return db.gridHolder.findMany({ where, include: { department: { select: { name: true } } }, orderBy: { validFrom: 'asc' } })
 }
 
-/**
- * The columns of an inspection row the grid-month rule needs (select them with INSPECTION_FACT_SELECT
- * and map with `inspectionFact`). Until the schema has `recordedAt`, the server's `createdAt` is the
- * record's server time stamp; GPS accuracy and the 补录 approval are read when the row carries them.
- */
-export const INSPECTION_FACT_SELECT = {
-  id: true, gridId: true, departmentId: true, date: true, onSite: true, lng: true, lat: true, distanceOutside: true, createdAt: true,
-  recordedAt: true, accuracyM: true, approvedAt: true, capturedAt: true,
-} as const
-
-/** An inspection row as selected by INSPECTION_FACT_SELECT. */
-export interface InspectionFactRow {
-  id: number; gridId: number; departmentId: number; date: Date; onSite: boolean | null
-  lng: number | null; lat: number | null; distanceOutside: number | null; createdAt: Date
-  recordedAt: Date; accuracyM: number | null; approvedAt: Date | null
-  /** offline capture: the accepted corrected capture time (capture.ts); lateness is measured to it */
-  capturedAt?: Date | null
-}
-
-/** The facts the grid-month rule judges, from an inspection row. */
-export function inspectionFact<R extends InspectionFactRow>(r: R): GridMonthInspection & { gridId: number; onSite: boolean | null } {
-  return {
-    id: r.id, gridId: r.gridId, departmentId: r.departmentId, date: r.date, onSite: r.onSite, lng: r.lng, lat: r.lat,
-    distanceOutsideM: r.distanceOutside, recordedAt: judgedAt(r),
-    accuracyM: r.accuracyM, approvedAt: r.approvedAt,
-  }
-}
+export { INSPECTION_FACT_SELECT, inspectionFact, type InspectionFactRow } from './inspectionFacts.ts'
 
 export function holderView(h: HolderRow): HolderView {
   return {
