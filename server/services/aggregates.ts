@@ -280,7 +280,8 @@ export async function refreshInspectionTallies(db: Db, gridIds?: number[]): Prom
       for (const i of page) accumulate(deltas, inspectionContributions(i), 1)
       cursor = page[page.length - 1]!.id
     }
-    for (const d of deltas.values()) await tx.inspectionTally.create({ data: { ...(d.key as { gridId: number; month: string; departmentId: number }), ...d.counts } })
+    const rows = [...deltas.values()].map((d) => ({ ...(d.key as { gridId: number; month: string; departmentId: number }), inspected: d.counts.inspected ?? 0, proven: d.counts.proven ?? 0 }))
+    for (let i = 0; i < rows.length; i += 5000) await tx.inspectionTally.createMany({ data: rows.slice(i, i + 5000) })
   }, { timeout: 600_000, maxWait: 60_000 })
 }
 
