@@ -3,6 +3,7 @@ import react from '@vitejs/plugin-react'
 import { VitePWA } from 'vite-plugin-pwa'
 import { offlineReadPattern, PHOTO_CACHE, READ_CACHE, TILE_CACHE } from './client/offline/reads.ts'
 import { BRAND_COLOUR } from './server/domain/vocabulary/palette.ts'
+import { precompress } from './scripts/precompress.ts'
 
 // The client lives in client/; `npm run build` writes dist/client, which `npm start` serves.
 // In `npm run dev` the API runs on API_PORT (default 3001) and Vite proxies /trpc, /open311, /api and /tiles to it.
@@ -49,7 +50,7 @@ const pwa = VitePWA({
         options: { cacheName: READ_CACHE, networkTimeoutSeconds: 6, expiration: { maxEntries: 400, maxAgeSeconds: 14 * 24 * 3600 }, cacheableResponse: { statuses: [200] } },
       },
       {
-        urlPattern: /\/tiles\/grids\//,
+        urlPattern: /\/tiles\/(grids|problems)\//,
         handler: 'NetworkFirst',
         options: { cacheName: TILE_CACHE, networkTimeoutSeconds: 6, expiration: { maxEntries: 2000, maxAgeSeconds: 14 * 24 * 3600 }, cacheableResponse: { statuses: [200] } },
       },
@@ -65,8 +66,10 @@ const pwa = VitePWA({
 
 export default defineConfig({
   root: 'client',
-  plugins: [react(), pwa],
-  build: { outDir: '../dist/client', emptyOutDir: true, chunkSizeWarningLimit: 2000 },
+  // precompress: .br and .gz beside every text asset, served by Accept-Encoding (server/http.ts)
+  plugins: [react(), pwa, precompress()],
+  // manifest: the chunk graph, read by tests/api/staticAssets.test.ts (what the map route loads)
+  build: { outDir: '../dist/client', emptyOutDir: true, chunkSizeWarningLimit: 2000, manifest: true },
   server: {
     port: Number(process.env.PORT ?? 3000),
     proxy: {

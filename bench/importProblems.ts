@@ -141,3 +141,87 @@ export async function benchImport(opts: { config: DbConfig; db: Db; catalog: Gri
     ratio: (viaPrisma.length / prismaMs) / (rows.length / driverMs),
   }
 }
+
+export interface LedgerImportResult {
+  database: 'sqlite' | 'postgres'
+  rows: number
+  imported: number
+  /** reading the CSV bytes (papaparse), checking every row (coordinates, time, category, grid, identity), writing */
+  ms: { parse: number; check: number; write: number; total: number }
+  rowsPerSecond: number
+  writer: 'driver'
+}
+
+/**
+ * GridDuty's own import end to end for an n-row ledger CSV (工单编号, 上报时间, 类别, 描述, 经度, 纬度):
+ * parse → preview checks (the same validation, grid assignment and identity as the HTTP route) →
+ * commitPreview through the database driver in one transaction (services/importWriter.ts). Run in
+ * process against the city database; the imported rows are removed again afterwards so later
+ * sections see the city as before. Records the issue 14 target rows (≥ 25 k rows/s SQLite, ≥ 50 k PostgreSQL).
+ */
+export async function benchLedgerImport(opts: { config: DbConfig; db: Db; catalog: GridCatalog; bbox: [number, number, number, number]; rows: number; seed?: number; log?: (s: string) => void }): Promise<LedgerImportResult> {
+  const { config, db, catalog } = opts
+  const log = opts.log ?? (() => {})
+  const { parseTable } = await import('../server/workers/spreadsheet.ts')
+  const { commitPreview, previewRows } = await import('../server/services/problemImport.ts')
+  const { recordTarget } = await import('./targets.ts')
+  const r = mulberry32(opts.seed ?? 11)
+  const [x0, y0, x1, y1] = opts.bbox
+  const cats = (await db.problemCategory.findMany({ select: { code: true } })).map((c) => c.code)
+  const lines = ['工单编号,上报时间,类别,描述,经度,纬度']
+  for (let i = 0; i < opts.rows; i++) {
+    const day = 1 + Math.floor(r() * 28), h = Math.floor(r() * 24), m = Math.floor(r() * 60)
+    lines.push(`L${i},2026/10/${day} ${h}:${String(m).padStart(2, '0')},${cats[i % cats.length]},台账问题${i},${(x0 + (x1 - x0) * r()).toFixed(6)},${(y0 + (y1 - y0) * r()).toFixed(6)}`)
+  }
+  const bytes = Buffer.from(lines.join('\n') + '\n')
+  lines.length = 0
+  const user = (await db.user.findFirst({ where: { role: 'admin' }, select: { id: true, displayName: true } }))!
+  const now = new Date()
+  log(`ledger import (${config.provider}): ${opts.rows} rows, ${(bytes.length / 1e6).toFixed(1)} MB…`)
+  const t0 = performance.now()
+  const table = await parseTable(bytes, { maxRows: opts.rows + 30, maxCells: opts.rows * 7 + 100, headerless: true })
+  const t1 = performance.now()
+  const preview = await previewRows(db, catalog, table.rows, 'bench', { fileName: 'bench.csv', coordSystem: 'wgs84', source: 'bench', forCommit: true }, now)
+  const t2 = performance.now()
+  const res = await commitPreview(db, catalog, user, preview, { fileName: 'bench.csv', coordSystem: 'wgs84', mode: 'good-rows', writer: 'driver' }, now)
+  const t3 = performance.now()
+  const imported = res.summary.imported
+  if (imported !== preview.summary.ok || imported < opts.rows * 0.5) throw new Error(`ledger import: ${imported} imported of ${preview.summary.ok} ok`)
+  const out: LedgerImportResult = {
+    database: config.provider, rows: opts.rows, imported, writer: 'driver',
+    ms: { parse: t1 - t0, check: t2 - t1, write: t3 - t2, total: t3 - t0 }, rowsPerSecond: opts.rows / ((t3 - t0) / 1000),
+  }
+  recordTarget({
+    section: 'import', name: `ledger import end to end, ${opts.rows} rows (${config.provider === 'sqlite' ? 'SQLite' : 'PostgreSQL'})`,
+    measured: out.rowsPerSecond, goal: config.provider === 'sqlite' ? 25_000 : 50_000, compare: '≥', unit: 'rows/s',
+    note: `parse ${(out.ms.parse / 1000).toFixed(1)} s, check ${(out.ms.check / 1000).toFixed(1)} s, write ${(out.ms.write / 1000).toFixed(1)} s; ${imported} in a grid`,
+  })
+  log(`ledger import (${config.provider}): ${Math.round(out.rowsPerSecond)} rows/s; removing the rows again…`)
+  await removeBatch(config, res.batchId!)
+  return out
+}
+
+/** Removes an import batch with its problems, events and audit rows (the bench's city stays as it was). */
+async function removeBatch(config: DbConfig, batchId: number): Promise<void> {
+  if (config.provider === 'sqlite') {
+    const sq = new Database(config.file)
+    sq.pragma('foreign_keys = OFF') // no dependants; FK checks on delete would scan Problem per row
+    sq.exec(`DELETE FROM "AuditLog" WHERE "action" = 'problem.import' AND ("entity" = 'Problem' AND CAST("entityId" AS INTEGER) IN (SELECT id FROM "Problem" WHERE "importBatchId" = ${batchId}) OR ("entity" = 'ImportBatch' AND "entityId" = '${batchId}'))`)
+    sq.exec(`DELETE FROM "ProblemEvent" WHERE "problemId" IN (SELECT id FROM "Problem" WHERE "importBatchId" = ${batchId})`)
+    sq.exec(`DELETE FROM "Problem" WHERE "importBatchId" = ${batchId}`)
+    sq.exec(`DELETE FROM "ImportBatch" WHERE id = ${batchId}`)
+    sq.close()
+    return
+  }
+  const c = new pg.Client({ connectionString: config.url })
+  await c.connect()
+  try {
+    await c.query('BEGIN')
+    await c.query('SET LOCAL session_replication_role = replica') // no FK triggers: nothing refers to these rows
+    await c.query(`DELETE FROM "AuditLog" WHERE "action" = 'problem.import' AND (("entity" = 'Problem' AND "entityId" IN (SELECT id::text FROM "Problem" WHERE "importBatchId" = $1)) OR ("entity" = 'ImportBatch' AND "entityId" = $1::text))`, [batchId])
+    await c.query('DELETE FROM "ProblemEvent" WHERE "problemId" IN (SELECT id FROM "Problem" WHERE "importBatchId" = $1)', [batchId])
+    await c.query('DELETE FROM "Problem" WHERE "importBatchId" = $1', [batchId])
+    await c.query('DELETE FROM "ImportBatch" WHERE id = $1', [batchId])
+    await c.query('COMMIT')
+  } finally { await c.end() }
+}

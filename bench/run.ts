@@ -15,19 +15,22 @@ import type { DbConfig } from '../server/db/config.ts'
 import { GridCatalog } from '../server/services/gridCatalog.ts'
 import { createDatabase, startPostgres, type PgServer } from '../scripts/localPostgres.ts'
 import { benchAssignment, formatAssignment, type AssignmentBenchResult } from './assignment.ts'
-import { benchImport, type ImportResult } from './importProblems.ts'
+import { benchImport, benchLedgerImport, type ImportResult, type LedgerImportResult } from './importProblems.ts'
 import { benchLoad, startServerProcess, type LoadBench } from './load.ts'
 import { loadSyntheticCity, type LoadedCity } from './loadCity.ts'
 import { benchMap, ensureClientBuilt, type MapResult } from './map.ts'
 import { benchPostgis, type PostgisResult } from './postgis.ts'
 import { syntheticCity } from './syntheticCity.ts'
+import { benchOverhead, demoDatabase, formatOverhead, type OverheadResult } from './overhead.ts'
+import { benchProblemTiles, formatProblemTiles, type ProblemTilesResult } from './problemTiles.ts'
+import { benchPhone, formatPhone, type PhoneRun } from './phone.ts'
 import { formatTargets, recordedTargets, type TargetResult } from './targets.ts'
 import { benchCoverage, type CoverageBench } from './coverage.ts'
 
 const argv = process.argv.slice(2)
 const flag = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]
 const quick = argv.includes('--quick')
-const ALL = ['assignment', 'postgis', 'import', 'load', 'map', 'coverage'] as const
+const ALL = ['assignment', 'postgis', 'import', 'load', 'map', 'overhead', 'tiles', 'phone', 'coverage'] as const
 const sections = new Set((flag('sections') ?? ALL.join(',')).split(','))
 for (const s of sections) if (!(ALL as readonly string[]).includes(s)) throw new Error(`unknown section ${s} (have: ${ALL.join(', ')})`)
 const GRIDS = Number(flag('grids') ?? 20_000)
@@ -36,6 +39,8 @@ const PROBLEMS = Number(flag('problems') ?? (quick ? 50_000 : 1_000_000))
 /** rows timed through Prisma (the rest by the driver): Prisma 7's createMany runs ~1–2 k rows/s here */
 const PRISMA_ROWS = Number(flag('prisma-rows') ?? (quick ? 10_000 : 100_000))
 const SIZES = [2000, 20_000]
+/** rows of the ledger imported end to end through GridDuty's import (bench/importProblems.ts benchLedgerImport) */
+const LEDGER_ROWS = Number(flag('ledger-rows') ?? (quick ? 200_000 : 1_000_000))
 const SEED = 20260101
 
 const log = (s: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${s}`)
@@ -51,9 +56,15 @@ interface Results {
   postgis?: PostgisResult[] | { skipped: string }
   city?: Record<string, LoadedCity>
   import?: ImportResult[]
+  ledgerImport?: LedgerImportResult[]
   load?: Record<string, LoadBench>
   map?: MapResult[]
   coverage?: CoverageBench[]
+  overhead?: OverheadResult[]
+  /** target 3: open problems as cluster tiles (bench/problemTiles.ts) */
+  tiles?: ProblemTilesResult
+  /** target 6: login → first map on a throttled phone (bench/phone.ts) */
+  phone?: PhoneRun[]
   /** issue 14's targets, PASS/FAIL (bench/targets.ts) */
   targets?: TargetResult[]
   errors: string[]
@@ -69,7 +80,7 @@ let pgServer: PgServer | null = null
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => { void (pgServer?.stop() ?? Promise.resolve()).finally(() => process.exit(130)) })
 }
-const needsPg = sections.has('postgis') || sections.has('import') || sections.has('load') || sections.has('coverage')
+const needsPg = sections.has('postgis') || sections.has('import') || sections.has('load') || sections.has('overhead') || sections.has('coverage')
 const stops: (() => Promise<void>)[] = []
 
 async function section(name: string, fn: () => Promise<void>): Promise<void> {
@@ -129,6 +140,8 @@ try {
       try {
         const catalog = await GridCatalog.load(db)
         results.import.push(await benchImport({ config: c.config, db, catalog, bbox, rows: PROBLEMS, prismaRows: PRISMA_ROWS, log }))
+        // GridDuty's own ledger import end to end (parse → check → driver commit), issue 14 target 4
+        ;(results.ledgerImport ??= []).push(await benchLedgerImport({ config: c.config, db, catalog, bbox, rows: LEDGER_ROWS, log }))
       } finally { await db.$disconnect() }
     }
   })
@@ -148,6 +161,28 @@ try {
     const server = await startServerProcess(sqlite.config, staticDir)
     try { results.map = await benchMap({ url: server.url, modes: ['geojson', 'tiles'], minGrids: Math.min(1000, GRIDS / 4), log }) } finally { await server.stop() }
   })
+  // issue 14 target 1: per-request overhead on the demo city (bench/overhead.ts)
+  await section('overhead', async () => {
+    results.overhead = []
+    fs.mkdirSync('var/bench', { recursive: true })
+    const file = path.resolve('var/bench/overhead.db')
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true })
+    const targets: [string, DbConfig][] = [['SQLite', { provider: 'sqlite', file }]]
+    if (pgServer) targets.push(['PostgreSQL', { provider: 'postgres', url: await createDatabase(pgServer, 'bench_overhead') }])
+    for (const [name, config] of targets) {
+      await demoDatabase(config)
+      results.overhead.push(await benchOverhead({ config, database: name, quick, log }))
+    }
+  })
+
+  await section('tiles', async () => {
+    results.tiles = await benchProblemTiles({ quick, log })
+  })
+
+  await section('phone', async () => {
+    results.phone = await benchPhone({ log })
+  })
+
   // coverage at scale (bench/coverage.ts): its own databases, the city with 12 months of inspections
   await section('coverage', async () => {
     results.coverage = []
@@ -213,6 +248,9 @@ if (results.map?.length) {
       : `| ${r.mode} | ${(r.firstVisit.ms / 1000).toFixed(1)} s | ${mb(r.firstVisit.bytes)} (${r.firstVisit.tileRequests}) | ${(r.loadMs / 1000).toFixed(1)} s${ratio} | ${r.renderedGrids} | ${mb(r.bytes.trpc)} + ${mb(r.bytes.tiles)} (${r.bytes.tileRequests} tiles) | ${r.panFramesIn2s} | ${r.monthChange ? `${(r.monthChange.ms / 1000).toFixed(1)} s` : '–'} | ${r.monthChange ? `${mb(r.monthChange.bytes)}, ${r.monthChange.tileRequests} tiles` : '–'} |`)
   }
 }
+if (results.overhead?.length) lines.push(`\n## Per-request overhead (demo city, autocannon 10 connections at full speed)\n${formatOverhead(results.overhead)}`)
+if (results.tiles) lines.push(`\n## Open problems as cluster tiles (target 3)\n${formatProblemTiles(results.tiles)}`)
+if (results.phone) lines.push(`\n## The phone: login → first map, demo city (target 6)\n${formatPhone(results.phone)}`)
 results.targets = [...recordedTargets()]
 if (results.targets.length) lines.push(`\n## Targets (issue 14)\n${formatTargets(results.targets)}`)
 if (results.errors.length) lines.push(`\n## Errors\n${results.errors.map((e) => `- ${e.split('\n')[0]}`).join('\n')}`)

@@ -17,6 +17,7 @@
  * (edges used twice cancel out), reusing the community vertices exactly.
  */
 import { Delaunay } from 'd3-delaunay';
+import { featureCollection, polygon as turfPolygon, union as turfUnion } from '@turf/turf';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -36,6 +37,15 @@ const CENTER_LAT = 34.36;
 const M_PER_DEG_LAT = 110_950;
 const M_PER_DEG_LNG = 111_320 * Math.cos((CENTER_LAT * Math.PI) / 180);
 const COUNTY_CODE = '610399';
+/**
+ * Districts (区县) grouping the streets, in street order: the first `streets` streets of the order
+ * go to the first district, and so on. County codes look like GB/T 2260 codes (6103xx, 宝鸡);
+ * street codes restart at 001 inside each district.
+ */
+const DISTRICTS = [
+  { code: COUNTY_CODE, name: '高新区', streets: 4 },
+  { code: '610398', name: '渭河新区', streets: 3 },
+] as const;
 
 /** Half extents of the district shape (metres): about 12 km x 9 km. */
 const SHAPE_RX = 6_300;
@@ -769,7 +779,7 @@ const SITE_SPOTS: Partial<Record<SiteType, string[]>> = {
 interface GridFeature {
   code: string;
   name: string;
-  level: 'street' | 'community';
+  level: 'district' | 'street' | 'community';
   parentCode: string | null;
   ring: LngLat[];
 }
@@ -877,8 +887,17 @@ export function generateDemo(): Record<string, string> {
   const features: GridFeature[] = [];
   const streetCode = new Map<number, string>();
   const streetName = new Map<number, string>();
+  const districtOf = new Map<number, (typeof DISTRICTS)[number]>();
+  let first = 0;
+  for (const d of DISTRICTS) {
+    for (const s of streetOrder.slice(first, first + d.streets)) districtOf.set(s, d);
+    first += d.streets;
+  }
+  if (first !== streetOrder.length) throw new Error(`DISTRICTS hold ${first} streets, the city has ${streetOrder.length}`);
   streetOrder.forEach((s, k) => {
-    const code = `${COUNTY_CODE}${String(k + 1).padStart(3, '0')}000`;
+    const d = districtOf.get(s)!;
+    const seq = streetOrder.filter((x) => districtOf.get(x) === d).indexOf(s) + 1;
+    const code = `${d.code}${String(seq).padStart(3, '0')}000`;
     streetCode.set(s, code);
     streetName.set(s, get(STREET_NAMES, k));
   });
@@ -911,7 +930,7 @@ export function generateDemo(): Record<string, string> {
     members.forEach((cell, k) => {
       communities.push({
         cell,
-        code: `${COUNTY_CODE}${streetCode.get(s)!.slice(6, 9)}${String(k + 1).padStart(3, '0')}`,
+        code: `${streetCode.get(s)!.slice(0, 9)}${String(k + 1).padStart(3, '0')}`,
         name: get(memberNames, k),
         street: s,
         ring: get(geo.communityRings, cell),
@@ -919,8 +938,15 @@ export function generateDemo(): Record<string, string> {
       });
     });
   }
+  for (const d of DISTRICTS) {
+    // a district's outline is the union of its streets' (their shared borders are bit-identical)
+    const members = streetOrder.filter((s) => districtOf.get(s) === d).map((s) => turfPolygon([get(geo.streetRingsLL, s)]));
+    const merged = members.length === 1 ? members[0]! : turfUnion(featureCollection(members));
+    if (!merged || merged.geometry.type !== 'Polygon' || merged.geometry.coordinates.length !== 1) throw new Error(`district ${d.name}: its streets do not form one polygon without holes`);
+    features.push({ code: d.code, name: d.name, level: 'district', parentCode: null, ring: merged.geometry.coordinates[0] as LngLat[] });
+  }
   for (const s of streetOrder) {
-    features.push({ code: streetCode.get(s)!, name: streetName.get(s)!, level: 'street', parentCode: null, ring: get(geo.streetRingsLL, s) });
+    features.push({ code: streetCode.get(s)!, name: streetName.get(s)!, level: 'street', parentCode: districtOf.get(s)!.code, ring: get(geo.streetRingsLL, s) });
   }
   for (const c of communities) {
     features.push({ code: c.code, name: c.name, level: 'community', parentCode: streetCode.get(c.street)!, ring: c.ring });
@@ -1258,7 +1284,8 @@ export function generateDemo(): Record<string, string> {
 
 const README = `# Demo city (演示数据)
 
-Everything here is **fictional**: the district (county code \`610399\`), its
+Everything here is **fictional**: the two districts (区县: 高新区, county code
+\`610399\`, and 渭河新区, \`610398\`), their
 street (街道) and community (社区) boundaries, the holders, cadres, contact
 people, phone numbers, sites, problems and inspections. Street and community
 names are borrowed for flavour only; the boundaries are not official grids and
@@ -1272,7 +1299,7 @@ Regenerate (byte-for-byte deterministic, seeded PRNG):
 
 | File | Holds |
 | --- | --- |
-| \`grids.geojson\` | Street and community grids (WGS84 polygons); \`properties: { code, name, level, parentCode }\`. Communities tile their street, streets tile the district, shared borders are bit-identical. |
+| \`grids.geojson\` | District, street and community grids (WGS84 polygons); \`properties: { code, name, level, parentCode }\`. Communities tile their street, streets tile their district (its outline is the union of its streets), shared borders are bit-identical. Codes: district 6 digits, street = district + 3 digits + \`000\`, community = the street's first 9 digits + 3 digits. |
 | \`departments.json\` | Municipal departments \`{ name, shortName, contactPerson, phone }\` (市文明办 is listed for the leader and planner logins and holds no grid). |
 | \`holders.json\` | Responsibility (包抓) \`{ gridCode, department, cadreName, cadreTitle, contactName, contactPhone, validFrom, validTo }\`; \`validTo: null\` = current. Two communities have no current holder; a few changed hands on 2026-03-01. |
 | \`categories.json\` | Problem categories \`{ code, name, group, kind, deadlineDays }\` (group = breakthrough action / evaluation short board, kind = 部件 or 事件). |

@@ -14,6 +14,7 @@ import { hashPassword } from '../server/auth/password.ts'
 import { createDb, type Db } from '../server/db/client.ts'
 import { dbConfigFromEnv, describeDb } from '../server/db/config.ts'
 import { GridIndex } from '../server/domain/geometry/gridIndex.ts'
+import { codePrefixIssue, GRID_LEVELS, type GridLevel } from '../server/domain/grid/levels.ts'
 import { geometryArea, geometryBbox, validateGridGeometry, type GridGeometry } from '../server/domain/geometry/validate.ts'
 import { holderOn } from '../server/domain/holder.ts'
 import { ACTION_TYPES, problemDeadline, TRANSITIONS } from '../server/domain/problem/workflow.ts'
@@ -28,7 +29,7 @@ const demoDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../d
 const read = <T>(file: string): T => JSON.parse(fs.readFileSync(path.join(demoDir, file), 'utf8')) as T
 const DAY = 86_400_000
 
-interface DemoGridProps { code: string; name: string; level: 'street' | 'community'; parentCode: string | null }
+interface DemoGridProps { code: string; name: string; level: GridLevel; parentCode: string | null }
 interface DemoDepartment { name: string; shortName: string; contactPerson: string; phone: string }
 interface DemoHolder { gridCode: string; department: string; cadreName: string; cadreTitle: string; contactName: string; contactPhone: string; validFrom: string; validTo: string | null }
 interface DemoCategory { code: string; name: string; group: string; kind: string; deadlineDays: number }
@@ -78,12 +79,16 @@ export async function seedDemo(db: Db, now = new Date()): Promise<{ grids: numbe
       return v
     }
 
-    // Grids: streets first so communities can point at their parent.
+    // Grids: coarser levels first (districts, streets, communities) so children can point at their parent.
     const gridId = new Map<string, number>()
-    const ordered = [...grids.features].sort((a, b) => (a.properties.level === b.properties.level ? 0 : a.properties.level === 'street' ? -1 : 1))
+    const ordered = [...grids.features].sort((a, b) => GRID_LEVELS.indexOf(a.properties.level) - GRID_LEVELS.indexOf(b.properties.level))
+    const propsByCode = new Map(grids.features.map((f) => [f.properties.code, f.properties]))
     for (const f of ordered) {
       const issues = validateGridGeometry(f.geometry)
       if (issues.length) throw new Error(`demo grid ${f.properties.code}: ${issues[0]!.message}`)
+      const parent = f.properties.parentCode ? propsByCode.get(f.properties.parentCode) ?? null : null
+      const codeIssue = codePrefixIssue(f.properties, parent)
+      if (codeIssue) throw new Error(`demo grid ${f.properties.code}: ${codeIssue.message}`)
       const [minLng, minLat, maxLng, maxLat] = geometryBbox(f.geometry)
       const row = await tx.grid.create({ data: {
         code: f.properties.code, name: f.properties.name, level: f.properties.level,

@@ -11,14 +11,18 @@ import type { Context } from './api/trpc.ts'
 import { appErrorOf } from './api/errorMapping.ts'
 import { closeAfterAnswer, crossSiteRequest, discardBody } from './api/httpUtil.ts'
 import { batchGuard } from './api/batchPolicy.ts'
+import { fastQueryHandler } from './api/fastQuery.ts'
 import { clientAddressResolver } from './api/clientAddress.ts'
 import { HSTS, servedOverHttps } from './auth/origin.ts'
 import { handlePhotoHttp } from './api/photoHttp.ts'
 import { handleReportHttp } from './api/reportHttp.ts'
 import { handleTilesHttp } from './api/tilesHttp.ts'
 import { handleImportHttp } from './api/importHttp.ts'
+import { handleRegisterHttp } from './api/registerHttp.ts'
+import { handleBoundaryImportHttp } from './api/boundaryImportHttp.ts'
 import { handleOpen311 } from './open311.ts'
 import { readCookie, SESSION_COOKIE, userForSession } from './auth/sessions.ts'
+import { stopSessionCache } from './auth/sessionCache.ts'
 import type { Db } from './db/client.ts'
 import type { GridCatalog } from './services/gridCatalog.ts'
 
@@ -58,36 +62,65 @@ function serveStatic(dir: string, req: http.IncomingMessage, res: http.ServerRes
     file = path.join(dir, 'index.html')
   }
   const type = CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream'
+  // hashed names (Vite's /assets/…-<hash>.js) never change: cached for a year; index.html, the service
+  // worker and the manifest are revalidated on every load (no-cache), so a new build is seen at once
   const immutable = urlPath.startsWith('/assets/')
-  res.writeHead(200, { 'Content-Type': type, 'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache' })
+  const encoding = precompressedFor(file, req.headers['accept-encoding'])
+  const sent = encoding ? `${file}.${encoding === 'br' ? 'br' : 'gz'}` : file
+  res.writeHead(200, {
+    'Content-Type': type,
+    'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+    'Content-Length': String(fs.statSync(sent).size),
+    ...(encoding ? { 'Content-Encoding': encoding } : {}),
+    ...(fs.existsSync(`${file}.gz`) || fs.existsSync(`${file}.br`) ? { Vary: 'Accept-Encoding' } : {}),
+  })
   if (req.method === 'HEAD') { res.end(); return }
-  fs.createReadStream(file).pipe(res)
+  fs.createReadStream(sent).pipe(res)
+}
+
+/**
+ * The precompressed copy (scripts/precompress.ts writes .br and .gz at build time) the browser
+ * accepts: brotli first, then gzip; null for the file as is. `q=0` refuses an encoding.
+ */
+export function precompressedFor(file: string, acceptEncoding: string | string[] | undefined): 'br' | 'gzip' | null {
+  const accepted = new Set<string>()
+  for (const part of String(acceptEncoding ?? '').split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';')
+    if (name && !params.some((p) => /^\s*q=0(\.0*)?\s*$/.test(p))) accepted.add(name)
+  }
+  if ((accepted.has('br') || accepted.has('*')) && fs.existsSync(`${file}.br`)) return 'br'
+  if ((accepted.has('gzip') || accepted.has('*')) && fs.existsSync(`${file}.gz`)) return 'gzip'
+  return null
 }
 
 export function createRequestHandler(deps: AppDeps): http.RequestListener {
   const now = deps.now ?? (() => new Date())
   const clientIpOf = clientAddressResolver()
   const refusedBatch = batchGuard()
+  const createContext = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<Context> => {
+    const sessionToken = readCookie(req.headers.cookie, SESSION_COOKIE)
+    return {
+      db: deps.db,
+      catalog: deps.catalog,
+      user: await userForSession(deps.db, sessionToken, now()),
+      sessionToken,
+      setCookie: (value) => res.appendHeader('Set-Cookie', value),
+      clientIp: clientIpOf(req),
+      now,
+    }
+  }
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
     maxBodySize: MAX_BODY_BYTES,
-    async createContext({ req, res }): Promise<Context> {
-      const sessionToken = readCookie(req.headers.cookie, SESSION_COOKIE)
-      return {
-        db: deps.db,
-        catalog: deps.catalog,
-        user: await userForSession(deps.db, sessionToken, now()),
-        sessionToken,
-        setCookie: (value) => res.appendHeader('Set-Cookie', value),
-        clientIp: clientIpOf(req),
-        now,
-      }
-    },
+    createContext: ({ req, res }) => createContext(req, res),
     onError({ error, path }) {
       if (error.code === 'INTERNAL_SERVER_ERROR' && !appErrorOf(error)) console.error(`[trpc] ${path ?? '?'}:`, error.cause ?? error)
     },
   })
+  const fastQuery = fastQueryHandler(appRouter, createContext)
+  // TRPC_FAST_QUERIES=0 sends every query through tRPC's own handler (to compare the two paths)
+  const fastQueries = process.env.TRPC_FAST_QUERIES !== '0'
   const staticDir = deps.staticDir ? path.resolve(deps.staticDir) : undefined
 
   return (req, res) => {
@@ -120,6 +153,11 @@ export function createRequestHandler(deps: AppDeps): http.RequestListener {
         })
         return
       }
+      if (req.method === 'GET' && fastQueries) {
+        // plain queries skip tRPC's Fetch-API conversion; anything unusual or failing goes to tRPC (api/fastQuery.ts)
+        fastQuery(req, res).then((done) => { if (!done) trpc(req, res) }, () => trpc(req, res))
+        return
+      }
       trpc(req, res)
       return
     }
@@ -130,6 +168,8 @@ export function createRequestHandler(deps: AppDeps): http.RequestListener {
     }
     if (url.startsWith('/api/') && (handlePhotoHttp({ db: deps.db, now }, req, res) || handleReportHttp({ db: deps.db, catalog: deps.catalog, now }, req, res))) return
     if (url.startsWith('/api/') && handleImportHttp({ db: deps.db, catalog: deps.catalog, now }, req, res)) return
+    if (url.startsWith('/api/') && handleRegisterHttp({ db: deps.db, catalog: deps.catalog, now }, req, res)) return
+    if (url.startsWith('/api/') && handleBoundaryImportHttp({ db: deps.db, catalog: deps.catalog, now }, req, res)) return
     if (url.startsWith('/open311/') && handleOpen311({ db: deps.db, catalog: deps.catalog, now }, req, res)) return
     if (url.startsWith('/tiles/') && handleTilesHttp({ db: deps.db, catalog: deps.catalog, now }, req, res)) return
     if (url === '/healthz') { res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok'); return }
@@ -141,5 +181,7 @@ export function createRequestHandler(deps: AppDeps): http.RequestListener {
 export function createAppServer(deps: AppDeps): http.Server {
   const server = http.createServer(createRequestHandler(deps))
   server.keepAliveTimeout = 5_000
+  // the session cache's side connection (LISTEN / read-only SQLite handle) ends with the server
+  server.on('close', () => { void stopSessionCache(deps.db) })
   return server
 }

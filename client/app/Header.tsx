@@ -1,10 +1,13 @@
+import { lazy, Suspense } from 'react'
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, type Me } from '../api.ts'
 import { useT } from '../i18n.ts'
 import { appText } from './text.ts'
 import type { PageRoute } from './routes.ts'
 import { LangSwitch } from './LangSwitch.tsx'
-import { NotificationBell } from '../features/notifications/NotificationBell.tsx'
+
+// the bell loads after the page (not needed to draw the first map: keeps the map route's JavaScript small)
+const NotificationBell = lazy(() => import('../features/notifications/NotificationBell.tsx').then((m) => ({ default: m.NotificationBell })))
 
 export function Logo() {
   return (
@@ -57,7 +60,7 @@ export function Header({ me, routes = [], path = '/' }: Props) {
           <span className="user-name">{me.displayName}</span>
           <span className="user-role">{me.departmentName ?? role(me.role)}</span>
         </span>
-        <NotificationBell />
+        <Suspense fallback={null}><NotificationBell /></Suspense>
         <LangSwitch />
         <button type="button" className="btn-quiet" data-testid="logout" disabled={logout.isPending} onClick={() => logout.mutate()}>
           {t('header.logout')}

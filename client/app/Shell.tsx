@@ -2,12 +2,14 @@
  * The signed-in app: the header and either the coverage map (#/ or no hash) or one of the pages in
  * routes.ts (#/workspace, #/dashboard …) that the user's role may open. Loaded lazily, with MapLibre.
  */
-import { useSyncExternalStore } from 'react'
+import { lazy, Suspense, useSyncExternalStore } from 'react'
 import type { Me } from '../api.ts'
 import { Header } from './Header.tsx'
-import { OfflineBanner } from '../offline/OfflineBanner.tsx'
 import { MapPage } from '../features/coverage/MapPage.tsx'
 import { ROUTES, type PageRoute } from './routes.ts'
+
+// the offline banner and its queue (IndexedDB, sync) load just after the map, not before it (issue 14, target 6)
+const OfflineBanner = lazy(() => import('../offline/OfflineBanner.tsx').then((m) => ({ default: m.OfflineBanner })))
 
 function subscribe(cb: () => void): () => void {
   window.addEventListener('hashchange', cb)
@@ -37,8 +39,8 @@ export function Shell({ me }: { me: Me }) {
   return (
     <div className="app">
       <Header me={me} routes={routes} path={route ? route.path : '/'} />
-      <OfflineBanner me={me} />
-      {Page ? <main className="route-page" data-testid={`page-${route.path.slice(1)}`}><Page me={me} /></main> : <MapPage me={me} />}
+      <Suspense fallback={null}><OfflineBanner me={me} /></Suspense>
+      {Page ? <main className="route-page" data-testid={`page-${route.path.slice(1)}`}><Suspense fallback={<div className="splash">…</div>}><Page me={me} /></Suspense></main> : <MapPage me={me} />}
     </div>
   )
 }

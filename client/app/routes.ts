@@ -2,21 +2,24 @@
  * The pages besides the coverage map, reached by hash routes (#/workspace, #/problems …).
  * A feature adds one entry here; the header shows the entries the user's role may open.
  */
-import type { ComponentType } from 'react'
+import { lazy, type ComponentType } from 'react'
 import type { Me } from '../api.ts'
-import { AdminPage } from '../features/admin/AdminPage.tsx'
-import { IntegrityPage } from '../features/integrity/IntegrityPage.tsx'
-import { PlannerPage } from '../features/planner/PlannerPage.tsx'
-import { BulletinPage } from '../features/monthly/BulletinPage.tsx'
-import { DashboardPage } from '../features/monthly/DashboardPage.tsx'
-import { EvaluationPage } from '../features/evaluation/EvaluationPage.tsx'
-import { MockEvaluationPage } from '../features/evaluation/MockEvaluationPage.tsx'
-import { ProblemImportPage } from '../features/problems/ProblemImportPage.tsx'
-import { ProblemsPage } from '../features/problems/ProblemsPage.tsx'
-import { WorkspacePage } from '../features/monthly/WorkspacePage.tsx'
-import { MatrixPage } from '../features/routing/MatrixPage.tsx'
-import { ExplainPage } from '../features/routing/ExplainPage.tsx'
-import { SupervisionPage } from '../features/notifications/SupervisionPage.tsx'
+
+// Every page is its own chunk, loaded when first opened (issue 14, target 6): the coverage map (Shell.tsx)
+// loads only what it needs. Shell.tsx wraps a page in <Suspense>.
+const AdminPage = lazy(() => import('../features/admin/AdminPage.tsx').then((m) => ({ default: m.AdminPage })))
+const IntegrityPage = lazy(() => import('../features/integrity/IntegrityPage.tsx').then((m) => ({ default: m.IntegrityPage })))
+const PlannerPage = lazy(() => import('../features/planner/PlannerPage.tsx').then((m) => ({ default: m.PlannerPage })))
+const BulletinPage = lazy(() => import('../features/monthly/BulletinPage.tsx').then((m) => ({ default: m.BulletinPage })))
+const DashboardPage = lazy(() => import('../features/monthly/DashboardPage.tsx').then((m) => ({ default: m.DashboardPage })))
+const EvaluationPage = lazy(() => import('../features/evaluation/EvaluationPage.tsx').then((m) => ({ default: m.EvaluationPage })))
+const MockEvaluationPage = lazy(() => import('../features/evaluation/MockEvaluationPage.tsx').then((m) => ({ default: m.MockEvaluationPage })))
+const ProblemImportPage = lazy(() => import('../features/problems/ProblemImportPage.tsx').then((m) => ({ default: m.ProblemImportPage })))
+const ProblemsPage = lazy(() => import('../features/problems/ProblemsPage.tsx').then((m) => ({ default: m.ProblemsPage })))
+const WorkspacePage = lazy(() => import('../features/monthly/WorkspacePage.tsx').then((m) => ({ default: m.WorkspacePage })))
+const MatrixPage = lazy(() => import('../features/routing/MatrixPage.tsx').then((m) => ({ default: m.MatrixPage })))
+const ExplainPage = lazy(() => import('../features/routing/ExplainPage.tsx').then((m) => ({ default: m.ExplainPage })))
+const SupervisionPage = lazy(() => import('../features/notifications/SupervisionPage.tsx').then((m) => ({ default: m.SupervisionPage })))
 
 export interface PageRoute {
   /** hash path, e.g. "/problems" */

@@ -33,7 +33,7 @@ export interface GridLabelLayerOptions {
   /** a point source: gridLabelSource(grid.labels), or the grid tiles with sourceLayer */
   source: string
   sourceLayer?: string
-  /** street names larger than community names */
+  /** street and district names larger than community names */
   level?: GridLevel
   /** a smaller, quieter variant for the small maps inside forms */
   compact?: boolean
@@ -47,7 +47,7 @@ export interface GridLabelLayerOptions {
  * layers.ts), dark on a white halo so they read on every fill colour.
  */
 export function gridLabelLayer(o: GridLabelLayerOptions): SymbolLayerSpecification {
-  const street = o.level === 'street'
+  const street = o.level === 'street' || o.level === 'district' // coarser levels: larger names
   const size = o.compact
     ? ['interpolate', ['linear'], ['zoom'], 11, 10, 16, 14]
     : street ? ['interpolate', ['linear'], ['zoom'], 10, 12, 15, 18] : ['interpolate', ['linear'], ['zoom'], 11, 10.5, 15, 15]

@@ -19,6 +19,7 @@ import type {
   ExpressionSpecification,
   FilterSpecification,
   LayerSpecification,
+  SourceSpecification,
   StyleSpecification,
 } from 'maplibre-gl'
 import type { AppConfig, GridCollection, GridLevel, RouterOutputs } from '../api.ts'
@@ -26,7 +27,7 @@ import type { SourceSpecs } from './useMapLayers.ts'
 import { PROBLEM_COLOURS, SITE_COLOUR } from '../../server/domain/vocabulary/palette.ts'
 import { colours } from '../../server/domain/vocabulary/status.ts'
 import { gridLabelLayer, gridLabelSource, type GridLabels } from './gridLabels.ts'
-import { problemClusterSource, problemModeLayers, PROBLEM_CLUSTER_SOURCE, type ProblemMode } from '../features/problems/mapLayers.ts'
+import { problemClusterSource, problemModeLayers, problemTileLayers, PROBLEM_CLUSTER_SOURCE, type ProblemMode } from '../features/problems/mapLayers.ts'
 
 export type ColourMode = 'status' | 'department' | 'open' | 'overdue'
 export const COLOUR_MODES: readonly ColourMode[] = ['status', 'department', 'open', 'overdue']
@@ -46,6 +47,8 @@ export interface LayerState {
   departmentColours: ReadonlyMap<number, string>
   /** problems as status-coloured clusters or a heatmap instead of plain points (clusters need mapSources' clusterProblems) */
   problemMode?: ProblemMode
+  /** problems come from the server's cluster tiles (mapSources' problemTiles): the plain points stay empty */
+  problemTiles?: boolean
 }
 
 export const LOCAL_IDEOGRAPH_FONT = "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
@@ -223,7 +226,7 @@ export function mapLayers(s: LayerState): LayerSpecification[] {
       id: LAYER.problems,
       type: 'circle',
       source: SRC.problems,
-      layout: { visibility: s.showProblems && !s.problemMode ? 'visible' : 'none', 'circle-sort-key': ['case', ['get', 'overdue'], 1, 0] },
+      layout: { visibility: s.showProblems && !s.problemMode && !s.problemTiles ? 'visible' : 'none', 'circle-sort-key': ['case', ['get', 'overdue'], 1, 0] },
       paint: {
         'circle-radius': ['interpolate', ['linear'], ['zoom'], 11, ['case', ['get', 'overdue'], 3.5, 2.5], 15, ['case', ['get', 'overdue'], 7, 5]],
         'circle-color': ['case', ['get', 'overdue'], PROBLEM_COLOURS.overdue, PROBLEM_COLOURS.open],
@@ -233,7 +236,8 @@ export function mapLayers(s: LayerState): LayerSpecification[] {
     },
     gridLabelLayer({ id: LAYER.gridLabel, source: SRC.gridLabels, level: s.level }),
   )
-  if (s.problemMode) layers.push(...problemModeLayers(s.problemMode, s.showProblems, SRC.problems))
+  if (s.problemTiles) layers.push(...problemTileLayers(s.problemMode, s.showProblems))
+  else if (s.problemMode) layers.push(...problemModeLayers(s.problemMode, s.showProblems, SRC.problems))
   return layers
 }
 
@@ -253,6 +257,8 @@ export function mapSources(data: {
   config?: AppConfig
   /** also a clustered copy of the problems (for problemMode 'clusters') */
   clusterProblems?: boolean
+  /** the server's cluster tiles of the problems (problemTileSource), instead of the clustered copy */
+  problemTiles?: SourceSpecification
 }): SourceSpecs {
   const geo = (fc: unknown) => (fc ?? EMPTY) as GeoJSON.FeatureCollection
   const sources: SourceSpecs = {
@@ -262,7 +268,8 @@ export function mapSources(data: {
     [SRC.problems]: { type: 'geojson', data: geo(data.problems) },
     [SRC.sites]: { type: 'geojson', data: geo(data.sites) },
   }
-  if (data.clusterProblems) sources[PROBLEM_CLUSTER_SOURCE] = problemClusterSource(geo(data.problems))
+  if (data.problemTiles) sources[PROBLEM_CLUSTER_SOURCE] = data.problemTiles
+  else if (data.clusterProblems) sources[PROBLEM_CLUSTER_SOURCE] = problemClusterSource(geo(data.problems))
   if (data.config?.basemapTiles) {
     sources[SRC.basemap] = {
       type: 'raster',

@@ -11,7 +11,7 @@ export const OFFLINE_READS = [
   // the grid names on the map and the pick map (label points), the bell in the header on every page
   'grid.labels', 'notification.unreadCount', 'notification.list',
   // the inspection form (with its patrol track's sampling period) and the problem list
-  'problem.categories', 'problem.list', 'problem.map', 'problem.byId', 'inspection.listForMonth', 'meta.patrol',
+  'problem.categories', 'problem.list', 'problem.map', 'problem.mapInfo', 'problem.byId', 'inspection.listForMonth', 'meta.patrol',
 ] as const
 
 const offlineReads: ReadonlySet<string> = new Set(OFFLINE_READS)

@@ -12,7 +12,6 @@
  *   - any other refusal: the entry is kept as failed with the server's reason; the user fixes or discards it.
  *   - accepted (or answered from the key, which is the same): the entry is removed.
  */
-import { exifHeaders } from '../features/problems/photos.ts'
 import { TRPCClientError } from '@trpc/client'
 import type { makeTrpcClient } from '../api.ts'
 import { getItem, listQueue, removeItem, updateItem, type QueueItem } from './queue.ts'
@@ -58,6 +57,8 @@ function reasonOf(e: unknown): QueueItem['error'] {
 
 /** Uploads one queued photo under its key; the photo id, or throws (NetworkError to retry). */
 async function uploadQueuedPhoto(photo: QueueItem['photos'][number], key: string): Promise<number> {
+  // loaded when a queued photo is sent, not with the map: photos.ts brings the EXIF reader (exifr) along; precached for offline
+  const { exifHeaders } = await import('../features/problems/photos.ts')
   let res: Response
   try {
     res = await fetch('/api/photos', {

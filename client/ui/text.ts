@@ -1,5 +1,6 @@
 /** Strings of the shared controls in client/ui (zh-CN default, English): date picker, confirmation, photo picker. */
 import { defineText } from '../../server/domain/vocabulary/lang.ts'
+import { COORD_SYSTEM_LABELS as CS } from '../../server/domain/geometry/coordSystems.ts'
 
 export const uiText = defineText({
   zh: {
@@ -22,6 +23,8 @@ export const uiText = defineText({
     'photo.failed': '上传失败', 'photo.retry': '重试', 'photo.remove': '移除', 'photo.done': '已上传',
     'photo.hint': '照片在手机上压缩（长边不超过 1600 像素）后上传，保留拍摄时间和位置',
     'file.choose': '选择文件', 'file.none': '未选择文件',
+    'coords.legend': '文件的坐标系', 'coords.wgs84': CS.wgs84.zh, 'coords.gcj02': CS.gcj02.zh, 'coords.bd09': CS.bd09.zh,
+    'coords.required': '请选择文件使用的坐标系：选错会使位置偏移约 500 米',
   },
   en: {
     'date.open': 'Open calendar', 'date.dialog': 'Choose a date', 'date.prevMonth': 'Previous month', 'date.nextMonth': 'Next month',
@@ -33,5 +36,7 @@ export const uiText = defineText({
     'photo.failed': 'Upload failed', 'photo.retry': 'Retry', 'photo.remove': 'Remove', 'photo.done': 'Uploaded',
     'photo.hint': 'Photos are shrunk on the phone (longest side 1,600 px) before upload; capture time and place are kept',
     'file.choose': 'Choose file', 'file.none': 'No file chosen',
+    'coords.legend': 'Coordinate system of the file', 'coords.wgs84': CS.wgs84.en, 'coords.gcj02': CS.gcj02.en, 'coords.bd09': CS.bd09.en,
+    'coords.required': 'Choose the file\'s coordinate system: a wrong one shifts positions by about 500 m',
   },
 })

@@ -12,13 +12,15 @@ import type http from 'node:http'
 import ExcelJS from 'exceljs'
 import Papa from 'papaparse'
 import { z } from 'zod'
-import { COORD_SYSTEMS, IMPORT_FIELDS } from '../domain/problem/importRows.ts'
+import { COORD_SYSTEMS, GRIDDUTY_EXPORT_HEADER, IMPORT_FIELDS, PRESETS } from '../domain/problem/importRows.ts'
+import { HEADER_SCAN } from '../domain/problem/headerRow.ts'
 import { isOverdue } from '../domain/problem/status.ts'
-import { formatDateTime, formatDeadline } from '../domain/time.ts'
+import { formatDateTime, formatDeadline, w3cChinaDateTime } from '../domain/time.ts'
 import { statusLabel } from '../domain/vocabulary/status.ts'
 import type { GridCatalog } from '../services/gridCatalog.ts'
-import { commitImport, IMPORT_MAX_BYTES, IMPORT_MODES, previewImport } from '../services/problemImport.ts'
+import { commitImport, IMPORT_MAX_BYTES, IMPORT_MODES, previewImport, type ImportProgress } from '../services/problemImport.ts'
 import { AppError } from '../domain/errors.ts'
+import { appErrorOf } from './errorMapping.ts'
 import { allowed } from './permissions.ts'
 import { describeIssues, readBody, sendAppError, sendError, sessionUserOf, type HttpDeps } from './httpUtil.ts'
 import { listFilters, listWhere } from './routers/problem.ts'
@@ -34,6 +36,11 @@ const importQuery = z.object({
   coords: z.enum(COORD_SYSTEMS).default('wgs84'),
   commitMode: z.enum(IMPORT_MODES).default('all-or-nothing'),
   fileName: z.string().trim().max(200).default('import'),
+  headerRow: z.coerce.number().int().min(1).max(HEADER_SCAN).optional(),
+  preset: z.enum([...PRESETS, 'none']).optional(),
+  source: z.string().trim().max(40).optional(),
+  /** 1: answer as NDJSON, {"progress":…} lines while reading/checking/writing, then {"result":…} or {"error":…} */
+  progress: z.enum(['0', '1']).default('0'),
   mapping: z.string().max(2000).optional().transform((s, c) => {
     if (!s) return undefined
     try {
@@ -74,12 +81,26 @@ export function handleImportHttp(deps: HttpDeps & { catalog: GridCatalog }, req:
         if (!q.success) { badQuery(res, q.error); req.resume(); return }
         const bytes = await readBody(req, IMPORT_MAX_BYTES, tooLarge, res, { shared: true })
         if (bytes.length === 0) { sendError(res, 400, 'IMPORT_EMPTY', '文件为空'); return }
-        const opts = { fileName: q.data.fileName, coordSystem: q.data.coords, mapping: q.data.mapping }
+        const stream = q.data.progress === '1'
+        const opts = {
+          fileName: q.data.fileName, coordSystem: q.data.coords, mapping: q.data.mapping, headerRow: q.data.headerRow, preset: q.data.preset, source: q.data.source,
+          onProgress: stream ? (p: ImportProgress) => { res.write(JSON.stringify({ progress: p }) + '\n') } : undefined,
+        }
         const now = deps.now()
-        const out = q.data.mode === 'preview'
-          ? await previewImport(deps.db, deps.catalog, bytes, opts, now)
-          : await commitImport(deps.db, deps.catalog, user, bytes, { ...opts, mode: q.data.commitMode }, now)
-        res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(out))
+        if (stream) res.writeHead(200, { 'Content-Type': 'application/x-ndjson; charset=utf-8', 'X-Content-Type-Options': 'nosniff' })
+        try {
+          const out = q.data.mode === 'preview'
+            ? await previewImport(deps.db, deps.catalog, bytes, opts, now)
+            : await commitImport(deps.db, deps.catalog, user, bytes, { ...opts, mode: q.data.commitMode }, now)
+          if (stream) res.end(JSON.stringify({ result: out }) + '\n')
+          else res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(out))
+        } catch (e) {
+          if (!stream) throw e
+          // the status line is sent: the error is the last line
+          const app = appErrorOf(e)
+          if (!app) console.error('[import]', e)
+          res.end(JSON.stringify({ error: app ? { code: app.kind, appCode: app.appCode, message: app.message } : { code: 'INTERNAL', appCode: 'INTERNAL', message: '服务器内部错误，请稍后重试' } }) + '\n')
+        }
         return
       }
       // export
@@ -94,13 +115,15 @@ export function handleImportHttp(deps: HttpDeps & { catalog: GridCatalog }, req:
         where: listWhere(user, q.data, now), orderBy: { id: 'desc' }, take: EXPORT_MAX_ROWS,
         include: { category: { select: { name: true } }, grid: { select: { name: true } }, department: { select: { name: true } } },
       })
-      const header = ['编号', '状态', '类别', '描述', '网格', '责任部门', '上报人', '上报时间', '期限', '结案时间', '超期', '返工次数', '延期次数', '边界问题', '反弹', '经度', '纬度']
+      // the GridDuty preset of the problem import reads this back (server/domain/problem/importRows.ts)
+      const header = [...GRIDDUTY_EXPORT_HEADER]
       const iso = (d: Date | null) => (d ? formatDateTime(d) : '')
       // every cell of a user's text neutralised against formula injection (domain/export/cells.ts)
       const table = rows.map((p) => neutraliseRow([
         p.id, statusLabel('problem', p.status, 'zh-CN'), p.category.name, p.description, p.grid?.name ?? '',
-        p.department?.name ?? '', p.reporterName, iso(p.reportedAt), formatDeadline(p.deadline, true).replace('—', ''), iso(p.closedAt), isOverdue(p, now) ? '是' : '',
+        p.department?.name ?? '', p.reporterName, w3cChinaDateTime(p.reportedAt).slice(0, 19).replace('T', ' '), formatDeadline(p.deadline, true).replace('—', ''), iso(p.closedAt), isOverdue(p, now) ? '是' : '',
         p.reworkCount, p.extensionCount, p.boundaryGridIds ? '是' : '', p.reboundOfId ? `#${p.reboundOfId}` : '', p.lng, p.lat,
+        p.priority === 'urgent' ? '紧急' : '一般', p.externalId ?? '',
       ]))
       const stamp = iso(now).slice(0, 10)
       if (q.data.format === 'csv') {

@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import { isIsoDay, isIsoMonth, isWellFormedText, parseIsoInstant, YEAR_MAX, YEAR_MIN } from '../domain/inputRules.ts'
 import { MONTH_PATTERN } from '../domain/time.ts'
+import { GRID_LEVELS } from '../domain/grid/levels.ts'
 
 export const id = z.number().int().positive().max(2 ** 31 - 1)
 /** A row's version number for optimistic locking (an INTEGER column: beyond 2^31-1 PostgreSQL failed with 500). */
@@ -16,4 +17,4 @@ export const isoDateTime = z.string().datetime({ offset: true, message: '日期�
 /** Text that can be stored as UTF-8 without loss: lone UTF-16 surrogates are refused (BAD_INPUT). */
 export const wellFormed = z.string().refine(isWellFormedText, '文本含无效字符（不成对的 UTF-16 代理项）')
 export const text = (max: number) => z.string().trim().max(max).refine(isWellFormedText, '文本含无效字符（不成对的 UTF-16 代理项）')
-export const level = z.enum(['street', 'community'])
+export const level = z.enum(GRID_LEVELS)

@@ -28,6 +28,7 @@ export const PERMISSIONS: Record<string, readonly Role[] | typeof PUBLIC> = {
   'problem.create': ALL,
   'problem.list': ALL, // a department sees its own department's problems only
   'problem.map': ALL,
+  'problem.mapInfo': ALL,
   'problem.byId': ALL, // a department only its own department's problems
   'problem.transition': ['leader', 'department', 'admin'], // the workflow decides who may take which action
   'problem.decideExtension': ['leader', 'admin'],
@@ -67,6 +68,7 @@ export const PERMISSIONS: Record<string, readonly Role[] | typeof PUBLIC> = {
   'holder.history': ['admin'],
   'holder.assign': ['admin'],
   'holder.bulkAssign': ['admin'],
+  'holder.register': ['admin'], // also who may POST /api/import/register and GET /api/register/export
   'audit.list': ['leader', 'admin'],
   // evaluation (测评): a department sees and reports progress on its own indicators and sites only
   'indicator.list': ALL,

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import type { Db } from '../db/client.ts'
 import type { Role, SessionUser } from '../domain/user.ts'
 import { servedOverHttps } from './origin.ts'
+import { afterSessionChange, announceSessionChange, sessionCacheFor } from './sessionCache.ts'
 
 export const SESSION_COOKIE = 'gd_session'
 export const SESSION_TTL_MS = 12 * 3600 * 1000
@@ -16,16 +17,31 @@ export async function createSession(db: Db, userId: number, now: Date): Promise<
   return { token, expiresAt }
 }
 
+/** The signed-in user of a session token: from the in-process cache when it may be trusted (sessionCache.ts), else one query. */
 export async function userForSession(db: Db, token: string | null, now: Date): Promise<SessionUser | null> {
   if (!token) return null
-  const s = await db.session.findUnique({ where: { id: digest(token) }, include: { user: true } })
+  const id = digest(token)
+  const cache = sessionCacheFor(db)
+  const hit = cache?.get(id, now.getTime())
+  if (hit) return hit
+  const ticket = cache?.ticket() ?? 0
+  const s = await db.session.findUnique({ where: { id }, include: { user: { include: { department: { select: { name: true } } } } } })
   if (!s || s.expiresAt <= now) return null
   const u = s.user
-  return { id: u.id, login: u.login, displayName: u.displayName, role: u.role as Role, departmentId: u.departmentId }
+  const user: SessionUser = { id: u.id, login: u.login, displayName: u.displayName, role: u.role as Role, departmentId: u.departmentId, departmentName: u.department?.name ?? null }
+  cache?.set(ticket, id, user, s.expiresAt.getTime(), now.getTime())
+  return user
 }
 
+/** Logout: the session ends in every process at once (see sessionCache.ts). */
 export async function deleteSession(db: Db, token: string): Promise<void> {
-  await db.session.deleteMany({ where: { id: digest(token) } })
+  const id = digest(token)
+  const announced = await db.$transaction(async (tx) => {
+    const a = await announceSessionChange(db, tx, { token: id })
+    await tx.session.deleteMany({ where: { id } })
+    return a
+  })
+  await afterSessionChange(db, announced)
 }
 
 export function sessionCookie(token: string, maxAgeMs: number): string {

@@ -8,4 +8,6 @@ export interface SessionUser {
   displayName: string
   role: Role
   departmentId: number | null
+  /** the department's name when the session lookup read it (shown by auth.me); absent otherwise */
+  departmentName?: string | null
 }

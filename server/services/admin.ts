@@ -3,12 +3,14 @@
  * users and grid responsibility (包抓) periods.
  */
 import { hashPassword } from '../auth/password.ts'
+import { afterSessionChange, announceSessionChange } from '../auth/sessionCache.ts'
 import type { Db } from '../db/client.ts'
 import { badInput, conflict, notFound } from '../domain/errors.ts'
 import type { Role } from '../domain/user.ts'
 import { writeAudit } from './audit.ts'
 import { failpoint } from './failpoints.ts'
 import type { GridCatalog } from './gridCatalog.ts'
+import { assertNoHolderOverlap, holderTransaction } from './holderPeriods.ts'
 
 // ---- departments
 export const departmentView = (d: DepartmentRow) => ({ id: d.id, name: d.name, shortName: d.shortName, contactPerson: d.contactPerson, phone: d.phone, version: d.version })
@@ -39,9 +41,12 @@ export async function updateDepartment(db: Db, actorId: number, input: { id: num
     if (n.count !== 1) throw conflict('部门信息已被他人修改，请刷新后重试', 'VERSION_CONFLICT')
     const after = (await tx.department.findUnique({ where: { id: departmentId } }))!
     await writeAudit(tx, { actorId, action: 'department.update', entity: 'department', entityId: departmentId, before: departmentView(before), after: departmentView(after) })
-    return after
+    // signed-in users carry their department's name (auth.me): a rename reaches every cached session
+    const announced = after.name !== before.name ? await announceSessionChange(db, tx, { all: true }) : null
+    return { after, announced }
   })
-  return departmentView(d)
+  if (d.announced) await afterSessionChange(db, d.announced)
+  return departmentView(d.after)
 }
 
 // ---- users (password hashes never leave the server or enter the audit log)
@@ -86,10 +91,13 @@ export async function updateUser(db: Db, actorId: number, input: { id: number; d
       include: { department: { select: { name: true } } },
     })
     await tx.session.deleteMany({ where: { userId: u.id } })
+    const announced = await announceSessionChange(db, tx, { userId: u.id })
     await writeAudit(tx, { actorId, action: 'user.update', entity: 'user', entityId: u.id, before: userView(before), after: { ...userView(u), passwordChanged: Boolean(passwordHash) } })
-    return u
+    return { u, announced }
   })
-  return userView(row)
+  // the user's sessions end in every process at once (server/auth/sessionCache.ts)
+  await afterSessionChange(db, row.announced)
+  return userView(row.u)
 }
 
 // ---- grid responsibility (包抓): the previous holder's period ends where the new one starts; history is never overwritten
@@ -139,7 +147,12 @@ export async function assignHolder(deps: { db: Db; catalog: GridCatalog }, actor
   if (!deps.catalog.get(input.gridId)) throw notFound('网格', 'GRID_NOT_FOUND')
   await checkRefs(deps.db, input.departmentId)
   const { expectedHolderId, validFrom, ...rest } = input
-  const row = await deps.db.$transaction((tx) => assignOne(tx, actorId, { ...rest, validFrom: new Date(validFrom) }, expectedHolderId))
+  // serializable, with the grid's periods checked for overlap before the commit (services/holderPeriods.ts)
+  const row = await holderTransaction(deps.db, async (tx) => {
+    const r = await assignOne(tx, actorId, { ...rest, validFrom: new Date(validFrom) }, expectedHolderId)
+    if (r) await assertNoHolderOverlap(tx, [input.gridId])
+    return r
+  })
   return { changed: row !== null, holder: row ? holderRowView(row) : null }
 }
 
@@ -152,11 +165,13 @@ export async function bulkAssignHolders(deps: { db: Db; catalog: GridCatalog }, 
   const { gridIds: _ignored, validFrom, ...rest } = input
   const from = new Date(validFrom)
   let assigned = 0
-  await deps.db.$transaction(async (tx) => {
+  await holderTransaction(deps.db, async (tx) => {
+    assigned = 0
     for (const [i, gridId] of gridIds.entries()) {
       if ((await assignOne(tx, actorId, { ...rest, gridId, validFrom: from })) !== null) assigned++
       await failpoint('holder.bulkAssign', i, gridIds.length)
     }
+    await assertNoHolderOverlap(tx, gridIds)
   }, { timeout: 120_000, maxWait: 10_000 })
   return { assigned, unchanged: gridIds.length - assigned }
 }

@@ -237,10 +237,7 @@ const OPEN_SQL = OPEN_STATUSES.map((s) => `'${s}'`).join(',')
  */
 export async function refreshProblemTallies(db: Db, gridIds?: number[]): Promise<void> {
   const pg = provider(db) === 'postgresql'
-  const offset = CHINA_OFFSET_MS / 1000
-  const month = (col: string) => pg
-    ? `to_char(("${col}" AT TIME ZONE 'UTC') + interval '${offset} seconds', 'YYYY-MM')`
-    : `strftime('%Y-%m', "${col}", '+${offset} seconds')`
+  const month = (col: string) => monthSql(pg, col)
   const ids = gridIds?.filter((n) => Number.isInteger(n))
   const inGrids = ids ? `COALESCE("gridId", 0) IN (${ids.length ? ids.join(',') : 'NULL'})` : '1=1'
   await db.$transaction(async (tx) => {
@@ -265,6 +262,46 @@ export async function refreshProblemTallies(db: Db, gridIds?: number[]): Promise
           FROM "Problem" WHERE "departmentId" IS NOT NULL AND "closedAt" IS NOT NULL
       ) x GROUP BY d, s, m`)
   }, { timeout: 600_000, maxWait: 60_000 })
+}
+
+/** The part of an import transaction (services/importWriter.ts ImportTx) the tally step needs. */
+export interface SqlTx { readonly provider: 'sqlite' | 'postgres'; sql(text: string, params: unknown[]): Promise<void> }
+
+/**
+ * The problems of import batch `batchId` (ids `minId`…`maxId`) added to the aggregates, with plain SQL
+ * in the import's own transaction — the same path for the driver and the Prisma writer. An import
+ * writes new rows only (status `reported`, no closedAt), so each adds `open` (and `overdue` when its
+ * deadline is before the clock) to its ProblemTally row and `reported` to its report month.
+ */
+export async function tallyImportedBatch(tx: SqlTx, batchId: number, minId: number, maxId: number): Promise<void> {
+  if (!Number.isInteger(batchId) || !Number.isInteger(minId) || !Number.isInteger(maxId) || maxId < minId) return
+  const pg = tx.provider === 'postgres'
+  const p = (n: number) => (pg ? `$${n}` : '?')
+  // writers hold the clock's lock shared (the daily roll takes it exclusively), as clockIn does
+  if (pg) await tx.sql(`SELECT pg_advisory_xact_lock_shared(${CLOCK_LOCK})::text`, [])
+  await tx.sql(`INSERT INTO "AggregateClock" ("id", "overdueAsOf") VALUES (1, ${p(1)}) ON CONFLICT ("id") DO NOTHING`, [clockFor(new Date())])
+  const batch = `"importBatchId" = ${batchId} AND "id" >= ${minId} AND "id" <= ${maxId}`
+  await tx.sql(`INSERT INTO "ProblemTally" ("gridId", "departmentId", "supervisingDepartmentId", "open", "overdue")
+    SELECT COALESCE("gridId", 0), COALESCE("departmentId", 0), COALESCE("supervisingDepartmentId", 0), COUNT(*),
+           SUM(CASE WHEN "deadline" < (SELECT "overdueAsOf" FROM "AggregateClock" WHERE "id" = 1) THEN 1 ELSE 0 END)
+    FROM "Problem" WHERE ${batch} AND "status" IN (${OPEN_SQL})
+    GROUP BY COALESCE("gridId", 0), COALESCE("departmentId", 0), COALESCE("supervisingDepartmentId", 0)
+    ON CONFLICT ("gridId", "departmentId", "supervisingDepartmentId")
+    DO UPDATE SET "open" = "ProblemTally"."open" + excluded."open", "overdue" = "ProblemTally"."overdue" + excluded."overdue"`, [])
+  await tx.sql(`INSERT INTO "ProblemMonthTally" ("departmentId", "supervisingDepartmentId", "month", "reported", "ended", "closed", "closedOnTime")
+    SELECT "departmentId", COALESCE("supervisingDepartmentId", 0), ${monthSql(pg, 'reportedAt')}, COUNT(*), 0, 0, 0
+    FROM "Problem" WHERE ${batch} AND "departmentId" IS NOT NULL
+    GROUP BY "departmentId", COALESCE("supervisingDepartmentId", 0), ${monthSql(pg, 'reportedAt')}
+    ON CONFLICT ("departmentId", "supervisingDepartmentId", "month")
+    DO UPDATE SET "reported" = "ProblemMonthTally"."reported" + excluded."reported"`, [])
+}
+
+/** The Beijing month (YYYY-MM) of a timestamp column, in SQL. */
+function monthSql(pg: boolean, col: string): string {
+  const offset = CHINA_OFFSET_MS / 1000
+  return pg
+    ? `to_char("${col}" + interval '${offset} seconds', 'YYYY-MM')` // TIMESTAMP(3) holds UTC, no zone
+    : `strftime('%Y-%m', "${col}", '+${offset} seconds')`
 }
 
 /** Recomputes InspectionTally from the Inspection table (all, or the given grids). */

@@ -32,3 +32,12 @@ export async function writeAudit(db: AuditWriter, e: AuditEntry): Promise<void> 
 export async function writeAuditMany(db: AuditWriter, entries: readonly AuditEntry[]): Promise<void> {
   if (entries.length) await db.auditLog.createMany({ data: entries.map(row) })
 }
+
+/** The columns of an audit row in the order auditValues gives them (bulk writers: services/importWriter.ts). */
+export const auditColumns = ['actorId', 'action', 'entity', 'entityId', 'before', 'after', 'at'] as const
+
+/** One audit row's values for a driver's bulk insert: the same row writeAudit writes. */
+export function auditValues(e: AuditEntry & { at: Date }): [number | null, string, string, string, string | null, string | null, Date] {
+  const r = row(e)
+  return [r.actorId, r.action, r.entity, r.entityId, r.before, r.after, e.at]
+}

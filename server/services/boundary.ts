@@ -5,7 +5,7 @@
  */
 import { neutraliseText } from '../domain/export/cells.ts'
 import { bbox as turfBbox, pointOnFeature } from '@turf/turf'
-import gcoord from 'gcoord'
+import { geometryToWgs84, type CoordSystem } from '../domain/geometry/coordSystems.ts'
 import type { Feature, FeatureCollection } from 'geojson'
 import { type GridChange, type Holder, type Impact, type ImpactPoint } from '../domain/boundary/impact.ts'
 import type { GridGeometry } from '../domain/boundary/topology.ts'
@@ -14,6 +14,7 @@ import { GridIndex } from '../domain/geometry/gridIndex.ts'
 import { geometryArea } from '../domain/geometry/validate.ts'
 import { isOpen } from '../domain/problem/status.ts'
 import { formatDate } from '../domain/time.ts'
+import { childLevel, GRID_LEVELS, PARENT_LEVEL } from '../domain/grid/levels.ts'
 import type { Db } from '../db/client.ts'
 import { badInput, conflict, notFound } from '../domain/errors.ts'
 import { writeAudit } from './audit.ts'
@@ -22,6 +23,8 @@ import { failpoint } from './failpoints.ts'
 import { geometryTooComplex, runHeavy } from './heavy.ts'
 import type { ShapeWarning } from '../domain/boundary/shapeWarnings.ts'
 import { PROBLEM_TALLY_SELECT, tallyProblemUpdate } from './aggregates.ts'
+import type { TopoGridInput, TopologyReport } from '../domain/boundary/topologyBuild.ts'
+export type { TopologyReport }
 
 export interface DraftInputGrid {
   /** String(id) for an existing grid, "new:…" for a new one */
@@ -87,7 +90,7 @@ export function resolveDraft(catalog: GridCatalog, input: DraftInput): ResolvedD
   const parents = new Set<string | null>()
   for (const g of [...changed, ...retire.map(toDraft)]) {
     parents.add(g.parentKey)
-    if (g.level === 'street') parents.add(g.key)
+    if (childLevel(g.level)) parents.add(g.key)
   }
   const context = new Map<string, DraftGrid>()
   for (const g of catalog.list()) {
@@ -229,8 +232,8 @@ export async function saveDraft(db: Db, catalog: GridCatalog, input: DraftInput,
         else await tx.gridGeometryHistory.create({ data: { gridId: g.id, versionId: baseline.id, geometry: JSON.stringify(g.geometry), validFrom: new Date(0), validTo: at } })
       }
       const created = new Map<string, number>()
-      // streets before communities so a new community can point at a new street
-      const ordered = [...r.changed].sort((a, b) => (a.level === b.level ? 0 : a.level === 'street' ? -1 : 1))
+      // coarser levels first (districts, streets, communities) so a new child can point at a new parent
+      const ordered = [...r.changed].sort((a, b) => GRID_LEVELS.indexOf(a.level) - GRID_LEVELS.indexOf(b.level))
       for (const [step, g] of ordered.entries()) {
         if (step > 0) await failpoint('boundary.save', step, ordered.length) // crash tests: kill with a grid written
         const [minLng, minLat, maxLng, maxLat] = turfBbox(g.geometry)
@@ -513,36 +516,142 @@ export function versionFeatureCollection(grids: VersionGrid[]): FeatureCollectio
 
 // ---- import ----
 
-export interface ImportOptions { level: GridLevel; nameField: string; codeField: string; coordSystem: 'wgs84' | 'gcj02' | 'bd09' }
+export interface ImportOptions { level: GridLevel; nameField: string; codeField: string; coordSystem: CoordSystem }
 
 /** Imported features → a draft: a code already in force replaces that grid's boundary, others are new grids. */
-export function draftFromFeatures(catalog: GridCatalog, fc: FeatureCollection, opts: ImportOptions): { draft: DraftInput; fields: string[]; skipped: { index: number; reason: string }[] } {
+export function draftFromFeatures(catalog: GridCatalog, fc: FeatureCollection, opts: ImportOptions): { draft: DraftInput; fields: string[]; skipped: SkippedFeature[] } {
+  const features = fc.features.map((f) => {
+    const g = f.geometry
+    const polygonal = g && (g.type === 'Polygon' || g.type === 'MultiPolygon')
+    return { properties: (f.properties ?? {}) as Record<string, unknown>, geometry: polygonal ? geometryToWgs84(g, opts.coordSystem) : null }
+  })
+  const r = draftFromImported(catalog, features, { level: opts.level, fields: { name: opts.nameField, code: opts.codeField } })
+  return { draft: r.draft, fields: r.fields, skipped: r.skipped }
+}
+
+/** The file fields that give each grid's name, code, level and parent code (level and parent optional). */
+export interface FieldMapping { name: string; code: string; level?: string; parent?: string }
+
+/**
+ * The words a level field may hold, per level (values compared case-insensitively, trimmed). A new
+ * level adds its line here and its option in the planner's import panel (BOUNDARY_IMPORT_LEVELS).
+ */
+export const LEVEL_WORDS: Partial<Record<GridLevel, RegExp>> = {
+  district: /^(district|区县|区|县|县级市|旗)$/i,
+  street: /^(street|街道|街道办事处|乡|镇|乡镇)$/i,
+  community: /^(community|社区|村|居委会|村委会|社区居委会)$/i,
+}
+
+export type SkipCode = 'NOT_POLYGON' | 'MISSING_NAME' | 'BAD_CODE' | 'UNKNOWN_LEVEL' | 'UNKNOWN_PARENT' | 'DUPLICATE_CODE' | 'INVALID_GEOMETRY'
+export interface SkippedFeature { index: number; name: string | null; code: SkipCode; reason: string }
+
+const CODE_RE = /^\d{6,20}$/
+
+/**
+ * Features already in WGS84 → a draft, with every feature left out and why. The level is the
+ * mapped field's (LEVEL_WORDS) or the chosen one; the parent is the grid (in force or in the same
+ * file) with the mapped parent code, else — for a community — the street that contains it.
+ */
+export function draftFromImported(
+  catalog: GridCatalog,
+  features: readonly { properties: Record<string, unknown>; geometry: GridGeometry | null; otherType?: string }[],
+  opts: { level: GridLevel; fields: FieldMapping },
+): { draft: DraftInput; fields: string[]; skipped: SkippedFeature[] } {
   const fields = new Set<string>()
-  const skipped: { index: number; reason: string }[] = []
+  const skipped: SkippedFeature[] = []
   const grids: DraftInputGrid[] = []
   const byCode = new Map(catalog.list().map((g) => [g.code, g]))
-  fc.features.forEach((f, i) => {
-    for (const k of Object.keys(f.properties ?? {})) fields.add(k)
-    const geom = f.geometry
-    if (!geom || (geom.type !== 'Polygon' && geom.type !== 'MultiPolygon')) { skipped.push({ index: i, reason: '不是面要素' }); return }
-    const name = String(f.properties?.[opts.nameField] ?? '').trim()
-    const code = String(f.properties?.[opts.codeField] ?? '').trim()
-    if (!name || !code) { skipped.push({ index: i, reason: `缺少名称字段 ${opts.nameField} 或编码字段 ${opts.codeField}` }); return }
-    const geometry = (opts.coordSystem === 'wgs84' ? geom : gcoord.transform(geom as never, opts.coordSystem === 'gcj02' ? gcoord.GCJ02 : gcoord.BD09, gcoord.WGS84)) as GridGeometry
-    const existing = byCode.get(code)
-    if (existing && existing.level === opts.level) {
-      grids.push({ key: String(existing.id), id: existing.id, code, name, level: opts.level, parentKey: existing.parentId === null ? null : String(existing.parentId), geometry })
-    } else {
-      let parentKey: string | null = null
-      if (opts.level === 'community') {
-        const [x, y] = pointOnFeature(geometry).geometry.coordinates as [number, number]
-        const street = catalog.locateAt('street', x, y)
-        parentKey = street ? String(street.id) : null
-      }
-      grids.push({ key: `new:${i}`, id: null, code, name, level: opts.level, parentKey, geometry })
+  const newByCode = new Map<string, DraftInputGrid>()
+  const seen = new Set<string>()
+  const val = (f: { properties: Record<string, unknown> }, k: string | undefined) => (k ? String(f.properties[k] ?? '').trim() : '')
+  const parents: { grid: DraftInputGrid; parentCode: string; index: number }[] = []
+  features.forEach((f, i) => {
+    for (const k of Object.keys(f.properties)) fields.add(k)
+    const name = val(f, opts.fields.name) || null
+    const skip = (code: SkipCode, reason: string) => skipped.push({ index: i, name, code, reason })
+    const geometry = f.geometry
+    if (!geometry) return skip('NOT_POLYGON', `不是面要素（${f.otherType ?? '无几何'}）`)
+    if (!name) return skip('MISSING_NAME', `名称字段“${opts.fields.name}”为空`)
+    const code = val(f, opts.fields.code)
+    if (!CODE_RE.test(code)) return skip('BAD_CODE', code ? `编码“${code.slice(0, 30)}”不是 6–20 位数字` : `编码字段“${opts.fields.code}”为空`)
+    if (seen.has(code)) return skip('DUPLICATE_CODE', `编码 ${code} 在文件中重复`)
+    let level = opts.level
+    if (opts.fields.level) {
+      const word = val(f, opts.fields.level)
+      const found = (Object.entries(LEVEL_WORDS) as [GridLevel, RegExp][]).find(([lv, re]) => re.test(word) || word === lv)
+      if (!found) return skip('UNKNOWN_LEVEL', `层级“${word.slice(0, 20)}”无法识别`)
+      level = found[0]
     }
+    seen.add(code)
+    const existing = byCode.get(code)
+    if (existing && existing.level === level) {
+      grids.push({ key: String(existing.id), id: existing.id, code, name, level, parentKey: existing.parentId === null ? null : String(existing.parentId), geometry })
+      return
+    }
+    const g: DraftInputGrid = { key: `new:${i}`, id: null, code, name, level, parentKey: null, geometry }
+    const parentCode = val(f, opts.fields.parent)
+    if (parentCode) parents.push({ grid: g, parentCode, index: i })
+    else if (PARENT_LEVEL[level]) {
+      // a new community goes into the street under its point; a new street into the district under its
+      // point when it lies within that district's bbox (else none: a file of larger areas is not a district's streets)
+      const parentLevel = PARENT_LEVEL[level]!
+      const [x, y] = pointOnFeature(geometry).geometry.coordinates as [number, number]
+      const parent = catalog.locateAt(parentLevel, x, y)
+      const [a0, b0, a1, b1] = turfBbox(geometry)
+      const within = parent && (parentLevel !== 'district' || (a0 >= parent.bbox[0] && b0 >= parent.bbox[1] && a1 <= parent.bbox[2] && b1 <= parent.bbox[3]))
+      g.parentKey = parent && within ? String(parent.id) : null
+    }
+    newByCode.set(code, g)
+    grids.push(g)
   })
-  return { draft: { grids, retire: [] }, fields: [...fields], skipped }
+  // parent codes: a grid of the same file first, then one in force
+  const dropped = new Set<DraftInputGrid>()
+  for (const p of parents) {
+    const inFile = newByCode.get(p.parentCode)
+    const inForce = byCode.get(p.parentCode)
+    if (inFile && inFile !== p.grid) p.grid.parentKey = inFile.key
+    else if (inForce) p.grid.parentKey = String(inForce.id)
+    else { dropped.add(p.grid); skipped.push({ index: p.index, name: p.grid.name, code: 'UNKNOWN_PARENT', reason: `上级编码 ${p.parentCode.slice(0, 20)} 不存在` }) }
+  }
+  skipped.sort((a, b) => a.index - b.index)
+  return { draft: { grids: grids.filter((g) => !dropped.has(g)), retire: [] }, fields: [...fields], skipped }
+}
+
+/**
+ * The topology build of an imported draft (server/domain/boundary/topologyBuild.ts, in the heavy-task
+ * pool): the imported grids are snapped to each other and to the grids in force around them (their
+ * siblings near the import, their parents, every child of a parent or of an imported grid — grids in
+ * force never move), overlaps within the tolerance are resolved, and what remains is reported. Grids
+ * in `exclude` (invalid geometry) are left out of the build and returned unchanged.
+ */
+export async function buildImportTopology(catalog: GridCatalog, draft: DraftInput, skipped: SkippedFeature[], snapM?: number, exclude: ReadonlySet<string> = new Set()): Promise<{ draft: DraftInput; topology: TopologyReport }> {
+  const grids = draft.grids.filter((g) => !exclude.has(g.key))
+  const keys = new Set(grids.map((g) => g.key))
+  const inputs: TopoGridInput[] = grids.map((g) => ({ key: g.key, code: g.code, name: g.name, level: g.level, parentKey: g.parentKey, geometry: g.geometry, imported: true }))
+  if (grids.length) {
+    const boxes = grids.map((g) => turfBbox(g.geometry))
+    const margin = 0.001 // ≈ 100 m: neighbours just across a border
+    const box = [Math.min(...boxes.map((b) => b[0]!)) - margin, Math.min(...boxes.map((b) => b[1]!)) - margin, Math.max(...boxes.map((b) => b[2]!)) + margin, Math.max(...boxes.map((b) => b[3]!)) + margin]
+    const parents = new Set(grids.map((g) => g.parentKey).filter((k): k is string => k !== null))
+    const siblingGroups = new Set(grids.map((g) => `${g.level}|${g.parentKey ?? ''}`))
+    const inForce = catalog.list().filter((c) => !keys.has(String(c.id)))
+    // parents of children in force that take part are needed too (a child's parent decides its gaps)
+    for (const c of inForce) {
+      const key = String(c.id), parentKey = c.parentId === null ? null : String(c.parentId)
+      const isParent = parents.has(key)
+      const isChildOfImported = parentKey !== null && keys.has(parentKey)
+      const isSibling = siblingGroups.has(`${c.level}|${parentKey ?? ''}`) && (parentKey !== null || boxMeets(turfBbox(c.geometry), box))
+      if (isParent || isChildOfImported || isSibling) inputs.push({ key, code: c.code, name: c.name, level: c.level, parentKey, geometry: c.geometry, imported: false })
+    }
+    // a parent's key must resolve among the inputs; a parent that is neither imported nor in force is dropped
+    const present = new Set(inputs.map((g) => g.key))
+    for (const g of inputs) if (g.parentKey !== null && !present.has(g.parentKey)) g.parentKey = null
+  }
+  const built = await runHeavy('topologyBuild', [inputs, skipped, { snapM }], geometryTooComplex)
+  return {
+    draft: { ...draft, grids: draft.grids.map((g) => (built.geometry[g.key] ? { ...g, geometry: built.geometry[g.key]! } : g)) },
+    topology: built.report,
+  }
 }
 
 export const ACCEPTABLE_RULES = Object.entries(RULES).filter(([, r]) => r.acceptable).map(([c]) => c)

@@ -21,12 +21,25 @@ import { GRID_MONTH_STATUS, gridMonthKey } from '../domain/vocabulary/status.ts'
 import { writeAudit } from './audit.ts'
 import { INSPECTION_FACT_SELECT, inspectionFact, monthCoverage } from './coverage.ts'
 import type { GridCatalog } from './gridCatalog.ts'
-import { loadRankingAggregates, loadTheme } from './monthly.ts'
+import { loadRankingAggregates, loadRankingInput, loadTheme } from './monthly.ts'
+import { restrictRankingInput } from '../domain/grid/area.ts'
+import { gridsInArea, resolveArea, type AreaFilter } from './districts.ts'
 
-export async function buildBulletin(db: Db, catalog: GridCatalog, month: MonthKey, now: Date) {
+/** The grids a bulletin counts: those of the area (all: the city); districts only when someone holds them (see README, levels). */
+function bulletinGrids(catalog: GridCatalog, area: AreaFilter | null) {
+  return gridsInArea(catalog, area)
+}
+
+/** Rows whose grid is in the area (all rows for the whole city). */
+function inArea<T extends { gridId: number | null }>(area: AreaFilter | null, rows: T[]): T[] {
+  return area ? rows.filter((r) => r.gridId !== null && area.gridIds.has(r.gridId)) : rows
+}
+
+export async function buildBulletin(db: Db, catalog: GridCatalog, month: MonthKey, now: Date, area: AreaFilter | null = null) {
   const at = judgedAt(month, now)
-  const [input, coverage, notOnSite, overdue, theme, meetings] = await Promise.all([
-    loadRankingAggregates(db, month, month, now),
+  const [cityInput, coverage, cityNotOnSite, cityOverdue, theme, meetings] = await Promise.all([
+    // the whole city from the aggregates; a district from its rows (the aggregates are per department)
+    area ? loadRankingInput(db, month, month) : loadRankingAggregates(db, month, month, now),
     monthCoverage(db, month, now),
     db.inspection.findMany({
       where: { month },
@@ -39,8 +52,11 @@ export async function buildBulletin(db: Db, catalog: GridCatalog, month: MonthKe
     loadTheme(db, month),
     db.meeting.findMany({ where: { month }, select: { departmentId: true } }),
   ])
+  // the district filter (services/districts.ts): rows of the area's grids only
+  const input = area ? restrictRankingInput(cityInput, area.gridIds) : cityInput
+  const notOnSite = inArea(area, cityNotOnSite), overdue = inArea(area, cityOverdue)
   const ranking = departmentRanking(month, month, input, now)
-  const grids = catalog.list().map((g) => ({ g, c: coverage.get(g.id) }))
+  const grids = bulletinGrids(catalog, area).map((g) => ({ g, c: coverage.get(g.id) })).filter((x) => x.g.level !== 'district' || x.c?.holder)
   const held = grids.filter((x) => x.c?.holder)
   const count = (s: GridMonthState) => held.filter((x) => x.c!.inspectionStatus === s).length
   const unproven = notOnSite.map((i) => ({ i, failures: presenceFailures(inspectionFact(i)) })).filter((x) => x.failures.length > 0)
@@ -57,6 +73,8 @@ export async function buildBulletin(db: Db, catalog: GridCatalog, month: MonthKe
   const rankedDepts = ranking.rows.filter((r) => r.gridMonths > 0)
   return {
     month, running: month === monthOf(now), generatedAt: now.toISOString(), theme: { title: theme.title },
+    /** the district (or street) the figures are for; null: the whole city */
+    area: area ? { id: area.id, code: area.code, name: area.name, level: area.level } : null,
     summary: {
       grids: grids.length, held: held.length, unheld: grids.length - held.length,
       done: count('done'), unverified: count('unverified'), pending: count('pending'), missed: count('missed'),
@@ -75,6 +93,8 @@ export async function buildBulletin(db: Db, catalog: GridCatalog, month: MonthKe
   }
 }
 export type Bulletin = Awaited<ReturnType<typeof buildBulletin>>
+/** What a publication stores: the city's bulletin, and each district's by grid id. */
+type PublishedFigures = Bulletin & { byArea?: Record<string, Bulletin> }
 
 /** An entry recorded after the month's bulletin was published that changes a grid's state (更正). */
 export interface BulletinCorrection {
@@ -99,11 +119,15 @@ export type BulletinView = Bulletin & {
  * The month's bulletin. Unpublished: built now. Published: the figures as published, plus the grids
  * whose state entries recorded after publication would change (corrections); the figures stay.
  */
-export async function monthlyBulletin(db: Db, catalog: GridCatalog, month: MonthKey, now: Date): Promise<BulletinView> {
+export async function monthlyBulletin(db: Db, catalog: GridCatalog, month: MonthKey, now: Date, area: AreaFilter | null = null): Promise<BulletinView> {
   const pub = await db.bulletinPublication.findUnique({ where: { month } })
-  const live = await buildBulletin(db, catalog, month, now)
+  const live = await buildBulletin(db, catalog, month, now, area)
   if (!pub) return { ...live, published: null, corrections: [] }
-  const frozen = JSON.parse(pub.figures) as Bulletin
+  const stored = JSON.parse(pub.figures) as PublishedFigures
+  // a district's figures as published (stored beside the city's since districts exist); an area
+  // published without its own figures (a street, or a month published before) is built live
+  const { byArea, ...city } = stored
+  const frozen: Bulletin = area ? (byArea?.[String(area.id)] ?? live) : city
   const [by, late] = await Promise.all([
     db.user.findUnique({ where: { id: pub.publishedById }, select: { displayName: true } }),
     db.inspection.findMany({ where: { month, createdAt: { gt: pub.publishedAt } }, select: { gridId: true, createdAt: true } }),
@@ -131,9 +155,13 @@ export async function publishBulletin(db: Db, catalog: GridCatalog, actorId: num
   const already = () => new AppError('CONFLICT', 'BULLETIN_ALREADY_PUBLISHED', '该月通报已发布，发布后不再更改', { month })
   if (await db.bulletinPublication.findUnique({ where: { month } })) throw already()
   const bulletin = await buildBulletin(db, catalog, month, now)
+  // each district's bulletin is frozen with the city's (read back by monthlyBulletin with a district filter)
+  const byArea: Record<string, Bulletin> = {}
+  for (const d of catalog.list('district')) byArea[String(d.id)] = await buildBulletin(db, catalog, month, now, resolveArea(catalog, d.id))
+  const figures: PublishedFigures = { ...bulletin, byArea }
   try {
     await db.$transaction(async (tx) => {
-      const row = await tx.bulletinPublication.create({ data: { month, publishedAt: now, publishedById: actorId, figures: JSON.stringify(bulletin) } })
+      const row = await tx.bulletinPublication.create({ data: { month, publishedAt: now, publishedById: actorId, figures: JSON.stringify(figures) } })
       await writeAudit(tx, { actorId, action: 'report.publishBulletin', entity: 'BulletinPublication', entityId: row.id, after: { month, publishedAt: now.toISOString(), summary: bulletin.summary }, at: now })
     })
   } catch (e) {
@@ -172,7 +200,7 @@ export async function bulletinWorkbook(b: Bulletin | BulletinView): Promise<Buff
   const s = b.summary
   const summary = sheet('概况', [{ header: '项目', key: 'k', width: 28 }, { header: '数值', key: 'v', width: 40 }])
   addSafeRows(summary, [
-    { k: '月份', v: b.month }, { k: '本月主题', v: b.theme.title }, { k: '网格总数', v: s.grids }, { k: '已包抓网格', v: s.held }, { k: '未包抓网格', v: s.unheld },
+    { k: '月份', v: b.month }, { k: '范围', v: b.area ? `${b.area.name}（${b.area.code}）` : '全市' }, { k: '本月主题', v: b.theme.title }, { k: '网格总数', v: s.grids }, { k: '已包抓网格', v: s.held }, { k: '未包抓网格', v: s.unheld },
     { k: GRID_MONTH_STATUS.done['zh-CN'], v: s.done }, { k: GRID_MONTH_STATUS.unverified['zh-CN'], v: s.unverified }, { k: '未检查（月内）', v: s.pending }, { k: GRID_MONTH_STATUS.missed['zh-CN'], v: s.missed }, { k: '实地检查覆盖率', v: pct(s.coverage) },
     { k: '检查次数', v: s.inspections }, { k: '未到岗检查', v: s.notOnSite }, { k: '召开协调会部门数', v: `${s.meetingsHeld} / ${s.departments}` },
     { k: '未召开协调会部门', v: s.departmentsWithoutMeeting.join('、') || '无' }, { k: '本月结案', v: s.closed }, { k: '按期结案率', v: pct(s.onTimeRate) }, { k: '超期问题', v: s.overdue },

@@ -4,20 +4,15 @@
  * the number of grids (no N+1).
  */
 import type { Db } from '../db/client.ts'
-import { holderOn } from '../domain/holder.ts'
+import { holderOn, type HolderContact } from '../domain/holder.ts'
 import { gridMonthStateFromCounts, gridMonthStatus, type GridMonthInspection, type GridMonthState, type InspectionCounts } from '../domain/inspection/gridMonthStatus.ts'
 import { problemTallies } from './aggregates.ts'
 import { INSPECTION_FACT_SELECT, inspectionFact } from './inspectionFacts.ts'
 import { OPEN_STATUSES } from '../domain/problem/status.ts'
 import { monthRange, type MonthKey } from '../domain/time.ts'
 
-export interface HolderView {
+export interface HolderView extends HolderContact {
   departmentId: number
-  departmentName: string
-  cadreName: string
-  cadreTitle: string
-  contactName: string
-  contactPhone: string
   validFrom: string
   validTo: string | null
 }

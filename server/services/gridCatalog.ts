@@ -10,8 +10,9 @@ import type { GridGeometry } from '../domain/geometry/validate.ts'
 import type { Db } from '../db/client.ts'
 import { ensureBundledCalendar, HolidayStore } from './calendar.ts'
 
-export const GRID_LEVELS = ['street', 'community'] as const
-export type GridLevel = (typeof GRID_LEVELS)[number]
+// the level list is defined once in the domain (server/domain/grid/levels.ts); re-exported for the services
+import { GRID_LEVELS, type GridLevel } from '../domain/grid/levels.ts'
+export { GRID_LEVELS, type GridLevel }
 
 export interface CatalogGrid {
   id: number

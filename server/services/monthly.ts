@@ -22,9 +22,9 @@ export async function loadRankingInput(db: Db, from: MonthKey, to: MonthKey): Pr
     db.meeting.findMany({ where: { month: { gte: from, lte: to } }, select: { departmentId: true, month: true } }),
     db.problem.findMany({
       where: { departmentId: { not: null }, reportedAt: { lt: end }, OR: [{ closedAt: null }, { closedAt: { gte: start } }] },
-      select: { departmentId: true, status: true, deadline: true, reportedAt: true, closedAt: true, supervisingDepartmentId: true },
+      select: { departmentId: true, status: true, deadline: true, reportedAt: true, closedAt: true, supervisingDepartmentId: true, gridId: true },
     }),
-    db.problemReturn.findMany({ where: { createdAt: { gte: start, lt: end } }, select: { departmentId: true, status: true, createdAt: true } }),
+    db.problemReturn.findMany({ where: { createdAt: { gte: start, lt: end } }, select: { departmentId: true, status: true, createdAt: true, gridId: true } }),
   ])
   return { departments, holdings, inspections: inspections.map(inspectionFact), meetings, problems, returns }
 }

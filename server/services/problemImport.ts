@@ -10,19 +10,21 @@ import type { Routing } from '../domain/routing/matrix.ts'
 import { createHash } from 'node:crypto'
 import type { Db } from '../db/client.ts'
 import {
-  guessMapping, parseRows, REASON_MESSAGES, summarize, type ColumnMapping, type CoordSystem, type OkRow, type ParsedRow, type RowTarget,
+  cellText, detectPreset, guessMapping, parseRows, REASON_MESSAGES, summarize, type ColumnMapping, type CoordSystem, type OkRow, type ParsedRow, type PresetName, type RowTarget,
 } from '../domain/problem/importRows.ts'
+import { findHeaderRow, HEADER_SCAN } from '../domain/problem/headerRow.ts'
 import { AppError, badInput } from '../domain/errors.ts'
 import { holderOn } from '../domain/holder.ts'
 import { failpoint } from './failpoints.ts'
 import type { GridCatalog } from './gridCatalog.ts'
 import { problemConfig } from './problems.ts'
-import { boundaryCandidates, findRebound } from '../domain/problem/nearby.ts'
+import { boundaryGridIndex, reboundIndex, type findRebound } from '../domain/problem/nearby.ts'
 import { categoryLimit, problemDeadline } from '../domain/problem/workflow.ts'
-import { writeAudit, writeAuditMany } from './audit.ts'
+import { withImportTx, type ImportWriter } from './importWriter.ts'
+import { beijingDay } from '../domain/calendar/workingDays.ts'
 import { importTooLarge, runHeavy } from './heavy.ts'
 import type { Table } from '../workers/spreadsheet.ts'
-import { PROBLEM_TALLY_SELECT, tallyProblems } from './aggregates.ts'
+import { tallyImportedBatch } from './aggregates.ts'
 
 export const IMPORT_MAX_BYTES = 20 * 1024 * 1024
 export const IMPORT_MAX_ROWS = 50_000
@@ -40,62 +42,115 @@ export type { Table }
  * heavy-task pool as a stream, with the row and cell limits checked while reading and zip bombs
  * refused (server/workers/spreadsheet.ts).
  */
-export async function readTable(bytes: Uint8Array): Promise<Table> {
-  return runHeavy('readTable', [bytes, { maxRows: IMPORT_MAX_ROWS, maxCells: IMPORT_MAX_CELLS }], importTooLarge)
+export async function readTable(bytes: Uint8Array, headerless = false): Promise<Table> {
+  return runHeavy('readTable', [bytes, { maxRows: IMPORT_MAX_ROWS + (headerless ? HEADER_SCAN : 0), maxCells: IMPORT_MAX_CELLS, headerless }], importTooLarge)
 }
 
 export interface ImportOptions {
   fileName: string
   coordSystem: CoordSystem
   mapping?: ColumnMapping
+  /** the header row, 1-based as the spreadsheet numbers it (default: found among the first rows) */
+  headerRow?: number
+  /** a preset mapping; default: recognised from the column names; 'none': never */
+  preset?: PresetName | 'none'
+  /** the source external ids are scoped to (default: the preset's, else the id column's name) */
+  source?: string
   /** refuse (instead of asking for the mapping) when a required column is not mapped */
   forCommit?: boolean
+  /** rows read / rows valid so far, while checking (the HTTP route streams it to the browser) */
+  onProgress?: (p: ImportProgress) => void
 }
+
+export interface ImportProgress { phase: 'read' | 'check' | 'write'; total: number; read: number; valid: number; written?: number }
 
 const REQUIRED_FIELDS = ['lng', 'lat', 'category', 'description'] as const
 const FIELD_NAMES: Record<(typeof REQUIRED_FIELDS)[number], string> = { lng: '经度', lat: '纬度', category: '类别', description: '描述' }
 
 export interface ImportPreview {
   fileHash: string
+  /** the header row used, 1-based; the person can choose another one */
+  headerRow: number
+  /** the first rows of the sheet as text (at most 12 columns), to choose the header row from */
+  topRows: string[][]
   headers: string[]
   mapping: ColumnMapping
+  /** the preset recognised or chosen, if any */
+  preset: PresetName | null
+  /** the source external ids are scoped to */
+  source: string
   /** required fields with no column: the mapping must be completed before anything is checked */
   missing: string[]
   coordSystem: CoordSystem
-  summary: { total: number; ok: number; skipped: number; failed: number }
+  /** no report-time column: the import time is every row's report time */
+  noReportTime: boolean
+  summary: { total: number; ok: number; skipped: number; failed: number; warnings: number }
   rows: ParsedRow[]
 }
 
 const tick = () => new Promise<void>((r) => setImmediate(r))
 
+/** The sheet's rows, the header found (or chosen), the mapping, preset and source. */
+export function planTable(all: unknown[][], opts: Pick<ImportOptions, 'mapping' | 'headerRow' | 'preset' | 'source' | 'coordSystem'>) {
+  const header = findHeaderRow(all, opts.headerRow === undefined ? undefined : opts.headerRow - 1)
+  const preset = opts.preset === 'none' ? null : detectPreset(header.headers, opts.preset)
+  const mapping = opts.mapping ?? preset?.mapping ?? guessMapping(header.headers)
+  const idHeader = mapping.externalId === undefined ? '' : (header.headers[mapping.externalId] ?? '').split('·').pop()!.trim()
+  const source = (opts.source?.trim() || preset?.source || idHeader || 'file').slice(0, 40)
+  const coordSystem = preset?.coordSystem ?? opts.coordSystem
+  return { header, preset, mapping, source, coordSystem, rows: all.slice(header.index + 1), firstRow: header.index + 2 }
+}
+
 /** Reads, maps and checks every row (nothing is written). */
 export async function previewImport(db: Db, catalog: GridCatalog, bytes: Uint8Array, opts: ImportOptions, now: Date): Promise<ImportPreview> {
-  const table = await readTable(bytes)
-  const mapping = opts.mapping ?? guessMapping(table.headers)
+  const all = (await readTable(bytes, true)).rows
+  return previewRows(db, catalog, all, createHash('sha256').update(bytes).digest('hex'), opts, now)
+}
+
+/** previewImport on rows already read (the bench and the tests feed rows directly). */
+export async function previewRows(db: Db, catalog: GridCatalog, all: unknown[][], fileHash: string, opts: ImportOptions, now: Date): Promise<ImportPreview> {
+  const plan = planTable(all, opts)
+  const { mapping, coordSystem } = plan
   const missing = REQUIRED_FIELDS.filter((f) => mapping[f] === undefined)
-  const fileHash = createHash('sha256').update(bytes).digest('hex')
+  const topRows = all.slice(0, 10).map((r) => (r ?? []).slice(0, 12).map((v) => cellText(v).slice(0, 40)))
+  const base = {
+    fileHash, headerRow: plan.header.index + 1, topRows, headers: plan.header.headers, mapping, preset: plan.preset?.name ?? null,
+    source: plan.source, coordSystem, noReportTime: mapping.reportedAt === undefined,
+  }
+  const total = plan.rows.length
+  opts.onProgress?.({ phase: 'read', total, read: 0, valid: 0 })
   if (missing.length) {
     // the caller shows the headers and asks for the mapping; a commit cannot go on
     if (opts.forCommit) throw badInput(`未找到「${missing.map((f) => FIELD_NAMES[f]).join('、')}」列，请指定列对应关系`, 'IMPORT_MAPPING')
-    return { fileHash, headers: table.headers, mapping, missing, coordSystem: opts.coordSystem, summary: { total: table.rows.length, ok: 0, skipped: 0, failed: 0 }, rows: [] }
+    return { ...base, missing, summary: { total, ok: 0, skipped: 0, failed: 0, warnings: 0 }, rows: [] }
   }
   const cats = await db.problemCategory.findMany({ select: { code: true, name: true } })
   const categories = new Map<string, string>()
-  for (const c of cats) { categories.set(c.code, c.code); categories.set(c.code.toLowerCase(), c.code); categories.set(c.name.toLowerCase(), c.code) }
+  for (const c of cats) { categories.set(c.code, c.code); categories.set(c.code.toLowerCase(), c.code); categories.set(c.name.toLowerCase(), c.code); categories.set(c.name, c.code) }
   // holders of every grid now, once
   const holders = await db.gridHolder.findMany({ where: { validFrom: { lte: now } } })
   const byGrid = new Map<number, typeof holders>()
   for (const h of holders) byGrid.set(h.gridId, [...(byGrid.get(h.gridId) ?? []), h])
   const deptNames = new Map((await db.department.findMany({ select: { id: true, name: true } })).map((d) => [d.id, d.name]))
+  const targets = new Map<number, RowTarget>()
   const locate = (lng: number, lat: number): RowTarget | null => {
     const g = catalog.assign(lng, lat)
     if (!g) return null
-    const dep = holderOn(byGrid.get(g.id) ?? [], now)?.departmentId ?? null
-    return { gridId: g.id, gridName: g.name, departmentId: dep, departmentName: dep === null ? null : (deptNames.get(dep) ?? null) }
+    let t = targets.get(g.id)
+    if (!t) {
+      const dep = holderOn(byGrid.get(g.id) ?? [], now)?.departmentId ?? null
+      t = { gridId: g.id, gridName: g.name, departmentId: dep, departmentName: dep === null ? null : (deptNames.get(dep) ?? null) }
+      targets.set(g.id, t)
+    }
+    return t
   }
   const rows: ParsedRow[] = []
-  for (let i = 0; i < table.rows.length; i += CHUNK) {
-    rows.push(...parseRows(table.rows.slice(i, i + CHUNK), { mapping, coordSystem: opts.coordSystem, categories, locate, firstRow: 2 + i }))
+  const step = Math.max(CHUNK, Math.min(20_000, Math.ceil(total / 50)))
+  let valid = 0
+  for (let i = 0; i < total; i += step) {
+    const part = parseRows(plan.rows.slice(i, i + step), { mapping, coordSystem, categories, locate, firstRow: plan.firstRow + i, source: plan.source, now })
+    for (const r of part) { rows.push(r); if (r.ok) valid++ }
+    opts.onProgress?.({ phase: 'check', total, read: Math.min(total, i + step), valid })
     await tick()
   }
   // duplicates across chunks, and rows already imported earlier
@@ -107,14 +162,35 @@ export async function previewImport(db: Db, catalog: GridCatalog, bytes: Uint8Ar
     if (earlier !== undefined) rows[i] = { row: r.row, ok: false, reason: 'DUPLICATE_IN_FILE', message: REASON_MESSAGES.DUPLICATE_IN_FILE, detail: `第 ${earlier} 行` }
     else seen.set(r.externalId, r.row)
   }
-  const ids = [...seen.keys()]
+  const existing = await alreadyImported(db, rows)
+  const final = rows.map((r): ParsedRow => (r.ok && existing.has(r.externalId) ? { row: r.row, ok: false, reason: 'ALREADY_IMPORTED', message: REASON_MESSAGES.ALREADY_IMPORTED } : r))
+  return { ...base, missing: [], summary: summarize(final), rows: final }
+}
+
+/**
+ * External ids of the good rows that are already in the database: the same externalId, or (`gd:<id>`,
+ * a row of GridDuty's own export of a problem reported in the app) that very problem here.
+ */
+async function alreadyImported(db: Db, rows: readonly ParsedRow[]): Promise<Set<string>> {
+  const ok = rows.filter((r): r is OkRow => r.ok)
   const existing = new Set<string>()
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    const found = await db.problem.findMany({ where: { externalId: { in: ids.slice(i, i + CHUNK) } }, select: { externalId: true } })
+  const ids = ok.map((r) => r.externalId)
+  const LOOKUP = 5_000
+  for (let i = 0; i < ids.length; i += LOOKUP) {
+    const found = await db.problem.findMany({ where: { externalId: { in: ids.slice(i, i + LOOKUP) } }, select: { externalId: true } })
     for (const f of found) existing.add(f.externalId!)
   }
-  const final = rows.map((r): ParsedRow => (r.ok && existing.has(r.externalId) ? { row: r.row, ok: false, reason: 'ALREADY_IMPORTED', message: REASON_MESSAGES.ALREADY_IMPORTED } : r))
-  return { fileHash, headers: table.headers, mapping, missing: [], coordSystem: opts.coordSystem, summary: summarize(final), rows: final }
+  const own = ok.filter((r) => r.externalId.startsWith('gd:'))
+  for (let i = 0; i < own.length; i += LOOKUP) {
+    const part = own.slice(i, i + LOOKUP)
+    const found = await db.problem.findMany({ where: { id: { in: part.map((r) => Number(r.externalId.slice(3))) }, externalId: null }, select: { id: true, lng: true, lat: true, categoryCode: true } })
+    const byId = new Map(found.map((p) => [p.id, p]))
+    for (const r of part) {
+      const p = byId.get(Number(r.externalId.slice(3)))
+      if (p && p.categoryCode === r.categoryCode && Math.abs(p.lng - r.lng) < 1e-9 && Math.abs(p.lat - r.lat) < 1e-9) existing.add(r.externalId)
+    }
+  }
+  return existing
 }
 
 export interface ImportResult {
@@ -130,15 +206,31 @@ export interface ImportResult {
  */
 export async function commitImport(
   db: Db, catalog: GridCatalog, user: { id: number; displayName: string }, bytes: Uint8Array,
-  opts: ImportOptions & { mode: ImportMode }, now: Date,
+  opts: ImportOptions & { mode: ImportMode; writer?: ImportWriter }, now: Date,
 ): Promise<ImportResult> {
   const preview = await previewImport(db, catalog, bytes, { ...opts, forCommit: true }, now)
+  return commitPreview(db, catalog, user, preview, opts, now)
+}
+
+/** Rows per statement group (and per progress report / failpoint step) in the driver's transaction. */
+export const WRITE_CHUNK = 5_000
+
+/**
+ * The commit of a checked file: the same validation and assignment as the preview (the caller passes
+ * the preview), flags computed in memory, then ONE transaction through the driver (or Prisma,
+ * services/importWriter.ts): the batch, the problems, their 'report' events and audit rows, the
+ * batch's report and audit row. Progress is reported per chunk written.
+ */
+export async function commitPreview(
+  db: Db, catalog: GridCatalog, user: { id: number; displayName: string }, preview: ImportPreview,
+  opts: Pick<ImportOptions, 'fileName' | 'coordSystem' | 'onProgress'> & { mode: ImportMode; writer?: ImportWriter }, now: Date,
+): Promise<ImportResult> {
   if (opts.mode === 'all-or-nothing' && preview.summary.failed > 0) {
     return { committed: false, batchId: null, summary: { ...preview.summary, imported: 0 }, rows: preview.rows }
   }
   const good = preview.rows.filter((r): r is OkRow => r.ok)
   const limits = new Map((await db.problemCategory.findMany({ select: { code: true, deadlineDays: true, kind: true } })).map((c) => [c.code, categoryLimit(c)]))
-  // flags computed up front (in memory), so the write transaction stays short: bulk inserts per chunk
+  // flags computed up front (in memory), so the write transaction stays short
   const cfg = problemConfig()
   const closed = await db.problem.findMany({
     where: { status: 'closed', closedAt: { gte: new Date(now.getTime() - cfg.reboundDays * 86_400_000), lte: now } },
@@ -146,61 +238,79 @@ export async function commitImport(
   })
   const routeOf = await problemRouter(db, catalog) // the responsibility matrix (docs/routing.md)
   const prepared: { r: OkRow; boundary: number[]; rebound: ReturnType<typeof findRebound<(typeof closed)[number]>>; routing: Routing }[] = []
+  // spatial indexes built once per import (a scan of every grid and every closed problem per row was the import's cost)
+  const lists = new Map<string, ReturnType<typeof boundaryGridIndex>>()
+  const rebounds = reboundIndex(closed)
   for (let i = 0; i < good.length; i++) {
     const r = good[i]!
     const level = catalog.get(r.target.gridId)?.level ?? 'community'
-    const boundary = boundaryCandidates(r.lng, r.lat, r.target.gridId, catalog.list(level), { distanceM: cfg.boundaryM }).map((b) => b.gridId)
-    const rebound = findRebound(r, closed, { distanceM: cfg.reboundM, days: cfg.reboundDays, now })
+    let list = lists.get(level)
+    if (!list) { list = boundaryGridIndex(catalog.list(level)); lists.set(level, list) }
+    const boundary = list.candidates(r.lng, r.lat, r.target.gridId, { distanceM: cfg.boundaryM }).map((b) => b.gridId)
+    const rebound = rebounds.find(r, { distanceM: cfg.reboundM, days: cfg.reboundDays, now })
     prepared.push({ r, boundary, rebound, routing: routeOf(r.categoryCode, r.target.gridId, r.target.departmentId, now) })
-    if (i % CHUNK === CHUNK - 1) await tick()
+    if (i % 20_000 === 19_999) await tick()
   }
+  // a normal deadline depends only on the Beijing day the limit starts (addWorkingDaysDetailed counts
+  // whole working days from the end of that day), so it is computed once per day and limit
+  const deadlines = new Map<string, Date>()
+  const deadlineOf = (start: Date, code: string, priority: 'normal' | 'urgent') => {
+    const limit = limits.get(code) ?? categoryLimit({ code, deadlineDays: 7 })
+    if (priority === 'urgent') return problemDeadline(start, limit, priority, catalog.holidays.calendar)
+    const key = `${beijingDay(start)}|${limit.normal.workingDays}`
+    let d = deadlines.get(key)
+    if (!d) { d = problemDeadline(start, limit, priority, catalog.holidays.calendar); deadlines.set(key, d) }
+    return d
+  }
+  const total = preview.summary.total, valid = good.length
+  const chunks = Math.ceil(prepared.length / WRITE_CHUNK)
+  const fileName = opts.fileName.slice(0, 200)
   try {
-    return await db.$transaction(async (tx) => {
-      const batch = await tx.importBatch.create({
-        data: {
-          fileName: opts.fileName.slice(0, 200), fileHash: preview.fileHash, coordSystem: opts.coordSystem, mode: opts.mode,
-          total: preview.summary.total, imported: 0, skipped: preview.summary.skipped, failed: preview.summary.failed, report: '[]', createdById: user.id, createdAt: now,
-        },
+    return await withImportTx(db, opts.writer ?? 'driver', async (tx) => {
+      const batchId = await tx.createBatch({
+        fileName, fileHash: preview.fileHash, coordSystem: preview.coordSystem, mode: opts.mode,
+        total, skipped: preview.summary.skipped, failed: preview.summary.failed, createdById: user.id, createdAt: now,
       })
       const created = new Map<number, number>()
       const handlerOf = new Map<number, number | null>()
-      for (let i = 0; i < prepared.length; i += CHUNK) {
-        if (i > 0) await failpoint('problem.import', i / CHUNK, Math.ceil(prepared.length / CHUNK)) // crash tests: kill with a chunk written
-        const chunk = prepared.slice(i, i + CHUNK)
-        await tx.problem.createMany({
-          data: chunk.map(({ r, boundary, rebound, routing }) => ({
-            lng: r.lng, lat: r.lat, gridId: r.target.gridId, departmentId: routing.departmentId, categoryCode: r.categoryCode,
-            supervisingDepartmentId: routing.supervisingDepartmentId, routingRuleId: routing.ruleId,
-            description: r.description, status: 'reported', priority: r.priority, deadline: problemDeadline(now, limits.get(r.categoryCode) ?? categoryLimit({ code: r.categoryCode, deadlineDays: 7 }), r.priority, catalog.holidays.calendar),
-            reporterId: user.id, reporterName: user.displayName, source: 'import', externalId: r.externalId, importBatchId: batch.id,
-            boundaryGridIds: boundary.length ? JSON.stringify(boundary) : null, reboundOfId: rebound?.id ?? null, reportedAt: now, createdAt: now,
-          })),
-        })
-        const ids = new Map((await tx.problem.findMany({ where: { externalId: { in: chunk.map((c) => c.r.externalId) } }, select: { id: true, externalId: true } })).map((x) => [x.externalId!, x.id]))
-        const rows = chunk.map((c) => ({ ...c, id: ids.get(c.r.externalId)! }))
-        await tallyProblems(tx, (await tx.problem.findMany({ where: { id: { in: rows.map((x) => x.id) } }, select: PROBLEM_TALLY_SELECT })).map((after) => ({ before: null, after })))
-        await tx.problemEvent.createMany({
-          data: rows.map(({ id, boundary, rebound }) => ({
-            problemId: id, action: 'report', fromStatus: null, toStatus: 'reported', actorId: user.id, at: now,
-            note: [`导入批次 #${batch.id}`, boundary.length ? `边界问题：邻近网格 ${boundary.join(', ')}` : '', rebound ? `反弹：与 #${rebound.id} 相距 ${Math.round(rebound.distanceM)} 米` : ''].filter(Boolean).join('；'),
-          })),
-        })
-        await writeAuditMany(tx, rows.map(({ id, r, boundary, rebound, routing }) => ({
-          actorId: user.id, action: 'problem.import', entity: 'Problem', entityId: id, at: now,
-          after: { row: r.row, externalId: r.externalId, lng: r.lng, lat: r.lat, categoryCode: r.categoryCode, gridId: r.target.gridId, departmentId: routing.departmentId, supervisingDepartmentId: routing.supervisingDepartmentId, routingRuleId: routing.ruleId, boundaryGridIds: boundary, reboundOfId: rebound?.id ?? null, importBatchId: batch.id },
+      for (let c = 0; c < chunks; c++) {
+        const chunk = prepared.slice(c * WRITE_CHUNK, (c + 1) * WRITE_CHUNK)
+        const ids = await tx.insertProblems(chunk.map(({ r, boundary, rebound, routing }) => ({
+          lng: r.lng, lat: r.lat, gridId: r.target.gridId, departmentId: routing.departmentId, categoryCode: r.categoryCode,
+          supervisingDepartmentId: routing.supervisingDepartmentId, routingRuleId: routing.ruleId,
+          description: r.description, status: 'reported', priority: r.priority,
+          deadline: deadlineOf(r.reportedAt ?? now, r.categoryCode, r.priority),
+          reporterId: user.id, reporterName: user.displayName, source: 'import', externalId: r.externalId, importBatchId: batchId,
+          boundaryGridIds: boundary.length ? JSON.stringify(boundary) : null, reboundOfId: rebound?.id ?? null,
+          reportedAt: r.reportedAt ?? now, createdAt: now, updatedAt: now,
         })))
-        for (const x of rows) { created.set(x.r.row, x.id); handlerOf.set(x.r.row, x.routing.departmentId) }
+        await tx.insertEvents(chunk.map(({ boundary, rebound }, k) => ({
+          problemId: ids[k]!, action: 'report', fromStatus: null, toStatus: 'reported', actorId: user.id, at: now,
+          note: [`导入批次 #${batchId}`, boundary.length ? `边界问题：邻近网格 ${boundary.join(', ')}` : '', rebound ? `反弹：与 #${rebound.id} 相距 ${Math.round(rebound.distanceM)} 米` : ''].filter(Boolean).join('；'),
+        })))
+        await tx.insertAudits(chunk.map(({ r, boundary, rebound, routing }, k) => ({
+          actorId: user.id, action: 'problem.import', entity: 'Problem', entityId: ids[k]!, at: now,
+          after: { row: r.row, externalId: r.externalId, lng: r.lng, lat: r.lat, categoryCode: r.categoryCode, gridId: r.target.gridId, departmentId: routing.departmentId, supervisingDepartmentId: routing.supervisingDepartmentId, routingRuleId: routing.ruleId, boundaryGridIds: boundary, reboundOfId: rebound?.id ?? null, importBatchId: batchId },
+        })))
+        chunk.forEach((x, k) => { created.set(x.r.row, ids[k]!); handlerOf.set(x.r.row, x.routing.departmentId) })
+        opts.onProgress?.({ phase: 'write', total, read: total, valid, written: Math.min(valid, (c + 1) * WRITE_CHUNK) })
+        await failpoint('problem.import', c + 1, chunks + 1) // crash tests: kill with a chunk written, the transaction open
         await tick()
       }
+      // aggregates (services/aggregates.ts): the batch's problems added to the tallies, same transaction
+      let minId = Infinity, maxId = -Infinity
+      for (const id of created.values()) { if (id < minId) minId = id; if (id > maxId) maxId = id }
+      await tallyImportedBatch(tx, batchId, minId, maxId)
       const rows = preview.rows.map((r) => (r.ok ? { ...r, problemId: created.get(r.row) } : r))
       const report = rows.map((r) => (r.ok ? { row: r.row, ok: true, problemId: r.problemId, gridId: r.target.gridId, departmentId: handlerOf.get(r.row) ?? r.target.departmentId } : { row: r.row, ok: false, reason: r.reason, message: r.message, detail: r.detail }))
-      await tx.importBatch.update({ where: { id: batch.id }, data: { imported: created.size, report: JSON.stringify(report) } })
-      await writeAudit(tx, { actorId: user.id, action: 'problem.import', entity: 'ImportBatch', entityId: batch.id, after: { fileName: opts.fileName, ...preview.summary, imported: created.size }, at: now })
-      return { committed: true, batchId: batch.id, summary: { ...preview.summary, imported: created.size }, rows }
-    }, { timeout: 300_000, maxWait: 20_000 })
+      await tx.finishBatch(batchId, created.size, JSON.stringify(report))
+      await tx.insertAudits([{ actorId: user.id, action: 'problem.import', entity: 'ImportBatch', entityId: batchId, after: { fileName: opts.fileName, ...preview.summary, imported: created.size }, at: now }])
+      return { committed: true, batchId, summary: { ...preview.summary, imported: created.size }, rows }
+    })
   } catch (e) {
     // two imports of the same rows at once: the unique externalId refuses the second
-    if ((e as { code?: string }).code === 'P2002') throw new AppError('CONFLICT', 'IMPORT_CONFLICT', '部分行刚被其他导入写入，请重新预览后再导入')
+    const code = (e as { code?: string }).code
+    if (code === 'P2002' || code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE') throw new AppError('CONFLICT', 'IMPORT_CONFLICT', '部分行刚被其他导入写入，请重新预览后再导入')
     throw e
   }
 }

@@ -48,12 +48,14 @@ export async function loadRules(db: Reader): Promise<MatrixRule[]> {
   return (await db.responsibilityRule.findMany({ orderBy: { id: 'asc' } })).map(toMatrixRule)
 }
 
-/** Where a grid lies: itself, its street (a street grid is its own street), no district yet. */
+/** Where a grid lies: itself, its street (a street grid is its own street) and its district (a district grid is its own). */
 export function placeOf(catalog: GridCatalog, gridId: number | null): Place {
   if (gridId === null) return { gridId: null, streetId: null, districtId: null }
   const g = catalog.get(gridId)
-  const streetId = !g ? null : g.level === 'street' ? g.id : g.parentId
-  return { gridId, streetId, districtId: null }
+  const streetId = !g || g.level === 'district' ? null : g.level === 'street' ? g.id : g.parentId
+  const street = streetId === null ? undefined : catalog.get(streetId)
+  const districtId = g?.level === 'district' ? g.id : street?.parentId != null && catalog.get(street.parentId)?.level === 'district' ? street.parentId : null
+  return { gridId, streetId, districtId }
 }
 
 /** A router for many problems at once (import): the rules and categories loaded once. */
@@ -82,7 +84,7 @@ export async function loadNames(db: Reader, catalog: GridCatalog): Promise<Names
   const gridName = (id: number) => catalog.get(id)?.name ?? `#${id}`
   return {
     category: (code) => catName.get(code) ?? code,
-    area: (kind, ids) => kind === 'city' ? '全市' : kind === 'district' ? `区县 ${ids.join('、')}` : kind === 'street' ? ids.map(gridName).join('、') : `网格 ${ids.map(gridName).join('、')}`,
+    area: (kind, ids) => kind === 'city' ? '全市' : kind === 'district' ? ids.map(gridName).join('、') : kind === 'street' ? ids.map(gridName).join('、') : `网格 ${ids.map(gridName).join('、')}`,
     departmentName: (id) => (id === null ? '（无）' : (deptName.get(id) ?? `#${id}`)),
   }
 }
@@ -125,7 +127,10 @@ async function ruleData(db: Reader, catalog: GridCatalog, input: RuleInput) {
   if (!(await db.department.findUnique({ where: { id: input.departmentId } }))) throw notFound('部门', 'DEPARTMENT_NOT_FOUND')
   const ids = [...new Set(input.areaIds)].sort((a, b) => a - b)
   if (input.areaKind === 'city' && ids.length) throw badInput('全市规则不需要指定区域', 'RULE_AREA')
-  if (input.areaKind === 'district') throw badInput('区县尚未建立，暂不能按区县设置规则', 'RULE_AREA')
+  if (input.areaKind === 'district') {
+    if (ids.length === 0) throw badInput('区县规则须至少指定一个区县', 'RULE_AREA')
+    if (ids.some((id) => catalog.get(id)?.level !== 'district')) throw badInput('指定的区域不是现行的区县网格', 'RULE_AREA')
+  }
   if (input.areaKind === 'street') {
     if (ids.length !== 1) throw badInput('街道规则须指定一个街道', 'RULE_AREA')
     if (catalog.get(ids[0]!)?.level !== 'street') throw badInput('指定的区域不是现行的街道网格', 'RULE_AREA')
@@ -206,18 +211,20 @@ export async function matrixView(db: Db, catalog: GridCatalog, at: Date) {
     db.problemReturn.findMany({ select: { categoryCode: true, gridId: true } }),
   ])
   const rules = rows.map(toMatrixRule)
-  const streets = catalog.list('street').map((s) => ({ id: s.id, name: s.name, code: s.code, gridIds: catalog.list('community').filter((g) => g.parentId === s.id).map((g) => g.id) }))
+  const streets = catalog.list('street').map((s) => ({ id: s.id, name: s.name, code: s.code, districtId: placeOf(catalog, s.id).districtId, gridIds: catalog.list('community').filter((g) => g.parentId === s.id).map((g) => g.id) }))
   const cells = matrixCells(cats, streets, rules, at)
   // the finest grids: communities, and streets without communities
   const finest = [...catalog.list('community'), ...catalog.list('street').filter((s) => !streets.find((x) => x.id === s.id)?.gridIds.length)]
   const gaps = findGaps(cats, finest.map((g) => ({ id: g.id, ...placeOf(catalog, g.id), holderDepartmentId: holders.get(g.id) ?? null })), rules, at, returns, returnGapThreshold())
   const overlaps = findOverlaps(rules.filter((r) => r.validTo === null || r.validTo > at))
   const ruleById = new Map(rows.map((r) => [r.id, r]))
-  const overlapGrids = (o: (typeof overlaps)[number]) => o.areaKind === 'city' ? [] : o.areaKind === 'street' ? o.areaIds.flatMap((s) => [s, ...(streets.find((x) => x.id === s)?.gridIds ?? [])]) : o.areaIds
+  const overlapGrids = (o: (typeof overlaps)[number]) => o.areaKind === 'city' ? [] : o.areaKind === 'district' ? o.areaIds.flatMap((d) => [d, ...streets.filter((s) => s.districtId === d).flatMap((s) => [s.id, ...s.gridIds])]) : o.areaKind === 'street' ? o.areaIds.flatMap((s) => [s, ...(streets.find((x) => x.id === s)?.gridIds ?? [])]) : o.areaIds
   return {
     at: at.toISOString(),
     categories: cats,
     groups: [...new Set(cats.map((c) => c.group))],
+    /** the districts in force: the choices of a district rule */
+    districts: catalog.list('district').map((d) => ({ id: d.id, name: d.name, code: d.code })),
     columns: [{ id: null as number | null, name: '全市', code: '' }, ...streets.map((s) => ({ id: s.id as number | null, name: s.name, code: s.code }))],
     cells: Object.fromEntries(Object.entries(cells).map(([code, cs]) => [code, cs.map((c) => ({ ...c, departmentName: c.departmentId === null ? null : names.departmentName(c.departmentId) }))])),
     rules: rows.map((r) => ({ ...ruleView(r, names), inForce: toMatrixRule(r).validFrom <= at && (r.validTo === null || r.validTo > at) })),

@@ -8,12 +8,17 @@ import type { FeatureCollection } from 'geojson'
 import { changedRegion, computeImpact, type GridChange, type ImpactInput } from '../domain/boundary/impact.ts'
 import { validateDraft, type ValidationInput, type ValidationOptions } from '../domain/boundary/validation.ts'
 import { shapeWarnings, type ShapeGrid } from '../domain/boundary/shapeWarnings.ts'
+import { buildTopology, type SkippedFeature, type TopoGridInput, type TopologyOptions } from '../domain/boundary/topologyBuild.ts'
 import type { MultiPolygon, Polygon } from 'geojson'
 import { validateGridGeometry } from '../domain/geometry/validate.ts'
 import { dHashOfFile } from '../domain/photo/dhash.ts'
 import { readExif } from '../domain/photo/exif.ts'
 import { bulletinWorkbook, type Bulletin, type BulletinView } from '../services/bulletin.ts'
-import { checkZip, parseTable, type TableLimits } from './spreadsheet.ts'
+import { parseTable, type TableLimits } from './spreadsheet.ts'
+import { AppError } from '../domain/errors.ts'
+import { parseBoundaryBytes, prepareFeatures, type PreparedBoundaryFile } from './boundaryFile.ts'
+import { geometryToWgs84, type CoordSystem } from '../domain/geometry/coordSystems.ts'
+import type { TextEncodingName } from '../domain/boundary/textEncoding.ts'
 
 export const TASKS = {
   /** validateGridGeometry over several geometries: the issues of each, in order */
@@ -24,25 +29,34 @@ export const TASKS = {
     issues: validateDraft(input, opts),
     warnings: shapeWarnings(input.changed as ShapeGrid[], before),
   }),
+  /** the topology build of imported boundaries: snapping, resolution within the tolerance, the report */
+  topologyBuild: (grids: TopoGridInput[], skipped: SkippedFeature[], opts: TopologyOptions) => buildTopology(grids, skipped, opts),
   /** the changed area of a boundary draft (polygon clipping: old △ new per grid) */
   changedRegion: (changes: GridChange[]) => changedRegion(changes),
   /** the impact of a boundary draft over its candidate points (point-in-polygon, grid indexes) */
   computeImpact: (input: ImpactInput) => computeImpact(input),
   /** (the upload may arrive in a SharedArrayBuffer, not copied on the event loop: copied here, as TextDecoder and zlib want their own) */
   readTable: (bytes: Uint8Array, limits: TableLimits) => parseTable(bytes.buffer instanceof SharedArrayBuffer ? new Uint8Array(bytes) : bytes, limits),
-  /** a GeoJSON text or a zipped Shapefile (base64) → features */
+  /** a GeoJSON text or a zipped Shapefile (base64) → features (the tRPC boundary.importFile; read as the upload is, boundaryFile.ts) */
   parseBoundaryFile: async (format: 'geojson' | 'shapefile', data: string): Promise<FeatureCollection | null> => {
     try {
-      if (format === 'geojson') return JSON.parse(data) as FeatureCollection
-      const zip = Buffer.from(data, 'base64')
-      await checkZip(zip)
-      const shpjsModule = 'shpjs' // untyped package
-      const { parseZip } = await import(shpjsModule) as { parseZip(b: ArrayBuffer | Buffer): Promise<FeatureCollection | FeatureCollection[]> }
-      const out = await parseZip(zip)
-      return Array.isArray(out) ? { type: 'FeatureCollection', features: out.flatMap((x) => x.features) } : out
+      const bytes = new Uint8Array(format === 'geojson' ? Buffer.from(data, 'utf8') : Buffer.from(data, 'base64'))
+      const parsed = await parseBoundaryBytes(bytes, { fileName: format === 'geojson' ? 'import.geojson' : 'import.zip', encoding: format === 'geojson' ? 'utf-8' : null })
+      return { type: 'FeatureCollection', features: parsed.features }
     } catch (e) {
       if ((e as { appCode?: string }).appCode === 'IMPORT_TOO_LARGE') throw e // a zip bomb: say so; anything else is unreadable
       return null
+    }
+  },
+  /** an uploaded boundary file (GeoJSON, zipped Shapefile, KML) → its polygons in WGS84 with their raw centres, encoding and .prj (boundaryFile.ts) */
+  readBoundaryUpload: async (bytes: Uint8Array, opts: { fileName: string; encoding: TextEncodingName | null; coordSystem: CoordSystem }): Promise<PreparedBoundaryFile> => {
+    try {
+      const parsed = await parseBoundaryBytes(bytes.buffer instanceof SharedArrayBuffer ? new Uint8Array(bytes) : bytes, opts)
+      return prepareFeatures(parsed, (g) => geometryToWgs84(g, opts.coordSystem))
+    } catch (e) {
+      if (typeof (e as { appCode?: unknown }).appCode === 'string') throw e
+      // a parser tripping over malformed content (not one of our checks): the file is unreadable, said so
+      throw new AppError('BAD_INPUT', 'IMPORT_UNREADABLE', '无法读取文件：内容格式有误（几何或属性结构不完整）')
     }
   },
   /** a photo's EXIF time and place and its difference hash (null for WebP/undecodable): decoding blocks, so it runs here */

@@ -15,7 +15,11 @@ import yauzl from 'yauzl'
 import { AppError, badInput } from '../domain/errors.ts'
 
 export interface Table { headers: string[]; rows: unknown[][] }
-export interface TableLimits { maxRows: number; maxCells: number }
+export interface TableLimits {
+  maxRows: number; maxCells: number
+  /** every row in `rows` and no header (the caller finds the header among the first rows) */
+  headerless?: boolean
+}
 
 export const ZIP_LIMITS = {
   entries: 5_000,
@@ -149,6 +153,10 @@ export async function parseTable(bytes: Uint8Array, limits: TableLimits): Promis
     if (all.length <= limits.maxRows + 1 && cells > limits.maxCells) throw tooManyCells(limits.maxCells)
   }
   if (all.length > limits.maxRows + 1) throw tooManyRows(limits.maxRows)
+  if (limits.headerless) {
+    if (!all.some((r) => r.some((v) => v !== null && v !== undefined && v !== ''))) throw badInput('文件中没有数据', 'IMPORT_EMPTY')
+    return { headers: [], rows: all }
+  }
   const headers = (all[0] ?? []).map((h) => String(h ?? '').trim())
   if (!headers.some(Boolean)) throw badInput('文件第一行应为表头', 'IMPORT_NO_HEADER')
   return { headers, rows: all.slice(1) }

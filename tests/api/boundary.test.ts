@@ -8,7 +8,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { area, booleanPointInPolygon, difference, feature, featureCollection } from '@turf/turf'
-import type { FeatureCollection } from 'geojson'
+import type { FeatureCollection, Polygon } from 'geojson'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { GridGeometry } from '../../server/domain/boundary/topology.ts'
 import { errorOf, loggedIn } from '../support/apiClient.ts'
@@ -131,12 +131,13 @@ describe.each(testDatabases())('boundary API on %s', (db) => {
   itWithRealBoundaries('imports the real district boundaries (GeoJSON, and a Shapefile zip round trip) as a draft', async () => {
     const text = fs.readFileSync(path.join(REAL_BOUNDARIES, '610300_districts.geojson'), 'utf8')
     const src = JSON.parse(text) as FeatureCollection
-    const imp = await planner.boundary.importFile.mutate({ fileName: '610300.geojson', format: 'geojson', data: text, nameField: 'name', codeField: 'adcode', level: 'street', coordSystem: 'gcj02' })
+    const imp = await planner.boundary.importFile.mutate({ fileName: '610300.geojson', format: 'geojson', data: text, nameField: 'name', codeField: 'adcode', level: 'district', coordSystem: 'gcj02' })
     expect(imp.fields).toEqual(expect.arrayContaining(['adcode', 'name']))
     expect(imp.draft.grids.map((g) => g.name).sort()).toEqual(src.features.map((f) => String(f.properties!.name)).sort())
     expect(imp.draft.grids.every((g) => g.id === null && g.key.startsWith('new:'))).toBe(true)
     expect(imp.draft.grids.some((g) => g.geometry.type === 'MultiPolygon')).toBe(true)
-    // the districts cover the demo city's streets: the same rules report overlaps against them
+    // imported as districts, they cover the demo city's districts: the same rules report overlaps against them
+    expect(imp.draft.grids.every((g) => g.level === 'district' && g.parentKey === null)).toBe(true)
     expect(imp.issues.map((i) => i.code)).toContain('OVERLAP')
 
     const shp = await planner.boundary.export.query({ format: 'shapefile', level: 'street' })
@@ -146,6 +147,34 @@ describe.each(testDatabases())('boundary API on %s', (db) => {
     expect(back.draft.grids.every((g) => g.id !== null)).toBe(true) // matched by code
     const bad = await errorOf(planner.boundary.importFile.mutate({ fileName: 'x.zip', format: 'shapefile', data: 'bm90IGEgemlw', nameField: 'name', codeField: 'code', level: 'street' }))
     expect(bad.appCode).toBe('IMPORT_UNREADABLE')
+  }, 60_000)
+  /** a topology fixture (tests/fixtures/topology) as a file to import: 2° east of the demo city, codes prefixed 99000 (6–20 digits) */
+  const fixtureFile = (name: string) => {
+    const fc = JSON.parse(fs.readFileSync(path.resolve('tests/fixtures/topology', name, 'in.geojson'), 'utf8')) as FeatureCollection<Polygon, { code: string; name: string }>
+    return JSON.stringify({ type: 'FeatureCollection', features: fc.features.map((f) => ({ type: 'Feature', properties: { name: f.properties.name, code: `99000${f.properties.code}` }, geometry: { type: 'Polygon', coordinates: f.geometry.coordinates.map((r) => r.map(([x, y]) => [x! + 2, y!])) } })) })
+  }
+
+  it('imported boundaries are snapped: 1 mm out of line along 5 km import as shared edges; a gap between streets is reported with its area', async () => {
+    const opts = { format: 'geojson' as const, nameField: 'name', codeField: 'code', level: 'street' as const, coordSystem: 'wgs84' as const }
+    const imp = await planner.boundary.importFile.mutate({ ...opts, fileName: 'offset.geojson', data: fixtureFile('offset-1mm') })
+    expect(imp.topology.snapM).toBe(0.5)
+    expect(imp.topology.snapped).toBeGreaterThan(0)
+    expect(imp.topology.items).toEqual([])
+    expect(imp.issues.map((i) => i.code)).not.toContain('OVERLAP')
+    const [A, B, C] = ['99000101', '99000102', '99000103'].map((c) => imp.draft.grids.find((g) => g.code === c)!.geometry as Polygon)
+    const keys = (p: Polygon) => new Set(p.coordinates[0]!.map((q) => `${q[0]},${q[1]}`))
+    const common = (p: Polygon, q: Polygon) => [...keys(p)].filter((k) => keys(q).has(k)).length
+    expect(common(A!, B!)).toBe(5) // two corners, A's two border vertices, B's one: bit-identical on both sides
+    expect(common(B!, C!)).toBe(5)
+    // with no snapping the same file has a blocking 1 mm overlap
+    const raw = await planner.boundary.importFile.mutate({ ...opts, fileName: 'offset.geojson', data: fixtureFile('offset-1mm'), snapTolerance: 0 })
+    expect(raw.topology.items.filter((i) => i.kind === 'OVERLAP' && i.blocking).map((i) => i.codes)).toEqual([['99000101', '99000102']])
+
+    const gap = await planner.boundary.importFile.mutate({ ...opts, fileName: 'gap.geojson', data: fixtureFile('street-gap') })
+    expect(gap.topology.items.map((i) => i.kind)).toEqual(['GAP'])
+    expect(Math.abs(gap.topology.items[0]!.area - 20_000)).toBeLessThan(200) // 20 m × 1000 m
+    expect(gap.topology.items[0]!.geometry?.type).toBe('Polygon')
+    expect(await errorOf(planner.boundary.importFile.mutate({ ...opts, fileName: 'gap.geojson', data: fixtureFile('street-gap'), snapTolerance: 50 }))).toMatchObject({ appCode: 'BAD_INPUT' })
   }, 60_000)
 })
 

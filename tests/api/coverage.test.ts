@@ -61,7 +61,9 @@ describe.each(testDatabases())('coverage API on %s', (db) => {
     expect(lastStatuses).not.toContain('pending')
     const streets = await leader.grid.list.query({ level: 'street' })
     expect(streets.features.length).toBeGreaterThanOrEqual(6)
-    expect(streets.features.every((f) => f.properties.parentId === null)).toBe(true)
+    const districtIds = new Set((await leader.grid.list.query({ level: 'district' })).features.map((f) => f.properties.id))
+    expect(districtIds.size).toBeGreaterThanOrEqual(2)
+    expect(streets.features.every((f) => f.properties.parentId !== null && districtIds.has(f.properties.parentId))).toBe(true)
   })
 
   it('grid.byId shows holder, cadre, contact, history, inspections, problems and sites', async () => {

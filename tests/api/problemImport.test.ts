@@ -104,7 +104,7 @@ describe.each(testDatabases())('problem import on %s', (db) => {
     expect(byRow.get(2)!.target!.gridId).toBe(s.a)
     expect(byRow.get(2)!.target!.gridId).not.toBe(s.b)
     expect(byRow.get(3)!.target!.gridId).toBe(other.properties.id)
-    expect(preview.summary).toEqual({ total: 13, ok: 3, skipped: 3, failed: 7 })
+    expect(preview.summary).toEqual({ total: 13, ok: 3, skipped: 3, failed: 7, warnings: 0 })
     expect((await leader.problem.list.query({ limit: 1 })).total).toBe(before) // preview writes nothing
 
     // all-or-nothing with bad rows: nothing is written
@@ -120,7 +120,7 @@ describe.each(testDatabases())('problem import on %s', (db) => {
     expect(ids).toHaveLength(3)
     expect((await leader.problem.list.query({ limit: 1 })).total).toBe(before + 3)
     const p2 = await leader.problem.byId.query({ id: res.rows.find((r) => r.row === 2)!.problemId! })
-    expect(p2).toMatchObject({ gridId: s.a, source: 'import', externalId: 'ext:T-1', categoryCode: 'LJ01' })
+    expect(p2).toMatchObject({ gridId: s.a, source: 'import', externalId: 'ext:编号:T-1', categoryCode: 'LJ01' })
     expect(p2.lng).toBeCloseTo(s.wgs[0], 5)
     expect(p2.lat).toBeCloseTo(s.wgs[1], 5)
     expect(p2.description).toContain('某路口')

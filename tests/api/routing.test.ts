@@ -171,4 +171,33 @@ describe.each(testDatabases())('responsibility matrix and 退单 on %s', (db) =>
     expect(row('市住建局').returns).toBeGreaterThanOrEqual(1)
     expect(row('市人防办').returnsRejected).toBeGreaterThanOrEqual(1)
   })
+
+  it('district rules: a rule for 高新区 routes its problems, not another district\'s, and shows in its streets\' columns', async () => {
+    const districts = (await leader.grid.list.query({ level: 'district' })).features.map((f) => f.properties)
+    const gx = districts.find((d) => d.name === '高新区')!, wh = districts.find((d) => d.name === '渭河新区')!
+    expect(gx && wh).toBeTruthy()
+    const streets = (await leader.grid.list.query({ level: 'street' })).features.map((f) => f.properties)
+    const input = { categoryCode: 'WZ01', areaKind: 'district' as const, areaIds: [gx.id], departmentId: dept['市城管局']!, validFrom: new Date(Date.now() - 60_000).toISOString() }
+    // validated: a street is not a district, a district rule names at least one district
+    expect(await errorOf(admin.routing.createRule.mutate({ ...input, areaIds: [streets[0]!.id] }))).toMatchObject({ appCode: 'RULE_AREA' })
+    expect(await errorOf(admin.routing.createRule.mutate({ ...input, areaIds: [] }))).toMatchObject({ appCode: 'RULE_AREA' })
+    const rule = await admin.routing.createRule.mutate(input)
+    expect(rule.words).toBe('高新区的「无障碍设施缺损」类问题由市城管局处置')
+    // 南面滩社区 lies in 高新街道, 高新区: routed by the district rule
+    const p = await leader.problem.create.mutate({ lng: point[0], lat: point[1], categoryCode: 'WZ01', description: '盲道被占' })
+    expect(p).toMatchObject({ gridId, departmentName: '市城管局', supervisingDepartmentId: dept['市人防办'] })
+    expect((await leader.problem.byId.query({ id: p.id })).routing).toMatchObject({ basis: 'rule', rule: { areaKind: 'district' } })
+    // a community of 渭河新区: not this rule (its holder handles)
+    const whStreet = streets.find((s) => s.parentId === wh.id)!
+    const whCommunity = (await leader.grid.list.query({ level: 'community' })).features.find((f) => f.properties.parentId === whStreet.id && f.properties.holderDepartmentId !== null)!
+    const [lng, lat] = pointOnFeature(whCommunity).geometry.coordinates as [number, number]
+    const q = await leader.problem.create.mutate({ lng, lat, categoryCode: 'WZ01', description: '盲道破损' })
+    expect(q).toMatchObject({ gridId: whCommunity.properties.id, departmentId: whCommunity.properties.holderDepartmentId })
+    // the matrix: the street columns of 高新区 carry the rule, those of 渭河新区 do not
+    const m = await leader.routing.matrix.query({})
+    expect(m.districts.map((d) => d.id).sort()).toEqual(districts.map((d) => d.id).sort())
+    const col = (streetId: number) => m.cells['WZ01']![m.columns.findIndex((c) => c.id === streetId)]!
+    for (const s of streets) expect(col(s.id).ruleId).toBe(s.parentId === gx.id ? rule.id : null)
+    await admin.routing.endRule.mutate({ id: rule.id, version: 1 })
+  })
 })

@@ -25,7 +25,7 @@ afterAll(() => stopBrowserApp({ app, browser }))
 
 interface Watch { errors: string[]; failed: string[] }
 
-async function open(opts: { width?: number; height?: number; lang?: 'zh-CN' | 'en' } = {}): Promise<{ context: BrowserContext; page: Page; watch: Watch }> {
+async function open(opts: { width?: number; height?: number; lang?: 'zh-CN' | 'en'; search?: string } = {}): Promise<{ context: BrowserContext; page: Page; watch: Watch }> {
   const context = await browser.newContext({
     viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 },
     deviceScaleFactor: 1,
@@ -39,7 +39,7 @@ async function open(opts: { width?: number; height?: number; lang?: 'zh-CN' | 'e
   page.on('pageerror', (e) => watch.errors.push(String(e)))
   page.on('requestfailed', (r) => watch.failed.push(`${r.failure()?.errorText ?? 'failed'} ${r.url()}`))
   page.on('response', (r) => { if (r.status() >= 400) watch.failed.push(`${r.status()} ${r.url()}`) })
-  await page.goto(app.url)
+  await page.goto(`${app.url}/${opts.search ?? ''}`)
   return { context, page, watch }
 }
 
@@ -52,7 +52,7 @@ async function login(page: Page, user: string, password = `${user}123`): Promise
 }
 
 /** Until the map is idle with at least `min` grids of `level` (and no other) drawn in the fill layer. */
-async function waitForGrids(page: Page, min: number, level: 'street' | 'community' = 'community'): Promise<void> {
+async function waitForGrids(page: Page, min: number, level: 'district' | 'street' | 'community' = 'community'): Promise<void> {
   await page.waitForFunction(({ min, level }) => {
     const map = window.__gridduty?.map
     if (!map || !map.getLayer('grid-fill') || !map.loaded() || !map.areTilesLoaded()) return false
@@ -199,12 +199,26 @@ describe('coverage map (browser)', { timeout: 150_000 }, () => {
       await expect.poll(() => page.getByTestId('level-street').getAttribute('aria-checked')).toBe('true')
       await waitForGrids(page, 1, 'street')
 
+
       await page.getByTestId('lang-switch').click()
       await expect.poll(() => page.getByTestId('level-street').textContent()).toBe('Streets')
       expect(await page.getByTestId('logout').textContent()).toBe('Sign out')
       // data stays as data
       expect(await page.getByTestId('holder-department').textContent()).toBe('市人防办')
       expect(await page.evaluate(() => localStorage.getItem('gridduty.lang'))).toBe('en')
+
+      // the level selector offers districts; the district filter narrows the map to one district
+      const drawnNames = () => page.evaluate(() => [...new Set(window.__gridduty!.map.queryRenderedFeatures({ layers: ['grid-fill'] }).map((f) => String(f.properties.name)))].sort())
+      expect(await page.getByTestId('level-district').textContent()).toBe('Districts')
+      await page.getByTestId('level-district').click()
+      await expect.poll(() => page.getByTestId('level-district').getAttribute('aria-checked')).toBe('true')
+      await waitForGrids(page, 1, 'district')
+      expect((await drawnNames()).every((n) => ['高新区', '渭河新区'].includes(n))).toBe(true)
+      expect(await page.getByTestId('district-filter').locator('option').allTextContents()).toEqual(['Whole city', '渭河新区', '高新区'])
+      await page.getByTestId('district-filter').selectOption({ label: '渭河新区' })
+      await page.getByTestId('level-street').click()
+      await waitForGrids(page, 1, 'street')
+      await expect.poll(async () => { const n = await drawnNames(); return n.length > 0 && n.every((x) => ['姜谭街道', '桥南街道', '马营街道'].includes(x)) }, { timeout: 30_000 }).toBe(true)
       expectClean(watch)
     } finally {
       await context.close()
@@ -296,6 +310,34 @@ describe('coverage map (browser)', { timeout: 150_000 }, () => {
       await page.mouse.click(target!.x, target!.y)
       await expect.poll(() => page.evaluate(() => window.location.hash)).toBe(`#/problems?id=${target!.id}`)
       await page.getByTestId('page-problems').waitFor()
+      expectClean(watch)
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('draws problems from the server\'s cluster tiles for a city with many (forced here by ?problems=tiles)', async () => {
+    const { context, page, watch } = await open({ search: '?problems=tiles' })
+    try {
+      await login(page, 'leader')
+      await waitForGrids(page, 40)
+      const open = (await (await loggedIn(app.url, 'leader')).problem.mapInfo.query()).count
+      // clusters and single problems from /tiles/problems, none on the plain GeoJSON layer
+      const drawn = async () => page.evaluate(() => {
+        const map = window.__gridduty!.map
+        if (!map.getLayer('problem-clusters') || !map.loaded() || !map.areTilesLoaded()) return null
+        const clusters = new Map<number, number>(), singles = new Set<number>()
+        for (const f of map.queryRenderedFeatures({ layers: ['problem-clusters', 'problem-points'] })) {
+          if (f.properties.cluster) clusters.set(f.properties.cluster_id as number, f.properties.point_count as number)
+          else singles.add(f.properties.id as number)
+        }
+        return { clusters: [...clusters.values()], singles: singles.size, plain: map.queryRenderedFeatures({ layers: ['problems'] }).length }
+      })
+      await expect.poll(async () => { const d = await drawn(); return d ? d.clusters.length + d.singles : 0 }, { timeout: 30_000, message: `no problem clusters drawn; console: ${watch.errors.join(' | ')}; failed: ${watch.failed.join(' | ')}` }).toBeGreaterThan(0)
+      const d = (await drawn())!
+      expect(d.plain).toBe(0)
+      expect(d.clusters.every((n) => n > 1)).toBe(true)
+      expect(d.clusters.reduce((a, b) => a + b, 0) + d.singles).toBeLessThanOrEqual(open)
       expectClean(watch)
     } finally {
       await context.close()

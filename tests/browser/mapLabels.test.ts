@@ -304,9 +304,13 @@ describe('the coverage map on a phone (390×844)', { timeout: 300_000 }, () => {
         const candidates = points.map(([id, c]) => ({ id, p: map.project(c) }))
           .map(({ id, p }) => ({ id, x: rect.left + p.x, y: rect.top + p.y }))
           .filter(({ x, y }) => y > sheetTop + 20 && y < rect.bottom - 20 && x > rect.left + 20 && x < rect.right - 20 && document.elementFromPoint(x, y) === map.getCanvas())
+        // not on a problem or site point (a tap there opens that instead)
+        const pointLayers = map.getStyle().layers.map((l) => l.id).filter((l) => /^(problems?|sites?)(-|$)/.test(l))
         const hit = candidates.find(({ id, x, y }) => {
-          const f = map.queryRenderedFeatures([x - rect.left, y - rect.top], { layers: ['grid-fill'] })[0]
-          return f !== undefined && Number(f.id) === id
+          const px = x - rect.left, py = y - rect.top
+          const f = map.queryRenderedFeatures([px, py], { layers: ['grid-fill'] })[0]
+          const onPoint = pointLayers.length > 0 && map.queryRenderedFeatures([[px - 3, py - 3], [px + 3, py + 3]], { layers: pointLayers }).length > 0
+          return f !== undefined && Number(f.id) === id && !onPoint
         })
         return hit ?? null
       }, [...labelPoints])

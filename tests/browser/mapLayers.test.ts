@@ -8,6 +8,8 @@ import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec'
 import type { LayerSpecification, MapLibreMap, SourceSpecification } from 'maplibre-gl'
 import { applyMapLayers, type SourceSpecs } from '../../client/map/useMapLayers.ts'
 import { HATCH, PLANNER_IMAGES, PLANNER_LAYERS, plannerSources } from '../../client/features/planner/plannerLayers.ts'
+import { PROBLEM_CLUSTER_SOURCE, PROBLEM_LAYERS, PROBLEM_TILE_SOURCE_LAYER, PROBLEM_TILE_THRESHOLD, problemSource, problemTileSource } from '../../client/features/problems/mapLayers.ts'
+import { PROBLEM_TILE_LAYER, PROBLEM_TILE_MAX_ZOOM } from '../../server/services/problemTiles.ts'
 import { baseStyle, COLOUR_MODES, departmentColours, HATCH_IMAGE, hatchImage, LAYER, mapLayers, mapSources, SRC, type LayerState } from '../../client/map/layers.ts'
 
 function fakeMap() {
@@ -138,5 +140,39 @@ describe('applyMapLayers', () => {
     for (const l of PLANNER_LAYERS) expect(Object.keys(style.sources)).toContain((l as { source: string }).source)
     expect(Object.keys(PLANNER_IMAGES)).toEqual([HATCH])
   })
-})
 
+  it('problems from the server\'s cluster tiles: every mode draws from the vector source, the plain points stay hidden, and the style is valid', () => {
+    const info = { version: 'abc123', tileMaxZoom: PROBLEM_TILE_MAX_ZOOM }
+    const tiles = problemTileSource('http://127.0.0.1:1', info)
+    expect(tiles).toMatchObject({ type: 'vector', maxzoom: PROBLEM_TILE_MAX_ZOOM, tiles: ['http://127.0.0.1:1/tiles/problems/{z}/{x}/{y}.pbf?v=abc123'] })
+    expect(PROBLEM_TILE_SOURCE_LAYER).toBe(PROBLEM_TILE_LAYER) // the client reads the layer the server writes
+    for (const problemMode of [undefined, 'clusters', 'heatmap'] as const) {
+      const style = baseStyle()
+      style.sources = mapSources({ problemTiles: tiles, clusterProblems: problemMode === 'clusters' })
+      const layers = mapLayers({ ...state, problemMode, problemTiles: true })
+      style.layers.push(...layers)
+      expect(validateStyleMin(style).map((e) => e.message)).toEqual([])
+      expect(style.sources[PROBLEM_CLUSTER_SOURCE]).toBe(tiles)
+      const plain = layers.find((l) => l.id === LAYER.problems)!
+      expect(plain.layout).toMatchObject({ visibility: 'none' })
+      const drawn = layers.filter((l) => 'source' in l && l.source === PROBLEM_CLUSTER_SOURCE)
+      expect(drawn.map((l) => l.id)).toEqual(problemMode === 'heatmap' ? [PROBLEM_LAYERS.heat] : [PROBLEM_LAYERS.clusters, PROBLEM_LAYERS.clusterCount, PROBLEM_LAYERS.points])
+      for (const l of drawn) expect(l).toMatchObject({ 'source-layer': PROBLEM_TILE_SOURCE_LAYER, layout: { visibility: 'visible' } })
+    }
+    // hidden problems hide the tile layers too
+    for (const l of mapLayers({ ...state, showProblems: false, problemTiles: true }).filter((x) => 'source' in x && x.source === PROBLEM_CLUSTER_SOURCE)) expect(l.layout).toMatchObject({ visibility: 'none' })
+  })
+
+  it('a district keeps problem.map\'s points; a city above the threshold gets tiles; the URL can force either', () => {
+    expect(problemSource(undefined, null)).toBeNull()
+    expect(problemSource({ count: 120 }, null)).toBe('geojson')
+    expect(problemSource({ count: PROBLEM_TILE_THRESHOLD }, null)).toBe('geojson')
+    expect(problemSource({ count: PROBLEM_TILE_THRESHOLD + 1 }, null)).toBe('tiles')
+    expect(problemSource({ count: 120 }, 'tiles')).toBe('tiles')
+    expect(problemSource(undefined, 'geojson')).toBe('geojson')
+    // the demo's look: plain points on the GeoJSON source, no tile source declared
+    const sources = mapSources({ problems: fc(3) })
+    expect(sources[PROBLEM_CLUSTER_SOURCE]).toBeUndefined()
+    expect(mapLayers(state).find((l) => l.id === LAYER.problems)).toMatchObject({ source: SRC.problems, layout: { visibility: 'visible' } })
+  })
+})

@@ -131,7 +131,7 @@ describe('problem loop in the browser', () => {
     const csv = `编号,经度,纬度,类别,描述\nBR-1,${lng},${lat},LJ01,浏览器导入\nBR-2,abc,${lat},LJ01,坐标错误\n`
     const leader = await session('leader', 390, 800)
     await leader.page.goto(`${app.url}/#/problem-import`)
-    await leader.page.getByTestId('import-coords').selectOption('wgs84')
+    await leader.page.getByTestId('import-coords-wgs84').check()
     await leader.page.getByTestId('import-file').setInputFiles({ name: 'hotline.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
     await leader.page.getByTestId('import-preview').click()
     await expect.poll(() => leader.page.getByTestId('import-summary').textContent()).toContain('可导入 1')
@@ -142,7 +142,7 @@ describe('problem loop in the browser', () => {
     await leader.page.getByTestId('import-mode').selectOption('good-rows')
     await leader.page.getByTestId('import-commit').click()
     await expect.poll(() => leader.page.getByTestId('import-committed').textContent()).toContain('新增 1 个问题')
-    expect((await api.problem.list.query({ limit: 5 })).items.some((p) => p.externalId === 'ext:BR-1')).toBe(true)
+    expect((await api.problem.list.query({ limit: 5 })).items.some((p) => p.externalId === 'ext:编号:BR-1')).toBe(true)
     expect(leader.problems).toEqual([])
     await leader.context.close()
   }, 120_000)

@@ -8,6 +8,7 @@ import * as turf from '@turf/turf';
 import type { Feature, FeatureCollection, MultiPolygon, Polygon, Position } from 'geojson';
 import { describe, expect, it } from 'vitest';
 import { generateDemo } from '../../data/generate.ts';
+import { codePrefixIssue } from '../../server/domain/grid/levels.ts';
 
 const demoDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../data/demo');
 const text = (name: string): string => readFileSync(path.join(demoDir, name), 'utf8');
@@ -16,7 +17,7 @@ const json = <T>(name: string): T => JSON.parse(text(name)) as T;
 interface GridProps {
   code: string;
   name: string;
-  level: 'street' | 'community';
+  level: 'district' | 'street' | 'community';
   parentCode: string | null;
 }
 type Grid = Feature<Polygon | MultiPolygon, GridProps>;
@@ -38,6 +39,7 @@ interface Inspection {
 interface User { login: string; password: string; displayName: string; role: string; department: string | null }
 
 const grids = json<FeatureCollection<Polygon | MultiPolygon, GridProps>>('grids.geojson').features as Grid[];
+const districts = grids.filter((g) => g.properties.level === 'district');
 const streets = grids.filter((g) => g.properties.level === 'street');
 const communities = grids.filter((g) => g.properties.level === 'community');
 const departments = json<Department[]>('departments.json');
@@ -88,7 +90,7 @@ describe('demo grids: structure', () => {
   it('has at least 6 streets and 40 communities, 4-9 communities per street', () => {
     expect(streets.length).toBeGreaterThanOrEqual(6);
     expect(communities.length).toBeGreaterThanOrEqual(40);
-    expect(streets.length + communities.length).toBe(grids.length);
+    expect(districts.length + streets.length + communities.length).toBe(grids.length);
     for (const s of streets) {
       const n = childrenOf(s).length;
       expect(n, s.properties.name).toBeGreaterThanOrEqual(4);
@@ -103,21 +105,37 @@ describe('demo grids: structure', () => {
     expect(names).toEqual(expect.arrayContaining(['均家滩社区', '北面滩社区', '南面滩社区']));
   });
 
+  it('groups its streets into two districts whose outlines are the union of their streets', () => {
+    expect(districts.map((d) => [d.properties.code, d.properties.name])).toEqual([['610399', '高新区'], ['610398', '渭河新区']]);
+    for (const d of districts) {
+      expect(d.properties.parentCode).toBeNull();
+      const mine = streets.filter((s) => s.properties.parentCode === d.properties.code);
+      expect(mine.length).toBeGreaterThanOrEqual(2);
+      const sum = mine.reduce((a, s) => a + turf.area(s), 0);
+      expect(Math.abs(turf.area(d) - sum)).toBeLessThan(1); // m², no gap or overlap
+      for (const s of mine) { const out = turf.difference(turf.featureCollection([s, d])); expect(out ? turf.area(out) : 0).toBeLessThan(1); }
+    }
+    expect(streets.every((s) => districts.some((d) => d.properties.code === s.properties.parentCode))).toBe(true);
+  });
+
   it('has unique, well-formed codes and names', () => {
     const codes = grids.map((g) => g.properties.code);
     expect(new Set(codes).size).toBe(codes.length);
     const names = grids.map((g) => g.properties.name);
     expect(new Set(names).size).toBe(names.length);
+    const districtCodes = new Set(districts.map((d) => d.properties.code));
     for (const s of streets) {
-      expect(s.properties.code).toMatch(/^610399\d{3}000$/);
-      expect(s.properties.code).not.toBe('610399000000');
-      expect(s.properties.parentCode).toBeNull();
+      expect(s.properties.code).toMatch(/^61039[89]\d{3}000$/);
+      expect(s.properties.code.slice(6)).not.toBe('000000');
+      expect(districtCodes.has(s.properties.parentCode!)).toBe(true);
+      expect(codePrefixIssue({ code: s.properties.code, level: 'street' }, { code: s.properties.parentCode!, level: 'district' })).toBeNull();
       expect(s.properties.name.endsWith('街道')).toBe(true);
     }
     const streetCodes = new Set(streets.map((s) => s.properties.code));
     for (const c of communities) {
       const { code, parentCode, name } = c.properties;
-      expect(code).toMatch(/^610399\d{6}$/);
+      expect(code).toMatch(/^61039[89]\d{6}$/);
+      expect(codePrefixIssue({ code, level: 'community' }, { code: parentCode!, level: 'street' })).toBeNull();
       expect(code.endsWith('000')).toBe(false);
       expect(parentCode !== null && streetCodes.has(parentCode)).toBe(true);
       expect(code.slice(0, 9)).toBe(parentCode!.slice(0, 9));

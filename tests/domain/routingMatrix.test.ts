@@ -25,6 +25,15 @@ describe('responsibility matrix fixtures', () => {
 })
 
 describe('matrix cells', () => {
+  it('a district rule fills the columns of its streets, not those of another district; a street rule still wins', () => {
+    const at = new Date('2026-06-01T00:00:00Z')
+    const r = (id: number, departmentId: number, kind: MatrixRule['area']['kind'], ids: number[]): MatrixRule =>
+      ({ id, categoryCode: 'LM01', categoryGroup: null, area: { kind, ids }, departmentId, validFrom: new Date('2026-01-01T00:00:00Z'), validTo: null })
+    const cells = matrixCells([{ code: 'LM01', group: '路面' }],
+      [{ id: 1, gridIds: [10], districtId: 100 }, { id: 2, gridIds: [20], districtId: 100 }, { id: 3, gridIds: [30], districtId: 200 }],
+      [r(1, 6, 'city', []), r(2, 7, 'district', [100]), r(3, 8, 'street', [2])], at)
+    expect(cells.LM01!.map((c) => c.ruleId)).toEqual([1, 2, 3, 1])
+  })
   it('shows the city rule, a street override, and grid exceptions inside a street', () => {
     const at = new Date('2026-06-01T00:00:00Z')
     const r = (id: number, departmentId: number, kind: MatrixRule['area']['kind'], ids: number[]): MatrixRule =>

@@ -27,7 +27,9 @@ function inspectDb(file: string) {
       holders: db.prepare('SELECT id, gridId, departmentId, validFrom, validTo FROM GridHolder ORDER BY id').all(),
       audits: (db.prepare('SELECT count(*) AS n FROM AuditLog').get() as { n: number }).n,
       problems: (db.prepare('SELECT count(*) AS n FROM Problem').get() as { n: number }).n,
-      importedB: (db.prepare("SELECT count(*) AS n FROM Problem WHERE externalId LIKE 'ext:KILL-%'").get() as { n: number }).n,
+      importedB: (db.prepare("SELECT count(*) AS n FROM Problem WHERE externalId LIKE 'ext:编号:KILL-%'").get() as { n: number }).n,
+      events: (db.prepare('SELECT count(*) AS n FROM ProblemEvent').get() as { n: number }).n,
+      importAudits: (db.prepare("SELECT count(*) AS n FROM AuditLog WHERE action = 'problem.import'").get() as { n: number }).n,
       batches: (db.prepare('SELECT count(*) AS n FROM ImportBatch').get() as { n: number }).n,
     }
   } finally { db.close() }
@@ -91,14 +93,14 @@ describe('SIGKILL during a large write', () => {
     expect(new Set(open.map((h) => h.departmentId))).toEqual(new Set([input.departmentId]))
   }, 120_000)
 
-  it('problem import: killed mid-import → all rows or none; the retry imports each row exactly once', async () => {
+  it('problem import (driver, several chunks): killed mid-import → all rows or none; the retry imports each row exactly once', async () => {
     const { file, drop } = copyTemplateDb('import')
     dbs.push({ drop })
     const server = await start(file, { GRIDDUTY_FAILPOINTS: 'problem.import=300' })
     const leader = await sessionCookieFor(server.url, 'leader')
     const grids = (await callProcedure(server.url, { path: 'grid.list', type: 'query' }, { level: 'community' }, leader)).data as { features: GeoJSON.Feature<GeoJSON.Polygon>[] }
     const points = grids.features.map((f) => pointOnFeature(f).geometry.coordinates as [number, number])
-    const ROWS = 1200
+    const ROWS = 7000 // two write chunks of the driver's transaction (WRITE_CHUNK 5000): killed after the first
     const csv = (prefix: string) => '编号,经度,纬度,类别,描述\n' + Array.from({ length: ROWS }, (_, i) => {
       const [lng, lat] = points[i % points.length]!
       return `${prefix}-${i},${lng},${lat},LJ01,批量导入第${i}行`
@@ -118,6 +120,8 @@ describe('SIGKILL during a large write', () => {
     expect(afterCrash.importedB).toBe(0)
     expect(afterCrash.batches).toBe(before.batches)
     expect(afterCrash.problems).toBe(before.problems)
+    expect(afterCrash.events).toBe(before.events) // nor their events and audit rows
+    expect(afterCrash.importAudits).toBe(before.importAudits)
 
     const again = await start(file)
     const leader2 = await sessionCookieFor(again.url, 'leader')
@@ -128,7 +132,9 @@ describe('SIGKILL during a large write', () => {
     const final = inspectDb(file)
     expect(final.importedB).toBe(ROWS)
     expect(final.problems).toBe(before.problems + ROWS)
-  }, 180_000)
+    expect(final.events).toBe(before.events + ROWS)
+    expect(final.importAudits).toBe(before.importAudits + ROWS + 2) // one per problem, one per batch (the retry's empty batch too)
+  }, 300_000)
   it('boundary save: killed halfway through the transaction → no grid, history, version or re-assignment written; the retry saves once', async () => {
     const { file, drop } = copyTemplateDb('boundary')
     dbs.push({ drop })

@@ -14,8 +14,9 @@ import './admin.css'
 import { formatDate, formatDateTime, startOfChinaDay, todayInChina } from '../../../server/domain/time.ts'
 import { DatePicker } from '../../ui/DatePicker.tsx'
 import { useConfirm } from '../../ui/Confirm.tsx'
+import { RegisterPanel } from './RegisterPanel.tsx'
 
-type Tab = 'users' | 'departments' | 'holders' | 'calendar' | 'audit'
+type Tab = 'users' | 'departments' | 'holders' | 'register' | 'calendar' | 'audit'
 /** a form's message: a success (已保存) in its own style, never in error red */
 type Msg = { kind: 'ok' | 'error'; text: string } | null
 function Message({ msg }: { msg: Msg }) {
@@ -26,7 +27,7 @@ const local = (iso: string | null) => (iso ? formatDateTime(iso) : '')
 
 export function AdminPage({ me }: { me: Me }) {
   const { t } = useT(adminText)
-  const tabs: Tab[] = me.role === 'admin' ? ['users', 'departments', 'holders', 'calendar', 'audit'] : ['audit']
+  const tabs: Tab[] = me.role === 'admin' ? ['users', 'departments', 'holders', 'register', 'calendar', 'audit'] : ['audit']
   const [tab, setTab] = useState<Tab>(tabs[0]!)
   return (
     <div className="admin-page">
@@ -37,6 +38,7 @@ export function AdminPage({ me }: { me: Me }) {
       {tab === 'users' && <Users />}
       {tab === 'departments' && <Departments />}
       {tab === 'holders' && <Holders />}
+      {tab === 'register' && <RegisterPanel />}
       {tab === 'calendar' && <Calendar />}
       {tab === 'audit' && <Audit />}
     </div>
@@ -151,8 +153,8 @@ function Holders() {
   const trpc = useTRPC()
   const qc = useQueryClient()
   const [confirmDialog, confirm] = useConfirm()
-  // streets and communities are both held by a department: both can be reassigned
-  const [level, setLevel] = useState<'community' | 'street'>('community')
+  // streets and communities are held by a department; a district only when one is assigned to it
+  const [level, setLevel] = useState<'community' | 'street' | 'district'>('community')
   const grids = useQuery(trpc.grid.list.queryOptions({ level }))
   const depts = useQuery(trpc.department.list.queryOptions())
   const [gridId, setGridId] = useState<number | null>(null)
@@ -196,8 +198,8 @@ function Holders() {
     <section>
       {confirmDialog}
       <div className="admin-form">
-        <label>{t('level')}<select value={level} onChange={(e) => { setMsg(null); setGridId(null); setLevel(e.target.value as 'community' | 'street') }} data-testid="holder-level">
-          <option value="community">{t('community')}</option><option value="street">{t('street')}</option>
+        <label>{t('level')}<select value={level} onChange={(e) => { setMsg(null); setGridId(null); setLevel(e.target.value as 'community' | 'street' | 'district') }} data-testid="holder-level">
+          <option value="community">{t('community')}</option><option value="street">{t('street')}</option><option value="district">{t('district')}</option>
         </select></label>
         <label className="admin-grid-pick">{t('grid')}
           <select value={gridId ?? ''} onChange={(e) => { setMsg(null); setGridId(e.target.value ? Number(e.target.value) : null) }} data-testid="holder-grid">

@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import type { GridLevel } from '../../api.ts'
+import { GRID_LEVELS } from '../../../server/domain/grid/levels.ts'
 import { useT } from '../../i18n.ts'
 import { coverageText } from './text.ts'
 import { COLOUR_MODES, type ColourMode } from '../../map/layers.ts'
@@ -19,6 +20,10 @@ interface Props {
   onShowSites: (v: boolean) => void
   problemMode: ProblemDisplay
   onProblemMode: (mode: ProblemDisplay) => void
+  /** the district filter: the districts in force, the chosen one (null: the whole city) */
+  districts?: { id: number; name: string }[]
+  districtId?: number | null
+  onDistrict?: (id: number | null) => void
 }
 
 /** How open problems are drawn: plain points, status-coloured clusters, or a heatmap. */
@@ -40,7 +45,7 @@ function monthsUpTo(max: string, shown: string): string[] {
  */
 export function MapControls(p: Props) {
   const { t, lang } = useT(coverageText)
-  const levels: GridLevel[] = ['street', 'community']
+  const levels: readonly GridLevel[] = GRID_LEVELS
   const modes = COLOUR_MODES
   // the secondary controls, folded behind 「图层」 on a phone (always shown on a desktop)
   const [more, setMore] = useState(false)
@@ -77,6 +82,13 @@ export function MapControls(p: Props) {
         {t('layers.more')}
       </button>
       <div className="map-controls-more" id="map-controls-more">
+      {/* the district filter: behind 「图层」 on a phone, where the bar has room for level, month and 图层 only */}
+      {p.districts && p.districts.length > 0 && p.onDistrict && (
+        <select aria-label={t('district.label')} data-testid="district-filter" value={p.districtId ?? ''} onChange={(e) => p.onDistrict!(e.target.value ? Number(e.target.value) : null)}>
+          <option value="">{t('district.all')}</option>
+          {p.districts.map((d) => <option key={d.id} value={d.id}>{d.name}</option>)}
+        </select>
+      )}
       <div className="segmented small" role="radiogroup" aria-label={t('colour.label')} data-testid="colour-mode">
         {modes.map((m) => (
           <button key={m} type="button" role="radio" aria-checked={p.colourMode === m} className={p.colourMode === m ? 'on' : ''} onClick={() => p.onColourMode(m)}>

@@ -2,12 +2,11 @@
  * The coverage map (覆盖图): who holds which grid, this month's inspection status, open problems
  * and evaluation sites. All map state lives here, in React; the map draws it through layers.ts.
  */
-import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react'
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react'
 import { keepPreviousData, skipToken, useQuery } from '@tanstack/react-query'
 import { useTRPC, type GridCollection, type GridLevel, type Me, type SearchHit } from '../../api.ts'
 import { useT } from '../../i18n.ts'
 import { appText } from '../../app/text.ts'
-import { GridPanel } from './GridPanel.tsx'
 import { usePatrolTrackLayer } from './patrolTrackLayer.ts'
 import { GridTooltip } from './GridTooltip.tsx'
 import { Legend } from './Legend.tsx'
@@ -20,6 +19,11 @@ import { MapView, type Bbox, type CameraRequest, type FocusRequest, type Padding
 import { extentOf } from '../../map/extent.ts'
 import { forcedGridMode, gridFeatureStates, gridMode, gridTileSource, GRID_SOURCE_LAYER, layersForTiles, statusAsCollection } from '../../map/gridTiles.ts'
 import { SRC } from '../../map/layers.ts'
+import { forcedProblemSource, problemSource, problemTileSource } from '../problems/mapLayers.ts'
+
+// the grid panel (with the inspection form and its photo reader) loads when a grid is first opened,
+// not before the first map (issue 14, target 6)
+const GridPanel = lazy(() => import('./GridPanel.tsx').then((m) => ({ default: m.GridPanel })))
 
 const NARROW = '(max-width: 720px)'
 /** The phone's bottom sheet takes this part of the map's height (styles.css: .panel height 50%). */
@@ -47,6 +51,8 @@ export function MapPage({ me }: { me: Me }) {
   const narrow = useNarrow()
 
   const [level, setLevel] = useState<GridLevel>('community')
+  // the district filter (null: the whole city): the map's grids and figures for one district
+  const [districtId, setDistrictId] = useState<number | null>(null)
   const [pickedMonth, setMonth] = useState<string | null>(null)
   const [colourMode, setColourMode] = useState<ColourMode>('status')
   // #/?grid=123 opens that grid's panel (links from the integrity page)
@@ -65,23 +71,34 @@ export function MapPage({ me }: { me: Me }) {
   const listOpts = { placeholderData: keepPreviousData }
   // Large cities draw grids from vector tiles + grid.status, small ones from grid.list (map/gridTiles.ts).
   const [forcedMode] = useState(forcedGridMode)
-  const status = useQuery(trpc.grid.status.queryOptions(month ? { level, month } : skipToken, listOpts))
+  const area = districtId === null ? {} : { districtId }
+  const status = useQuery(trpc.grid.status.queryOptions(month ? { level, month, ...area } : skipToken, listOpts))
   const mode = gridMode(status.data, forcedMode)
-  const grids = useQuery(trpc.grid.list.queryOptions(month && mode === 'geojson' ? { level, month } : skipToken, listOpts))
+  const grids = useQuery(trpc.grid.list.queryOptions(month && mode === 'geojson' ? { level, month, ...area } : skipToken, listOpts))
+  const districts = useQuery(trpc.grid.list.queryOptions(month ? { level: 'district', month } : skipToken, listOpts))
   const streets = useQuery(trpc.grid.list.queryOptions(month ? { level: 'street', month } : skipToken, listOpts))
   // names: one point per grid (on tiles they come inside the tiles)
   const labels = useQuery(trpc.grid.labels.queryOptions(mode === 'geojson' ? { level } : skipToken, { staleTime: 10 * 60_000 }))
-  const problems = useQuery(trpc.problem.map.queryOptions())
+  // many open problems come as the server's cluster tiles, a district's as one GeoJSON (features/problems/mapLayers.ts)
+  const [forcedProblems] = useState(forcedProblemSource)
+  const problemInfo = useQuery(trpc.problem.mapInfo.queryOptions(undefined, { refetchInterval: 60_000 }))
+  const problemSrc = problemSource(problemInfo.data, forcedProblems)
+  const problems = useQuery(trpc.problem.map.queryOptions(undefined, { enabled: problemSrc === 'geojson' }))
+  const problemTiles = problemSrc === 'tiles' && problemInfo.data ? problemInfo.data : null
   const sites = useQuery(trpc.site.list.queryOptions())
 
   const sources = useMemo(
     () => {
-      const s = mapSources({ grids: mode === 'geojson' ? grids.data : undefined, labels: mode === 'geojson' ? labels.data : undefined, streets: streets.data, problems: problems.data, sites: sites.data, config: config.data, clusterProblems: problemMode === 'clusters' })
+      const s = mapSources({
+        grids: mode === 'geojson' ? grids.data : undefined, labels: mode === 'geojson' ? labels.data : undefined, streets: streets.data,
+        problems: problemTiles ? undefined : problems.data, sites: sites.data, config: config.data, clusterProblems: problemMode === 'clusters',
+        problemTiles: problemTiles ? problemTileSource(window.location.origin, problemTiles) : undefined,
+      })
       if (mode === 'tiles' && status.data) s[SRC.grids] = gridTileSource(status.data.level, status.data)
       return s
     },
     // the tile source changes with level and version only, not with every status refetch
-    [mode, grids.data, labels.data, streets.data, problems.data, sites.data, config.data, status.data?.level, status.data?.tilesVersion, problemMode],
+    [mode, grids.data, labels.data, streets.data, problems.data, sites.data, config.data, status.data?.level, status.data?.tilesVersion, problemMode, problemTiles?.version, problemTiles?.tileMaxZoom],
   )
   const basemap = !!config.data?.basemapTiles
   // Colours by department come from the list of departments (not from what is on screen),
@@ -93,10 +110,10 @@ export function MapPage({ me }: { me: Me }) {
   )
   const layers = useMemo(
     () => {
-      const l = mapLayers({ level, colourMode, selectedId, showProblems, showSites, basemap, departmentColours: colours, problemMode: problemMode === 'points' ? undefined : problemMode })
+      const l = mapLayers({ level, colourMode, selectedId, showProblems, showSites, basemap, departmentColours: colours, problemMode: problemMode === 'points' ? undefined : problemMode, problemTiles: problemTiles !== null })
       return mode === 'tiles' ? layersForTiles(l, SRC.grids, SRC.gridLabels) : l
     },
-    [level, colourMode, selectedId, showProblems, showSites, basemap, colours, mode, problemMode],
+    [level, colourMode, selectedId, showProblems, showSites, basemap, colours, mode, problemMode, problemTiles !== null],
   )
 
   const featureStates = useMemo(
@@ -152,6 +169,14 @@ export function MapPage({ me }: { me: Me }) {
     setCamera({ bbox: hit.bbox as Bbox, animate: true })
   }, [])
 
+  const chooseDistrict = useCallback((id: number | null) => {
+    setDistrictId(id)
+    setSelectedId(null)
+    const f = districts.data?.features.find((x) => x.properties.id === id)
+    const box = f ? extent({ type: 'FeatureCollection', features: [f] } as GridCollection) : streets.data ? extent(streets.data) : null
+    if (box) setCamera({ bbox: box, animate: true })
+  }, [districts.data, streets.data])
+
   const controls = ready && currentMonth && (
     <MapControls
       level={level} onLevel={setLevel}
@@ -160,6 +185,7 @@ export function MapPage({ me }: { me: Me }) {
       showProblems={showProblems} onShowProblems={setShowProblems}
       showSites={showSites} onShowSites={setShowSites}
       problemMode={problemMode} onProblemMode={setProblemMode}
+      districts={districts.data?.features.map((f) => ({ id: f.properties.id, name: f.properties.name }))} districtId={districtId} onDistrict={chooseDistrict}
     />
   )
   const legend = ready && (
@@ -182,7 +208,7 @@ export function MapPage({ me }: { me: Me }) {
         ? <div className="map-bottom" data-testid="map-bottom">{legend}{controls}</div>
         : legend}
       {panelOpen && month && currentMonth && (
-        <GridPanel gridId={selectedId} month={month} currentMonth={currentMonth} me={me} onClose={() => selectGrid(null)} />
+        <Suspense fallback={null}><GridPanel gridId={selectedId} month={month} currentMonth={currentMonth} me={me} onClose={() => selectGrid(null)} /></Suspense>
       )}
     </main>
   )

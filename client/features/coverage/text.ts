@@ -5,6 +5,9 @@ export const coverageText = defineText({
   zh: {
     'a11y.map': '网格覆盖地图', 'a11y.summary': '{month} 网格检查情况，共 {n} 个网格：{groups}。', 'a11y.count': '{what} {n} 个', 'a11y.sep': '，',
     'level.label': '层级',
+    'level.district': '区县',
+    'district.label': '区县筛选',
+    'district.all': '全市',
     'level.street': '街道',
     'level.community': '社区',
     'month.label': '月份',
@@ -79,6 +82,9 @@ export const coverageText = defineText({
   en: {
     'a11y.map': 'Grid coverage map', 'a11y.summary': 'Grid inspections in {month}, {n} grids: {groups}.', 'a11y.count': '{what} {n}', 'a11y.sep': ', ',
     'level.label': 'Level',
+    'level.district': 'Districts',
+    'district.label': 'District filter',
+    'district.all': 'Whole city',
     'level.street': 'Streets',
     'level.community': 'Communities',
     'month.label': 'Month',

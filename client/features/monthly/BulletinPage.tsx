@@ -11,6 +11,7 @@ import { useT } from '../../i18n.ts'
 import { pct } from '../../../server/domain/vocabulary/format.ts'
 import { GRID_MONTH_STATUSES, gridMonthKey, statusColour } from '../../../server/domain/vocabulary/status.ts'
 import { monthlyText } from './text.ts'
+import { DistrictSelect } from '../../ui/DistrictSelect.tsx'
 import './monthly.css'
 
 export function BulletinPage({ me }: { me: Me }) {
@@ -19,8 +20,11 @@ export function BulletinPage({ me }: { me: Me }) {
   const thisMonth = monthOf(new Date())
   const [month, setMonth] = useState(addMonths(thisMonth, -1))
   const months = useMemo(() => Array.from({ length: 24 }, (_, i) => addMonths(thisMonth, -i)), [thisMonth])
-  const report = useQuery(trpc.report.monthlyBulletin.queryOptions({ month, format: 'json' }))
-  const grids = useQuery(trpc.grid.list.queryOptions({ level: 'community', month }))
+  // the district filter: the bulletin (and its Excel) for one district, or the whole city
+  const [districtId, setDistrictId] = useState<number | null>(null)
+  const area = districtId === null ? {} : { districtId }
+  const report = useQuery(trpc.report.monthlyBulletin.queryOptions({ month, format: 'json', ...area }))
+  const grids = useQuery(trpc.grid.list.queryOptions({ level: 'community', month, ...area }))
   const queryClient = useQueryClient()
   const publish = useMutation(trpc.report.publishBulletin.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.report.monthlyBulletin.queryKey() }) }))
   const b = report.data?.format === 'json' ? report.data.bulletin : null
@@ -39,12 +43,13 @@ export function BulletinPage({ me }: { me: Me }) {
       <div className="dash-controls no-print">
         <label>{t('common.month')} <select value={month} onChange={(e) => setMonth(e.target.value)} data-testid="bulletin-month">{months.map((m) => <option key={m}>{m}</option>)}</select></label>
         <button type="button" className="btn-primary" onClick={() => window.print()}>{t('bul.print')}</button>
-        <a className="btn-quiet" href={`/api/report/bulletin?month=${month}&format=xlsx`} download data-testid="bulletin-excel">{t('bul.excel')}</a>
+        <DistrictSelect value={districtId} onChange={setDistrictId} testId="bulletin-district" />
+        <a className="btn-quiet" href={`/api/report/bulletin?month=${month}&format=xlsx${districtId === null ? '' : `&districtId=${districtId}`}`} download data-testid="bulletin-excel">{t('bul.excel')}</a>
       </div>
       {report.isError && <p className="form-error">{errorText(report.error)}</p>}
       {!b ? <p className="muted">{t('common.loading')}</p> : (
         <>
-          <h1>{t('bul.title')}（{b.month}）</h1>
+          <h1>{t('bul.title')}（{b.area ? `${b.area.name} · ` : ''}{b.month}）</h1>
           <p className={b.published ? 'notice' : 'muted'} data-testid="bulletin-published" data-published={b.published ? 'yes' : 'no'}>
             {b.published ? t('bul.published', { at: formatDateTime(b.published.at), by: b.published.byName ?? '' }) : t('bul.unpublished')}
             {!b.published && canPublish && (

@@ -24,7 +24,7 @@ export interface SvgGrid {
   /** what the fill means, in words (a legend entry: grids with the same fill and words are counted together) */
   legend?: string
   /** streets are named larger than communities */
-  level?: 'street' | 'community'
+  level?: 'district' | 'street' | 'community'
 }
 
 const svgText = defineText({

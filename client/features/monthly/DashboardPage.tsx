@@ -15,6 +15,7 @@ import { PALETTE } from '../../../server/domain/vocabulary/palette.ts'
 import { GRID_MONTH_STATUSES, gridMonthKey, statusColour } from '../../../server/domain/vocabulary/status.ts'
 import { monthlyText } from './text.ts'
 import { patrolText } from './patrolText.ts'
+import { DistrictSelect } from '../../ui/DistrictSelect.tsx'
 import './monthly.css'
 
 type Row = RouterOutputs['stats']['departmentRanking']['rows'][number]
@@ -60,16 +61,19 @@ export function DashboardPage(_: { me: Me }) {
   const [drill, setDrill] = useState<{ measure: Measure; departmentId?: number; label: string } | null>(null)
   const [colourBy, setColourBy] = useState<ColourBy>('status')
   const months = useMemo(() => Array.from({ length: 24 }, (_, i) => addMonths(thisMonth, -i)), [thisMonth])
-  const range = from <= to ? { from, to } : { from: to, to: from }
+  // the district filter: the ranking, trend, map and drill-down for one district (server-side)
+  const [districtId, setDistrictId] = useState<number | null>(null)
+  const area = districtId === null ? {} : { districtId }
+  const range = { ...(from <= to ? { from, to } : { from: to, to: from }), ...area }
 
   const ranking = useQuery(trpc.stats.departmentRanking.queryOptions(range, { placeholderData: keepPreviousData }))
-  const trend = useQuery(trpc.stats.trend.queryOptions({ months: 12 }))
+  const trend = useQuery(trpc.stats.trend.queryOptions({ months: 12, ...area }))
   const notOnSite = useQuery(trpc.inspection.notOnSite.queryOptions({ month: to }))
   // 补录 approval (leaders): audited on the server; only then can the late entry count as done
   const queryClient = useQueryClient()
   const approveLate = useMutation(trpc.inspection.approveLate.mutationOptions({ onSuccess: () => queryClient.invalidateQueries() }))
-  const coverage = useQuery(trpc.stats.coverage.queryOptions({ month: to, colourBy }, { placeholderData: keepPreviousData }))
-  const geometry = useQuery(trpc.grid.list.queryOptions({ level: 'community', month: to }))
+  const coverage = useQuery(trpc.stats.coverage.queryOptions({ month: to, colourBy, ...area }, { placeholderData: keepPreviousData }))
+  const geometry = useQuery(trpc.grid.list.queryOptions({ level: 'community', month: to, ...area }))
   const details = useQuery(trpc.stats.drillDown.queryOptions(drill ? { ...range, measure: drill.measure, departmentId: drill.departmentId } : skipToken))
 
   const rows = useMemo(() => {
@@ -110,6 +114,7 @@ export function DashboardPage(_: { me: Me }) {
       <div className="dash-controls card">
         <label>{t('dash.from')} <select value={from} onChange={(e) => setFrom(e.target.value)} data-testid="dash-from">{months.map((m) => <option key={m}>{m}</option>)}</select></label>
         <label>{t('dash.to')} <select value={to} onChange={(e) => setTo(e.target.value)} data-testid="dash-to">{months.map((m) => <option key={m}>{m}</option>)}</select></label>
+        <DistrictSelect value={districtId} onChange={(id) => { setDistrictId(id); setDrill(null) }} testId="dash-district" />
       </div>
 
       <section className="card">

@@ -10,13 +10,14 @@ import 'maplibre-gl/dist/maplibre-gl.css'
 import { MapLibreMap, type LayerSpecification } from 'maplibre-gl'
 import { TerraDraw, TerraDrawLineStringMode, TerraDrawPolygonMode, TerraDrawSelectMode, type GeoJSONStoreFeatures } from 'terra-draw'
 import { TerraDrawMapLibreGLAdapter } from 'terra-draw-maplibre-gl-adapter'
-import type { Polygon, Position } from 'geojson'
+import type { FeatureCollection, Polygon, Position } from 'geojson'
 import { createMap } from '../../map/createMap.ts'
 import { extentOf } from '../../map/extent.ts'
 import { useMapLayers, type MapEventSpec } from '../../map/useMapLayers.ts'
 import { snapPoint, type GridGeometry } from '../../../server/domain/boundary/topology.ts'
 import { ringOf, type DraftState } from './plannerDraft.ts'
 import { PLANNER_IMAGES, PLANNER_LAYERS, plannerSources } from './plannerLayers.ts'
+import { IMPORT_PREVIEW_LAYERS, importPreviewSources } from './importLayers.ts'
 import type { PlannerSession } from './usePlannerDraft.ts'
 import { usePlannerText } from './text.ts'
 
@@ -31,7 +32,7 @@ const TD_ID = 'selected-grid'
 /** snapping tolerance while dragging a vertex (screen pixels) */
 const SNAP_PX = 10
 
-export function PlannerMap({ planner, focus, focusMoved = null }: { planner: PlannerSession; focus: FocusRequest | null; focusMoved?: string | null }) {
+export function PlannerMap({ planner, focus, focusMoved = null, importPreview = null }: { planner: PlannerSession; focus: FocusRequest | null; focusMoved?: string | null; importPreview?: FeatureCollection | null }) {
   const { t } = usePlannerText()
   const { session, state, dispatch, base } = planner
   const { selected, mode, issues, warnings, preview, reload } = session
@@ -70,6 +71,14 @@ export function PlannerMap({ planner, focus, focusMoved = null }: { planner: Pla
     },
   }], [dispatch])
   useMapLayers(map, sources, PLANNER_LAYERS, { images: PLANNER_IMAGES, events })
+  // an imported file's outlines before they are loaded into the draft (BoundaryImport), over the grids
+  const importSources = useMemo(() => importPreviewSources(importPreview), [importPreview])
+  useMapLayers(map, importSources, IMPORT_PREVIEW_LAYERS)
+  useEffect(() => {
+    if (!map || !importPreview?.features.length) return
+    const box = extentOf({ type: 'GeometryCollection', geometries: importPreview.features.map((f) => f.geometry as GridGeometry) })
+    if (box) map.fitBounds([box[0], box[1], box[2], box[3]], { padding: 40, maxZoom: 16, animate: false })
+  }, [map, importPreview])
 
   // terra-draw, started after our layers are on the map so that its own layers stay above them
   useEffect(() => {
@@ -178,5 +187,5 @@ export function PlannerMap({ planner, focus, focusMoved = null }: { planner: Pla
     else if (focus.at) map.flyTo({ center: focus.at, zoom: Math.max(map.getZoom(), 15) })
   }, [map, focus])
 
-  return <div ref={container} className="pl-map" data-testid="planner-map" role="region" aria-label={t('mapLabel')} />
+  return <div ref={container} className="pl-map" data-testid="planner-map" data-import-preview={importPreview?.features.length ?? 0} role="region" aria-label={t('mapLabel')} />
 }

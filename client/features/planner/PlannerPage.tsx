@@ -7,6 +7,7 @@
  */
 import { useState } from 'react'
 import { bbox } from '@turf/turf'
+import type { FeatureCollection } from 'geojson'
 import type { Me } from '../../api.ts'
 import { PlannerMap, type FocusRequest } from './PlannerMap.tsx'
 import { PlannerPanel } from './PlannerPanel.tsx'
@@ -19,10 +20,11 @@ export function PlannerPage(_: { me: Me }) {
   const planner = usePlannerDraft()
   const [focus, setFocus] = useState<FocusRequest | null>(null)
   const [focusMoved, setFocusMoved] = useState<string | null>(null)
+  const [importPreview, setImportPreview] = useState<FeatureCollection | null>(null)
   return (
     <main className="planner" data-testid="planner">
       <div className="pl-map-wrap">
-        <PlannerMap planner={planner} focus={focus} focusMoved={focusMoved} />
+        <PlannerMap planner={planner} focus={focus} focusMoved={focusMoved} importPreview={importPreview} />
         <div className="map-overlay-left">
           <PlannerSearch grids={planner.state?.grids ?? []} onPick={(g) => {
             planner.dispatch({ type: 'select', key: g.key })
@@ -30,7 +32,7 @@ export function PlannerPage(_: { me: Me }) {
           }} />
         </div>
       </div>
-      <PlannerPanel planner={planner} onFocus={setFocus} focusMoved={focusMoved} onFocusMoved={setFocusMoved} />
+      <PlannerPanel planner={planner} onFocus={setFocus} focusMoved={focusMoved} onFocusMoved={setFocusMoved} onImportPreview={setImportPreview} />
     </main>
   )
 }

@@ -6,10 +6,13 @@
  * import, export and the version list. Edits go to the session's reducer (plannerDraft.ts); the
  * API calls live here. Destructive steps (discard, revert, cancel a pending version) ask first.
  */
-import { FilePicker } from '../../ui/FilePicker.tsx'
+import { BoundaryImport } from './BoundaryImport.tsx'
+import type { FeatureCollection } from 'geojson'
 import { useMemo, useState } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, type RouterOutputs } from '../../api.ts'
+
+type ImportedGrids = RouterOutputs['boundary']['importFile']['draft']['grids']
 import { DatePicker } from '../../ui/DatePicker.tsx'
 import { useConfirm } from '../../ui/Confirm.tsx'
 import { mergeCandidates, type Issue, type Notice, type Warning } from './plannerDraft.ts'
@@ -31,7 +34,7 @@ const KIND_COLOUR: Record<string, string> = { problem: '#c8102e', site: '#7b3fa0
 /** notices that report a success (the rest report a refused edit) */
 const OK_NOTICES: readonly PlannerKey[] = ['saved', 'scheduled']
 
-export function PlannerPanel({ planner, onFocus, focusMoved, onFocusMoved }: { planner: PlannerSession; onFocus: (f: FocusRequest) => void; focusMoved: string | null; onFocusMoved: (k: string | null) => void }) {
+export function PlannerPanel({ planner, onFocus, focusMoved, onFocusMoved, onImportPreview = () => {} }: { planner: PlannerSession; onFocus: (f: FocusRequest) => void; focusMoved: string | null; onFocusMoved: (k: string | null) => void; onImportPreview?: (fc: FeatureCollection | null) => void }) {
   const { t, errorText } = usePlannerText()
   const trpc = useTRPC()
   const queryClient = useQueryClient()
@@ -203,7 +206,7 @@ export function PlannerPanel({ planner, onFocus, focusMoved, onFocusMoved }: { p
         {save.error && <p role="alert" className="msg-error" data-testid="planner-save-error">{errorText(save.error)}</p>}
       </section>
 
-      <ImportPanel onDraft={(d) => dispatch({ type: 'import', grids: d.grids })} />
+      <BoundaryImport onDraft={(grids) => dispatch({ type: 'import', grids: grids as ImportedGrids })} onPreview={onImportPreview} onFocus={onFocus} />
 
       <section className="pl-section">
         <h3>{t('versions')}</h3>
@@ -277,37 +280,5 @@ function ExportButtons({ version }: { version: number | undefined }) {
       <button type="button" className="btn-quiet" onClick={() => void get('shapefile')}>Shapefile</button>
       <button type="button" className="btn-quiet" onClick={() => void get('assignments')}>CSV</button>
     </span>
-  )
-}
-
-function ImportPanel({ onDraft }: { onDraft: (d: RouterOutputs['boundary']['importFile']['draft']) => void }) {
-  const { t, errorText } = usePlannerText()
-  const trpc = useTRPC()
-  const [file, setFile] = useState<File | null>(null)
-  const [nameField, setNameField] = useState('name')
-  const [codeField, setCodeField] = useState('code')
-  const [level, setLevel] = useState<'street' | 'community'>('community')
-  const [coordSystem, setCoords] = useState<'wgs84' | 'gcj02' | 'bd09'>('wgs84')
-  const imp = useMutation(trpc.boundary.importFile.mutationOptions({ onSuccess: (r) => onDraft(r.draft) }))
-  const run = async () => {
-    if (!file) return
-    const isZip = /\.zip$/i.test(file.name)
-    const data = isZip ? btoa(String.fromCharCode(...new Uint8Array(await file.arrayBuffer()))) : await file.text()
-    imp.mutate({ fileName: file.name, format: isZip ? 'shapefile' : 'geojson', data, nameField, codeField, level, coordSystem })
-  }
-  return (
-    <section className="pl-section">
-      <h3>{t('importTitle')}</h3>
-      <div className="pl-field"><FilePicker label={t('importFile')} accept=".geojson,.json,.zip" onFile={setFile} /></div>
-      <div className="pl-fields">
-        <label className="pl-field">{t('nameField')}<input value={nameField} onChange={(e) => setNameField(e.target.value)} /></label>
-        <label className="pl-field">{t('codeField')}<input value={codeField} onChange={(e) => setCodeField(e.target.value)} /></label>
-        <label className="pl-field">{t('level')}<select value={level} onChange={(e) => setLevel(e.target.value as 'street' | 'community')}><option value="street">{t('street')}</option><option value="community">{t('community')}</option></select></label>
-        <label className="pl-field">{t('coords')}<select value={coordSystem} onChange={(e) => setCoords(e.target.value as 'wgs84' | 'gcj02' | 'bd09')}><option value="wgs84">WGS84</option><option value="gcj02">GCJ-02</option><option value="bd09">BD-09</option></select></label>
-      </div>
-      <button type="button" className="btn-quiet" disabled={!file || imp.isPending} onClick={() => void run()}>{t('doImport')}</button>
-      {imp.data && <p className="msg-ok">{imp.data.draft.grids.length} · {imp.data.skipped.length} skipped · {imp.data.issues.length} issues</p>}
-      {imp.error && <p role="alert" className="msg-error">{errorText(imp.error)}</p>}
-    </section>
   )
 }

@@ -40,6 +40,7 @@ export function ProblemDetail({ id, me, onClose }: { id: number; me?: Me; onClos
     void qc.invalidateQueries({ queryKey: trpc.problem.byId.queryKey({ id }) })
     void qc.invalidateQueries({ queryKey: trpc.problem.list.queryKey() })
     void qc.invalidateQueries({ queryKey: trpc.problem.map.queryKey() })
+    void qc.invalidateQueries({ queryKey: trpc.problem.mapInfo.queryKey() })
   }
 
   const dialog = useDialogFocus<HTMLElement>(onClose, id)

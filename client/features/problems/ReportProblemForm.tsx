@@ -49,6 +49,7 @@ export function ReportProblemForm({ onCreated, onOpen }: { onCreated: (id: numbe
     onSuccess: (p) => {
       void qc.invalidateQueries({ queryKey: trpc.problem.list.queryKey() })
       void qc.invalidateQueries({ queryKey: trpc.problem.map.queryKey() })
+      void qc.invalidateQueries({ queryKey: trpc.problem.mapInfo.queryKey() })
       onCreated(p.id)
     },
     onError: (e, input) => { if (!(isNetworkFailure(e) && queueReport(input))) setError(errorText(e)) },

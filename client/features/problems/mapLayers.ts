@@ -25,6 +25,51 @@ export function problemClusterSource(data: GeoJSON.FeatureCollection): SourceSpe
   }
 }
 
+/**
+ * Problems as the server's cluster tiles (/tiles/problems/…, server/services/problemTiles.ts) for a
+ * city with more open problems than the browser should hold (see PROBLEM_TILE_THRESHOLD): clusters
+ * come ready-made with point_count and overdue (the count of overdue problems in the cluster),
+ * single problems with id, status and overdue — the same properties as the clustered GeoJSON source.
+ */
+export const PROBLEM_TILE_SOURCE_LAYER = 'problems'
+/** Open problems (in the user's scope) above which the map draws the server's cluster tiles instead of problem.map. */
+export const PROBLEM_TILE_THRESHOLD = 20_000
+
+export type ProblemSource = 'geojson' | 'tiles'
+
+/** The forced source from the page URL (?problems=tiles|geojson), if any. */
+export function forcedProblemSource(): ProblemSource | null {
+  const v = new URLSearchParams(window.location.search).get('problems')
+  return v === 'tiles' || v === 'geojson' ? v : null
+}
+
+/** null until problem.mapInfo (the count in scope) is known, unless forced. */
+export function problemSource(info: { count: number } | undefined, forced: ProblemSource | null): ProblemSource | null {
+  if (forced) return forced
+  if (!info) return null
+  return info.count > PROBLEM_TILE_THRESHOLD ? 'tiles' : 'geojson'
+}
+
+export function problemTileSource(origin: string, info: { version: string; tileMaxZoom: number }): SourceSpecification {
+  return { type: 'vector', tiles: [`${origin}/tiles/problems/{z}/{x}/{y}.pbf?v=${info.version}`], minzoom: 0, maxzoom: info.tileMaxZoom }
+}
+
+/**
+ * The layers of a mode on the cluster tiles: plain points and clusters both draw the clusters (half a
+ * million points cannot be drawn one by one); the heatmap weighs each cluster by its count.
+ */
+export function problemTileLayers(mode: ProblemMode | undefined, visible: boolean): LayerSpecification[] {
+  if (mode === 'heatmap') {
+    const [heat] = problemModeLayers('heatmap', visible, PROBLEM_CLUSTER_SOURCE) as (LayerSpecification & { paint: Record<string, unknown> })[]
+    return [{
+      ...heat!, 'source-layer': PROBLEM_TILE_SOURCE_LAYER,
+      paint: { ...heat!.paint, 'heatmap-weight': ['*', ['coalesce', ['get', 'point_count'], 1], ['case', ['>', ['to-number', ['get', 'overdue'], 0], 0], 1, 0.6]] },
+    } as LayerSpecification]
+  }
+  // a single problem's overdue is a boolean in the tile as in GeoJSON, a cluster's the count: the same expressions hold
+  return problemModeLayers('clusters', visible, PROBLEM_CLUSTER_SOURCE).map((l) => ({ ...l, 'source-layer': PROBLEM_TILE_SOURCE_LAYER }) as LayerSpecification)
+}
+
 const statusColour = ['match', ['get', 'status'], ...Object.entries(colours('problem')).flat(), PROBLEM_COLOURS.open] as unknown as ExpressionSpecification
 
 /** Layers for a mode, on the plain source `pointsSource` (heatmap) and the clustered one (clusters). */

@@ -119,7 +119,7 @@ function RuleForm({ matrix, rule, onClose }: { matrix: Matrix; rule: Rule | null
   const departments = useQuery(trpc.department.list.queryOptions())
   const [byGroup, setByGroup] = useState(rule ? rule.categoryGroup !== null : false)
   const [category, setCategory] = useState(rule?.categoryCode ?? rule?.categoryGroup ?? '')
-  const [areaKind, setAreaKind] = useState<'city' | 'street' | 'grids'>(rule && rule.areaKind !== 'district' ? rule.areaKind : 'city')
+  const [areaKind, setAreaKind] = useState<'city' | 'district' | 'street' | 'grids'>(rule?.areaKind ?? 'city')
   const [areaIds, setAreaIds] = useState<string>(rule?.areaIds.join(',') ?? '')
   const [dept, setDept] = useState<number | ''>(rule?.departmentId ?? '')
   const [from, setFrom] = useState(rule ? formatDate(rule.validFrom) : todayInChina())
@@ -151,9 +151,15 @@ function RuleForm({ matrix, rule, onClose }: { matrix: Matrix; rule: Rule | null
       </label>
       <label>{t('m.area')}
         <select value={areaKind} onChange={(e) => setAreaKind(e.target.value as typeof areaKind)} data-testid="rule-area">
-          <option value="city">{t('m.area.city')}</option><option value="street">{t('m.area.street')}</option><option value="grids">{t('m.area.grids')}</option>
+          <option value="city">{t('m.area.city')}</option><option value="district">{t('m.area.district')}</option><option value="street">{t('m.area.street')}</option><option value="grids">{t('m.area.grids')}</option>
         </select>
       </label>
+      {areaKind === 'district' && (
+        <select value={areaIds} onChange={(e) => setAreaIds(e.target.value)} data-testid="rule-district">
+          <option value="">—</option>
+          {matrix.districts.map((d) => <option key={d.id} value={String(d.id)}>{d.name}</option>)}
+        </select>
+      )}
       {areaKind === 'street' && (
         <select value={areaIds} onChange={(e) => setAreaIds(e.target.value)}>
           <option value="">—</option>

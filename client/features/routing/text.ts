@@ -3,11 +3,11 @@ import { defineText } from '../../../server/domain/vocabulary/lang.ts'
 
 export const routingText = defineText({
   zh: {
-    'm.title': '责任矩阵', 'm.help': '问题类别 × 区域 → 处置部门。区域越具体越优先（网格 > 街道 > 全市），同一区域内具体类别优先于类别组；没有规则时由网格包抓单位处置，包抓单位始终负责属地监督。',
+    'm.title': '责任矩阵', 'm.help': '问题类别 × 区域 → 处置部门。区域越具体越优先（网格 > 街道 > 区县 > 全市），同一区域内具体类别优先于类别组；没有规则时由网格包抓单位处置，包抓单位始终负责属地监督。',
     'm.at': '查看日期', 'm.category': '类别', 'm.city': '全市', 'm.holder': '包抓单位', 'm.exceptions': '另有 {n} 条网格规则',
     'm.rules': '规则', 'm.gaps': '空白（无人处置）', 'm.overlaps': '重叠（同一级别两条规则）', 'm.none': '无', 'm.map': '空白与重叠的位置',
     'm.add': '新增规则', 'm.edit': '修改', 'm.end': '停用', 'm.save': '保存', 'm.cancel': '取消', 'm.saved': '已保存',
-    'm.byCategory': '具体类别', 'm.byGroup': '类别组', 'm.area': '区域', 'm.area.city': '全市', 'm.area.street': '街道', 'm.area.grids': '网格',
+    'm.byCategory': '具体类别', 'm.byGroup': '类别组', 'm.area': '区域', 'm.area.city': '全市', 'm.area.district': '区县', 'm.area.street': '街道', 'm.area.grids': '网格',
     'm.department': '处置部门', 'm.from': '生效', 'm.to': '失效（可空）', 'm.note': '备注', 'm.inForce': '现行', 'm.notInForce': '未生效或已失效',
     'm.gap.noHandler': '{grid}：{category} 无规则且无包抓单位', 'm.gap.repeatedReturns': '{grid}：{category} 已被退单 {n} 次',
     'm.overlap': '规则 #{a} 与 #{b}（{category}，{area}）：{departments}', 'm.ruleFromReturn': '来自退单裁定',
@@ -25,11 +25,11 @@ export const routingText = defineText({
     'x.outside': '该位置不在任何网格内', 'x.generated': '生成时间 {t}（北京时间）', 'x.noGrid': '—', 'x.except': '例外：{list}',
   },
   en: {
-    'm.title': 'Responsibility matrix', 'm.help': 'Category × area → handling department. The most specific area wins (grids > street > city), then a category over its group; without a rule the grid holder handles, and the holder always supervises.',
+    'm.title': 'Responsibility matrix', 'm.help': 'Category × area → handling department. The most specific area wins (grids > street > district > city), then a category over its group; without a rule the grid holder handles, and the holder always supervises.',
     'm.at': 'As of', 'm.category': 'Category', 'm.city': 'Whole city', 'm.holder': 'Grid holder', 'm.exceptions': '{n} grid rule(s) inside',
     'm.rules': 'Rules', 'm.gaps': 'Gaps (nobody handles)', 'm.overlaps': 'Overlaps (two rules at one level)', 'm.none': 'None', 'm.map': 'Where the gaps and overlaps are',
     'm.add': 'Add rule', 'm.edit': 'Edit', 'm.end': 'End', 'm.save': 'Save', 'm.cancel': 'Cancel', 'm.saved': 'Saved',
-    'm.byCategory': 'Category', 'm.byGroup': 'Category group', 'm.area': 'Area', 'm.area.city': 'Whole city', 'm.area.street': 'Street', 'm.area.grids': 'Grids',
+    'm.byCategory': 'Category', 'm.byGroup': 'Category group', 'm.area': 'Area', 'm.area.city': 'Whole city', 'm.area.district': 'District', 'm.area.street': 'Street', 'm.area.grids': 'Grids',
     'm.department': 'Handling department', 'm.from': 'Valid from', 'm.to': 'Valid to (optional)', 'm.note': 'Note', 'm.inForce': 'In force', 'm.notInForce': 'Not in force',
     'm.gap.noHandler': '{grid}: {category} has no rule and no holder', 'm.gap.repeatedReturns': '{grid}: {category} returned {n} times',
     'm.overlap': 'Rules #{a} and #{b} ({category}, {area}): {departments}', 'm.ruleFromReturn': 'from a return ruling',

@@ -12,8 +12,10 @@ const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAA
 
 async function me(ctx: Context, user: SessionUser | null) {
   if (!user) return null
-  const department = user.departmentId ? await ctx.db.department.findUnique({ where: { id: user.departmentId } }) : null
-  return { id: user.id, login: user.login, displayName: user.displayName, role: user.role, departmentId: user.departmentId, departmentName: department?.name ?? null }
+  // the session lookup read the department's name with the user (cached with the session)
+  const departmentName = user.departmentName !== undefined ? user.departmentName
+    : user.departmentId ? (await ctx.db.department.findUnique({ where: { id: user.departmentId } }))?.name ?? null : null
+  return { id: user.id, login: user.login, displayName: user.displayName, role: user.role, departmentId: user.departmentId, departmentName }
 }
 
 export const authRouter = router({

@@ -6,13 +6,15 @@ import shpwrite from '@mapbox/shp-write'
 import { z } from 'zod'
 import { impactCsv } from '../../domain/boundary/impact.ts'
 import { RULE_CODES } from '../../domain/boundary/validation.ts'
+import { BOUNDARY_TOLERANCE } from '../../domain/boundary/tolerances.ts'
 import {
-  assignmentCsv, cancelPending, currentVersion, scheduleDraft, draftFromFeatures, geometriesAt, gridsAtVersion, previewResolved, resolveDraft, revertToVersion, saveDraft,
+  assignmentCsv, buildImportTopology, cancelPending, currentVersion, scheduleDraft, draftFromFeatures, geometriesAt, gridsAtVersion, previewResolved, resolveDraft, revertToVersion, saveDraft,
   validateResolved, checkResolved, versionFeatureCollection, ACCEPTABLE_RULES, type DraftInput,
 } from '../../services/boundary.ts'
 import { geometryTooComplex, runHeavy } from '../../services/heavy.ts'
 import type { GridGeometry } from '../../domain/boundary/topology.ts'
 import { badInput, notFound } from '../../domain/errors.ts'
+import { COORD_SYSTEMS } from '../../domain/geometry/coordSystems.ts'
 import { id, isoDateTime, level, text } from '../inputs.ts'
 import { authedProcedure, router } from '../trpc.ts'
 import type { FeatureCollection } from 'geojson'
@@ -147,21 +149,22 @@ export const boundaryRouter = router({
   importFile: authedProcedure
     .input(z.object({
       fileName: text(200), format: z.enum(['geojson', 'shapefile']), data: z.string().max(1_500_000),
-      nameField: text(50).min(1), codeField: text(50).min(1), level, coordSystem: z.enum(['wgs84', 'gcj02', 'bd09']).default('wgs84'),
+      nameField: text(50).min(1), codeField: text(50).min(1), level, coordSystem: z.enum(COORD_SYSTEMS).default('wgs84'),
+      snapTolerance: z.number().min(0).max(BOUNDARY_TOLERANCE.maxSnapM).default(BOUNDARY_TOLERANCE.snapM),
     }))
     .mutation(async ({ ctx, input }) => {
       // parsed in the heavy-task pool (a zipped Shapefile is checked against zip bombs first)
       const fc: FeatureCollection | null = await runHeavy('parseBoundaryFile', [input.format, input.data], geometryTooComplex)
       if (fc === null) throw badInput('无法读取文件：请上传 GeoJSON 或包含 .shp/.dbf 的 Shapefile 压缩包', 'IMPORT_UNREADABLE')
       if (!fc || !Array.isArray(fc.features)) throw badInput('文件中没有要素集合', 'IMPORT_UNREADABLE')
-      const { draft: d, fields, skipped } = draftFromFeatures(ctx.catalog, fc, input)
-      const geo = await geometryIssues(d)
-      const bad = d.grids.filter((_g, i) => geo[i]!.length > 0)
-      const r = resolveDraft(ctx.catalog, { grids: d.grids.filter((g) => !bad.includes(g)), retire: [] })
-      return {
-        draft: d, fields, skipped: [...skipped, ...bad.map((g) => ({ index: -1, reason: `${g.name} 的边界无效` }))],
-        issues: await validateResolved(r),
-      }
+      const { draft: d0, fields, skipped } = draftFromFeatures(ctx.catalog, fc, input)
+      const geo = await geometryIssues(d0)
+      const bad = d0.grids.filter((_g, i) => geo[i]!.length > 0)
+      const allSkipped = [...skipped, ...bad.map((g) => ({ index: -1, name: g.name, code: 'INVALID_GEOMETRY' as const, reason: `${g.name} 的边界无效` }))]
+      // the topology build: snapping within input.snapTolerance (m), overlaps within it resolved, the rest reported
+      const { draft: d, topology } = await buildImportTopology(ctx.catalog, d0, allSkipped, input.snapTolerance, new Set(bad.map((g) => g.key)))
+      const r = resolveDraft(ctx.catalog, { grids: d.grids.filter((g) => !bad.some((b) => b.key === g.key)), retire: [] })
+      return { draft: d, fields, skipped: allSkipped, issues: await validateResolved(r), topology }
     }),
 
   /** Export the current (or any) version as GeoJSON, Shapefile (zip) or a point→grid assignment CSV, base64. */

@@ -10,16 +10,23 @@ import { explainPoint } from '../../services/routing.ts'
 import { problemConfig } from '../../services/problems.ts'
 import { id, isoDateTime, lat, level, lng, month, text } from '../inputs.ts'
 import { authedProcedure, router, scopedProcedure } from '../trpc.ts'
+import { gridsInArea, resolveArea, type AreaFilter } from '../../services/districts.ts'
+
+/** A feature collection cut to the district filter's grids (all of them without a filter). */
+function onlyInArea<C extends { features: { id?: string | number }[] }>(area: AreaFilter | null, fc: C): C {
+  return area ? { ...fc, features: fc.features.filter((f) => area.gridIds.has(Number(f.id))) } : fc
+}
 
 export const gridRouter = router({
   /** Every grid of a level as GeoJSON, with holder and the month's status (default: this month). */
   list: authedProcedure
-    .input(z.object({ level, month: month.optional() }))
+    .input(z.object({ level, month: month.optional(), districtId: id.optional() }))
     .query(async ({ ctx, input }) => {
       const now = ctx.now()
       const m = input.month ?? monthOf(now)
+      const area = resolveArea(ctx.catalog, input.districtId) // the district filter: that district's grids only
       const coverage = await monthCoverage(ctx.db, m, now)
-      return ctx.catalog.featureCollection(input.level, (g) => {
+      return onlyInArea(area, ctx.catalog.featureCollection(input.level, (g) => {
         const c = coverage.get(g.id) ?? EMPTY_COVERAGE(m, now)
         return {
           id: g.id, code: g.code, name: g.name, level: g.level, parentId: g.parentId,
@@ -29,7 +36,7 @@ export const gridRouter = router({
           /** where the name goes (one point per grid, inside it): the SVG maps draw it */
           labelPoint: ctx.catalog.labelPointOf(g),
         }
-      })
+      }))
     }),
 
   /**
@@ -48,12 +55,12 @@ export const gridRouter = router({
    * geometry is cached across months and refetched only when a boundary changes.
    */
   status: authedProcedure
-    .input(z.object({ level, month: month.optional() }))
+    .input(z.object({ level, month: month.optional(), districtId: id.optional() }))
     .query(async ({ ctx, input }) => {
       const now = ctx.now()
       const m = input.month ?? monthOf(now)
       const coverage = await monthCoverage(ctx.db, m, now)
-      const grids = ctx.catalog.list(input.level)
+      const grids = gridsInArea(ctx.catalog, resolveArea(ctx.catalog, input.districtId), input.level)
       const empty = EMPTY_COVERAGE(m, now)
       const ids: number[] = [], status: GridMonthState[] = [], holderDepartmentId: (number | null)[] = [], openProblems: number[] = [], overdueProblems: number[] = []
       const departments = new Map<number, string>()

@@ -4,8 +4,10 @@
  */
 import { z } from 'zod'
 import { assignHolder, bulkAssignHolders, holderRowView } from '../../services/admin.ts'
+import { registerAt } from '../../services/register.ts'
+import { todayInChina } from '../../domain/time.ts'
 import { notFound } from '../../domain/errors.ts'
-import { id, isoDateTime, text } from '../inputs.ts'
+import { id, isoDateTime, isoDay, text } from '../inputs.ts'
 import { authedProcedure, router } from '../trpc.ts'
 
 const holderFields = {
@@ -40,4 +42,14 @@ export const holderRouter = router({
   bulkAssign: authedProcedure
     .input(z.object({ gridIds: z.array(id).min(1).max(20_000), ...holderFields }))
     .mutation(({ ctx, input }) => bulkAssignHolders(ctx, ctx.user.id, input)),
+
+  /**
+   * The grid register (网格台账) in force on a Beijing day (default today): how many grids are held
+   * and how many are not. The register itself is imported and exported as a file (api/registerHttp.ts).
+   */
+  register: authedProcedure.input(z.object({ date: isoDay.optional() }).optional()).query(async ({ ctx, input }) => {
+    const date = input?.date ?? todayInChina(ctx.now())
+    const { rows, unheld } = await registerAt(ctx.db, ctx.catalog, date)
+    return { date, held: rows.length, unheld, departments: new Set(rows.map((r) => r[3])).size }
+  }),
 })

@@ -13,6 +13,7 @@ import { returnProblem, returnsOf, returnWindowHours, ruleOnReturn } from '../..
 import { loadNames, ruleView } from '../../services/routing.ts'
 import { id, rowVersion, isoDateTime, lat, lng, text } from '../inputs.ts'
 import { router, scopedProcedure } from '../trpc.ts'
+import { PROBLEM_CLUSTER_MAX_ZOOM, PROBLEM_TILE_MAX_ZOOM, problemTilesOf } from '../../services/problemTiles.ts'
 
 export { listWhere }
 
@@ -86,6 +87,16 @@ export const problemRouter = router({
         properties: { id: p.id, status: p.status, categoryName: p.category.name, overdue: isOverdue(p, now) },
       })),
     }
+  }),
+
+  /**
+   * The open problems' cluster tiles for this user's scope (server/services/problemTiles.ts): how many
+   * open problems the scope holds (the client picks tiles above a threshold, problem.map below) and
+   * the version that makes /tiles/problems/{z}/{x}/{y}.pbf?v=… immutable.
+   */
+  mapInfo: scopedProcedure.query(async ({ ctx }) => {
+    const index = await problemTilesOf(ctx.db, () => ctx.now()).current(ctx.scope.own)
+    return { count: index.count, version: index.version, tileMaxZoom: PROBLEM_TILE_MAX_ZOOM, clusterMaxZoom: PROBLEM_CLUSTER_MAX_ZOOM }
   }),
 
   /** One problem with its history, photos, extension requests, links and the actions the user may take. */

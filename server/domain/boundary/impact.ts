@@ -10,6 +10,7 @@
  * per department what it gains and loses with a handover list of open problems, grids with no holder.
  */
 import { neutraliseText } from '../export/cells.ts'
+import type { GridLevel } from '../grid/levels.ts'
 import { area as turfArea, bbox as turfBbox, booleanPointInPolygon, feature, featureCollection } from '@turf/turf'
 import type { Polygon } from 'geojson'
 import { GridIndex, type IndexedGrid } from '../geometry/gridIndex.ts'
@@ -23,13 +24,13 @@ export interface GridChange {
   id: number
   code: string
   name: string
-  level: 'street' | 'community'
+  level: GridLevel
   before: GridGeometry | null
   after: GridGeometry | null
 }
 
 export interface ChangedRegion {
-  perGrid: { id: number; code: string; name: string; level: 'street' | 'community'; areaBefore: number; areaAfter: number; gained: number; lost: number; gainedGeometry: GridGeometry | null; lostGeometry: GridGeometry | null }[]
+  perGrid: { id: number; code: string; name: string; level: GridLevel; areaBefore: number; areaAfter: number; gained: number; lost: number; gainedGeometry: GridGeometry | null; lostGeometry: GridGeometry | null }[]
   /** the changed area as polygons (each with its bbox) */
   pieces: { polygon: Polygon; bbox: Box }[]
   /** bbox of the changed area, null when nothing changed */
@@ -63,13 +64,13 @@ export interface ImpactPoint {
   open?: boolean
 }
 
-export interface GridInfo { id: number; code: string; name: string; level: 'street' | 'community' }
+export interface GridInfo { id: number; code: string; name: string; level: GridLevel }
 export interface Holder { departmentId: number; departmentName: string }
 
 export interface ImpactInput {
   region: ChangedRegion
   /** the draft grids (after the change), both levels; only those meeting the changed bbox are indexed */
-  draftGrids: readonly (IndexedGrid & { level: 'street' | 'community' })[]
+  draftGrids: readonly (IndexedGrid & { level: GridLevel })[]
   /** candidate points (the caller prefilters by region.bbox; others are ignored here too) */
   points: readonly ImpactPoint[]
   /** grid id → current holder (null: none); new grids (negative ids) have none */

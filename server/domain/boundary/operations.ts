@@ -9,8 +9,10 @@ import {
 } from '@turf/turf'
 import type { Feature, LineString, MultiPolygon, Polygon, Position } from 'geojson'
 import type { GridGeometry } from './topology.ts'
+import { BOUNDARY_TOLERANCE } from './tolerances.ts'
 
-export const AREA_TOL_M2 = 1
+/** areas under this (m²) are float noise: see tolerances.ts */
+export const AREA_TOL_M2 = BOUNDARY_TOLERANCE.areaNoiseM2
 
 export class BoundaryOpError extends Error {
   constructor(readonly code: 'LINE_DOES_NOT_SPLIT' | 'NOT_ADJACENT' | 'EMPTY_RESULT', message: string) {
@@ -142,6 +144,12 @@ export function coverageReport(children: GridGeometry[], parent: GridGeometry): 
     unionArea: areaOf(u),
     parentArea: areaOf(parent),
   }
+}
+
+/** Perimeter (m) of a polygon: every ring, geodesic. */
+export function perimeterM(p: Polygon): number {
+  const l = polygonToLine(p)
+  return l.type === 'FeatureCollection' ? l.features.reduce((s, x) => s + turfLength(x, { units: 'meters' }), 0) : turfLength(l, { units: 'meters' })
 }
 
 export const lineOf = (coords: Position[]): Feature<LineString> => lineString(coords)

@@ -6,10 +6,12 @@
 import { area as turfArea, bbox as turfBbox, pointOnFeature } from '@turf/turf'
 import type { Geometry, Position } from 'geojson'
 import { validateGridGeometry } from '../geometry/validate.ts'
-import { AREA_TOL_M2, differenceGeom, intersectGeom, partsOf, unionGeom } from './operations.ts'
+import { differenceGeom, intersectGeom, partsOf, perimeterM, unionGeom } from './operations.ts'
+import { BOUNDARY_TOLERANCE, meanWidthM } from './tolerances.ts'
 import type { GridGeometry } from './topology.ts'
+import { childLevel, codePrefixIssue, parentLevelIssue, type GridLevel } from '../grid/levels.ts'
 
-export type DraftLevel = 'street' | 'community'
+export type DraftLevel = GridLevel
 
 /** One grid of a draft: existing (key = String(id)) or new (key = "new:…"). */
 export interface DraftGrid {
@@ -28,6 +30,8 @@ export const RULES = {
   OUTSIDE_PARENT: { acceptable: false },
   OVERLAP: { acceptable: false },
   DUPLICATE_CODE: { acceptable: false },
+  CODE_PREFIX: { acceptable: false },
+  PARENT_LEVEL: { acceptable: false },
   GAP: { acceptable: true },
   NOT_CONTIGUOUS: { acceptable: true },
 } as const
@@ -57,10 +61,12 @@ export interface ValidationInput {
 }
 
 export interface ValidationOptions {
-  /** grids and grid parts smaller than this (m²) are slivers; default 100 m² */
+  /** grids and grid parts smaller than this (m²) are slivers; default BOUNDARY_TOLERANCE.sliverAreaM2 */
   minArea?: number
-  /** overlaps and gaps below this (m²) are float noise; default 1 m² */
+  /** overlaps, gaps and parts outside the parent below this (m²) are float noise; default BOUNDARY_TOLERANCE.areaNoiseM2 */
   tolerance?: number
+  /** grid parts with a mean width (2·area/perimeter) under this (m) are slivers; default BOUNDARY_TOLERANCE.sliverWidthM */
+  minWidth?: number
 }
 
 const pointIn = (g: Geometry): Position => pointOnFeature(g as GridGeometry).geometry.coordinates
@@ -68,8 +74,9 @@ const boxesMeet = (a: number[], b: number[]) => a[0]! <= b[2]! && b[0]! <= a[2]!
 const fmt = (m2: number) => (m2 >= 1e4 ? `${(m2 / 1e6).toFixed(3)} km²` : `${m2.toFixed(1)} m²`)
 
 export function validateDraft(input: ValidationInput, opts: ValidationOptions = {}): ValidationIssue[] {
-  const minArea = opts.minArea ?? 100
-  const tol = opts.tolerance ?? AREA_TOL_M2
+  const minArea = opts.minArea ?? BOUNDARY_TOLERANCE.sliverAreaM2
+  const minWidth = opts.minWidth ?? BOUNDARY_TOLERANCE.sliverWidthM
+  const tol = opts.tolerance ?? BOUNDARY_TOLERANCE.areaNoiseM2
   const issues: ValidationIssue[] = []
   const all = new Map<string, DraftGrid>()
   for (const g of input.context) all.set(g.key, g)
@@ -86,7 +93,9 @@ export function validateDraft(input: ValidationInput, opts: ValidationOptions = 
     valid.add(g.key)
     for (const part of partsOf(g.geometry)) {
       const a = turfArea(part)
+      const w = meanWidthM(a, perimeterM(part))
       if (a < minArea) issues.push({ code: 'SLIVER', message: `${g.name}：有面积仅 ${fmt(a)} 的碎片（小于 ${fmt(minArea)}）`, gridKeys: [g.key], area: a, at: pointIn(part), geometry: part, acceptable: false })
+      else if (w < minWidth) issues.push({ code: 'SLIVER', message: `${g.name}：有平均宽度仅 ${w.toFixed(2)} m 的狭长碎片（窄于 ${minWidth} m）`, gridKeys: [g.key], area: a, at: pointIn(part), geometry: part, acceptable: false })
     }
     const before = input.previousType?.get(g.key)
     if (g.geometry.type === 'MultiPolygon' && g.geometry.coordinates.length > 1 && before !== 'MultiPolygon') {
@@ -102,6 +111,19 @@ export function validateDraft(input: ValidationInput, opts: ValidationOptions = 
     if (gs.length > 1 && gs.some((g) => input.changed.includes(g))) {
       issues.push({ code: 'DUPLICATE_CODE', message: `网格编码 ${code} 重复（${gs.map((g) => g.name).join('、')}）`, gridKeys: gs.map((g) => g.key), at: firstVertex(gs[0]!.geometry), acceptable: false })
     }
+  }
+
+  // 2b. each changed grid's code under its parent's prefix, its parent of the level above (server/domain/grid/levels.ts)
+  for (const g of input.changed) {
+    const parent = g.parentKey ? all.get(g.parentKey) : undefined
+    if (!parent) continue // no parent (or one outside the draft's context): nothing to check against
+    const levelIssue = parentLevelIssue(g.level, parent.level)
+    if (levelIssue) {
+      issues.push({ code: 'PARENT_LEVEL', message: `${g.name}：${levelIssue}`, gridKeys: [g.key, parent.key], at: firstVertex(g.geometry), acceptable: false })
+      continue
+    }
+    const prefix = codePrefixIssue(g, parent)
+    if (prefix) issues.push({ code: 'CODE_PREFIX', message: `${g.name}：${prefix.message}`, gridKeys: [g.key, parent.key], at: firstVertex(g.geometry), acceptable: false })
   }
 
   // 3. communities inside their street
@@ -134,7 +156,7 @@ export function validateDraft(input: ValidationInput, opts: ValidationOptions = 
   const affectedParents = new Set<string>()
   for (const g of input.changed) {
     if (g.parentKey) affectedParents.add(g.parentKey)
-    if (g.level === 'street') affectedParents.add(g.key)
+    if (childLevel(g.level)) affectedParents.add(g.key)
   }
   for (const pk of affectedParents) {
     const parent = all.get(pk)

@@ -3,7 +3,8 @@
  * caller reads the file (exceljs / papaparse) into a header row and data rows of raw cell values
  * and says how to find the grid of a point. Each row comes back ok or with its row number and a reason.
  */
-import { parseCoordinate, toWgs84, type CoordSystem } from '../problem/importRows.ts'
+import { parseCoordinate, type CoordSystem } from '../problem/importRows.ts'
+import { pointToWgs84 } from '../geometry/coordSystems.ts'
 
 export const SITE_TYPES = ['农贸市场', '老旧小区', '背街小巷', '交通路口', '学校', '医院', '公园广场', '车站', '河道', '政务服务大厅', '窗口单位', '景区', '商业大街', '社区'] as const
 
@@ -58,7 +59,7 @@ export function parseSiteRows(
     const x = cols.lng === undefined ? NaN : parseCoordinate(r[cols.lng])
     const y = cols.lat === undefined ? NaN : parseCoordinate(r[cols.lat])
     if (!Number.isFinite(x) || !Number.isFinite(y) || Math.abs(x) > 180 || Math.abs(y) > 90) return bad('BAD_COORDINATES')
-    const [lng, lat] = toWgs84(x, y, opts.coordSystem)
+    const [lng, lat] = pointToWgs84(x, y, opts.coordSystem)
     const gridId = opts.assign(lng, lat)
     if (gridId === null) return bad('OUTSIDE_GRIDS')
     const key = siteKey(name, type)

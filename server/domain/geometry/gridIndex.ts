@@ -8,7 +8,9 @@
  *   2. A point lying exactly on a boundary (an edge or a vertex: inside the
  *      closed region of one or more grids, per `booleanPointInPolygon(point,
  *      grid)`, but in no grid's interior) belongs to the grid with the smallest
- *      `code` (JavaScript string comparison) among all grids whose closed
+ *      `code` (numeric order of server/domain/grid/levels.ts compareGridCodes: digit codes
+ *      right-padded with zeros to the same length and compared as integers, shorter first
+ *      when equal) among all grids whose closed
  *      region contains it. The answer is deterministic and does not depend on
  *      the order in which grids were given.
  *   3. A point outside every grid gives null.
@@ -16,27 +18,40 @@
  *   grids goes to the smallest code among them. Equal codes: smallest id.)
  *
  * DESIGN
- *   A uniform cell grid over the bbox of all grids. Each cell keeps the polygon
- *   edges that meet it (a little padded), deduplicated, in one Float64Array
- *   pool (header + edges contiguous: about two cache misses per query).
- *   - A cell with no edge stores the grid covering it (found once by a sweep).
- *   - A cell with edges stores a reference point R (chosen far from its edges)
- *     and which polygon parts contain R, as a bitmask over the cell's parts.
- *     For a query point p, every edge of the cell whose segment crosses p→R
- *     flips its parts' bits; the remaining bits are the parts containing p.
- *   - Every orientation test is filtered: if p (or the segment p→R) comes
- *     within floating-point doubt of any edge or vertex in its cell, the query
- *     falls back to the exact slow path (flatbush over grid bboxes + turf with
- *     the rule above). Edges outside the cell are at least `pad` away, far
- *     beyond rounding, so the fast answer always equals the reference.
- *   update() recomputes only the cells under the old and new bboxes of the
- *   changed grids; new cell data is appended to the pools (compacted when
- *   half of them is garbage) and changed grids go into a small "dirty" list
- *   beside the static flatbush tree.
+ *   A uniform cell grid over the bbox of all grids. `cells` (Int32, one per cell) holds either the
+ *   answer of a cell that no edge meets (the grid covering it, found once by a sweep; -1 for none) or
+ *   the offset of the cell's block in one Int32Array pool (header, part slots and edges contiguous:
+ *   about two cache misses per query).
+ *   - Fixed point: X = (x − minX)·sx, Y = (y − minY)·sy with sx, sy = 2^30 / extent, so every stored
+ *     coordinate is an Int32 (half the bytes of a double). A stored vertex is within 0.5 + 2^-22 steps
+ *     of its true scaled position, a query point (computed in doubles) within 2^-21. Orientation signs
+ *     are invariant under this positive scaling, so signs taken in fixed point are the true signs as
+ *     long as each test's doubt includes D = 0.501 step per unit of |coordinate difference| (see below).
+ *   - A cell's edges are stored once each (a shared edge once, with both parts' bits) and joined into
+ *     chains of edges sharing a vertex and a parts mask (a boundary through a cell is usually one
+ *     chain): per chain k, mask, then k + 1 vertices — each vertex once, not twice per edge.
+ *   - A cell with edges stores a reference point R on the fixed-point lattice (chosen far from its
+ *     edges, on the row's centre line) and which polygon parts contain R, as a bitmask over the cell's
+ *     parts. For a query point p, every edge whose segment crosses p→R flips its parts' bits; the
+ *     remaining bits are the parts containing p. Per vertex v: t = orient(p, R, v); only an edge whose
+ *     ends have opposite t also needs orient(a, b, p) and orient(a, b, R) (the latter evaluated by the
+ *     very expression whose sign was certified when R was chosen, so it needs no filter).
+ *   - Every orientation test is filtered: if |value| ≤ relative rounding (TOL_P) + D·(the L1 lengths of
+ *     its difference vectors), p (or the segment p→R) is within doubt of a vertex or edge, and the
+ *     query falls back to the exact slow path (flatbush over grid bboxes + turf with the rule above).
+ *     Edges outside the cell are at least `pad` (≥ 4 steps) away, far beyond rounding, and R rounded to
+ *     the lattice stays within the padded cell on the same side of every cell edge as before rounding,
+ *     so the fast answer always equals the reference.
+ *   At 20,000 synthetic grids (bench/syntheticCity.ts): 1.0 M cells, 29 MB of typed arrays, where
+ *   Float64 blocks with every edge's four coordinates took 75.6 MB.
+ *   update() recomputes only the cells under the old and new bboxes of the changed grids; new cell
+ *   blocks are appended to the pool (compacted when half of it is garbage) and changed grids go into
+ *   a small "dirty" list beside the static flatbush tree.
  */
 import type { MultiPolygon, Polygon } from 'geojson'
 import Flatbush from 'flatbush'
 import { booleanPointInPolygon } from '@turf/turf'
+import { compareGridCodes } from '../grid/levels.ts'
 
 export interface IndexedGrid {
   id: number
@@ -49,9 +64,10 @@ export interface GridIndexOptions {
   cellsPerEdge?: number
 }
 
-/** True when grid a wins over grid b under the rule (smaller code, then id). */
+/** True when grid a wins over grid b under the rule (smaller code by compareGridCodes, then id). */
 function wins(a: { code: string; id: number }, b: { code: string; id: number }): boolean {
-  return a.code < b.code || (a.code === b.code && a.id < b.id)
+  const c = compareGridCodes(a.code, b.code)
+  return c < 0 || (c === 0 && a.id < b.id)
 }
 
 /** The rule, applied with turf to a list of candidate grids. Exact and slow. */
@@ -77,10 +93,15 @@ export function referenceLocate(grids: readonly IndexedGrid[], lng: number, lat:
 const TOL_P = 1e-11 // relative orientation doubt for a query point (rounding is ~3e-16)
 const TOL_R = 1e-7 // stricter for the stored reference points
 const MAX_PARTS = 31 // parts per cell that fit a bitmask; more → the cell answers slowly
-const HEAD = 4 // cell block in the pool: Rx, edge count (-1: slow cell), R mask, part count; then
-//                the slot of each local part, then per edge ax, ay, bx, by, meta
-//                (meta = mask of the edge's parts, or -(mask + 1) when R is on the edge's left)
-
+const FIX = 2 ** 30 // fixed-point steps across the extent, per axis (stored coordinates are Int32)
+/**
+ * Doubt added per unit of |coordinate difference| in fixed-point units: a stored vertex is within
+ * 0.5 + 2^-22 of its true scaled position, a query point within 2^-21 (see the design comment).
+ */
+const D = 0.501
+const BATCH = 32 // points per batch in locateMany: the cell reads of a batch overlap
+const HEAD = 3 // cell block in the pool (Int32): Rx, info = parts | chains << 5 (-1: slow cell), R mask;
+//                then the slot of each local part, then per chain: k (edges), mask, k + 1 vertices x, y
 interface Slot extends IndexedGrid {
   rings: Float64Array[] // closed rings, flat x,y
   ringPart: number[] // global part id of each ring
@@ -88,7 +109,7 @@ interface Slot extends IndexedGrid {
   edges: number
 }
 
-function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, need: number, factor = 2): T {
+function grow<T extends Float64Array | Int32Array | Uint8Array | Uint32Array>(a: T, need: number, factor = 2): T {
   if (need <= a.length) return a
   const b = new (a.constructor as new (n: number) => T)(Math.max(need, Math.ceil(a.length * factor), 64))
   b.set(a)
@@ -119,10 +140,15 @@ export class GridIndex {
   private invW = 1
   private invH = 1
   private pad = 0
+  /** fixed-point scale: X = (x - minX) * sx, Y = (y - minY) * sy; at most FIX across the extent */
+  private sx = 1
+  private sy = 1
   private rowY = new Float64Array(1)
+  /** the row's centre line in fixed point: the Y of every cell's reference point R in that row */
+  private rowYi = new Int32Array(1)
   /** ≥ 0: offset of the cell's block in the pool; -1: empty, no grid; ≤ -2: empty, owned by slot -v-2 */
   private cells = new Int32Array(1).fill(-1)
-  private pool = new Float64Array(0)
+  private pool = new Int32Array(0)
   private used = 0
   private garbage = 0
 
@@ -151,25 +177,36 @@ export class GridIndex {
     const h = this.cells[cy * this.nx + cx]!
     if (h < 0) return h === -1 ? null : this.slotId[-h - 2]!
     const E = this.pool
-    const n = E[h + 1]!
-    if (n < 0) return this.locateExact(x, y)
-    const rdx = E[h]! - x
-    const rdy = this.rowY[cy]! - y
-    let mask = E[h + 2]! | 0
+    const info = E[h + 1]!
+    if (info < 0) return this.locateExact(x, y)
+    // everything below in fixed point: p (double, within 2^-21 of exact), vertices and R (Int32)
+    const px = (x - this.minX) * this.sx, py = (y - this.minY) * this.sy
+    const rx = E[h]!, ry = this.rowYi[cy]!
+    const rdx = rx - px, rdy = ry - py, rn = Math.abs(rdx) + Math.abs(rdy)
+    // doubt of t = orient(p, R, v) = rdx·dy − rdy·dx: rounding (|rdx·dy| + |rdy·dx| ≤ rn·|v − p|₁) + D per step
+    const dR = D * rn, kR = TOL_P * rn + D
+    let mask = E[h + 2]!
     const parts = h + HEAD
-    const k0 = parts + E[h + 3]!
-    for (let k = k0, end = k0 + 5 * n; k < end; k += 5) {
-      const dax = E[k]! - x, day = E[k + 1]! - y, dbx = E[k + 2]! - x, dby = E[k + 3]! - y
-      const l = dax * dby, r = day * dbx, o = l - r
-      if (Math.abs(o) <= TOL_P * (Math.abs(l) + Math.abs(r))) return this.locateExact(x, y)
-      const meta = E[k + 4]!
-      if (o > 0 === meta < 0) continue // p and R on the same side of this edge's line
-      const la = rdx * day, ra = rdy * dax, oa = la - ra
-      const lb = rdx * dby, rb = rdy * dbx, ob = lb - rb
-      if (Math.abs(oa) <= TOL_P * (Math.abs(la) + Math.abs(ra)) || Math.abs(ob) <= TOL_P * (Math.abs(lb) + Math.abs(rb))) {
-        return this.locateExact(x, y)
+    let q = parts + (info & 31)
+    for (let c = info >>> 5; c > 0; c--) { // chains of edges sharing a parts mask
+      const m = E[q + 1]!, end = q + 4 + 2 * E[q]!
+      let ax = E[q + 2]!, ay = E[q + 3]!
+      let dax = ax - px, day = ay - py, na = Math.abs(dax) + Math.abs(day)
+      let ta = rdx * day - rdy * dax
+      if (Math.abs(ta) <= kR * na + dR) return this.locateExact(x, y)
+      for (q += 4; q < end; q += 2) {
+        const bx = E[q]!, by = E[q + 1]!
+        const dbx = bx - px, dby = by - py, nb = Math.abs(dbx) + Math.abs(dby)
+        const tb = rdx * dby - rdy * dbx
+        if (Math.abs(tb) <= kR * nb + dR) return this.locateExact(x, y)
+        if (ta > 0 !== tb > 0) { // a and b on opposite sides of the line pR: does the edge separate p from R?
+          const o = dax * dby - day * dbx // orient(a, b, p); |dax·dby| + |day·dbx| ≤ na·nb
+          if (Math.abs(o) <= TOL_P * na * nb + D * (na + nb + 2 * D)) return this.locateExact(x, y)
+          // orient(a, b, R): certified at build time, by the same expression
+          if (o > 0 !== (ax - rx) * (by - ry) - (ay - ry) * (bx - rx) > 0) mask ^= m // p→R crosses the edge
+        }
+        ax = bx; ay = by; dax = dbx; day = dby; na = nb; ta = tb
       }
-      if (oa > 0 !== ob > 0) mask ^= meta < 0 ? -meta - 1 : meta // p→R crosses the edge
     }
     if (mask === 0) return null
     if ((mask & (mask - 1)) === 0) return this.slotId[E[parts + 31 - Math.clz32(mask)]!]!
@@ -183,10 +220,50 @@ export class GridIndex {
     return this.slotId[best]!
   }
 
-  /** Batch form: coords = [x0, y0, x1, y1, …]; ids, -1 for null (ids must fit int32). */
-  locateMany(coords: Float64Array, out = new Int32Array(coords.length >> 1)): Int32Array {
-    for (let i = 0, n = coords.length >> 1; i < n; i++) out[i] = this.locate(coords[2 * i]!, coords[2 * i + 1]!) ?? -1
+  /**
+   * Bulk form for import jobs: the grid id of each point, -1 where `locate` gives null (ids must fit
+   * int32). Exactly `locate` per point.
+   *   locateMany(xs, ys)       xs[i], ys[i] = lng, lat of point i (two Float64Arrays of one length)
+   *   locateMany(coords)       coords = [x0, y0, x1, y1, …] (interleaved)
+   * `out` (optional, length ≥ the number of points) is filled and returned; else a new Int32Array.
+   */
+  locateMany(xs: Float64Array, ys: Float64Array, out?: Int32Array): Int32Array
+  locateMany(coords: Float64Array, out?: Int32Array): Int32Array
+  locateMany(a: Float64Array, b?: Float64Array | Int32Array, c?: Int32Array): Int32Array {
+    if (b instanceof Float64Array) {
+      if (b.length !== a.length) throw new RangeError(`locateMany: xs has ${a.length} values, ys ${b.length}`)
+      const n = a.length, out = c ?? new Int32Array(n)
+      if (out.length < n) throw new RangeError(`locateMany: out has room for ${out.length} of ${n} points`)
+      for (let i0 = 0; i0 < n; i0 += BATCH) {
+        const i1 = Math.min(n, i0 + BATCH)
+        this.touch(a, b, i0, i1)
+        for (let i = i0; i < i1; i++) out[i] = this.locate(a[i]!, b[i]!) ?? -1
+      }
+      return out
+    }
+    if (a.length % 2) throw new RangeError('locateMany: interleaved coords need an even length')
+    const n = a.length >> 1, out = b ?? new Int32Array(n)
+    if (out.length < n) throw new RangeError(`locateMany: out has room for ${out.length} of ${n} points`)
+    for (let i = 0; i < n; i++) out[i] = this.locate(a[2 * i]!, a[2 * i + 1]!) ?? -1
     return out
+  }
+
+  private sink = 0
+  /**
+   * Reads the cell entry and the first words of the cell block of points i0..i1-1, so that their
+   * cache misses overlap (independent loads) before locate() walks the blocks one by one.
+   */
+  private touch(xs: Float64Array, ys: Float64Array, i0: number, i1: number): void {
+    const { minX, minY, maxX, maxY, invW, invH, nx, ny, cells, pool } = this
+    let sink = 0
+    for (let i = i0; i < i1; i++) {
+      const x = xs[i]!, y = ys[i]!
+      if (!(x >= minX && x <= maxX && y >= minY && y <= maxY)) continue
+      const cx = Math.min(nx - 1, ((x - minX) * invW) | 0), cy = Math.min(ny - 1, ((y - minY) * invH) | 0)
+      const h = cells[cy * nx + cx]!
+      if (h >= 0) sink += pool[h]! + pool[h + 15]!
+    }
+    this.sink += sink
   }
 
   /** The exact slow path: bbox candidates + turf + the rule. */
@@ -232,19 +309,22 @@ export class GridIndex {
 
   /** Bytes held in typed arrays (cells, pool, tree). */
   memoryBytes(): number {
-    const arrays = [this.rowY, this.cells, this.pool, this.partSlot, this.treeSlot, this.slotState]
+    const arrays = [this.rowY, this.rowYi, this.cells, this.pool, this.partSlot, this.treeSlot, this.slotState]
     return arrays.reduce((s, a) => s + a.byteLength, 0) + (this.tree ? this.tree.data.byteLength : 0)
   }
 
-  stats(): { nx: number; ny: number; cellsWithEdges: number; slowCells: number; edgeEntries: number } {
-    let withEdges = 0, slow = 0, entries = 0
+  stats(): { nx: number; ny: number; cellsWithEdges: number; slowCells: number; edgeEntries: number; chains: number; poolBytes: number } {
+    let withEdges = 0, slow = 0, entries = 0, chains = 0
+    const E = this.pool
     for (const h of this.cells) {
       if (h < 0) continue
-      const n = this.pool[h + 1]!
-      if (n < 0) slow++
-      else { withEdges++; entries += n }
+      const info = E[h + 1]!
+      if (info < 0) { slow++; continue }
+      withEdges++
+      let q = h + HEAD + (info & 31)
+      for (let c = info >>> 5; c > 0; c--) { entries += E[q]!; chains++; q += 4 + 2 * E[q]! }
     }
-    return { nx: this.nx, ny: this.ny, cellsWithEdges: withEdges, slowCells: slow, edgeEntries: entries }
+    return { nx: this.nx, ny: this.ny, cellsWithEdges: withEdges, slowCells: slow, edgeEntries: entries, chains, poolBytes: this.used * 4 }
   }
 
   // ---- building ----
@@ -340,10 +420,13 @@ export class GridIndex {
     this.minX = x0; this.minY = y0; this.maxX = x0 + W; this.maxY = y0 + H
     this.cw = W / this.nx; this.ch = H / this.ny
     this.invW = this.nx / W; this.invH = this.ny / H
-    this.pad = Math.max(1e-6 * Math.max(this.cw, this.ch), 1e-12 * scale)
+    this.sx = FIX / W; this.sy = FIX / H
+    // pad ≥ 4 fixed-point steps: a reference point rounded to the fixed-point lattice stays inside the padded cell
+    this.pad = Math.max(1e-6 * Math.max(this.cw, this.ch), 1e-12 * scale, 4 * Math.max(W, H) / FIX)
     this.rowY = Float64Array.from({ length: this.ny }, (_, i) => y0 + (i + 0.5) * this.ch)
+    this.rowYi = Int32Array.from(this.rowY, (v) => Math.round((v - y0) * this.sy))
     this.cells = new Int32Array(this.nx * this.ny).fill(-1)
-    this.pool = new Float64Array(Number.isFinite(x0) ? 8 * edges : 0)
+    this.pool = new Int32Array(Number.isFinite(x0) ? 6 * edges : 0)
     this.used = this.garbage = 0
     if (Number.isFinite(x0)) this.rebuildBlock(0, 0, this.nx - 1, this.ny - 1)
     this.pool = this.pool.slice(0, this.used)
@@ -438,7 +521,7 @@ export class GridIndex {
       for (let cx = wx0; cx <= wx1; cx++) {
         const c = cy * nx + cx, w = (cy - wy0) * ww + (cx - wx0)
         const old = this.cells[c]!
-        if (old >= 0) this.garbage += HEAD + this.pool[old + 3]! + 5 * Math.max(0, this.pool[old + 1]!)
+        if (old >= 0) this.garbage += this.blockLength(old)
         const X0 = minX + cx * cw, X1 = X0 + cw
         const e0 = cstart[w]!, e1 = cstart[w + 1]!
         if (e0 === e1) { // no edge: one owner for the whole cell
@@ -451,20 +534,15 @@ export class GridIndex {
           this.cells[c] = -2 - best
           continue
         }
-        // R on the centre line, in the middle of the widest gap between crossings, far from every edge
-        const rx = this.pickR(X0, X1, ry, k, nc, X, ev, sorted, e0, e1)
-        if (Number.isNaN(rx)) { this.cells[c] = this.writeBlock([NaN, -1, 0, 0]); continue } // never seen
-        advance(rx)
+        // the cell's edges, each once (a shared edge, same points in either direction, with both parts' bits)
         local.length = 0
-        let rMask = 0
-        for (const p of active) { rMask |= 1 << local.length; local.push(p) }
         let kept = 0
         for (let j = e0; j < e1 && local.length <= MAX_PARTS; j++) {
           const q = 4 * sorted[j]!, part = ep[sorted[j]!]!
           let li = local.indexOf(part)
           if (li < 0) { li = local.length; local.push(part) }
           const ax = ev[q]!, ay = ev[q + 1]!, bx = ev[q + 2]!, by = ev[q + 3]!
-          let t = 0 // a shared edge (same points, either direction) is kept once, with both parts' bits
+          let t = 0
           for (; t < kept; t++) {
             const u = 5 * t
             if ((keep[u] === ax && keep[u + 1] === ay && keep[u + 2] === bx && keep[u + 3] === by) ||
@@ -477,58 +555,124 @@ export class GridIndex {
           }
           keep[5 * t + 4] = (keep[5 * t + 4]! ^ (1 << li)) >>> 0
         }
-        if (local.length > MAX_PARTS) { this.cells[c] = this.writeBlock([NaN, -1, 0, 0]); continue }
-        for (let t = 0; t < kept; t++) { // store the side of R as the sign of meta
-          const u = 5 * t
-          const dax = keep[u]! - rx, day = keep[u + 1]! - ry, dbx = keep[u + 2]! - rx, dby = keep[u + 3]! - ry
-          if (dax * dby - day * dbx > 0) keep[u + 4] = -keep[u + 4]! - 1
+        if (local.length > MAX_PARTS) { this.cells[c] = this.writeBlock([0, -1, 0]); continue }
+        // R on the centre line, in the middle of a wide gap between crossings, far from every edge
+        const R = this.pickR(X0, X1, ry, this.rowYi[cy]!, k, nc, X, keep, kept)
+        if (!R) { this.cells[c] = this.writeBlock([0, -1, 0]); continue } // never seen
+        advance(R[0])
+        let rMask = 0
+        for (const p of active) {
+          let li = local.indexOf(p)
+          if (li < 0) { li = local.length; local.push(p) }
+          rMask |= 1 << li
         }
-        const h = this.writeBlock([rx, kept, rMask, local.length], local.map((p) => this.partSlot[p]!), keep.subarray(0, 5 * kept))
-        this.cells[c] = h
+        if (local.length > MAX_PARTS) { this.cells[c] = this.writeBlock([0, -1, 0]); continue }
+        const body = this.chains(keep, kept)
+        this.cells[c] = this.writeBlock([R[1], local.length | (body.chains << 5), rMask | 0], local.map((p) => this.partSlot[p]!), body.ints)
       }
       for (const p of active) parity[p] = 0
       active.length = 0
     }
   }
 
-  /** A reference point for a cell: middle of a wide gap between crossings, checked against every edge. */
-  private pickR(X0: number, X1: number, ry: number, k: number, nc: number, X: (j: number) => number,
-    ev: Float64Array, sorted: Int32Array, e0: number, e1: number): number {
+  /** Fixed-point coordinates of a vertex (the same double expressions at build and query time). */
+  private fx(x: number): number { return Math.round((x - this.minX) * this.sx) }
+  private fy(y: number): number { return Math.round((y - this.minY) * this.sy) }
+
+  /**
+   * The cell's edges (keep: ax, ay, bx, by, parts mask; mask 0 dropped: such an edge never changes
+   * whether a point is inside) as chains of edges sharing a vertex and a mask, in fixed point:
+   * per chain k (edges), mask, then k + 1 vertices x, y. A boundary through a cell is usually one chain.
+   */
+  private chains(keep: Float64Array, kept: number): { ints: number[]; chains: number } {
+    const used = new Uint8Array(kept), ints: number[] = []
+    let chains = 0
+    const next = (x: number, y: number, m: number): number => { // an unused edge with mask m ending at (x, y): its other end
+      for (let t = 0; t < kept; t++) {
+        const u = 5 * t
+        if (used[t] || keep[u + 4] !== m) continue
+        if (keep[u] === x && keep[u + 1] === y) { used[t] = 1; return u + 2 }
+        if (keep[u + 2] === x && keep[u + 3] === y) { used[t] = 1; return u }
+      }
+      return -1
+    }
+    for (let t0 = 0; t0 < kept; t0++) {
+      const u0 = 5 * t0, m = keep[u0 + 4]!
+      if (used[t0] || m === 0) continue
+      used[t0] = 1
+      const fwd = [keep[u0]!, keep[u0 + 1]!, keep[u0 + 2]!, keep[u0 + 3]!], back: number[] = []
+      for (let v; (v = next(fwd[fwd.length - 2]!, fwd[fwd.length - 1]!, m)) >= 0;) fwd.push(keep[v]!, keep[v + 1]!)
+      for (let v; (v = next(back.length ? back[back.length - 2]! : fwd[0]!, back.length ? back[back.length - 1]! : fwd[1]!, m)) >= 0;) back.push(keep[v]!, keep[v + 1]!)
+      const verts: number[] = []
+      for (let i = back.length - 2; i >= 0; i -= 2) verts.push(back[i]!, back[i + 1]!)
+      verts.push(...fwd)
+      ints.push(verts.length / 2 - 1, m | 0)
+      for (let i = 0; i < verts.length; i += 2) ints.push(this.fx(verts[i]!), this.fy(verts[i + 1]!))
+      chains++
+    }
+    return { ints, chains }
+  }
+
+  /**
+   * A reference point R for a cell, on the row's centre line: the middle of a wide gap between
+   * crossings, far from every edge of the cell (in doubles), then rounded to the fixed-point lattice
+   * (x to the nearest step, y = rowYi) and checked again there against the stored (rounded) edges:
+   * the side of R must be certain and the same as before rounding. Returns [x in degrees, X fixed].
+   */
+  private pickR(X0: number, X1: number, ry: number, ryi: number, k: number, nc: number, X: (j: number) => number,
+    keep: Float64Array, kept: number): [number, number] | null {
     const stops = [X0]
     for (let j = k; j < nc && X(j) <= X1; j++) if (X(j) > X0) stops.push(X(j))
     stops.push(X1)
     const gaps = stops.slice(1).map((v, i) => [v - stops[i]!, (v + stops[i]!) / 2] as const).sort((a, b) => b[0] - a[0])
     for (const [, mid] of gaps.slice(0, 6)) {
+      const rxi = this.fx(mid)
       let ok = true
-      for (let j = e0; j < e1 && ok; j++) {
-        const q = 4 * sorted[j]!
-        const dax = ev[q]! - mid, day = ev[q + 1]! - ry, dbx = ev[q + 2]! - mid, dby = ev[q + 3]! - ry
+      for (let t = 0; t < kept && ok; t++) {
+        const u = 5 * t
+        const ax = keep[u]!, ay = keep[u + 1]!, bx = keep[u + 2]!, by = keep[u + 3]!
+        const dax = ax - mid, day = ay - ry, dbx = bx - mid, dby = by - ry
         const l = dax * dby, r = day * dbx
         ok = Math.abs(l - r) > TOL_R * (Math.abs(l) + Math.abs(r))
+        if (!ok || keep[u + 4] === 0) continue
+        // the same expression locate() evaluates, with its doubt (rounded vertices: D per step)
+        const ex = this.fx(ax) - rxi, ey = this.fy(ay) - ryi, fx = this.fx(bx) - rxi, fy = this.fy(by) - ryi
+        const L = ex * fy, Rr = ey * fx, s = L - Rr
+        ok = Math.abs(s) > TOL_R * (Math.abs(L) + Math.abs(Rr)) + D * (Math.abs(ex) + Math.abs(ey) + Math.abs(fx) + Math.abs(fy) + 2 * D) &&
+          s > 0 === l - r > 0
       }
-      if (ok) return mid
+      if (ok) return [mid, rxi]
     }
-    return NaN
+    return null
   }
 
-  private writeBlock(head: number[], slots: number[] = [], edges?: Float64Array): number {
-    const h = this.used, len = HEAD + slots.length + (edges?.length ?? 0)
+  /** Length (Int32 entries) of the cell block at h. */
+  private blockLength(h: number): number {
+    const E = this.pool, info = E[h + 1]!
+    if (info < 0) return HEAD
+    let q = h + HEAD + (info & 31)
+    for (let c = info >>> 5; c > 0; c--) q += 4 + 2 * E[q]!
+    return q - h
+  }
+
+  private writeBlock(head: number[], slots: number[] = [], body: number[] = []): number {
+    const h = this.used, len = HEAD + slots.length + body.length
     this.pool = grow(this.pool, h + len, 1.25)
     this.pool.set(head, h)
     this.pool.set(slots, h + HEAD)
-    if (edges) this.pool.set(edges, h + HEAD + slots.length)
+    this.pool.set(body, h + HEAD + slots.length)
     this.used += len
     return h
   }
 
   /** Copy live cell blocks into a fresh pool, dropping what update() left behind. */
   private compact(): void {
-    const pool = new Float64Array(this.used - this.garbage)
+    const pool = new Int32Array(this.used - this.garbage)
     let at = 0
     for (let c = 0; c < this.cells.length; c++) {
       const h = this.cells[c]!
       if (h < 0) continue
-      const len = HEAD + this.pool[h + 3]! + 5 * Math.max(0, this.pool[h + 1]!)
+      const len = this.blockLength(h)
       pool.set(this.pool.subarray(h, h + len), at)
       this.cells[c] = at
       at += len

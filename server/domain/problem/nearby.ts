@@ -2,6 +2,7 @@
  * Problems near a point: rebound (反弹) of a problem closed recently, likely duplicates among
  * open problems, and boundary problems (边界问题) close to another grid. Pure functions.
  */
+import Flatbush from 'flatbush'
 import { distance, point, pointToPolygonDistance } from '@turf/turf'
 import type { GridGeometry } from '../geometry/validate.ts'
 
@@ -105,4 +106,37 @@ export function planarBoundaryDistanceM(lng: number, lat: number, geometry: Grid
     }
   }
   return best
+}
+
+/**
+ * For bulk work (a ledger import flags every row): `boundaryCandidates` and `findRebound` over a
+ * spatial index (flatbush over grid boxes / closed problems) built once, instead of a scan of every
+ * grid and every recently closed problem per row. Same answers: the index only narrows the list to
+ * what the box around the point can hold, visited in the original order, then the same test runs
+ * (tests/domain/nearbyIndex.test.ts compares them on random data).
+ */
+export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
+  const index = grids.length ? new Flatbush(grids.length) : null
+  if (index) { for (const g of grids) index.add(g.bbox[0], g.bbox[1], g.bbox[2], g.bbox[3]); index.finish() }
+  return {
+    candidates(lng: number, lat: number, ownGridId: number | null, opts: NearbyOptions): { gridId: number; distanceM: number }[] {
+      if (!index) return []
+      const [x0, y0, x1, y1] = bboxAround(lng, lat, opts.distanceM)
+      const near = index.search(x0, y0, x1, y1).sort((a, b) => a - b).map((i) => grids[i]!)
+      return boundaryCandidates(lng, lat, ownGridId, near, opts)
+    },
+  }
+}
+
+export function reboundIndex<T extends PointProblem & { id: number; closedAt: Date | null }>(closedRecently: readonly T[]) {
+  const index = closedRecently.length ? new Flatbush(closedRecently.length) : null
+  if (index) { for (const c of closedRecently) index.add(c.lng, c.lat, c.lng, c.lat); index.finish() }
+  return {
+    find(newProblem: PointProblem, opts: ReboundOptions): (T & { distanceM: number }) | null {
+      if (!index) return null
+      const [x0, y0, x1, y1] = bboxAround(newProblem.lng, newProblem.lat, opts.distanceM)
+      const near = index.search(x0, y0, x1, y1).sort((a, b) => a - b).map((i) => closedRecently[i]!)
+      return findRebound(newProblem, near, opts)
+    },
+  }
 }

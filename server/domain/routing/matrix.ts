@@ -193,7 +193,7 @@ export function findGaps(
 
 /** One cell of the matrix page: a category (or group) in a column (the city or a street). */
 export interface MatrixCell {
-  /** the rule in force for the column's area (a city or street rule; district rules once districts exist), null: the holder */
+  /** the rule in force for the column's area (a city, district or street rule), null: the holder */
   ruleId: number | null
   departmentId: number | null
   /** grid-list rules inside the column that override the cell for some grids */
@@ -205,7 +205,7 @@ export interface MatrixCell {
  * to the column as a whole, and the grid rules that make exceptions inside it.
  */
 export function matrixCells(
-  categories: readonly { code: string; group: string }[], streets: readonly { id: number; gridIds: readonly number[] }[],
+  categories: readonly { code: string; group: string }[], streets: readonly { id: number; gridIds: readonly number[]; districtId?: number | null }[],
   rules: readonly MatrixRule[], at: Date,
 ): Record<string, MatrixCell[]> {
   const valid = rules.filter((r) => ruleValidAt(r, at))
@@ -220,7 +220,7 @@ export function matrixCells(
     const allGrids = streets.flatMap((s) => [s.id, ...s.gridIds])
     out[c.code] = [
       cell(cityOnly, { gridId: null, streetId: null, districtId: null }, allGrids),
-      ...streets.map((s) => cell(valid.filter((r) => r.area.kind !== 'grids'), { gridId: null, streetId: s.id, districtId: null }, [s.id, ...s.gridIds])),
+      ...streets.map((s) => cell(valid.filter((r) => r.area.kind !== 'grids'), { gridId: null, streetId: s.id, districtId: s.districtId ?? null }, [s.id, ...s.gridIds])),
     ]
   }
   return out

@@ -20,6 +20,7 @@ export const AUDIT_ENTITY: Readonly<Record<string, Term>> = {
   mockevaluationsite: w('模拟测评点位', 'mock evaluation site'), mockevaluation: w('模拟测评', 'mock evaluation'),
   milestone: w('工作节点', 'milestone'), meeting: w('会议', 'meeting'), importbatch: w('导入批次', 'import batch'),
   bulletinpublication: w('月度通报', 'monthly bulletin'),
+  register: w('网格台账', 'grid register'),
 }
 
 /**
@@ -61,6 +62,8 @@ export const AUDIT_ACTION: Readonly<Record<string, Term>> = {
   'mock.draw': w('抽取了模拟测评点位 {target}', 'drew mock evaluation sites {target}'),
   'mock.score': w('为模拟测评点位 {target} 打分', 'scored mock evaluation site {target}'),
   'mock.toProblem': w('将模拟测评点位 {target} 的扣分转为问题', 'turned the deductions of mock site {target} into problems'),
+  'holder.import': w('按网格台账更改了网格「{target}」的包抓', 'changed the holder of grid “{target}” from the grid register'),
+  'register.import': w('导入了网格台账「{target}」', 'imported the grid register “{target}”'),
 }
 
 /** Field labels of the audited views. */
@@ -76,6 +79,9 @@ export const AUDIT_FIELD: Readonly<Record<string, Term>> = {
   reason: w('原因', 'reason'), effectiveFrom: w('生效日期', 'effective from'), mergedIntoId: w('合并到', 'merged into'), intoId: w('合并到', 'merged into'),
   assigneeId: w('处置人', 'assignee'), title: w('标题', 'title'), score: w('得分', 'score'), month: w('月份', 'month'), theme: w('主题', 'theme'),
   address: w('地址', 'address'), type: w('类型', 'type'), lng: w('经度', 'longitude'), lat: w('纬度', 'latitude'), extension: w('延期', 'extension'),
+  row: w('台账行号', 'register row'), fileName: w('文件', 'file'), fileHash: w('文件摘要', 'file digest'), mode: w('导入方式', 'import mode'),
+  total: w('行数', 'rows'), create: w('新增', 'added'), update: w('更正', 'corrected'), unchanged: w('未变', 'unchanged'), failed: w('有误', 'refused'),
+  createdDepartments: w('新建的部门', 'departments created'),
   approvedAt: w('批准时间', 'approved at'), distanceM: w('距离（米）', 'distance (m)'), mergeRequestIntoId: w('申请合并到', 'merge requested into'),
 }
 

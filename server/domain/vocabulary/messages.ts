@@ -63,6 +63,8 @@ export const MESSAGES = {
   OUTSIDE_GRIDS: m('该位置不在任何网格内', 'This place is outside every grid'),
   HOLDER_CONFLICT: m('该网格的包抓单位已被他人修改，请刷新后重试', 'The holder was changed by someone else; reload and retry'),
   HOLDER_DATE_NOT_AFTER_CURRENT: m('新的包抓起始日期须晚于当前包抓的起始日期', 'The new holder must start after the current one started'),
+  HOLDER_OVERLAP: m('网格「{grid}」的包抓期将会重叠，未保存', 'The holder periods of grid “{grid}” would overlap; nothing was saved'),
+  REGISTER_COLUMNS: m('网格台账缺少必需的列：{missing}', 'The grid register lacks required columns: {missing}'),
   DEPARTMENT_NOT_FOUND: m('部门不存在', 'Department not found'),
   DEPARTMENT_NAME_TAKEN: m('部门名称已存在', 'A department with this name exists'),
   DEPARTMENT_REQUIRED: m('请选择部门', 'Choose a department'),
@@ -111,6 +113,10 @@ export const MESSAGES = {
   IMPORT_TOO_MANY_ROWS: m('一次导入的行数过多', 'Too many rows for one import'),
   IMPORT_NO_HEADER: m('文件第一行应为表头', 'The first row must be the header'),
   IMPORT_MAPPING: m('缺少必需的列，请指定列对应关系', 'Required columns are missing: map the columns'),
+  BOUNDARY_FILE_TOO_LARGE: m('边界文件不能超过 {maxMb} MB：请按区县拆分后分批导入', 'A boundary file must not exceed {maxMb} MB: split it by district'),
+  IMPORT_UNKNOWN_ENCODING: m('无法识别的文字编码“{encoding}”：请选择 UTF-8 或 GB18030（GBK）', 'Unknown text encoding "{encoding}": choose UTF-8 or GB18030 (GBK)'),
+  IMPORT_PROJECTED_CRS: m('文件的坐标系“{name}”是投影坐标（单位为米），请先转换为 WGS84 / CGCS2000 经纬度', 'The file\'s coordinate system "{name}" is projected (metres): convert it to WGS84 / CGCS2000 longitude/latitude first'),
+  IMPORT_NOT_LONLAT: m('坐标 ({x}, {y}) 不是经纬度：请先转换为 WGS84 / CGCS2000 经纬度', 'Coordinates ({x}, {y}) are not longitude/latitude: convert to WGS84 / CGCS2000 first'),
   IMPORT_CONFLICT: m('部分行刚被其他导入写入，请重新预览后再导入', 'Some rows were just imported by someone else: preview again'),
   // photos
   PHOTO_EMPTY: m('照片为空', 'The photo is empty'),
@@ -155,6 +161,10 @@ export const MESSAGES = {
   SUPERVISION_ALREADY_REPLIED: m('该督办单已回复', 'This supervision notice has already been answered'),
   FOLLOWUP_NOT_CLOSED: m('只有已结案的问题才能回访', 'Only a closed problem can be followed up'),
   FOLLOWUP_REOPEN_UNSATISFIED: m('只有回访不满意才能重新办理', 'Only an unsatisfied follow-up can reopen the problem'),
+  // districts (issue 12)
+  AREA_NOT_DISTRICT: m('所选区域不是现行的区县（或街道）网格', 'The chosen area is not a district (or street) in force'),
+  CODE_PREFIX: m('网格编码应以所属上级网格的编码前缀 {expectedPrefix} 开头', 'The grid code must start with its parent\'s code prefix {expectedPrefix}'),
+  PARENT_LEVEL: m('上级网格的层级不对', 'The parent grid is of the wrong level'),
 } as const satisfies Record<string, Term>
 
 export type AppCode = keyof typeof MESSAGES

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "Problem_updatedAt_idx" ON "Problem"("updatedAt");
