@@ -6,11 +6,11 @@ import type { Db } from '../db/client.ts'
 import { legacyStatus } from '../domain/inspection/monthStatus.ts'
 import { monthsBetween, NO_PROBLEM_FIGURES, problemFigures, type GridMonth, type ProblemFigures, type RankingInput } from '../domain/inspection/ranking.ts'
 import { OPEN_STATUSES } from '../domain/problem/status.ts'
-import { problemTallies } from './aggregates.ts'
+import { problemTallies, type ProblemTallyRow } from './aggregates.ts'
 import { parseChecklist, themeFor, type MonthTheme } from '../domain/inspection/themes.ts'
 import { monthRange, type MonthKey } from '../domain/time.ts'
 import { writeAudit } from './audit.ts'
-import { INSPECTION_FACT_SELECT, inspectionFact, monthCoverage } from './coverage.ts'
+import { INSPECTION_FACT_SELECT, inspectionFact, monthCoverage, type GridCoverage } from './coverage.ts'
 
 export async function loadRankingInput(db: Db, from: MonthKey, to: MonthKey): Promise<RankingInput> {
   const start = monthRange(from).start
@@ -49,13 +49,46 @@ export async function loadRankingAggregates(db: Db, from: MonthKey, to: MonthKey
     Promise.all(months.map((m) => monthCoverage(db, m, now))),
     t === now ? problemTallies(db, now) : null,
   ])
+  const input = rankingInputFromAggregates(from, now, { departments, meetings, returns, monthTallies: monthTallies.filter((r) => r.month <= to), coverages: months.map((m, k) => [m, coverages[k]!] as const), open })
+  if (!open) {
+    // the range is over: the problems open at its last moment (still open, or closed since)
+    const rows = await db.problem.findMany({
+      where: { departmentId: { not: null }, reportedAt: { lte: t }, OR: [{ status: { in: [...OPEN_STATUSES] }, OR: [{ closedAt: null }, { closedAt: { gte: start } }] }, { status: { in: ['closed', 'voided'] }, closedAt: { gt: t } }] },
+      select: { departmentId: true, status: true, deadline: true, reportedAt: true, closedAt: true, supervisingDepartmentId: true },
+    })
+    const figures = input.problemFigures as Map<number, ProblemFigures>
+    const of = (d: number) => figures.get(d) ?? figures.set(d, { ...NO_PROBLEM_FIGURES }).get(d)!
+    for (const [d, f] of problemFigures(rows, start, end, t)) {
+      const g = of(d)
+      g.overdue += f.overdue; g.coordOpen += f.coordOpen; g.coordOverdue += f.coordOverdue
+    }
+    for (const [d, f] of figures) if (Object.values(f).every((n) => n === 0)) figures.delete(d)
+  }
+  return input
+}
+
+/** The loaded aggregate rows `rankingInputFromAggregates` assembles (one month's coverage per month of the range, up to now). */
+export interface RankingAggregateParts {
+  departments: RankingInput['departments']
+  meetings: RankingInput['meetings']
+  returns: NonNullable<RankingInput['returns']>
+  /** ProblemMonthTally rows of months up to the range's last */
+  monthTallies: readonly { departmentId: number; supervisingDepartmentId: number; month: string; reported: number; ended: number; closed: number; closedOnTime: number }[]
+  coverages: readonly (readonly [MonthKey, ReadonlyMap<number, GridCoverage>])[]
+  /** ProblemTally with overdue at now; null when the range is over (the caller adds those figures) */
+  open: readonly ProblemTallyRow[] | null
+}
+
+/** The ranking input from aggregate rows (shared by loadRankingAggregates and the city cache, services/cityFigures.ts). */
+export function rankingInputFromAggregates(from: MonthKey, now: Date, parts: RankingAggregateParts): RankingInput {
+  const { departments, meetings, returns, monthTallies, open } = parts
   const gridMonths: GridMonth[] = []
-  months.forEach((month, k) => {
-    for (const [gridId, c] of coverages[k]!) {
+  for (const [month, coverage] of parts.coverages) {
+    for (const [gridId, c] of coverage) {
       if (!c.holder) continue
       gridMonths.push({ gridId, month, departmentId: c.holder.departmentId, state: c.inspectionStatus, status: legacyStatus(c.inspectionStatus, month, now), onSite: c.inspectionStatus === 'done' })
     }
-  })
+  }
   const figures = new Map<number, ProblemFigures>()
   const of = (d: number) => figures.get(d) ?? figures.set(d, { ...NO_PROBLEM_FIGURES }).get(d)!
   for (const r of monthTallies) {
@@ -71,16 +104,6 @@ export async function loadRankingAggregates(db: Db, from: MonthKey, to: MonthKey
         of(r.supervisingDepartmentId).coordOpen += r.open
         of(r.supervisingDepartmentId).coordOverdue += r.overdue
       }
-    }
-  } else {
-    // the range is over: the problems open at its last moment (still open, or closed since)
-    const rows = await db.problem.findMany({
-      where: { departmentId: { not: null }, reportedAt: { lte: t }, OR: [{ status: { in: [...OPEN_STATUSES] }, OR: [{ closedAt: null }, { closedAt: { gte: start } }] }, { status: { in: ['closed', 'voided'] }, closedAt: { gt: t } }] },
-      select: { departmentId: true, status: true, deadline: true, reportedAt: true, closedAt: true, supervisingDepartmentId: true },
-    })
-    for (const [d, f] of problemFigures(rows, start, end, t)) {
-      const g = of(d)
-      g.overdue += f.overdue; g.coordOpen += f.coordOpen; g.coordOverdue += f.coordOverdue
     }
   }
   for (const [d, f] of figures) if (Object.values(f).every((n) => n === 0)) figures.delete(d)

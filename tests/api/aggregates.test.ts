@@ -12,9 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { departmentRanking } from '../../server/domain/inspection/ranking.ts'
 import { ACTION_TYPES } from '../../server/domain/problem/workflow.ts'
 import { mulberry32 } from '../../server/domain/random.ts'
-import { addMonths, monthOf } from '../../server/domain/time.ts'
+import { addMonths, monthOf, monthRange } from '../../server/domain/time.ts'
 import { problemTallies, recomputedAggregates, rollOverdueClock, storedAggregates } from '../../server/services/aggregates.ts'
 import { monthCoverage, monthCoverageFromRows } from '../../server/services/coverage.ts'
+import { cityCoverage, cityRanking } from '../../server/services/cityFigures.ts'
+import { commitImport } from '../../server/services/problemImport.ts'
 import { loadRankingAggregates, loadRankingInput } from '../../server/services/monthly.ts'
 import { loggedIn } from '../support/apiClient.ts'
 import { sessionCookieFor } from '../support/procedures.ts'
@@ -37,6 +39,16 @@ describe.each(testDatabases())('aggregates on %s', (db) => {
       expect(canon(fast)).toEqual(canon(slow))
       const [ra, rr] = await Promise.all([loadRankingAggregates(app.db, m, m, now), loadRankingInput(app.db, m, m)])
       expect(departmentRanking(m, m, ra, now)).toEqual(departmentRanking(m, m, rr, now))
+      // the cached city-wide reads (services/cityFigures.ts), twice (built, then from the cache): the same figures
+      for (let k = 0; k < 2; k++) {
+        const city = await cityCoverage(app.db, m, now)
+        expect(city).not.toBeNull()
+        expect(canon(new Map(city!))).toEqual(canon(slow))
+        const ranking = await cityRanking(app.db, m, m, now)
+        // a month that is over is judged at its last moment from the rows: not cached
+        if (now < monthRange(m).end) expect(ranking).toEqual(departmentRanking(m, m, rr, now))
+        else expect(ranking).toBeNull()
+      }
     }
   }
 
@@ -104,7 +116,7 @@ describe.each(testDatabases())('aggregates on %s', (db) => {
       }
     }
 
-    // an import (the Prisma path) of a few rows in held grids
+    // an import (over HTTP: the driver path) of a few rows in held grids
     const wb = new ExcelJS.Workbook()
     const ws = wb.addWorksheet('问题')
     ws.addRow(['编号', '经度', '纬度', '问题类别', '问题描述'])
@@ -114,7 +126,17 @@ describe.each(testDatabases())('aggregates on %s', (db) => {
       method: 'POST', headers: { cookie, 'content-type': 'application/octet-stream' }, body: new Uint8Array(await wb.xlsx.writeBuffer()) as unknown as BodyInit,
     })
     const imported = await res.json() as { committed: boolean; summary: { imported: number } }
-    expect(imported).toMatchObject({ committed: true, summary: { imported: 12 } })
+    expect(imported).toMatchObject({ committed: true, summary: { imported: 12 } }) // the driver path (importWriter.ts, the default)
+    await expectReadsEqual(new Date())
+    // and the same through the Prisma writer
+    const wb2 = new ExcelJS.Workbook()
+    const ws2 = wb2.addWorksheet('问题')
+    ws2.addRow(['编号', '经度', '纬度', '问题类别', '问题描述'])
+    for (let k = 0; k < 9; k++) { const [lng, lat] = pointIn(pick(held)); ws2.addRow([`AGP-${k}`, lng + k * 1e-6, lat, pick(categories), `导入问题（Prisma）${k}`]) }
+    const u = (await app.db.user.findFirst({ where: { role: 'leader' }, select: { id: true, displayName: true } }))!
+    const viaPrisma = await commitImport(app.db, app.catalog, u, Buffer.from(await wb2.xlsx.writeBuffer()), { fileName: 'agg-prisma.xlsx', coordSystem: 'wgs84', mode: 'good-rows', writer: 'prisma' }, new Date())
+    expect(viaPrisma).toMatchObject({ committed: true, summary: { imported: 9 } })
+    expect(await storedAggregates(app.db)).toEqual(await recomputedAggregates(app.db))
 
     // the boundary save: the strip's problem changes grid (and department) in the save's transaction
     const before = await current(strip.id)
@@ -152,6 +174,37 @@ describe.each(testDatabases())('aggregates on %s', (db) => {
       expect(await storedAggregates(app.db)).toEqual(await recomputedAggregates(app.db))
       expect(await open(dayAfter)).toBe(a)
       await expectReadsEqual(when)
+    }
+  }, 300_000)
+
+  it('the cached figures of one server follow writes made through another server on the same database', async () => {
+    const other = await startApp({ shareDb: app.config })
+    try {
+      const [here, there] = await Promise.all([loggedIn(app.url, 'admin'), loggedIn(other.url, 'leader')])
+      const m = monthOf(new Date())
+      const status = () => there.grid.status.query({ level: 'community' })
+      const ranking = () => there.stats.departmentRanking.query({ from: m, to: m })
+      const s0 = await status()
+      expect(await status()).toEqual(s0) // from the cache now
+      const r0 = await ranking()
+      expect(await ranking()).toEqual(r0)
+      const fc = await here.grid.list.query({ level: 'community' })
+      const g = fc.features.find((f) => f.properties.holderDepartmentId && s0.status[s0.ids.indexOf(f.properties.id)] === 'pending')!
+      expect(g).toBeDefined()
+      const i = s0.ids.indexOf(g.properties.id)
+      const [lng, lat] = pointOnFeature(g).geometry.coordinates as [number, number]
+      // a problem reported through this server: the other one's open count of the grid goes up
+      await here.problem.create.mutate({ lng, lat, categoryCode: (await here.problem.categories.query())[0]!.code, description: '另一进程写入' })
+      const s1 = await status()
+      expect(s1.openProblems[i]).toBe(s0.openProblems[i]! + 1)
+      // an inspection on site: the grid turns done there, and the ranking counts one more on-site grid-month
+      await here.inspection.record.mutate({ gridId: g.properties.id, date: new Date().toISOString(), inspector: '检查员', findings: '另一进程检查', lng, lat })
+      const s2 = await status()
+      expect(s2.status[i]).toBe('done')
+      const r2 = await ranking()
+      expect(r2.totals.inspectedOnSite).toBe(r0.totals.inspectedOnSite + 1)
+    } finally {
+      await other.stop()
     }
   }, 300_000)
 })

@@ -4,6 +4,7 @@ import { addMonths, monthOf, monthRange } from '../../domain/time.ts'
 import { GRID_LEVELS } from '../../services/gridCatalog.ts'
 import { EMPTY_COVERAGE, monthCoverage } from '../../services/coverage.ts'
 import { loadRankingAggregates, loadRankingInput } from '../../services/monthly.ts'
+import { cityRanking } from '../../services/cityFigures.ts'
 import { integrityWithRecords } from '../../services/integrity.ts'
 import { badInput } from '../../domain/errors.ts'
 import { id, month } from '../inputs.ts'
@@ -28,9 +29,9 @@ export const statsRouter = router({
     .input(range)
     .query(async ({ ctx, input }) => {
       const now = ctx.now()
-      // the whole city from the aggregates (services/rankingCache.ts); a district from its rows (the
+      // the whole city from the aggregates, cached (services/cityFigures.ts); a district from its rows (the
       // problem aggregates are per department, not per grid)
-      if (input.districtId === undefined) return departmentRanking(input.from, input.to, await loadRankingAggregates(ctx.db, input.from, input.to, now), now)
+      if (input.districtId === undefined) return (await cityRanking(ctx.db, input.from, input.to, now)) ?? departmentRanking(input.from, input.to, await loadRankingAggregates(ctx.db, input.from, input.to, now), now)
       return departmentRanking(input.from, input.to, inArea(resolveArea(ctx.catalog, input.districtId), await loadRankingInput(ctx.db, input.from, input.to)), now)
     }),
 
