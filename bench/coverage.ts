@@ -27,6 +27,8 @@ export interface CoverageBench {
   database: 'sqlite' | 'postgres'
   grids: number; problems: number; open: number; inspections: number
   loadMs: number; refreshMs: { problems: number; inspections: number }
+  /** the first request of each (builds the cached figures), ms */
+  firstMs?: Record<string, number>
   runs: CoverageRun[]
 }
 
@@ -135,6 +137,7 @@ export async function benchCoverage(opts: { config: DbConfig; grids: number; pro
   const loadMs = performance.now() - t0
   const server = await startServerProcess(config)
   const runs: CoverageRun[] = []
+  const firstMs: Record<string, number> = {}
   try {
     const cookie = await sessionCookie(server.url)
     const input = (o: unknown) => `input=${encodeURIComponent(JSON.stringify(o))}`
@@ -145,9 +148,13 @@ export async function benchCoverage(opts: { config: DbConfig; grids: number; pro
     ]
     const seconds = opts.quick ? 5 : 10
     for (const [name, path] of paths) {
+      const t1 = performance.now()
       const first = await fetch(server.url + path, { headers: { cookie } })
       if (!first.ok) throw new Error(`${name}: HTTP ${first.status} ${await first.text()}`)
       await first.arrayBuffer()
+      // the first request builds the in-memory figures (services/cityFigures.ts); the runs then read them
+      firstMs[name] = performance.now() - t1
+      log(`coverage (${kind}): ${name}, first request (cold) ${firstMs[name]!.toFixed(0)} ms`)
       for (const rate of [50, null]) {
         log(`coverage (${kind}): ${name}, ${rate ? `${rate} req/s` : '10 connections'} for ${seconds} s…`)
         runs.push(await run(server.url, cookie, name, path, seconds, rate))
@@ -163,5 +170,5 @@ export async function benchCoverage(opts: { config: DbConfig; grids: number; pro
     recordTarget({ section: 'coverage', name: `${name} p50 at 50 req/s (${db2})`, measured: fixed.errors || fixed.non2xx || fixed.requests === 0 ? NaN : fixed.p50, goal: 100, compare: '≤', unit: 'ms', note: scale })
     recordTarget({ section: 'coverage', name: `${name} throughput, 10 connections (${db2})`, measured: sat.errors || sat.non2xx || sat.requests === 0 ? NaN : sat.reqPerSec, goal: 50, compare: '≥', unit: 'req/s', note: scale })
   }
-  return { database: kind, grids: opts.grids, problems: opts.problems, open, inspections, loadMs, refreshMs, runs }
+  return { database: kind, grids: opts.grids, problems: opts.problems, open, inspections, loadMs, refreshMs, firstMs, runs }
 }
