@@ -227,7 +227,7 @@ function answer<T>(snap: Snapshot, key: string, now: Date, build: () => Promise<
   const k = `${key}|${monthOf(now)}|${upperBound(snap.instants, now.getTime())}`
   let p = snap.answers.get(k) as Promise<T> | undefined
   if (!p) {
-    p = build()
+    p = build().then((v) => { if (typeof v === 'object' && v !== null) shared.add(v); return v })
     snap.answers.set(k, p)
     p.catch(() => snap.answers.delete(k))
   }
@@ -334,4 +334,15 @@ export function catalogKey(catalog: object): number {
   let id = catalogIds.get(catalog)
   if (id === undefined) catalogIds.set(catalog, id = nextCatalogId++)
   return id
+}
+
+/** Answers handed out from the cache (never modified once built): their JSON text is made once. */
+const shared = new WeakSet<object>()
+const jsonOf = new WeakMap<object, string>()
+/** The JSON text of a cached answer (made on first use), or undefined for any other value. */
+export function sharedJson(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || !shared.has(value)) return undefined
+  let text = jsonOf.get(value)
+  if (text === undefined) jsonOf.set(value, text = JSON.stringify(value))
+  return text
 }
