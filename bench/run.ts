@@ -25,11 +25,12 @@ import { benchOverhead, demoDatabase, formatOverhead, type OverheadResult } from
 import { benchProblemTiles, formatProblemTiles, type ProblemTilesResult } from './problemTiles.ts'
 import { benchPhone, formatPhone, type PhoneRun } from './phone.ts'
 import { formatTargets, recordedTargets, type TargetResult } from './targets.ts'
+import { benchCoverage, type CoverageBench } from './coverage.ts'
 
 const argv = process.argv.slice(2)
 const flag = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]
 const quick = argv.includes('--quick')
-const ALL = ['assignment', 'postgis', 'import', 'load', 'map', 'overhead', 'tiles', 'phone'] as const
+const ALL = ['assignment', 'postgis', 'import', 'load', 'map', 'overhead', 'tiles', 'phone', 'coverage'] as const
 const sections = new Set((flag('sections') ?? ALL.join(',')).split(','))
 for (const s of sections) if (!(ALL as readonly string[]).includes(s)) throw new Error(`unknown section ${s} (have: ${ALL.join(', ')})`)
 const GRIDS = Number(flag('grids') ?? 20_000)
@@ -58,6 +59,7 @@ interface Results {
   ledgerImport?: LedgerImportResult[]
   load?: Record<string, LoadBench>
   map?: MapResult[]
+  coverage?: CoverageBench[]
   overhead?: OverheadResult[]
   /** target 3: open problems as cluster tiles (bench/problemTiles.ts) */
   tiles?: ProblemTilesResult
@@ -78,7 +80,7 @@ let pgServer: PgServer | null = null
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => { void (pgServer?.stop() ?? Promise.resolve()).finally(() => process.exit(130)) })
 }
-const needsPg = sections.has('postgis') || sections.has('import') || sections.has('load') || sections.has('overhead')
+const needsPg = sections.has('postgis') || sections.has('import') || sections.has('load') || sections.has('overhead') || sections.has('coverage')
 const stops: (() => Promise<void>)[] = []
 
 async function section(name: string, fn: () => Promise<void>): Promise<void> {
@@ -179,6 +181,17 @@ try {
 
   await section('phone', async () => {
     results.phone = await benchPhone({ log })
+  })
+
+  // coverage at scale (bench/coverage.ts): its own databases, the city with 12 months of inspections
+  await section('coverage', async () => {
+    results.coverage = []
+    fs.mkdirSync('var/bench', { recursive: true })
+    const file = path.resolve(`var/bench/coverage-${GRIDS}.db`)
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true })
+    const configs: DbConfig[] = [{ provider: 'sqlite', file }]
+    if (pgServer) configs.push({ provider: 'postgres', url: await createDatabase(pgServer, 'bench_coverage') })
+    for (const config of configs) results.coverage.push(await benchCoverage({ config, grids: GRIDS, problems: PROBLEMS, quick, seed: SEED, log }))
   })
 } finally {
   await pgServer?.stop().catch(() => {})

@@ -23,6 +23,7 @@ import { themeFor } from '../server/domain/inspection/themes.ts'
 import { addMonths, chinaDate, monthOf, monthRange } from '../server/domain/time.ts'
 import { migrateDeploy } from './migrate.ts'
 import { seedEvaluation } from './seedEvaluation.ts'
+import { refreshInspectionTallies, refreshProblemTallies, rollOverdueClock } from '../server/services/aggregates.ts'
 
 const demoDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../data/demo')
 const read = <T>(file: string): T => JSON.parse(fs.readFileSync(path.join(demoDir, file), 'utf8')) as T
@@ -38,7 +39,7 @@ interface DemoInspection { gridCode: string; department: string; monthOffset: nu
 interface DemoUser { login: string; password: string; displayName: string; role: string; department: string | null }
 
 /** Tables in dependency order (children first), for --force. */
-const TABLES = ['problemReturn', 'responsibilityRule', 'bulletinPublication', 'photo', 'auditLog', 'deadlineExtension', 'meeting', 'monthlyTheme', 'scoreEntry', 'mockEvaluationSite', 'mockEvaluation', 'milestone', 'indicatorDepartment', 'indicator', 'problemEvent', 'problem', 'importBatch', 'inspection', 'evaluationSite', 'session', 'gridHolder', 'user', 'grid', 'problemCategory', 'department'] as const
+const TABLES = ['problemReturn', 'problemTally', 'problemMonthTally', 'inspectionTally', 'aggregateClock', 'responsibilityRule', 'bulletinPublication', 'photo', 'auditLog', 'deadlineExtension', 'meeting', 'monthlyTheme', 'scoreEntry', 'mockEvaluationSite', 'mockEvaluation', 'milestone', 'indicatorDepartment', 'indicator', 'problemEvent', 'problem', 'importBatch', 'inspection', 'evaluationSite', 'session', 'gridHolder', 'user', 'grid', 'problemCategory', 'department'] as const
 
 export async function isEmpty(db: Db): Promise<boolean> {
   return (await db.grid.count()) === 0 && (await db.user.count()) === 0
@@ -68,7 +69,7 @@ export async function seedDemo(db: Db, now = new Date()): Promise<{ grids: numbe
   const calendar = await loadCalendar(db)
   const passwordHashes = await Promise.all(users.map((u) => hashPassword(u.password)))
 
-  return db.$transaction(async (tx) => {
+  const result = await db.$transaction(async (tx) => {
     await tx.problemCategory.createMany({ data: categories })
     const deptRows = await tx.department.createManyAndReturn({ data: departments })
     const deptId = new Map(deptRows.map((d) => [d.name, d.id]))
@@ -175,6 +176,11 @@ export async function seedDemo(db: Db, now = new Date()): Promise<{ grids: numbe
     await seedEvaluation(tx, now)
     return { grids: gridId.size, problems: created.length, inspections: inspectionRows.length }
   }, { timeout: 120_000 })
+  // the aggregates of what was just written (services/aggregates.ts)
+  await rollOverdueClock(db, now)
+  await refreshProblemTallies(db)
+  await refreshInspectionTallies(db)
+  return result
 }
 
 /**

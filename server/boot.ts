@@ -6,6 +6,7 @@ import { describeDb, type DbConfig } from './db/config.ts'
 import { createAppServer } from './http.ts'
 import { applyDueVersions } from './services/boundary.ts'
 import { GridCatalog } from './services/gridCatalog.ts'
+import { refreshInspectionTallies, refreshProblemTallies, rollOverdueClock } from './services/aggregates.ts'
 
 export interface BootOptions {
   db: DbConfig
@@ -25,6 +26,13 @@ export async function boot(options: BootOptions) {
   if (options.seedIfEmpty !== false && (await isEmpty(db))) {
     const r = await seedDemo(db)
     log(`empty database: loaded the demo city (${r.grids} grids, ${r.problems} problems, ${r.inspections} inspections)`)
+  }
+  // a database from before the aggregates (no overdue clock yet): build them once from the rows
+  if (!(await db.aggregateClock.findUnique({ where: { id: 1 } }))) {
+    await rollOverdueClock(db, new Date())
+    await refreshProblemTallies(db)
+    await refreshInspectionTallies(db)
+    log('aggregates built from the problem and inspection rows')
   }
   const catalog = await GridCatalog.load(db)
   // scheduled boundary versions (待生效) whose date has come: applied at boot and on every watch tick

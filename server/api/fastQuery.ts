@@ -17,6 +17,7 @@ import { callTRPCProcedure } from '@trpc/server'
 import type { Context } from './trpc.ts'
 import type { AppRouter } from './root.ts'
 import { sendJson } from './compressJson.ts'
+import { sharedJson } from '../services/cityFigures.ts'
 
 interface Call { path: string; input: unknown }
 
@@ -61,7 +62,9 @@ export function fastQueryHandler(router: AppRouter, createContext: (req: http.In
     } catch {
       return false
     }
-    const body = JSON.stringify(batch ? results.map((data) => ({ result: { data } })) : { result: { data: results[0] } })
+    // a cached answer (services/cityFigures.ts, e.g. grid.status at city scale) is serialised once
+    const item = (data: unknown) => { const json = sharedJson(data); return json === undefined ? JSON.stringify({ result: { data } }) : `{"result":{"data":${json}}}` }
+    const body = batch ? `[${results.map(item).join(',')}]` : item(results[0])
     sendJson(req, res, body) // compressed when large (the map's GeoJSON reads)
     fastQueryStats.answered++
     return true

@@ -22,6 +22,7 @@ import type { CatalogGrid, GridCatalog, GridLevel } from './gridCatalog.ts'
 import { failpoint } from './failpoints.ts'
 import { geometryTooComplex, runHeavy } from './heavy.ts'
 import type { ShapeWarning } from '../domain/boundary/shapeWarnings.ts'
+import { PROBLEM_TALLY_SELECT, tallyProblemUpdate } from './aggregates.ts'
 import type { TopoGridInput, TopologyReport } from '../domain/boundary/topologyBuild.ts'
 export type { TopologyReport }
 
@@ -269,7 +270,7 @@ export async function saveDraft(db: Db, catalog: GridCatalog, input: DraftInput,
       // re-assign per the impact: sites always; problems open now or reported since the effective date
       const realId = (id: number | null) => (id === null ? null : id > 0 ? id : (created.get([...r.numId].find(([, v]) => v === id)![0]) ?? null))
       const movedProblems = impact.moved.filter((m) => m.kind === 'problem')
-      const probRows = movedProblems.length ? await tx.problem.findMany({ where: { id: { in: movedProblems.map((m) => m.id) } }, select: { id: true, status: true, reportedAt: true, gridId: true, departmentId: true, version: true } }) : []
+      const probRows = movedProblems.length ? await tx.problem.findMany({ where: { id: { in: movedProblems.map((m) => m.id) } }, select: { id: true, version: true, ...PROBLEM_TALLY_SELECT } }) : []
       const rowById = new Map(probRows.map((p) => [p.id, p]))
       for (const m of impact.moved) {
         const to = realId(m.to.gridId)
@@ -280,6 +281,7 @@ export async function saveDraft(db: Db, catalog: GridCatalog, input: DraftInput,
           const p = rowById.get(m.id)
           if (!p || !(isOpen(p.status) || p.reportedAt >= at)) continue
           await tx.problem.update({ where: { id: m.id }, data: { gridId: to, departmentId: m.to.departmentId, version: { increment: 1 } } })
+          await tallyProblemUpdate(tx, m.id, p)
           await writeAudit(tx, { actorId: opts.authorId, action: 'problem.regrid', entity: 'Problem', entityId: m.id, at: now, before: { gridId: p.gridId, departmentId: p.departmentId }, after: { gridId: to, departmentId: m.to.departmentId, boundaryVersion: number } })
         }
       }

@@ -21,7 +21,7 @@ import { GRID_MONTH_STATUS, gridMonthKey } from '../domain/vocabulary/status.ts'
 import { writeAudit } from './audit.ts'
 import { INSPECTION_FACT_SELECT, inspectionFact, monthCoverage } from './coverage.ts'
 import type { GridCatalog } from './gridCatalog.ts'
-import { loadRankingInput, loadTheme } from './monthly.ts'
+import { loadRankingAggregates, loadRankingInput, loadTheme } from './monthly.ts'
 import { restrictRankingInput } from '../domain/grid/area.ts'
 import { gridsInArea, resolveArea, type AreaFilter } from './districts.ts'
 
@@ -38,7 +38,8 @@ function inArea<T extends { gridId: number | null }>(area: AreaFilter | null, ro
 export async function buildBulletin(db: Db, catalog: GridCatalog, month: MonthKey, now: Date, area: AreaFilter | null = null) {
   const at = judgedAt(month, now)
   const [cityInput, coverage, cityNotOnSite, cityOverdue, theme, meetings] = await Promise.all([
-    loadRankingInput(db, month, month),
+    // the whole city from the aggregates; a district from its rows (the aggregates are per department)
+    area ? loadRankingInput(db, month, month) : loadRankingAggregates(db, month, month, now),
     monthCoverage(db, month, now),
     db.inspection.findMany({
       where: { month },
@@ -78,7 +79,7 @@ export async function buildBulletin(db: Db, catalog: GridCatalog, month: MonthKe
       grids: grids.length, held: held.length, unheld: grids.length - held.length,
       done: count('done'), unverified: count('unverified'), pending: count('pending'), missed: count('missed'),
       coverage: ranking.totals.coverage, inspectedOnSite: ranking.totals.inspectedOnSite, gridMonths: ranking.totals.gridMonths,
-      inspections: input.inspections.length, notOnSite: unproven.length,
+      inspections: notOnSite.length, notOnSite: unproven.length,
       departments: rankedDepts.length, meetingsHeld: rankedDepts.filter((r) => meetingDepts.has(r.departmentId)).length,
       departmentsWithoutMeeting: rankedDepts.filter((r) => !meetingDepts.has(r.departmentId)).map((r) => r.departmentName),
       closed: ranking.totals.closed, onTimeRate: ranking.totals.onTimeRate, overdue: overdueProblems.length,

@@ -3,10 +3,11 @@
  * inspection happened, and its open and overdue problems. A fixed number of queries whatever
  * the number of grids (no N+1).
  */
-import { judgedAt } from '../domain/inspection/capture.ts'
 import type { Db } from '../db/client.ts'
 import { holderOn, type HolderContact } from '../domain/holder.ts'
-import { gridMonthStatus, type GridMonthInspection, type GridMonthState } from '../domain/inspection/gridMonthStatus.ts'
+import { gridMonthStateFromCounts, gridMonthStatus, type GridMonthInspection, type GridMonthState, type InspectionCounts } from '../domain/inspection/gridMonthStatus.ts'
+import { problemTallies } from './aggregates.ts'
+import { INSPECTION_FACT_SELECT, inspectionFact } from './inspectionFacts.ts'
 import { OPEN_STATUSES } from '../domain/problem/status.ts'
 import { monthRange, type MonthKey } from '../domain/time.ts'
 
@@ -30,33 +31,7 @@ function loadHolders(db: Db, where: { gridId?: number | { in: number[] }; validF
   return db.gridHolder.findMany({ where, include: { department: { select: { name: true } } }, orderBy: { validFrom: 'asc' } })
 }
 
-/**
- * The columns of an inspection row the grid-month rule needs (select them with INSPECTION_FACT_SELECT
- * and map with `inspectionFact`). Until the schema has `recordedAt`, the server's `createdAt` is the
- * record's server time stamp; GPS accuracy and the 补录 approval are read when the row carries them.
- */
-export const INSPECTION_FACT_SELECT = {
-  id: true, gridId: true, departmentId: true, date: true, onSite: true, lng: true, lat: true, distanceOutside: true, createdAt: true,
-  recordedAt: true, accuracyM: true, approvedAt: true, capturedAt: true,
-} as const
-
-/** An inspection row as selected by INSPECTION_FACT_SELECT. */
-export interface InspectionFactRow {
-  id: number; gridId: number; departmentId: number; date: Date; onSite: boolean | null
-  lng: number | null; lat: number | null; distanceOutside: number | null; createdAt: Date
-  recordedAt: Date; accuracyM: number | null; approvedAt: Date | null
-  /** offline capture: the accepted corrected capture time (capture.ts); lateness is measured to it */
-  capturedAt?: Date | null
-}
-
-/** The facts the grid-month rule judges, from an inspection row. */
-export function inspectionFact<R extends InspectionFactRow>(r: R): GridMonthInspection & { gridId: number; onSite: boolean | null } {
-  return {
-    id: r.id, gridId: r.gridId, departmentId: r.departmentId, date: r.date, onSite: r.onSite, lng: r.lng, lat: r.lat,
-    distanceOutsideM: r.distanceOutside, recordedAt: judgedAt(r),
-    accuracyM: r.accuracyM, approvedAt: r.approvedAt,
-  }
-}
+export { INSPECTION_FACT_SELECT, inspectionFact, type InspectionFactRow } from './inspectionFacts.ts'
 
 export function holderView(h: HolderRow): HolderView {
   return {
@@ -71,7 +46,66 @@ export function referenceInstant(month: MonthKey, now: Date): Date {
   return now < end ? now : new Date(end.getTime() - 1)
 }
 
+/**
+ * The month's coverage from the aggregates (services/aggregates.ts): open and overdue problems from
+ * ProblemTally (+ the deadlines crossed since the overdue clock), the grid-month state from
+ * InspectionTally where one department held the grid the whole month (`gridMonthStateFromCounts`), and
+ * from the inspection rows (gridMonthStatus) for the few grids handed over during the month.
+ * Equal to `monthCoverageFromRows` (the reference; tests/db/aggregates.test.ts compares them).
+ */
 export async function monthCoverage(db: Db, month: MonthKey, now: Date, gridIds?: number[]): Promise<Map<number, GridCoverage>> {
+  const { start, end } = monthRange(month)
+  const at = referenceInstant(month, now)
+  const gridFilter = gridIds ? { gridId: { in: gridIds } } : {}
+  const [holders, departments, tallies, problems] = await Promise.all([
+    db.gridHolder.findMany({ where: { ...gridFilter, validFrom: { lt: end }, OR: [{ validTo: null }, { validTo: { gt: start } }] }, orderBy: { validFrom: 'asc' } }),
+    db.department.findMany({ select: { id: true, name: true } }),
+    db.inspectionTally.findMany({ where: { ...gridFilter, month, inspected: { gt: 0 } }, select: { gridId: true, departmentId: true, inspected: true, proven: true } }),
+    problemTallies(db, now, gridIds),
+  ])
+  const deptName = new Map(departments.map((d) => [d.id, d.name]))
+  const holdersByGrid = new Map<number, HolderRow[]>()
+  for (const h of holders) {
+    const row = { ...h, department: { name: deptName.get(h.departmentId) ?? '' } }
+    const list = holdersByGrid.get(h.gridId)
+    if (list) list.push(row); else holdersByGrid.set(h.gridId, [row])
+  }
+  const tallyByGrid = new Map<number, InspectionCounts[]>()
+  for (const t of tallies) (tallyByGrid.get(t.gridId) ?? tallyByGrid.set(t.gridId, []).get(t.gridId)!).push(t)
+  const openBy = new Map<number, number>(), overdueBy = new Map<number, number>()
+  for (const p of problems) {
+    if (p.gridId === 0) continue
+    openBy.set(p.gridId, (openBy.get(p.gridId) ?? 0) + p.open)
+    overdueBy.set(p.gridId, (overdueBy.get(p.gridId) ?? 0) + p.overdue)
+  }
+  const ids = gridIds ?? [...new Set([...holdersByGrid.keys(), ...tallyByGrid.keys(), ...openBy.keys()])]
+  const states = new Map<number, GridMonthState>()
+  const handedOver: number[] = []
+  for (const id of ids) {
+    const s = gridMonthStateFromCounts(month, holdersByGrid.get(id) ?? [], tallyByGrid.get(id) ?? [], now)
+    if (s === null) handedOver.push(id); else states.set(id, s)
+  }
+  if (handedOver.length > 0) {
+    const rows = await db.inspection.findMany({ where: { gridId: { in: handedOver }, month }, select: INSPECTION_FACT_SELECT })
+    const byGrid = new Map<number, GridMonthInspection[]>()
+    for (const r of rows) (byGrid.get(r.gridId) ?? byGrid.set(r.gridId, []).get(r.gridId)!).push(inspectionFact(r))
+    for (const id of handedOver) states.set(id, gridMonthStatus(month, holdersByGrid.get(id) ?? [], byGrid.get(id) ?? [], now).state)
+  }
+  const result = new Map<number, GridCoverage>()
+  for (const id of ids) {
+    const current = holderOn(holdersByGrid.get(id) ?? [], at)
+    result.set(id, {
+      holder: current ? holderView(current) : null,
+      inspectionStatus: states.get(id)!,
+      openProblems: openBy.get(id) ?? 0,
+      overdueProblems: overdueBy.get(id) ?? 0,
+    })
+  }
+  return result
+}
+
+/** The month's coverage recomputed from the rows (the definition the aggregates must reproduce). */
+export async function monthCoverageFromRows(db: Db, month: MonthKey, now: Date, gridIds?: number[]): Promise<Map<number, GridCoverage>> {
   const { start, end } = monthRange(month)
   const at = referenceInstant(month, now)
   const gridFilter = gridIds ? { gridId: { in: gridIds } } : {}

@@ -12,6 +12,7 @@ import { writeAudit } from './audit.ts'
 import type { GridCatalog } from './gridCatalog.ts'
 import { notifyUsers, recipientsFor } from './notifications.ts'
 import { actorOf, workflowState } from './problemWorkflow.ts'
+import { tallyProblemUpdate } from './aggregates.ts'
 
 export interface FollowUpInput { problemId: number; outcome: FollowUpOutcome; note?: string; reopen?: boolean; version?: number }
 
@@ -30,6 +31,7 @@ export async function recordFollowUp(deps: { db: Db; catalog: GridCatalog }, use
     if (reopen?.ok) {
       const r = await tx.problem.updateMany({ where: { id: p.id, version: p.version }, data: { ...reopen.changes, version: { increment: 1 } } })
       if (r.count === 0) throw conflict('问题已被他人修改，请刷新后重试')
+      await tallyProblemUpdate(tx, p.id, p)
       await tx.problemEvent.create({ data: { problemId: p.id, action: 'reopen', fromStatus: reopen.event.fromStatus, toStatus: reopen.event.toStatus, actorId: user.id, note: reopen.event.note, at: now } })
       await notifyUsers(tx, {
         userIds: await recipientsFor(tx, { departmentId: p.departmentId }), kind: 'message', title: `回访不满意，问题 #${p.id} 重新办理`, body: reopen.event.note,

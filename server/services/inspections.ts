@@ -19,6 +19,7 @@ import { DEFAULT_OFFLINE_MAX_QUEUE_HOURS, judgeCapture, judgedAt } from '../doma
 import { createProblemTx } from './problems.ts'
 import { preparePatrolTrack, savePatrolTrack, type PatrolSummary } from './patrolTracks.ts'
 import type { TrackPoint } from '../domain/inspection/patrolTrack.ts'
+import { INSPECTION_TALLY_SELECT, tallyInspection } from './aggregates.ts'
 
 const positiveEnv = (name: string, fallback: number) => {
   const v = Number(process.env[name] ?? fallback)
@@ -117,6 +118,7 @@ export async function approveLateInspection(db: Db, user: SessionUser, input: { 
   return db.$transaction(async (tx) => {
     const n = await tx.inspection.updateMany({ where: { id: row.id, approvedAt: null }, data: { approvedAt: now, approvedById: user.id, approvalNote: input.note } })
     if (n.count === 0) throw conflict('该补录已审核通过', 'INSPECTION_ALREADY_APPROVED')
+    await tallyInspection(tx, row, await tx.inspection.findUniqueOrThrow({ where: { id: row.id }, select: INSPECTION_TALLY_SELECT }))
     await writeAudit(tx, {
       actorId: user.id, action: 'inspection.approveLate', entity: 'Inspection', entityId: row.id, at: now,
       before: { approvedAt: null, lateReason: row.lateReason, date: row.date, recordedAt: row.recordedAt },
@@ -185,6 +187,7 @@ export async function recordInspection(db: Db, user: SessionUser, input: Inspect
         deviceCapturedAt: input.deviceCapturedAt ? new Date(input.deviceCapturedAt) : null, clockOffsetMs: capture.clockOffsetMs, capturedAt: capture.capturedAt,
       },
     })
+    await tallyInspection(tx, null, created)
     await attachPhotos(tx, input.photoIds, { inspectionId: created.id }, user)
     await writeAudit(tx, { actorId: user.id, action: 'inspection.record', entity: 'Inspection', entityId: created.id, after: { ...created, photoIds: input.photoIds } })
     const problemIds = await createSpotProblems(tx, user, created.id, spots, now, catalog)

@@ -24,6 +24,7 @@ import { existingExternalIds, withImportTx, type ImportWriter } from './importWr
 import { beijingDay } from '../domain/calendar/workingDays.ts'
 import { importTooLarge, runHeavy } from './heavy.ts'
 import type { Table } from '../workers/spreadsheet.ts'
+import { tallyImportedBatch } from './aggregates.ts'
 
 export const IMPORT_MAX_BYTES = 20 * 1024 * 1024
 export const IMPORT_MAX_ROWS = 50_000
@@ -297,7 +298,6 @@ export async function commitPreview(
       })
       const created = new Map<number, number>()
       const handlerOf = new Map<number, number | null>()
-      const touchedGrids = new Set<number>()
       for (let c = 0; c < chunks; c++) {
         const chunk = prepared.slice(c * WRITE_CHUNK, (c + 1) * WRITE_CHUNK)
         const ids = await tx.insertProblems(chunk.map(({ r, boundary, rebound, routing }) => ({
@@ -317,13 +317,16 @@ export async function commitPreview(
           actorId: user.id, action: 'problem.import', entity: 'Problem', entityId: ids[k]!, at: now,
           after: { row: r.row, externalId: r.externalId, lng: r.lng, lat: r.lat, categoryCode: r.categoryCode, gridId: r.target.gridId, departmentId: routing.departmentId, supervisingDepartmentId: routing.supervisingDepartmentId, routingRuleId: routing.ruleId, boundaryGridIds: boundary, reboundOfId: rebound?.id ?? null, importBatchId: batchId },
         })))
-        chunk.forEach((x, k) => { created.set(x.r.row, ids[k]!); handlerOf.set(x.r.row, x.routing.departmentId); touchedGrids.add(x.r.target.gridId) })
+        chunk.forEach((x, k) => { created.set(x.r.row, ids[k]!); handlerOf.set(x.r.row, x.routing.departmentId) })
         opts.onProgress?.({ phase: 'write', total, read: total, valid, written: Math.min(valid, (c + 1) * WRITE_CHUNK) })
         await failpoint('problem.import', c + 1, chunks + 1) // crash tests: kill with a chunk written, the transaction open
         await tick()
       }
       t2 = performance.now()
-      // aggregates: refresh the touched grids here, same transaction (touchedGrids; tx.sql runs SQL in it)
+      // aggregates (services/aggregates.ts): the batch's problems added to the tallies, same transaction
+      let minId = Infinity, maxId = -Infinity
+      for (const id of created.values()) { if (id < minId) minId = id; if (id > maxId) maxId = id }
+      await tallyImportedBatch(tx, batchId, minId, maxId)
       const rows = preview.rows.map((r) => (r.ok ? { ...r, problemId: created.get(r.row) } : r))
       const report = rows.map((r) => (r.ok ? { row: r.row, ok: true, problemId: r.problemId, gridId: r.target.gridId, departmentId: handlerOf.get(r.row) ?? r.target.departmentId } : { row: r.row, ok: false, reason: r.reason, message: r.message, detail: r.detail }))
       await tx.finishBatch(batchId, created.size, JSON.stringify(report))

@@ -16,6 +16,7 @@ import { actorOf, workflowState } from './problemWorkflow.ts'
 import { createRule, placeOf } from './routing.ts'
 import { departmentScope } from './scope.ts'
 import { notifyUsers, recipientsFor } from './notifications.ts'
+import { tallyProblemUpdate } from './aggregates.ts'
 
 /** RETURN_WINDOW_HOURS: working hours after dispatch a department may return a problem (default 24). */
 export function returnWindowHours(env: NodeJS.ProcessEnv = process.env): number {
@@ -112,6 +113,7 @@ export async function ruleOnReturn(deps: Deps, user: SessionUser, input: RulingI
     const routingChange = newDept !== null ? { routingRuleId: amendedRuleId } : {}
     const r = await tx.problem.updateMany({ where: { id: p.id, version: p.version }, data: { ...changes, ...routingChange, version: { increment: 1 } } })
     if (r.count === 0) throw conflict('问题已被他人修改，请刷新后重试')
+    await tallyProblemUpdate(tx, p.id, p)
     const d = await tx.problemReturn.updateMany({ where: { id: pending!.id, status: 'pending' }, data: {
       status: input.decision === 'reassign' ? 'reassigned' : 'rejected', newDepartmentId: newDept, ruledById: user.id, ruledAt: now, ruling: note, amendedRuleId,
     } })

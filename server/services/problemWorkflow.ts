@@ -18,6 +18,7 @@ import type { GridCatalog } from './gridCatalog.ts'
 import { attachPhotos } from './photos.ts'
 import { departmentScope } from './scope.ts'
 import { replay, runIdempotent } from './idempotency.ts'
+import { tallyProblemUpdate } from './aggregates.ts'
 
 /** What a problem view needs joined (problem.list/byId/transition answers). */
 export const problemInclude = {
@@ -85,6 +86,7 @@ export async function transitionProblem(deps: WorkflowDeps, user: SessionUser, i
   await runIdempotent(db, idem, async (tx) => {
     const r = await tx.problem.updateMany({ where: { id: p.id, version: p.version }, data: { ...changes, version: { increment: 1 } } })
     if (r.count === 0) throw conflict('问题已被他人修改，请刷新后重试')
+    await tallyProblemUpdate(tx, p.id, p)
     await tx.problemEvent.create({ data: { problemId: p.id, action: event.action, fromStatus: event.fromStatus, toStatus: event.toStatus, actorId: user.id, note: event.note, at: now } })
     if (result.extension?.kind === 'request') {
       await tx.deadlineExtension.create({ data: { problemId: p.id, requestedById: user.id, newDeadline: result.extension.newDeadline, reason: event.note, createdAt: now } })
@@ -153,6 +155,7 @@ export async function mergeProblem(db: Db, user: SessionUser, input: { id: numbe
   await db.$transaction(async (tx) => {
     const r = await tx.problem.updateMany({ where: { id: p.id, version: p.version }, data: { ...changes, version: { increment: 1 } } })
     if (r.count === 0) throw conflict('问题已被他人修改，请刷新后重试')
+    await tallyProblemUpdate(tx, p.id, p)
     await tx.problemEvent.create({ data: { problemId: p.id, action: event.action, fromStatus: event.fromStatus, toStatus: event.toStatus, actorId: user.id, note: event.note, targetProblemId: into.id, at: now } })
     if (type === 'merge') {
       await tx.problemEvent.create({ data: { problemId: into.id, action: 'mergedFrom', fromStatus: into.status, toStatus: into.status, actorId: user.id, note: `#${p.id} 合并到此`, targetProblemId: p.id, at: now } })
@@ -177,6 +180,7 @@ export async function unmergeProblem(db: Db, user: SessionUser, input: { id: num
   await db.$transaction(async (tx) => {
     const r = await tx.problem.updateMany({ where: { id: p.id, version: p.version }, data: { ...changes, version: { increment: 1 } } })
     if (r.count === 0) throw conflict('问题已被他人修改，请刷新后重试')
+    await tallyProblemUpdate(tx, p.id, p)
     await tx.problemEvent.create({ data: { problemId: p.id, action: 'unmerge', fromStatus: event.fromStatus, toStatus: event.toStatus, actorId: user.id, note: event.note || `撤销合并到 #${intoId}`, targetProblemId: intoId, at: now } })
     const into = await tx.problem.findUnique({ where: { id: intoId }, select: { status: true } })
     if (into) await tx.problemEvent.create({ data: { problemId: intoId, action: 'unmergedFrom', fromStatus: into.status, toStatus: into.status, actorId: user.id, note: `#${p.id} 撤销合并`, targetProblemId: p.id, at: now } })

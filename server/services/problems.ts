@@ -19,6 +19,7 @@ import { writeAudit } from './audit.ts'
 import { attachPhotos } from './photos.ts'
 import { departmentScope } from './scope.ts'
 import { problemRouter } from './routing.ts'
+import { PROBLEM_TALLY_SELECT, tallyProblem } from './aggregates.ts'
 
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0]
 
@@ -115,8 +116,9 @@ export async function createProblemTx(tx: Tx, catalog: GridCatalog, input: NewPr
       reportedAt: now,
       events: { create: { action: 'report', fromStatus: null, toStatus: 'reported', actorId: input.reporter.id, note: notes, at: now } },
     },
-    select: { id: true, gridId: true, departmentId: true, status: true, boundaryGridIds: true, reboundOfId: true },
+    select: { id: true, boundaryGridIds: true, reboundOfId: true, ...PROBLEM_TALLY_SELECT },
   })
+  await tallyProblem(tx, null, p)
   await writeAudit(tx, { actorId: input.reporter.id, action: 'problem.create', entity: 'Problem', entityId: p.id, after: { ...input, ...a, departmentId: routing.departmentId, supervisingDepartmentId: routing.supervisingDepartmentId, routingRuleId: routing.ruleId, reboundOfId: rebound?.id ?? null }, at: now })
   return p
 }

@@ -18,6 +18,7 @@ import { daysLeftInMonth, formatDeadline, monthOf } from '../domain/time.ts'
 import { monthCoverage } from './coverage.ts'
 import { dispatchOutbox, notifyUsers, recipientsFor } from './notifications.ts'
 import { escalateSupervision, issueSupervision } from './supervision.ts'
+import { rollOverdueClock } from './aggregates.ts'
 
 const LEASE = 'reminders'
 
@@ -115,6 +116,8 @@ export interface TickResult { leader: boolean; decided: string[]; sent: number; 
 export async function runTick(db: Db, calendar: HolidayCalendar, now: Date, holder: string, leaseMs: number): Promise<TickResult> {
   const leader = await acquireLease(db, holder, now, leaseMs)
   const decided = leader ? await evaluateReminders(db, calendar, now) : []
+  // the overdue clock of the aggregates moves to the latest Beijing midnight (services/aggregates.ts)
+  if (leader) await rollOverdueClock(db, now)
   const { sent, failed } = await dispatchOutbox(db, new Date())
   return { leader, decided, sent, failed }
 }

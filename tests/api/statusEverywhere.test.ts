@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addMonths, monthOf, monthRange } from '../../server/domain/time.ts'
 import { errorOf, loggedIn } from '../support/apiClient.ts'
 import { startApp, testDatabases, type RunningApp } from '../support/appServer.ts'
+import { tallyInspection } from '../../server/services/aggregates.ts'
 
 type Client = Awaited<ReturnType<typeof loggedIn>>
 
@@ -160,10 +161,14 @@ describe.each(testDatabases())('one grid-month state everywhere on %s', (db) => 
     const user = (await app.db.user.findFirst({ where: { role: 'admin' } }))!
     const date = new Date(monthRange(lastMonth).start.getTime() + 2 * 86_400_000 + 10 * 3_600_000)
     expect(holder.validFrom <= date).toBe(true)
-    await app.db.inspection.create({ data: {
-      gridId: grid.properties.id, departmentId: holder.departmentId, date, month: lastMonth, inspector: '补录', findings: '发布后补录',
-      lng, lat, onSite: true, distanceOutside: 0, createdById: user.id,
-    } })
+    // (with its aggregate, in the same transaction, as every write path does: services/aggregates.ts)
+    await app.db.$transaction(async (tx) => {
+      const row = await tx.inspection.create({ data: {
+        gridId: grid.properties.id, departmentId: holder.departmentId, date, month: lastMonth, inspector: '补录', findings: '发布后补录',
+        lng, lat, onSite: true, distanceOutside: 0, createdById: user.id,
+      } })
+      await tallyInspection(tx, null, row)
+    })
 
     // live views see it (entered late: not proven, so unverified), the published bulletin does not
     const liveAfter = (await leader.grid.list.query({ level: 'community', month: lastMonth })).features.find((f) => f.properties.id === grid.properties.id)!

@@ -2,7 +2,8 @@ import { z } from 'zod'
 import { monthOf } from '../../domain/time.ts'
 import { OPEN_STATUSES, isOverdue } from '../../domain/problem/status.ts'
 import { locateAtDate } from '../../services/boundary.ts'
-import { EMPTY_COVERAGE, holderView, loadHolders, monthCoverage } from '../../services/coverage.ts'
+import { EMPTY_COVERAGE, holderView, loadHolders, monthCoverage, type GridCoverage } from '../../services/coverage.ts'
+import { catalogKey, fromCityCoverage } from '../../services/cityFigures.ts'
 import { GRID_TILE_MAX_ZOOM, gridTilesOf } from '../../services/gridTiles.ts'
 import type { GridMonthState } from '../../domain/inspection/gridMonthStatus.ts'
 import { notFound } from '../../domain/errors.ts'
@@ -59,26 +60,32 @@ export const gridRouter = router({
     .query(async ({ ctx, input }) => {
       const now = ctx.now()
       const m = input.month ?? monthOf(now)
-      const coverage = await monthCoverage(ctx.db, m, now)
-      const grids = gridsInArea(ctx.catalog, resolveArea(ctx.catalog, input.districtId), input.level)
-      const empty = EMPTY_COVERAGE(m, now)
-      const ids: number[] = [], status: GridMonthState[] = [], holderDepartmentId: (number | null)[] = [], openProblems: number[] = [], overdueProblems: number[] = []
-      const departments = new Map<number, string>()
-      for (const g of grids) {
-        const c = coverage.get(g.id) ?? empty
-        ids.push(g.id)
-        status.push(c.inspectionStatus)
-        holderDepartmentId.push(c.holder?.departmentId ?? null)
-        openProblems.push(c.openProblems)
-        overdueProblems.push(c.overdueProblems)
-        if (c.holder) departments.set(c.holder.departmentId, c.holder.departmentName)
+      const area = resolveArea(ctx.catalog, input.districtId)
+      const tilesVersion = gridTilesOf(ctx.catalog).version(input.level)
+      const build = (coverage: ReadonlyMap<number, GridCoverage>) => {
+        const grids = gridsInArea(ctx.catalog, area, input.level)
+        const empty = EMPTY_COVERAGE(m, now)
+        const ids: number[] = [], status: GridMonthState[] = [], holderDepartmentId: (number | null)[] = [], openProblems: number[] = [], overdueProblems: number[] = []
+        const departments = new Map<number, string>()
+        for (const g of grids) {
+          const c = coverage.get(g.id) ?? empty
+          ids.push(g.id)
+          status.push(c.inspectionStatus)
+          holderDepartmentId.push(c.holder?.departmentId ?? null)
+          openProblems.push(c.openProblems)
+          overdueProblems.push(c.overdueProblems)
+          if (c.holder) departments.set(c.holder.departmentId, c.holder.departmentName)
+        }
+        return {
+          level: input.level, month: m, count: ids.length,
+          tilesVersion, tileMaxZoom: GRID_TILE_MAX_ZOOM,
+          ids, status, holderDepartmentId, openProblems, overdueProblems,
+          departments: [...departments].map(([id, name]) => ({ id, name })),
+        }
       }
-      return {
-        level: input.level, month: m, count: ids.length,
-        tilesVersion: gridTilesOf(ctx.catalog).version(input.level), tileMaxZoom: GRID_TILE_MAX_ZOOM,
-        ids, status, holderDepartmentId, openProblems, overdueProblems,
-        departments: [...departments].map(([id, name]) => ({ id, name })),
-      }
+      // the whole city's per-grid figures from the cache (services/cityFigures.ts), then this level and area
+      return (await fromCityCoverage(ctx.db, m, now, `status|${catalogKey(ctx.catalog)}|${tilesVersion}|${input.level}|${area?.id ?? 'city'}`, build))
+        ?? build(await monthCoverage(ctx.db, m, now))
     }),
 
   /**

@@ -3,7 +3,8 @@ import { closedOnTime, departmentRanking, gridMonths, judgedAt, monthsBetween, o
 import { addMonths, monthOf, monthRange } from '../../domain/time.ts'
 import { GRID_LEVELS } from '../../services/gridCatalog.ts'
 import { EMPTY_COVERAGE, monthCoverage } from '../../services/coverage.ts'
-import { loadRankingInput } from '../../services/monthly.ts'
+import { loadRankingAggregates, loadRankingInput } from '../../services/monthly.ts'
+import { cityRanking } from '../../services/cityFigures.ts'
 import { integrityWithRecords } from '../../services/integrity.ts'
 import { badInput } from '../../domain/errors.ts'
 import { id, month } from '../inputs.ts'
@@ -26,7 +27,13 @@ export const statsRouter = router({
   /** Department ranking for a month or a range (巡查覆盖率, 协调会, 按期结案率, 超期数). */
   departmentRanking: authedProcedure
     .input(range)
-    .query(async ({ ctx, input }) => departmentRanking(input.from, input.to, inArea(resolveArea(ctx.catalog, input.districtId), await loadRankingInput(ctx.db, input.from, input.to)), ctx.now())),
+    .query(async ({ ctx, input }) => {
+      const now = ctx.now()
+      // the whole city from the aggregates, cached (services/cityFigures.ts); a district from its rows (the
+      // problem aggregates are per department, not per grid)
+      if (input.districtId === undefined) return (await cityRanking(ctx.db, input.from, input.to, now)) ?? departmentRanking(input.from, input.to, await loadRankingAggregates(ctx.db, input.from, input.to, now), now)
+      return departmentRanking(input.from, input.to, inArea(resolveArea(ctx.catalog, input.districtId), await loadRankingInput(ctx.db, input.from, input.to)), now)
+    }),
 
   /** The last N months (this one included): the city's figures and each department's coverage. */
   trend: authedProcedure

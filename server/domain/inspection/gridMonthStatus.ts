@@ -76,3 +76,26 @@ export function gridMonthStatus(
   else state = now < end ? 'pending' : 'missed'
   return { state, provenIds, unproven }
 }
+
+/** A grid-month's inspections counted per department (InspectionTally): recorded, and proven on site. */
+export interface InspectionCounts { departmentId: number; inspected: number; proven: number }
+
+/**
+ * The grid-month's state from counts, when that is possible without the inspections' dates: no holder
+ * period touches the month, or exactly one department held the grid through the whole month. Then
+ * this is `gridMonthStatus(...).state` (every inspection in the month by that department counts).
+ * null when the grid changed hands during the month: judge it with `gridMonthStatus`.
+ */
+export function gridMonthStateFromCounts(month: MonthKey, holders: readonly HolderPeriod[], counts: readonly InspectionCounts[], now: Date): GridMonthState | null {
+  const { start, end } = monthRange(month)
+  const touching = holders.filter((h) => h.validFrom < end && (h.validTo === null || h.validTo > start))
+  if (touching.length === 0) return 'noHolder'
+  if (touching.length > 1) return null
+  const h = touching[0]!
+  if (h.validFrom > start || (h.validTo !== null && h.validTo < end)) return null
+  let inspected = 0, proven = 0
+  for (const c of counts) if (c.departmentId === h.departmentId) { inspected += c.inspected; proven += c.proven }
+  if (proven > 0) return 'done'
+  if (inspected > 0) return 'unverified'
+  return now < end ? 'pending' : 'missed'
+}

@@ -48,6 +48,52 @@ export interface RankingInput {
   problems: readonly ProblemRow[]
   /** 退单 of the range (optional: no returns) */
   returns?: readonly ReturnRow[]
+  /**
+   * Precomputed from aggregates (services/monthly.ts `loadRankingAggregates`): when present they replace
+   * the figures computed from `holdings`/`inspections` (gridMonths) and `problems` (problemFigures).
+   */
+  gridMonths?: readonly GridMonth[]
+  problemFigures?: ReadonlyMap<number, ProblemFigures>
+}
+
+/** A department's problem figures over a range (see the module comment). */
+export interface ProblemFigures {
+  /** problems it handles in the range: reported before the range ends, not closed before it starts */
+  handled: number
+  closed: number
+  closedOnTime: number
+  overdue: number
+  coordTotal: number
+  coordOpen: number
+  coordOverdue: number
+}
+
+export const NO_PROBLEM_FIGURES: ProblemFigures = { handled: 0, closed: 0, closedOnTime: 0, overdue: 0, coordTotal: 0, coordOpen: 0, coordOverdue: 0 }
+
+/**
+ * The problem figures per department from problem rows (those reported before `rangeEnd` and not closed
+ * before `rangeStart`), judged at `t`.
+ */
+export function problemFigures(problems: readonly ProblemRow[], rangeStart: Date, rangeEnd: Date, t: Date): Map<number, ProblemFigures> {
+  const out = new Map<number, ProblemFigures>()
+  const of = (d: number) => out.get(d) ?? out.set(d, { ...NO_PROBLEM_FIGURES }).get(d)!
+  for (const p of problems) {
+    if (p.departmentId === null) continue
+    const f = of(p.departmentId)
+    f.handled++
+    if (p.status === 'closed' && p.closedAt !== null && p.closedAt >= rangeStart && p.closedAt < rangeEnd) {
+      f.closed++
+      if (closedOnTime(p)) f.closedOnTime++
+    }
+    if (overdueAt(p, t)) f.overdue++
+    if (p.supervisingDepartmentId != null && p.supervisingDepartmentId !== p.departmentId) {
+      const c = of(p.supervisingDepartmentId)
+      c.coordTotal++
+      if (openAt(p, t)) c.coordOpen++
+      if (overdueAt(p, t)) c.coordOverdue++
+    }
+  }
+  return out
 }
 
 /** Every month from `from` to `to`, both included; [] when to < from. */
@@ -185,24 +231,21 @@ export function departmentRanking(from: MonthKey, to: MonthKey, input: RankingIn
   const rangeStart = monthRange(from).start
   const rangeEnd = monthRange(to).end
   const t = rangeEnd < now ? new Date(rangeEnd.getTime() - 1) : now
-  const gm = groupBy(gridMonths(months, input.holdings, input.inspections, now, presence), (g) => g.departmentId)
+  const gm = groupBy(input.gridMonths ?? gridMonths(months, input.holdings, input.inspections, now, presence), (g) => g.departmentId)
   const meetingMonths = new Map<number, Set<MonthKey>>()
   for (const m of input.meetings) if (monthSet.has(m.month)) (meetingMonths.get(m.departmentId) ?? meetingMonths.set(m.departmentId, new Set()).get(m.departmentId)!).add(m.month)
-  const problems = groupBy(input.problems.filter((p) => p.departmentId !== null), (p) => p.departmentId!)
-  const coordination = groupBy(input.problems.filter((p) => p.supervisingDepartmentId != null && p.supervisingDepartmentId !== p.departmentId), (p) => p.supervisingDepartmentId!)
+  const figures = input.problemFigures ?? problemFigures(input.problems, rangeStart, rangeEnd, t)
   const returns = groupBy((input.returns ?? []).filter((r) => r.createdAt >= rangeStart && r.createdAt < rangeEnd), (r) => r.departmentId)
 
   const rows: Omit<RankingRow, 'rank'>[] = []
   for (const d of input.departments) {
     const g = gm.get(d.id) ?? []
-    const ps = problems.get(d.id) ?? []
+    const f = figures.get(d.id) ?? NO_PROBLEM_FIGURES
     const held = meetingMonths.get(d.id)?.size ?? 0
-    const co = coordination.get(d.id) ?? []
     const rs = returns.get(d.id) ?? []
-    if (g.length === 0 && ps.length === 0 && held === 0 && co.length === 0 && rs.length === 0) continue
+    if (g.length === 0 && f.handled === 0 && held === 0 && f.coordTotal === 0 && rs.length === 0) continue
     const reassignedAway = rs.filter((r) => r.status === 'reassigned').length
-    const closedIn = ps.filter((p) => p.status === 'closed' && p.closedAt !== null && p.closedAt >= rangeStart && p.closedAt < rangeEnd)
-    const onTime = closedIn.filter(closedOnTime).length
+    const onTime = f.closedOnTime
     const onSite = g.filter((x) => x.onSite).length
     rows.push({
       departmentId: d.id, departmentName: d.name,
@@ -211,10 +254,10 @@ export function departmentRanking(from: MonthKey, to: MonthKey, input: RankingIn
       missed: g.filter((x) => x.state === 'missed').length, pending: g.filter((x) => x.state === 'pending').length,
       coverage: ratio(onSite, g.length),
       months: months.length, meetingsHeld: held, meetingRate: ratio(held, months.length) ?? 0,
-      closed: closedIn.length, closedOnTime: onTime, onTimeRate: ratio(onTime, closedIn.length),
-      overdue: ps.filter((p) => overdueAt(p, t)).length,
-      coordTotal: co.length, coordOpen: co.filter((p) => openAt(p, t)).length, coordOverdue: co.filter((p) => overdueAt(p, t)).length,
-      returns: rs.length, returnsRejected: rs.filter((r) => r.status === 'rejected').length, returnRate: ratio(rs.length, ps.length + reassignedAway),
+      closed: f.closed, closedOnTime: onTime, onTimeRate: ratio(onTime, f.closed),
+      overdue: f.overdue,
+      coordTotal: f.coordTotal, coordOpen: f.coordOpen, coordOverdue: f.coordOverdue,
+      returns: rs.length, returnsRejected: rs.filter((r) => r.status === 'rejected').length, returnRate: ratio(rs.length, f.handled + reassignedAway),
     })
   }
   rows.sort(compareRows)
@@ -228,7 +271,7 @@ export function departmentRanking(from: MonthKey, to: MonthKey, input: RankingIn
     overdue: sum('overdue'),
     coordTotal: sum('coordTotal'), coordOpen: sum('coordOpen'), coordOverdue: sum('coordOverdue'),
     returns: sum('returns'), returnsRejected: sum('returnsRejected'),
-    returnRate: ratio(sum('returns'), rows.reduce((s, r) => s + (problems.get(r.departmentId)?.length ?? 0), 0) + (input.returns ?? []).filter((x) => x.status === 'reassigned' && x.createdAt >= rangeStart && x.createdAt < rangeEnd).length),
+    returnRate: ratio(sum('returns'), rows.reduce((s, r) => s + (figures.get(r.departmentId)?.handled ?? 0), 0) + (input.returns ?? []).filter((x) => x.status === 'reassigned' && x.createdAt >= rangeStart && x.createdAt < rangeEnd).length),
   }
   return { from, to, months, rows: rows.map((r, i) => ({ ...r, rank: i + 1 })), totals }
 }
