@@ -22,14 +22,13 @@
  */
 import Database from 'better-sqlite3'
 import { rawDriver, type Db } from '../db/client.ts'
-import { gridMonthStateFromCounts, gridMonthStatus, type GridMonthInspection, type GridMonthState, type InspectionCounts } from '../domain/inspection/gridMonthStatus.ts'
+import type { InspectionCounts } from '../domain/inspection/gridMonthStatus.ts'
 import { departmentRanking, monthsBetween, type Ranking } from '../domain/inspection/ranking.ts'
-import { holderOn, type HolderPeriod } from '../domain/holder.ts'
+import type { HolderPeriod } from '../domain/holder.ts'
 import { OPEN_STATUSES } from '../domain/problem/status.ts'
 import { monthOf, monthRange, type MonthKey } from '../domain/time.ts'
 import type { ProblemTallyRow } from './aggregates.ts'
-import { referenceInstant, type GridCoverage, type HolderView } from './coverage.ts'
-import { INSPECTION_FACT_SELECT, inspectionFact } from './inspectionFacts.ts'
+import { coverageFromCounts, type GridCoverage, type HolderView } from './coverage.ts'
 import { rankingInputFromAggregates } from './monthly.ts'
 
 type Row = Record<string, unknown>
@@ -238,7 +237,6 @@ function answer<T>(snap: Snapshot, key: string, now: Date, build: () => Promise<
 async function coverageFrom(db: Db, r: Reader, snap: Snapshot, month: MonthKey, now: Date): Promise<Map<number, GridCoverage>> {
   return answer(snap, `coverage|${month}`, now, async () => {
     const { start, end } = monthRange(month)
-    const at = referenceInstant(month, now)
     const holdersByGrid = new Map<number, Holder[]>()
     for (const h of snap.holders) {
       if (!(h.validFrom < end && (h.validTo === null || h.validTo > start))) continue
@@ -246,32 +244,7 @@ async function coverageFrom(db: Db, r: Reader, snap: Snapshot, month: MonthKey, 
       if (list) list.push(h); else holdersByGrid.set(h.gridId, [h])
     }
     const tallyByGrid = await inspectionCounts(r, snap, month)
-    const openBy = new Map<number, number>(), overdueBy = new Map<number, number>()
-    for (const p of talliesAt(snap, now.getTime())) {
-      if (p.gridId === 0) continue
-      openBy.set(p.gridId, (openBy.get(p.gridId) ?? 0) + p.open)
-      overdueBy.set(p.gridId, (overdueBy.get(p.gridId) ?? 0) + p.overdue)
-    }
-    const ids = [...new Set([...holdersByGrid.keys(), ...tallyByGrid.keys(), ...openBy.keys()])]
-    const states = new Map<number, GridMonthState>()
-    const handedOver: number[] = []
-    for (const id of ids) {
-      const s = gridMonthStateFromCounts(month, holdersByGrid.get(id) ?? [], tallyByGrid.get(id) ?? [], now)
-      if (s === null) handedOver.push(id); else states.set(id, s)
-    }
-    if (handedOver.length > 0) {
-      // grids handed over during the month (rare): judged from their inspection rows
-      const rows = await db.inspection.findMany({ where: { gridId: { in: handedOver }, month }, select: INSPECTION_FACT_SELECT })
-      const byGrid = new Map<number, GridMonthInspection[]>()
-      for (const x of rows) (byGrid.get(x.gridId) ?? byGrid.set(x.gridId, []).get(x.gridId)!).push(inspectionFact(x))
-      for (const id of handedOver) states.set(id, gridMonthStatus(month, holdersByGrid.get(id) ?? [], byGrid.get(id) ?? [], now).state)
-    }
-    const result = new Map<number, GridCoverage>()
-    for (const id of ids) {
-      const current = holderOn(holdersByGrid.get(id) ?? [], at)
-      result.set(id, { holder: current ? current.view : null, inspectionStatus: states.get(id)!, openProblems: openBy.get(id) ?? 0, overdueProblems: overdueBy.get(id) ?? 0 })
-    }
-    return result
+    return coverageFromCounts(db, month, now, holdersByGrid, tallyByGrid, talliesAt(snap, now.getTime()), (h) => h.view)
   })
 }
 

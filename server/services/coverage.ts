@@ -4,7 +4,7 @@
  * the number of grids (no N+1).
  */
 import type { Db } from '../db/client.ts'
-import { holderOn, type HolderContact } from '../domain/holder.ts'
+import { holderOn, type HolderContact, type HolderPeriod } from '../domain/holder.ts'
 import { gridMonthStateFromCounts, gridMonthStatus, type GridMonthInspection, type GridMonthState, type InspectionCounts } from '../domain/inspection/gridMonthStatus.ts'
 import { problemTallies } from './aggregates.ts'
 import { INSPECTION_FACT_SELECT, inspectionFact } from './inspectionFacts.ts'
@@ -55,7 +55,6 @@ export function referenceInstant(month: MonthKey, now: Date): Date {
  */
 export async function monthCoverage(db: Db, month: MonthKey, now: Date, gridIds?: number[]): Promise<Map<number, GridCoverage>> {
   const { start, end } = monthRange(month)
-  const at = referenceInstant(month, now)
   const gridFilter = gridIds ? { gridId: { in: gridIds } } : {}
   const [holders, departments, tallies, problems] = await Promise.all([
     db.gridHolder.findMany({ where: { ...gridFilter, validFrom: { lt: end }, OR: [{ validTo: null }, { validTo: { gt: start } }] }, orderBy: { validFrom: 'asc' } }),
@@ -72,6 +71,21 @@ export async function monthCoverage(db: Db, month: MonthKey, now: Date, gridIds?
   }
   const tallyByGrid = new Map<number, InspectionCounts[]>()
   for (const t of tallies) (tallyByGrid.get(t.gridId) ?? tallyByGrid.set(t.gridId, []).get(t.gridId)!).push(t)
+  return coverageFromCounts(db, month, now, holdersByGrid, tallyByGrid, problems, holderView, gridIds)
+}
+
+/**
+ * The grid-month figures from per-grid counts (one definition for monthCoverage and the cached city
+ * figures of services/cityFigures.ts): each grid's state from its inspection tallies, or from its
+ * inspection rows when it was handed over during the month; open and overdue problems summed per
+ * grid (grid 0 = outside every grid, left out); the holder at the month's reference instant.
+ */
+export async function coverageFromCounts<H extends HolderPeriod>(
+  db: Db, month: MonthKey, now: Date,
+  holdersByGrid: ReadonlyMap<number, H[]>, tallyByGrid: ReadonlyMap<number, InspectionCounts[]>,
+  problems: Iterable<{ gridId: number; open: number; overdue: number }>, view: (h: H) => HolderView, gridIds?: number[],
+): Promise<Map<number, GridCoverage>> {
+  const at = referenceInstant(month, now)
   const openBy = new Map<number, number>(), overdueBy = new Map<number, number>()
   for (const p of problems) {
     if (p.gridId === 0) continue
@@ -86,6 +100,7 @@ export async function monthCoverage(db: Db, month: MonthKey, now: Date, gridIds?
     if (s === null) handedOver.push(id); else states.set(id, s)
   }
   if (handedOver.length > 0) {
+    // grids handed over during the month (rare): judged from their inspection rows
     const rows = await db.inspection.findMany({ where: { gridId: { in: handedOver }, month }, select: INSPECTION_FACT_SELECT })
     const byGrid = new Map<number, GridMonthInspection[]>()
     for (const r of rows) (byGrid.get(r.gridId) ?? byGrid.set(r.gridId, []).get(r.gridId)!).push(inspectionFact(r))
@@ -95,7 +110,7 @@ export async function monthCoverage(db: Db, month: MonthKey, now: Date, gridIds?
   for (const id of ids) {
     const current = holderOn(holdersByGrid.get(id) ?? [], at)
     result.set(id, {
-      holder: current ? holderView(current) : null,
+      holder: current ? view(current) : null,
       inspectionStatus: states.get(id)!,
       openProblems: openBy.get(id) ?? 0,
       overdueProblems: overdueBy.get(id) ?? 0,
