@@ -98,6 +98,12 @@ export function MapPage({ me }: { me: Me }) {
   // grid reads start at once instead of after meta.config (one round trip less on a phone, issue 14).
   const asked = pickedMonth !== null && pickedMonth !== currentMonth ? { month: pickedMonth } : {}
   const status = useQuery(trpc.grid.status.queryOptions({ level, ...asked, ...area }, listOpts))
+  // the server's month moved on (a month ended with the map open): the controls follow the figures
+  const shownMonth = status.isPlaceholderData ? undefined : status.data?.month
+  const refetchConfig = config.refetch
+  useEffect(() => {
+    if (asked.month === undefined && shownMonth && currentMonth && shownMonth !== currentMonth) void refetchConfig()
+  }, [asked.month, shownMonth, currentMonth, refetchConfig])
   const mode = gridMode(status.data, forcedMode)
   const grids = useQuery(trpc.grid.list.queryOptions(mode === 'geojson' ? { level, ...asked, ...area } : skipToken, listOpts))
   const districts = useQuery(trpc.grid.list.queryOptions({ level: 'district', ...asked }, listOpts))
