@@ -6,7 +6,7 @@ import fs from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
 import { createHTTPHandler } from '@trpc/server/adapters/standalone'
-import { acceptedEncodings } from './api/compressJson.ts'
+import { encodingFor } from './api/compressJson.ts'
 import { appRouter } from './api/root.ts'
 import type { Context } from './api/trpc.ts'
 import { appErrorOf } from './api/errorMapping.ts'
@@ -66,28 +66,19 @@ function serveStatic(dir: string, req: http.IncomingMessage, res: http.ServerRes
   // hashed names (Vite's /assets/…-<hash>.js) never change: cached for a year; index.html, the service
   // worker and the manifest are revalidated on every load (no-cache), so a new build is seen at once
   const immutable = urlPath.startsWith('/assets/')
-  const encoding = precompressedFor(file, req.headers['accept-encoding'])
+  // the precompressed copies scripts/precompress.ts writes at build time (.br, .gz), looked up once
+  const available = { br: fs.existsSync(`${file}.br`), gzip: fs.existsSync(`${file}.gz`) }
+  const encoding = encodingFor(req.headers['accept-encoding'], available)
   const sent = encoding ? `${file}.${encoding === 'br' ? 'br' : 'gz'}` : file
   res.writeHead(200, {
     'Content-Type': type,
     'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
     'Content-Length': String(fs.statSync(sent).size),
     ...(encoding ? { 'Content-Encoding': encoding } : {}),
-    ...(fs.existsSync(`${file}.gz`) || fs.existsSync(`${file}.br`) ? { Vary: 'Accept-Encoding' } : {}),
+    ...(available.br || available.gzip ? { Vary: 'Accept-Encoding' } : {}),
   })
   if (req.method === 'HEAD') { res.end(); return }
   fs.createReadStream(sent).pipe(res)
-}
-
-/**
- * The precompressed copy (scripts/precompress.ts writes .br and .gz at build time) the browser
- * accepts: brotli first, then gzip; null for the file as is. `q=0` refuses an encoding.
- */
-export function precompressedFor(file: string, acceptEncoding: string | string[] | undefined): 'br' | 'gzip' | null {
-  const accepted = acceptedEncodings(acceptEncoding)
-  if ((accepted.has('br') || accepted.has('*')) && fs.existsSync(`${file}.br`)) return 'br'
-  if ((accepted.has('gzip') || accepted.has('*')) && fs.existsSync(`${file}.gz`)) return 'gzip'
-  return null
 }
 
 export function createRequestHandler(deps: AppDeps): http.RequestListener {

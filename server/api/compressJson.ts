@@ -21,11 +21,15 @@ export function acceptedEncodings(acceptEncoding: string | string[] | undefined)
   return accepted
 }
 
-/** The encoding for a dynamic answer: brotli first, then gzip; null for none. */
-export function encodingFor(acceptEncoding: string | string[] | undefined): 'br' | 'gzip' | null {
+/**
+ * The encoding to send: brotli first, then gzip, among those `available` (default: both, for an
+ * answer compressed on the fly); `*` accepts either; null for none.
+ */
+export function encodingFor(acceptEncoding: string | string[] | undefined, available: { br: boolean; gzip: boolean } = { br: true, gzip: true }): 'br' | 'gzip' | null {
   const accepted = acceptedEncodings(acceptEncoding)
-  if (accepted.has('br') || accepted.has('*')) return 'br'
-  if (accepted.has('gzip')) return 'gzip'
+  const any = accepted.has('*')
+  if (available.br && (any || accepted.has('br'))) return 'br'
+  if (available.gzip && (any || accepted.has('gzip'))) return 'gzip'
   return null
 }
 
