@@ -28,7 +28,7 @@ import type { HolderPeriod } from '../domain/holder.ts'
 import { OPEN_STATUSES } from '../domain/problem/status.ts'
 import { monthOf, monthRange, type MonthKey } from '../domain/time.ts'
 import type { ProblemTallyRow } from './aggregates.ts'
-import { coverageFromCounts, type GridCoverage, type HolderView } from './coverage.ts'
+import { coverageFromCounts, holderView, type GridCoverage, type HolderView } from './coverage.ts'
 import { rankingInputFromAggregates } from './monthly.ts'
 
 type Row = Record<string, unknown>
@@ -122,10 +122,10 @@ async function loadSnapshot(db: Db, r: Reader, marker: string, now: number): Pro
       const departmentId = num(h.departmentId)
       return {
         gridId: num(h.gridId), departmentId, validFrom, validTo,
-        view: {
-          departmentId, departmentName: deptName.get(departmentId) ?? '', cadreName: String(h.cadreName), cadreTitle: String(h.cadreTitle),
-          contactName: String(h.contactName), contactPhone: String(h.contactPhone), validFrom: validFrom.toISOString(), validTo: validTo?.toISOString() ?? null,
-        },
+        view: holderView({
+          departmentId, department: { name: deptName.get(departmentId) ?? '' }, cadreName: String(h.cadreName), cadreTitle: String(h.cadreTitle),
+          contactName: String(h.contactName), contactPhone: String(h.contactPhone), validFrom, validTo,
+        }),
       }
     }),
     tally: t,

@@ -33,7 +33,10 @@ function loadHolders(db: Db, where: { gridId?: number | { in: number[] }; validF
 
 export { INSPECTION_FACT_SELECT, inspectionFact, type InspectionFactRow } from './inspectionFacts.ts'
 
-export function holderView(h: HolderRow): HolderView {
+/** The fields of a holder period `holderView` reads (a GridHolder row with its department's name). */
+export type HolderViewSource = Omit<HolderContact, 'departmentName'> & HolderPeriod & { department: { name: string } }
+
+export function holderView(h: HolderViewSource): HolderView {
   return {
     departmentId: h.departmentId, departmentName: h.department.name, cadreName: h.cadreName, cadreTitle: h.cadreTitle,
     contactName: h.contactName, contactPhone: h.contactPhone, validFrom: h.validFrom.toISOString(), validTo: h.validTo?.toISOString() ?? null,
