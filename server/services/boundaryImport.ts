@@ -9,9 +9,10 @@
 import { centroid } from '@turf/turf'
 import type { TextEncodingName } from '../domain/boundary/textEncoding.ts'
 import { AppError } from '../domain/errors.ts'
-import { hasAdcode, offsetVerdict, type CoordSystem, type OffsetPair, type PrjInfo } from '../domain/geometry/coordSystems.ts'
+import { hasAdcode, offsetVerdict, outerRingVertexMean, type CoordSystem, type OffsetPair, type PrjInfo } from '../domain/geometry/coordSystems.ts'
 import type { ValidationIssue } from '../domain/boundary/validation.ts'
-import { buildImportTopology, draftFromImported, resolveDraft, validateResolved, type TopologyReport, type DraftInput, type FieldMapping, type SkippedFeature } from './boundary.ts'
+import type { FeatureCollection } from 'geojson'
+import { buildImportTopology, draftFromFeatures, draftFromImported, resolveDraft, validateResolved, type DraftInput, type FieldMapping, type ImportOptions, type SkippedFeature, type TopologyReport } from './boundary.ts'
 import type { GridCatalog, GridLevel } from './gridCatalog.ts'
 import { geometryTooComplex, importTooLarge, runHeavy } from './heavy.ts'
 import type { EncodingInfo, BoundaryFormat } from '../workers/boundaryFile.ts'
@@ -91,30 +92,13 @@ export async function previewBoundaryUpload(catalog: GridCatalog, bytes: Uint8Ar
   const { draft, skipped } = draftFromImported(catalog, file.features, { level: opts.level, fields: mapping })
   const names = file.features.slice(0, NAME_PREVIEW).map((f) => String(f.properties[mapping.name] ?? '').trim())
 
-  // geometry validity of every outline (heavy pool), then the draft rules over the valid ones
-  const geo = await runHeavy('geometryIssues', [draft.grids.map((g) => g.geometry)], geometryTooComplex)
   const indexOfKey = new Map(file.features.map((_f, i) => [`new:${i}`, i]))
-  const bad = draft.grids.filter((_g, i) => geo[i]!.length > 0)
-  for (const g of bad) {
-    const i = indexOfKey.get(g.key) ?? file.features.findIndex((f) => String(f.properties[mapping.code] ?? '').trim() === g.code)
-    skipped.push({ index: i, name: g.name, code: 'INVALID_GEOMETRY', reason: `边界无效：${geo[draft.grids.indexOf(g)]!.map((x) => x.code).join('、')}` })
-  }
-  skipped.sort((a, b) => a.index - b.index)
-  // the topology build (snapping within the tolerance, small overlaps resolved, the rest reported), then the draft rules
-  // a file too heavy for it (time/memory limits of the heavy-task pool) is previewed unsnapped, with a warning
-  const topologyWarnings: CoordWarning[] = []
-  const built = await buildImportTopology(catalog, draft, skipped, opts.snapTolerance, new Set(bad.map((g) => g.key)))
-    .catch((e: unknown) => {
-      if ((e as { appCode?: string }).appCode !== 'GEOMETRY_TOO_COMPLEX') throw e
-      topologyWarnings.push({ code: 'TOPOLOGY_TOO_COMPLEX', grids: draft.grids.length })
-      return { draft, topology: null }
-    })
-  const snapped = built.draft
-  const valid: DraftInput = { grids: snapped.grids.filter((g) => !bad.some((b) => b.key === g.key)), retire: [] }
-  const issues = (await validateResolved(resolveDraft(catalog, valid))).map(({ geometry: _g, ...i }) => i)
+  const checked = await checkImportedDraft(catalog, draft, skipped, opts.snapTolerance,
+    (g) => indexOfKey.get(g.key) ?? file.features.findIndex((f) => String(f.properties[mapping.code] ?? '').trim() === g.code))
+  const snapped = checked.draft
 
   const adcode = hasAdcode(fields)
-  const warnings: CoordWarning[] = [...topologyWarnings]
+  const warnings: CoordWarning[] = [...checked.warnings]
   if (adcode && opts.coordSystem !== 'gcj02') warnings.push({ code: 'ADCODE_NOT_GCJ02', chosen: opts.coordSystem })
   if (file.prj?.kind === 'wgs84' && opts.coordSystem !== 'wgs84') warnings.push({ code: 'PRJ_SAYS_WGS84', chosen: opts.coordSystem, prj: file.prj.name })
   if (file.prj?.kind === 'otherGeographic') warnings.push({ code: 'PRJ_OTHER_DATUM', prj: file.prj.name })
@@ -127,7 +111,7 @@ export async function previewBoundaryUpload(catalog: GridCatalog, bytes: Uint8Ar
     if (!f.rawCentre) continue
     const cur = byCode.get(String(f.properties[mapping.code] ?? '').trim()) ?? byName.get(String(f.properties[mapping.name] ?? '').trim())
     if (!cur) continue
-    pairs.push({ raw: f.rawCentre, current: vertexMean(cur.geometry) })
+    pairs.push({ raw: f.rawCentre, current: outerRingVertexMean(cur.geometry) ?? centroidOf(cur.geometry) })
     if (pairs.length >= 500) break
   }
   const verdict = offsetVerdict(pairs, opts.coordSystem)
@@ -135,15 +119,49 @@ export async function previewBoundaryUpload(catalog: GridCatalog, bytes: Uint8Ar
 
   return {
     fileName: opts.fileName, format: file.format, encoding: file.encoding, prj: file.prj, coordSystem: opts.coordSystem, adcode,
-    fields, mapping, names, total: file.features.length, draft: snapped, skipped, topology: built.topology, issues, warnings, bbox: file.bbox,
+    fields, mapping, names, total: file.features.length, draft: snapped, skipped: checked.skipped, topology: checked.topology, issues: checked.issues.map(({ geometry: _g, ...i }) => i), warnings, bbox: file.bbox,
   }
 }
 
-/** The mean of the outer rings' vertices (the same measure the worker takes of the file's outlines). */
-function vertexMean(g: { type: string; coordinates: unknown }): [number, number] {
-  const rings = (g.type === 'Polygon' ? [(g.coordinates as number[][][])[0]] : (g.coordinates as number[][][][]).map((p) => p[0])) as number[][][]
-  let sx = 0, sy = 0, n = 0
-  for (const r of rings) for (const p of r ?? []) { sx += p[0]!; sy += p[1]!; n++ }
-  if (n === 0) { const c = centroid(g as never).geometry.coordinates; return [c[0]!, c[1]!] }
-  return [sx / n, sy / n]
+/**
+ * The checks every boundary import runs on its draft, whatever the file came as (the upload route
+ * above, the tRPC `boundary.importFile`): each outline's geometry validity (heavy-task pool; an
+ * invalid one is skipped with its reason), the topology build (snapping within `snapM`, small overlaps
+ * resolved, the rest reported — a draft too heavy for the pool's limits is kept unsnapped with a
+ * TOPOLOGY_TOO_COMPLEX warning), then the draft rules over the valid outlines.
+ */
+export async function checkImportedDraft(
+  catalog: GridCatalog, draft: DraftInput, skipped: SkippedFeature[], snapM: number | undefined, indexOf: (g: DraftInput['grids'][number]) => number,
+): Promise<{ draft: DraftInput; skipped: SkippedFeature[]; topology: TopologyReport | null; issues: ValidationIssue[]; warnings: CoordWarning[] }> {
+  const geo = await runHeavy('geometryIssues', [draft.grids.map((g) => g.geometry)], geometryTooComplex)
+  const bad = new Set<string>()
+  const all = [...skipped]
+  draft.grids.forEach((g, i) => {
+    if (!geo[i]!.length) return
+    bad.add(g.key)
+    all.push({ index: indexOf(g), name: g.name, code: 'INVALID_GEOMETRY', reason: `边界无效：${geo[i]!.map((x) => x.code).join('、')}` })
+  })
+  all.sort((a, b) => a.index - b.index)
+  const warnings: CoordWarning[] = []
+  const built = await buildImportTopology(catalog, draft, all, snapM, bad)
+    .catch((e: unknown) => {
+      if ((e as { appCode?: string }).appCode !== 'GEOMETRY_TOO_COMPLEX') throw e
+      warnings.push({ code: 'TOPOLOGY_TOO_COMPLEX', grids: draft.grids.length })
+      return { draft, topology: null }
+    })
+  const valid: DraftInput = { grids: built.draft.grids.filter((g) => !bad.has(g.key)), retire: [] }
+  return { draft: built.draft, skipped: all, topology: built.topology, issues: await validateResolved(resolveDraft(catalog, valid)), warnings }
+}
+
+/** `boundary.importFile`: a GeoJSON / zipped Shapefile already read → the same preview steps as an upload. */
+export async function previewBoundaryFeatures(catalog: GridCatalog, fc: FeatureCollection, opts: ImportOptions & { snapTolerance?: number }) {
+  const { draft, fields, skipped } = draftFromFeatures(catalog, fc, opts)
+  const checked = await checkImportedDraft(catalog, draft, skipped, opts.snapTolerance, () => -1)
+  return { draft: checked.draft, fields, skipped: checked.skipped, issues: checked.issues, topology: checked.topology, warnings: checked.warnings }
+}
+
+/** turf's centroid, for a grid in force without outer-ring vertices (never in practice: grids are validated) */
+function centroidOf(g: { type: string; coordinates: unknown }): [number, number] {
+  const c = centroid(g as never).geometry.coordinates
+  return [c[0]!, c[1]!]
 }

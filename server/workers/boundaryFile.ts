@@ -11,7 +11,7 @@ import type { Feature, FeatureCollection, Geometry, MultiPolygon, Polygon } from
 import yauzl from 'yauzl'
 import { canonicalEncoding, decodeText, detectEncoding, type EncodingSource, type TextEncodingName } from '../domain/boundary/textEncoding.ts'
 import { AppError } from '../domain/errors.ts'
-import { readPrj, type PrjInfo } from '../domain/geometry/coordSystems.ts'
+import { outerRingVertexMean, readPrj, type PrjInfo } from '../domain/geometry/coordSystems.ts'
 import { checkZip } from './spreadsheet.ts'
 
 export type BoundaryFormat = 'geojson' | 'shapefile' | 'kml'
@@ -197,18 +197,17 @@ export function prepareFeatures(parsed: ParsedBoundaryFile, toWgs84: (g: Polygon
     const properties = (f.properties ?? {}) as Record<string, unknown>
     const g = f.geometry
     if (!g || (g.type !== 'Polygon' && g.type !== 'MultiPolygon')) return { properties, geometry: null, rawCentre: null, otherType: g?.type ?? 'null' }
-    let sx = 0, sy = 0, n = 0
     const rings = g.type === 'Polygon' ? [g.coordinates[0] ?? []] : g.coordinates.map((p) => p[0] ?? [])
     for (const ring of rings) {
       for (const p of ring) {
         const [x, y] = p as [number, number]
         if (!Number.isFinite(x) || !Number.isFinite(y) || Math.abs(x) > 180 || Math.abs(y) > 90) throw notLonLat(x, y)
-        sx += x; sy += y; n++
         if (!box) box = [x, y, x, y]
         else { if (x < box[0]) box[0] = x; if (y < box[1]) box[1] = y; if (x > box[2]) box[2] = x; if (y > box[3]) box[3] = y }
       }
     }
-    return { properties, geometry: n ? toWgs84(g) : null, rawCentre: n ? [sx / n, sy / n] : null, otherType: n ? undefined : 'empty' }
+    const rawCentre = outerRingVertexMean(g)
+    return { properties, geometry: rawCentre ? toWgs84(g) : null, rawCentre, otherType: rawCentre ? undefined : 'empty' }
   })
   const { features: _f, ...rest } = parsed
   return { ...rest, features, bbox: box }

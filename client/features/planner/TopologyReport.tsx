@@ -15,7 +15,7 @@ import { useT } from '../../i18n.ts'
 import type { FocusRequest } from './PlannerMap.tsx'
 import { topologyText } from './text.ts'
 
-export type TopologyReportData = RouterOutputs['boundary']['importFile']['topology']
+export type TopologyReportData = NonNullable<RouterOutputs['boundary']['importFile']['topology']>
 type Item = TopologyReportData['items'][number]
 
 const COLOUR: Record<string, string> = {

@@ -12,6 +12,7 @@ import {
   validateResolved, checkResolved, versionFeatureCollection, ACCEPTABLE_RULES, type DraftInput,
 } from '../../services/boundary.ts'
 import { geometryTooComplex, runHeavy } from '../../services/heavy.ts'
+import { previewBoundaryFeatures } from '../../services/boundaryImport.ts'
 import type { GridGeometry } from '../../domain/boundary/topology.ts'
 import { badInput, notFound } from '../../domain/errors.ts'
 import { COORD_SYSTEMS } from '../../domain/geometry/coordSystems.ts'
@@ -157,14 +158,7 @@ export const boundaryRouter = router({
       const fc: FeatureCollection | null = await runHeavy('parseBoundaryFile', [input.format, input.data], geometryTooComplex)
       if (fc === null) throw badInput('无法读取文件：请上传 GeoJSON 或包含 .shp/.dbf 的 Shapefile 压缩包', 'IMPORT_UNREADABLE')
       if (!fc || !Array.isArray(fc.features)) throw badInput('文件中没有要素集合', 'IMPORT_UNREADABLE')
-      const { draft: d0, fields, skipped } = draftFromFeatures(ctx.catalog, fc, input)
-      const geo = await geometryIssues(d0)
-      const bad = d0.grids.filter((_g, i) => geo[i]!.length > 0)
-      const allSkipped = [...skipped, ...bad.map((g) => ({ index: -1, name: g.name, code: 'INVALID_GEOMETRY' as const, reason: `${g.name} 的边界无效` }))]
-      // the topology build: snapping within input.snapTolerance (m), overlaps within it resolved, the rest reported
-      const { draft: d, topology } = await buildImportTopology(ctx.catalog, d0, allSkipped, input.snapTolerance, new Set(bad.map((g) => g.key)))
-      const r = resolveDraft(ctx.catalog, { grids: d.grids.filter((g) => !bad.some((b) => b.key === g.key)), retire: [] })
-      return { draft: d, fields, skipped: allSkipped, issues: await validateResolved(r), topology }
+      return previewBoundaryFeatures(ctx.catalog, fc, input)
     }),
 
   /** Export the current (or any) version as GeoJSON, Shapefile (zip) or a point→grid assignment CSV, base64. */

@@ -81,6 +81,19 @@ export function metresBetween(a: readonly [number, number], b: readonly [number,
   return Math.hypot(x, y) * R
 }
 
+/**
+ * The representative point of an outline that OffsetPair compares: the mean of its outer rings'
+ * vertices (cheap, and taken the same way of the file's raw numbers and of a grid in force). Null
+ * for an outline without vertices.
+ */
+export function outerRingVertexMean(g: { type: string; coordinates: unknown }): [number, number] | null {
+  if (g.type !== 'Polygon' && g.type !== 'MultiPolygon') return null
+  const rings = (g.type === 'Polygon' ? [(g.coordinates as number[][][])[0]] : (g.coordinates as number[][][][]).map((p) => p[0])) as (number[][] | undefined)[]
+  let sx = 0, sy = 0, n = 0
+  for (const r of rings) for (const p of r ?? []) { sx += p[0]!; sy += p[1]!; n++ }
+  return n ? [sx / n, sy / n] : null
+}
+
 export interface OffsetPair {
   /** a representative point of an imported outline, in the file's own numbers (before any transform) */
   raw: [number, number]
