@@ -5,17 +5,13 @@
  * (bytes refetched). Modes: "geojson" (grid.list: every boundary in one response, the baseline)
  * and "tiles" (vector tiles + grid.status) — chosen with ?grids= on the page URL.
  */
-import { execFileSync } from 'node:child_process'
-import fs from 'node:fs'
-import path from 'node:path'
 import type { Map as MapLibreMap } from 'maplibre-gl'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
+import { launchChromium } from '../tests/support/browser.ts'
 
 /** what the client exposes for tests (client/map/MapView.tsx) */
 type Exposed = { __gridduty?: { map: MapLibreMap } }
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const ARGS = ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--no-first-run']
 
 export interface MapResult {
   mode: 'geojson' | 'tiles'
@@ -30,18 +26,6 @@ export interface MapResult {
   error?: string
 }
 
-/** Builds the client into dist/client unless it is newer than every file under client/. */
-export function ensureClientBuilt(): string {
-  const dist = path.resolve('dist/client')
-  const index = path.join(dist, 'index.html')
-  const newest = (dir: string): number => fs.readdirSync(dir, { withFileTypes: true })
-    .reduce((m, e) => Math.max(m, e.isDirectory() ? newest(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).mtimeMs), 0)
-  if (!fs.existsSync(index) || fs.statSync(index).mtimeMs < newest(path.resolve('client'))) {
-    execFileSync(process.execPath, [path.resolve('node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { stdio: 'inherit' })
-  }
-  return dist
-}
-
 async function idleWithGrids(page: Page, min: number, timeout: number): Promise<number> {
   await page.waitForFunction((min) => {
     const map = (window as unknown as Exposed).__gridduty?.map
@@ -53,7 +37,7 @@ async function idleWithGrids(page: Page, min: number, timeout: number): Promise<
 
 export async function benchMap(opts: { url: string; modes: ('geojson' | 'tiles')[]; minGrids: number; log?: (s: string) => void }): Promise<MapResult[]> {
   const log = opts.log ?? (() => {})
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS })
+  const browser: Browser = await launchChromium()
   const out: MapResult[] = []
   try {
     for (const mode of opts.modes) {

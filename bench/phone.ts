@@ -25,15 +25,14 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { chromium, type Browser, type BrowserContext } from 'playwright-core'
+import type { Browser, BrowserContext } from 'playwright-core'
 import { boot } from '../server/boot.ts'
 import type { DbConfig } from '../server/db/config.ts'
 import { startServerProcess } from './load.ts'
-import { ensureClientBuilt } from './map.ts'
+import { ensureClientBuilt } from '../tests/support/appServer.ts'
+import { launchChromium } from '../tests/support/browser.ts'
 import { recordTarget } from './targets.ts'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const ARGS = ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--disable-component-update', '--no-first-run']
 
 /** Chrome DevTools' "Slow 4G" (bytes per second, ms). */
 export const SLOW_4G = { latency: 562.5, downloadThroughput: (1.44 * 1024 * 1024) / 8, uploadThroughput: (675 * 1024) / 8 }
@@ -141,7 +140,7 @@ async function visit(browser: Browser, url: string, profile: PhoneRun['profile']
 
 export async function benchPhone(opts: { log?: (s: string) => void } = {}): Promise<PhoneRun[]> {
   const log = opts.log ?? (() => {})
-  const staticDir = ensureClientBuilt()
+  const staticDir = await ensureClientBuilt()
   fs.mkdirSync('var/bench', { recursive: true })
   const file = path.resolve('var/bench/phone.db')
   for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true })
@@ -150,7 +149,7 @@ export async function benchPhone(opts: { log?: (s: string) => void } = {}): Prom
   const seeded = await boot({ db: config, seedIfEmpty: true, log: () => {} })
   await seeded.db.$disconnect()
   const server = await startServerProcess(config, staticDir)
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS })
+  const browser = await launchChromium()
   const runs: PhoneRun[] = []
   try {
     log('phone: warm-up visit (not measured)…')

@@ -18,7 +18,8 @@ import { benchAssignment, formatAssignment, type AssignmentBenchResult } from '.
 import { benchImport, benchLedgerImport, type ImportResult, type LedgerImportResult } from './importProblems.ts'
 import { benchLoad, startServerProcess, type LoadBench } from './load.ts'
 import { loadSyntheticCity, type LoadedCity } from './loadCity.ts'
-import { benchMap, ensureClientBuilt, type MapResult } from './map.ts'
+import { benchMap, type MapResult } from './map.ts'
+import { ensureClientBuilt } from '../tests/support/appServer.ts'
 import { benchPostgis, type PostgisResult } from './postgis.ts'
 import { syntheticCity } from './syntheticCity.ts'
 import { benchOverhead, demoDatabase, formatOverhead, type OverheadResult } from './overhead.ts'
@@ -156,7 +157,7 @@ try {
   })
 
   await section('map', async () => {
-    const staticDir = ensureClientBuilt()
+    const staticDir = await ensureClientBuilt()
     const sqlite = cities.find((c) => c.kind === 'sqlite')!
     const server = await startServerProcess(sqlite.config, staticDir)
     try { results.map = await benchMap({ url: server.url, modes: ['geojson', 'tiles'], minGrids: Math.min(1000, GRIDS / 4), log }) } finally { await server.stop() }

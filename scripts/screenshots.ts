@@ -14,9 +14,9 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
-import { chromium, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { boot } from '../server/boot.ts'
-import { CHROMIUM, CHROMIUM_ARGS } from '../tests/support/browser.ts'
+import { launchChromium } from '../tests/support/browser.ts'
 import { ensureClientBuilt } from '../tests/support/appServer.ts'
 import { navPaths, openScreen, ROLE_USERS, SCREENS, signInAs, SIZES, trackRequests, type RoleName, type ScreenSpec, type SizeName } from '../tests/browser/screens.ts'
 
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const { db, server } = await boot({ db: { provider: 'sqlite', file: path.join(tmp, 'demo.db') }, staticDir, seedIfEmpty: true, log: (l) => console.log(l) })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
+  const browser = await launchChromium()
   fs.mkdirSync(OUT_DIR, { recursive: true })
   const written: string[] = []
   const taken = new Set<string>()

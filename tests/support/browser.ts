@@ -11,11 +11,16 @@ export const OUT = path.resolve('test-results')
 
 export interface BrowserApp { app: RunningApp; browser: Browser }
 
+/** Debian's Chromium, headless, WebGL through SwiftShader: the one launch of the tests, the bench and the screenshot script. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
+}
+
 /** Builds the client if needed, starts a server on a fresh seeded database, launches Chromium. */
 export async function startBrowserApp(): Promise<BrowserApp> {
   const staticDir = await ensureClientBuilt()
   const app = await startApp({ staticDir })
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
+  const browser = await launchChromium()
   fs.mkdirSync(OUT, { recursive: true })
   return { app, browser }
 }
