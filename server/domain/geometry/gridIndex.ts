@@ -103,8 +103,8 @@ const WIDE = 32 // info bit: the block's vertices are global Int32 (some vertex 
 const D = 0.501
 const BATCH = 32 // points per batch in locateMany: the cell reads of a batch overlap
 const HEAD = 3 // cell block in the pool (Int32): Rx, info = parts | WIDE? | chains << 6 (-1: slow cell), R mask;
-//                then the slot of each local part, then per chain (Int16, relative to O): k (edges), mask (low, high
-//                16 bits), k + 1 vertices x, y — or, WIDE, per chain (Int32, global): k, mask, k + 1 vertices x, y
+//                then per chain (Int16, relative to O): k (edges), mask (low, high 16 bits), k + 1 vertices x, y —
+//                or, WIDE, per chain (Int32, global): k, mask, k + 1 vertices x, y; then the slot of each local part
 interface Slot extends IndexedGrid {
   rings: Float64Array[] // closed rings, flat x,y
   ringPart: number[] // global part id of each ring
@@ -194,9 +194,8 @@ export class GridIndex {
     // doubt of t = orient(p, R, v) = rdx·dy − rdy·dx: rounding (|rdx·dy| + |rdy·dx| ≤ rn·|v − p|₁) + D per step
     const dR = D * rn, kR = TOL_P * rn + D
     let mask = E[h + 2]!
-    const parts = h + HEAD
     const V = this.pool16
-    let q = 2 * (parts + (info & 31))
+    let q = 2 * (h + HEAD) // the chains come first: their reads depend on h only, not on the header
     for (let c = info >>> 6; c > 0; c--) { // chains of edges sharing a parts mask: k, mask (2 × 16 bits), k + 1 vertices
       const m = (V[q + 1]! & 0xffff) | (V[q + 2]! << 16), end = q + 5 + 2 * V[q]!
       let ax = V[q + 3]!, ay = V[q + 4]!
@@ -217,7 +216,7 @@ export class GridIndex {
         ax = bx; ay = by; dax = dbx; day = dby; na = nb; ta = tb
       }
     }
-    return this.answer(mask, parts)
+    return this.answer(mask, (q + 1) >> 1) // the part slots follow the chains
   }
 
   /** The grid of the parts in mask (bits over the cell's part slots at E[parts…]). */
@@ -245,8 +244,7 @@ export class GridIndex {
     // doubt of t = orient(p, R, v) = rdx·dy − rdy·dx: rounding (|rdx·dy| + |rdy·dx| ≤ rn·|v − p|₁) + D per step
     const dR = D * rn, kR = TOL_P * rn + D
     let mask = E[h + 2]!
-    const parts = h + HEAD
-    let q = parts + (info & 31)
+    let q = h + HEAD
     for (let c = info >>> 6; c > 0; c--) { // chains of edges sharing a parts mask
       const m = E[q + 1]!, end = q + 4 + 2 * E[q]!
       let ax = E[q + 2]!, ay = E[q + 3]!
@@ -267,7 +265,7 @@ export class GridIndex {
         ax = bx; ay = by; dax = dbx; day = dby; na = nb; ta = tb
       }
     }
-    return this.answer(mask, parts)
+    return this.answer(mask, q)
   }
 
   /**
@@ -373,10 +371,10 @@ export class GridIndex {
       withEdges++
       if (info & WIDE) {
         wide++
-        let q = h + HEAD + (info & 31)
+        let q = h + HEAD
         for (let c = info >>> 6; c > 0; c--) { entries += E[q]!; chains++; q += 4 + 2 * E[q]! }
       } else {
-        let q = 2 * (h + HEAD + (info & 31))
+        let q = 2 * (h + HEAD)
         for (let c = info >>> 6; c > 0; c--) { entries += this.pool16[q]!; chains++; q += 5 + 2 * this.pool16[q]! }
       }
     }
@@ -707,13 +705,13 @@ export class GridIndex {
     const E = this.pool, info = E[h + 1]!
     if (info < 0) return HEAD
     if (info & WIDE) {
-      let q = h + HEAD + (info & 31)
+      let q = h + HEAD
       for (let c = info >>> 6; c > 0; c--) q += 4 + 2 * E[q]!
-      return q - h
+      return q + (info & 31) - h
     }
-    let q = 2 * (h + HEAD + (info & 31))
+    let q = 2 * (h + HEAD)
     for (let c = info >>> 6; c > 0; c--) q += 5 + 2 * this.pool16[q]!
-    return ((q + 1) >> 1) - h
+    return ((q + 1) >> 1) + (info & 31) - h
   }
 
   private setPool(pool: Int32Array): void {
@@ -755,11 +753,10 @@ export class GridIndex {
     E[h] = narrow ? rx - ox : rx
     E[h + 1] = slots.length | (narrow ? 0 : WIDE) | (body.chains << 6)
     E[h + 2] = rMask
-    E.set(slots, h + HEAD)
-    if (!narrow) E.set(ints, h + HEAD + slots.length)
+    if (!narrow) E.set(ints, h + HEAD)
     else {
       const V = this.pool16
-      let q = 2 * (h + HEAD + slots.length)
+      let q = 2 * (h + HEAD)
       for (let i = 0; i < ints.length;) {
         const k = ints[i]!, m = ints[i + 1]!
         V[q++] = k; V[q++] = m & 0xffff; V[q++] = m >> 16
@@ -768,6 +765,7 @@ export class GridIndex {
       }
       if (q & 1) V[q] = 0
     }
+    E.set(slots, h + len - slots.length) // the part slots after the chains
     this.used += len
     return h
   }
