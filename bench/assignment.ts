@@ -7,8 +7,8 @@
  * flatbush bbox candidates (the baseline: first candidate that contains the
  * point) and of which-polygon, ratios against the baseline measured in the
  * same process, and agreement with the exact rule (flatbush + turf + rule).
- * Every method gets the same warm-up (the first 50,000 points), then three
- * interleaved timed rounds over the same points; the median round counts.
+ * Every method gets the same treatment: per round (two rounds), one untimed
+ * pass over the points right before its timed pass over the same points.
  */
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
@@ -93,9 +93,14 @@ function run(coords: Float64Array, fn: (x: number, y: number) => number | null, 
   return { ids, s, cpu: (u.user + u.system) / 1e6 }
 }
 
-/** Timed rounds per method: every method gets the same warm-up (the first WARM points), then ROUNDS runs, interleaved. */
-const WARM = 50_000
-const ROUNDS = 3
+/**
+ * Every method is timed the same way: ROUNDS rounds, and in each round, method after method, one untimed pass
+ * over all points (JIT and caches warm, as in a steady state) right before its timed pass over the same points,
+ * after a full garbage collection (no other method's garbage is collected during its passes).
+ * The median timed pass counts. (Timing one method right after another's pass would measure it with the other
+ * method's data in the caches; timing one method cold and another warm would favour the warm one.)
+ */
+const ROUNDS = 2
 
 const countDiff = (a: Int32Array, b: Int32Array) => a.reduce((s, v, i) => s + (v !== b[i] ? 1 : 0), 0)
 
@@ -188,17 +193,18 @@ async function benchSize(polygons: number, nPoints: number, nBoundary: number, s
     { name: 'flatbush + turf booleanPointInPolygon (baseline)', fn: baseline },
     { name: 'which-polygon', fn: which },
   ]
-  // the same warm-up for every method (JIT, caches), then ROUNDS timed runs over all points, interleaved
-  const warm = Math.min(nPoints, WARM)
-  for (const m of methods) run(coords, m.fn, warm)
-  many(warm)
   const wall = methods.map(() => [] as number[]), cpu = methods.map(() => [] as number[]), manyWall: number[] = [], manyCpu: number[] = []
   const ids: Int32Array[] = methods.map(() => new Int32Array(0))
   for (let k = 0; k < ROUNDS; k++) {
     methods.forEach((m, j) => {
+      gc() // no other method's garbage left to collect during this one's passes
+      run(coords, m.fn) // warm-up pass
       const res = run(coords, m.fn)
       wall[j]!.push(res.s); cpu[j]!.push(res.cpu); ids[j] = res.ids
+      if (process.env.BENCH_DEBUG) log(`${m.name}: ${res.s.toFixed(3)} s wall, ${res.cpu.toFixed(3)} s CPU`)
     })
+    gc()
+    many(nPoints) // warm-up pass
     const res = many(nPoints)
     manyWall.push(res.s); manyCpu.push(res.cpu)
   }
@@ -293,7 +299,7 @@ export function recordIndexTargets(res: AssignmentBenchResult): void {
   const exact = locate.disagreements + locate.boundaryDisagreements + (many ? many.disagreements + many.boundaryDisagreements : 0)
   recordTarget({
     section: 'index', name: 'GridIndex.locate ÷ which-polygon, 20,000 grids', measured: locate.pointsPerSecond / which.pointsPerSecond, goal: 25, compare: '≥', unit: '×',
-    note: `${fmt(s.points)} points, same warm-up, median of ${ROUNDS} interleaved rounds: ${fmt(locate.pointsPerSecond)} vs ${fmt(which.pointsPerSecond)} pts/s` +
+    note: `${fmt(s.points)} points, each timed right after its own untimed pass, median of ${ROUNDS} rounds: ${fmt(locate.pointsPerSecond)} vs ${fmt(which.pointsPerSecond)} pts/s` +
       (locate.cpuPointsPerSecond && which.cpuPointsPerSecond ? ` (process CPU time: ${(locate.cpuPointsPerSecond / which.cpuPointsPerSecond).toFixed(1)}×)` : '') +
       `; locateMany ${many ? fmt(many.pointsPerSecond) : '–'} pts/s; ${exact} answers ≠ exact rule; load average ${s.loadAverage[0].toFixed(1)} → ${s.loadAverage[1].toFixed(1)} (2 cores)`,
   })
