@@ -20,13 +20,18 @@
  * DESIGN
  *   A uniform cell grid over the bbox of all grids. `cells` (Int32, one per cell) holds either the
  *   answer of a cell that no edge meets (the grid covering it, found once by a sweep; -1 for none) or
- *   the offset of the cell's block in one Int32Array pool (header, part slots and edges contiguous:
- *   about two cache misses per query).
- *   - Fixed point: X = (x − minX)·sx, Y = (y − minY)·sy with sx, sy = 2^30 / extent, so every stored
- *     coordinate is an Int32 (half the bytes of a double). A stored vertex is within 0.5 + 2^-22 steps
- *     of its true scaled position, a query point (computed in doubles) within 2^-21. Orientation signs
- *     are invariant under this positive scaling, so signs taken in fixed point are the true signs as
- *     long as each test's doubt includes D = 0.501 step per unit of |coordinate difference| (see below).
+ *   the offset of the cell's block in one Int32Array pool (header, edges, then part slots, contiguous:
+ *   about two cache misses per query; the edges' reads depend only on the offset, not on the header).
+ *   - Fixed point: X = (x − minX)·sx, Y = (y − minY)·sy with sx, sy = 2^14 steps per cell (so at most
+ *     2^26 across the extent). A stored vertex is within 0.5 + 2^-22 steps of its true scaled position,
+ *     a query point (computed in doubles) within 2^-21. Orientation signs are invariant under this
+ *     positive scaling, so signs taken in fixed point are the true signs as long as each test's doubt
+ *     includes D = 0.501 step per unit of |coordinate difference| (see below).
+ *   - Cell-relative: a block stores its vertices as Int16 relative to the cell's origin
+ *     O = (cx·2^14 + 2^13, cy·2^14 + 2^13) (1.5 cells beyond each side), a query subtracts O from its
+ *     fixed-point coordinates (exact: integers below 2^26 from a double below 2^26), so every coordinate
+ *     difference, and so every orientation value, is the same number as with global coordinates. A block
+ *     with a vertex beyond Int16 of O (a long edge) stores global Int32 coordinates instead (WIDE).
  *   - A cell's edges are stored once each (a shared edge once, with both parts' bits) and joined into
  *     chains of edges sharing a vertex and a parts mask (a boundary through a cell is usually one
  *     chain): per chain k, mask, then k + 1 vertices — each vertex once, not twice per edge.
@@ -42,8 +47,8 @@
  *     Edges outside the cell are at least `pad` (≥ 4 steps) away, far beyond rounding, and R rounded to
  *     the lattice stays within the padded cell on the same side of every cell edge as before rounding,
  *     so the fast answer always equals the reference.
- *   At 20,000 synthetic grids (bench/syntheticCity.ts): 1.0 M cells, 29 MB of typed arrays, where
- *   Float64 blocks with every edge's four coordinates took 75.6 MB.
+ *   At 20,000 synthetic grids (bench/syntheticCity.ts): 1.5 M cells, 26.8 MB of typed arrays (Int32
+ *   global coordinates took 34.8 MB, Float64 blocks with every edge's four coordinates 75.6 MB).
  *   update() recomputes only the cells under the old and new bboxes of the changed grids; new cell
  *   blocks are appended to the pool (compacted when half of it is garbage) and changed grids go into
  *   a small "dirty" list beside the static flatbush tree.
@@ -60,7 +65,7 @@ export interface IndexedGrid {
 }
 
 export interface GridIndexOptions {
-  /** cells per polygon edge (shared edges count twice); default 0.75 (at 20,000 grids: 15 % faster than 0.5 for 35 MB instead of 29 MB of typed arrays, within half of the old 75.6 MB) */
+  /** cells per polygon edge (shared edges count twice); default 0.75 (at 20,000 grids: 1.5 M cells, 26.8 MB of typed arrays; 0.5: 21.9 MB, 1.0: 31.2 MB; the old encoding took 75.6 MB) */
   cellsPerEdge?: number
 }
 
