@@ -186,6 +186,11 @@ export class GridIndex {
     if (cy >= this.ny) cy = this.ny - 1
     const h = this.cells[cy * this.nx + cx]!
     if (h < 0) return h === -1 ? null : this.slotId[-h - 2]!
+    return this.locateInBlock(x, y, h, cx, cy)
+  }
+
+  /** locate() in a cell with edges (block at h); kept apart so that locate() itself stays small enough to inline. */
+  private locateInBlock(x: number, y: number, h: number, cx: number, cy: number): number | null {
     const E = this.pool
     const info = E[h + 1]!
     if (info < 0) return this.locateExact(x, y)
