@@ -23,8 +23,10 @@
  *   the offset of the cell's block in one Int32Array pool (header, edges, then part slots, contiguous:
  *   about two cache misses per query; the edges' reads depend only on the offset, not on the header).
  *   - Fixed point: X = (x − minX)·sx, Y = (y − minY)·sy with sx, sy = 2^14 steps per cell (so at most
- *     2^26 across the extent). A stored vertex is within 0.5 + 2^-22 steps of its true scaled position,
- *     a query point (computed in doubles) within 2^-21. Orientation signs are invariant under this
+ *     2^26 across the extent). A stored vertex is within 0.5 + ε steps of its true scaled position and a
+ *     query point (computed in doubles) within ε, where ε ≈ ulp(x)/2·sx ≤ 5·10^-4 step for an extent of
+ *     100 m or more at China's longitudes (sx ≤ 2^26 / extent), so 0.5 + 2ε ≤ D (the former 2^30 steps
+ *     across the extent gave an ε at least 16 times larger). Orientation signs are invariant under this
  *     positive scaling, so signs taken in fixed point are the true signs as long as each test's doubt
  *     includes D = 0.501 step per unit of |coordinate difference| (see below).
  *   - Cell-relative: a block stores its vertices as Int16 relative to the cell's origin
@@ -103,7 +105,7 @@ const HALF = STEP / 2 // a cell's origin O = (cx·STEP + HALF, cy·STEP + HALF):
 const WIDE = 32 // info bit: the block's vertices are global Int32 (some vertex is beyond Int16 of O)
 /**
  * Doubt added per unit of |coordinate difference| in fixed-point units: a stored vertex is within
- * 0.5 + 2^-22 of its true scaled position, a query point within 2^-21 (see the design comment).
+ * 0.5 + ε of its true scaled position, a query point within ε, ε ≤ 5·10^-4 (see the design comment).
  */
 const D = 0.501
 const BATCH = 32 // points per batch in locateMany: the cell reads of a batch overlap
@@ -196,7 +198,7 @@ export class GridIndex {
     if (info < 0) return this.locateExact(x, y)
     if (info & WIDE) return this.locateWide(x, y, h, info, cy)
     // everything below in fixed point relative to the cell's origin O (integers): p (double, within
-    // 2^-21 of exact; the subtraction of O is exact), vertices (Int16) and R (Int32)
+    // ε of exact; the subtraction of O is exact), vertices (Int16) and R (Int32)
     const ox = cx * STEP + HALF, oy = cy * STEP + HALF
     const px = (x - this.minX) * this.sx - ox, py = (y - this.minY) * this.sy - oy
     const rx = E[h]!, ry = this.rowYi[cy]! - oy
@@ -247,7 +249,7 @@ export class GridIndex {
   /** A cell block with a vertex beyond Int16 of its origin: the same test on global Int32 coordinates. */
   private locateWide(x: number, y: number, h: number, info: number, cy: number): number | null {
     const E = this.pool
-    // everything below in fixed point: p (double, within 2^-21 of exact), vertices and R (Int32)
+    // everything below in fixed point: p (double, within ε of exact), vertices and R (Int32)
     const px = (x - this.minX) * this.sx, py = (y - this.minY) * this.sy
     const rx = E[h]!, ry = this.rowYi[cy]!
     const rdx = rx - px, rdy = ry - py, rn = Math.abs(rdx) + Math.abs(rdy)
