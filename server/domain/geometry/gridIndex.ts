@@ -23,14 +23,14 @@
  *   the offset of the cell's block in one Int32Array pool (header, edges, then part slots, contiguous:
  *   about two cache misses per query; the edges' reads depend only on the offset, not on the header).
  *   - Fixed point: X = (x − minX)·sx, Y = (y − minY)·sy with sx, sy = 2^14 steps per cell (so at most
- *     2^26 across the extent). A stored vertex is within 0.5 + ε steps of its true scaled position and a
- *     query point (computed in doubles) within ε, where ε ≈ ulp(x)/2·sx ≤ 5·10^-4 step for an extent of
- *     100 m or more at China's longitudes (sx ≤ 2^26 / extent), so 0.5 + 2ε ≤ D (the former 2^30 steps
- *     across the extent gave an ε at least 16 times larger). Orientation signs are invariant under this
+ *     2^26 across the extent; fewer steps per cell where the extent is tiny, see below). A stored vertex
+ *     is within 0.5 + ε steps of its true scaled position and a query point (computed in doubles) within
+ *     ε ≤ ulp(x)/2·sx, kept ≤ 2·10^-4 step by halving the steps per cell until it holds (at China's
+ *     longitudes 2^14 steps hold for cells of 0.15 m and more), so 0.5 + 2ε ≤ D. Orientation signs are invariant under this
  *     positive scaling, so signs taken in fixed point are the true signs as long as each test's doubt
  *     includes D = 0.501 step per unit of |coordinate difference| (see below).
  *   - Cell-relative: a block stores its vertices as Int16 relative to the cell's origin
- *     O = (cx·2^14 + 2^13, cy·2^14 + 2^13) (1.5 cells beyond each side), a query subtracts O from its
+ *     O = (cx·step + step/2, cy·step + step/2) (1.5 cells beyond each side), a query subtracts O from its
  *     fixed-point coordinates (exact: integers below 2^26 from a double below 2^26), so every coordinate
  *     difference, and so every orientation value, is the same number as with global coordinates. A block
  *     with a vertex beyond Int16 of O (a long edge) stores global Int32 coordinates instead (WIDE).
@@ -100,12 +100,13 @@ export function referenceLocate(grids: readonly IndexedGrid[], lng: number, lat:
 const TOL_P = 1e-11 // relative orientation doubt for a query point (rounding is ~3e-16)
 const TOL_R = 1e-7 // stricter for the stored reference points
 const MAX_PARTS = 31 // parts per cell that fit a bitmask; more → the cell answers slowly
-const STEP = 2 ** 14 // fixed-point steps per cell, per axis (at most 4096 cells: global coordinates within 2^26)
-const HALF = STEP / 2 // a cell's origin O = (cx·STEP + HALF, cy·STEP + HALF): Int16 reaches 1.5 cells beyond its sides
+const STEP = 2 ** 14 // fixed-point steps per cell, per axis (at most 4096 cells: global coordinates within 2^26);
+//                      fewer for an extent so small that doubles could not place a point within 2·10^-4 step
+// a cell's origin O = (cx·step + step/2, cy·step + step/2): Int16 reaches 1.5 cells beyond its sides
 const WIDE = 32 // info bit: the block's vertices are global Int32 (some vertex is beyond Int16 of O)
 /**
  * Doubt added per unit of |coordinate difference| in fixed-point units: a stored vertex is within
- * 0.5 + ε of its true scaled position, a query point within ε, ε ≤ 5·10^-4 (see the design comment).
+ * 0.5 + ε of its true scaled position, a query point within ε, ε ≤ 2·10^-4 (see the design comment).
  */
 const D = 0.501
 const BATCH = 32 // points per batch in locateMany: the cell reads of a batch overlap
@@ -150,8 +151,11 @@ export class GridIndex {
   private invW = 1
   private invH = 1
   private pad = 0
-  /** fixed-point scale: X = (x - minX) * sx, Y = (y - minY) * sy; STEP per cell (at most 2^26 across the extent) */
+  /** fixed-point scale: X = (x - minX) * sx, Y = (y - minY) * sy; `step` per cell (at most 2^26 across the extent) */
   private sx = 1
+  /** fixed-point steps per cell (STEP, or fewer for a tiny extent) and half of it */
+  private step = STEP
+  private half = STEP / 2
   private sy = 1
   private rowY = new Float64Array(1)
   /** the row's centre line in fixed point: the Y of every cell's reference point R in that row */
@@ -199,7 +203,7 @@ export class GridIndex {
     if (info & WIDE) return this.locateWide(x, y, h, info, cy)
     // everything below in fixed point relative to the cell's origin O (integers): p (double, within
     // ε of exact; the subtraction of O is exact), vertices (Int16) and R (Int32)
-    const ox = cx * STEP + HALF, oy = cy * STEP + HALF
+    const ox = cx * this.step + this.half, oy = cy * this.step + this.half
     const px = (x - this.minX) * this.sx - ox, py = (y - this.minY) * this.sy - oy
     const rx = E[h]!, ry = this.rowYi[cy]! - oy
     const rdx = rx - px, rdy = ry - py, rn = Math.abs(rdx) + Math.abs(rdy)
@@ -486,9 +490,13 @@ export class GridIndex {
     this.minX = x0; this.minY = y0; this.maxX = x0 + W; this.maxY = y0 + H
     this.cw = W / this.nx; this.ch = H / this.ny
     this.invW = this.nx / W; this.invH = this.ny / H
-    this.sx = (STEP * this.nx) / W; this.sy = (STEP * this.ny) / H
+    // ε of a query point ≤ ulp(x)/2·sx ≤ scale·2^-53·sx: at most 2·10^-4 step (see D)
+    let step = STEP
+    while (step > 4 && ((scale * Number.EPSILON) / 2) * step * Math.max(this.nx / W, this.ny / H) > 2e-4) step /= 2
+    this.step = step; this.half = step / 2
+    this.sx = (step * this.nx) / W; this.sy = (step * this.ny) / H
     // pad ≥ 4 fixed-point steps: a reference point rounded to the fixed-point lattice stays inside the padded cell
-    this.pad = Math.max(1e-6 * Math.max(this.cw, this.ch), 1e-12 * scale, 4 * Math.max(this.cw, this.ch) / STEP)
+    this.pad = Math.max(1e-6 * Math.max(this.cw, this.ch), 1e-12 * scale, 4 * Math.max(this.cw, this.ch) / step)
     this.rowY = Float64Array.from({ length: this.ny }, (_, i) => y0 + (i + 0.5) * this.ch)
     this.rowYi = Int32Array.from(this.rowY, (v) => Math.round((v - y0) * this.sy))
     this.cells = new Int32Array(this.nx * this.ny).fill(-1)
@@ -746,7 +754,7 @@ export class GridIndex {
    * else global in Int32 (WIDE). Either way the coordinate differences locate() computes are the same integers.
    */
   private writeBlock(cx: number, cy: number, rx: number, rMask: number, slots: number[], body: { ints: number[]; chains: number }): number {
-    const ox = cx * STEP + HALF, oy = cy * STEP + HALF, ints = body.ints
+    const ox = cx * this.step + this.half, oy = cy * this.step + this.half, ints = body.ints
     let narrow = rx - ox >= -32768 && rx - ox <= 32767
     let n16 = 0
     for (let i = 0; i < ints.length && narrow;) {
