@@ -7,6 +7,8 @@
  * flatbush bbox candidates (the baseline: first candidate that contains the
  * point) and of which-polygon, ratios against the baseline measured in the
  * same process, and agreement with the exact rule (flatbush + turf + rule).
+ * Every method gets the same treatment: per round (two rounds), one untimed
+ * pass over the points right before its timed pass over the same points.
  */
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
@@ -35,7 +37,10 @@ export interface AssignmentBenchOptions {
 
 export interface MethodResult {
   method: string
+  /** points / median wall time of the timed rounds */
   pointsPerSecond: number
+  /** points / median process CPU time of the same rounds (the machine is shared: time slices elsewhere do not count) */
+  cpuPointsPerSecond?: number
   ratioToBaseline: number
   /** answers different from the exact rule, on the random points (none lie on a boundary) */
   disagreements: number
@@ -79,12 +84,34 @@ function memory(): { heap: number; ab: number } {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
-/** Time fn over all points; returns answers (-1 = null) and seconds. */
-function run(coords: Float64Array, fn: (x: number, y: number) => number | null): { ids: Int32Array; s: number } {
-  const n = coords.length >> 1, ids = new Int32Array(n)
-  const t = performance.now()
+/** Time fn over all points (or the first n); returns answers (-1 = null), wall and process CPU seconds. */
+function run(coords: Float64Array, fn: (x: number, y: number) => number | null, n = coords.length >> 1): { ids: Int32Array; s: number; cpu: number } {
+  const ids = new Int32Array(n)
+  const c = process.cpuUsage(), t = performance.now()
   for (let i = 0; i < n; i++) ids[i] = fn(coords[2 * i]!, coords[2 * i + 1]!) ?? -1
-  return { ids, s: (performance.now() - t) / 1000 }
+  const s = (performance.now() - t) / 1000, u = process.cpuUsage(c)
+  return { ids, s, cpu: (u.user + u.system) / 1e6 }
+}
+
+/**
+ * Every method is timed the same way: ROUNDS rounds, and in each round, method after method, one untimed pass
+ * over all points (JIT and caches warm, as in a steady state) right before its timed pass over the same points,
+ * after a full garbage collection (no other method's garbage is collected during its passes); a timed pass
+ * is repeated until it lasted MIN_SECONDS.
+ * The median timed pass counts. (Timing one method right after another's pass would measure it with the other
+ * method's data in the caches; timing one method cold and another warm would favour the warm one.)
+ */
+const ROUNDS = 2
+/** A timed pass is repeated until it lasted this long (wall), so that a fast method is not timed over a few time slices only. */
+const MIN_SECONDS = 1
+
+/** Seconds (wall, process CPU) per call of pass, over as many calls as fill MIN_SECONDS. */
+function timed(pass: () => unknown): { s: number; cpu: number } {
+  const c = process.cpuUsage(), t = performance.now()
+  let k = 0, s = 0
+  do { pass(); k++; s = (performance.now() - t) / 1000 } while (s < MIN_SECONDS)
+  const u = process.cpuUsage(c)
+  return { s: s / k, cpu: (u.user + u.system) / 1e6 / k }
 }
 
 const countDiff = (a: Int32Array, b: Int32Array) => a.reduce((s, v, i) => s + (v !== b[i] ? 1 : 0), 0)
@@ -164,35 +191,38 @@ async function benchSize(polygons: number, nPoints: number, nBoundary: number, s
   const exact = run(coords, (x, y) => index.locateExact(x, y))
   const exactB = run(onEdges, (x, y) => index.locateExact(x, y))
 
-  const methods: { name: string; fn: (x: number, y: number) => number | null; reps: number }[] = [
-    { name: "GridDuty GridIndex.locate", fn: (x, y) => index.locate(x, y), reps: 5 },
-    { name: 'flatbush + turf booleanPointInPolygon (baseline)', fn: baseline, reps: 1 },
-    { name: 'which-polygon', fn: which, reps: 1 },
+  // the bulk form over typed arrays (what the import uses): same points, same answers
+  const xs = new Float64Array(nPoints), ys = new Float64Array(nPoints), out = new Int32Array(nPoints)
+  for (let i = 0; i < nPoints; i++) { xs[i] = coords[2 * i]!; ys[i] = coords[2 * i + 1]! }
+  const many = () => index.locateMany(xs, ys, out)
+  const methods: { name: string; fn: (x: number, y: number) => number | null }[] = [
+    { name: "GridDuty GridIndex.locate", fn: (x, y) => index.locate(x, y) },
+    { name: 'flatbush + turf booleanPointInPolygon (baseline)', fn: baseline },
+    { name: 'which-polygon', fn: which },
   ]
-  const results: MethodResult[] = []
-  for (const m of methods) {
-    const times: number[] = []
-    let ids: Int32Array = new Int32Array(0)
-    for (let k = 0; k < m.reps; k++) {
-      const res = run(coords, m.fn)
-      times.push(res.s)
-      ids = res.ids
-    }
-    const onB = run(onEdges, m.fn).ids
-    results.push({ method: m.name, pointsPerSecond: nPoints / median(times), ratioToBaseline: 0, disagreements: countDiff(ids, exact.ids), boundaryDisagreements: countDiff(onB, exactB.ids) })
+  const wall = methods.map(() => [] as number[]), cpu = methods.map(() => [] as number[]), manyWall: number[] = [], manyCpu: number[] = []
+  const ids: Int32Array[] = methods.map(() => new Int32Array(0))
+  for (let k = 0; k < ROUNDS; k++) {
+    methods.forEach((m, j) => {
+      gc() // no other method's garbage left to collect during this one's passes
+      ids[j] = run(coords, m.fn).ids // untimed pass (its answers are checked below)
+      const res = timed(() => run(coords, m.fn))
+      wall[j]!.push(res.s); cpu[j]!.push(res.cpu)
+      if (process.env.BENCH_DEBUG) log(`${m.name}: ${res.s.toFixed(3)} s wall, ${res.cpu.toFixed(3)} s CPU`)
+    })
+    gc()
+    many() // untimed pass
+    const res = timed(many)
+    manyWall.push(res.s); manyCpu.push(res.cpu)
   }
-  { // the bulk form over typed arrays (what the import uses): same points, same answers
-    const xs = new Float64Array(nPoints), ys = new Float64Array(nPoints), out = new Int32Array(nPoints)
-    for (let i = 0; i < nPoints; i++) { xs[i] = coords[2 * i]!; ys[i] = coords[2 * i + 1]! }
-    const times: number[] = []
-    for (let k = 0; k < 5; k++) {
-      const t0 = performance.now()
-      index.locateMany(xs, ys, out)
-      times.push((performance.now() - t0) / 1000)
-    }
+  const results: MethodResult[] = methods.map((m, j) => ({
+    method: m.name, pointsPerSecond: nPoints / median(wall[j]!), cpuPointsPerSecond: nPoints / median(cpu[j]!), ratioToBaseline: 0,
+    disagreements: countDiff(ids[j]!, exact.ids), boundaryDisagreements: countDiff(run(onEdges, m.fn).ids, exactB.ids),
+  }))
+  {
     const bx = new Float64Array(nBoundary), by = new Float64Array(nBoundary)
     for (let i = 0; i < nBoundary; i++) { bx[i] = onEdges[2 * i]!; by[i] = onEdges[2 * i + 1]! }
-    results.push({ method: 'GridDuty GridIndex.locateMany (Float64Array xs/ys → Int32Array)', pointsPerSecond: nPoints / median(times), ratioToBaseline: 0, disagreements: countDiff(out, exact.ids), boundaryDisagreements: countDiff(index.locateMany(bx, by), exactB.ids) })
+    results.push({ method: 'GridDuty GridIndex.locateMany (Float64Array xs/ys → Int32Array)', pointsPerSecond: nPoints / median(manyWall), cpuPointsPerSecond: nPoints / median(manyCpu), ratioToBaseline: 0, disagreements: countDiff(out, exact.ids), boundaryDisagreements: countDiff(index.locateMany(bx, by), exactB.ids) })
   }
   results.push({ method: 'exact rule: flatbush + turf + rule (GridIndex.locateExact)', pointsPerSecond: nPoints / exact.s, ratioToBaseline: 0, disagreements: 0, boundaryDisagreements: 0 })
   const base = results[1]!.pointsPerSecond
@@ -240,9 +270,9 @@ export function formatAssignment(res: AssignmentBenchResult): string {
     out.push(`index build ${s.build.ms.toFixed(0)} ms; memory +${s.build.heapDeltaMB.toFixed(1)} MB heap, +${s.build.arrayBuffersDeltaMB.toFixed(1)} MB array buffers` +
       ` (typed arrays ${s.build.indexTypedArraysMB.toFixed(1)} MB; ${s.build.cells} cells, ${s.build.cellsWithEdges} with edges, ${s.build.slowCells} slow);` +
       ` update() after one boundary edit ${s.update.ms.toFixed(1)} ms (median of ${s.update.edits}); load average ${s.loadAverage[0].toFixed(1)} → ${s.loadAverage[1].toFixed(1)}`)
-    out.push('| method | points/s | × baseline | ≠ rule (random) | ≠ rule (on boundary) |')
-    out.push('|---|---|---|---|---|')
-    for (const m of s.methods) out.push(`| ${m.method} | ${fmt(m.pointsPerSecond)} | ${m.ratioToBaseline.toFixed(1)} | ${m.disagreements} | ${m.boundaryDisagreements} |`)
+    out.push('| method | points/s | × baseline | points/s of CPU time | ≠ rule (random) | ≠ rule (on boundary) |')
+    out.push('|---|---|---|---|---|---|')
+    for (const m of s.methods) out.push(`| ${m.method} | ${fmt(m.pointsPerSecond)} | ${m.ratioToBaseline.toFixed(1)} | ${m.cpuPointsPerSecond ? fmt(m.cpuPointsPerSecond) : '–'} | ${m.disagreements} | ${m.boundaryDisagreements} |`)
   }
   return out.join('\n')
 }
@@ -276,7 +306,9 @@ export function recordIndexTargets(res: AssignmentBenchResult): void {
   const exact = locate.disagreements + locate.boundaryDisagreements + (many ? many.disagreements + many.boundaryDisagreements : 0)
   recordTarget({
     section: 'index', name: 'GridIndex.locate ÷ which-polygon, 20,000 grids', measured: locate.pointsPerSecond / which.pointsPerSecond, goal: 25, compare: '≥', unit: '×',
-    note: `${fmt(s.points)} points, same run: ${fmt(locate.pointsPerSecond)} vs ${fmt(which.pointsPerSecond)} pts/s; locateMany ${many ? fmt(many.pointsPerSecond) : '–'} pts/s; ${exact} answers ≠ exact rule; load average ${s.loadAverage[0].toFixed(1)} → ${s.loadAverage[1].toFixed(1)} (2 cores)`,
+    note: `${fmt(s.points)} points, each timed right after its own untimed pass (≥ ${MIN_SECONDS} s), median of ${ROUNDS} rounds: ${fmt(locate.pointsPerSecond)} vs ${fmt(which.pointsPerSecond)} pts/s` +
+      (locate.cpuPointsPerSecond && which.cpuPointsPerSecond ? ` (process CPU time: ${(locate.cpuPointsPerSecond / which.cpuPointsPerSecond).toFixed(1)}×)` : '') +
+      `; locateMany ${many ? fmt(many.pointsPerSecond) : '–'} pts/s; ${exact} answers ≠ exact rule; load average ${s.loadAverage[0].toFixed(1)} → ${s.loadAverage[1].toFixed(1)} (2 cores)`,
   })
   recordTarget({
     section: 'index', name: 'index memory (typed arrays), 20,000 grids', measured: s.build.indexTypedArraysMB, goal: PREVIOUS_INDEX_MB / 2, compare: '≤', unit: 'MB',

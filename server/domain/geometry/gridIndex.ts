@@ -20,13 +20,20 @@
  * DESIGN
  *   A uniform cell grid over the bbox of all grids. `cells` (Int32, one per cell) holds either the
  *   answer of a cell that no edge meets (the grid covering it, found once by a sweep; -1 for none) or
- *   the offset of the cell's block in one Int32Array pool (header, part slots and edges contiguous:
- *   about two cache misses per query).
- *   - Fixed point: X = (x − minX)·sx, Y = (y − minY)·sy with sx, sy = 2^30 / extent, so every stored
- *     coordinate is an Int32 (half the bytes of a double). A stored vertex is within 0.5 + 2^-22 steps
- *     of its true scaled position, a query point (computed in doubles) within 2^-21. Orientation signs
- *     are invariant under this positive scaling, so signs taken in fixed point are the true signs as
- *     long as each test's doubt includes D = 0.501 step per unit of |coordinate difference| (see below).
+ *   the offset of the cell's block in one Int32Array pool (header, edges, then part slots, contiguous:
+ *   about two cache misses per query; the edges' reads depend only on the offset, not on the header).
+ *   - Fixed point: X = (x − minX)·sx, Y = (y − minY)·sy with sx, sy = 2^14 steps per cell (so at most
+ *     2^26 across the extent; fewer steps per cell where the extent is tiny, see below). A stored vertex
+ *     is within 0.5 + ε steps of its true scaled position and a query point (computed in doubles) within
+ *     ε ≤ ulp(x)/2·sx, kept ≤ 2·10^-4 step by halving the steps per cell until it holds (at China's
+ *     longitudes 2^14 steps hold for cells of 0.15 m and more), so 0.5 + 2ε ≤ D. Orientation signs are invariant under this
+ *     positive scaling, so signs taken in fixed point are the true signs as long as each test's doubt
+ *     includes D = 0.501 step per unit of |coordinate difference| (see below).
+ *   - Cell-relative: a block stores its vertices as Int16 relative to the cell's origin
+ *     O = (cx·step + step/2, cy·step + step/2) (1.5 cells beyond each side), a query subtracts O from its
+ *     fixed-point coordinates (exact: integers below 2^26 from a double below 2^26), so every coordinate
+ *     difference, and so every orientation value, is the same number as with global coordinates. A block
+ *     with a vertex beyond Int16 of O (a long edge) stores global Int32 coordinates instead (WIDE).
  *   - A cell's edges are stored once each (a shared edge once, with both parts' bits) and joined into
  *     chains of edges sharing a vertex and a parts mask (a boundary through a cell is usually one
  *     chain): per chain k, mask, then k + 1 vertices — each vertex once, not twice per edge.
@@ -42,8 +49,8 @@
  *     Edges outside the cell are at least `pad` (≥ 4 steps) away, far beyond rounding, and R rounded to
  *     the lattice stays within the padded cell on the same side of every cell edge as before rounding,
  *     so the fast answer always equals the reference.
- *   At 20,000 synthetic grids (bench/syntheticCity.ts): 1.0 M cells, 29 MB of typed arrays, where
- *   Float64 blocks with every edge's four coordinates took 75.6 MB.
+ *   At 20,000 synthetic grids (bench/syntheticCity.ts): 1.5 M cells, 26.8 MB of typed arrays (Int32
+ *   global coordinates took 34.8 MB, Float64 blocks with every edge's four coordinates 75.6 MB).
  *   update() recomputes only the cells under the old and new bboxes of the changed grids; new cell
  *   blocks are appended to the pool (compacted when half of it is garbage) and changed grids go into
  *   a small "dirty" list beside the static flatbush tree.
@@ -60,7 +67,7 @@ export interface IndexedGrid {
 }
 
 export interface GridIndexOptions {
-  /** cells per polygon edge (shared edges count twice); default 0.75 (at 20,000 grids: 15 % faster than 0.5 for 35 MB instead of 29 MB of typed arrays, within half of the old 75.6 MB) */
+  /** cells per polygon edge (shared edges count twice); default 0.75 (at 20,000 grids: 1.5 M cells, 26.8 MB of typed arrays; 0.5: 21.9 MB, 1.0: 31.2 MB; the old encoding took 75.6 MB) */
   cellsPerEdge?: number
 }
 
@@ -93,15 +100,19 @@ export function referenceLocate(grids: readonly IndexedGrid[], lng: number, lat:
 const TOL_P = 1e-11 // relative orientation doubt for a query point (rounding is ~3e-16)
 const TOL_R = 1e-7 // stricter for the stored reference points
 const MAX_PARTS = 31 // parts per cell that fit a bitmask; more → the cell answers slowly
-const FIX = 2 ** 30 // fixed-point steps across the extent, per axis (stored coordinates are Int32)
+const STEP = 2 ** 14 // fixed-point steps per cell, per axis (at most 4096 cells: global coordinates within 2^26);
+//                      fewer for an extent so small that doubles could not place a point within 2·10^-4 step
+// a cell's origin O = (cx·step + step/2, cy·step + step/2): Int16 reaches 1.5 cells beyond its sides
+const WIDE = 32 // info bit: the block's vertices are global Int32 (some vertex is beyond Int16 of O)
 /**
  * Doubt added per unit of |coordinate difference| in fixed-point units: a stored vertex is within
- * 0.5 + 2^-22 of its true scaled position, a query point within 2^-21 (see the design comment).
+ * 0.5 + ε of its true scaled position, a query point within ε, ε ≤ 2·10^-4 (see the design comment).
  */
 const D = 0.501
 const BATCH = 32 // points per batch in locateMany: the cell reads of a batch overlap
-const HEAD = 3 // cell block in the pool (Int32): Rx, info = parts | chains << 5 (-1: slow cell), R mask;
-//                then the slot of each local part, then per chain: k (edges), mask, k + 1 vertices x, y
+const HEAD = 3 // cell block in the pool (Int32): Rx, info = parts | WIDE? | chains << 6 (-1: slow cell), R mask;
+//                then per chain (Int16, relative to O): k (edges), mask (low, high 16 bits), k + 1 vertices x, y —
+//                or, WIDE, per chain (Int32, global): k, mask, k + 1 vertices x, y; then the slot of each local part
 interface Slot extends IndexedGrid {
   rings: Float64Array[] // closed rings, flat x,y
   ringPart: number[] // global part id of each ring
@@ -140,15 +151,20 @@ export class GridIndex {
   private invW = 1
   private invH = 1
   private pad = 0
-  /** fixed-point scale: X = (x - minX) * sx, Y = (y - minY) * sy; at most FIX across the extent */
+  /** fixed-point scale: X = (x - minX) * sx, Y = (y - minY) * sy; `step` per cell (at most 2^26 across the extent) */
   private sx = 1
+  /** fixed-point steps per cell (STEP, or fewer for a tiny extent) and half of it */
+  private step = STEP
+  private half = STEP / 2
   private sy = 1
   private rowY = new Float64Array(1)
   /** the row's centre line in fixed point: the Y of every cell's reference point R in that row */
   private rowYi = new Int32Array(1)
   /** ≥ 0: offset of the cell's block in the pool; -1: empty, no grid; ≤ -2: empty, owned by slot -v-2 */
   private cells = new Int32Array(1).fill(-1)
-  private pool = new Int32Array(0)
+  private pool: Int32Array = new Int32Array(0)
+  /** the same buffer as 16-bit words (narrow chains) */
+  private pool16: Int16Array = new Int16Array(0)
   private used = 0
   private garbage = 0
 
@@ -176,19 +192,76 @@ export class GridIndex {
     if (cy >= this.ny) cy = this.ny - 1
     const h = this.cells[cy * this.nx + cx]!
     if (h < 0) return h === -1 ? null : this.slotId[-h - 2]!
+    return this.locateInBlock(x, y, h, cx, cy)
+  }
+
+  /** locate() in a cell with edges (block at h); kept apart so that locate() itself stays small enough to inline. */
+  private locateInBlock(x: number, y: number, h: number, cx: number, cy: number): number | null {
     const E = this.pool
     const info = E[h + 1]!
     if (info < 0) return this.locateExact(x, y)
-    // everything below in fixed point: p (double, within 2^-21 of exact), vertices and R (Int32)
+    if (info & WIDE) return this.locateWide(x, y, h, info, cy)
+    // everything below in fixed point relative to the cell's origin O (integers): p (double, within
+    // ε of exact; the subtraction of O is exact), vertices (Int16) and R (Int32)
+    const ox = cx * this.step + this.half, oy = cy * this.step + this.half
+    const px = (x - this.minX) * this.sx - ox, py = (y - this.minY) * this.sy - oy
+    const rx = E[h]!, ry = this.rowYi[cy]! - oy
+    const rdx = rx - px, rdy = ry - py, rn = Math.abs(rdx) + Math.abs(rdy)
+    // doubt of t = orient(p, R, v) = rdx·dy − rdy·dx: rounding (|rdx·dy| + |rdy·dx| ≤ rn·|v − p|₁) + D per step
+    const dR = D * rn, kR = TOL_P * rn + D
+    let mask = E[h + 2]!
+    const V = this.pool16
+    let q = 2 * (h + HEAD) // the chains come first: their reads depend on h only, not on the header
+    for (let c = info >>> 6; c > 0; c--) { // chains of edges sharing a parts mask: k, mask (2 × 16 bits), k + 1 vertices
+      const m = (V[q + 1]! & 0xffff) | (V[q + 2]! << 16), end = q + 5 + 2 * V[q]!
+      let ax = V[q + 3]!, ay = V[q + 4]!
+      let dax = ax - px, day = ay - py, na = Math.abs(dax) + Math.abs(day)
+      let ta = rdx * day - rdy * dax
+      if (Math.abs(ta) <= kR * na + dR) return this.locateExact(x, y)
+      for (q += 5; q < end; q += 2) {
+        const bx = V[q]!, by = V[q + 1]!
+        const dbx = bx - px, dby = by - py, nb = Math.abs(dbx) + Math.abs(dby)
+        const tb = rdx * dby - rdy * dbx
+        if (Math.abs(tb) <= kR * nb + dR) return this.locateExact(x, y)
+        if (ta > 0 !== tb > 0) { // a and b on opposite sides of the line pR: does the edge separate p from R?
+          const o = dax * dby - day * dbx // orient(a, b, p); |dax·dby| + |day·dbx| ≤ na·nb
+          if (Math.abs(o) <= TOL_P * na * nb + D * (na + nb + 2 * D)) return this.locateExact(x, y)
+          // orient(a, b, R): certified at build time, by the same expression
+          if (o > 0 !== (ax - rx) * (by - ry) - (ay - ry) * (bx - rx) > 0) mask ^= m // p→R crosses the edge
+        }
+        ax = bx; ay = by; dax = dbx; day = dby; na = nb; ta = tb
+      }
+    }
+    return this.answer(mask, (q + 1) >> 1) // the part slots follow the chains
+  }
+
+  /** The grid of the parts in mask (bits over the cell's part slots at E[parts…]). */
+  private answer(mask: number, parts: number): number | null {
+    const E = this.pool
+    if (mask === 0) return null
+    if ((mask & (mask - 1)) === 0) return this.slotId[E[parts + 31 - Math.clz32(mask)]!]!
+    let best = -1 // several parts contain p: parts of one grid, or overlapping grids
+    for (let b = 0; b < MAX_PARTS; b++) {
+      if (mask & (1 << b)) {
+        const s = E[parts + b]!
+        if (best < 0 || wins(this.slots[s]!, this.slots[best]!)) best = s
+      }
+    }
+    return this.slotId[best]!
+  }
+
+  /** A cell block with a vertex beyond Int16 of its origin: the same test on global Int32 coordinates. */
+  private locateWide(x: number, y: number, h: number, info: number, cy: number): number | null {
+    const E = this.pool
+    // everything below in fixed point: p (double, within ε of exact), vertices and R (Int32)
     const px = (x - this.minX) * this.sx, py = (y - this.minY) * this.sy
     const rx = E[h]!, ry = this.rowYi[cy]!
     const rdx = rx - px, rdy = ry - py, rn = Math.abs(rdx) + Math.abs(rdy)
     // doubt of t = orient(p, R, v) = rdx·dy − rdy·dx: rounding (|rdx·dy| + |rdy·dx| ≤ rn·|v − p|₁) + D per step
     const dR = D * rn, kR = TOL_P * rn + D
     let mask = E[h + 2]!
-    const parts = h + HEAD
-    let q = parts + (info & 31)
-    for (let c = info >>> 5; c > 0; c--) { // chains of edges sharing a parts mask
+    let q = h + HEAD
+    for (let c = info >>> 6; c > 0; c--) { // chains of edges sharing a parts mask
       const m = E[q + 1]!, end = q + 4 + 2 * E[q]!
       let ax = E[q + 2]!, ay = E[q + 3]!
       let dax = ax - px, day = ay - py, na = Math.abs(dax) + Math.abs(day)
@@ -208,16 +281,7 @@ export class GridIndex {
         ax = bx; ay = by; dax = dbx; day = dby; na = nb; ta = tb
       }
     }
-    if (mask === 0) return null
-    if ((mask & (mask - 1)) === 0) return this.slotId[E[parts + 31 - Math.clz32(mask)]!]!
-    let best = -1 // several parts contain p: parts of one grid, or overlapping grids
-    for (let b = 0; b < MAX_PARTS; b++) {
-      if (mask & (1 << b)) {
-        const s = E[parts + b]!
-        if (best < 0 || wins(this.slots[s]!, this.slots[best]!)) best = s
-      }
-    }
-    return this.slotId[best]!
+    return this.answer(mask, q)
   }
 
   /**
@@ -261,7 +325,7 @@ export class GridIndex {
       if (!(x >= minX && x <= maxX && y >= minY && y <= maxY)) continue
       const cx = Math.min(nx - 1, ((x - minX) * invW) | 0), cy = Math.min(ny - 1, ((y - minY) * invH) | 0)
       const h = cells[cy * nx + cx]!
-      if (h >= 0) sink += pool[h]! + pool[h + 15]!
+      if (h >= 0) sink += pool[h]! + pool[h + 12]!
     }
     this.sink += sink
   }
@@ -313,18 +377,24 @@ export class GridIndex {
     return arrays.reduce((s, a) => s + a.byteLength, 0) + (this.tree ? this.tree.data.byteLength : 0)
   }
 
-  stats(): { nx: number; ny: number; cellsWithEdges: number; slowCells: number; edgeEntries: number; chains: number; poolBytes: number } {
-    let withEdges = 0, slow = 0, entries = 0, chains = 0
+  stats(): { nx: number; ny: number; cellsWithEdges: number; slowCells: number; wideCells: number; edgeEntries: number; chains: number; poolBytes: number } {
+    let withEdges = 0, slow = 0, wide = 0, entries = 0, chains = 0
     const E = this.pool
     for (const h of this.cells) {
       if (h < 0) continue
       const info = E[h + 1]!
       if (info < 0) { slow++; continue }
       withEdges++
-      let q = h + HEAD + (info & 31)
-      for (let c = info >>> 5; c > 0; c--) { entries += E[q]!; chains++; q += 4 + 2 * E[q]! }
+      if (info & WIDE) {
+        wide++
+        let q = h + HEAD
+        for (let c = info >>> 6; c > 0; c--) { entries += E[q]!; chains++; q += 4 + 2 * E[q]! }
+      } else {
+        let q = 2 * (h + HEAD)
+        for (let c = info >>> 6; c > 0; c--) { entries += this.pool16[q]!; chains++; q += 5 + 2 * this.pool16[q]! }
+      }
     }
-    return { nx: this.nx, ny: this.ny, cellsWithEdges: withEdges, slowCells: slow, edgeEntries: entries, chains, poolBytes: this.used * 4 }
+    return { nx: this.nx, ny: this.ny, cellsWithEdges: withEdges, slowCells: slow, wideCells: wide, edgeEntries: entries, chains, poolBytes: this.used * 4 }
   }
 
   // ---- building ----
@@ -420,16 +490,20 @@ export class GridIndex {
     this.minX = x0; this.minY = y0; this.maxX = x0 + W; this.maxY = y0 + H
     this.cw = W / this.nx; this.ch = H / this.ny
     this.invW = this.nx / W; this.invH = this.ny / H
-    this.sx = FIX / W; this.sy = FIX / H
+    // ε of a query point ≤ ulp(x)/2·sx ≤ scale·2^-53·sx: at most 2·10^-4 step (see D)
+    let step = STEP
+    while (step > 4 && ((scale * Number.EPSILON) / 2) * step * Math.max(this.nx / W, this.ny / H) > 2e-4) step /= 2
+    this.step = step; this.half = step / 2
+    this.sx = (step * this.nx) / W; this.sy = (step * this.ny) / H
     // pad ≥ 4 fixed-point steps: a reference point rounded to the fixed-point lattice stays inside the padded cell
-    this.pad = Math.max(1e-6 * Math.max(this.cw, this.ch), 1e-12 * scale, 4 * Math.max(W, H) / FIX)
+    this.pad = Math.max(1e-6 * Math.max(this.cw, this.ch), 1e-12 * scale, 4 * Math.max(this.cw, this.ch) / step)
     this.rowY = Float64Array.from({ length: this.ny }, (_, i) => y0 + (i + 0.5) * this.ch)
     this.rowYi = Int32Array.from(this.rowY, (v) => Math.round((v - y0) * this.sy))
     this.cells = new Int32Array(this.nx * this.ny).fill(-1)
-    this.pool = new Int32Array(Number.isFinite(x0) ? 6 * edges : 0)
+    this.setPool(new Int32Array(Number.isFinite(x0) ? 4 * edges : 0))
     this.used = this.garbage = 0
     if (Number.isFinite(x0)) this.rebuildBlock(0, 0, this.nx - 1, this.ny - 1)
-    this.pool = this.pool.slice(0, this.used)
+    this.setPool(this.pool.slice(0, this.used))
   }
 
   /** Recompute cells [wx0..wx1] × [wy0..wy1] from the current grids. */
@@ -555,10 +629,10 @@ export class GridIndex {
           }
           keep[5 * t + 4] = (keep[5 * t + 4]! ^ (1 << li)) >>> 0
         }
-        if (local.length > MAX_PARTS) { this.cells[c] = this.writeBlock([0, -1, 0]); continue }
+        if (local.length > MAX_PARTS) { this.cells[c] = this.writeSlow(); continue }
         // R on the centre line, in the middle of a wide gap between crossings, far from every edge
         const R = this.pickR(X0, X1, ry, this.rowYi[cy]!, k, nc, X, keep, kept)
-        if (!R) { this.cells[c] = this.writeBlock([0, -1, 0]); continue } // never seen
+        if (!R) { this.cells[c] = this.writeSlow(); continue } // never seen
         advance(R[0])
         let rMask = 0
         for (const p of active) {
@@ -566,9 +640,9 @@ export class GridIndex {
           if (li < 0) { li = local.length; local.push(p) }
           rMask |= 1 << li
         }
-        if (local.length > MAX_PARTS) { this.cells[c] = this.writeBlock([0, -1, 0]); continue }
+        if (local.length > MAX_PARTS) { this.cells[c] = this.writeSlow(); continue }
         const body = this.chains(keep, kept)
-        this.cells[c] = this.writeBlock([R[1], local.length | (body.chains << 5), rMask | 0], local.map((p) => this.partSlot[p]!), body.ints)
+        this.cells[c] = this.writeBlock(cx, cy, R[1], rMask | 0, local.map((p) => this.partSlot[p]!), body)
       }
       for (const p of active) parity[p] = 0
       active.length = 0
@@ -650,17 +724,68 @@ export class GridIndex {
   private blockLength(h: number): number {
     const E = this.pool, info = E[h + 1]!
     if (info < 0) return HEAD
-    let q = h + HEAD + (info & 31)
-    for (let c = info >>> 5; c > 0; c--) q += 4 + 2 * E[q]!
-    return q - h
+    if (info & WIDE) {
+      let q = h + HEAD
+      for (let c = info >>> 6; c > 0; c--) q += 4 + 2 * E[q]!
+      return q + (info & 31) - h
+    }
+    let q = 2 * (h + HEAD)
+    for (let c = info >>> 6; c > 0; c--) q += 5 + 2 * this.pool16[q]!
+    return ((q + 1) >> 1) + (info & 31) - h
   }
 
-  private writeBlock(head: number[], slots: number[] = [], body: number[] = []): number {
-    const h = this.used, len = HEAD + slots.length + body.length
-    this.pool = grow(this.pool, h + len, 1.25)
-    this.pool.set(head, h)
-    this.pool.set(slots, h + HEAD)
-    this.pool.set(body, h + HEAD + slots.length)
+  private setPool(pool: Int32Array): void {
+    this.pool = pool
+    this.pool16 = new Int16Array(pool.buffer, pool.byteOffset, pool.length * 2)
+  }
+
+  /** A cell answered by the exact slow path. */
+  private writeSlow(): number {
+    const h = this.used
+    if (h + HEAD > this.pool.length) this.setPool(grow(this.pool, h + HEAD, 1.25))
+    this.pool[h] = 0; this.pool[h + 1] = -1; this.pool[h + 2] = 0
+    this.used += HEAD
+    return h
+  }
+
+  /**
+   * A cell block: header, part slots, then the chains (global fixed point from chains()) relative to the
+   * cell's origin O in Int16 when every vertex is within Int16 of O (and every chain has < 2^15 edges),
+   * else global in Int32 (WIDE). Either way the coordinate differences locate() computes are the same integers.
+   */
+  private writeBlock(cx: number, cy: number, rx: number, rMask: number, slots: number[], body: { ints: number[]; chains: number }): number {
+    const ox = cx * this.step + this.half, oy = cy * this.step + this.half, ints = body.ints
+    let narrow = rx - ox >= -32768 && rx - ox <= 32767
+    let n16 = 0
+    for (let i = 0; i < ints.length && narrow;) {
+      const k = ints[i]!
+      if (k > 32767) narrow = false
+      for (let j = i + 2; j < i + 4 + 2 * k && narrow; j += 2) {
+        const X = ints[j]! - ox, Y = ints[j + 1]! - oy
+        narrow = X >= -32768 && X <= 32767 && Y >= -32768 && Y <= 32767
+      }
+      n16 += 5 + 2 * k
+      i += 4 + 2 * k
+    }
+    const h = this.used, len = HEAD + slots.length + (narrow ? (n16 + 1) >> 1 : ints.length)
+    if (h + len > this.pool.length) this.setPool(grow(this.pool, h + len, 1.25))
+    const E = this.pool
+    E[h] = narrow ? rx - ox : rx
+    E[h + 1] = slots.length | (narrow ? 0 : WIDE) | (body.chains << 6)
+    E[h + 2] = rMask
+    if (!narrow) E.set(ints, h + HEAD)
+    else {
+      const V = this.pool16
+      let q = 2 * (h + HEAD)
+      for (let i = 0; i < ints.length;) {
+        const k = ints[i]!, m = ints[i + 1]!
+        V[q++] = k; V[q++] = m & 0xffff; V[q++] = m >> 16
+        for (let j = i + 2; j < i + 4 + 2 * k; j += 2) { V[q++] = ints[j]! - ox; V[q++] = ints[j + 1]! - oy }
+        i += 4 + 2 * k
+      }
+      if (q & 1) V[q] = 0
+    }
+    E.set(slots, h + len - slots.length) // the part slots after the chains
     this.used += len
     return h
   }
@@ -677,7 +802,7 @@ export class GridIndex {
       this.cells[c] = at
       at += len
     }
-    this.pool = pool
+    this.setPool(pool)
     this.used = at
     this.garbage = 0
   }
