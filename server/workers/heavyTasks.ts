@@ -14,7 +14,8 @@ import { validateGridGeometry } from '../domain/geometry/validate.ts'
 import { dHashOfFile } from '../domain/photo/dhash.ts'
 import { readExif } from '../domain/photo/exif.ts'
 import { bulletinWorkbook, type Bulletin, type BulletinView } from '../services/bulletin.ts'
-import { parseTable, type TableLimits } from './spreadsheet.ts'
+import { parseTable, readRows, type TableLimits } from './spreadsheet.ts'
+import { LedgerChecker, type CheckedLedger, type LedgerCheckOptions } from '../domain/problem/ledgerCheck.ts'
 import { AppError } from '../domain/errors.ts'
 import { parseBoundaryBytes, prepareFeatures, type PreparedBoundaryFile } from './boundaryFile.ts'
 import { geometryToWgs84, type CoordSystem } from '../domain/geometry/coordSystems.ts'
@@ -37,6 +38,20 @@ export const TASKS = {
   computeImpact: (input: ImpactInput) => computeImpact(input),
   /** (the upload may arrive in a SharedArrayBuffer, not copied on the event loop: copied here, as TextDecoder and zlib want their own) */
   readTable: (bytes: Uint8Array, limits: TableLimits) => parseTable(bytes.buffer instanceof SharedArrayBuffer ? new Uint8Array(bytes) : bytes, limits),
+  /**
+   * A problem ledger read and checked row by row (server/domain/problem/ledgerCheck.ts): only the
+   * outcome comes back (bad rows, good rows as typed columns), never the sheet's rows. `progress`
+   * (two Int32 counters: rows read, rows valid so far) is read by the main thread while this runs.
+   */
+  checkLedger: async (bytes: Uint8Array, limits: TableLimits, opts: LedgerCheckOptions, progress?: SharedArrayBuffer): Promise<CheckedLedger> => {
+    const checker = new LedgerChecker(opts)
+    const counters = progress ? new Int32Array(progress) : null
+    await readRows(bytes.buffer instanceof SharedArrayBuffer ? new Uint8Array(bytes) : bytes, limits, (r) => {
+      checker.push(r)
+      if (counters && (checker.read & 1023) === 0) { Atomics.store(counters, 0, checker.read); Atomics.store(counters, 1, checker.valid) }
+    })
+    return checker.finish()
+  },
   /** a GeoJSON text or a zipped Shapefile (base64) → features (the tRPC boundary.importFile; read as the upload is, boundaryFile.ts) */
   parseBoundaryFile: async (format: 'geojson' | 'shapefile', data: string): Promise<FeatureCollection | null> => {
     try {
