@@ -233,8 +233,10 @@ export function rowChecker(opts: Omit<ParseOptions, 'locate' | 'firstRow'>): (r:
   // every cell's text once per row (it was computed up to three times)
   let texts: string[] = []
   const cell = (f: ImportField) => (m[f] === undefined ? '' : (texts[m[f]!] ?? ''))
-  return (r, row) => {
-    const bad = (reason: RowReason, detail?: string): BadRow => ({ row, ok: false, reason, message: REASON_MESSAGES[reason], detail })
+  let row = 0
+  const bad = (reason: RowReason, detail?: string): BadRow => ({ row, ok: false, reason, message: REASON_MESSAGES[reason], detail })
+  return (r, rowNumber) => {
+    row = rowNumber
     if (!r) return bad('EMPTY_ROW')
     texts = new Array<string>(r.length)
     let filled = false
