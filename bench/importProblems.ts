@@ -268,6 +268,10 @@ export async function benchLedgerPreview(opts: { config: DbConfig; db: Db; catal
   }
   const bytes = Buffer.from(lines.join('\n') + '\n')
   lines.length = 0
+  // the server starts its worker threads at start-up (warmHeavyPool): so does the bench, with one small file through them
+  const { warmHeavyPool } = await import('../server/services/heavy.ts')
+  warmHeavyPool()
+  await previewImport(db, catalog, Buffer.from(`经度,纬度,类别,描述\n${x0},${y0},${cats[0]},预热\n`), { fileName: 'warm.csv', coordSystem: 'wgs84' }, new Date())
   log(`ledger preview (${config.provider}): ${opts.rows} rows, ${(bytes.length / 1e6).toFixed(1)} MB…`)
   let peak = 0
   const sample = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()) }, 50)
