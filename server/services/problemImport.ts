@@ -13,7 +13,7 @@ import {
   duplicateRow, placeRow, REASON_MESSAGES, summarize, type BadRow, type ColumnMapping, type CoordSystem, type OkRow, type ParsedRow, type PresetName, type RowReason, type RowTarget,
 } from '../domain/problem/importRows.ts'
 import { HEADER_SCAN } from '../domain/problem/headerRow.ts'
-import { candidateAt, LedgerChecker, planTable, REQUIRED_FIELDS, type CheckedLedger, type LedgerCheckOptions } from '../domain/problem/ledgerCheck.ts'
+import { badAt, candidateAt, LedgerChecker, planTable, REQUIRED_FIELDS, type CheckedLedger, type LedgerCheckOptions } from '../domain/problem/ledgerCheck.ts'
 import { AppError, badInput } from '../domain/errors.ts'
 import { holderOn } from '../domain/holder.ts'
 import { failpoint } from './failpoints.ts'
@@ -227,7 +227,7 @@ async function finishPreview(db: Db, catalog: GridCatalog, checked: CheckedLedge
   // the good rows placed in their grids, merged in row order with the rows refused while reading;
   // a duplicate (same external id as an earlier placed row) is skipped
   const c = checked.candidates, bad = checked.bad
-  const rows: ParsedRow[] = new Array(c.n + bad.length)
+  const rows: ParsedRow[] = new Array(c.n + bad.n)
   const seen = new Map<string, number>()
   let b = 0, out = 0, valid = 0
   // a progress line every 2 % of the rows (at least 500 and at most PLACE_STEP rows apart); a turn of
@@ -236,7 +236,10 @@ async function finishPreview(db: Db, catalog: GridCatalog, checked: CheckedLedge
   let since = performance.now()
   for (let i = 0; i < c.n; i++) {
     const row = c.row[i]!
-    while (b < bad.length && bad[b]!.row < row) rows[out++] = bad[b++]!
+    while (b < bad.n && bad.row[b]! < row) {
+      rows[out++] = badAt(bad, b++)
+      if ((b & 1023) === 0 && performance.now() - since > SLICE_MS) { await tick(); since = performance.now() }
+    }
     let placed: ParsedRow = placeRow(candidateAt(c, i), locate(c.lng[i]!, c.lat[i]!))
     if (placed.ok) {
       const earlier = seen.get(placed.externalId)
@@ -253,7 +256,10 @@ async function finishPreview(db: Db, catalog: GridCatalog, checked: CheckedLedge
       since = performance.now()
     }
   }
-  while (b < bad.length) rows[out++] = bad[b++]!
+  for (; b < bad.n; b++) {
+    rows[out++] = badAt(bad, b)
+    if ((b & 1023) === 1023 && performance.now() - since > SLICE_MS) { await tick(); since = performance.now() }
+  }
   opts.onProgress?.({ phase: 'check', total, read: total, valid })
   const t1 = performance.now()
   // rows already imported earlier

@@ -3,12 +3,14 @@
  * uploaded file through it: server/workers/heavyTasks.ts `checkLedger`). The first rows are held
  * until the header row is known (it is found among the first HEADER_SCAN rows), then every row goes
  * through `rowChecker` (server/domain/problem/importRows.ts: every rule of parseRows before the grid)
- * and only its outcome is kept: the bad rows as they are, the good ones column by column in typed
- * arrays (cheap to hand back to the main thread, which places them in their grids). Pure.
+ * and only its outcome is kept, column by column: numbers in typed arrays, texts packed into one string
+ * with their end offsets. Handing that back to the main thread copies a few buffers and strings (a
+ * million row objects took seconds to deserialize there, in one piece, with the event loop held);
+ * the main thread unpacks one row at a time while it places them in their grids. Pure.
  */
 import { findHeaderRow, HEADER_SCAN } from './headerRow.ts'
 import {
-  cellText, detectPreset, guessMapping, rowChecker, type BadRow, type ColumnMapping, type CoordSystem, type PresetName, type RowCandidate,
+  cellText, detectPreset, guessMapping, REASON_MESSAGES, rowChecker, type BadRow, type ColumnMapping, type CoordSystem, type PresetName, type RowCandidate, type RowReason,
 } from './importRows.ts'
 
 export interface PlanOptions {
@@ -35,6 +37,38 @@ export function planTable(all: readonly (readonly unknown[])[], opts: PlanOption
   return { header, preset, mapping, source, coordSystem, rows: all.slice(header.index + 1), firstRow: header.index + 2 }
 }
 
+/** Texts packed into one string: text i is `text.slice(ends[i - 1] ?? 0, ends[i])`. */
+export interface Packed { text: string; ends: Int32Array }
+export const unpack = (p: Packed, i: number): string => p.text.slice(i === 0 ? 0 : p.ends[i - 1]!, p.ends[i]!)
+
+class Packer {
+  private parts: string[] = []
+  private ends = new Column((n) => new Int32Array(n))
+  private length = 0
+  push(s: string) { this.parts.push(s); this.length += s.length; this.ends.push(this.length) }
+  done(): Packed { const text = this.parts.join(''); this.parts = []; return { text, ends: this.ends.done() } }
+}
+
+/** The rows refused before their grid, one array per field. */
+export interface BadRows {
+  n: number
+  row: Int32Array
+  /** index into `reasons` */
+  reason: Uint8Array
+  reasons: RowReason[]
+  /** 1: the row has a detail */
+  hasDetail: Uint8Array
+  detail: Packed
+}
+
+/** The i-th bad row as the row checker gave it. */
+export function badAt(b: BadRows, i: number): BadRow {
+  const reason = b.reasons[b.reason[i]!]!
+  const r: BadRow = { row: b.row[i]!, ok: false, reason, message: REASON_MESSAGES[reason] }
+  r.detail = b.hasDetail[i] ? unpack(b.detail, i) : undefined
+  return r
+}
+
 /** The good rows (so far) before their grid, one array per field; row i of each array is one row. */
 export interface Candidates {
   n: number
@@ -48,8 +82,8 @@ export interface Candidates {
   /** index into `codes` */
   category: Uint16Array
   codes: string[]
-  description: string[]
-  externalId: string[]
+  description: Packed
+  externalId: Packed
 }
 
 export interface CheckedLedger {
@@ -67,7 +101,7 @@ export interface CheckedLedger {
   /** data rows (after the header row) */
   total: number
   /** the rows refused before their grid was known, in row order */
-  bad: BadRow[]
+  bad: BadRows
   candidates: Candidates
 }
 
@@ -98,14 +132,15 @@ export class LedgerChecker {
   private missing: string[] = []
   private seenRows = 0
   private dataRows = 0
-  private bad: BadRow[] = []
+  private bad = { row: new Column((n) => new Int32Array(n)), reason: new Column((n) => new Uint8Array(n)), hasDetail: new Column((n) => new Uint8Array(n)), detail: new Packer() }
+  private reasons = new Map<RowReason, number>()
   private cols = {
     row: new Column((n) => new Int32Array(n)), lng: new Column((n) => new Float64Array(n)), lat: new Column((n) => new Float64Array(n)),
     reportedAt: new Column((n) => new Float64Array(n)), flags: new Column((n) => new Uint8Array(n)), category: new Column((n) => new Uint16Array(n)),
   }
   private codes = new Map<string, number>()
-  private description: string[] = []
-  private externalId: string[] = []
+  private description = new Packer()
+  private externalId = new Packer()
 
   constructor(private opts: LedgerCheckOptions) {}
 
@@ -140,8 +175,15 @@ export class LedgerChecker {
     const row = p.firstRow + this.dataRows++
     if (this.missing.length) return // nothing is checked until the mapping is complete
     const c = this.check!(values, row)
-    if (c.ok === false) { this.bad.push(c); return }
+    if (c.ok === false) { this.addBad(c); return }
     this.add(c)
+  }
+
+  private addBad(b: BadRow): void {
+    let reason = this.reasons.get(b.reason)
+    if (reason === undefined) { reason = this.reasons.size; this.reasons.set(b.reason, reason) }
+    this.bad.row.push(b.row); this.bad.reason.push(reason)
+    this.bad.hasDetail.push(b.detail === undefined ? 0 : 1); this.bad.detail.push(b.detail ?? '')
   }
 
   private add(c: RowCandidate): void {
@@ -164,10 +206,11 @@ export class LedgerChecker {
       headerIndex: p.header.index, headers: p.header.headers,
       topRows: this.head.slice(0, 10).map((r) => (r ?? []).slice(0, 12).map((v) => cellText(v).slice(0, 40))),
       mapping: p.mapping, preset: p.preset?.name ?? null, source: p.source, coordSystem: p.coordSystem,
-      missing: this.missing, total: this.dataRows, bad: this.bad,
+      missing: this.missing, total: this.dataRows,
+      bad: { n: this.bad.row.n, row: this.bad.row.done(), reason: this.bad.reason.done(), reasons: [...this.reasons.keys()], hasDetail: this.bad.hasDetail.done(), detail: this.bad.detail.done() },
       candidates: {
         n: k.row.n, row: k.row.done(), lng: k.lng.done(), lat: k.lat.done(), reportedAt: k.reportedAt.done(), flags: k.flags.done(), category: k.category.done(),
-        codes: [...this.codes.keys()], description: this.description, externalId: this.externalId,
+        codes: [...this.codes.keys()], description: this.description.done(), externalId: this.externalId.done(),
       },
     }
   }
@@ -177,7 +220,7 @@ export class LedgerChecker {
 export function candidateAt(c: Candidates, i: number): RowCandidate {
   const t = c.reportedAt[i]!
   return {
-    row: c.row[i]!, lng: c.lng[i]!, lat: c.lat[i]!, categoryCode: c.codes[c.category[i]!]!, description: c.description[i]!, externalId: c.externalId[i]!,
+    row: c.row[i]!, lng: c.lng[i]!, lat: c.lat[i]!, categoryCode: c.codes[c.category[i]!]!, description: unpack(c.description, i), externalId: unpack(c.externalId, i),
     priority: c.flags[i]! & 2 ? 'urgent' : 'normal', reportedAt: Number.isNaN(t) ? null : new Date(t), swapped: (c.flags[i]! & 1) === 1,
   }
 }
