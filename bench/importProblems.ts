@@ -247,15 +247,15 @@ export interface LedgerPreviewResult {
 
 /**
  * The read side of the ledger import alone, for an n-row ledger CSV (工单编号, 上报时间, 类别, 描述,
- * 经度, 纬度; 1 row in 200 with an unknown category, so bad rows are listed too): previewImport —
- * the code the HTTP route runs — reads and checks the file row by row in the heavy-task pool, places
- * the rows in their grids on this thread and de-duplicates them; then the bounded answer. Nothing is
+ * 经度, 纬度; 1 row in 200 with an unknown category, so bad rows are listed too): previewImport as
+ * the HTTP route calls it for a preview — reads and checks the file row by row in the heavy-task pool,
+ * places the rows in their grids on this thread, de-duplicates them, lists a bounded answer. Nothing is
  * written. Records rows/s (issue 14 target 4's share: the preview) and the resident memory.
  */
 export async function benchLedgerPreview(opts: { config: DbConfig; db: Db; catalog: GridCatalog; bbox: [number, number, number, number]; rows: number; seed?: number; log?: (s: string) => void }): Promise<LedgerPreviewResult> {
   const { config, db, catalog } = opts
   const log = opts.log ?? (() => {})
-  const { boundedAnswer, previewImport } = await import('../server/services/problemImport.ts')
+  const { BAD_ROWS_LISTED, boundedAnswer, GOOD_ROWS_LISTED, previewImport } = await import('../server/services/problemImport.ts')
   const { recordTarget } = await import('./targets.ts')
   const r = mulberry32(opts.seed ?? 13)
   const [x0, y0, x1, y1] = opts.bbox
@@ -277,7 +277,7 @@ export async function benchLedgerPreview(opts: { config: DbConfig; db: Db; catal
   const sample = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()) }, 50)
   const timings: import('../server/services/problemImport.ts').ImportTimings = {}
   const t0 = performance.now()
-  const preview = await previewImport(db, catalog, bytes, { fileName: 'bench.csv', coordSystem: 'wgs84', source: 'bench-preview', timings }, new Date())
+  const preview = await previewImport(db, catalog, bytes, { fileName: 'bench.csv', coordSystem: 'wgs84', source: 'bench-preview', timings, listed: { bad: BAD_ROWS_LISTED, good: GOOD_ROWS_LISTED } }, new Date())
   const t1 = performance.now()
   const answerBytes = Buffer.byteLength(JSON.stringify(boundedAnswer(preview)))
   clearInterval(sample)

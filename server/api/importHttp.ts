@@ -20,7 +20,7 @@ import { isOverdue } from '../domain/problem/status.ts'
 import { formatDateTime, formatDeadline, w3cChinaDateTime } from '../domain/time.ts'
 import { statusLabel } from '../domain/vocabulary/status.ts'
 import type { GridCatalog } from '../services/gridCatalog.ts'
-import { boundedAnswer, commitImport, IMPORT_MAX_BYTES, IMPORT_MODES, IMPORT_SMALL_BYTES, previewImport, type ImportProgress } from '../services/problemImport.ts'
+import { BAD_ROWS_LISTED, boundedAnswer, commitImport, GOOD_ROWS_LISTED, IMPORT_MAX_BYTES, IMPORT_MODES, IMPORT_SMALL_BYTES, previewImport, type ImportProgress } from '../services/problemImport.ts'
 import { serverBusy } from '../services/heavy.ts'
 import { AppError } from '../domain/errors.ts'
 import { appErrorOf } from './errorMapping.ts'
@@ -103,7 +103,7 @@ async function answerImport(deps: HttpDeps & { catalog: GridCatalog }, user: { i
   if (stream) res.writeHead(200, { 'Content-Type': 'application/x-ndjson; charset=utf-8', 'X-Content-Type-Options': 'nosniff' })
   try {
     const out = boundedAnswer(q.mode === 'preview'
-      ? await previewImport(deps.db, deps.catalog, bytes, opts, now)
+      ? await previewImport(deps.db, deps.catalog, bytes, { ...opts, listed: { bad: BAD_ROWS_LISTED, good: GOOD_ROWS_LISTED } }, now)
       : await commitImport(deps.db, deps.catalog, user, bytes, { ...opts, mode: q.commitMode }, now))
     if (stream) res.end(JSON.stringify({ result: out }) + '\n')
     else res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(out))

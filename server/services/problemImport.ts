@@ -7,13 +7,12 @@
  */
 import { problemRouter } from './routing.ts'
 import type { Routing } from '../domain/routing/matrix.ts'
-import { createHash } from 'node:crypto'
 import type { Db } from '../db/client.ts'
 import {
-  duplicateRow, placeRow, REASON_MESSAGES, summarize, type BadRow, type ColumnMapping, type CoordSystem, type OkRow, type ParsedRow, type PresetName, type RowReason, type RowTarget,
+  duplicateRow, placeRow, REASON_MESSAGES, SKIP_REASONS, type BadRow, type ColumnMapping, type CoordSystem, type OkRow, type ParsedRow, type PresetName, type RowReason, type RowTarget,
 } from '../domain/problem/importRows.ts'
 import { HEADER_SCAN } from '../domain/problem/headerRow.ts'
-import { badAt, candidateAt, LedgerChecker, planTable, REQUIRED_FIELDS, type CheckedLedger, type LedgerCheckOptions } from '../domain/problem/ledgerCheck.ts'
+import { badAt, candidateAt, LedgerChecker, planTable, REQUIRED_FIELDS, unpack, type Candidates, type CheckedLedger, type LedgerCheckOptions } from '../domain/problem/ledgerCheck.ts'
 import { AppError, badInput } from '../domain/errors.ts'
 import { holderOn } from '../domain/holder.ts'
 import { failpoint } from './failpoints.ts'
@@ -81,6 +80,11 @@ export interface ImportOptions {
   forCommit?: boolean
   /** rows read / rows valid so far, while checking (the HTTP route streams it to the browser) */
   onProgress?: (p: ImportProgress) => void
+  /**
+   * list only this many bad and good rows in `rows` (the rest counted in `omitted`, every bad row in
+   * `reasons`): a preview for the browser builds no row objects for a million rows
+   */
+  listed?: { bad: number; good: number }
   /** filled with the milliseconds each phase took (the bench's breakdown; nothing else reads it) */
   timings?: ImportTimings
 }
@@ -129,6 +133,10 @@ export interface ImportPreview {
   noReportTime: boolean
   summary: { total: number; ok: number; skipped: number; failed: number; warnings: number }
   rows: ParsedRow[]
+  /** with `listed`: the rows left out of `rows` */
+  omitted?: { ok: number; bad: number }
+  /** with `listed`: every bad row counted by reason */
+  reasons?: Partial<Record<RowReason, number>>
 }
 
 const tick = () => new Promise<void>((r) => setImmediate(r))
@@ -150,7 +158,6 @@ async function importLookups(db: Db, now: Date) {
  * their grids here (the grid index lives in this process) in steps, then de-duplicated.
  */
 export async function previewImport(db: Db, catalog: GridCatalog, bytes: Uint8Array, opts: ImportOptions, now: Date): Promise<ImportPreview> {
-  const fileHash = createHash('sha256').update(bytes).digest('hex')
   const { categories } = await importLookups(db, now)
   const t0 = performance.now()
   const counters = new SharedArrayBuffer(8)
@@ -161,7 +168,7 @@ export async function previewImport(db: Db, catalog: GridCatalog, bytes: Uint8Ar
     if (read !== last) { last = read; opts.onProgress?.({ phase: 'read', total: 0, read, valid: Atomics.load(seen, 1) }) }
   }
   const timer = opts.onProgress ? setInterval(report, 250) : null
-  let checked: CheckedLedger
+  let checked: CheckedLedger & { fileHash: string }
   try {
     checked = await runHeavy('checkLedger', [bytes, { maxRows: IMPORT_MAX_ROWS + HEADER_SCAN, maxCells: IMPORT_MAX_CELLS, headerless: true }, ledgerOptions(opts, categories, now), counters], importTooLarge,
       { timeoutFactor: bytes.length / (bytes[0] === 0x50 && bytes[1] === 0x4b ? IMPORT_BYTES_PER_TIMEOUT.xlsx : IMPORT_BYTES_PER_TIMEOUT.csv) })
@@ -169,7 +176,7 @@ export async function previewImport(db: Db, catalog: GridCatalog, bytes: Uint8Ar
     if (timer) clearInterval(timer)
   }
   if (opts.timings) opts.timings.read = performance.now() - t0
-  return finishPreview(db, catalog, checked, fileHash, opts, now)
+  return finishPreview(db, catalog, checked, checked.fileHash, opts, now)
 }
 
 function ledgerOptions(opts: ImportOptions, categories: Map<string, string>, now: Date): LedgerCheckOptions {
@@ -224,49 +231,85 @@ async function finishPreview(db: Db, catalog: GridCatalog, checked: CheckedLedge
     return t
   }
   const t0 = performance.now()
-  // the good rows placed in their grids, merged in row order with the rows refused while reading;
-  // a duplicate (same external id as an earlier placed row) is skipped
   const c = checked.candidates, bad = checked.bad
-  const rows: ParsedRow[] = new Array(c.n + bad.n)
+  // pass 1, in row order: each good row placed in its grid (state ≥ 0: its target), outside every grid
+  // (-1), or a duplicate of an earlier placed row (-row of that row). Numbers only: no row objects yet.
+  const placedTargets: RowTarget[] = [], targetIndex = new Map<RowTarget, number>()
+  const state = new Int32Array(c.n)
   const seen = new Map<string, number>()
-  let b = 0, out = 0, valid = 0
+  let valid = 0
   // a progress line every 2 % of the rows (at least 500 and at most PLACE_STEP rows apart); a turn of
   // the event loop then, and whenever SLICE_MS have passed since the last one
   const step = Math.max(500, Math.min(PLACE_STEP, Math.ceil(c.n / 50)))
   let since = performance.now()
+  const yieldSometimes = async (i: number) => {
+    if ((i & 1023) === 1023 && performance.now() - since > SLICE_MS) { await tick(); since = performance.now() }
+  }
   for (let i = 0; i < c.n; i++) {
-    const row = c.row[i]!
-    while (b < bad.n && bad.row[b]! < row) {
-      rows[out++] = badAt(bad, b++)
-      if ((b & 1023) === 0 && performance.now() - since > SLICE_MS) { await tick(); since = performance.now() }
+    const t = locate(c.lng[i]!, c.lat[i]!)
+    if (!t) state[i] = -1
+    else {
+      const id = unpack(c.externalId, i)
+      const earlier = seen.get(id)
+      if (earlier !== undefined) state[i] = -earlier
+      else {
+        seen.set(id, c.row[i]!)
+        valid++
+        let k = targetIndex.get(t)
+        if (k === undefined) { k = placedTargets.length; placedTargets.push(t); targetIndex.set(t, k) }
+        state[i] = k
+      }
     }
-    let placed: ParsedRow = placeRow(candidateAt(c, i), locate(c.lng[i]!, c.lat[i]!))
-    if (placed.ok) {
-      const earlier = seen.get(placed.externalId)
-      if (earlier !== undefined) placed = duplicateRow(row, earlier)
-      else { seen.set(placed.externalId, row); valid++ }
-    }
-    rows[out++] = placed
     if (i % step === step - 1) {
-      opts.onProgress?.({ phase: 'check', total, read: out, valid })
+      opts.onProgress?.({ phase: 'check', total, read: Math.min(total, i + 1 + bad.n), valid })
       await tick()
       since = performance.now()
-    } else if ((i & 1023) === 1023 && performance.now() - since > SLICE_MS) {
-      await tick()
-      since = performance.now()
-    }
+    } else await yieldSometimes(i)
   }
-  for (; b < bad.n; b++) {
-    rows[out++] = badAt(bad, b)
-    if ((b & 1023) === 1023 && performance.now() - since > SLICE_MS) { await tick(); since = performance.now() }
-  }
+  seen.clear()
   opts.onProgress?.({ phase: 'check', total, read: total, valid })
   const t1 = performance.now()
   // rows already imported earlier
-  const existing = await alreadyImported(db, rows)
-  if (existing.size) for (let i = 0; i < rows.length; i++) { const r = rows[i]!; if (r.ok && existing.has(r.externalId)) rows[i] = { row: r.row, ok: false, reason: 'ALREADY_IMPORTED', message: REASON_MESSAGES.ALREADY_IMPORTED } }
+  const existing = await alreadyImported(db, c, state)
+  // pass 2, in row order: the rows refused while reading merged with the placed ones; row objects only
+  // for the rows listed (all of them unless `listed` caps them), every row counted
+  const limit = opts.listed ?? { bad: Infinity, good: Infinity }
+  const rows: ParsedRow[] = []
+  const reasons: Partial<Record<RowReason, number>> = {}
+  const summary = { total, ok: 0, skipped: 0, failed: 0, warnings: 0 }
+  let listedBad = 0, listedGood = 0
+  const count = (r: RowReason) => {
+    reasons[r] = (reasons[r] ?? 0) + 1
+    if (SKIP_REASONS.includes(r)) summary.skipped++
+    else summary.failed++
+    return listedBad++ < limit.bad
+  }
+  let b = 0
+  const badUpTo = async (row: number) => {
+    for (; b < bad.n && bad.row[b]! < row; b++) {
+      if (count(bad.reasons[bad.reason[b]!]!)) rows.push(badAt(bad, b))
+      await yieldSometimes(b)
+    }
+  }
+  for (let i = 0; i < c.n; i++) {
+    const row = c.row[i]!
+    await badUpTo(row)
+    const st = state[i]!
+    if (st === -1) { if (count('OUTSIDE_GRIDS')) rows.push(placeRow(candidateAt(c, i), null)) }
+    else if (st < -1) { if (count('DUPLICATE_IN_FILE')) rows.push(duplicateRow(row, -st)) }
+    else if (existing.has(i)) { if (count('ALREADY_IMPORTED')) rows.push({ row, ok: false, reason: 'ALREADY_IMPORTED', message: REASON_MESSAGES.ALREADY_IMPORTED }) }
+    else {
+      summary.ok++
+      if (c.flags[i]! & 1) summary.warnings++
+      if (listedGood++ < limit.good) rows.push(placeRow(candidateAt(c, i), placedTargets[st]!))
+    }
+    await yieldSometimes(i)
+  }
+  await badUpTo(Infinity)
   if (opts.timings) { opts.timings.check = t1 - t0; opts.timings.dedupe = performance.now() - t1 }
-  return { ...base, missing: [], summary: summarize(rows), rows }
+  const out: ImportPreview = { ...base, missing: [], summary, rows }
+  if (opts.listed) { out.omitted = { ok: Math.max(0, summary.ok - limit.good), bad: Math.max(0, summary.skipped + summary.failed - limit.bad) }; out.reasons = reasons }
+  return out
 }
 
 /** Rows listed in an answer sent to the browser: every bad row up to BAD_ROWS_LISTED, the first GOOD_ROWS_LISTED good ones. */
@@ -279,7 +322,8 @@ export const GOOD_ROWS_LISTED = 1_000
  * each were left out and the bad rows counted by reason — never a million row objects. A commit
  * re-reads the uploaded file on the server; nothing the browser holds is sent back.
  */
-export function boundedAnswer<T extends { rows: ParsedRow[] }>(answer: T, limits = { bad: BAD_ROWS_LISTED, good: GOOD_ROWS_LISTED }): Omit<T, 'rows'> & { rows: T['rows']; omitted: { ok: number; bad: number }; reasons: Partial<Record<RowReason, number>> } {
+export function boundedAnswer<T extends { rows: ParsedRow[]; omitted?: { ok: number; bad: number }; reasons?: Partial<Record<RowReason, number>> }>(answer: T, limits = { bad: BAD_ROWS_LISTED, good: GOOD_ROWS_LISTED }): Omit<T, 'rows'> & { rows: T['rows']; omitted: { ok: number; bad: number }; reasons: Partial<Record<RowReason, number>> } {
+  if (answer.omitted && answer.reasons) return { ...answer, omitted: answer.omitted, reasons: answer.reasons } // listed when checked (ImportOptions.listed)
   const rows: T['rows'] = []
   const reasons: Partial<Record<RowReason, number>> = {}
   let good = 0, badN = 0
@@ -297,25 +341,29 @@ export function boundedAnswer<T extends { rows: ParsedRow[] }>(answer: T, limits
  * External ids of the good rows that are already in the database: the same externalId, or (`gd:<id>`,
  * a row of GridDuty's own export of a problem reported in the app) that very problem here.
  */
-async function alreadyImported(db: Db, rows: readonly ParsedRow[]): Promise<Set<string>> {
-  const ok = rows.filter((r): r is OkRow => r.ok)
+async function alreadyImported(db: Db, c: Candidates, state: Int32Array): Promise<Set<number>> {
+  const ok: number[] = []
+  for (let i = 0; i < c.n; i++) if (state[i]! >= 0) ok.push(i)
   // in parts with a turn of the event loop between them (SQLite's lookup is synchronous: 1,000,000
   // ids at once held the loop for seconds)
-  const existing = new Set<string>()
+  const existing = new Set<number>()
   const PART = 10_000
   for (let i = 0; i < ok.length; i += PART) {
-    for (const e of await existingExternalIds(db, ok.slice(i, i + PART).map((r) => r.externalId))) existing.add(e)
+    const part = ok.slice(i, i + PART)
+    const found = await existingExternalIds(db, part.map((k) => unpack(c.externalId, k)))
+    if (found.size) for (const k of part) if (found.has(unpack(c.externalId, k))) existing.add(k)
     if (i + PART < ok.length) await tick()
   }
   const LOOKUP = 5_000
-  const own = ok.filter((r) => r.externalId.startsWith('gd:'))
+  const own = ok.filter((k) => c.externalId.text.startsWith('gd:', k === 0 ? 0 : c.externalId.ends[k - 1]!))
   for (let i = 0; i < own.length; i += LOOKUP) {
     const part = own.slice(i, i + LOOKUP)
-    const found = await db.problem.findMany({ where: { id: { in: part.map((r) => Number(r.externalId.slice(3))) }, externalId: null }, select: { id: true, lng: true, lat: true, categoryCode: true } })
+    const appId = (k: number) => Number(unpack(c.externalId, k).slice(3))
+    const found = await db.problem.findMany({ where: { id: { in: part.map(appId) }, externalId: null }, select: { id: true, lng: true, lat: true, categoryCode: true } })
     const byId = new Map(found.map((p) => [p.id, p]))
-    for (const r of part) {
-      const p = byId.get(Number(r.externalId.slice(3)))
-      if (p && p.categoryCode === r.categoryCode && Math.abs(p.lng - r.lng) < 1e-9 && Math.abs(p.lat - r.lat) < 1e-9) existing.add(r.externalId)
+    for (const k of part) {
+      const p = byId.get(appId(k))
+      if (p && p.categoryCode === c.codes[c.category[k]!] && Math.abs(p.lng - c.lng[k]!) < 1e-9 && Math.abs(p.lat - c.lat[k]!) < 1e-9) existing.add(k)
     }
   }
   return existing
