@@ -17,6 +17,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, type Me } from '../../api.ts'
 import { useT } from '../../i18n.ts'
 import { problemsText } from './text.ts'
+import { importText } from './importText.ts'
 import './problems.css'
 import { formatDateTime } from '../../../server/domain/time.ts'
 
@@ -85,6 +86,7 @@ function send(file: File, query: URLSearchParams, onProgress: (p: number | null 
 
 export function ProblemImportPage(_: { me: Me }) {
   const { t, errorText, lang } = useT(problemsText)
+  const { t: tb } = useT(importText)
   const trpc = useTRPC()
   const qc = useQueryClient()
   const [file, setFile] = useState<File | null>(null)
@@ -171,8 +173,8 @@ export function ProblemImportPage(_: { me: Me }) {
               : progress && typeof progress === 'object' && progress.total > 0 ? Math.round(100 * (progress.phase === 'write' ? (progress.written ?? 0) / Math.max(1, progress.valid) : progress.read / progress.total)) : undefined} />
             <span>{typeof progress === 'number' ? t('i.uploading', { p: progress })
               : progress && typeof progress === 'object' ? (progress.phase === 'write' ? t('i.writing', { written: progress.written ?? 0, total: progress.valid })
-                : progress.phase === 'read' && progress.total === 0 ? t('i.reading', { read: progress.read, valid: progress.valid })
-                  : progress.phase === 'check' ? t('i.placing', { read: progress.read, total: progress.total, valid: progress.valid })
+                : progress.phase === 'read' && progress.total === 0 ? tb('i.reading', { read: progress.read, valid: progress.valid })
+                  : progress.phase === 'check' ? tb('i.placing', { read: progress.read, total: progress.total, valid: progress.valid })
                     : t('i.progress', { read: progress.read, total: progress.total, valid: progress.valid }))
                 : t('i.processing')}</span>
           </div>
@@ -201,10 +203,10 @@ export function ProblemImportPage(_: { me: Me }) {
                 </div>
               )}
               {result.reasons && Object.keys(result.reasons).length > 0 && (
-                <p className="muted small" data-testid="import-reasons">{t('i.reasons')}：{Object.entries(result.reasons).map(([code, n]) => `${result.rows.find((r) => r.reason === code)?.message ?? code} ${n}`).join('；')}</p>
+                <p className="muted small" data-testid="import-reasons">{tb('i.reasons')}：{Object.entries(result.reasons).map(([code, n]) => `${result.rows.find((r) => r.reason === code)?.message ?? code} ${n}`).join('；')}</p>
               )}
               {result.omitted && result.omitted.ok + result.omitted.bad > 0 && (
-                <p className="muted small" data-testid="import-omitted">{t('i.omitted', { listed: result.rows.length, ok: result.omitted.ok, bad: result.omitted.bad })}</p>
+                <p className="muted small" data-testid="import-omitted">{tb('i.omitted', { listed: result.rows.length, ok: result.omitted.ok, bad: result.omitted.bad })}</p>
               )}
               <label className="check"><input type="checkbox" checked={onlyBad} onChange={(e) => setOnlyBad(e.target.checked)} /> {t('i.onlyBad')}</label>
               <div className="table-wrap" tabIndex={0}>
