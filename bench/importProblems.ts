@@ -229,3 +229,73 @@ async function removeBatch(config: DbConfig, batchId: number): Promise<void> {
     await c.query('COMMIT')
   } finally { await c.end() }
 }
+
+export interface LedgerPreviewResult {
+  database: 'sqlite' | 'postgres'
+  rows: number
+  bytes: number
+  ok: number
+  failed: number
+  /** read + checked in the heavy-task pool, placed in grids, de-duplicated (previewImport, as the HTTP route) */
+  ms: { read: number; place: number; dedupe: number; total: number }
+  rowsPerSecond: number
+  /** the bounded answer the browser gets (JSON bytes) */
+  answerBytes: number
+  /** the process's resident set after the preview (MB), and its peak while it ran */
+  rssMb: { after: number; peak: number }
+}
+
+/**
+ * The read side of the ledger import alone, for an n-row ledger CSV (工单编号, 上报时间, 类别, 描述,
+ * 经度, 纬度; 1 row in 200 with an unknown category, so bad rows are listed too): previewImport as
+ * the HTTP route calls it for a preview — reads and checks the file row by row in the heavy-task pool,
+ * places the rows in their grids on this thread, de-duplicates them, lists a bounded answer. Nothing is
+ * written. Records rows/s (issue 14 target 4's share: the preview) and the resident memory.
+ */
+export async function benchLedgerPreview(opts: { config: DbConfig; db: Db; catalog: GridCatalog; bbox: [number, number, number, number]; rows: number; seed?: number; log?: (s: string) => void }): Promise<LedgerPreviewResult> {
+  const { config, db, catalog } = opts
+  const log = opts.log ?? (() => {})
+  const { BAD_ROWS_LISTED, boundedAnswer, GOOD_ROWS_LISTED, previewImport } = await import('../server/services/problemImport.ts')
+  const { recordTarget } = await import('./targets.ts')
+  const r = mulberry32(opts.seed ?? 13)
+  const [x0, y0, x1, y1] = opts.bbox
+  const cats = (await db.problemCategory.findMany({ select: { code: true } })).map((c) => c.code)
+  const lines = ['工单编号,上报时间,类别,描述,经度,纬度']
+  for (let i = 0; i < opts.rows; i++) {
+    const day = 1 + Math.floor(r() * 28), h = Math.floor(r() * 24), m = Math.floor(r() * 60)
+    const cat = i % 200 === 199 ? 'NO_SUCH_CATEGORY' : cats[i % cats.length]
+    lines.push(`P${i},2026/10/${day} ${h}:${String(m).padStart(2, '0')},${cat},台账问题${i},${(x0 + (x1 - x0) * r()).toFixed(6)},${(y0 + (y1 - y0) * r()).toFixed(6)}`)
+  }
+  const bytes = Buffer.from(lines.join('\n') + '\n')
+  lines.length = 0
+  // the server starts its worker threads at start-up (warmHeavyPool): so does the bench, with one small file through them
+  const { warmHeavyPool } = await import('../server/services/heavy.ts')
+  warmHeavyPool()
+  await previewImport(db, catalog, Buffer.from(`经度,纬度,类别,描述\n${x0},${y0},${cats[0]},预热\n`), { fileName: 'warm.csv', coordSystem: 'wgs84' }, new Date())
+  log(`ledger preview (${config.provider}): ${opts.rows} rows, ${(bytes.length / 1e6).toFixed(1)} MB…`)
+  let peak = 0
+  const sample = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()) }, 50)
+  const timings: import('../server/services/problemImport.ts').ImportTimings = {}
+  const t0 = performance.now()
+  const preview = await previewImport(db, catalog, bytes, { fileName: 'bench.csv', coordSystem: 'wgs84', source: 'bench-preview', timings, listed: { bad: BAD_ROWS_LISTED, good: GOOD_ROWS_LISTED } }, new Date())
+  const t1 = performance.now()
+  const answerBytes = Buffer.byteLength(JSON.stringify(boundedAnswer(preview)))
+  clearInterval(sample)
+  const rss = process.memoryUsage.rss()
+  peak = Math.max(peak, rss)
+  const failed = Math.floor(opts.rows / 200)
+  if (preview.summary.total !== opts.rows || preview.summary.failed < failed) throw new Error(`ledger preview: ${JSON.stringify(preview.summary)}`)
+  const out: LedgerPreviewResult = {
+    database: config.provider, rows: opts.rows, bytes: bytes.length, ok: preview.summary.ok, failed: preview.summary.failed,
+    ms: { read: timings.read ?? NaN, place: timings.check ?? NaN, dedupe: timings.dedupe ?? NaN, total: t1 - t0 },
+    rowsPerSecond: opts.rows / ((t1 - t0) / 1000), answerBytes, rssMb: { after: rss / 1e6, peak: peak / 1e6 },
+  }
+  recordTarget({
+    section: 'import', name: `ledger preview (read, check, place, dedupe), ${opts.rows} rows (${config.provider === 'sqlite' ? 'SQLite' : 'PostgreSQL'})`,
+    measured: out.rowsPerSecond, goal: config.provider === 'sqlite' ? 25_000 : 50_000, compare: '≥', unit: 'rows/s',
+    note: `read+check (worker) ${(out.ms.read / 1000).toFixed(2)} s, place ${(out.ms.place / 1000).toFixed(2)} s, dedupe ${(out.ms.dedupe / 1000).toFixed(2)} s; answer ${(answerBytes / 1e6).toFixed(2)} MB; RSS ${out.rssMb.after.toFixed(0)} MB (peak ${out.rssMb.peak.toFixed(0)}); load average ${os.loadavg()[0]!.toFixed(1)}`,
+  })
+  await (await import('../server/services/heavy.ts')).closeHeavyPool() // its threads would keep the bench process alive
+  log(`ledger preview (${config.provider}): ${Math.round(out.rowsPerSecond)} rows/s, answer ${(answerBytes / 1e6).toFixed(2)} MB, RSS peak ${out.rssMb.peak.toFixed(0)} MB`)
+  return out
+}

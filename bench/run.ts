@@ -16,6 +16,7 @@ import { GridCatalog } from '../server/services/gridCatalog.ts'
 import { createDatabase, startPostgres, type PgServer } from '../scripts/localPostgres.ts'
 import { benchAssignment, formatAssignment, type AssignmentBenchResult } from './assignment.ts'
 import { benchImport, benchLedgerImport, type ImportResult, type LedgerImportResult } from './importProblems.ts'
+import { benchLedgerPreview, type LedgerPreviewResult } from './importProblems.ts'
 import { benchLoad, startServerProcess, type LoadBench } from './load.ts'
 import { loadSyntheticCity, type LoadedCity } from './loadCity.ts'
 import { benchMap, type MapResult } from './map.ts'
@@ -58,6 +59,7 @@ interface Results {
   city?: Record<string, LoadedCity>
   import?: ImportResult[]
   ledgerImport?: LedgerImportResult[]
+  ledgerPreview?: LedgerPreviewResult[]
   load?: Record<string, LoadBench>
   map?: MapResult[]
   coverage?: CoverageBench[]
@@ -143,6 +145,8 @@ try {
         results.import.push(await benchImport({ config: c.config, db, catalog, bbox, rows: PROBLEMS, prismaRows: PRISMA_ROWS, log }))
         // GridDuty's own ledger import end to end (parse → check → driver commit), issue 14 target 4
         ;(results.ledgerImport ??= []).push(await benchLedgerImport({ config: c.config, db, catalog, bbox, rows: LEDGER_ROWS, log }))
+        // the read side alone through the HTTP route's code (previewImport: heavy-task pool, then grids), with its memory
+        ;(results.ledgerPreview ??= []).push(await benchLedgerPreview({ config: c.config, db, catalog, bbox, rows: LEDGER_ROWS, log }))
       } finally { await db.$disconnect() }
     }
   })

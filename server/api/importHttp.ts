@@ -1,8 +1,10 @@
 /**
  * Plain HTTP routes for problem files (raw bytes do not suit tRPC's JSON):
  *   POST /api/import/problems?mode=preview|commit&coords=wgs84|gcj02|bd09&commitMode=all-or-nothing|good-rows
- *        &mapping=<json {field: columnIndex}>&fileName=<name>      body: the raw .xlsx or .csv bytes (≤ 20 MB)
- *        → preview: { fileHash, headers, mapping, summary, rows }   commit: { committed, batchId, summary, rows }
+ *        &mapping=<json {field: columnIndex}>&fileName=<name>      body: the raw .xlsx or .csv bytes (≤ 200 MB, ≤ 1,048,576 rows)
+ *        → preview: { fileHash, headers, mapping, summary, rows, omitted, reasons }   commit: { committed, batchId, summary, rows, omitted, reasons }
+ *        (`rows` bounded: every bad row up to 10,000 and the first 1,000 good ones; `omitted` counts the rest,
+ *        `reasons` every bad row by reason; services/problemImport.ts boundedAnswer)
  *   GET  /api/problems/export?format=csv|xlsx&<problem.list filters>  → the filtered list as a download
  * Session cookie required; the POST must come from a leader or admin (server/http.ts refuses
  * cross-site POSTs to /api/ first).
@@ -18,7 +20,8 @@ import { isOverdue } from '../domain/problem/status.ts'
 import { formatDateTime, formatDeadline, w3cChinaDateTime } from '../domain/time.ts'
 import { statusLabel } from '../domain/vocabulary/status.ts'
 import type { GridCatalog } from '../services/gridCatalog.ts'
-import { commitImport, IMPORT_MAX_BYTES, IMPORT_MODES, previewImport, type ImportProgress } from '../services/problemImport.ts'
+import { BAD_ROWS_LISTED, boundedAnswer, commitImport, GOOD_ROWS_LISTED, IMPORT_MAX_BYTES, IMPORT_MODES, IMPORT_SMALL_BYTES, previewImport, type ImportProgress } from '../services/problemImport.ts'
+import { serverBusy } from '../services/heavy.ts'
 import { AppError } from '../domain/errors.ts'
 import { appErrorOf } from './errorMapping.ts'
 import { allowed } from './permissions.ts'
@@ -60,8 +63,57 @@ const exportQuery = listFilters.extend({
 
 const EXPORT_MAX_ROWS = 50_000
 
+/**
+ * Big uploads (over IMPORT_SMALL_BYTES, or of undeclared size) one at a time (IMPORT_BIG_SLOTS,
+ * default 1): the body is only read once a slot is free (the upload waits meanwhile), at most
+ * IMPORT_BIG_QUEUE (default 2) wait, and any more are refused at once with a retryable SERVER_BUSY —
+ * so two 200 MB ledgers never hold their bytes, checks and rows in memory together.
+ */
+const bigSlots = { running: 0, waiting: [] as (() => void)[] }
+const envInt = (name: string, dflt: number, min: number) => { const v = Number(process.env[name]); return Number.isInteger(v) && v >= min ? v : dflt }
+async function bigUploadSlot(): Promise<() => void> {
+  const slots = envInt('IMPORT_BIG_SLOTS', 1, 1), queue = envInt('IMPORT_BIG_QUEUE', 2, 0)
+  if (bigSlots.running < slots) bigSlots.running++
+  else {
+    if (bigSlots.waiting.length >= queue) throw serverBusy()
+    await new Promise<void>((resolve) => bigSlots.waiting.push(resolve)) // the finishing upload hands its slot over
+  }
+  let done = false
+  return () => {
+    if (done) return
+    done = true
+    const next = bigSlots.waiting.shift()
+    if (next) next()
+    else bigSlots.running--
+  }
+}
+
 function badQuery(res: http.ServerResponse, e: z.ZodError) {
   sendError(res, 400, 'BAD_INPUT', describeIssues(e.issues))
+}
+
+/** Previews or commits an uploaded ledger; with `progress=1` as NDJSON progress lines, then the (bounded) result. */
+async function answerImport(deps: HttpDeps & { catalog: GridCatalog }, user: { id: number; displayName: string }, q: z.infer<typeof importQuery>, bytes: Uint8Array, res: http.ServerResponse): Promise<void> {
+  const stream = q.progress === '1'
+  const opts = {
+    fileName: q.fileName, coordSystem: q.coords, mapping: q.mapping, headerRow: q.headerRow, preset: q.preset, source: q.source,
+    onProgress: stream ? (p: ImportProgress) => { res.write(JSON.stringify({ progress: p }) + '\n') } : undefined,
+  }
+  const now = deps.now()
+  if (stream) res.writeHead(200, { 'Content-Type': 'application/x-ndjson; charset=utf-8', 'X-Content-Type-Options': 'nosniff' })
+  try {
+    const out = boundedAnswer(q.mode === 'preview'
+      ? await previewImport(deps.db, deps.catalog, bytes, { ...opts, listed: { bad: BAD_ROWS_LISTED, good: GOOD_ROWS_LISTED } }, now)
+      : await commitImport(deps.db, deps.catalog, user, bytes, { ...opts, mode: q.commitMode }, now))
+    if (stream) res.end(JSON.stringify({ result: out }) + '\n')
+    else res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(out))
+  } catch (e) {
+    if (!stream) throw e
+    // the status line is sent: the error is the last line
+    const app = appErrorOf(e)
+    if (!app) console.error('[import]', e)
+    res.end(JSON.stringify({ error: app ? { code: app.kind, appCode: app.appCode, message: app.message } : { code: 'INTERNAL', appCode: 'INTERNAL', message: '服务器内部错误，请稍后重试' } }) + '\n')
+  }
 }
 
 /** Handles /api/import/problems and /api/problems/export; false for any other URL. */
@@ -79,27 +131,21 @@ export function handleImportHttp(deps: HttpDeps & { catalog: GridCatalog }, req:
         if (!allowed(IMPORT_PERMISSION, user.role)) { sendError(res, 403, 'ROLE_FORBIDDEN', '当前角色无权执行此操作'); req.resume(); return }
         const q = importQuery.safeParse(query)
         if (!q.success) { badQuery(res, q.error); req.resume(); return }
-        const bytes = await readBody(req, IMPORT_MAX_BYTES, tooLarge, res, { shared: true })
-        if (bytes.length === 0) { sendError(res, 400, 'IMPORT_EMPTY', '文件为空'); return }
-        const stream = q.data.progress === '1'
-        const opts = {
-          fileName: q.data.fileName, coordSystem: q.data.coords, mapping: q.data.mapping, headerRow: q.data.headerRow, preset: q.data.preset, source: q.data.source,
-          onProgress: stream ? (p: ImportProgress) => { res.write(JSON.stringify({ progress: p }) + '\n') } : undefined,
+        const declared = Number(req.headers['content-length'])
+        if (Number.isFinite(declared) && declared > IMPORT_MAX_BYTES) { await readBody(req, IMPORT_MAX_BYTES, tooLarge, res); return } // refused (413)
+        let release = () => {}
+        let read = false
+        if (!(Number.isFinite(declared) && declared <= IMPORT_SMALL_BYTES)) {
+          release = await bigUploadSlot()
+          res.once('close', () => { if (!read) release() }) // a client gone before its upload ended gives the slot back
         }
-        const now = deps.now()
-        if (stream) res.writeHead(200, { 'Content-Type': 'application/x-ndjson; charset=utf-8', 'X-Content-Type-Options': 'nosniff' })
         try {
-          const out = q.data.mode === 'preview'
-            ? await previewImport(deps.db, deps.catalog, bytes, opts, now)
-            : await commitImport(deps.db, deps.catalog, user, bytes, { ...opts, mode: q.data.commitMode }, now)
-          if (stream) res.end(JSON.stringify({ result: out }) + '\n')
-          else res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(out))
-        } catch (e) {
-          if (!stream) throw e
-          // the status line is sent: the error is the last line
-          const app = appErrorOf(e)
-          if (!app) console.error('[import]', e)
-          res.end(JSON.stringify({ error: app ? { code: app.kind, appCode: app.appCode, message: app.message } : { code: 'INTERNAL', appCode: 'INTERNAL', message: '服务器内部错误，请稍后重试' } }) + '\n')
+          const bytes = await readBody(req, IMPORT_MAX_BYTES, tooLarge, res, { shared: true })
+          read = true
+          if (bytes.length === 0) { sendError(res, 400, 'IMPORT_EMPTY', '文件为空'); return }
+          await answerImport(deps, user, q.data, bytes, res)
+        } finally {
+          release()
         }
         return
       }

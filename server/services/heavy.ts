@@ -70,9 +70,14 @@ export const taskTooHeavy: TooHeavy = () => new AppError('UNAVAILABLE', 'TASK_TO
  * Runs a task in the pool. The time limit counts from the task's start (queued tasks wait for a free
  * thread first); a full queue refuses at once with SERVER_BUSY.
  */
-export async function runHeavy<K extends TaskName>(task: K, args: Parameters<Tasks[K]>, tooHeavy: TooHeavy = taskTooHeavy): Promise<Awaited<ReturnType<Tasks[K]>>> {
+export async function runHeavy<K extends TaskName>(
+  task: K, args: Parameters<Tasks[K]>, tooHeavy: TooHeavy = taskTooHeavy,
+  /** `timeoutFactor`: this task may run this many times HEAVY_TASK_TIMEOUT_MS (a big upload: its size over a base) */
+  opts: { timeoutFactor?: number } = {},
+): Promise<Awaited<ReturnType<Tasks[K]>>> {
   const p = thePool()
   const c = cfg!
+  const timeoutMs = Math.round(c.timeoutMs * Math.max(1, opts.timeoutFactor ?? 1))
   if (running < c.size) running++
   else {
     if (waiting.length >= c.queue) throw serverBusy()
@@ -82,8 +87,8 @@ export async function runHeavy<K extends TaskName>(task: K, args: Parameters<Tas
   const id = nextId++
   const abort = new AbortController()
   let timer: NodeJS.Timeout | undefined
-  const ceiling = setTimeout(() => abort.abort(), c.timeoutMs + STARTUP_ALLOWANCE_MS)
-  onStart.set(id, () => { timer = setTimeout(() => abort.abort(), c.timeoutMs) })
+  const ceiling = setTimeout(() => abort.abort(), timeoutMs + STARTUP_ALLOWANCE_MS)
+  onStart.set(id, () => { timer = setTimeout(() => abort.abort(), timeoutMs) })
   try {
     const msg: TaskMessage = { id, task, args }
     reply = await p.run(msg, { signal: abort.signal }) as TaskReply

@@ -7,12 +7,12 @@
  */
 import { problemRouter } from './routing.ts'
 import type { Routing } from '../domain/routing/matrix.ts'
-import { createHash } from 'node:crypto'
 import type { Db } from '../db/client.ts'
 import {
-  cellText, detectPreset, guessMapping, parseRows, REASON_MESSAGES, summarize, type ColumnMapping, type CoordSystem, type OkRow, type ParsedRow, type PresetName, type RowTarget,
+  duplicateRow, placeRow, REASON_MESSAGES, SKIP_REASONS, type BadRow, type ColumnMapping, type CoordSystem, type OkRow, type ParsedRow, type PresetName, type RowReason, type RowTarget,
 } from '../domain/problem/importRows.ts'
-import { findHeaderRow, HEADER_SCAN } from '../domain/problem/headerRow.ts'
+import { HEADER_SCAN } from '../domain/problem/headerRow.ts'
+import { badAt, candidateAt, LedgerChecker, planTable, REQUIRED_FIELDS, unpack, type Candidates, type CheckedLedger, type LedgerCheckOptions } from '../domain/problem/ledgerCheck.ts'
 import { AppError, badInput } from '../domain/errors.ts'
 import { holderOn } from '../domain/holder.ts'
 import { failpoint } from './failpoints.ts'
@@ -26,11 +26,31 @@ import { importTooLarge, runHeavy } from './heavy.ts'
 import type { Table } from '../workers/spreadsheet.ts'
 import { tallyImportedBatch } from './aggregates.ts'
 
-export const IMPORT_MAX_BYTES = 20 * 1024 * 1024
-export const IMPORT_MAX_ROWS = 50_000
-/** cells read in all (a row's cells run to its last filled column) */
-export const IMPORT_MAX_CELLS = 2_000_000
-const CHUNK = 500
+/**
+ * A problem ledger: up to 200 MB and 1,048,576 rows (Excel's own row limit), so a city's
+ * 1,000,000-row ledger goes in one file (≈ 60–80 MB as CSV). The file is read and checked row by row
+ * in the heavy-task pool without keeping its rows (ledgerCheck.ts), and at most IMPORT_BIG_SLOTS
+ * files over IMPORT_SMALL_BYTES are read at once (server/api/importHttp.ts).
+ */
+export const IMPORT_MAX_BYTES = 200 * 1024 * 1024
+export const IMPORT_MAX_ROWS = 1_048_576
+/** cells read in all (a row's cells run to its last filled column): 24 columns of 1,048,576 rows */
+export const IMPORT_MAX_CELLS = 24 * 1_048_576
+/** a file up to this size is an ordinary upload; a bigger one waits for a big-upload slot (server/api/importHttp.ts) */
+export const IMPORT_SMALL_BYTES = 20 * 1024 * 1024
+/**
+ * The bytes read and checked per HEAVY_TASK_TIMEOUT_MS (20 s by default): a bigger file gets
+ * proportionally more time (a 70 MB CSV 140 s, a 35 MB .xlsx 175 s; measured: a 1,000,000-row CSV
+ * read and checked in 31 s at load 11). An .xlsx is compressed and read slower (exceljs) per byte.
+ */
+export const IMPORT_BYTES_PER_TIMEOUT = { csv: 10 * 1024 * 1024, xlsx: 4 * 1024 * 1024 }
+/** other spreadsheets read whole (holder register, evaluation sites): the limits they always had */
+export const TABLE_MAX_ROWS = 50_000
+export const TABLE_MAX_CELLS = 2_000_000
+/** rows placed in their grids between two progress lines, at most */
+const PLACE_STEP = 20_000
+/** the event loop gets a turn at least this often (ms) while rows are placed */
+const SLICE_MS = 20
 
 export const IMPORT_MODES = ['all-or-nothing', 'good-rows'] as const
 export type ImportMode = (typeof IMPORT_MODES)[number]
@@ -43,7 +63,7 @@ export type { Table }
  * refused (server/workers/spreadsheet.ts).
  */
 export async function readTable(bytes: Uint8Array, headerless = false): Promise<Table> {
-  return runHeavy('readTable', [bytes, { maxRows: IMPORT_MAX_ROWS + (headerless ? HEADER_SCAN : 0), maxCells: IMPORT_MAX_CELLS, headerless }], importTooLarge)
+  return runHeavy('readTable', [bytes, { maxRows: TABLE_MAX_ROWS + (headerless ? HEADER_SCAN : 0), maxCells: TABLE_MAX_CELLS, headerless }], importTooLarge)
 }
 
 export interface ImportOptions {
@@ -60,12 +80,19 @@ export interface ImportOptions {
   forCommit?: boolean
   /** rows read / rows valid so far, while checking (the HTTP route streams it to the browser) */
   onProgress?: (p: ImportProgress) => void
+  /**
+   * list only this many bad and good rows in `rows` (the rest counted in `omitted`, every bad row in
+   * `reasons`): a preview for the browser builds no row objects for a million rows
+   */
+  listed?: { bad: number; good: number }
   /** filled with the milliseconds each phase took (the bench's breakdown; nothing else reads it) */
   timings?: ImportTimings
 }
 
 /** Milliseconds per phase of an import: the preview's checks, then the commit's flags and writes. */
 export interface ImportTimings {
+  /** reading and checking the file row by row, before the grids (the heavy-task pool; previewRows: this thread) */
+  read?: number
   /** coordinates, time, category, grid assignment, identity of every row (parseRows) */
   check?: number
   /** duplicates within the file and rows imported earlier (a lookup of every external id) */
@@ -78,9 +105,13 @@ export interface ImportTimings {
   commit?: number
 }
 
+/**
+ * Progress: 'read' while the file is read and checked row by row (`total` 0 until the end: not known
+ * yet; `valid` rows good so far before their grid), 'check' while rows are placed in their grids
+ * (`read` rows done of `total`, `valid` good), 'write' while committing.
+ */
 export interface ImportProgress { phase: 'read' | 'check' | 'write'; total: number; read: number; valid: number; written?: number }
 
-const REQUIRED_FIELDS = ['lng', 'lat', 'category', 'description'] as const
 const FIELD_NAMES: Record<(typeof REQUIRED_FIELDS)[number], string> = { lng: '经度', lat: '纬度', category: '类别', description: '描述' }
 
 export interface ImportPreview {
@@ -102,47 +133,86 @@ export interface ImportPreview {
   noReportTime: boolean
   summary: { total: number; ok: number; skipped: number; failed: number; warnings: number }
   rows: ParsedRow[]
+  /** with `listed`: the rows left out of `rows` */
+  omitted?: { ok: number; bad: number }
+  /** with `listed`: every bad row counted by reason */
+  reasons?: Partial<Record<RowReason, number>>
 }
 
 const tick = () => new Promise<void>((r) => setImmediate(r))
 
-/** The sheet's rows, the header found (or chosen), the mapping, preset and source. */
-export function planTable(all: unknown[][], opts: Pick<ImportOptions, 'mapping' | 'headerRow' | 'preset' | 'source' | 'coordSystem'>) {
-  const header = findHeaderRow(all, opts.headerRow === undefined ? undefined : opts.headerRow - 1)
-  const preset = opts.preset === 'none' ? null : detectPreset(header.headers, opts.preset)
-  const mapping = opts.mapping ?? preset?.mapping ?? guessMapping(header.headers)
-  const idHeader = mapping.externalId === undefined ? '' : (header.headers[mapping.externalId] ?? '').split('·').pop()!.trim()
-  const source = (opts.source?.trim() || preset?.source || idHeader || 'file').slice(0, 40)
-  const coordSystem = preset?.coordSystem ?? opts.coordSystem
-  return { header, preset, mapping, source, coordSystem, rows: all.slice(header.index + 1), firstRow: header.index + 2 }
-}
+/** The sheet's rows, the header found (or chosen), the mapping, preset and source (server/domain/problem/ledgerCheck.ts). */
+export { planTable }
 
-/** Reads, maps and checks every row (nothing is written). */
-export async function previewImport(db: Db, catalog: GridCatalog, bytes: Uint8Array, opts: ImportOptions, now: Date): Promise<ImportPreview> {
-  const all = (await readTable(bytes, true)).rows
-  return previewRows(db, catalog, all, createHash('sha256').update(bytes).digest('hex'), opts, now)
-}
-
-/** previewImport on rows already read (the bench and the tests feed rows directly). */
-export async function previewRows(db: Db, catalog: GridCatalog, all: unknown[][], fileHash: string, opts: ImportOptions, now: Date): Promise<ImportPreview> {
-  const plan = planTable(all, opts)
-  const { mapping, coordSystem } = plan
-  const missing = REQUIRED_FIELDS.filter((f) => mapping[f] === undefined)
-  const topRows = all.slice(0, 10).map((r) => (r ?? []).slice(0, 12).map((v) => cellText(v).slice(0, 40)))
-  const base = {
-    fileHash, headerRow: plan.header.index + 1, topRows, headers: plan.header.headers, mapping, preset: plan.preset?.name ?? null,
-    source: plan.source, coordSystem, noReportTime: mapping.reportedAt === undefined,
-  }
-  const total = plan.rows.length
-  opts.onProgress?.({ phase: 'read', total, read: 0, valid: 0 })
-  if (missing.length) {
-    // the caller shows the headers and asks for the mapping; a commit cannot go on
-    if (opts.forCommit) throw badInput(`未找到「${missing.map((f) => FIELD_NAMES[f]).join('、')}」列，请指定列对应关系`, 'IMPORT_MAPPING')
-    return { ...base, missing, summary: { total, ok: 0, skipped: 0, failed: 0, warnings: 0 }, rows: [] }
-  }
+/** What checking needs from the database: the categories by code and name, each grid's holders and the departments' names. */
+async function importLookups(db: Db, now: Date) {
   const cats = await db.problemCategory.findMany({ select: { code: true, name: true } })
   const categories = new Map<string, string>()
   for (const c of cats) { categories.set(c.code, c.code); categories.set(c.code.toLowerCase(), c.code); categories.set(c.name.toLowerCase(), c.code); categories.set(c.name, c.code) }
+  return { categories, now }
+}
+
+/**
+ * Reads, maps and checks every row (nothing is written). The file is read and checked row by row in
+ * the heavy-task pool (rows read / valid reported while it runs), then the good rows are placed in
+ * their grids here (the grid index lives in this process) in steps, then de-duplicated.
+ */
+export async function previewImport(db: Db, catalog: GridCatalog, bytes: Uint8Array, opts: ImportOptions, now: Date): Promise<ImportPreview> {
+  const { categories } = await importLookups(db, now)
+  const t0 = performance.now()
+  const counters = new SharedArrayBuffer(8)
+  const seen = new Int32Array(counters)
+  let last = -1
+  const report = () => {
+    const read = Atomics.load(seen, 0)
+    if (read !== last) { last = read; opts.onProgress?.({ phase: 'read', total: 0, read, valid: Atomics.load(seen, 1) }) }
+  }
+  const timer = opts.onProgress ? setInterval(report, 250) : null
+  let checked: CheckedLedger & { fileHash: string }
+  try {
+    checked = await runHeavy('checkLedger', [bytes, { maxRows: IMPORT_MAX_ROWS + HEADER_SCAN, maxCells: IMPORT_MAX_CELLS, headerless: true }, ledgerOptions(opts, categories, now), counters], importTooLarge,
+      { timeoutFactor: bytes.length / (bytes[0] === 0x50 && bytes[1] === 0x4b ? IMPORT_BYTES_PER_TIMEOUT.xlsx : IMPORT_BYTES_PER_TIMEOUT.csv) })
+  } finally {
+    if (timer) clearInterval(timer)
+  }
+  if (opts.timings) opts.timings.read = performance.now() - t0
+  return finishPreview(db, catalog, checked, checked.fileHash, opts, now)
+}
+
+function ledgerOptions(opts: ImportOptions, categories: Map<string, string>, now: Date): LedgerCheckOptions {
+  return { coordSystem: opts.coordSystem, mapping: opts.mapping, headerRow: opts.headerRow, preset: opts.preset, source: opts.source, categories: [...categories], now: now.getTime() }
+}
+
+/** previewImport on rows already read (the tests feed rows directly): the same checks, on this thread. */
+export async function previewRows(db: Db, catalog: GridCatalog, all: unknown[][], fileHash: string, opts: ImportOptions, now: Date): Promise<ImportPreview> {
+  const { categories } = await importLookups(db, now)
+  const t0 = performance.now()
+  const checker = new LedgerChecker(ledgerOptions(opts, categories, now))
+  for (let i = 0; i < all.length; i++) {
+    checker.push(all[i]!)
+    if (i % PLACE_STEP === PLACE_STEP - 1) await tick()
+  }
+  const checked = checker.finish()
+  if (opts.timings) opts.timings.read = performance.now() - t0
+  return finishPreview(db, catalog, checked, fileHash, opts, now)
+}
+
+/**
+ * The checked rows placed in their grids (the finest grid containing the point and its holder now),
+ * duplicates within the file and rows imported earlier skipped: every row in row order.
+ */
+async function finishPreview(db: Db, catalog: GridCatalog, checked: CheckedLedger, fileHash: string, opts: ImportOptions, now: Date): Promise<ImportPreview> {
+  const { mapping, coordSystem, total } = checked
+  const base = {
+    fileHash, headerRow: checked.headerIndex + 1, topRows: checked.topRows, headers: checked.headers, mapping, preset: checked.preset,
+    source: checked.source, coordSystem, noReportTime: mapping.reportedAt === undefined,
+  }
+  opts.onProgress?.({ phase: 'read', total, read: total, valid: checked.candidates.n })
+  if (checked.missing.length) {
+    // the caller shows the headers and asks for the mapping; a commit cannot go on
+    if (opts.forCommit) throw badInput(`未找到「${checked.missing.map((f) => FIELD_NAMES[f as keyof typeof FIELD_NAMES]).join('、')}」列，请指定列对应关系`, 'IMPORT_MAPPING')
+    return { ...base, missing: checked.missing, summary: { total, ok: 0, skipped: 0, failed: 0, warnings: 0 }, rows: [] }
+  }
   // holders of every grid now, once
   const holders = await db.gridHolder.findMany({ where: { validFrom: { lte: now } } })
   const byGrid = new Map<number, typeof holders>()
@@ -161,47 +231,139 @@ export async function previewRows(db: Db, catalog: GridCatalog, all: unknown[][]
     return t
   }
   const t0 = performance.now()
-  const rows: ParsedRow[] = []
-  const step = Math.max(CHUNK, Math.min(20_000, Math.ceil(total / 50)))
-  let valid = 0
-  for (let i = 0; i < total; i += step) {
-    const part = parseRows(plan.rows.slice(i, i + step), { mapping, coordSystem, categories, locate, firstRow: plan.firstRow + i, source: plan.source, now })
-    for (const r of part) { rows.push(r); if (r.ok) valid++ }
-    opts.onProgress?.({ phase: 'check', total, read: Math.min(total, i + step), valid })
-    await tick()
-  }
-  const t1 = performance.now()
-  // duplicates across chunks, and rows already imported earlier
+  const c = checked.candidates, bad = checked.bad
+  // pass 1, in row order: each good row placed in its grid (state ≥ 0: its target), outside every grid
+  // (-1), or a duplicate of an earlier placed row (-row of that row). Numbers only: no row objects yet.
+  const placedTargets: RowTarget[] = [], targetIndex = new Map<RowTarget, number>()
+  const state = new Int32Array(c.n)
   const seen = new Map<string, number>()
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!
-    if (!r.ok) continue
-    const earlier = seen.get(r.externalId)
-    if (earlier !== undefined) rows[i] = { row: r.row, ok: false, reason: 'DUPLICATE_IN_FILE', message: REASON_MESSAGES.DUPLICATE_IN_FILE, detail: `第 ${earlier} 行` }
-    else seen.set(r.externalId, r.row)
+  let valid = 0
+  // a progress line every 2 % of the rows (at least 500 and at most PLACE_STEP rows apart); a turn of
+  // the event loop then, and whenever SLICE_MS have passed since the last one
+  const step = Math.max(500, Math.min(PLACE_STEP, Math.ceil(c.n / 50)))
+  let since = performance.now()
+  const yieldSometimes = async (i: number) => {
+    if ((i & 1023) === 1023 && performance.now() - since > SLICE_MS) { await tick(); since = performance.now() }
   }
-  const existing = await alreadyImported(db, rows)
-  const final = rows.map((r): ParsedRow => (r.ok && existing.has(r.externalId) ? { row: r.row, ok: false, reason: 'ALREADY_IMPORTED', message: REASON_MESSAGES.ALREADY_IMPORTED } : r))
+  for (let i = 0; i < c.n; i++) {
+    const t = locate(c.lng[i]!, c.lat[i]!)
+    if (!t) state[i] = -1
+    else {
+      const id = unpack(c.externalId, i)
+      const earlier = seen.get(id)
+      if (earlier !== undefined) state[i] = -earlier
+      else {
+        seen.set(id, c.row[i]!)
+        valid++
+        let k = targetIndex.get(t)
+        if (k === undefined) { k = placedTargets.length; placedTargets.push(t); targetIndex.set(t, k) }
+        state[i] = k
+      }
+    }
+    if (i % step === step - 1) {
+      opts.onProgress?.({ phase: 'check', total, read: Math.min(total, i + 1 + bad.n), valid })
+      await tick()
+      since = performance.now()
+    } else await yieldSometimes(i)
+  }
+  seen.clear()
+  opts.onProgress?.({ phase: 'check', total, read: total, valid })
+  const t1 = performance.now()
+  // rows already imported earlier
+  const existing = await alreadyImported(db, c, state)
+  // pass 2, in row order: the rows refused while reading merged with the placed ones; row objects only
+  // for the rows listed (all of them unless `listed` caps them), every row counted
+  const limit = opts.listed ?? { bad: Infinity, good: Infinity }
+  const rows: ParsedRow[] = []
+  const reasons: Partial<Record<RowReason, number>> = {}
+  const summary = { total, ok: 0, skipped: 0, failed: 0, warnings: 0 }
+  let listedBad = 0, listedGood = 0
+  const count = (r: RowReason) => {
+    reasons[r] = (reasons[r] ?? 0) + 1
+    if (SKIP_REASONS.includes(r)) summary.skipped++
+    else summary.failed++
+    return listedBad++ < limit.bad
+  }
+  let b = 0
+  const badUpTo = async (row: number) => {
+    for (; b < bad.n && bad.row[b]! < row; b++) {
+      if (count(bad.reasons[bad.reason[b]!]!)) rows.push(badAt(bad, b))
+      await yieldSometimes(b)
+    }
+  }
+  for (let i = 0; i < c.n; i++) {
+    const row = c.row[i]!
+    await badUpTo(row)
+    const st = state[i]!
+    if (st === -1) { if (count('OUTSIDE_GRIDS')) rows.push(placeRow(candidateAt(c, i), null)) }
+    else if (st < -1) { if (count('DUPLICATE_IN_FILE')) rows.push(duplicateRow(row, -st)) }
+    else if (existing.has(i)) { if (count('ALREADY_IMPORTED')) rows.push({ row, ok: false, reason: 'ALREADY_IMPORTED', message: REASON_MESSAGES.ALREADY_IMPORTED }) }
+    else {
+      summary.ok++
+      if (c.flags[i]! & 1) summary.warnings++
+      if (listedGood++ < limit.good) rows.push(placeRow(candidateAt(c, i), placedTargets[st]!))
+    }
+    await yieldSometimes(i)
+  }
+  await badUpTo(Infinity)
   if (opts.timings) { opts.timings.check = t1 - t0; opts.timings.dedupe = performance.now() - t1 }
-  return { ...base, missing: [], summary: summarize(final), rows: final }
+  const out: ImportPreview = { ...base, missing: [], summary, rows }
+  if (opts.listed) { out.omitted = { ok: Math.max(0, summary.ok - limit.good), bad: Math.max(0, summary.skipped + summary.failed - limit.bad) }; out.reasons = reasons }
+  return out
+}
+
+/** Rows listed in an answer sent to the browser: every bad row up to BAD_ROWS_LISTED, the first GOOD_ROWS_LISTED good ones. */
+export const BAD_ROWS_LISTED = 10_000
+export const GOOD_ROWS_LISTED = 1_000
+
+/**
+ * A preview or commit answer for the browser: the summary and counts are exact, but `rows` lists
+ * (in row order) at most BAD_ROWS_LISTED bad rows and GOOD_ROWS_LISTED good ones, with how many of
+ * each were left out and the bad rows counted by reason — never a million row objects. A commit
+ * re-reads the uploaded file on the server; nothing the browser holds is sent back.
+ */
+export function boundedAnswer<T extends { rows: ParsedRow[]; omitted?: { ok: number; bad: number }; reasons?: Partial<Record<RowReason, number>> }>(answer: T, limits = { bad: BAD_ROWS_LISTED, good: GOOD_ROWS_LISTED }): Omit<T, 'rows'> & { rows: T['rows']; omitted: { ok: number; bad: number }; reasons: Partial<Record<RowReason, number>> } {
+  if (answer.omitted && answer.reasons) return { ...answer, omitted: answer.omitted, reasons: answer.reasons } // listed when checked (ImportOptions.listed)
+  const rows: T['rows'] = []
+  const reasons: Partial<Record<RowReason, number>> = {}
+  let good = 0, badN = 0
+  for (const r of answer.rows) {
+    if (r.ok) { if (good++ < limits.good) rows.push(r) }
+    else {
+      reasons[r.reason] = (reasons[r.reason] ?? 0) + 1
+      if (badN++ < limits.bad) rows.push(r as BadRow)
+    }
+  }
+  return { ...answer, rows, omitted: { ok: Math.max(0, good - limits.good), bad: Math.max(0, badN - limits.bad) }, reasons }
 }
 
 /**
  * External ids of the good rows that are already in the database: the same externalId, or (`gd:<id>`,
  * a row of GridDuty's own export of a problem reported in the app) that very problem here.
  */
-async function alreadyImported(db: Db, rows: readonly ParsedRow[]): Promise<Set<string>> {
-  const ok = rows.filter((r): r is OkRow => r.ok)
-  const existing = await existingExternalIds(db, ok.map((r) => r.externalId))
+async function alreadyImported(db: Db, c: Candidates, state: Int32Array): Promise<Set<number>> {
+  const ok: number[] = []
+  for (let i = 0; i < c.n; i++) if (state[i]! >= 0) ok.push(i)
+  // in parts with a turn of the event loop between them (SQLite's lookup is synchronous: 1,000,000
+  // ids at once held the loop for seconds)
+  const existing = new Set<number>()
+  const PART = 10_000
+  for (let i = 0; i < ok.length; i += PART) {
+    const part = ok.slice(i, i + PART)
+    const found = await existingExternalIds(db, part.map((k) => unpack(c.externalId, k)))
+    if (found.size) for (const k of part) if (found.has(unpack(c.externalId, k))) existing.add(k)
+    if (i + PART < ok.length) await tick()
+  }
   const LOOKUP = 5_000
-  const own = ok.filter((r) => r.externalId.startsWith('gd:'))
+  const own = ok.filter((k) => c.externalId.text.startsWith('gd:', k === 0 ? 0 : c.externalId.ends[k - 1]!))
   for (let i = 0; i < own.length; i += LOOKUP) {
     const part = own.slice(i, i + LOOKUP)
-    const found = await db.problem.findMany({ where: { id: { in: part.map((r) => Number(r.externalId.slice(3))) }, externalId: null }, select: { id: true, lng: true, lat: true, categoryCode: true } })
+    const appId = (k: number) => Number(unpack(c.externalId, k).slice(3))
+    const found = await db.problem.findMany({ where: { id: { in: part.map(appId) }, externalId: null }, select: { id: true, lng: true, lat: true, categoryCode: true } })
     const byId = new Map(found.map((p) => [p.id, p]))
-    for (const r of part) {
-      const p = byId.get(Number(r.externalId.slice(3)))
-      if (p && p.categoryCode === r.categoryCode && Math.abs(p.lng - r.lng) < 1e-9 && Math.abs(p.lat - r.lat) < 1e-9) existing.add(r.externalId)
+    for (const k of part) {
+      const p = byId.get(appId(k))
+      if (p && p.categoryCode === c.codes[c.category[k]!] && Math.abs(p.lng - c.lng[k]!) < 1e-9 && Math.abs(p.lat - c.lat[k]!) < 1e-9) existing.add(k)
     }
   }
   return existing

@@ -6,7 +6,9 @@
  *    real size differs from the declared one), so a zip bomb is refused by declared and actual size;
  *  - an .xlsx is read as a stream (exceljs WorkbookReader): rows and cells are counted while reading
  *    and reading stops at the first row over the limit;
- *  - a CSV (papaparse) is parsed up to one row past the limit.
+ *  - a CSV (papaparse) is parsed row by row up to one row past the limit;
+ *  - `readRows` hands each row to the caller without keeping it (a 1,000,000-row ledger is checked
+ *    as it is read: server/domain/problem/ledgerCheck.ts), `parseTable` collects them.
  */
 import { Readable } from 'node:stream'
 import ExcelJS from 'exceljs'
@@ -114,13 +116,18 @@ function decodeText(bytes: Uint8Array): string {
 const tooManyRows = (max: number) => badInput(`一次最多导入 ${max} 行`, 'IMPORT_TOO_MANY_ROWS')
 const tooManyCells = (max: number) => new AppError('TOO_LARGE', 'IMPORT_TOO_LARGE', `表格单元格过多（超过 ${max} 个），请拆分后导入`)
 
-/** The first sheet of an .xlsx, or a CSV, as a header row and data rows of raw values. */
-export async function parseTable(bytes: Uint8Array, limits: TableLimits): Promise<Table> {
-  let all: unknown[][]
+/**
+ * The first sheet of an .xlsx, or a CSV, row by row (`onRow` gets each row's raw values in sheet
+ * order, rows missing from an .xlsx as empty rows), without keeping them: the row and cell limits are
+ * checked as in parseTable (which collects them). Resolves with the number of rows.
+ */
+export async function readRows(bytes: Uint8Array, limits: TableLimits, onRow: (values: unknown[]) => void): Promise<number> {
+  let count = 0, anyValue = false
+  const filled = (r: unknown[]) => { for (const v of r) if (v !== null && v !== undefined && v !== '') return true; return false }
+  const emit = (r: unknown[]) => { count++; if (!anyValue) anyValue = filled(r); onRow(r) }
   if (isXlsx(bytes)) {
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     const entries = await checkZip(bytes, ZIP_LIMITS, (n) => XLSX_PARTS.includes(n) || Number.isFinite(sheetNo(n)))
-    all = []
     let cells = 0, sheets = 0
     try {
       const reader = new ExcelJS.stream.xlsx.WorkbookReader(xlsxStream(buf, entries), {
@@ -133,7 +140,9 @@ export async function parseTable(bytes: Uint8Array, limits: TableLimits): Promis
           const values = (row.values as unknown[]).slice(1) // exceljs rows are 1-based
           cells += values.length
           if (cells > limits.maxCells) throw tooManyCells(limits.maxCells)
-          all[row.number - 1] = values
+          if (row.number <= count) throw badInput('无法读取 Excel 文件，请确认是 .xlsx 格式', 'IMPORT_BAD_FILE') // rows out of order
+          while (count < row.number - 1) emit([]) // rows without cells
+          emit(values)
         }
         break // the first sheet only
       }
@@ -142,21 +151,35 @@ export async function parseTable(bytes: Uint8Array, limits: TableLimits): Promis
       throw badInput('无法读取 Excel 文件，请确认是 .xlsx 格式', 'IMPORT_BAD_FILE')
     }
     if (!sheets) throw badInput('Excel 文件中没有工作表', 'IMPORT_BAD_FILE')
-    for (let i = 0; i < all.length; i++) all[i] ??= []
   } else {
     const text = decodeText(bytes)
-    const parsed = Papa.parse<string[]>(text, { skipEmptyLines: false, preview: limits.maxRows + 3 })
-    all = parsed.data
-    if (all.length && all[all.length - 1]!.every((c) => c === '')) all.pop() // the final newline
-    let cells = 0
-    for (const r of all) cells += r.length
-    if (all.length <= limits.maxRows + 1 && cells > limits.maxCells) throw tooManyCells(limits.maxCells)
+    // one row held back: an empty last row is the final newline, not a row
+    let held: unknown[] | null = null, raw = 0, cells = 0
+    let over = false
+    Papa.parse<string[]>(text, {
+      skipEmptyLines: false,
+      step: (res, parser) => {
+        if (++raw > limits.maxRows + 2) { over = true; parser.abort(); return }
+        if (held) { cells += held.length; emit(held) }
+        held = res.data
+      },
+    })
+    if (over) throw tooManyRows(limits.maxRows)
+    const last = held as unknown[] | null
+    if (last && !last.every((c) => c === '')) { cells += last.length; emit(last) }
+    if (count > limits.maxRows + 1) throw tooManyRows(limits.maxRows)
+    if (cells > limits.maxCells) throw tooManyCells(limits.maxCells)
   }
-  if (all.length > limits.maxRows + 1) throw tooManyRows(limits.maxRows)
-  if (limits.headerless) {
-    if (!all.some((r) => r.some((v) => v !== null && v !== undefined && v !== ''))) throw badInput('文件中没有数据', 'IMPORT_EMPTY')
-    return { headers: [], rows: all }
-  }
+  if (count > limits.maxRows + 1) throw tooManyRows(limits.maxRows)
+  if (limits.headerless && !anyValue) throw badInput('文件中没有数据', 'IMPORT_EMPTY')
+  return count
+}
+
+/** The first sheet of an .xlsx, or a CSV, as a header row and data rows of raw values. */
+export async function parseTable(bytes: Uint8Array, limits: TableLimits): Promise<Table> {
+  const all: unknown[][] = []
+  await readRows(bytes, limits, (r) => { all.push(r) })
+  if (limits.headerless) return { headers: [], rows: all }
   const headers = (all[0] ?? []).map((h) => String(h ?? '').trim())
   if (!headers.some(Boolean)) throw badInput('文件第一行应为表头', 'IMPORT_NO_HEADER')
   return { headers, rows: all.slice(1) }

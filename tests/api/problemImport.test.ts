@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loggedIn } from '../support/apiClient.ts'
 import { sessionCookieFor } from '../support/procedures.ts'
 import { startApp, testDatabases, type RunningApp } from '../support/appServer.ts'
+import { IMPORT_MAX_BYTES } from '../../server/services/problemImport.ts'
 
 type Client = Awaited<ReturnType<typeof loggedIn>>
 type Features = Awaited<ReturnType<Client['grid']['list']['query']>>['features']
@@ -153,12 +154,12 @@ describe.each(testDatabases())('problem import on %s', (db) => {
     expect(res.rows).toMatchObject([{ row: 2, ok: true, target: { departmentName: '市人防办' } }, { row: 3, ok: false, reason: 'MISSING_COORDINATES' }])
   })
 
-  it('refuses departments, anonymous and cross-site uploads, and files over 20 MB', async () => {
+  it('refuses departments, anonymous and cross-site uploads, and files over 200 MB', async () => {
     const tiny = Buffer.from('经度,纬度,类别,描述\n')
     expect((await post(tiny, 'mode=preview', rfbCookie)).status).toBe(403)
     expect((await post(tiny, 'mode=preview', '')).status).toBe(401)
     expect((await post(tiny, 'mode=preview', leaderCookie, { origin: 'http://evil.example' })).status).toBe(403)
-    const big = await post(Buffer.alloc(20 * 1024 * 1024 + 1, 0x61), 'mode=preview')
+    const big = await post(Buffer.alloc(IMPORT_MAX_BYTES + 1, 0x61), 'mode=preview')
     expect(big.status).toBe(413)
     expect(((await big.json()) as { error: { appCode: string } }).error.appCode).toBe('IMPORT_TOO_LARGE')
     expect((await post(tiny, 'mode=preview&coords=mars')).status).toBe(400)

@@ -4,7 +4,10 @@
  * then import with "all rows or none" or "good rows only". The header row is found among the first
  * rows (title rows, merged two-level headers) and can be chosen; a recognised preset (12345 export,
  * GridDuty's own export) is named. The upload shows its progress (XMLHttpRequest upload events), then
- * the server streams its own (rows read / valid while checking, rows written while committing).
+ * the server streams its own (rows read / valid while reading and checking, grids assigned, rows
+ * written while committing). For a big file (up to 200 MB, 1,048,576 rows) the answer lists only some
+ * rows (every bad row up to a cap, the first good ones) with exact counts, and the table shows at most
+ * 2,000 of them; committing uploads the file again and the server checks it again.
  */
 import { FilePicker } from '../../ui/FilePicker.tsx'
 import { CoordSystemChoice } from '../../ui/CoordSystemChoice.tsx'
@@ -14,18 +17,24 @@ import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useTRPC, type Me } from '../../api.ts'
 import { useT } from '../../i18n.ts'
 import { problemsText } from './text.ts'
+import { importText } from './importText.ts'
 import './problems.css'
 import { formatDateTime } from '../../../server/domain/time.ts'
 
 const FIELDS = ['lng', 'lat', 'category', 'description', 'reportedAt', 'externalId', 'address', 'priority'] as const
 type Field = (typeof FIELDS)[number]
 type Mapping = Partial<Record<Field, number>>
-const MAX_BYTES = 20 * 1024 * 1024
+/** the server's limit (server/services/problemImport.ts IMPORT_MAX_BYTES) */
+const MAX_BYTES = 200 * 1024 * 1024
 
 interface Row { row: number; ok: boolean; reason?: string; message?: string; detail?: string; warnings?: string[]; target?: { gridName: string; departmentName: string | null }; problemId?: number }
 interface Preview {
   headers: string[]; mapping: Mapping; missing?: string[]; headerRow?: number; topRows?: string[][]; preset?: '12345' | 'gridduty' | null; source?: string; noReportTime?: boolean
   summary: { total: number; ok: number; skipped: number; failed: number; warnings?: number; imported?: number }; rows: Row[]; committed?: boolean; batchId?: number | null
+  /** rows the answer does not list (a big file: the server lists every bad row up to a cap and the first good ones) */
+  omitted?: { ok: number; bad: number }
+  /** every bad row counted by reason */
+  reasons?: Record<string, number>
 }
 /** the server's progress lines while it reads, checks and writes the rows */
 interface ServerProgress { phase: 'read' | 'check' | 'write'; total: number; read: number; valid: number; written?: number }
@@ -77,6 +86,7 @@ function send(file: File, query: URLSearchParams, onProgress: (p: number | null 
 
 export function ProblemImportPage(_: { me: Me }) {
   const { t, errorText, lang } = useT(problemsText)
+  const { t: tb } = useT(importText)
   const trpc = useTRPC()
   const qc = useQueryClient()
   const [file, setFile] = useState<File | null>(null)
@@ -162,7 +172,10 @@ export function ProblemImportPage(_: { me: Me }) {
             <progress max={100} value={typeof progress === 'number' ? progress
               : progress && typeof progress === 'object' && progress.total > 0 ? Math.round(100 * (progress.phase === 'write' ? (progress.written ?? 0) / Math.max(1, progress.valid) : progress.read / progress.total)) : undefined} />
             <span>{typeof progress === 'number' ? t('i.uploading', { p: progress })
-              : progress && typeof progress === 'object' ? (progress.phase === 'write' ? t('i.writing', { written: progress.written ?? 0, total: progress.valid }) : t('i.progress', { read: progress.read, total: progress.total, valid: progress.valid }))
+              : progress && typeof progress === 'object' ? (progress.phase === 'write' ? t('i.writing', { written: progress.written ?? 0, total: progress.valid })
+                : progress.phase === 'read' && progress.total === 0 ? tb('i.reading', { read: progress.read, valid: progress.valid })
+                  : progress.phase === 'check' ? tb('i.placing', { read: progress.read, total: progress.total, valid: progress.valid })
+                    : t('i.progress', { read: progress.read, total: progress.total, valid: progress.valid }))
                 : t('i.processing')}</span>
           </div>
         )}
@@ -188,6 +201,12 @@ export function ProblemImportPage(_: { me: Me }) {
                   </label>
                   <button type="button" className="btn-primary" disabled={busy || result.summary.ok === 0} onClick={() => void run('commit')} data-testid="import-commit">{t('i.commit')}</button>
                 </div>
+              )}
+              {result.reasons && Object.keys(result.reasons).length > 0 && (
+                <p className="muted small" data-testid="import-reasons">{tb('i.reasons')}：{Object.entries(result.reasons).map(([code, n]) => `${result.rows.find((r) => r.reason === code)?.message ?? code} ${n}`).join('；')}</p>
+              )}
+              {result.omitted && result.omitted.ok + result.omitted.bad > 0 && (
+                <p className="muted small" data-testid="import-omitted">{tb('i.omitted', { listed: result.rows.length, ok: result.omitted.ok, bad: result.omitted.bad })}</p>
               )}
               <label className="check"><input type="checkbox" checked={onlyBad} onChange={(e) => setOnlyBad(e.target.checked)} /> {t('i.onlyBad')}</label>
               <div className="table-wrap" tabIndex={0}>

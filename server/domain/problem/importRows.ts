@@ -207,56 +207,103 @@ function findCategory(categories: ReadonlyMap<string, string>, text: string): st
 /** Report times more than this after `now` are refused (clocks of the exporting system drift). */
 const FUTURE_SLACK_MS = 5 * 60_000
 
-export function parseRows(rows: readonly (readonly unknown[])[], opts: ParseOptions): ParsedRow[] {
-  const first = opts.firstRow ?? 2
+/**
+ * A row checked up to (not including) its grid: bad, or what an ok row will hold once placed. This
+ * part needs no grid index, so the heavy-task pool runs it on uploaded files
+ * (server/domain/problem/ledgerCheck.ts); `placeRow` finishes it with the grid.
+ */
+export interface RowCandidate {
+  ok?: undefined
+  row: number
+  lng: number
+  lat: number
+  categoryCode: string
+  description: string
+  externalId: string
+  priority: 'normal' | 'urgent'
+  reportedAt: Date | null
+  swapped: boolean
+}
+
+/** The per-row check of parseRows before the grid: every rule, in the same order. */
+export function rowChecker(opts: Omit<ParseOptions, 'locate' | 'firstRow'>): (r: readonly unknown[] | null | undefined, row: number) => BadRow | RowCandidate {
   const m = opts.mapping
   const source = opts.source ?? 'file'
   const now = (opts.now ?? new Date()).getTime()
-  const seen = new Map<string, number>()
-  const cell = (r: readonly unknown[], f: ImportField) => (m[f] === undefined ? '' : cellText(r[m[f]!]))
-  return rows.map((r, i): ParsedRow => {
-    const row = first + i
-    const bad = (reason: RowReason, detail?: string): BadRow => ({ row, ok: false, reason, message: REASON_MESSAGES[reason], detail })
-    if (!r || r.every((v) => cellText(v) === '')) return bad('EMPTY_ROW')
-    const illFormed = r.findIndex((v) => !isWellFormedText(cellText(v)))
-    if (illFormed >= 0) return bad('BAD_TEXT', `第 ${illFormed + 1} 列`)
+  // every cell's text once per row (it was computed up to three times)
+  let texts: string[] = []
+  const cell = (f: ImportField) => (m[f] === undefined ? '' : (texts[m[f]!] ?? ''))
+  let row = 0
+  const bad = (reason: RowReason, detail?: string): BadRow => ({ row, ok: false, reason, message: REASON_MESSAGES[reason], detail })
+  return (r, rowNumber) => {
+    row = rowNumber
+    if (!r) return bad('EMPTY_ROW')
+    texts = new Array<string>(r.length)
+    let filled = false
+    for (let k = 0; k < r.length; k++) { const t = cellText(r[k]); texts[k] = t; if (t !== '') filled = true }
+    if (!filled) return bad('EMPTY_ROW')
+    for (let k = 0; k < texts.length; k++) if (!isWellFormedText(texts[k]!)) return bad('BAD_TEXT', `第 ${k + 1} 列`)
     const rawLng = m.lng === undefined ? undefined : r[m.lng]
     const rawLat = m.lat === undefined ? undefined : r[m.lat]
-    if (cellText(rawLng) === '' || cellText(rawLat) === '') return bad('MISSING_COORDINATES')
+    const lngText = cell('lng'), latText = cell('lat')
+    if (lngText === '' || latText === '') return bad('MISSING_COORDINATES')
     const px = parseCoordinate(rawLng), py = parseCoordinate(rawLat)
     if (!Number.isFinite(px) || !Number.isFinite(py) || px < -180 || px > 180 || py < -180 || py > 180 || (px === 0 && py === 0)) {
-      return bad('BAD_COORDINATES', `${cellText(rawLng)}, ${cellText(rawLat)}`)
+      return bad('BAD_COORDINATES', `${lngText}, ${latText}`)
     }
     const { lng: x, lat: y, swapped } = orderForChina(px, py)
-    if (y < -90 || y > 90) return bad('BAD_COORDINATES', `${cellText(rawLng)}, ${cellText(rawLat)}`)
+    if (y < -90 || y > 90) return bad('BAD_COORDINATES', `${lngText}, ${latText}`)
     let reportedAt: Date | null = null
     if (m.reportedAt !== undefined) {
       const raw = r[m.reportedAt]
-      if (cellText(raw) === '' && !(raw instanceof Date)) return bad('MISSING_TIME')
+      const text = cell('reportedAt')
+      if (text === '' && !(raw instanceof Date)) return bad('MISSING_TIME')
       reportedAt = parseReportTime(raw)
-      if (!reportedAt || reportedAt < EARLIEST_REPORT) return bad('BAD_TIME', cellText(raw))
+      if (!reportedAt || reportedAt < EARLIEST_REPORT) return bad('BAD_TIME', text)
       if (reportedAt.getTime() > now + FUTURE_SLACK_MS) return bad('FUTURE_TIME', formatDateTime(reportedAt))
     }
-    const categoryText = cell(r, 'category')
+    const categoryText = cell('category')
     if (!categoryText) return bad('MISSING_CATEGORY')
     const categoryCode = findCategory(opts.categories, categoryText)
     if (!categoryCode) return bad('UNKNOWN_CATEGORY', categoryText)
-    const rawDescription = cell(r, 'description')
+    const rawDescription = cell('description')
     if (!rawDescription) return bad('MISSING_DESCRIPTION')
     const [lng, lat] = pointToWgs84(x, y, opts.coordSystem)
-    const target = opts.locate(lng, lat)
-    if (!target) return bad('OUTSIDE_GRIDS', `${lng.toFixed(6)}, ${lat.toFixed(6)}`)
-    const address = cell(r, 'address')
+    const address = cell('address')
     const description = address ? `${rawDescription}（${address}）` : rawDescription
-    const externalId = rowIdentity(source, cell(r, 'externalId'), cell(r, 'appId'), () => contentHash(reportedAt, lng, lat, categoryCode, description))
-    const earlier = seen.get(externalId)
-    if (earlier !== undefined) return bad('DUPLICATE_IN_FILE', `第 ${earlier} 行`)
-    seen.set(externalId, row)
-    const pr = cell(r, 'priority').toLowerCase()
+    const externalId = rowIdentity(source, cell('externalId'), cell('appId'), () => contentHash(reportedAt, lng, lat, categoryCode, description))
+    const pr = cell('priority').toLowerCase()
     const priority = pr === 'urgent' || pr === '紧急' || pr === '急' || pr === '高' ? 'urgent' : 'normal'
-    const ok: OkRow = { row, ok: true, lng, lat, categoryCode, description, externalId, priority, reportedAt, target }
-    if (swapped) ok.warnings = ['SWAPPED_COORDINATES']
-    return ok
+    return { row, lng, lat, categoryCode, description, externalId, priority, reportedAt, swapped }
+  }
+}
+
+/** A checked row with its grid: ok, or outside every grid. */
+export function placeRow(c: RowCandidate, target: RowTarget | null): OkRow | BadRow {
+  if (!target) return { row: c.row, ok: false, reason: 'OUTSIDE_GRIDS', message: REASON_MESSAGES.OUTSIDE_GRIDS, detail: `${c.lng.toFixed(6)}, ${c.lat.toFixed(6)}` }
+  const ok: OkRow = { row: c.row, ok: true, lng: c.lng, lat: c.lat, categoryCode: c.categoryCode, description: c.description, externalId: c.externalId, priority: c.priority, reportedAt: c.reportedAt, target }
+  if (c.swapped) ok.warnings = ['SWAPPED_COORDINATES']
+  return ok
+}
+
+/** A good row whose external id an earlier good row of the file has. */
+export function duplicateRow(row: number, earlier: number): BadRow {
+  return { row, ok: false, reason: 'DUPLICATE_IN_FILE', message: REASON_MESSAGES.DUPLICATE_IN_FILE, detail: `第 ${earlier} 行` }
+}
+
+export function parseRows(rows: readonly (readonly unknown[])[], opts: ParseOptions): ParsedRow[] {
+  const first = opts.firstRow ?? 2
+  const check = rowChecker(opts)
+  const seen = new Map<string, number>()
+  return rows.map((r, i): ParsedRow => {
+    const c = check(r, first + i)
+    if (c.ok === false) return c
+    const placed = placeRow(c, opts.locate(c.lng, c.lat))
+    if (!placed.ok) return placed
+    const earlier = seen.get(placed.externalId)
+    if (earlier !== undefined) return duplicateRow(placed.row, earlier)
+    seen.set(placed.externalId, placed.row)
+    return placed
   })
 }
 

@@ -33,6 +33,7 @@ export function cellText(v: unknown): string {
 
 // ---------------------------------------------------------------- coordinates
 
+const PLAIN_DECIMAL = /^[+-]?\d+(\.\d+)?$/
 const DMS_SEPARATORS = /^[\s°º˚度'′’‘分"″”“秒:]*$/
 
 /**
@@ -42,7 +43,10 @@ const DMS_SEPARATORS = /^[\s°º˚度'′’‘分"″”“秒:]*$/
 export function parseCoordinate(v: unknown): number {
   if (typeof v === 'number') return Number.isFinite(v) ? v : NaN
   if (v instanceof Date) return NaN
-  let s = halfWidth(cellText(v))
+  const text = cellText(v)
+  // the common case, plain decimal ASCII: what the steps below give for it, without them
+  if (PLAIN_DECIMAL.test(text)) return Number(text)
+  let s = halfWidth(text)
   if (!s) return NaN
   let sign = 1
   const hemi = /^(东经|北纬|西经|南纬|[EeNnWwSs])\s*|\s*(东经|北纬|西经|南纬|[EeNnWwSs])$/.exec(s)
