@@ -9,8 +9,8 @@
  *  - `prisma`: Prisma createMany in an interactive transaction (the reference the driver is tested
  *    against, tests/api/importDriver.test.ts, and the fallback for a client without a driver).
  * Both write the same rows: the ImportBatch, the problems (ids in file order), one 'report' event
- * and one audit row per problem, the batch's report and its audit row. Nothing is visible before
- * COMMIT; a crash anywhere leaves nothing (tests/faults/crash.test.ts).
+ * per problem, the batch's report and the batch's one audit row (an import is one act: docs/evidence.md
+ * "Imports"). Nothing is visible before COMMIT; a crash anywhere leaves nothing (tests/faults/crash.test.ts).
  */
 import Database from 'better-sqlite3'
 import type pg from 'pg'
@@ -52,6 +52,8 @@ export interface ImportTx {
   finishBatch(id: number, imported: number, report: string): Promise<void>
   /** raw SQL in this transaction (`?` placeholders on SQLite, `$1` on PostgreSQL) */
   sql(text: string, params: unknown[]): Promise<void>
+  /** a query's first column of its first row (undefined when none), in this transaction */
+  value(text: string, params: unknown[]): Promise<unknown>
 }
 
 const q = (c: string) => `"${c}"`
@@ -106,6 +108,7 @@ async function sqliteTx<T>(driver: Extract<RawDriver, { provider: 'sqlite' }>, f
         conn.prepare('UPDATE "ImportBatch" SET "imported" = ?, "report" = ? WHERE "id" = ?').run(imported, report, id)
       },
       async sql(text, params) { conn.prepare(text).run(...params.map(value)) },
+      async value(text, params) { return conn.prepare(text).pluck().get(...params.map(value)) },
     }
     conn.exec('BEGIN IMMEDIATE')
     try {
@@ -176,6 +179,10 @@ async function pgTx<T>(pool: pg.Pool, fn: (tx: ImportTx) => Promise<T>): Promise
       await client.query('UPDATE "ImportBatch" SET "imported" = $1, "report" = $2 WHERE "id" = $3', [imported, report, id])
     },
     async sql(text, params) { await client.query(text, params.map((v) => (v instanceof Date ? pgTime(v) : v))) },
+    async value(text, params) {
+      const r = await client.query({ text, values: params.map((v) => (v instanceof Date ? pgTime(v) : v)), rowMode: 'array' })
+      return (r.rows[0] as unknown[] | undefined)?.[0]
+    },
   }
   let broken: unknown = null
   try {
@@ -206,12 +213,15 @@ async function prismaTx<T>(db: Db, fn: (tx: ImportTx) => Promise<T>): Promise<T>
     },
     async insertEvents(rows) { await t.problemEvent.createMany({ data: rows as EventValues[] }) },
     async insertAudits(rows) {
-      // the batch's own row through writeAudit, the per-problem rows in one statement
-      if (rows.length === 1 && rows[0]!.entity === 'ImportBatch') await writeAudit(t, rows[0]!)
+      if (rows.length === 1) await writeAudit(t, rows[0]!)
       else await writeAuditMany(t, rows)
     },
     async finishBatch(id, imported, report) { await t.importBatch.update({ where: { id }, data: { imported, report } }) },
     async sql(text, params) { await t.$executeRawUnsafe(text, ...params) },
+    async value(text, params) {
+      const rows = await t.$queryRawUnsafe<Record<string, unknown>[]>(text, ...params)
+      return rows[0] ? Object.values(rows[0])[0] : undefined
+    },
   }), { timeout: 600_000, maxWait: 20_000 })
 }
 
