@@ -82,7 +82,7 @@ export function inspectionContributions(i: InspectionFactRow & { month: string }
 /** Sums contributions per (table, key), `sign` ±1, into `into`. */
 function accumulate(into: Map<string, Contribution>, list: Contribution[], sign: 1 | -1) {
   for (const c of list) {
-    const k = `${c.table}|${JSON.stringify(c.key)}`
+    const k = `${c.table}|${Object.values(c.key).join('|')}` // each table's key has its fields in one order
     let acc = into.get(k)
     if (!acc) into.set(k, acc = { table: c.table, key: c.key, counts: {} })
     for (const [f, n] of Object.entries(c.counts)) acc.counts[f] = (acc.counts[f] ?? 0) + sign * n

@@ -14,8 +14,6 @@
  */
 import Database from 'better-sqlite3'
 import type pg from 'pg'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { from as copyFrom } from 'pg-copy-streams'
 import { rawDriver, type Db, type RawDriver } from '../db/client.ts'
 import { auditColumns, auditValues, writeAudit, writeAuditMany, type AuditEntry } from './audit.ts'
@@ -45,9 +43,15 @@ export interface ImportTx {
   /** the database under the transaction (for SQL the caller adds inside the same transaction) */
   readonly provider: 'sqlite' | 'postgres'
   createBatch(b: BatchValues): Promise<number>
-  /** inserts the problems in order; their ids in the same order */
+  /**
+   * inserts the problems in order; their ids in the same order. On PostgreSQL it returns once the
+   * rows are sent (the ids are taken first) and the next call waits for the COPY — `flush` too.
+   */
   insertProblems(rows: readonly ProblemValues[]): Promise<number[]>
+  /** the problems' events (PostgreSQL: returns once sent, as insertProblems) */
   insertEvents(rows: readonly EventValues[]): Promise<void>
+  /** waits until every row sent is written (or the write failed: it throws) */
+  flush(): Promise<void>
   insertAudits(rows: readonly (AuditEntry & { at: Date })[]): Promise<void>
   finishBatch(id: number, imported: number, report: string): Promise<void>
   /** raw SQL in this transaction (`?` placeholders on SQLite, `$1` on PostgreSQL) */
@@ -85,6 +89,7 @@ async function sqliteTx<T>(driver: Extract<RawDriver, { provider: 'sqlite' }>, f
     const value = (v: unknown) => (v instanceof Date ? sqliteTime(v) : v)
     const tx: ImportTx = {
       writer: 'driver', provider: 'sqlite',
+      async flush() {},
       async createBatch(b) {
         const r = conn.prepare('INSERT INTO "ImportBatch" ("fileName","fileHash","coordSystem","mode","total","imported","skipped","failed","report","createdById","createdAt") VALUES (?,?,?,?,?,0,?,?,\'[]\',?,?)')
           .run(b.fileName, b.fileHash, b.coordSystem, b.mode, b.total, b.skipped, b.failed, b.createdById, sqliteTime(b.createdAt))
@@ -133,53 +138,80 @@ function copyText(v: unknown): string {
   return /[\\\t\n\r]/.test(t) ? t.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : t
 }
 
-/** Rows into a table by one COPY … FROM STDIN in the open transaction (lines sent in pieces of ~1 MB). */
-async function copyRows(client: pg.PoolClient, table: string, columns: readonly string[], count: number, line: (i: number) => string): Promise<void> {
-  if (!count) return
-  function* pieces() {
-    let buf = ''
-    for (let i = 0; i < count; i++) {
-      buf += line(i) + '\n'
-      if (buf.length > 1_000_000) { yield buf; buf = '' }
-    }
-    if (buf) yield buf
-  }
-  await pipeline(Readable.from(pieces()), client.query(copyFrom(`COPY ${q(table)} (${columns.map(q).join(',')}) FROM STDIN`)))
+/**
+ * Rows into a table by one COPY … FROM STDIN in the open transaction (a write chunk's lines, built
+ * first). Resolves once the data is handed to the connection; `done` settles when PostgreSQL has
+ * taken the rows (or refused them) — meanwhile the caller prepares the next chunk.
+ */
+async function copyRows(client: pg.PoolClient, table: string, columns: readonly string[], count: number, line: (i: number) => string): Promise<{ done: Promise<void> }> {
+  return copyText_(client, table, columns, copyLines(count, line))
+}
+
+/** COPY's text: one line per row. */
+function copyLines(count: number, line: (i: number) => string): string {
+  let buf = ''
+  for (let i = 0; i < count; i++) buf += line(i) + '\n'
+  return buf
+}
+
+/** copyRows on lines already built. */
+async function copyText_(client: pg.PoolClient, table: string, columns: readonly string[], buf: string): Promise<{ done: Promise<void> }> {
+  if (!buf) return { done: Promise.resolve() }
+  const stream = client.query(copyFrom(`COPY ${q(table)} (${columns.map(q).join(',')}) FROM STDIN`))
+  const done = new Promise<void>((resolve, reject) => { stream.once('finish', resolve); stream.once('error', reject) })
+  done.catch(() => {}) // awaited by the next step; never unhandled meanwhile
+  let over = false
+  done.finally(() => { over = true }).catch(() => {})
+  stream.end(buf)
+  // sent: the server asked for the data and the socket took it (the stream holds it until then)
+  while (!over && stream.writableLength > 0) await new Promise<void>((r) => setImmediate(r))
+  return { done }
 }
 
 async function pgTx<T>(pool: pg.Pool, fn: (tx: ImportTx) => Promise<T>): Promise<T> {
   const client = await pool.connect()
+  /** the COPY PostgreSQL is still working on: every next step waits for it (and fails with it) */
+  let inFlight: Promise<void> | null = null
+  const settle = async () => { const p = inFlight; inFlight = null; if (p) await p }
   const tx: ImportTx = {
     writer: 'driver', provider: 'postgres',
+    async flush() { await settle() },
     async createBatch(b) {
+      await settle()
       const r = await client.query<{ id: number }>('INSERT INTO "ImportBatch" ("fileName","fileHash","coordSystem","mode","total","imported","skipped","failed","report","createdById","createdAt") VALUES ($1,$2,$3,$4,$5,0,$6,$7,\'[]\',$8,$9::timestamp(3)) RETURNING id',
         [b.fileName, b.fileHash, b.coordSystem, b.mode, b.total, b.skipped, b.failed, b.createdById, pgTime(b.createdAt)])
       return r.rows[0]!.id
     },
     async insertProblems(rows) {
+      await settle()
       if (!rows.length) return []
       // the ids the default would give, in file order (one sequence call per row, ascending)
       const r = await client.query<{ id: number }>('SELECT nextval(pg_get_serial_sequence(\'"Problem"\', \'id\'))::int AS id FROM generate_series(1, $1::int)', [rows.length])
       const ids = r.rows.map((x) => x.id).sort((a, b) => a - b)
-      await copyRows(client, 'Problem', ['id', ...PROBLEM_COLUMNS], rows.length, (i) => {
+      inFlight = (await copyRows(client, 'Problem', ['id', ...PROBLEM_COLUMNS], rows.length, (i) => {
         const p = rows[i]!
         let s = String(ids[i]!)
         for (const c of PROBLEM_COLUMNS) s += '\t' + copyText(p[c])
         return s
-      })
+      })).done
       return ids
     },
     async insertEvents(rows) {
-      await copyRows(client, 'ProblemEvent', EVENT_COLUMNS, rows.length, (i) => EVENT_COLUMNS.map((c) => copyText(rows[i]![c])).join('\t'))
+      const lines = copyLines(rows.length, (i) => EVENT_COLUMNS.map((c) => copyText(rows[i]![c])).join('\t')) // while the problems' COPY runs
+      await settle()
+      inFlight = (await copyText_(client, 'ProblemEvent', EVENT_COLUMNS, lines)).done
     },
     async insertAudits(rows) {
-      await copyRows(client, 'AuditLog', auditColumns, rows.length, (i) => auditValues(rows[i]!).map(copyText).join('\t'))
+      await settle()
+      await (await copyRows(client, 'AuditLog', auditColumns, rows.length, (i) => auditValues(rows[i]!).map(copyText).join('\t'))).done
     },
     async finishBatch(id, imported, report) {
+      await settle()
       await client.query('UPDATE "ImportBatch" SET "imported" = $1, "report" = $2 WHERE "id" = $3', [imported, report, id])
     },
-    async sql(text, params) { await client.query(text, params.map((v) => (v instanceof Date ? pgTime(v) : v))) },
+    async sql(text, params) { await settle(); await client.query(text, params.map((v) => (v instanceof Date ? pgTime(v) : v))) },
     async value(text, params) {
+      await settle()
       const r = await client.query({ text, values: params.map((v) => (v instanceof Date ? pgTime(v) : v)), rowMode: 'array' })
       return (r.rows[0] as unknown[] | undefined)?.[0]
     },
@@ -188,10 +220,12 @@ async function pgTx<T>(pool: pg.Pool, fn: (tx: ImportTx) => Promise<T>): Promise
   try {
     await client.query('BEGIN')
     const out = await fn(tx)
+    await settle()
     await client.query('COMMIT')
     return out
   } catch (e) {
     broken = e
+    await settle().catch(() => {}) // a COPY still running ends (refused or not) before the rollback
     await client.query('ROLLBACK').catch(() => {})
     throw e
   } finally {
@@ -203,6 +237,7 @@ async function prismaTx<T>(db: Db, fn: (tx: ImportTx) => Promise<T>): Promise<T>
   const provider = rawDriver(db)?.provider ?? 'sqlite'
   return db.$transaction(async (t) => fn({
     writer: 'prisma', provider,
+    async flush() {},
     async createBatch(b) {
       return (await t.importBatch.create({ data: { ...b, imported: 0, report: '[]' } })).id
     },

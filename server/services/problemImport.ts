@@ -325,14 +325,14 @@ export async function commitPreview(
       for (let c = 0; c < chunks; c++) {
         const chunk = next
         for (const x of chunk) x.problem.importBatchId = batchId
+        // PostgreSQL writes in its own process: the calls return once the rows are sent, and the next
+        // chunk is prepared (flags, routing) while it inserts them; flush waits for it
         const ids = await tx.insertProblems(chunk.map((x) => x.problem))
-        // PostgreSQL writes in its own process: the next chunk is prepared while the events go in
-        const events = tx.insertEvents(chunk.map((x, k) => ({
+        next = c + 1 < chunks ? await prepareChunk(c + 1) : []
+        await tx.insertEvents(chunk.map((x, k) => ({
           problemId: ids[k]!, action: 'report', fromStatus: null, toStatus: 'reported', actorId: user.id, at: now, note: `导入批次 #${batchId}${x.note}`,
         })))
-        const following = c + 1 < chunks ? (tx.provider === 'postgres' ? prepareChunk(c + 1) : null) : null
-        await events
-        next = following ? await following : c + 1 < chunks ? await prepareChunk(c + 1) : []
+        await tx.flush()
         chunk.forEach((x, k) => { created.set(x.row, ids[k]!); handlerOf.set(x.row, x.problem.departmentId); written.push(x.problem) })
         opts.onProgress?.({ phase: 'write', total, read: total, valid, written: Math.min(valid, (c + 1) * WRITE_CHUNK) })
         await failpoint('problem.import', c + 1, chunks + 1) // crash tests: kill with a chunk written, the transaction open

@@ -61,8 +61,8 @@ describe.each(testDatabases())('driver import on %s', (db) => {
       }
       return dump(app, ids, now)
     }
-    // two databases, two writers: run side by side (PostgreSQL works in its own processes)
-    const [viaPrisma, viaDriver] = await Promise.all([run(a, 'prisma'), run(b, 'driver')])
+    const viaPrisma = await run(a, 'prisma')
+    const viaDriver = await run(b, 'driver')
     expect(viaDriver.problems.length).toBe(20 + 10 + 8 + 6_000 + EDGES.reduce((x, y) => x + y, 0))
     expect(viaDriver.batches.map((b) => b.imported).slice(-EDGES.length)).toEqual(EDGES)
     expect(viaDriver.events.length).toBe(viaDriver.problems.length)
@@ -85,7 +85,7 @@ describe.each(testDatabases())('driver import on %s', (db) => {
     // every problem's 'report' event points at it, in the same order, naming its batch
     expect(viaDriver.events.map((e) => e.problemId)).toEqual(viaDriver.problems.map((p) => p.id))
     expect(viaDriver.events.every((e, i) => e.action === 'report' && e.note.startsWith(`导入批次 #${viaDriver.problems[i]!.importBatchId}`))).toBe(true)
-    expect(await b.db.auditLog.count({ where: { entity: 'Problem', entityId: { in: viaDriver.problems.map((p) => String(p.id)) } } })).toBe(0)
+    for (const app of [a, b]) expect(await app.db.auditLog.count({ where: { entity: 'Problem', action: 'problem.import' } })).toBe(0)
     expect(viaDriver).toEqual(viaPrisma)
   }, 300_000)
 
