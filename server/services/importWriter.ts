@@ -61,10 +61,21 @@ export interface ImportTx {
 }
 
 const q = (c: string) => `"${c}"`
+/** `f` of a Date, remembered per Date object (an import's rows share `now` and each day's deadline) */
+function perDate(f: (d: Date) => string): (d: Date | null) => string | null {
+  const seen = new WeakMap<Date, { ms: number; text: string }>()
+  return (d) => {
+    if (!d) return null
+    const ms = d.getTime()
+    let t = seen.get(d)
+    if (t?.ms !== ms) { t = { ms, text: f(d) }; seen.set(d, t) } // a Date changed since is formatted again
+    return t.text
+  }
+}
 /** Prisma's SQLite DateTime text ("2026-11-03T01:30:00.000+00:00") */
-const sqliteTime = (d: Date | null) => (d ? d.toISOString().replace('Z', '+00:00') : null)
+const sqliteTime = perDate((d) => d.toISOString().replace('Z', '+00:00'))
 /** Prisma's PostgreSQL TIMESTAMP(3) holds UTC without a zone: pass the UTC wall clock */
-const pgTime = (d: Date | null) => (d ? d.toISOString().slice(0, 23) : null)
+const pgTime = perDate((d) => d.toISOString().slice(0, 23))
 
 /**
  * Runs `fn` in one import transaction with the chosen writer (the driver unless the client has
