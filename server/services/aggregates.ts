@@ -82,7 +82,7 @@ export function inspectionContributions(i: InspectionFactRow & { month: string }
 /** Sums contributions per (table, key), `sign` ±1, into `into`. */
 function accumulate(into: Map<string, Contribution>, list: Contribution[], sign: 1 | -1) {
   for (const c of list) {
-    const k = `${c.table}|${JSON.stringify(c.key)}`
+    const k = `${c.table}|${Object.values(c.key).join('|')}` // each table's key has its fields in one order
     let acc = into.get(k)
     if (!acc) into.set(k, acc = { table: c.table, key: c.key, counts: {} })
     for (const [f, n] of Object.entries(c.counts)) acc.counts[f] = (acc.counts[f] ?? 0) + sign * n
@@ -265,35 +265,53 @@ export async function refreshProblemTallies(db: Db, gridIds?: number[]): Promise
 }
 
 /** The part of an import transaction (services/importWriter.ts ImportTx) the tally step needs. */
-export interface SqlTx { readonly provider: 'sqlite' | 'postgres'; sql(text: string, params: unknown[]): Promise<void> }
+export interface SqlTx {
+  readonly provider: 'sqlite' | 'postgres'
+  sql(text: string, params: unknown[]): Promise<void>
+  /** the first column of the first row (undefined when none) */
+  value(text: string, params: unknown[]): Promise<unknown>
+}
 
 /**
- * The problems of import batch `batchId` (ids `minId`…`maxId`) added to the aggregates, with plain SQL
- * in the import's own transaction — the same path for the driver and the Prisma writer. An import
- * writes new rows only (status `reported`, no closedAt), so each adds `open` (and `overdue` when its
- * deadline is before the clock) to its ProblemTally row and `reported` to its report month.
+ * New problems of an import added to the aggregates inside the import's own transaction (the same
+ * path for the driver and the Prisma writer): the contributions (`problemContributions`, the one
+ * rule) summed in memory from the very values written — no aggregate query over the batch — then one
+ * upsert per table from a JSON array of the sums. The clock is read in the transaction (held shared
+ * on PostgreSQL, as clockIn does), so `overdue` counts deadlines before it.
  */
-export async function tallyImportedBatch(tx: SqlTx, batchId: number, minId: number, maxId: number): Promise<void> {
-  if (!Number.isInteger(batchId) || !Number.isInteger(minId) || !Number.isInteger(maxId) || maxId < minId) return
+export async function tallyNewProblems(tx: SqlTx, problems: Iterable<ProblemFacts>): Promise<void> {
   const pg = tx.provider === 'postgres'
-  const p = (n: number) => (pg ? `$${n}` : '?')
   // writers hold the clock's lock shared (the daily roll takes it exclusively), as clockIn does
   if (pg) await tx.sql(`SELECT pg_advisory_xact_lock_shared(${CLOCK_LOCK})::text`, [])
-  await tx.sql(`INSERT INTO "AggregateClock" ("id", "overdueAsOf") VALUES (1, ${p(1)}) ON CONFLICT ("id") DO NOTHING`, [clockFor(new Date())])
-  const batch = `"importBatchId" = ${batchId} AND "id" >= ${minId} AND "id" <= ${maxId}`
-  await tx.sql(`INSERT INTO "ProblemTally" ("gridId", "departmentId", "supervisingDepartmentId", "open", "overdue")
-    SELECT COALESCE("gridId", 0), COALESCE("departmentId", 0), COALESCE("supervisingDepartmentId", 0), COUNT(*),
-           SUM(CASE WHEN "deadline" < (SELECT "overdueAsOf" FROM "AggregateClock" WHERE "id" = 1) THEN 1 ELSE 0 END)
-    FROM "Problem" WHERE ${batch} AND "status" IN (${OPEN_SQL})
-    GROUP BY COALESCE("gridId", 0), COALESCE("departmentId", 0), COALESCE("supervisingDepartmentId", 0)
-    ON CONFLICT ("gridId", "departmentId", "supervisingDepartmentId")
-    DO UPDATE SET "open" = "ProblemTally"."open" + excluded."open", "overdue" = "ProblemTally"."overdue" + excluded."overdue"`, [])
-  await tx.sql(`INSERT INTO "ProblemMonthTally" ("departmentId", "supervisingDepartmentId", "month", "reported", "ended", "closed", "closedOnTime")
-    SELECT "departmentId", COALESCE("supervisingDepartmentId", 0), ${monthSql(pg, 'reportedAt')}, COUNT(*), 0, 0, 0
-    FROM "Problem" WHERE ${batch} AND "departmentId" IS NOT NULL
-    GROUP BY "departmentId", COALESCE("supervisingDepartmentId", 0), ${monthSql(pg, 'reportedAt')}
-    ON CONFLICT ("departmentId", "supervisingDepartmentId", "month")
-    DO UPDATE SET "reported" = "ProblemMonthTally"."reported" + excluded."reported"`, [])
+  await tx.sql(`INSERT INTO "AggregateClock" ("id", "overdueAsOf") VALUES (1, ${pg ? '$1' : '?'}) ON CONFLICT ("id") DO NOTHING`, [clockFor(new Date())])
+  const raw = await tx.value(pg
+    ? 'SELECT (EXTRACT(EPOCH FROM "overdueAsOf") * 1000)::float8 AS ms FROM "AggregateClock" WHERE "id" = 1' // TIMESTAMP(3) holds UTC
+    : 'SELECT CAST("overdueAsOf" AS TEXT) AS t FROM "AggregateClock" WHERE "id" = 1', [])
+  const asOf = raw instanceof Date ? raw : new Date(typeof raw === 'string' && !/^\d+(\.\d+)?$/.test(raw) ? raw : Math.round(Number(raw)))
+  if (Number.isNaN(asOf.getTime())) throw new Error(`aggregate clock unreadable: ${String(raw)}`)
+  const deltas = new Map<string, Contribution>()
+  for (const p of problems) accumulate(deltas, problemContributions(p, asOf), 1)
+  const open: { g: number; d: number; s: number; o: number; v: number }[] = []
+  const months: { d: number; s: number; m: string; r: number; e: number; c: number; t: number }[] = []
+  for (const x of deltas.values()) {
+    const k = x.key as { gridId: number; departmentId: number; supervisingDepartmentId: number; month: string }, n = x.counts
+    if (x.table === 'problemTally') open.push({ g: k.gridId, d: k.departmentId, s: k.supervisingDepartmentId, o: n.open ?? 0, v: n.overdue ?? 0 })
+    else if (x.table === 'problemMonthTally') months.push({ d: k.departmentId, s: k.supervisingDepartmentId, m: k.month, r: n.reported ?? 0, e: n.ended ?? 0, c: n.closed ?? 0, t: n.closedOnTime ?? 0 })
+  }
+  const from = (cols: string) => (pg
+    ? `SELECT ${cols.split(',').map((c) => `x.${c}`).join(', ')} FROM jsonb_to_recordset($1::jsonb) AS x(${cols.split(',').map((c) => `${c} ${c === 'm' ? 'text' : 'int'}`).join(', ')})`
+    : `SELECT ${cols.split(',').map((c) => `json_extract(value, '$.${c}')`).join(', ')} FROM json_each(?) WHERE true`)
+  if (open.length) {
+    await tx.sql(`INSERT INTO "ProblemTally" ("gridId", "departmentId", "supervisingDepartmentId", "open", "overdue") ${from('g,d,s,o,v')}
+      ON CONFLICT ("gridId", "departmentId", "supervisingDepartmentId")
+      DO UPDATE SET "open" = "ProblemTally"."open" + excluded."open", "overdue" = "ProblemTally"."overdue" + excluded."overdue"`, [JSON.stringify(open)])
+  }
+  if (months.length) {
+    await tx.sql(`INSERT INTO "ProblemMonthTally" ("departmentId", "supervisingDepartmentId", "month", "reported", "ended", "closed", "closedOnTime") ${from('d,s,m,r,e,c,t')}
+      ON CONFLICT ("departmentId", "supervisingDepartmentId", "month")
+      DO UPDATE SET "reported" = "ProblemMonthTally"."reported" + excluded."reported", "ended" = "ProblemMonthTally"."ended" + excluded."ended",
+        "closed" = "ProblemMonthTally"."closed" + excluded."closed", "closedOnTime" = "ProblemMonthTally"."closedOnTime" + excluded."closedOnTime"`, [JSON.stringify(months)])
+  }
 }
 
 /** The Beijing month (YYYY-MM) of a timestamp column, in SQL. */

@@ -41,3 +41,17 @@ export function auditValues(e: AuditEntry & { at: Date }): [number | null, strin
   const r = row(e)
   return [r.actorId, r.action, r.entity, r.entityId, r.before, r.after, e.at]
 }
+
+/**
+ * The audit trail's filter for one thing (`entity`, `entityId`; either may be absent = any). An
+ * imported problem has no audit row of its own: the import is one act, audited once on its
+ * ImportBatch (docs/evidence.md "Imports"), so a problem's trail also holds its batch's row —
+ * who imported it, when, from which file (hash) — before the problem's own later rows.
+ */
+export async function auditTrailWhere(db: Pick<Db, 'problem'>, entity: string | undefined, entityId: string | undefined) {
+  const own = { entity, entityId }
+  if (entity?.toLowerCase() !== 'problem' || entityId === undefined || !/^\d+$/.test(entityId)) return own
+  const p = await db.problem.findUnique({ where: { id: Number(entityId) }, select: { importBatchId: true } })
+  if (p?.importBatchId == null) return own
+  return { OR: [own, { entity: 'ImportBatch', entityId: String(p.importBatchId), action: 'problem.import' }] }
+}

@@ -9,13 +9,11 @@
  *  - `prisma`: Prisma createMany in an interactive transaction (the reference the driver is tested
  *    against, tests/api/importDriver.test.ts, and the fallback for a client without a driver).
  * Both write the same rows: the ImportBatch, the problems (ids in file order), one 'report' event
- * and one audit row per problem, the batch's report and its audit row. Nothing is visible before
- * COMMIT; a crash anywhere leaves nothing (tests/faults/crash.test.ts).
+ * per problem, the batch's report and the batch's one audit row (an import is one act: docs/evidence.md
+ * "Imports"). Nothing is visible before COMMIT; a crash anywhere leaves nothing (tests/faults/crash.test.ts).
  */
 import Database from 'better-sqlite3'
 import type pg from 'pg'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { from as copyFrom } from 'pg-copy-streams'
 import { rawDriver, type Db, type RawDriver } from '../db/client.ts'
 import { auditColumns, auditValues, writeAudit, writeAuditMany, type AuditEntry } from './audit.ts'
@@ -45,20 +43,39 @@ export interface ImportTx {
   /** the database under the transaction (for SQL the caller adds inside the same transaction) */
   readonly provider: 'sqlite' | 'postgres'
   createBatch(b: BatchValues): Promise<number>
-  /** inserts the problems in order; their ids in the same order */
+  /**
+   * inserts the problems in order; their ids in the same order. On PostgreSQL it returns once the
+   * rows are sent (the ids are taken first) and the next call waits for the COPY — `flush` too.
+   */
   insertProblems(rows: readonly ProblemValues[]): Promise<number[]>
+  /** the problems' events (PostgreSQL: returns once sent, as insertProblems) */
   insertEvents(rows: readonly EventValues[]): Promise<void>
+  /** waits until every row sent is written (or the write failed: it throws) */
+  flush(): Promise<void>
   insertAudits(rows: readonly (AuditEntry & { at: Date })[]): Promise<void>
   finishBatch(id: number, imported: number, report: string): Promise<void>
   /** raw SQL in this transaction (`?` placeholders on SQLite, `$1` on PostgreSQL) */
   sql(text: string, params: unknown[]): Promise<void>
+  /** a query's first column of its first row (undefined when none), in this transaction */
+  value(text: string, params: unknown[]): Promise<unknown>
 }
 
 const q = (c: string) => `"${c}"`
+/** `f` of a Date, remembered per Date object (an import's rows share `now` and each day's deadline) */
+function perDate(f: (d: Date) => string): (d: Date | null) => string | null {
+  const seen = new WeakMap<Date, { ms: number; text: string }>()
+  return (d) => {
+    if (!d) return null
+    const ms = d.getTime()
+    let t = seen.get(d)
+    if (t?.ms !== ms) { t = { ms, text: f(d) }; seen.set(d, t) } // a Date changed since is formatted again
+    return t.text
+  }
+}
 /** Prisma's SQLite DateTime text ("2026-11-03T01:30:00.000+00:00") */
-const sqliteTime = (d: Date | null) => (d ? d.toISOString().replace('Z', '+00:00') : null)
+const sqliteTime = perDate((d) => d.toISOString().replace('Z', '+00:00'))
 /** Prisma's PostgreSQL TIMESTAMP(3) holds UTC without a zone: pass the UTC wall clock */
-const pgTime = (d: Date | null) => (d ? d.toISOString().slice(0, 23) : null)
+const pgTime = perDate((d) => d.toISOString().slice(0, 23))
 
 /**
  * Runs `fn` in one import transaction with the chosen writer (the driver unless the client has
@@ -83,6 +100,7 @@ async function sqliteTx<T>(driver: Extract<RawDriver, { provider: 'sqlite' }>, f
     const value = (v: unknown) => (v instanceof Date ? sqliteTime(v) : v)
     const tx: ImportTx = {
       writer: 'driver', provider: 'sqlite',
+      async flush() {},
       async createBatch(b) {
         const r = conn.prepare('INSERT INTO "ImportBatch" ("fileName","fileHash","coordSystem","mode","total","imported","skipped","failed","report","createdById","createdAt") VALUES (?,?,?,?,?,0,?,?,\'[]\',?,?)')
           .run(b.fileName, b.fileHash, b.coordSystem, b.mode, b.total, b.skipped, b.failed, b.createdById, sqliteTime(b.createdAt))
@@ -106,6 +124,7 @@ async function sqliteTx<T>(driver: Extract<RawDriver, { provider: 'sqlite' }>, f
         conn.prepare('UPDATE "ImportBatch" SET "imported" = ?, "report" = ? WHERE "id" = ?').run(imported, report, id)
       },
       async sql(text, params) { conn.prepare(text).run(...params.map(value)) },
+      async value(text, params) { return conn.prepare(text).pluck().get(...params.map(value)) },
     }
     conn.exec('BEGIN IMMEDIATE')
     try {
@@ -130,61 +149,94 @@ function copyText(v: unknown): string {
   return /[\\\t\n\r]/.test(t) ? t.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : t
 }
 
-/** Rows into a table by one COPY … FROM STDIN in the open transaction (lines sent in pieces of ~1 MB). */
-async function copyRows(client: pg.PoolClient, table: string, columns: readonly string[], count: number, line: (i: number) => string): Promise<void> {
-  if (!count) return
-  function* pieces() {
-    let buf = ''
-    for (let i = 0; i < count; i++) {
-      buf += line(i) + '\n'
-      if (buf.length > 1_000_000) { yield buf; buf = '' }
-    }
-    if (buf) yield buf
-  }
-  await pipeline(Readable.from(pieces()), client.query(copyFrom(`COPY ${q(table)} (${columns.map(q).join(',')}) FROM STDIN`)))
+/**
+ * Rows into a table by one COPY … FROM STDIN in the open transaction (a write chunk's lines, built
+ * first). Resolves once the data is handed to the connection; `done` settles when PostgreSQL has
+ * taken the rows (or refused them) — meanwhile the caller prepares the next chunk.
+ */
+async function copyRows(client: pg.PoolClient, table: string, columns: readonly string[], count: number, line: (i: number) => string): Promise<{ done: Promise<void> }> {
+  return copyText_(client, table, columns, copyLines(count, line))
+}
+
+/** COPY's text: one line per row. */
+function copyLines(count: number, line: (i: number) => string): string {
+  let buf = ''
+  for (let i = 0; i < count; i++) buf += line(i) + '\n'
+  return buf
+}
+
+/** copyRows on lines already built. */
+async function copyText_(client: pg.PoolClient, table: string, columns: readonly string[], buf: string): Promise<{ done: Promise<void> }> {
+  if (!buf) return { done: Promise.resolve() }
+  const stream = client.query(copyFrom(`COPY ${q(table)} (${columns.map(q).join(',')}) FROM STDIN`))
+  const done = new Promise<void>((resolve, reject) => { stream.once('finish', resolve); stream.once('error', reject) })
+  done.catch(() => {}) // awaited by the next step; never unhandled meanwhile
+  let over = false
+  done.finally(() => { over = true }).catch(() => {})
+  stream.end(buf)
+  // sent: the server asked for the data and the socket took it (the stream holds it until then)
+  while (!over && stream.writableLength > 0) await new Promise<void>((r) => setImmediate(r))
+  return { done }
 }
 
 async function pgTx<T>(pool: pg.Pool, fn: (tx: ImportTx) => Promise<T>): Promise<T> {
   const client = await pool.connect()
+  /** the COPY PostgreSQL is still working on: every next step waits for it (and fails with it) */
+  let inFlight: Promise<void> | null = null
+  const settle = async () => { const p = inFlight; inFlight = null; if (p) await p }
   const tx: ImportTx = {
     writer: 'driver', provider: 'postgres',
+    async flush() { await settle() },
     async createBatch(b) {
+      await settle()
       const r = await client.query<{ id: number }>('INSERT INTO "ImportBatch" ("fileName","fileHash","coordSystem","mode","total","imported","skipped","failed","report","createdById","createdAt") VALUES ($1,$2,$3,$4,$5,0,$6,$7,\'[]\',$8,$9::timestamp(3)) RETURNING id',
         [b.fileName, b.fileHash, b.coordSystem, b.mode, b.total, b.skipped, b.failed, b.createdById, pgTime(b.createdAt)])
       return r.rows[0]!.id
     },
     async insertProblems(rows) {
+      await settle()
       if (!rows.length) return []
       // the ids the default would give, in file order (one sequence call per row, ascending)
       const r = await client.query<{ id: number }>('SELECT nextval(pg_get_serial_sequence(\'"Problem"\', \'id\'))::int AS id FROM generate_series(1, $1::int)', [rows.length])
       const ids = r.rows.map((x) => x.id).sort((a, b) => a - b)
-      await copyRows(client, 'Problem', ['id', ...PROBLEM_COLUMNS], rows.length, (i) => {
+      inFlight = (await copyRows(client, 'Problem', ['id', ...PROBLEM_COLUMNS], rows.length, (i) => {
         const p = rows[i]!
         let s = String(ids[i]!)
         for (const c of PROBLEM_COLUMNS) s += '\t' + copyText(p[c])
         return s
-      })
+      })).done
       return ids
     },
     async insertEvents(rows) {
-      await copyRows(client, 'ProblemEvent', EVENT_COLUMNS, rows.length, (i) => EVENT_COLUMNS.map((c) => copyText(rows[i]![c])).join('\t'))
+      const lines = copyLines(rows.length, (i) => EVENT_COLUMNS.map((c) => copyText(rows[i]![c])).join('\t')) // while the problems' COPY runs
+      await settle()
+      inFlight = (await copyText_(client, 'ProblemEvent', EVENT_COLUMNS, lines)).done
     },
     async insertAudits(rows) {
-      await copyRows(client, 'AuditLog', auditColumns, rows.length, (i) => auditValues(rows[i]!).map(copyText).join('\t'))
+      await settle()
+      await (await copyRows(client, 'AuditLog', auditColumns, rows.length, (i) => auditValues(rows[i]!).map(copyText).join('\t'))).done
     },
     async finishBatch(id, imported, report) {
+      await settle()
       await client.query('UPDATE "ImportBatch" SET "imported" = $1, "report" = $2 WHERE "id" = $3', [imported, report, id])
     },
-    async sql(text, params) { await client.query(text, params.map((v) => (v instanceof Date ? pgTime(v) : v))) },
+    async sql(text, params) { await settle(); await client.query(text, params.map((v) => (v instanceof Date ? pgTime(v) : v))) },
+    async value(text, params) {
+      await settle()
+      const r = await client.query({ text, values: params.map((v) => (v instanceof Date ? pgTime(v) : v)), rowMode: 'array' })
+      return (r.rows[0] as unknown[] | undefined)?.[0]
+    },
   }
   let broken: unknown = null
   try {
     await client.query('BEGIN')
     const out = await fn(tx)
+    await settle()
     await client.query('COMMIT')
     return out
   } catch (e) {
     broken = e
+    await settle().catch(() => {}) // a COPY still running ends (refused or not) before the rollback
     await client.query('ROLLBACK').catch(() => {})
     throw e
   } finally {
@@ -196,6 +248,7 @@ async function prismaTx<T>(db: Db, fn: (tx: ImportTx) => Promise<T>): Promise<T>
   const provider = rawDriver(db)?.provider ?? 'sqlite'
   return db.$transaction(async (t) => fn({
     writer: 'prisma', provider,
+    async flush() {},
     async createBatch(b) {
       return (await t.importBatch.create({ data: { ...b, imported: 0, report: '[]' } })).id
     },
@@ -206,12 +259,15 @@ async function prismaTx<T>(db: Db, fn: (tx: ImportTx) => Promise<T>): Promise<T>
     },
     async insertEvents(rows) { await t.problemEvent.createMany({ data: rows as EventValues[] }) },
     async insertAudits(rows) {
-      // the batch's own row through writeAudit, the per-problem rows in one statement
-      if (rows.length === 1 && rows[0]!.entity === 'ImportBatch') await writeAudit(t, rows[0]!)
+      if (rows.length === 1) await writeAudit(t, rows[0]!)
       else await writeAuditMany(t, rows)
     },
     async finishBatch(id, imported, report) { await t.importBatch.update({ where: { id }, data: { imported, report } }) },
     async sql(text, params) { await t.$executeRawUnsafe(text, ...params) },
+    async value(text, params) {
+      const rows = await t.$queryRawUnsafe<Record<string, unknown>[]>(text, ...params)
+      return rows[0] ? Object.values(rows[0])[0] : undefined
+    },
   }), { timeout: 600_000, maxWait: 20_000 })
 }
 

@@ -3,6 +3,7 @@
  * the rows the Prisma path writes — problems, events, audit rows, the batch and its report — for the
  * same files on two fresh copies of the same database; and the HTTP route streams its progress.
  */
+import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { pointOnFeature } from '@turf/turf'
@@ -65,13 +66,26 @@ describe.each(testDatabases())('driver import on %s', (db) => {
     expect(viaDriver.problems.length).toBe(20 + 10 + 8 + 6_000 + EDGES.reduce((x, y) => x + y, 0))
     expect(viaDriver.batches.map((b) => b.imported).slice(-EDGES.length)).toEqual(EDGES)
     expect(viaDriver.events.length).toBe(viaDriver.problems.length)
-    expect(viaDriver.audits.length).toBe(viaDriver.problems.length + files.length)
+    // one audit row per import (docs/evidence.md "Imports"), none per problem: the batch's row names
+    // the file's hash, its rows and the problems' ids, first..last ascending in file order
+    expect(viaDriver.audits.map((x) => [x.entity, x.entityId])).toEqual(viaDriver.batches.map((b) => ['ImportBatch', String(b.id)]))
+    viaDriver.batches.forEach((batch, i) => {
+      const mine = viaDriver.problems.filter((p) => p.importBatchId === batch.id)
+      const report = (JSON.parse(batch.report) as { ok: boolean; problemId?: number }[]).filter((r) => r.ok).map((r) => r.problemId)
+      expect(report).toEqual(mine.map((p) => p.id)) // the report's rows in file order are the ids ascending
+      expect(JSON.parse(viaDriver.audits[i]!.after!)).toMatchObject({
+        fileName: files[i]!.name, fileHash: createHash('sha256').update(files[i]!.bytes).digest('hex'), imported: mine.length,
+        firstProblemId: mine[0]!.id, lastProblemId: mine.at(-1)!.id,
+      })
+      expect(viaDriver.audits[i]!.actorId).toBe(batch.createdById)
+    })
     expect(viaDriver.problems.filter((p) => p.priority === 'urgent').length).toBe(1200 + EDGES.reduce((x, n) => x + Math.ceil(n / 5), 0))
     // text with a backslash, a tab and a line break survives the driver's escaping (COPY on PostgreSQL)
     expect(viaDriver.problems.filter((p) => /\\/.test(p.description) && /\t/.test(p.description) && /\n/.test(p.description)).length).toBeGreaterThan(500)
-    // every problem's event and audit row point at it, in the same order
+    // every problem's 'report' event points at it, in the same order, naming its batch
     expect(viaDriver.events.map((e) => e.problemId)).toEqual(viaDriver.problems.map((p) => p.id))
-    expect(viaDriver.audits.filter((x) => x.entity === 'Problem').map((x) => Number(x.entityId))).toEqual(viaDriver.problems.map((p) => p.id))
+    expect(viaDriver.events.every((e, i) => e.action === 'report' && e.note.startsWith(`导入批次 #${viaDriver.problems[i]!.importBatchId}`))).toBe(true)
+    for (const app of [a, b]) expect(await app.db.auditLog.count({ where: { entity: 'Problem', action: 'problem.import' } })).toBe(0)
     expect(viaDriver).toEqual(viaPrisma)
   }, 300_000)
 

@@ -3,6 +3,7 @@
  * unknown categories, duplicates, and GCJ-02 points whose WGS84 position lies in another grid than
  * the raw numbers. Nothing good is lost; every bad row is reported by number; re-import does not duplicate.
  */
+import { createHash } from 'node:crypto'
 import { bbox, booleanPointInPolygon } from '@turf/turf'
 import ExcelJS from 'exceljs'
 import gcoord from 'gcoord'
@@ -127,6 +128,26 @@ describe.each(testDatabases())('problem import on %s', (db) => {
     expect(p2.description).toContain('某路口')
     const batches = await leader.problem.imports.query()
     expect(batches[0]).toMatchObject({ id: res.batchId, fileName: 'messy.xlsx', imported: 3, failed: 7, skipped: 3, mode: 'good-rows', coordSystem: 'gcj02' })
+
+    // the import is one audited act: one row on the batch naming the file's hash, its rows and the
+    // problems' id range; each imported problem's trail shows that row (who, when, which batch)
+    const me = (await leader.auth.me.query())!
+    const batchRows = (await leader.audit.list.query({ entity: 'ImportBatch', entityId: String(res.batchId) })).items
+    expect(batchRows).toHaveLength(1)
+    expect(batchRows[0]).toMatchObject({ action: 'problem.import', actorId: me.id })
+    expect(batchRows[0]!.after).toEqual({
+      fileName: 'messy.xlsx', fileHash: createHash('sha256').update(file).digest('hex'), mode: 'good-rows',
+      total: 13, ok: 3, skipped: 3, failed: 7, warnings: 0, imported: 3, firstProblemId: ids[0], lastProblemId: ids[2],
+    })
+    expect([...ids].sort((x, y) => x - y)).toEqual(ids) // ascending in file order
+    for (const id of ids) {
+      const trail = (await leader.audit.list.query({ entity: 'Problem', entityId: String(id) })).items
+      expect(trail.map((t) => ({ id: t.id, entity: t.entity, entityId: t.entityId }))).toEqual([{ id: batchRows[0]!.id, entity: 'ImportBatch', entityId: String(res.batchId) }])
+      // and the problem's own history starts with its report by the importer, naming the batch
+      const h = await leader.problem.byId.query({ id })
+      expect(h.events.map((e) => ({ action: e.action, note: e.note.split('；')[0], actor: e.actorName }))).toEqual([{ action: 'report', note: `导入批次 #${res.batchId}`, actor: me.displayName }])
+      expect(new Date(h.events[0]!.at).toISOString()).toBe(batchRows[0]!.at)
+    }
 
     // re-import: nothing duplicated, the good rows are reported as already imported
     const again = await (await post(file, 'mode=commit&coords=gcj02&commitMode=good-rows&fileName=messy.xlsx')).json() as { summary: { imported: number; skipped: number }; rows: { row: number; reason?: string }[] }

@@ -17,6 +17,11 @@ describe('audit words', () => {
     // a period starts at Beijing midnight: 2026-11-30T16:00Z is 2026-12-01
     expect(auditValue('validFrom', after.validFrom, 'zh-CN')).toBe('2026-12-01')
   })
+  it('says which import batch an import was (one audit row per batch)', () => {
+    const row = { action: 'problem.import', entity: 'ImportBatch', entityId: '7', actorName: '陈英', targetName: null }
+    expect(auditSentence(row, 'zh-CN')).toBe('陈英 导入了问题（导入批次 #7）')
+    expect(auditSentence(row, 'en')).toBe('陈英 imported problems (import batch #7)')
+  })
   it('words values: statuses, roles, yes/no, empty, Beijing time', () => {
     expect(auditValue('status', 'dispatched', 'zh-CN', 'Problem')).not.toBe('dispatched')
     expect(auditValue('role', 'leader', 'zh-CN')).toBe('领导')

@@ -8,6 +8,7 @@ import { z } from 'zod'
 import { auditChanges, type AuditChange } from '../../domain/vocabulary/audit.ts'
 import { id, text } from '../inputs.ts'
 import { authedProcedure, router } from '../trpc.ts'
+import { auditTrailWhere } from '../../services/audit.ts'
 
 const parse = (s: string | null): unknown => {
   if (s === null) return null
@@ -25,8 +26,10 @@ export const auditRouter = router({
       cursor: id.optional(), limit: z.number().int().min(1).max(200).default(50),
     }))
     .query(async ({ ctx, input }) => {
+      // an imported problem's trail includes its import batch's row (services/audit.ts auditTrailWhere)
+      const trail = await auditTrailWhere(ctx.db, input.entity, input.entityId)
       const rows = await ctx.db.auditLog.findMany({
-        where: { entity: input.entity, entityId: input.entityId, actorId: input.actorId, id: input.cursor ? { lt: input.cursor } : undefined },
+        where: { AND: [trail, { actorId: input.actorId, id: input.cursor ? { lt: input.cursor } : undefined }] },
         include: { actor: { select: { displayName: true, login: true } } },
         orderBy: { id: 'desc' }, take: input.limit + 1,
       })

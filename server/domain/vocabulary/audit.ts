@@ -41,7 +41,8 @@ export const AUDIT_ACTION: Readonly<Record<string, Term>> = {
   'boundary.schedule': w('预约了边界调整 {target}', 'scheduled boundary change {target}'),
   'boundary.cancel': w('取消了待生效的边界调整 {target}', 'cancelled pending boundary change {target}'),
   'problem.create': w('上报了问题 {target}', 'reported problem {target}'),
-  'problem.import': w('导入了问题 {target}', 'imported problem {target}'),
+  // one row per import batch (docs/evidence.md "Imports"); rows before 1 December 2026 were per problem
+  'problem.import': w('导入了问题（{entity} {target}）', 'imported problems ({entity} {target})'),
   'problem.regrid': w('因边界调整将问题 {target} 改归新网格', 'moved problem {target} to a new grid after a boundary change'),
   'site.create': w('新建了测评点位「{target}」', 'created evaluation site “{target}”'),
   'site.update': w('修改了测评点位「{target}」', 'edited evaluation site “{target}”'),
