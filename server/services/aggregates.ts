@@ -90,16 +90,46 @@ function accumulate(into: Map<string, Contribution>, list: Contribution[], sign:
 }
 
 async function applyDeltas(tx: Client, deltas: Map<string, Contribution>) {
+  let seq: number | null = null
   for (const d of deltas.values()) {
     const counts = Object.fromEntries(Object.entries(d.counts).filter(([, n]) => n !== 0))
     if (Object.keys(counts).length === 0) continue
+    seq ??= await nextSeq(tx)
     const model = (tx as unknown as Record<Table, { upsert(args: unknown): Promise<unknown> }>)[d.table]
     await model.upsert({
       where: { [KEY_NAME[d.table]]: d.key },
-      create: { ...d.key, ...counts },
-      update: Object.fromEntries(Object.entries(counts).map(([f, n]) => [f, { increment: n }])),
+      create: { ...d.key, ...counts, seq },
+      update: { ...Object.fromEntries(Object.entries(counts).map(([f, n]) => [f, { increment: n }])), seq },
     })
   }
+}
+
+/**
+ * The next change sequence (AggregateClock.seq + 1), for the rows this transaction changes. The clock
+ * row stays locked until the transaction ends, so sequences commit in order: a reader that saw seq s
+ * has seen every row stamped ≤ s (services/cityFigures.ts reads `seq > s` next). On PostgreSQL the
+ * clock's advisory lock is taken first (shared, as clockIn), always in that order.
+ */
+async function nextSeq(tx: Client): Promise<number> {
+  await clockIn(tx)
+  return (await tx.aggregateClock.update({ where: { id: 1 }, data: { seq: { increment: 1 } }, select: { seq: true } })).seq
+}
+
+/** SQL that moves the change sequence and makes caches of the aggregates rebuild (a change the stamped rows do not tell). */
+const FULL_CHANGE_SQL = `UPDATE "AggregateClock" SET "seq" = "seq" + 1, "fullSeq" = "seq" + 1 WHERE "id" = 1`
+
+/**
+ * A change the figures depend on that is not in the stamped aggregate rows (holders, departments,
+ * meetings, 退单), in transaction `tx`: the cached city figures (services/cityFigures.ts) rebuild.
+ */
+export async function markFiguresChanged(tx: Client): Promise<void> {
+  await clockIn(tx)
+  await tx.$executeRawUnsafe(FULL_CHANGE_SQL)
+}
+
+/** A change only the ranking reads besides the aggregates (a meeting, a 退单 or its ruling), in `tx`: cached rankings are rebuilt. */
+export async function markRankingChanged(tx: Client): Promise<void> {
+  await nextSeq(tx)
 }
 
 function provider(db: Client): 'sqlite' | 'postgresql' {
@@ -261,6 +291,7 @@ export async function refreshProblemTallies(db: Db, gridIds?: number[]): Promise
                CASE WHEN "status" = 'closed' AND ("deadline" IS NULL OR "closedAt" <= "deadline") THEN 1 ELSE 0 END
           FROM "Problem" WHERE "departmentId" IS NOT NULL AND "closedAt" IS NOT NULL
       ) x GROUP BY d, s, m`)
+    await tx.$executeRawUnsafe(FULL_CHANGE_SQL)
   }, { timeout: 600_000, maxWait: 60_000 })
 }
 
@@ -294,6 +325,7 @@ export async function tallyImportedBatch(tx: SqlTx, batchId: number, minId: numb
     GROUP BY "departmentId", COALESCE("supervisingDepartmentId", 0), ${monthSql(pg, 'reportedAt')}
     ON CONFLICT ("departmentId", "supervisingDepartmentId", "month")
     DO UPDATE SET "reported" = "ProblemMonthTally"."reported" + excluded."reported"`, [])
+  await tx.sql(FULL_CHANGE_SQL, [])
 }
 
 /** The Beijing month (YYYY-MM) of a timestamp column, in SQL. */
@@ -319,6 +351,7 @@ export async function refreshInspectionTallies(db: Db, gridIds?: number[]): Prom
     }
     const rows = [...deltas.values()].map((d) => ({ ...(d.key as { gridId: number; month: string; departmentId: number }), inspected: d.counts.inspected ?? 0, proven: d.counts.proven ?? 0 }))
     for (let i = 0; i < rows.length; i += 5000) await tx.inspectionTally.createMany({ data: rows.slice(i, i + 5000) })
+    await tx.$executeRawUnsafe(FULL_CHANGE_SQL)
   }, { timeout: 600_000, maxWait: 60_000 })
 }
 
