@@ -89,7 +89,7 @@ function accumulate(into: Map<string, Contribution>, list: Contribution[], sign:
   }
 }
 
-async function applyDeltas(tx: Client, deltas: Map<string, Contribution>) {
+async function applyDeltas(tx: Client, deltas: Map<string, Contribution>, touched: Contribution[] = []) {
   let seq: number | null = null
   for (const d of deltas.values()) {
     const counts = Object.fromEntries(Object.entries(d.counts).filter(([, n]) => n !== 0))
@@ -102,6 +102,17 @@ async function applyDeltas(tx: Client, deltas: Map<string, Contribution>) {
       update: { ...Object.fromEntries(Object.entries(counts).map(([f, n]) => [f, { increment: n }])), seq },
     })
   }
+  // rows whose counts did not change but whose problems did (an open problem's deadline): stamped, so caches re-read them
+  for (const t of touched) {
+    seq ??= await nextSeq(tx)
+    await tx.problemTally.updateMany({ where: t.key as { gridId: number; departmentId: number; supervisingDepartmentId: number }, data: { seq } })
+  }
+}
+
+/** The ProblemTally rows of open problems whose deadline a change moved (their counts may stay the same). */
+function deadlineMoves(before: ProblemFacts | null, after: ProblemFacts | null, asOf: Date): Contribution[] {
+  if (!before || !after || before.deadline?.getTime() === after.deadline?.getTime()) return []
+  return [...problemContributions(before, asOf), ...problemContributions(after, asOf)].filter((c) => c.table === 'problemTally')
 }
 
 /**
@@ -159,7 +170,7 @@ export async function tallyProblem(tx: Client, before: ProblemFacts | null, afte
   const deltas = new Map<string, Contribution>()
   if (before) accumulate(deltas, problemContributions(before, asOf), -1)
   if (after) accumulate(deltas, problemContributions(after, asOf), 1)
-  await applyDeltas(tx, deltas)
+  await applyDeltas(tx, deltas, deadlineMoves(before, after, asOf))
 }
 
 /** Many problems created or changed at once (imports, boundary saves), in transaction `tx`. */
@@ -171,7 +182,7 @@ export async function tallyProblems(tx: Client, changes: { before: ProblemFacts 
     if (c.before) accumulate(deltas, problemContributions(c.before, asOf), -1)
     if (c.after) accumulate(deltas, problemContributions(c.after, asOf), 1)
   }
-  await applyDeltas(tx, deltas)
+  await applyDeltas(tx, deltas, changes.flatMap((c) => deadlineMoves(c.before, c.after, asOf)))
 }
 
 /** An inspection recorded, changed (approval) or removed, in transaction `tx`. */
