@@ -124,6 +124,35 @@ describe.each(testDatabases())('cached city figures on %s', (db) => {
     await expectCacheEqual('end')
     await expectCacheEqual('end, later', 1.5 * DAY)
     expect(checks).toBeGreaterThan(20)
+
+    // an extension moves a deadline without changing any count: read just after the old deadline, the
+    // problem is overdue; after the extension (through the other server) it is not, in the cache too
+    const rfbDept = (await rfbA.auth.me.query())!.departmentId!
+    const g = held.find((f) => f.properties.holderDepartment === '市容环境卫生服务中心') ?? held[0]!
+    const [lng, lat] = pointIn(g)
+    let soon: { id: number; deadline: Date } | null = null
+    for (const code of categories) {
+      const p = await adminA.problem.create.mutate({ lng, lat, categoryCode: code, description: '即将超期', priority: 'urgent' })
+      const deadline = new Date((await adminA.problem.byId.query({ id: p.id })).deadline!)
+      if (deadline.getTime() - Date.now() < 1.5 * DAY) { soon = { id: p.id, deadline }; break }
+    }
+    expect(soon).not.toBeNull()
+    const ahead = soon!.deadline.getTime() + 60_000 - Date.now()
+    let p = await adminA.problem.byId.query({ id: soon!.id })
+    if (p.status === 'reported') {
+      await leaderA.problem.transition.mutate({ id: p.id, version: p.version, action: 'register', note: '登记' })
+      p = await adminA.problem.byId.query({ id: soon!.id })
+    }
+    await leaderA.problem.transition.mutate({ id: p.id, version: p.version, action: 'dispatch', departmentId: rfbDept, note: '派遣' })
+    const overdueOf = async (at: Date) => (await monthCoverageFromRows(a.db, monthOf(at), at, [g.properties.id])).get(g.properties.id)!.overdueProblems
+    const before = await overdueOf(new Date(Date.now() + ahead))
+    await expectCacheEqual('before the extension', ahead)
+    p = await adminA.problem.byId.query({ id: soon!.id })
+    await rfbA.problem.transition.mutate({ id: p.id, version: p.version, action: 'requestExtension', newDeadline: new Date(soon!.deadline.getTime() + 5 * DAY).toISOString(), note: '材料未到' })
+    p = await adminA.problem.byId.query({ id: soon!.id })
+    await leaderB.problem.transition.mutate({ id: p.id, version: p.version, action: 'decideExtension', approve: true })
+    expect(await overdueOf(new Date(Date.now() + ahead))).toBe(before - 1)
+    await expectCacheEqual('after the extension', ahead)
     expect(ids.length).toBeGreaterThan(8)
     expect(await storedAggregates(a.db)).toEqual(await recomputedAggregates(a.db))
   }, 900_000)
