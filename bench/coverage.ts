@@ -122,7 +122,7 @@ const WRITES_PER_SECOND = 3
 
 /**
  * A writer through the API until `stop()`: every 1/WRITES_PER_SECOND s a problem report at a point in a
- * random grid, or an on-site inspection of a random held grid (as admin), one at a time.
+ * random grid, or an on-site inspection of a random held grid (as admin), at a fixed rate (up to 4 in flight).
  */
 function startWriter(url: string, cookie: string, points: { gridId: number; lng: number; lat: number }[], categories: string[], seed: number) {
   const r = mulberry32(seed + 11)
@@ -133,17 +133,22 @@ function startWriter(url: string, cookie: string, points: { gridId: number; lng:
     await res.arrayBuffer()
     if (res.ok) done++; else failed++
   }
+  const inFlight = new Set<Promise<void>>()
   const loop = (async () => {
     while (running) {
       const next = t0 + (++n * 1000) / WRITES_PER_SECOND
       const p = points[Math.floor(r() * points.length)]!
-      try {
-        if (n % 2) await post('problem.create', { lng: p.lng, lat: p.lat, categoryCode: categories[Math.floor(r() * categories.length)]!, description: '混合负载问题' })
-        else await post('inspection.record', { gridId: p.gridId, date: new Date().toISOString(), inspector: '混合负载', findings: '', lng: p.lng, lat: p.lat })
-      } catch { failed++ }
+      const write = (n % 2
+        ? post('problem.create', { lng: p.lng, lat: p.lat, categoryCode: categories[Math.floor(r() * categories.length)]!, description: '混合负载问题' })
+        : post('inspection.record', { gridId: p.gridId, date: new Date().toISOString(), inspector: '混合负载', findings: '混合负载检查', lng: p.lng, lat: p.lat })
+      ).catch(() => { failed++ })
+      inFlight.add(write)
+      void write.finally(() => inFlight.delete(write))
+      if (inFlight.size >= 4) await Promise.race(inFlight)
       const wait = next - performance.now()
       if (wait > 0) await new Promise((res) => setTimeout(res, wait))
     }
+    await Promise.all(inFlight)
   })()
   return {
     async stop() { running = false; await loop; const s = (performance.now() - t0) / 1000; return { perSecond: done / s, failed } },

@@ -220,7 +220,7 @@ async function advance(db: Db, r: Reader, cur: View, m: Marker, now: number): Pr
         FROM "Problem" WHERE "status" IN (${OPEN_SQL}) AND "deadline" >= ? AND "deadline" < ? AND (${where})`, [new Date(cur.tail.lo), new Date(cur.tail.hi)]))
     }
   }
-  const tally = new Map(cur.tally)
+  const tally = pt.length ? new Map(cur.tally) : cur.tally
   for (const x of pt) {
     const t = toTally(x)
     const rows = (tally.get(t.gridId) ?? []).filter((o) => tallyKey(o.departmentId, o.supervisingDepartmentId) !== tallyKey(t.departmentId, t.supervisingDepartmentId))
