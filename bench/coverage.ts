@@ -3,7 +3,9 @@
  * inspections and `problems` problems (half of them open), written by the driver, the aggregates then
  * refreshed with plain SQL (services/aggregates.ts `refreshProblemTallies`, the bulk-import path); then
  * grid.status and the dashboard ranking (stats.departmentRanking, this month) against a server process:
- * p50 at a fixed 50 req/s, and the throughput with 10 connections. Records the targets (bench/targets.ts).
+ * p50 at a fixed 50 req/s, and the throughput with 10 connections. Then the same while a writer reports
+ * problems and records inspections through the API a few times a second (the cached figures follow each
+ * write incrementally, services/cityFigures.ts). Records the targets (bench/targets.ts).
  */
 import Database from 'better-sqlite3'
 import autocannon from 'autocannon'
@@ -22,7 +24,11 @@ import { recordTarget } from './targets.ts'
 const DAY = 86_400_000
 const STATUSES = ['reported', 'registered', 'dispatched', 'rectifying', 'submitted', 'closed', 'closed', 'closed', 'closed', 'voided'] as const
 
-export interface CoverageRun { name: string; mode: 'rate 50/s' | '10 connections'; seconds: number; requests: number; reqPerSec: number; p50: number; p99: number; errors: number; non2xx: number; avgBytes: number }
+export interface CoverageRun {
+  name: string; mode: 'rate 50/s' | '10 connections'; seconds: number; requests: number; reqPerSec: number; p50: number; p99: number; errors: number; non2xx: number; avgBytes: number
+  /** the mixed load: writes through the API during the run (done per second, failed) */
+  writes?: { perSecond: number; failed: number }
+}
 export interface CoverageBench {
   database: 'sqlite' | 'postgres'
   grids: number; problems: number; open: number; inspections: number
@@ -111,6 +117,44 @@ async function run(url: string, cookie: string, name: string, path: string, seco
   }
 }
 
+/** How many writes per second the mixed load's writer aims at (problem reports and inspections, alternately). */
+const WRITES_PER_SECOND = 3
+
+/**
+ * A writer through the API until `stop()`: every 1/WRITES_PER_SECOND s a problem report at a point in a
+ * random grid, or an on-site inspection of a random held grid (as admin), at a fixed rate (up to 4 in flight).
+ */
+function startWriter(url: string, cookie: string, points: { gridId: number; lng: number; lat: number }[], categories: string[], seed: number) {
+  const r = mulberry32(seed + 11)
+  let running = true, done = 0, failed = 0, n = 0
+  const t0 = performance.now()
+  const post = async (proc: string, body: unknown) => {
+    const res = await fetch(`${url}/trpc/${proc}`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    await res.arrayBuffer()
+    if (res.ok) done++; else failed++
+  }
+  const inFlight = new Set<Promise<void>>()
+  const loop = (async () => {
+    while (running) {
+      const next = t0 + (++n * 1000) / WRITES_PER_SECOND
+      const p = points[Math.floor(r() * points.length)]!
+      const write = (n % 2
+        ? post('problem.create', { lng: p.lng, lat: p.lat, categoryCode: categories[Math.floor(r() * categories.length)]!, description: '混合负载问题' })
+        : post('inspection.record', { gridId: p.gridId, date: new Date().toISOString(), inspector: '混合负载', findings: '混合负载检查', lng: p.lng, lat: p.lat })
+      ).catch(() => { failed++ })
+      inFlight.add(write)
+      void write.finally(() => inFlight.delete(write))
+      if (inFlight.size >= 4) await Promise.race(inFlight)
+      const wait = next - performance.now()
+      if (wait > 0) await new Promise((res) => setTimeout(res, wait))
+    }
+    await Promise.all(inFlight)
+  })()
+  return {
+    async stop() { running = false; await loop; const s = (performance.now() - t0) / 1000; return { perSecond: done / s, failed } },
+  }
+}
+
 export async function benchCoverage(opts: { config: DbConfig; grids: number; problems: number; quick: boolean; seed: number; log?: (s: string) => void }): Promise<CoverageBench> {
   const { config } = opts
   const log = opts.log ?? (() => {})
@@ -120,6 +164,8 @@ export async function benchCoverage(opts: { config: DbConfig; grids: number; pro
   await migrateDeploy(config)
   const db = await createDb(config)
   let refreshMs = { problems: 0, inspections: 0 }, inspections = 0, open = 0
+  const writePoints: { gridId: number; lng: number; lat: number }[] = []
+  let categories: string[] = []
   try {
     log(`coverage (${kind}): ${opts.grids} grids, 12 months of inspections, ${opts.problems} problems…`)
     const city = await loadSyntheticCity(db, opts.grids, opts.seed, now)
@@ -132,6 +178,19 @@ export async function benchCoverage(opts: { config: DbConfig; grids: number; pro
     t = performance.now()
     await refreshInspectionTallies(db)
     refreshMs.inspections = performance.now() - t
+    // the mixed load's writer: points inside held grids, and the categories
+    const catalog = await GridCatalog.load(db)
+    const heldGrids = new Set((await db.gridHolder.findMany({ where: { validTo: null }, select: { gridId: true } })).map((h) => h.gridId))
+    const pr = mulberry32(opts.seed + 13)
+    for (const g of catalog.list('community')) {
+      if (writePoints.length >= 2000 || !heldGrids.has(g.id) || pr() > 0.2) continue
+      const [x0, y0, x1, y1] = g.bbox
+      for (let k = 0; k < 20; k++) {
+        const lng = x0 + (x1 - x0) * pr(), lat = y0 + (y1 - y0) * pr()
+        if (catalog.assign(lng, lat)?.id === g.id) { writePoints.push({ gridId: g.id, lng, lat }); break }
+      }
+    }
+    categories = (await db.problemCategory.findMany({ select: { code: true } })).map((c) => c.code)
     log(`coverage (${kind}): aggregates refreshed in ${(refreshMs.problems / 1000).toFixed(1)} s (problems, plain SQL) + ${(refreshMs.inspections / 1000).toFixed(1)} s (inspections)`)
   } finally { await db.$disconnect() }
   const loadMs = performance.now() - t0
@@ -160,6 +219,18 @@ export async function benchCoverage(opts: { config: DbConfig; grids: number; pro
         runs.push(await run(server.url, cookie, name, path, seconds, rate))
       }
     }
+    // the mixed load: the same reads while departments report problems and record inspections
+    const adminCookie = await sessionCookie(server.url, 'admin')
+    for (const [name, path] of paths) {
+      for (const rate of [50, null]) {
+        log(`coverage (${kind}): ${name}, ${rate ? `${rate} req/s` : '10 connections'} for ${seconds} s while writing ${WRITES_PER_SECOND}/s…`)
+        const writer = startWriter(server.url, adminCookie, writePoints, categories, opts.seed)
+        const res = await run(server.url, cookie, `${name} + writes`, path, seconds, rate)
+        res.writes = await writer.stop()
+        log(`coverage (${kind}):   p50 ${res.p50} ms, ${res.reqPerSec.toFixed(0)} req/s; writes ${res.writes.perSecond.toFixed(1)}/s (${res.writes.failed} failed)`)
+        runs.push(res)
+      }
+    }
   } finally { await server.stop() }
   const db2 = kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'
   for (const name of ['grid.status (community)', 'stats.departmentRanking (this month)']) {
@@ -169,6 +240,13 @@ export async function benchCoverage(opts: { config: DbConfig; grids: number; pro
     // no request completed (or any failed): no figure, never a PASS
     recordTarget({ section: 'coverage', name: `${name} p50 at 50 req/s (${db2})`, measured: fixed.errors || fixed.non2xx || fixed.requests === 0 ? NaN : fixed.p50, goal: 100, compare: '≤', unit: 'ms', note: scale })
     recordTarget({ section: 'coverage', name: `${name} throughput, 10 connections (${db2})`, measured: sat.errors || sat.non2xx || sat.requests === 0 ? NaN : sat.reqPerSec, goal: 50, compare: '≥', unit: 'req/s', note: scale })
+    // the mixed load: no figure (never a PASS) when a read or a write failed, or the writer fell far behind
+    const mixed = (mode: CoverageRun['mode']) => runs.find((r) => r.name === `${name} + writes` && r.mode === mode)!
+    const bad = (r: CoverageRun) => r.errors > 0 || r.non2xx > 0 || r.requests === 0 || !r.writes || r.writes.failed > 0 || r.writes.perSecond < WRITES_PER_SECOND / 2
+    const mf = mixed('rate 50/s'), ms = mixed('10 connections')
+    const wnote = (r: CoverageRun) => `${scale}; writes ${r.writes?.perSecond.toFixed(1) ?? '?'}/s through the API (${r.writes?.failed ?? '?'} failed)`
+    recordTarget({ section: 'coverage', name: `${name} p50 at 50 req/s, ${WRITES_PER_SECOND} writes/s (${db2})`, measured: bad(mf) ? NaN : mf.p50, goal: 100, compare: '≤', unit: 'ms', note: wnote(mf) })
+    recordTarget({ section: 'coverage', name: `${name} throughput, 10 connections, ${WRITES_PER_SECOND} writes/s (${db2})`, measured: bad(ms) ? NaN : ms.reqPerSec, goal: 50, compare: '≥', unit: 'req/s', note: wnote(ms) })
   }
   return { database: kind, grids: opts.grids, problems: opts.problems, open, inspections, loadMs, refreshMs, firstMs, runs }
 }

@@ -45,3 +45,34 @@ export function sendJson(req: http.IncomingMessage, res: http.ServerResponse, bo
   if (encoding === 'br') zlib.brotliCompress(raw, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }, done)
   else zlib.gzip(raw, { level: 6 }, done)
 }
+
+const onceBodies = new WeakMap<object, Map<string, Promise<Buffer>>>()
+
+/**
+ * `sendJson` for an answer that never changes once built (a cached city answer, services/cityFigures.ts
+ * `sharedJson`), keyed by that answer: its body is encoded once per encoding, not on every request
+ * (grid.status at 20,000 grids: 487 kB that gzip would otherwise compress per request).
+ */
+export function sendJsonOnce(req: http.IncomingMessage, res: http.ServerResponse, key: object, body: () => string): void {
+  let bodies = onceBodies.get(key)
+  if (!bodies) onceBodies.set(key, bodies = new Map())
+  let raw = bodies.get('identity')
+  if (!raw) bodies.set('identity', raw = Promise.resolve(Buffer.from(body())))
+  void raw.then((plain) => {
+    const encoding = plain.length >= COMPRESS_MIN_BYTES ? encodingFor(req.headers['accept-encoding']) : null
+    if (!encoding) { res.writeHead(200, { 'Content-Type': 'application/json' }).end(plain); return }
+    let out = bodies.get(encoding)
+    if (!out) {
+      out = new Promise<Buffer>((resolve, reject) => {
+        const done = (err: Error | null, b: Buffer) => (err ? reject(err) : resolve(b))
+        if (encoding === 'br') zlib.brotliCompress(plain, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: plain.length } }, done)
+        else zlib.gzip(plain, { level: 6 }, done)
+      })
+      bodies.set(encoding, out)
+    }
+    out.then(
+      (b) => res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': encoding, Vary: 'Accept-Encoding' }).end(b),
+      () => { bodies.delete(encoding); res.writeHead(200, { 'Content-Type': 'application/json' }).end(plain) },
+    )
+  })
+}

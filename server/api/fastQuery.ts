@@ -16,7 +16,7 @@ import type http from 'node:http'
 import { callTRPCProcedure } from '@trpc/server'
 import type { Context } from './trpc.ts'
 import type { AppRouter } from './root.ts'
-import { sendJson } from './compressJson.ts'
+import { sendJson, sendJsonOnce } from './compressJson.ts'
 import { sharedJson } from '../services/cityFigures.ts'
 
 interface Call { path: string; input: unknown }
@@ -64,8 +64,9 @@ export function fastQueryHandler(router: AppRouter, createContext: (req: http.In
     }
     // a cached answer (services/cityFigures.ts, e.g. grid.status at city scale) is serialised once
     const item = (data: unknown) => { const json = sharedJson(data); return json === undefined ? JSON.stringify({ result: { data } }) : `{"result":{"data":${json}}}` }
-    const body = batch ? `[${results.map(item).join(',')}]` : item(results[0])
-    sendJson(req, res, body) // compressed when large (the map's GeoJSON reads)
+    // one cached answer alone: its body (and each compressed copy) made once
+    if (!batch && sharedJson(results[0]) !== undefined) sendJsonOnce(req, res, results[0] as object, () => item(results[0]))
+    else sendJson(req, res, batch ? `[${results.map(item).join(',')}]` : item(results[0])) // compressed when large (the map's GeoJSON reads)
     fastQueryStats.answered++
     return true
   }

@@ -8,6 +8,7 @@ import type { Db } from '../db/client.ts'
 import { badInput, conflict, notFound } from '../domain/errors.ts'
 import type { Role } from '../domain/user.ts'
 import { writeAudit } from './audit.ts'
+import { markFiguresChanged } from './aggregates.ts'
 import { failpoint } from './failpoints.ts'
 import type { GridCatalog } from './gridCatalog.ts'
 import { assertNoHolderOverlap, holderTransaction } from './holderPeriods.ts'
@@ -23,6 +24,7 @@ export async function createDepartment(db: Db, actorId: number, input: Departmen
   const d = await db.$transaction(async (tx) => {
     const row = await tx.department.create({ data: input })
     await writeAudit(tx, { actorId, action: 'department.create', entity: 'department', entityId: row.id, before: null, after: departmentView(row) })
+    await markFiguresChanged(tx)
     return row
   })
   return departmentView(d)
@@ -41,6 +43,7 @@ export async function updateDepartment(db: Db, actorId: number, input: { id: num
     if (n.count !== 1) throw conflict('部门信息已被他人修改，请刷新后重试', 'VERSION_CONFLICT')
     const after = (await tx.department.findUnique({ where: { id: departmentId } }))!
     await writeAudit(tx, { actorId, action: 'department.update', entity: 'department', entityId: departmentId, before: departmentView(before), after: departmentView(after) })
+    await markFiguresChanged(tx)
     // signed-in users carry their department's name (auth.me): a rename reaches every cached session
     const announced = after.name !== before.name ? await announceSessionChange(db, tx, { all: true }) : null
     return { after, announced }

@@ -89,17 +89,58 @@ function accumulate(into: Map<string, Contribution>, list: Contribution[], sign:
   }
 }
 
-async function applyDeltas(tx: Client, deltas: Map<string, Contribution>) {
+async function applyDeltas(tx: Client, deltas: Map<string, Contribution>, touched: Contribution[] = []) {
+  let seq: number | null = null
   for (const d of deltas.values()) {
     const counts = Object.fromEntries(Object.entries(d.counts).filter(([, n]) => n !== 0))
     if (Object.keys(counts).length === 0) continue
+    seq ??= await nextSeq(tx)
     const model = (tx as unknown as Record<Table, { upsert(args: unknown): Promise<unknown> }>)[d.table]
     await model.upsert({
       where: { [KEY_NAME[d.table]]: d.key },
-      create: { ...d.key, ...counts },
-      update: Object.fromEntries(Object.entries(counts).map(([f, n]) => [f, { increment: n }])),
+      create: { ...d.key, ...counts, seq },
+      update: { ...Object.fromEntries(Object.entries(counts).map(([f, n]) => [f, { increment: n }])), seq },
     })
   }
+  // rows whose counts did not change but whose problems did (an open problem's deadline): stamped, so caches re-read them
+  for (const t of touched) {
+    seq ??= await nextSeq(tx)
+    await tx.problemTally.updateMany({ where: t.key as { gridId: number; departmentId: number; supervisingDepartmentId: number }, data: { seq } })
+  }
+}
+
+/** The ProblemTally rows of open problems whose deadline a change moved (their counts may stay the same). */
+function deadlineMoves(before: ProblemFacts | null, after: ProblemFacts | null, asOf: Date): Contribution[] {
+  if (!before || !after || before.deadline?.getTime() === after.deadline?.getTime()) return []
+  return [...problemContributions(before, asOf), ...problemContributions(after, asOf)].filter((c) => c.table === 'problemTally')
+}
+
+/**
+ * The next change sequence (AggregateClock.seq + 1), for the rows this transaction changes. The clock
+ * row stays locked until the transaction ends, so sequences commit in order: a reader that saw seq s
+ * has seen every row stamped ≤ s (services/cityFigures.ts reads `seq > s` next). On PostgreSQL the
+ * clock's advisory lock is taken first (shared, as clockIn), always in that order.
+ */
+async function nextSeq(tx: Client): Promise<number> {
+  await clockIn(tx)
+  return (await tx.aggregateClock.update({ where: { id: 1 }, data: { seq: { increment: 1 } }, select: { seq: true } })).seq
+}
+
+/** SQL that moves the change sequence and makes caches of the aggregates rebuild (a change the stamped rows do not tell). */
+const FULL_CHANGE_SQL = `UPDATE "AggregateClock" SET "seq" = "seq" + 1, "fullSeq" = "seq" + 1 WHERE "id" = 1`
+
+/**
+ * A change the figures depend on that is not in the stamped aggregate rows (holders, departments,
+ * meetings, 退单), in transaction `tx`: the cached city figures (services/cityFigures.ts) rebuild.
+ */
+export async function markFiguresChanged(tx: Client): Promise<void> {
+  await clockIn(tx)
+  await tx.$executeRawUnsafe(FULL_CHANGE_SQL)
+}
+
+/** A change only the ranking reads besides the aggregates (a meeting, a 退单 or its ruling), in `tx`: cached rankings are rebuilt. */
+export async function markRankingChanged(tx: Client): Promise<void> {
+  await nextSeq(tx)
 }
 
 function provider(db: Client): 'sqlite' | 'postgresql' {
@@ -129,7 +170,7 @@ export async function tallyProblem(tx: Client, before: ProblemFacts | null, afte
   const deltas = new Map<string, Contribution>()
   if (before) accumulate(deltas, problemContributions(before, asOf), -1)
   if (after) accumulate(deltas, problemContributions(after, asOf), 1)
-  await applyDeltas(tx, deltas)
+  await applyDeltas(tx, deltas, deadlineMoves(before, after, asOf))
 }
 
 /** Many problems created or changed at once (imports, boundary saves), in transaction `tx`. */
@@ -141,7 +182,7 @@ export async function tallyProblems(tx: Client, changes: { before: ProblemFacts 
     if (c.before) accumulate(deltas, problemContributions(c.before, asOf), -1)
     if (c.after) accumulate(deltas, problemContributions(c.after, asOf), 1)
   }
-  await applyDeltas(tx, deltas)
+  await applyDeltas(tx, deltas, changes.flatMap((c) => deadlineMoves(c.before, c.after, asOf)))
 }
 
 /** An inspection recorded, changed (approval) or removed, in transaction `tx`. */
@@ -261,6 +302,7 @@ export async function refreshProblemTallies(db: Db, gridIds?: number[]): Promise
                CASE WHEN "status" = 'closed' AND ("deadline" IS NULL OR "closedAt" <= "deadline") THEN 1 ELSE 0 END
           FROM "Problem" WHERE "departmentId" IS NOT NULL AND "closedAt" IS NOT NULL
       ) x GROUP BY d, s, m`)
+    await tx.$executeRawUnsafe(FULL_CHANGE_SQL)
   }, { timeout: 600_000, maxWait: 60_000 })
 }
 
@@ -312,6 +354,8 @@ export async function tallyNewProblems(tx: SqlTx, problems: Iterable<ProblemFact
       DO UPDATE SET "reported" = "ProblemMonthTally"."reported" + excluded."reported", "ended" = "ProblemMonthTally"."ended" + excluded."ended",
         "closed" = "ProblemMonthTally"."closed" + excluded."closed", "closedOnTime" = "ProblemMonthTally"."closedOnTime" + excluded."closedOnTime"`, [JSON.stringify(months)])
   }
+  // the cached city figures (services/cityFigures.ts) rebuild after an import: one change for the whole batch
+  await tx.sql(FULL_CHANGE_SQL, [])
 }
 
 /** The Beijing month (YYYY-MM) of a timestamp column, in SQL. */
@@ -337,6 +381,7 @@ export async function refreshInspectionTallies(db: Db, gridIds?: number[]): Prom
     }
     const rows = [...deltas.values()].map((d) => ({ ...(d.key as { gridId: number; month: string; departmentId: number }), inspected: d.counts.inspected ?? 0, proven: d.counts.proven ?? 0 }))
     for (let i = 0; i < rows.length; i += 5000) await tx.inspectionTally.createMany({ data: rows.slice(i, i + 5000) })
+    await tx.$executeRawUnsafe(FULL_CHANGE_SQL)
   }, { timeout: 600_000, maxWait: 60_000 })
 }
 

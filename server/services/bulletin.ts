@@ -22,6 +22,7 @@ import { writeAudit } from './audit.ts'
 import { INSPECTION_FACT_SELECT, inspectionFact, monthCoverage } from './coverage.ts'
 import type { GridCatalog } from './gridCatalog.ts'
 import { loadRankingAggregates, loadRankingInput, loadTheme } from './monthly.ts'
+import { cityCoverage, cityRanking } from './cityFigures.ts'
 import { restrictRankingInput } from '../domain/grid/area.ts'
 import { gridsInArea, resolveArea, type AreaFilter } from './districts.ts'
 
@@ -37,10 +38,12 @@ function inArea<T extends { gridId: number | null }>(area: AreaFilter | null, ro
 
 export async function buildBulletin(db: Db, catalog: GridCatalog, month: MonthKey, now: Date, area: AreaFilter | null = null) {
   const at = judgedAt(month, now)
-  const [cityInput, coverage, cityNotOnSite, cityOverdue, theme, meetings] = await Promise.all([
-    // the whole city from the aggregates; a district from its rows (the aggregates are per department)
-    area ? loadRankingInput(db, month, month) : loadRankingAggregates(db, month, month, now),
-    monthCoverage(db, month, now),
+  const [ranking, coverage, cityNotOnSite, cityOverdue, theme, meetings] = await Promise.all([
+    // the whole city from the aggregates (the cached figures of the map and the dashboard, services/cityFigures.ts);
+    // a district from its rows (the problem aggregates are per department)
+    area ? loadRankingInput(db, month, month).then((input) => departmentRanking(month, month, restrictRankingInput(input, area.gridIds), now))
+      : cityRanking(db, month, month, now).then(async (r) => r ?? departmentRanking(month, month, await loadRankingAggregates(db, month, month, now), now)),
+    cityCoverage(db, month, now).then((c) => c ?? monthCoverage(db, month, now)),
     db.inspection.findMany({
       where: { month },
       select: { ...INSPECTION_FACT_SELECT, inspector: true, grid: { select: { name: true, code: true } }, department: { select: { name: true } } }, orderBy: [{ departmentId: 'asc' }, { date: 'asc' }],
@@ -52,10 +55,8 @@ export async function buildBulletin(db: Db, catalog: GridCatalog, month: MonthKe
     loadTheme(db, month),
     db.meeting.findMany({ where: { month }, select: { departmentId: true } }),
   ])
-  // the district filter (services/districts.ts): rows of the area's grids only
-  const input = area ? restrictRankingInput(cityInput, area.gridIds) : cityInput
+  // the district filter (services/districts.ts): rows of the area's grids only (the ranking's above)
   const notOnSite = inArea(area, cityNotOnSite), overdue = inArea(area, cityOverdue)
-  const ranking = departmentRanking(month, month, input, now)
   const grids = bulletinGrids(catalog, area).map((g) => ({ g, c: coverage.get(g.id) })).filter((x) => x.g.level !== 'district' || x.c?.holder)
   const held = grids.filter((x) => x.c?.holder)
   const count = (s: GridMonthState) => held.filter((x) => x.c!.inspectionStatus === s).length

@@ -1,24 +1,30 @@
 /**
- * The city-wide figures of grid.status and the dashboard ranking at city scale (issue 14, target 2):
- * read from the aggregates (services/aggregates.ts) with plain SQL on the database driver — only the
- * columns needed, one query per table, never one per grid — and kept in memory between requests.
+ * The city-wide figures of grid.status, the dashboard ranking and the bulletin at city scale (issue 14,
+ * target 2): read from the aggregates (services/aggregates.ts) with plain SQL on the database driver —
+ * only the columns needed, one query per table, never one per grid — kept in memory between requests
+ * and following every write incrementally, in this process or another.
  *
- * What is kept, and for how long:
- *  - a *snapshot* of the aggregate rows (ProblemTally, the overdue clock, the open problems whose
- *    deadline lies near it, holder periods, departments, ProblemMonthTally, InspectionTally per month),
- *    valid while the database has not changed: the change marker is read on every request —
- *    SQLite: `PRAGMA data_version` on a read-only handle (changes when any other connection, in this
- *    process or another, commits; as auth/sessionCache.ts does); PostgreSQL: `pg_current_snapshot()`,
- *    one tiny query (it changes whenever a writing transaction ends, in any process). Any write
- *    therefore drops the snapshot; the next request rebuilds it.
- *  - per snapshot, the *answers* (a month's per-grid coverage, a range's ranking) computed at `now`,
- *    keyed by the Beijing month of now and by the position of now among the instants where an answer
- *    can change without a write: a deadline in the overdue tail passing (overdue = stored at the clock +
- *    deadlines between the clock and now, docs/monthly.md), a holder period starting or ending, the
- *    month ending. So overdue crossing midnight (or any deadline) is right without a write, and a
- *    cached answer is never served past an instant that changes it.
+ * How it follows writes: every write to the aggregates takes the next change sequence
+ * (AggregateClock.seq, the clock row locked until it commits, so sequences commit in order) and stamps
+ * the tally rows it changes with it. Each request reads the clock row (one tiny query: seq, fullSeq,
+ * the overdue clock); when seq moved, the cache reads only the rows stamped after the sequence it last
+ * saw (`WHERE "seq" > ?`, indexed) — ProblemTally, InspectionTally, ProblemMonthTally — and the
+ * overdue tail of the grids whose problems changed, and recomputes only those grids' figures (a new
+ * *view*: the old one stays whole for the requests still reading it). Changes the rows do not tell
+ * (holders, departments, an import, a refresh: AggregateClock.fullSeq) and a moved overdue clock
+ * (the daily roll) rebuild it fully; a meeting or a 退单 moves seq alone (the ranking is rebuilt).
+ * The marker is per database on both providers (a row of this database), so another database of the
+ * same PostgreSQL server does not disturb it.
+ *
+ * Per view, the *answers* (a month's per-grid coverage, a range's ranking, grid.status's arrays) are
+ * computed at `now` and kept while now stays within one interval between the instants where an
+ * answer can change without a write: a deadline in the overdue tail passing (overdue = stored at the
+ * clock + deadlines between the clock and now, docs/monthly.md), a holder period starting or ending,
+ * the month ending. So overdue crossing midnight (or any deadline) is right without a write, and a
+ * cached answer is never served past an instant that changes it.
  * The answers are city-wide per grid / per department; callers filter (district, level) afterwards.
  * Without a driver (a test double) callers fall back to the row-by-row reads (coverage.ts monthCoverage).
+ * tests/api/aggregates.test.ts and tests/api/cityFigures.test.ts compare them with recomputations.
  */
 import Database from 'better-sqlite3'
 import { rawDriver, type Db } from '../db/client.ts'
@@ -38,8 +44,6 @@ interface Reader {
   readonly provider: 'sqlite' | 'postgres'
   /** `?` placeholders; dates as Date */
   all(text: string, params?: unknown[]): Promise<Row[]>
-  /** changes whenever a transaction that wrote anything has committed since the last call */
-  marker(): Promise<string>
 }
 
 const readers = new WeakMap<Db, Reader | null>()
@@ -56,7 +60,6 @@ function readerOf(db: Db): Reader | null {
     reader = {
       provider: 'sqlite',
       async all(text, params = []) { return open().prepare(text).all(...params.map(value)) as Row[] },
-      async marker() { return String(open().pragma('data_version', { simple: true })) },
     }
   } else if (driver?.provider === 'postgres') {
     const pool = driver.pool
@@ -67,7 +70,6 @@ function readerOf(db: Db): Reader | null {
         let n = 0
         return (await pool.query(text.replace(/\?/g, () => `$${++n}`), params.map(value))).rows as Row[]
       },
-      async marker() { return (await pool.query<{ s: string }>('SELECT pg_current_snapshot()::text AS s')).rows[0]!.s },
     }
   }
   readers.set(db, reader)
@@ -82,85 +84,217 @@ const OPEN_SQL = OPEN_STATUSES.map((s) => `'${s}'`).join(',')
 const DAY = 86_400_000
 
 interface Holder extends HolderPeriod { gridId: number; view: HolderView }
+interface TailEntry { deadline: number; departmentId: number; supervisingDepartmentId: number }
+interface MonthTallyRow { departmentId: number; supervisingDepartmentId: number; month: string; reported: number; ended: number; closed: number; closedOnTime: number }
+/** A month's coverage computed at an instant, valid while now stays in [lo, hi) within the same month of now. */
+interface CoverageEntry { nowMonth: string; lo: number; hi: number; map: Map<number, GridCoverage> }
 
-/** The aggregate rows of one database state (one change marker). */
-interface Snapshot {
-  marker: string
-  departments: { id: number; name: string }[]
-  holders: Holder[]
-  /** ProblemTally rows with open > 0, as columns; overdue counted at the clock */
-  tally: { grid: Int32Array; dept: Int32Array; sup: Int32Array; open: Int32Array; overdue: Int32Array }
+/** The change marker: the clock row of the database. */
+interface Marker { seq: number; fullSeq: number; clock: number | null }
+
+/** The aggregates as of one change sequence; never modified once handed out (a change makes a new view). */
+interface View {
+  seq: number
   clock: number | null
-  /** open problems with a deadline in [lo, hi), sorted by deadline, each with its tally row (-1: none) */
-  tail: { lo: number; hi: number; deadline: Float64Array; row: Int32Array } | null
+  departments: { id: number; name: string }[]
+  holdersByGrid: Map<number, Holder[]>
+  /** per grid, its ProblemTally rows with open > 0 (overdue counted at the clock) */
+  tally: Map<number, ProblemTallyRow[]>
+  /** the open problems whose deadline lies in [lo, hi), per grid (0: outside every grid) */
+  tail: { lo: number; hi: number; byGrid: Map<number, TailEntry[]> } | null
   /** every instant an answer can change at without a write (t and t+1), sorted */
   instants: Float64Array
-  monthTallies: { departmentId: number; supervisingDepartmentId: number; month: string; reported: number; ended: number; closed: number; closedOnTime: number }[]
+  monthTallies: Map<string, MonthTallyRow>
   inspections: Map<MonthKey, Promise<Map<number, InspectionCounts[]>>>
+  coverages: Map<MonthKey, Promise<CoverageEntry | null>>
   answers: Map<string, Promise<unknown>>
 }
 
-const snapshots = new WeakMap<Db, Promise<Snapshot>>()
+interface State { view: View | null; chain: Promise<unknown> }
+const states = new WeakMap<Db, State>()
 
-async function loadSnapshot(db: Db, r: Reader, marker: string, now: number): Promise<Snapshot> {
-  const [departments, holders, tally, clockRows, monthTallies] = await Promise.all([
+async function readMarker(r: Reader): Promise<Marker> {
+  const [row] = await r.all(`SELECT "seq", "fullSeq", ${T(r, 'overdueAsOf')} AS "asOf" FROM "AggregateClock" WHERE "id" = 1`)
+  return row ? { seq: num(row.seq), fullSeq: num(row.fullSeq), clock: ms(row.asOf) } : { seq: 0, fullSeq: 0, clock: null }
+}
+
+const tallyKey = (d: number, s: number) => `${d}|${s}`
+const monthTallyKey = (x: { departmentId: number; supervisingDepartmentId: number; month: string }) => `${x.departmentId}|${x.supervisingDepartmentId}|${x.month}`
+const toTally = (x: Row): ProblemTallyRow => ({ gridId: num(x.gridId), departmentId: num(x.departmentId), supervisingDepartmentId: num(x.supervisingDepartmentId), open: num(x.open), overdue: num(x.overdue) })
+const toMonthTally = (x: Row): MonthTallyRow => ({ departmentId: num(x.departmentId), supervisingDepartmentId: num(x.supervisingDepartmentId), month: String(x.month), reported: num(x.reported), ended: num(x.ended), closed: num(x.closed), closedOnTime: num(x.closedOnTime) })
+const PROBLEM_TALLY_COLS = '"gridId", "departmentId", "supervisingDepartmentId", "open", "overdue"'
+const MONTH_TALLY_COLS = '"departmentId", "supervisingDepartmentId", "month", "reported", "ended", "closed", "closedOnTime"'
+
+/** Every row, from scratch. */
+async function loadView(r: Reader, m: Marker, now: number): Promise<View> {
+  const [departments, holders, tally, monthTallies] = await Promise.all([
     r.all('SELECT "id", "name" FROM "Department" ORDER BY "id"'),
     r.all(`SELECT "gridId", "departmentId", "cadreName", "cadreTitle", "contactName", "contactPhone", ${T(r, 'validFrom')} AS "validFrom", ${T(r, 'validTo')} AS "validTo" FROM "GridHolder" ORDER BY "validFrom", "id"`),
-    r.all('SELECT "gridId", "departmentId", "supervisingDepartmentId", "open", "overdue" FROM "ProblemTally" WHERE "open" > 0'),
-    r.all(`SELECT ${T(r, 'overdueAsOf')} AS "asOf" FROM "AggregateClock" WHERE "id" = 1`),
-    r.all('SELECT "departmentId", "supervisingDepartmentId", "month", "reported", "ended", "closed", "closedOnTime" FROM "ProblemMonthTally"'),
+    r.all(`SELECT ${PROBLEM_TALLY_COLS} FROM "ProblemTally" WHERE "open" > 0`),
+    r.all(`SELECT ${MONTH_TALLY_COLS} FROM "ProblemMonthTally"`),
   ])
   const deptName = new Map(departments.map((d) => [num(d.id), String(d.name)]))
-  const n = tally.length
-  const t = { grid: new Int32Array(n), dept: new Int32Array(n), sup: new Int32Array(n), open: new Int32Array(n), overdue: new Int32Array(n) }
-  tally.forEach((x, i) => { t.grid[i] = num(x.gridId); t.dept[i] = num(x.departmentId); t.sup[i] = num(x.supervisingDepartmentId); t.open[i] = num(x.open); t.overdue[i] = num(x.overdue) })
-  const snap: Snapshot = {
-    marker,
-    departments: departments.map((d) => ({ id: num(d.id), name: String(d.name) })),
-    holders: holders.map((h) => {
-      const validFrom = new Date(ms(h.validFrom)!), to = ms(h.validTo), validTo = to === null ? null : new Date(to)
-      const departmentId = num(h.departmentId)
-      return {
-        gridId: num(h.gridId), departmentId, validFrom, validTo,
-        view: holderView({
-          departmentId, department: { name: deptName.get(departmentId) ?? '' }, cadreName: String(h.cadreName), cadreTitle: String(h.cadreTitle),
-          contactName: String(h.contactName), contactPhone: String(h.contactPhone), validFrom, validTo,
-        }),
-      }
-    }),
-    tally: t,
-    clock: clockRows.length ? ms(clockRows[0]!.asOf) : null,
-    tail: null,
-    instants: new Float64Array(0),
-    monthTallies: monthTallies.map((x) => ({ departmentId: num(x.departmentId), supervisingDepartmentId: num(x.supervisingDepartmentId), month: String(x.month), reported: num(x.reported), ended: num(x.ended), closed: num(x.closed), closedOnTime: num(x.closedOnTime) })),
-    inspections: new Map(),
-    answers: new Map(),
+  const holdersByGrid = new Map<number, Holder[]>()
+  for (const h of holders) {
+    const validFrom = new Date(ms(h.validFrom)!), to = ms(h.validTo), validTo = to === null ? null : new Date(to)
+    const departmentId = num(h.departmentId), gridId = num(h.gridId)
+    const holder: Holder = {
+      gridId, departmentId, validFrom, validTo,
+      view: holderView({
+        departmentId, department: { name: deptName.get(departmentId) ?? '' }, cadreName: String(h.cadreName), cadreTitle: String(h.cadreTitle),
+        contactName: String(h.contactName), contactPhone: String(h.contactPhone), validFrom, validTo,
+      }),
+    }
+    const list = holdersByGrid.get(gridId)
+    if (list) list.push(holder); else holdersByGrid.set(gridId, [holder])
   }
-  await loadTail(r, snap, now)
-  return snap
+  const byGrid = new Map<number, ProblemTallyRow[]>()
+  for (const x of tally) {
+    const t = toTally(x)
+    const list = byGrid.get(t.gridId)
+    if (list) list.push(t); else byGrid.set(t.gridId, [t])
+  }
+  const view: View = {
+    seq: m.seq, clock: m.clock,
+    departments: departments.map((d) => ({ id: num(d.id), name: String(d.name) })),
+    holdersByGrid, tally: byGrid, tail: null, instants: new Float64Array(0),
+    monthTallies: new Map(monthTallies.map((x) => { const t = toMonthTally(x); return [monthTallyKey(t), t] })),
+    inspections: new Map(), coverages: new Map(), answers: new Map(),
+  }
+  await loadTail(r, view, now)
+  return view
 }
 
 /** The open problems whose deadline lies between the clock and now (with two days' margin), and the instants. */
-async function loadTail(r: Reader, snap: Snapshot, now: number): Promise<void> {
-  snap.answers.clear()
-  const instants: number[] = []
-  for (const h of snap.holders) { instants.push(h.validFrom.getTime()); if (h.validTo) instants.push(h.validTo.getTime()) }
-  if (snap.clock !== null) {
-    const lo = Math.min(snap.clock, now), hi = Math.max(snap.clock, now) + 2 * DAY
-    const rows = await r.all(`SELECT COALESCE("gridId", 0) AS "g", COALESCE("departmentId", 0) AS "d", COALESCE("supervisingDepartmentId", 0) AS "s", ${T(r, 'deadline')} AS "deadline"
+async function loadTail(r: Reader, view: View, now: number): Promise<void> {
+  if (view.clock !== null) {
+    const lo = Math.min(view.clock, now), hi = Math.max(view.clock, now) + 2 * DAY
+    const rows = await r.all(`SELECT "gridId", "departmentId", "supervisingDepartmentId", ${T(r, 'deadline')} AS "deadline"
       FROM "Problem" WHERE "status" IN (${OPEN_SQL}) AND "deadline" >= ? AND "deadline" < ?`, [new Date(lo), new Date(hi)])
-    const key = (g: number, d: number, s: number) => `${g}|${d}|${s}`
-    const index = new Map<string, number>()
-    for (let i = 0; i < snap.tally.grid.length; i++) index.set(key(snap.tally.grid[i]!, snap.tally.dept[i]!, snap.tally.sup[i]!), i)
-    const list = rows.map((x) => ({ deadline: ms(x.deadline)!, row: index.get(key(num(x.g), num(x.d), num(x.s))) ?? -1 })).sort((a, b) => a.deadline - b.deadline)
-    snap.tail = { lo, hi, deadline: Float64Array.from(list, (x) => x.deadline), row: Int32Array.from(list, (x) => x.row) }
-    instants.push(snap.clock, ...snap.tail.deadline)
+    view.tail = { lo, hi, byGrid: tailByGrid(rows) }
   } else {
-    snap.tail = null
+    view.tail = null
+  }
+  view.instants = instantsOf(view)
+}
+
+function tailByGrid(rows: Row[]): Map<number, TailEntry[]> {
+  const by = new Map<number, TailEntry[]>()
+  for (const x of rows) {
+    const g = num(x.gridId ?? 0), e = { deadline: ms(x.deadline)!, departmentId: num(x.departmentId ?? 0), supervisingDepartmentId: num(x.supervisingDepartmentId ?? 0) }
+    const list = by.get(g)
+    if (list) list.push(e); else by.set(g, [e])
+  }
+  return by
+}
+
+function instantsOf(view: View): Float64Array {
+  const instants: number[] = []
+  for (const list of view.holdersByGrid.values()) for (const h of list) { instants.push(h.validFrom.getTime()); if (h.validTo) instants.push(h.validTo.getTime()) }
+  if (view.clock !== null && view.tail) {
+    instants.push(view.clock)
+    for (const list of view.tail.byGrid.values()) for (const e of list) instants.push(e.deadline)
   }
   const all = new Float64Array(instants.length * 2)
   instants.forEach((x, i) => { all[2 * i] = x; all[2 * i + 1] = x + 1 })
-  snap.instants = all.sort()
+  return all.sort()
+}
+
+/** The rows stamped after the view's sequence: a new view sharing everything else; changed grids' coverage recomputed. */
+async function advance(db: Db, r: Reader, cur: View, m: Marker, now: number): Promise<View> {
+  const since = cur.seq
+  const [pt, it, mt] = await Promise.all([
+    r.all(`SELECT ${PROBLEM_TALLY_COLS} FROM "ProblemTally" WHERE "seq" > ?`, [since]),
+    r.all('SELECT "gridId", "month", "departmentId", "inspected", "proven" FROM "InspectionTally" WHERE "seq" > ?', [since]),
+    r.all(`SELECT ${MONTH_TALLY_COLS} FROM "ProblemMonthTally" WHERE "seq" > ?`, [since]),
+  ])
+  const problemGrids = new Set(pt.map((x) => num(x.gridId)))
+  // the tail of the grids whose problems changed (a problem's deadline or state moved)
+  let tailRows: Row[] = []
+  if (cur.tail && problemGrids.size > 0) {
+    const ids = [...problemGrids].filter((g) => g !== 0)
+    for (let i = 0; i < ids.length || (i === 0 && problemGrids.has(0)); i += 500) {
+      const chunk = ids.slice(i, i + 500)
+      const where = [chunk.length ? `"gridId" IN (${chunk.join(',')})` : '', i === 0 && problemGrids.has(0) ? '"gridId" IS NULL' : ''].filter(Boolean).join(' OR ')
+      tailRows = tailRows.concat(await r.all(`SELECT "gridId", "departmentId", "supervisingDepartmentId", ${T(r, 'deadline')} AS "deadline"
+        FROM "Problem" WHERE "status" IN (${OPEN_SQL}) AND "deadline" >= ? AND "deadline" < ? AND (${where})`, [new Date(cur.tail.lo), new Date(cur.tail.hi)]))
+    }
+  }
+  const tally = pt.length ? new Map(cur.tally) : cur.tally
+  for (const x of pt) {
+    const t = toTally(x)
+    const rows = (tally.get(t.gridId) ?? []).filter((o) => tallyKey(o.departmentId, o.supervisingDepartmentId) !== tallyKey(t.departmentId, t.supervisingDepartmentId))
+    if (t.open > 0) rows.push(t)
+    if (rows.length) tally.set(t.gridId, rows); else tally.delete(t.gridId)
+  }
+  let tail = cur.tail
+  if (tail && problemGrids.size > 0) {
+    const byGrid = new Map(tail.byGrid)
+    for (const g of problemGrids) byGrid.delete(g)
+    for (const [g, list] of tailByGrid(tailRows)) byGrid.set(g, list)
+    tail = { ...tail, byGrid }
+  }
+  const monthTallies = mt.length ? new Map(cur.monthTallies) : cur.monthTallies
+  for (const x of mt) { const t = toMonthTally(x); monthTallies.set(monthTallyKey(t), t) }
+  const inspectionChanges = new Map<MonthKey, Row[]>()
+  for (const x of it) { const k = String(x.month) as MonthKey; (inspectionChanges.get(k) ?? inspectionChanges.set(k, []).get(k)!).push(x) }
+  const view: View = {
+    seq: m.seq, clock: cur.clock, departments: cur.departments, holdersByGrid: cur.holdersByGrid, tally, tail,
+    instants: tail === cur.tail ? cur.instants : new Float64Array(0), monthTallies,
+    inspections: new Map(), coverages: new Map(), answers: new Map(),
+  }
+  if (tail !== cur.tail) view.instants = instantsOf(view)
+  for (const [month, p] of cur.inspections) {
+    const changes = inspectionChanges.get(month)
+    view.inspections.set(month, changes ? p.then((old) => {
+      const by = new Map(old)
+      for (const x of changes) {
+        const g = num(x.gridId), c = { departmentId: num(x.departmentId), inspected: num(x.inspected), proven: num(x.proven) }
+        const list = (by.get(g) ?? []).filter((o) => o.departmentId !== c.departmentId)
+        if (c.inspected > 0) list.push(c)
+        if (list.length) by.set(g, list); else by.delete(g)
+      }
+      return by
+    }) : p)
+  }
+  const at = new Date(now)
+  for (const [month, p] of cur.coverages) {
+    const grids = new Set(problemGrids)
+    for (const x of inspectionChanges.get(month) ?? []) grids.add(num(x.gridId))
+    const next = p.then((e) => {
+      if (!e || !validAt(e, now)) return null
+      if (grids.size === 0) return e
+      return patchCoverage(db, r, view, month, at, e, [...grids])
+    })
+    next.catch(() => undefined)
+    view.coverages.set(month, next)
+  }
+  return view
+}
+
+/** `e` with the figures of `grids` recomputed at `now` (the same as a full computation gives them). */
+async function patchCoverage(db: Db, r: Reader, view: View, month: MonthKey, now: Date, e: CoverageEntry, grids: number[]): Promise<CoverageEntry> {
+  const holdersByGrid = holdersIn(view, month, grids)
+  const tallyByGrid = await inspectionCounts(r, view, month)
+  const part = await coverageFromCounts(db, month, now, holdersByGrid, tallyByGrid, talliesAt(view, now.getTime(), grids), (h) => h.view, grids)
+  const map = new Map(e.map)
+  for (const g of grids) {
+    // the grids a full computation lists: held in the month, inspected in it, or with open problems
+    if (holdersByGrid.has(g) || tallyByGrid.has(g) || (g !== 0 && view.tally.has(g))) map.set(g, part.get(g)!)
+    else map.delete(g)
+  }
+  const [lo, hi] = bucket(view, now.getTime())
+  return { nowMonth: e.nowMonth, lo: Math.max(lo, e.lo), hi: Math.min(hi, e.hi), map }
+}
+
+const validAt = (e: CoverageEntry, now: number) => e.nowMonth === monthOf(new Date(now)) && e.lo <= now && now < e.hi
+
+/** The interval of instants around `now` in which no answer changes without a write (within the tail's range). */
+function bucket(view: View, now: number): [number, number] {
+  const i = upperBound(view.instants, now)
+  let lo = i > 0 ? view.instants[i - 1]! : -Infinity, hi = i < view.instants.length ? view.instants[i]! : Infinity
+  if (view.tail) { lo = Math.max(lo, view.tail.lo); hi = Math.min(hi, view.tail.hi) }
+  return [lo, hi]
 }
 
 /** How many of the sorted `xs` are ≤ x. */
@@ -170,42 +304,77 @@ function upperBound(xs: Float64Array, x: number): number {
   return lo
 }
 
-/** The snapshot for the database as it is now (rebuilt when the marker moved), its tail covering `now`. */
-async function snapshotFor(db: Db, r: Reader, now: number): Promise<Snapshot> {
-  const marker = await r.marker()
-  let pending = snapshots.get(db)
-  let snap = pending ? await pending.catch(() => null) : null
-  if (!snap || snap.marker !== marker) {
-    // re-check: another request may have started the build for this marker meanwhile
-    const again = snapshots.get(db)
-    if (again && again !== pending) { const s = await again.catch(() => null); if (s?.marker === marker) snap = s }
-    if (!snap || snap.marker !== marker) {
-      pending = loadSnapshot(db, r, marker, now)
-      snapshots.set(db, pending)
-      snap = await pending
-    }
-  }
-  if (snap.clock !== null && (!snap.tail || now < snap.tail.lo || now >= snap.tail.hi)) await loadTail(r, snap, now)
-  return snap
+/** Runs `fn` after every refresh already queued for the database (one at a time). */
+function serially<T>(st: State, fn: () => Promise<T>): Promise<T> {
+  const p = st.chain.then(fn, fn)
+  st.chain = p.catch(() => undefined)
+  return p
 }
 
-/** The ProblemTally rows with overdue at `now` (stored at the clock, ± the deadlines between the clock and now). */
-function talliesAt(snap: Snapshot, now: number): ProblemTallyRow[] {
-  const t = snap.tally
-  const overdue = Int32Array.from(t.overdue)
-  if (snap.tail && snap.clock !== null && now !== snap.clock) {
-    const { deadline, row } = snap.tail
-    const [a, b, sign] = snap.clock < now ? [snap.clock, now, 1] : [now, snap.clock, -1]
-    // deadlines in [a, b)
-    for (let i = upperBound(deadline, a - 1), end = upperBound(deadline, b - 1); i < end; i++) { const j = row[i]!; if (j >= 0) overdue[j] = overdue[j]! + sign }
+/** The view of the database as it is now (advanced or rebuilt when the marker moved), its tail covering `now`. */
+async function viewFor(db: Db, r: Reader, now: number): Promise<View> {
+  let st = states.get(db)
+  if (!st) states.set(db, st = { view: null, chain: Promise.resolve() })
+  const state = st
+  const m = await readMarker(r)
+  let v = state.view
+  const current = (x: View | null, k: Marker) => x !== null && x.seq === k.seq && x.clock === k.clock
+  if (!current(v, m)) {
+    v = await serially(state, async () => {
+      // the marker again, inside the queue: another request may have brought the view up to date meanwhile
+      const k = await readMarker(r)
+      const cur = state.view
+      if (current(cur, k)) return cur!
+      const next = cur && k.seq > cur.seq && k.fullSeq <= cur.seq && k.clock === cur.clock ? await advance(db, r, cur, k, now) : await loadView(r, k, now)
+      state.view = next
+      return next
+    })
   }
-  const out: ProblemTallyRow[] = new Array(t.grid.length)
-  for (let i = 0; i < t.grid.length; i++) out[i] = { gridId: t.grid[i]!, departmentId: t.dept[i]!, supervisingDepartmentId: t.sup[i]!, open: t.open[i]!, overdue: overdue[i]! }
+  if (v!.clock !== null && (!v!.tail || now < v!.tail.lo || now >= v!.tail.hi)) {
+    v = await serially(state, async () => {
+      const cur = state.view!
+      if (cur.clock === null || (cur.tail && now >= cur.tail.lo && now < cur.tail.hi)) return cur
+      const next: View = { ...cur, inspections: cur.inspections, coverages: new Map(), answers: new Map() }
+      await loadTail(r, next, now)
+      state.view = next
+      return next
+    })
+  }
+  return v!
+}
+
+/** The ProblemTally rows (of `grids`, or all) with overdue at `now`: stored at the clock, ± the deadlines between the clock and now. */
+function talliesAt(view: View, now: number, grids?: Iterable<number>): ProblemTallyRow[] {
+  const out: ProblemTallyRow[] = []
+  const clock = view.clock
+  const shift = view.tail !== null && clock !== null && now !== clock
+  const [a, b, sign] = !shift ? [0, 0, 0] : clock! < now ? [clock!, now, 1] : [now, clock!, -1]
+  for (const g of grids ?? view.tally.keys()) {
+    const rows = view.tally.get(g)
+    if (!rows) continue
+    const tail = shift ? view.tail!.byGrid.get(g) : undefined
+    for (const t of rows) {
+      let overdue = t.overdue
+      // deadlines in [a, b)
+      if (tail) for (const e of tail) if (e.deadline >= a && e.deadline < b && e.departmentId === t.departmentId && e.supervisingDepartmentId === t.supervisingDepartmentId) overdue += sign
+      out.push(overdue === t.overdue ? t : { ...t, overdue })
+    }
+  }
   return out
 }
 
-function inspectionCounts(r: Reader, snap: Snapshot, month: MonthKey): Promise<Map<number, InspectionCounts[]>> {
-  let p = snap.inspections.get(month)
+function holdersIn(view: View, month: MonthKey, grids?: Iterable<number>): Map<number, Holder[]> {
+  const { start, end } = monthRange(month)
+  const out = new Map<number, Holder[]>()
+  for (const g of grids ?? view.holdersByGrid.keys()) {
+    const list = view.holdersByGrid.get(g)?.filter((h) => h.validFrom < end && (h.validTo === null || h.validTo > start))
+    if (list?.length) out.set(g, list)
+  }
+  return out
+}
+
+function inspectionCounts(r: Reader, view: View, month: MonthKey): Promise<Map<number, InspectionCounts[]>> {
+  let p = view.inspections.get(month)
   if (!p) {
     p = r.all('SELECT "gridId", "departmentId", "inspected", "proven" FROM "InspectionTally" WHERE "month" = ? AND "inspected" > 0', [month]).then((rows) => {
       const by = new Map<number, InspectionCounts[]>()
@@ -216,36 +385,44 @@ function inspectionCounts(r: Reader, snap: Snapshot, month: MonthKey): Promise<M
       }
       return by
     })
-    snap.inspections.set(month, p)
+    view.inspections.set(month, p)
+    p.catch(() => view.inspections.delete(month))
   }
   return p
 }
 
-/** Memoised per snapshot, by the month of now and now's place among the instants an answer changes at. */
-function answer<T>(snap: Snapshot, key: string, now: Date, build: () => Promise<T>): Promise<T> {
-  const k = `${key}|${monthOf(now)}|${upperBound(snap.instants, now.getTime())}`
-  let p = snap.answers.get(k) as Promise<T> | undefined
+/** Memoised per view, by the month of now and now's place among the instants an answer changes at. */
+function answer<T>(view: View, key: string, now: Date, build: () => Promise<T>): Promise<T> {
+  const k = `${key}|${monthOf(now)}|${upperBound(view.instants, now.getTime())}`
+  let p = view.answers.get(k) as Promise<T> | undefined
   if (!p) {
     p = build().then((v) => { if (typeof v === 'object' && v !== null) shared.add(v); return v })
-    snap.answers.set(k, p)
-    p.catch(() => snap.answers.delete(k))
+    view.answers.set(k, p)
+    p.catch(() => view.answers.delete(k))
   }
   return p
 }
 
-/** `monthCoverage(db, month, now)` for every grid, from the snapshot (same answer; tests/api/aggregates.test.ts). */
-async function coverageFrom(db: Db, r: Reader, snap: Snapshot, month: MonthKey, now: Date): Promise<Map<number, GridCoverage>> {
-  return answer(snap, `coverage|${month}`, now, async () => {
-    const { start, end } = monthRange(month)
-    const holdersByGrid = new Map<number, Holder[]>()
-    for (const h of snap.holders) {
-      if (!(h.validFrom < end && (h.validTo === null || h.validTo > start))) continue
-      const list = holdersByGrid.get(h.gridId)
-      if (list) list.push(h); else holdersByGrid.set(h.gridId, [h])
-    }
-    const tallyByGrid = await inspectionCounts(r, snap, month)
-    return coverageFromCounts(db, month, now, holdersByGrid, tallyByGrid, talliesAt(snap, now.getTime()), (h) => h.view)
-  })
+/** `monthCoverage(db, month, now)` for every grid, from the view (same answer; tests/api/aggregates.test.ts). */
+async function coverageFrom(db: Db, r: Reader, view: View, month: MonthKey, now: Date): Promise<Map<number, GridCoverage>> {
+  const t = now.getTime()
+  for (;;) {
+    const p = view.coverages.get(month)
+    const e = p ? await p.catch(() => null) : null
+    if (e && validAt(e, t)) return e.map
+    if (view.coverages.get(month) !== p) continue // replaced meanwhile: look again
+    const build = (async (): Promise<CoverageEntry> => {
+      const holdersByGrid = holdersIn(view, month)
+      const tallyByGrid = await inspectionCounts(r, view, month)
+      const map = await coverageFromCounts(db, month, now, holdersByGrid, tallyByGrid, talliesAt(view, t), (h) => h.view)
+      const [lo, hi] = bucket(view, t)
+      shared.add(map)
+      return { nowMonth: monthOf(now), lo, hi, map }
+    })()
+    view.coverages.set(month, build)
+    build.catch(() => { if (view.coverages.get(month) === build) view.coverages.delete(month) })
+    return (await build).map
+  }
 }
 
 /**
@@ -255,8 +432,8 @@ async function coverageFrom(db: Db, r: Reader, snap: Snapshot, month: MonthKey, 
 export async function cityCoverage(db: Db, month: MonthKey, now: Date): Promise<ReadonlyMap<number, GridCoverage> | null> {
   const r = readerOf(db)
   if (!r) return null
-  const snap = await snapshotFor(db, r, now.getTime())
-  return coverageFrom(db, r, snap, month, now)
+  const view = await viewFor(db, r, now.getTime())
+  return coverageFrom(db, r, view, month, now)
 }
 
 /**
@@ -266,9 +443,8 @@ export async function cityCoverage(db: Db, month: MonthKey, now: Date): Promise<
 export async function fromCityCoverage<T>(db: Db, month: MonthKey, now: Date, key: string, build: (coverage: ReadonlyMap<number, GridCoverage>) => T): Promise<T | null> {
   const r = readerOf(db)
   if (!r) return null
-  const snap = await snapshotFor(db, r, now.getTime())
-  const coverage = await coverageFrom(db, r, snap, month, now)
-  return answer(snap, `derived|${month}|${key}`, now, async () => build(coverage))
+  const view = await viewFor(db, r, now.getTime())
+  return answer(view, `derived|${month}|${key}`, now, async () => build(await coverageFrom(db, r, view, month, now)))
 }
 
 /**
@@ -279,22 +455,22 @@ export async function fromCityCoverage<T>(db: Db, month: MonthKey, now: Date, ke
 export async function cityRanking(db: Db, from: MonthKey, to: MonthKey, now: Date): Promise<Ranking | null> {
   const r = readerOf(db)
   if (!r || monthRange(to).end < now) return null
-  const snap = await snapshotFor(db, r, now.getTime())
-  return answer(snap, `ranking|${from}|${to}`, now, async () => {
+  const view = await viewFor(db, r, now.getTime())
+  return answer(view, `ranking|${from}|${to}`, now, async () => {
     const { start } = monthRange(from), { end } = monthRange(to)
     const months = monthsBetween(from, to).filter((m) => monthRange(m).start <= now)
     const [meetings, returns, coverages] = await Promise.all([
       r.all('SELECT "departmentId", "month" FROM "Meeting" WHERE "month" >= ? AND "month" <= ?', [from, to]),
       r.all(`SELECT "departmentId", "status", ${T(r, 'createdAt')} AS "createdAt" FROM "ProblemReturn" WHERE "createdAt" >= ? AND "createdAt" < ?`, [start, end]),
-      Promise.all(months.map((m) => coverageFrom(db, r, snap, m, now))),
+      Promise.all(months.map((m) => coverageFrom(db, r, view, m, now))),
     ])
     const input = rankingInputFromAggregates(from, now, {
-      departments: snap.departments,
+      departments: view.departments,
       meetings: meetings.map((m) => ({ departmentId: num(m.departmentId), month: String(m.month) })),
       returns: returns.map((x) => ({ departmentId: num(x.departmentId), status: String(x.status), createdAt: new Date(ms(x.createdAt)!) })),
-      monthTallies: snap.monthTallies.filter((x) => x.month <= to),
+      monthTallies: [...view.monthTallies.values()].filter((x) => x.month <= to),
       coverages: months.map((m, k) => [m, coverages[k]!] as const),
-      open: talliesAt(snap, now.getTime()),
+      open: talliesAt(view, now.getTime()),
     })
     return departmentRanking(from, to, input, now)
   })

@@ -11,6 +11,7 @@ import { isDbUnavailable } from '../db/errors.ts'
 import { AppError } from '../domain/errors.ts'
 import { overlappingPeriods } from '../domain/holder.ts'
 import { formatDate } from '../domain/time.ts'
+import { markFiguresChanged } from './aggregates.ts'
 
 export type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0]
 
@@ -20,7 +21,8 @@ const RETRIES = 4
 export async function holderTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, opts: { timeout?: number; maxWait?: number } = {}): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.$transaction(fn, { isolationLevel: 'Serializable', timeout: opts.timeout ?? 60_000, maxWait: opts.maxWait ?? 10_000 })
+      // holders change the city figures the aggregates' rows do not tell: the cached figures rebuild (services/cityFigures.ts)
+      return await db.$transaction(async (tx) => { const r = await fn(tx); await markFiguresChanged(tx); return r }, { isolationLevel: 'Serializable', timeout: opts.timeout ?? 60_000, maxWait: opts.maxWait ?? 10_000 })
     } catch (e) {
       if (e instanceof AppError || attempt >= RETRIES || !isDbUnavailable(e)) throw e
       await new Promise((r) => setTimeout(r, 20 * attempt + Math.floor(Math.random() * 40)))

@@ -4,6 +4,7 @@ import { badInput, notFound } from '../domain/errors.ts'
 import { monthOf } from '../domain/time.ts'
 import type { SessionUser } from '../domain/user.ts'
 import { writeAudit } from './audit.ts'
+import { markRankingChanged } from './aggregates.ts'
 import { departmentScope } from './scope.ts'
 
 export interface MeetingInput { departmentId?: number; date: string; attendees: string; topics: string; decisions: string }
@@ -19,6 +20,7 @@ export async function recordMeeting<I extends Prisma.MeetingInclude>(db: Db, use
       data: { departmentId, date, month: monthOf(date), attendees: input.attendees, topics: input.topics, decisions: input.decisions, createdById: user.id },
       include,
     })
+    await markRankingChanged(tx)
     await writeAudit(tx, { actorId: user.id, action: 'meeting.record', entity: 'Meeting', entityId: created.id, after: { departmentId, date, attendees: input.attendees, topics: input.topics, decisions: input.decisions } })
     return created
   })

@@ -84,9 +84,12 @@ export function rankingInputFromAggregates(from: MonthKey, now: Date, parts: Ran
   const { departments, meetings, returns, monthTallies, open } = parts
   const gridMonths: GridMonth[] = []
   for (const [month, coverage] of parts.coverages) {
+    // legacyStatus per state, once per month (it computes the month's range: 20,000 grids made it the ranking's main cost)
+    const legacy = new Map<GridMonth['state'], GridMonth['status']>()
+    const statusOf = (s: GridMonth['state']) => legacy.get(s) ?? legacy.set(s, legacyStatus(s, month, now)).get(s)!
     for (const [gridId, c] of coverage) {
       if (!c.holder) continue
-      gridMonths.push({ gridId, month, departmentId: c.holder.departmentId, state: c.inspectionStatus, status: legacyStatus(c.inspectionStatus, month, now), onSite: c.inspectionStatus === 'done' })
+      gridMonths.push({ gridId, month, departmentId: c.holder.departmentId, state: c.inspectionStatus, status: statusOf(c.inspectionStatus), onSite: c.inspectionStatus === 'done' })
     }
   }
   const figures = new Map<number, ProblemFigures>()

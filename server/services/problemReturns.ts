@@ -16,7 +16,7 @@ import { actorOf, workflowState } from './problemWorkflow.ts'
 import { createRule, placeOf } from './routing.ts'
 import { departmentScope } from './scope.ts'
 import { notifyUsers, recipientsFor } from './notifications.ts'
-import { tallyProblemUpdate } from './aggregates.ts'
+import { markRankingChanged, tallyProblemUpdate } from './aggregates.ts'
 
 /** RETURN_WINDOW_HOURS: working hours after dispatch a department may return a problem (default 24). */
 export function returnWindowHours(env: NodeJS.ProcessEnv = process.env): number {
@@ -61,6 +61,7 @@ export async function returnProblem(deps: Deps, user: SessionUser, input: { id: 
       problemId: p.id, departmentId: p.departmentId!, requestedById: user.id, reason: event.note, suggestedDepartmentId: suggested,
       categoryCode: p.categoryCode, gridId: p.gridId, createdAt: now,
     } })
+    await markRankingChanged(tx)
     await tx.problemEvent.create({ data: { problemId: p.id, action: 'return', fromStatus: event.fromStatus, toStatus: event.toStatus, actorId: user.id, note: event.note, at: now } })
     await writeAudit(tx, { actorId: user.id, action: 'problem.return', entity: 'Problem', entityId: p.id, before: { version: p.version, returnCount: p.returnCount }, after: { version: p.version + 1, returnId: ret.id, reason: event.note, suggestedDepartmentId: suggested }, at: now })
     // the leadership rules on returns: they hear of it in the same transaction (in-app, and the outbox)
@@ -118,6 +119,7 @@ export async function ruleOnReturn(deps: Deps, user: SessionUser, input: RulingI
       status: input.decision === 'reassign' ? 'reassigned' : 'rejected', newDepartmentId: newDept, ruledById: user.id, ruledAt: now, ruling: note, amendedRuleId,
     } })
     if (d.count === 0) throw conflict('退单已被裁定，请刷新后重试')
+    await markRankingChanged(tx)
     await tx.problemEvent.create({ data: { problemId: p.id, action: 'ruleReturn', fromStatus: event.fromStatus, toStatus: event.toStatus, actorId: user.id, note: `${decisionWord}：${note}`, at: now } })
     const before = Object.fromEntries(Object.keys(changes).map((k) => [k, p[k as keyof typeof p]]))
     // the returning department (and, on a reassignment, the new one) hear the ruling

@@ -79,4 +79,19 @@ describe.each(testDatabases())('fast GET queries on %s', (db) => {
       expect(fastQueryStats.answered, `${path} not answered by the fast path`).toBe(before)
     }
   })
+
+  it('a cached city answer is encoded once per encoding: the same body gzip, brotli and plain, again and again, and the same as tRPC', async () => {
+    const path = q('grid.status', { level: 'community' })
+    const bodies: string[] = [], encodings: (string | null)[] = []
+    for (const enc of ['gzip', 'br', 'identity', 'gzip', 'br']) {
+      const res = await fetch(fast.url + path, { headers: { cookie: cookie.leader, 'accept-encoding': enc } })
+      expect(res.status).toBe(200)
+      encodings.push(res.headers.get('content-encoding'))
+      bodies.push(await res.text()) // fetch decodes gzip and brotli
+    }
+    expect(encodings).toEqual(['gzip', 'br', null, 'gzip', 'br'])
+    for (const b of bodies) expect(b).toBe(bodies[0])
+    const viaTrpc = await fetch(full.url + path, { headers: { cookie: cookie.leader } })
+    expect(JSON.parse(bodies[0]!)).toEqual(JSON.parse(await viaTrpc.text()))
+  })
 })
