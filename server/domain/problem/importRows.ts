@@ -138,9 +138,9 @@ export const SKIP_REASONS: readonly RowReason[] = ['EMPTY_ROW', 'ALREADY_IMPORTE
 
 export interface RowTarget { gridId: number; gridName: string; departmentId: number | null; departmentName: string | null }
 
-export interface OkRow {
+/** What a good row holds from its cells, checked (before and after it is placed in its grid). */
+export interface RowFields {
   row: number
-  ok: true
   lng: number
   lat: number
   categoryCode: string
@@ -149,6 +149,10 @@ export interface OkRow {
   priority: 'normal' | 'urgent'
   /** the file's report time; null when the file has no report-time column (the import time is used) */
   reportedAt: Date | null
+}
+
+export interface OkRow extends RowFields {
+  ok: true
   warnings?: RowWarning[]
   target: RowTarget
 }
@@ -212,16 +216,8 @@ const FUTURE_SLACK_MS = 5 * 60_000
  * part needs no grid index, so the heavy-task pool runs it on uploaded files
  * (server/domain/problem/ledgerCheck.ts); `placeRow` finishes it with the grid.
  */
-export interface RowCandidate {
+export interface RowCandidate extends RowFields {
   ok?: undefined
-  row: number
-  lng: number
-  lat: number
-  categoryCode: string
-  description: string
-  externalId: string
-  priority: 'normal' | 'urgent'
-  reportedAt: Date | null
   swapped: boolean
 }
 
