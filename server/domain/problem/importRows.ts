@@ -302,14 +302,3 @@ export function parseRows(rows: readonly (readonly unknown[])[], opts: ParseOpti
     return placed
   })
 }
-
-/** Summary counts of a parsed file. */
-export function summarize(rows: readonly ParsedRow[]): { total: number; ok: number; skipped: number; failed: number; warnings: number } {
-  let ok = 0, skipped = 0, failed = 0, warnings = 0
-  for (const r of rows) {
-    if (r.ok) { ok++; if (r.warnings?.length) warnings++ }
-    else if (SKIP_REASONS.includes(r.reason)) skipped++
-    else failed++
-  }
-  return { total: rows.length, ok, skipped, failed, warnings }
-}
