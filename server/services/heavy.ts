@@ -73,7 +73,7 @@ export const taskTooHeavy: TooHeavy = () => new AppError('UNAVAILABLE', 'TASK_TO
 export async function runHeavy<K extends TaskName>(
   task: K, args: Parameters<Tasks[K]>, tooHeavy: TooHeavy = taskTooHeavy,
   /** `timeoutFactor`: this task may run this many times HEAVY_TASK_TIMEOUT_MS (a big upload: its size over a base) */
-  opts: { timeoutFactor?: number } = {},
+  opts: { timeoutFactor?: number; transferList?: readonly (ArrayBuffer | import('node:worker_threads').MessagePort)[] } = {},
 ): Promise<Awaited<ReturnType<Tasks[K]>>> {
   const p = thePool()
   const c = cfg!
@@ -91,7 +91,7 @@ export async function runHeavy<K extends TaskName>(
   onStart.set(id, () => { timer = setTimeout(() => abort.abort(), timeoutMs) })
   try {
     const msg: TaskMessage = { id, task, args }
-    reply = await p.run(msg, { signal: abort.signal }) as TaskReply
+    reply = await p.run(msg, { signal: abort.signal, transferList: opts.transferList as never }) as TaskReply
   } catch (e) {
     const err = e as { name?: string; code?: string; message?: string }
     if (err.name === 'AbortError' || err.code === 'ERR_WORKER_OUT_OF_MEMORY' || /out of memory|Terminating worker/i.test(err.message ?? '')) {

@@ -4,7 +4,7 @@
  * is a plain function of cloneable data; an application error (stable appCode) travels back as data.
  */
 import { createHash } from 'node:crypto'
-import { BroadcastChannel } from 'node:worker_threads'
+import { BroadcastChannel, type MessagePort } from 'node:worker_threads'
 import type { FeatureCollection } from 'geojson'
 import { changedRegion, computeImpact, type GridChange, type ImpactInput } from '../domain/boundary/impact.ts'
 import { validateDraft, type ValidationInput, type ValidationOptions } from '../domain/boundary/validation.ts'
@@ -16,7 +16,7 @@ import { dHashOfFile } from '../domain/photo/dhash.ts'
 import { readExif } from '../domain/photo/exif.ts'
 import { bulletinWorkbook, type Bulletin, type BulletinView } from '../services/bulletin.ts'
 import { parseTable, readRows, type TableLimits } from './spreadsheet.ts'
-import { LedgerChecker, type CheckedLedger, type LedgerCheckOptions } from '../domain/problem/ledgerCheck.ts'
+import { LedgerChecker, partBuffers, type CheckedLedger, type LedgerCheckOptions } from '../domain/problem/ledgerCheck.ts'
 import { AppError } from '../domain/errors.ts'
 import { parseBoundaryBytes, prepareFeatures, type PreparedBoundaryFile } from './boundaryFile.ts'
 import { geometryToWgs84, type CoordSystem } from '../domain/geometry/coordSystems.ts'
@@ -54,6 +54,32 @@ export const TASKS = {
       if (counters && (checker.read & 1023) === 0) { Atomics.store(counters, 0, checker.read); Atomics.store(counters, 1, checker.valid) }
     })
     return { ...checker.finish(), fileHash }
+  },
+  /**
+   * checkLedger in parts: every `partRows` rows checked go to `port` as a part (a CheckedLedger of
+   * those rows, its typed arrays transferred) while the file is still being read, so the main thread
+   * works on them meanwhile (server/services/ledgerParts.ts). The last part is the task's value, with
+   * the number of parts posted before it.
+   */
+  checkLedgerParts: async (bytes: Uint8Array, limits: TableLimits, opts: LedgerCheckOptions, port: MessagePort, partRows: number, progress?: SharedArrayBuffer): Promise<CheckedLedger & { fileHash: string; partsPosted: number }> => {
+    const checker = new LedgerChecker(opts)
+    const counters = progress ? new Int32Array(progress) : null
+    const own = bytes.buffer instanceof SharedArrayBuffer ? new Uint8Array(bytes) : bytes
+    const fileHash = createHash('sha256').update(own).digest('hex')
+    let partsPosted = 0
+    try {
+      await readRows(own, limits, (r) => {
+        checker.push(r)
+        if (counters && (checker.read & 1023) === 0) { Atomics.store(counters, 0, checker.read); Atomics.store(counters, 1, checker.valid) }
+        if (checker.pending >= partRows) {
+          const part = checker.takePart()
+          if (part) { port.postMessage(part, partBuffers(part)); partsPosted++ }
+        }
+      })
+    } finally {
+      port.close()
+    }
+    return { ...checker.finish(), fileHash, partsPosted }
   },
   /** a GeoJSON text or a zipped Shapefile (base64) → features (the tRPC boundary.importFile; read as the upload is, boundaryFile.ts) */
   parseBoundaryFile: async (format: 'geojson' | 'shapefile', data: string): Promise<FeatureCollection | null> => {

@@ -141,13 +141,15 @@ export class LedgerChecker {
   private codes = new Map<string, number>()
   private description = new Packer()
   private externalId = new Packer()
+  /** good rows in the parts already taken */
+  private validBefore = 0
 
   constructor(private opts: LedgerCheckOptions) {}
 
   /** rows read so far (header rows included) */
   get read(): number { return this.seenRows }
   /** good rows so far (before their grid) */
-  get valid(): number { return this.cols.row.n }
+  get valid(): number { return this.validBefore + this.cols.row.n }
 
   push(values: readonly unknown[]): void {
     this.seenRows++
@@ -198,11 +200,28 @@ export class LedgerChecker {
     this.externalId.push(c.externalId)
   }
 
+  /** good and bad rows checked since the last part was taken */
+  get pending(): number { return this.cols.row.n + this.bad.row.n }
+
+  /**
+   * The rows checked since the last part (null until the header row is known): for a reader that works
+   * on the rows while the file is still being read. Each part is a CheckedLedger of its own rows
+   * (`total`: data rows so far); `finish()` then gives the last part.
+   */
+  takePart(): CheckedLedger | null {
+    return this.plan ? this.snapshot() : null
+  }
+
+  /** everything not taken as a part yet (all of it when no part was taken) */
   finish(): CheckedLedger {
     if (!this.plan) this.start()
+    return this.snapshot()
+  }
+
+  private snapshot(): CheckedLedger {
     const p = this.plan!
     const k = this.cols
-    return {
+    const out: CheckedLedger = {
       headerIndex: p.header.index, headers: p.header.headers,
       topRows: this.head.slice(0, 10).map((r) => (r ?? []).slice(0, 12).map((v) => cellText(v).slice(0, 40))),
       mapping: p.mapping, preset: p.preset?.name ?? null, source: p.source, coordSystem: p.coordSystem,
@@ -213,7 +232,23 @@ export class LedgerChecker {
         codes: [...this.codes.keys()], description: this.description.done(), externalId: this.externalId.done(),
       },
     }
+    this.validBefore += k.row.n
+    // the next part starts empty (reason and category indexes keep counting: their tables only grow)
+    this.bad = { row: new Column((n) => new Int32Array(n)), reason: new Column((n) => new Uint8Array(n)), hasDetail: new Column((n) => new Uint8Array(n)), detail: new Packer() }
+    this.cols = {
+      row: new Column((n) => new Int32Array(n)), lng: new Column((n) => new Float64Array(n)), lat: new Column((n) => new Float64Array(n)),
+      reportedAt: new Column((n) => new Float64Array(n)), flags: new Column((n) => new Uint8Array(n)), category: new Column((n) => new Uint16Array(n)),
+    }
+    this.description = new Packer()
+    this.externalId = new Packer()
+    return out
   }
+}
+
+/** The typed arrays' buffers of a checked part (handed to another thread without a copy). */
+export function partBuffers(c: CheckedLedger): ArrayBuffer[] {
+  const k = c.candidates, b = c.bad
+  return [k.row, k.lng, k.lat, k.reportedAt, k.flags, k.category, k.description.ends, k.externalId.ends, b.row, b.reason, b.hasDetail, b.detail.ends].map((a) => a.buffer as ArrayBuffer)
 }
 
 /** The i-th candidate back as the row checker gave it. */
