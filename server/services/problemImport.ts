@@ -23,6 +23,7 @@ import { categoryLimit, problemDeadline } from '../domain/problem/workflow.ts'
 import { existingExternalIds, withImportTx, type ImportWriter, type ProblemValues } from './importWriter.ts'
 import { beijingDay } from '../domain/calendar/workingDays.ts'
 import { importTooLarge, runHeavy } from './heavy.ts'
+import { readLedgerInParts } from './ledgerParts.ts'
 import type { Table } from '../workers/spreadsheet.ts'
 import { tallyNewProblems } from './aggregates.ts'
 
@@ -154,11 +155,13 @@ async function importLookups(db: Db, now: Date) {
 
 /**
  * Reads, maps and checks every row (nothing is written). The file is read and checked row by row in
- * the heavy-task pool (rows read / valid reported while it runs), then the good rows are placed in
- * their grids here (the grid index lives in this process) in steps, then de-duplicated.
+ * the heavy-task pool (rows read / valid reported while it runs) and comes back in parts while it is
+ * still being read (services/ledgerParts.ts); each part is placed in its grids and de-duplicated here
+ * (the grid index lives in this process) meanwhile, so reading and placing overlap on two cores.
  */
 export async function previewImport(db: Db, catalog: GridCatalog, bytes: Uint8Array, opts: ImportOptions, now: Date): Promise<ImportPreview> {
   const { categories } = await importLookups(db, now)
+  const placer = await LedgerPlacer.create(db, catalog, opts, now)
   const t0 = performance.now()
   const counters = new SharedArrayBuffer(8)
   const seen = new Int32Array(counters)
@@ -168,24 +171,31 @@ export async function previewImport(db: Db, catalog: GridCatalog, bytes: Uint8Ar
     if (read !== last) { last = read; opts.onProgress?.({ phase: 'read', total: 0, read, valid: Atomics.load(seen, 1) }) }
   }
   const timer = opts.onProgress ? setInterval(report, 250) : null
-  let checked: CheckedLedger & { fileHash: string }
+  let readMs = 0
+  let result: { fileHash: string }
   try {
-    checked = await runHeavy('checkLedger', [bytes, { maxRows: IMPORT_MAX_ROWS + HEADER_SCAN, maxCells: IMPORT_MAX_CELLS, headerless: true }, ledgerOptions(opts, categories, now), counters], importTooLarge,
-      { timeoutFactor: bytes.length / (bytes[0] === 0x50 && bytes[1] === 0x4b ? IMPORT_BYTES_PER_TIMEOUT.xlsx : IMPORT_BYTES_PER_TIMEOUT.csv) })
+    result = await readLedgerInParts(bytes, { maxRows: IMPORT_MAX_ROWS + HEADER_SCAN, maxCells: IMPORT_MAX_CELLS, headerless: true }, ledgerOptions(opts, categories, now), async (part, lastPart) => {
+      if (lastPart) {
+        readMs = performance.now() - t0
+        if (timer) clearInterval(timer)
+      }
+      await placer.add(part, lastPart)
+    }, { progress: counters, timeoutFactor: bytes.length / (bytes[0] === 0x50 && bytes[1] === 0x4b ? IMPORT_BYTES_PER_TIMEOUT.xlsx : IMPORT_BYTES_PER_TIMEOUT.csv) })
   } finally {
     if (timer) clearInterval(timer)
   }
-  if (opts.timings) opts.timings.read = performance.now() - t0
-  return finishPreview(db, catalog, checked, checked.fileHash, opts, now)
+  if (opts.timings) opts.timings.read = readMs
+  return placer.finish(result.fileHash)
 }
 
 function ledgerOptions(opts: ImportOptions, categories: Map<string, string>, now: Date): LedgerCheckOptions {
   return { coordSystem: opts.coordSystem, mapping: opts.mapping, headerRow: opts.headerRow, preset: opts.preset, source: opts.source, categories: [...categories], now: now.getTime() }
 }
 
-/** previewImport on rows already read (the tests feed rows directly): the same checks, on this thread. */
+/** previewImport on rows already read (the tests feed rows directly): the same checks, on this thread, in one part. */
 export async function previewRows(db: Db, catalog: GridCatalog, all: unknown[][], fileHash: string, opts: ImportOptions, now: Date): Promise<ImportPreview> {
   const { categories } = await importLookups(db, now)
+  const placer = await LedgerPlacer.create(db, catalog, opts, now)
   const t0 = performance.now()
   const checker = new LedgerChecker(ledgerOptions(opts, categories, now))
   for (let i = 0; i < all.length; i++) {
@@ -194,122 +204,160 @@ export async function previewRows(db: Db, catalog: GridCatalog, all: unknown[][]
   }
   const checked = checker.finish()
   if (opts.timings) opts.timings.read = performance.now() - t0
-  return finishPreview(db, catalog, checked, fileHash, opts, now)
+  await placer.add(checked, true)
+  return placer.finish(fileHash)
 }
 
 /**
  * The checked rows placed in their grids (the finest grid containing the point and its holder now),
- * duplicates within the file and rows imported earlier skipped: every row in row order.
+ * duplicates within the file and rows imported earlier skipped: every row in row order. Parts of the
+ * ledger are added in row order as they are read (each part: its rows refused while reading and its
+ * candidates, one contiguous range of rows); `finish` gives the preview of them all.
  */
-async function finishPreview(db: Db, catalog: GridCatalog, checked: CheckedLedger, fileHash: string, opts: ImportOptions, now: Date): Promise<ImportPreview> {
-  const { mapping, coordSystem, total } = checked
-  const base = {
-    fileHash, headerRow: checked.headerIndex + 1, topRows: checked.topRows, headers: checked.headers, mapping, preset: checked.preset,
-    source: checked.source, coordSystem, noReportTime: mapping.reportedAt === undefined,
+class LedgerPlacer {
+  private readonly targets = new Map<number, RowTarget>()
+  /** external id → the row that first had it (duplicates within the file, across parts) */
+  private readonly seen = new Map<string, number>()
+  private readonly rows: ParsedRow[] = []
+  private readonly reasons: Partial<Record<RowReason, number>> = {}
+  private readonly summary = { total: 0, ok: 0, skipped: 0, failed: 0, warnings: 0 }
+  private readonly limit: { bad: number; good: number }
+  private listedBad = 0
+  private listedGood = 0
+  private valid = 0
+  private placeMs = 0
+  private dedupeMs = 0
+  private header: CheckedLedger | null = null
+  private since = performance.now()
+
+  private constructor(
+    private readonly db: Db, private readonly catalog: GridCatalog, private readonly opts: ImportOptions, private readonly now: Date,
+    private readonly byGrid: Map<number, { gridId: number; departmentId: number; validFrom: Date; validTo: Date | null }[]>, private readonly deptNames: Map<number, string>,
+  ) {
+    this.limit = opts.listed ?? { bad: Infinity, good: Infinity }
   }
-  opts.onProgress?.({ phase: 'read', total, read: total, valid: checked.candidates.n })
-  if (checked.missing.length) {
-    // the caller shows the headers and asks for the mapping; a commit cannot go on
-    if (opts.forCommit) throw badInput(`未找到「${checked.missing.map((f) => FIELD_NAMES[f as keyof typeof FIELD_NAMES]).join('、')}」列，请指定列对应关系`, 'IMPORT_MAPPING')
-    return { ...base, missing: checked.missing, summary: { total, ok: 0, skipped: 0, failed: 0, warnings: 0 }, rows: [] }
+
+  /** holders of every grid now and the departments' names, once */
+  static async create(db: Db, catalog: GridCatalog, opts: ImportOptions, now: Date): Promise<LedgerPlacer> {
+    const holders = await db.gridHolder.findMany({ where: { validFrom: { lte: now } } })
+    const byGrid = new Map<number, typeof holders>()
+    for (const h of holders) byGrid.set(h.gridId, [...(byGrid.get(h.gridId) ?? []), h])
+    const deptNames = new Map((await db.department.findMany({ select: { id: true, name: true } })).map((d) => [d.id, d.name]))
+    return new LedgerPlacer(db, catalog, opts, now, byGrid, deptNames)
   }
-  // holders of every grid now, once
-  const holders = await db.gridHolder.findMany({ where: { validFrom: { lte: now } } })
-  const byGrid = new Map<number, typeof holders>()
-  for (const h of holders) byGrid.set(h.gridId, [...(byGrid.get(h.gridId) ?? []), h])
-  const deptNames = new Map((await db.department.findMany({ select: { id: true, name: true } })).map((d) => [d.id, d.name]))
-  const targets = new Map<number, RowTarget>()
-  const locate = (lng: number, lat: number): RowTarget | null => {
-    const g = catalog.assign(lng, lat)
+
+  private locate(lng: number, lat: number): RowTarget | null {
+    const g = this.catalog.assign(lng, lat)
     if (!g) return null
-    let t = targets.get(g.id)
+    let t = this.targets.get(g.id)
     if (!t) {
-      const dep = holderOn(byGrid.get(g.id) ?? [], now)?.departmentId ?? null
-      t = { gridId: g.id, gridName: g.name, departmentId: dep, departmentName: dep === null ? null : (deptNames.get(dep) ?? null) }
-      targets.set(g.id, t)
+      const dep = holderOn(this.byGrid.get(g.id) ?? [], this.now)?.departmentId ?? null
+      t = { gridId: g.id, gridName: g.name, departmentId: dep, departmentName: dep === null ? null : (this.deptNames.get(dep) ?? null) }
+      this.targets.set(g.id, t)
     }
     return t
   }
-  const t0 = performance.now()
-  const c = checked.candidates, bad = checked.bad
-  // pass 1, in row order: each good row placed in its grid (state ≥ 0: its target), outside every grid
-  // (-1), or a duplicate of an earlier placed row (-row of that row). Numbers only: no row objects yet.
-  const placedTargets: RowTarget[] = [], targetIndex = new Map<RowTarget, number>()
-  const state = new Int32Array(c.n)
-  const seen = new Map<string, number>()
-  let valid = 0
-  // a progress line every 2 % of the rows (at least 500 and at most PLACE_STEP rows apart); a turn of
-  // the event loop then, and whenever SLICE_MS have passed since the last one
-  const step = Math.max(500, Math.min(PLACE_STEP, Math.ceil(c.n / 50)))
-  let since = performance.now()
-  const yieldSometimes = async (i: number) => {
-    if ((i & 1023) === 1023 && performance.now() - since > SLICE_MS) { await tick(); since = performance.now() }
+
+  /** a turn of the event loop every 1,024 rows once SLICE_MS have passed since the last one */
+  private async yieldSometimes(i: number): Promise<void> {
+    if ((i & 1023) === 1023 && performance.now() - this.since > SLICE_MS) { await tick(); this.since = performance.now() }
   }
-  for (let i = 0; i < c.n; i++) {
-    const t = locate(c.lng[i]!, c.lat[i]!)
-    if (!t) state[i] = -1
-    else {
-      const id = unpack(c.externalId, i)
-      const earlier = seen.get(id)
-      if (earlier !== undefined) state[i] = -earlier
+
+  private count(r: RowReason): boolean {
+    this.reasons[r] = (this.reasons[r] ?? 0) + 1
+    if (SKIP_REASONS.includes(r)) this.summary.skipped++
+    else this.summary.failed++
+    return this.listedBad++ < this.limit.bad
+  }
+
+  async add(part: CheckedLedger, last: boolean): Promise<void> {
+    const opts = this.opts
+    this.header = part
+    this.summary.total = part.total
+    if (part.missing.length) {
+      // the caller shows the headers and asks for the mapping; a commit cannot go on
+      if (opts.forCommit) throw badInput(`未找到「${part.missing.map((f) => FIELD_NAMES[f as keyof typeof FIELD_NAMES]).join('、')}」列，请指定列对应关系`, 'IMPORT_MAPPING')
+      return
+    }
+    if (last) opts.onProgress?.({ phase: 'read', total: part.total, read: part.total, valid: this.valid + part.candidates.n })
+    const t0 = performance.now()
+    const c = part.candidates, bad = part.bad
+    // pass 1, in row order: each good row placed in its grid (state ≥ 0: its target), outside every grid
+    // (-1), or a duplicate of an earlier placed row (-row of that row). Numbers only: no row objects yet.
+    const placed: RowTarget[] = []
+    const state = new Int32Array(c.n)
+    const indexOf = new Map<RowTarget, number>()
+    const done = this.summary.ok + this.summary.skipped + this.summary.failed
+    // a progress line every 2 % of the rows (at least 500 and at most PLACE_STEP rows apart) once the total is known
+    const step = Math.max(500, Math.min(PLACE_STEP, Math.ceil(part.total / 50)))
+    for (let i = 0; i < c.n; i++) {
+      const t = this.locate(c.lng[i]!, c.lat[i]!)
+      if (!t) state[i] = -1
       else {
-        seen.set(id, c.row[i]!)
-        valid++
-        let k = targetIndex.get(t)
-        if (k === undefined) { k = placedTargets.length; placedTargets.push(t); targetIndex.set(t, k) }
-        state[i] = k
+        const id = unpack(c.externalId, i)
+        const earlier = this.seen.get(id)
+        if (earlier !== undefined) state[i] = -earlier
+        else {
+          this.seen.set(id, c.row[i]!)
+          this.valid++
+          let k = indexOf.get(t)
+          if (k === undefined) { k = placed.length; placed.push(t); indexOf.set(t, k) }
+          state[i] = k
+        }
+      }
+      if (last && i % step === step - 1) {
+        opts.onProgress?.({ phase: 'check', total: part.total, read: Math.min(part.total, done + i + 1 + bad.n), valid: this.valid })
+        await tick()
+        this.since = performance.now()
+      } else await this.yieldSometimes(i)
+    }
+    if (last) { this.seen.clear(); opts.onProgress?.({ phase: 'check', total: part.total, read: part.total, valid: this.valid }) }
+    const t1 = performance.now()
+    // rows already imported earlier
+    const existing = await alreadyImported(this.db, c, state)
+    // pass 2, in row order: the rows refused while reading merged with the placed ones; row objects only
+    // for the rows listed (all of them unless `listed` caps them), every row counted
+    const rows = this.rows, summary = this.summary
+    let b = 0
+    const badUpTo = async (row: number) => {
+      for (; b < bad.n && bad.row[b]! < row; b++) {
+        if (this.count(bad.reasons[bad.reason[b]!]!)) rows.push(badAt(bad, b))
+        await this.yieldSometimes(b)
       }
     }
-    if (i % step === step - 1) {
-      opts.onProgress?.({ phase: 'check', total, read: Math.min(total, i + 1 + bad.n), valid })
-      await tick()
-      since = performance.now()
-    } else await yieldSometimes(i)
-  }
-  seen.clear()
-  opts.onProgress?.({ phase: 'check', total, read: total, valid })
-  const t1 = performance.now()
-  // rows already imported earlier
-  const existing = await alreadyImported(db, c, state)
-  // pass 2, in row order: the rows refused while reading merged with the placed ones; row objects only
-  // for the rows listed (all of them unless `listed` caps them), every row counted
-  const limit = opts.listed ?? { bad: Infinity, good: Infinity }
-  const rows: ParsedRow[] = []
-  const reasons: Partial<Record<RowReason, number>> = {}
-  const summary = { total, ok: 0, skipped: 0, failed: 0, warnings: 0 }
-  let listedBad = 0, listedGood = 0
-  const count = (r: RowReason) => {
-    reasons[r] = (reasons[r] ?? 0) + 1
-    if (SKIP_REASONS.includes(r)) summary.skipped++
-    else summary.failed++
-    return listedBad++ < limit.bad
-  }
-  let b = 0
-  const badUpTo = async (row: number) => {
-    for (; b < bad.n && bad.row[b]! < row; b++) {
-      if (count(bad.reasons[bad.reason[b]!]!)) rows.push(badAt(bad, b))
-      await yieldSometimes(b)
+    for (let i = 0; i < c.n; i++) {
+      const row = c.row[i]!
+      await badUpTo(row)
+      const st = state[i]!
+      if (st === -1) { if (this.count('OUTSIDE_GRIDS')) rows.push(placeRow(candidateAt(c, i), null)) }
+      else if (st < -1) { if (this.count('DUPLICATE_IN_FILE')) rows.push(duplicateRow(row, -st)) }
+      else if (existing.has(i)) { if (this.count('ALREADY_IMPORTED')) rows.push({ row, ok: false, reason: 'ALREADY_IMPORTED', message: REASON_MESSAGES.ALREADY_IMPORTED }) }
+      else {
+        summary.ok++
+        if (c.flags[i]! & 1) summary.warnings++
+        if (this.listedGood++ < this.limit.good) rows.push(placeRow(candidateAt(c, i), placed[st]!))
+      }
+      await this.yieldSometimes(i)
     }
+    await badUpTo(Infinity)
+    this.placeMs += t1 - t0
+    this.dedupeMs += performance.now() - t1
   }
-  for (let i = 0; i < c.n; i++) {
-    const row = c.row[i]!
-    await badUpTo(row)
-    const st = state[i]!
-    if (st === -1) { if (count('OUTSIDE_GRIDS')) rows.push(placeRow(candidateAt(c, i), null)) }
-    else if (st < -1) { if (count('DUPLICATE_IN_FILE')) rows.push(duplicateRow(row, -st)) }
-    else if (existing.has(i)) { if (count('ALREADY_IMPORTED')) rows.push({ row, ok: false, reason: 'ALREADY_IMPORTED', message: REASON_MESSAGES.ALREADY_IMPORTED }) }
-    else {
-      summary.ok++
-      if (c.flags[i]! & 1) summary.warnings++
-      if (listedGood++ < limit.good) rows.push(placeRow(candidateAt(c, i), placedTargets[st]!))
+
+  finish(fileHash: string): ImportPreview {
+    const checked = this.header!
+    const { mapping, coordSystem, total } = checked
+    const base = {
+      fileHash, headerRow: checked.headerIndex + 1, topRows: checked.topRows, headers: checked.headers, mapping, preset: checked.preset,
+      source: checked.source, coordSystem, noReportTime: mapping.reportedAt === undefined,
     }
-    await yieldSometimes(i)
+    if (checked.missing.length) return { ...base, missing: checked.missing, summary: { total, ok: 0, skipped: 0, failed: 0, warnings: 0 }, rows: [] }
+    if (this.opts.timings) { this.opts.timings.check = this.placeMs; this.opts.timings.dedupe = this.dedupeMs }
+    const summary = this.summary, limit = this.limit
+    const out: ImportPreview = { ...base, missing: [], summary, rows: this.rows }
+    if (this.opts.listed) { out.omitted = { ok: Math.max(0, summary.ok - limit.good), bad: Math.max(0, summary.skipped + summary.failed - limit.bad) }; out.reasons = this.reasons }
+    return out
   }
-  await badUpTo(Infinity)
-  if (opts.timings) { opts.timings.check = t1 - t0; opts.timings.dedupe = performance.now() - t1 }
-  const out: ImportPreview = { ...base, missing: [], summary, rows }
-  if (opts.listed) { out.omitted = { ok: Math.max(0, summary.ok - limit.good), bad: Math.max(0, summary.skipped + summary.failed - limit.bad) }; out.reasons = reasons }
-  return out
 }
 
 /** Rows listed in an answer sent to the browser: every bad row up to BAD_ROWS_LISTED, the first GOOD_ROWS_LISTED good ones. */

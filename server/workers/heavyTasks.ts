@@ -41,25 +41,12 @@ export const TASKS = {
   readTable: (bytes: Uint8Array, limits: TableLimits) => parseTable(bytes.buffer instanceof SharedArrayBuffer ? new Uint8Array(bytes) : bytes, limits),
   /**
    * A problem ledger read and checked row by row (server/domain/problem/ledgerCheck.ts): only the
-   * outcome comes back (bad rows, good rows as typed columns), never the sheet's rows. `progress`
-   * (two Int32 counters: rows read, rows valid so far) is read by the main thread while this runs.
-   */
-  checkLedger: async (bytes: Uint8Array, limits: TableLimits, opts: LedgerCheckOptions, progress?: SharedArrayBuffer): Promise<CheckedLedger & { fileHash: string }> => {
-    const checker = new LedgerChecker(opts)
-    const counters = progress ? new Int32Array(progress) : null
-    const own = bytes.buffer instanceof SharedArrayBuffer ? new Uint8Array(bytes) : bytes
-    const fileHash = createHash('sha256').update(own).digest('hex') // here too: 200 MB take the main thread ~0.5 s
-    await readRows(own, limits, (r) => {
-      checker.push(r)
-      if (counters && (checker.read & 1023) === 0) { Atomics.store(counters, 0, checker.read); Atomics.store(counters, 1, checker.valid) }
-    })
-    return { ...checker.finish(), fileHash }
-  },
-  /**
-   * checkLedger in parts: every `partRows` rows checked go to `port` as a part (a CheckedLedger of
-   * those rows, its typed arrays transferred) while the file is still being read, so the main thread
-   * works on them meanwhile (server/services/ledgerParts.ts). The last part is the task's value, with
-   * the number of parts posted before it.
+   * outcome goes back (bad rows, good rows as typed columns), never the sheet's rows, and in parts:
+   * every `partRows` rows checked go to `port` (a CheckedLedger of those rows, its typed arrays
+   * transferred) while the file is still being read, so the main thread works on them meanwhile
+   * (server/services/ledgerParts.ts). The last part is the task's value, with the number of parts
+   * posted before it. `progress` (two Int32 counters: rows read, rows valid so far) is read by the
+   * main thread while this runs.
    */
   checkLedgerParts: async (bytes: Uint8Array, limits: TableLimits, opts: LedgerCheckOptions, port: MessagePort, partRows: number, progress?: SharedArrayBuffer): Promise<CheckedLedger & { fileHash: string; partsPosted: number }> => {
     const checker = new LedgerChecker(opts)

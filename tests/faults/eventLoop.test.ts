@@ -188,6 +188,6 @@ describe('a task over its time limit is killed, its thread replaced; a full queu
     expect(all.filter((r) => r.status !== 503).every((r) => r.status === 413 && r.body.error?.appCode === 'IMPORT_TOO_LARGE')).toBe(true)
     expect((await fetch(`${url}/healthz`)).status).toBe(200)
     expect(server.child.exitCode).toBeNull()
-    expect(server.stderr()).toMatch(/\[heavy\] task checkLedger killed/) // the ledger's read-and-check task (problemImport.ts)
+    expect(server.stderr()).toMatch(/\[heavy\] task checkLedgerParts killed/) // the ledger's read-and-check task (problemImport.ts)
   }, 240_000)
 })

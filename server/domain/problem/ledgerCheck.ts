@@ -1,6 +1,6 @@
 /**
  * A ledger checked as it is read, row by row, without keeping the rows (the heavy-task pool reads an
- * uploaded file through it: server/workers/heavyTasks.ts `checkLedger`). The first rows are held
+ * uploaded file through it: server/workers/heavyTasks.ts `checkLedgerParts`, in parts). The first rows are held
  * until the header row is known (it is found among the first HEADER_SCAN rows), then every row goes
  * through `rowChecker` (server/domain/problem/importRows.ts: every rule of parseRows before the grid)
  * and only its outcome is kept, column by column: numbers in typed arrays, texts packed into one string
