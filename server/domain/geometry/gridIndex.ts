@@ -110,6 +110,14 @@ const WIDE = 32 // info bit: the block's vertices are global Int32 (some vertex 
  */
 const D = 0.501
 const BATCH = 32 // points per batch in locateMany: the cell reads of a batch overlap
+// the cell table (Uint16, one entry per cell): a tile is a run of TILE cells of one row, whose blocks lie
+// contiguous in the pool from tileBase[tile]; an entry is the block's offset from there, or one of these:
+const TILE_SHIFT = 5
+const TILE = 1 << TILE_SHIFT
+const MAX_REL = 0x7ffe // largest offset of a block from its tile's base
+const EXACT16 = 0x7fff // the cell is answered by the exact slow path
+const NONE16 = 0x8000 // no edge, no grid
+const OWNER16 = 0x8001 // + slot (≤ MAX_REL): no edge, one grid covers the cell (a larger slot gets a block without edges)
 const HEAD = 3 // cell block in the pool (Int32): Rx, info = parts | WIDE? | chains << 6 (-1: slow cell), R mask;
 //                then per chain (Int16, relative to O): k (edges), mask (low, high 16 bits), k + 1 vertices x, y —
 //                or, WIDE, per chain (Int32, global): k, mask, k + 1 vertices x, y; then the slot of each local part
@@ -160,8 +168,11 @@ export class GridIndex {
   private rowY = new Float64Array(1)
   /** the row's centre line in fixed point: the Y of every cell's reference point R in that row */
   private rowYi = new Int32Array(1)
-  /** ≥ 0: offset of the cell's block in the pool; -1: empty, no grid; ≤ -2: empty, owned by slot -v-2 */
-  private cells = new Int32Array(1).fill(-1)
+  /** per cell: < EXACT16: offset of the cell's block from its tile's base; EXACT16, NONE16, OWNER16 + slot */
+  private cells = new Uint16Array(1).fill(NONE16)
+  /** per tile (TILE cells of a row; ntx tiles per row): offset of its first block in the pool */
+  private tileBase = new Int32Array(1)
+  private ntx = 1
   private pool: Int32Array = new Int32Array(0)
   /** the same buffer as 16-bit words (narrow chains) */
   private pool16: Int16Array = new Int16Array(0)
@@ -190,16 +201,17 @@ export class GridIndex {
     let cy = ((y - this.minY) * this.invH) | 0
     if (cx >= this.nx) cx = this.nx - 1
     if (cy >= this.ny) cy = this.ny - 1
-    const h = this.cells[cy * this.nx + cx]!
-    if (h < 0) return h === -1 ? null : this.slotId[-h - 2]!
-    return this.locateInBlock(x, y, h, cx, cy)
+    const v = this.cells[cy * this.nx + cx]!
+    if (v >= NONE16) return v === NONE16 ? null : this.slotId[v - OWNER16]!
+    return this.locateInBlock(x, y, v, cx, cy)
   }
 
-  /** locate() in a cell with edges (block at h); kept apart so that locate() itself stays small enough to inline. */
-  private locateInBlock(x: number, y: number, h: number, cx: number, cy: number): number | null {
+  /** locate() in a cell with edges (block at v from its tile's base); kept apart so that locate() itself stays small enough to inline. */
+  private locateInBlock(x: number, y: number, v: number, cx: number, cy: number): number | null {
+    if (v === EXACT16) return this.locateExact(x, y)
+    const h = this.tileBase[cy * this.ntx + (cx >> TILE_SHIFT)]! + v
     const E = this.pool
     const info = E[h + 1]!
-    if (info < 0) return this.locateExact(x, y)
     if (info & WIDE) return this.locateWide(x, y, h, info, cy)
     // everything below in fixed point relative to the cell's origin O (integers): p (double, within
     // ε of exact; the subtraction of O is exact), vertices (Int16) and R (Int32)
@@ -318,14 +330,17 @@ export class GridIndex {
    * cache misses overlap (independent loads) before locate() walks the blocks one by one.
    */
   private touch(xs: Float64Array, ys: Float64Array, i0: number, i1: number): void {
-    const { minX, minY, maxX, maxY, invW, invH, nx, ny, cells, pool } = this
+    const { minX, minY, maxX, maxY, invW, invH, nx, ny, ntx, cells, tileBase, pool } = this
     let sink = 0
     for (let i = i0; i < i1; i++) {
       const x = xs[i]!, y = ys[i]!
       if (!(x >= minX && x <= maxX && y >= minY && y <= maxY)) continue
       const cx = Math.min(nx - 1, ((x - minX) * invW) | 0), cy = Math.min(ny - 1, ((y - minY) * invH) | 0)
-      const h = cells[cy * nx + cx]!
-      if (h >= 0) sink += pool[h]! + pool[h + 12]!
+      const v = cells[cy * nx + cx]!
+      if (v < EXACT16) {
+        const h = tileBase[cy * ntx + (cx >> TILE_SHIFT)]! + v
+        sink += pool[h]! + pool[h + 12]!
+      }
     }
     this.sink += sink
   }
@@ -373,17 +388,19 @@ export class GridIndex {
 
   /** Bytes held in typed arrays (cells, pool, tree). */
   memoryBytes(): number {
-    const arrays = [this.rowY, this.rowYi, this.cells, this.pool, this.partSlot, this.treeSlot, this.slotState]
+    const arrays = [this.rowY, this.rowYi, this.cells, this.tileBase, this.pool, this.partSlot, this.treeSlot, this.slotState]
     return arrays.reduce((s, a) => s + a.byteLength, 0) + (this.tree ? this.tree.data.byteLength : 0)
   }
 
   stats(): { nx: number; ny: number; cellsWithEdges: number; slowCells: number; wideCells: number; edgeEntries: number; chains: number; poolBytes: number } {
     let withEdges = 0, slow = 0, wide = 0, entries = 0, chains = 0
     const E = this.pool
-    for (const h of this.cells) {
-      if (h < 0) continue
+    for (let c = 0; c < this.cells.length; c++) {
+      const v = this.cells[c]!
+      if (v === EXACT16) slow++
+      if (v >= EXACT16) continue
+      const h = this.tileBase[Math.floor(c / this.nx) * this.ntx + ((c % this.nx) >> TILE_SHIFT)]! + v
       const info = E[h + 1]!
-      if (info < 0) { slow++; continue }
       withEdges++
       if (info & WIDE) {
         wide++
@@ -499,15 +516,19 @@ export class GridIndex {
     this.pad = Math.max(1e-6 * Math.max(this.cw, this.ch), 1e-12 * scale, 4 * Math.max(this.cw, this.ch) / step)
     this.rowY = Float64Array.from({ length: this.ny }, (_, i) => y0 + (i + 0.5) * this.ch)
     this.rowYi = Int32Array.from(this.rowY, (v) => Math.round((v - y0) * this.sy))
-    this.cells = new Int32Array(this.nx * this.ny).fill(-1)
+    this.ntx = (this.nx + TILE - 1) >> TILE_SHIFT
+    this.cells = new Uint16Array(this.nx * this.ny).fill(NONE16)
+    this.tileBase = new Int32Array(this.ntx * this.ny)
     this.setPool(new Int32Array(Number.isFinite(x0) ? 4 * edges : 0))
     this.used = this.garbage = 0
     if (Number.isFinite(x0)) this.rebuildBlock(0, 0, this.nx - 1, this.ny - 1)
     this.setPool(this.pool.slice(0, this.used))
   }
 
-  /** Recompute cells [wx0..wx1] × [wy0..wy1] from the current grids. */
+  /** Recompute cells [wx0..wx1] × [wy0..wy1] (widened to whole tiles) from the current grids. */
   private rebuildBlock(wx0: number, wy0: number, wx1: number, wy1: number): void {
+    wx0 &= ~(TILE - 1) // a tile's blocks are written together, contiguous from its new base
+    wx1 = Math.min(this.nx - 1, wx1 | (TILE - 1))
     const { minX, minY, cw, ch, pad, nx, invW, invH } = this
     const bx0 = minX + wx0 * cw - pad, bx1 = minX + (wx1 + 1) * cw + pad
     const by0 = minY + wy0 * ch - pad, by1 = minY + (wy1 + 1) * ch + pad
@@ -592,10 +613,16 @@ export class GridIndex {
           else active.splice(active.indexOf(p), 1)
         }
       }
+      let oldBase = 0, base = 0
       for (let cx = wx0; cx <= wx1; cx++) {
         const c = cy * nx + cx, w = (cy - wy0) * ww + (cx - wx0)
+        if ((cx & (TILE - 1)) === 0) { // a new tile: its blocks follow from here
+          const t = cy * this.ntx + (cx >> TILE_SHIFT)
+          oldBase = this.tileBase[t]!
+          base = this.tileBase[t] = this.used
+        }
         const old = this.cells[c]!
-        if (old >= 0) this.garbage += this.blockLength(old)
+        if (old < EXACT16) this.garbage += this.blockLength(oldBase + old)
         const X0 = minX + cx * cw, X1 = X0 + cw
         const e0 = cstart[w]!, e1 = cstart[w + 1]!
         if (e0 === e1) { // no edge: one owner for the whole cell
@@ -605,7 +632,9 @@ export class GridIndex {
             const s = this.partSlot[p]!
             if (best < 0 || wins(this.slots[s]!, this.slots[best]!)) best = s
           }
-          this.cells[c] = -2 - best
+          if (best < 0) this.cells[c] = NONE16
+          else if (best <= MAX_REL) this.cells[c] = OWNER16 + best
+          else this.setBlock(c, base, this.writeBlock(cx, cy, cx * this.step + this.half, 1, [best], { ints: [], chains: 0 }))
           continue
         }
         // the cell's edges, each once (a shared edge, same points in either direction, with both parts' bits)
@@ -629,10 +658,10 @@ export class GridIndex {
           }
           keep[5 * t + 4] = (keep[5 * t + 4]! ^ (1 << li)) >>> 0
         }
-        if (local.length > MAX_PARTS) { this.cells[c] = this.writeSlow(); continue }
+        if (local.length > MAX_PARTS) { this.cells[c] = EXACT16; continue }
         // R on the centre line, in the middle of a wide gap between crossings, far from every edge
         const R = this.pickR(X0, X1, ry, this.rowYi[cy]!, k, nc, X, keep, kept)
-        if (!R) { this.cells[c] = this.writeSlow(); continue } // never seen
+        if (!R) { this.cells[c] = EXACT16; continue } // never seen
         advance(R[0])
         let rMask = 0
         for (const p of active) {
@@ -640,9 +669,9 @@ export class GridIndex {
           if (li < 0) { li = local.length; local.push(p) }
           rMask |= 1 << li
         }
-        if (local.length > MAX_PARTS) { this.cells[c] = this.writeSlow(); continue }
+        if (local.length > MAX_PARTS) { this.cells[c] = EXACT16; continue }
         const body = this.chains(keep, kept)
-        this.cells[c] = this.writeBlock(cx, cy, R[1], rMask | 0, local.map((p) => this.partSlot[p]!), body)
+        this.setBlock(c, base, this.writeBlock(cx, cy, R[1], rMask | 0, local.map((p) => this.partSlot[p]!), body))
       }
       for (const p of active) parity[p] = 0
       active.length = 0
@@ -723,7 +752,6 @@ export class GridIndex {
   /** Length (Int32 entries) of the cell block at h. */
   private blockLength(h: number): number {
     const E = this.pool, info = E[h + 1]!
-    if (info < 0) return HEAD
     if (info & WIDE) {
       let q = h + HEAD
       for (let c = info >>> 6; c > 0; c--) q += 4 + 2 * E[q]!
@@ -739,13 +767,14 @@ export class GridIndex {
     this.pool16 = new Int16Array(pool.buffer, pool.byteOffset, pool.length * 2)
   }
 
-  /** A cell answered by the exact slow path. */
-  private writeSlow(): number {
-    const h = this.used
-    if (h + HEAD > this.pool.length) this.setPool(grow(this.pool, h + HEAD, 1.25))
-    this.pool[h] = 0; this.pool[h + 1] = -1; this.pool[h + 2] = 0
-    this.used += HEAD
-    return h
+  /**
+   * Cell c's entry for the block just written at h, in the tile starting at base; a block beyond MAX_REL
+   * of its tile's base (only where a tile's cells hold > 32,000 words of edges) is dropped, and the
+   * cell answered by the exact path.
+   */
+  private setBlock(c: number, base: number, h: number): void {
+    if (h - base <= MAX_REL) this.cells[c] = h - base
+    else { this.used = h; this.cells[c] = EXACT16 }
   }
 
   /**
@@ -794,13 +823,19 @@ export class GridIndex {
   private compact(): void {
     const pool = new Int32Array(this.used - this.garbage)
     let at = 0
-    for (let c = 0; c < this.cells.length; c++) {
-      const h = this.cells[c]!
-      if (h < 0) continue
-      const len = this.blockLength(h)
-      pool.set(this.pool.subarray(h, h + len), at)
-      this.cells[c] = at
-      at += len
+    const { nx, ntx, cells, tileBase } = this
+    for (let t = 0; t < tileBase.length; t++) {
+      const c0 = Math.floor(t / ntx) * nx + (t % ntx) * TILE, c1 = c0 + Math.min(TILE, nx - (t % ntx) * TILE)
+      const old = tileBase[t]!
+      tileBase[t] = at
+      for (let c = c0; c < c1; c++) {
+        const v = cells[c]!
+        if (v >= EXACT16) continue
+        const h = old + v, len = this.blockLength(h)
+        pool.set(this.pool.subarray(h, h + len), at)
+        cells[c] = at - tileBase[t]! // the tile's blocks stay in their order: never more than before
+        at += len
+      }
     }
     this.setPool(pool)
     this.used = at
