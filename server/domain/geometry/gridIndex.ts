@@ -118,9 +118,12 @@ const MAX_REL = 0x7ffe // largest offset of a block from its tile's base
 const EXACT16 = 0x7fff // the cell is answered by the exact slow path
 const NONE16 = 0x8000 // no edge, no grid
 const OWNER16 = 0x8001 // + slot (≤ MAX_REL): no edge, one grid covers the cell (a larger slot gets a block without edges)
-const HEAD = 3 // cell block in the pool (Int32): Rx, info = parts | WIDE? | chains << 6 (-1: slow cell), R mask;
-//                then per chain (Int16, relative to O): k (edges), mask (low, high 16 bits), k + 1 vertices x, y —
-//                or, WIDE, per chain (Int32, global): k, mask, k + 1 vertices x, y; then the slot of each local part
+const NARROW_PARTS = 16 // at most this many parts (and slots < 2^16) for a narrow block
+const MAX_CHAINS = 1023 // info = parts | WIDE? | chains << 6 fits 16 bits; more chains → the exact path
+const HEAD = 3 // a cell block starts at an Int32 offset h. Narrow (16-bit words from 2h): info, Rx − ox (Int16), R mask,
+//                then per chain: k (edges), mask, k + 1 vertices x, y (Int16, relative to O), then the slot of
+//                each local part (Uint16). WIDE (Int32 from h): info (16 bits at word 2h), Rx, R mask, then per
+//                chain k, mask, k + 1 vertices x, y (global), then the slot of each local part
 interface Slot extends IndexedGrid {
   rings: Float64Array[] // closed rings, flat x,y
   ringPart: number[] // global part id of each ring
@@ -176,6 +179,8 @@ export class GridIndex {
   private pool: Int32Array = new Int32Array(0)
   /** the same buffer as 16-bit words (narrow chains) */
   private pool16: Int16Array = new Int16Array(0)
+  /** … and unsigned (info, masks, slots) */
+  private poolU16: Uint16Array = new Uint16Array(0)
   private used = 0
   private garbage = 0
 
@@ -210,27 +215,27 @@ export class GridIndex {
   private locateInBlock(x: number, y: number, v: number, cx: number, cy: number): number | null {
     if (v === EXACT16) return this.locateExact(x, y)
     const h = this.tileBase[cy * this.ntx + (cx >> TILE_SHIFT)]! + v
-    const E = this.pool
-    const info = E[h + 1]!
+    const U = this.poolU16, V = this.pool16
+    let q = 2 * h
+    const info = U[q]!
     if (info & WIDE) return this.locateWide(x, y, h, info, cy)
     // everything below in fixed point relative to the cell's origin O (integers): p (double, within
-    // ε of exact; the subtraction of O is exact), vertices (Int16) and R (Int32)
+    // ε of exact; the subtraction of O is exact), vertices (Int16) and R
     const ox = cx * this.step + this.half, oy = cy * this.step + this.half
     const px = (x - this.minX) * this.sx - ox, py = (y - this.minY) * this.sy - oy
-    const rx = E[h]!, ry = this.rowYi[cy]! - oy
+    const rx = V[q + 1]!, ry = this.rowYi[cy]! - oy
     const rdx = rx - px, rdy = ry - py, rn = Math.abs(rdx) + Math.abs(rdy)
     // doubt of t = orient(p, R, v) = rdx·dy − rdy·dx: rounding (|rdx·dy| + |rdy·dx| ≤ rn·|v − p|₁) + D per step
     const dR = D * rn, kR = TOL_P * rn + D
-    let mask = E[h + 2]!
-    const V = this.pool16
-    let q = 2 * (h + HEAD) // the chains come first: their reads depend on h only, not on the header
-    for (let c = info >>> 6; c > 0; c--) { // chains of edges sharing a parts mask: k, mask (2 × 16 bits), k + 1 vertices
-      const m = (V[q + 1]! & 0xffff) | (V[q + 2]! << 16), end = q + 5 + 2 * V[q]!
-      let ax = V[q + 3]!, ay = V[q + 4]!
+    let mask = U[q + 2]!
+    q += 3
+    for (let c = info >>> 6; c > 0; c--) { // chains of edges sharing a parts mask: k, mask, k + 1 vertices
+      const m = U[q + 1]!, end = q + 4 + 2 * V[q]!
+      let ax = V[q + 2]!, ay = V[q + 3]!
       let dax = ax - px, day = ay - py, na = Math.abs(dax) + Math.abs(day)
       let ta = rdx * day - rdy * dax
       if (Math.abs(ta) <= kR * na + dR) return this.locateExact(x, y)
-      for (q += 5; q < end; q += 2) {
+      for (q += 4; q < end; q += 2) {
         const bx = V[q]!, by = V[q + 1]!
         const dbx = bx - px, dby = by - py, nb = Math.abs(dbx) + Math.abs(dby)
         const tb = rdx * dby - rdy * dbx
@@ -244,7 +249,10 @@ export class GridIndex {
         ax = bx; ay = by; dax = dbx; day = dby; na = nb; ta = tb
       }
     }
-    return this.answer(mask, (q + 1) >> 1) // the part slots follow the chains
+    // the part slots (Uint16) follow the chains
+    if (mask === 0) return null
+    if ((mask & (mask - 1)) === 0) return this.slotId[U[q + 31 - Math.clz32(mask)]!]!
+    return this.answerMany(mask, U, q)
   }
 
   /** The grid of the parts in mask (bits over the cell's part slots at E[parts…]). */
@@ -252,10 +260,15 @@ export class GridIndex {
     const E = this.pool
     if (mask === 0) return null
     if ((mask & (mask - 1)) === 0) return this.slotId[E[parts + 31 - Math.clz32(mask)]!]!
-    let best = -1 // several parts contain p: parts of one grid, or overlapping grids
+    return this.answerMany(mask, E, parts)
+  }
+
+  /** Several parts contain p (mask over the part slots at S[parts…]): parts of one grid, or overlapping grids. */
+  private answerMany(mask: number, S: Int32Array | Uint16Array, parts: number): number | null {
+    let best = -1
     for (let b = 0; b < MAX_PARTS; b++) {
       if (mask & (1 << b)) {
-        const s = E[parts + b]!
+        const s = S[parts + b]!
         if (best < 0 || wins(this.slots[s]!, this.slots[best]!)) best = s
       }
     }
@@ -267,7 +280,7 @@ export class GridIndex {
     const E = this.pool
     // everything below in fixed point: p (double, within ε of exact), vertices and R (Int32)
     const px = (x - this.minX) * this.sx, py = (y - this.minY) * this.sy
-    const rx = E[h]!, ry = this.rowYi[cy]!
+    const rx = E[h + 1]!, ry = this.rowYi[cy]!
     const rdx = rx - px, rdy = ry - py, rn = Math.abs(rdx) + Math.abs(rdy)
     // doubt of t = orient(p, R, v) = rdx·dy − rdy·dx: rounding (|rdx·dy| + |rdy·dx| ≤ rn·|v − p|₁) + D per step
     const dR = D * rn, kR = TOL_P * rn + D
@@ -400,15 +413,15 @@ export class GridIndex {
       if (v === EXACT16) slow++
       if (v >= EXACT16) continue
       const h = this.tileBase[Math.floor(c / this.nx) * this.ntx + ((c % this.nx) >> TILE_SHIFT)]! + v
-      const info = E[h + 1]!
+      const info = this.poolU16[2 * h]!
       withEdges++
       if (info & WIDE) {
         wide++
         let q = h + HEAD
         for (let c = info >>> 6; c > 0; c--) { entries += E[q]!; chains++; q += 4 + 2 * E[q]! }
       } else {
-        let q = 2 * (h + HEAD)
-        for (let c = info >>> 6; c > 0; c--) { entries += this.pool16[q]!; chains++; q += 5 + 2 * this.pool16[q]! }
+        let q = 2 * h + 3
+        for (let c = info >>> 6; c > 0; c--) { entries += this.pool16[q]!; chains++; q += 4 + 2 * this.pool16[q]! }
       }
     }
     return { nx: this.nx, ny: this.ny, cellsWithEdges: withEdges, slowCells: slow, wideCells: wide, edgeEntries: entries, chains, poolBytes: this.used * 4 }
@@ -751,20 +764,21 @@ export class GridIndex {
 
   /** Length (Int32 entries) of the cell block at h. */
   private blockLength(h: number): number {
-    const E = this.pool, info = E[h + 1]!
+    const E = this.pool, info = this.poolU16[2 * h]!
     if (info & WIDE) {
       let q = h + HEAD
       for (let c = info >>> 6; c > 0; c--) q += 4 + 2 * E[q]!
       return q + (info & 31) - h
     }
-    let q = 2 * (h + HEAD)
-    for (let c = info >>> 6; c > 0; c--) q += 5 + 2 * this.pool16[q]!
-    return ((q + 1) >> 1) + (info & 31) - h
+    let q = 2 * h + 3
+    for (let c = info >>> 6; c > 0; c--) q += 4 + 2 * this.pool16[q]!
+    return ((q + (info & 31) + 1) >> 1) - h
   }
 
   private setPool(pool: Int32Array): void {
     this.pool = pool
     this.pool16 = new Int16Array(pool.buffer, pool.byteOffset, pool.length * 2)
+    this.poolU16 = new Uint16Array(pool.buffer, pool.byteOffset, pool.length * 2)
   }
 
   /**
@@ -773,19 +787,22 @@ export class GridIndex {
    * cell answered by the exact path.
    */
   private setBlock(c: number, base: number, h: number): void {
-    if (h - base <= MAX_REL) this.cells[c] = h - base
-    else { this.used = h; this.cells[c] = EXACT16 }
+    if (h >= 0 && h - base <= MAX_REL) this.cells[c] = h - base
+    else { if (h >= 0) this.used = h; this.cells[c] = EXACT16 }
   }
 
   /**
-   * A cell block: header, part slots, then the chains (global fixed point from chains()) relative to the
-   * cell's origin O in Int16 when every vertex is within Int16 of O (and every chain has < 2^15 edges),
-   * else global in Int32 (WIDE). Either way the coordinate differences locate() computes are the same integers.
+   * A cell block: header, chains (global fixed point from chains()), then part slots — narrow (16-bit words,
+   * vertices relative to the cell's origin O) when every vertex and R are within Int16 of O, every chain has
+   * < 2^15 edges, at most NARROW_PARTS parts and every slot < 2^16; else WIDE (Int32, global coordinates).
+   * Either way the coordinate differences locate() computes are the same integers. -1: more than MAX_CHAINS
+   * chains (the cell goes to the exact path).
    */
   private writeBlock(cx: number, cy: number, rx: number, rMask: number, slots: number[], body: { ints: number[]; chains: number }): number {
+    if (body.chains > MAX_CHAINS) return -1
     const ox = cx * this.step + this.half, oy = cy * this.step + this.half, ints = body.ints
-    let narrow = rx - ox >= -32768 && rx - ox <= 32767
-    let n16 = 0
+    let narrow = rx - ox >= -32768 && rx - ox <= 32767 && slots.length <= NARROW_PARTS && slots.every((s) => s <= 0xffff)
+    let n16 = 3 + slots.length
     for (let i = 0; i < ints.length && narrow;) {
       const k = ints[i]!
       if (k > 32767) narrow = false
@@ -793,28 +810,30 @@ export class GridIndex {
         const X = ints[j]! - ox, Y = ints[j + 1]! - oy
         narrow = X >= -32768 && X <= 32767 && Y >= -32768 && Y <= 32767
       }
-      n16 += 5 + 2 * k
+      n16 += 4 + 2 * k
       i += 4 + 2 * k
     }
-    const h = this.used, len = HEAD + slots.length + (narrow ? (n16 + 1) >> 1 : ints.length)
+    const h = this.used, len = narrow ? (n16 + 1) >> 1 : HEAD + ints.length + slots.length
     if (h + len > this.pool.length) this.setPool(grow(this.pool, h + len, 1.25))
-    const E = this.pool
-    E[h] = narrow ? rx - ox : rx
-    E[h + 1] = slots.length | (narrow ? 0 : WIDE) | (body.chains << 6)
-    E[h + 2] = rMask
-    if (!narrow) E.set(ints, h + HEAD)
-    else {
-      const V = this.pool16
-      let q = 2 * (h + HEAD)
+    const E = this.pool, U = this.poolU16, V = this.pool16
+    const info = slots.length | (narrow ? 0 : WIDE) | (body.chains << 6)
+    if (!narrow) {
+      E[h] = 0; U[2 * h] = info // info in the first 16-bit word, as in a narrow block
+      E[h + 1] = rx; E[h + 2] = rMask
+      E.set(ints, h + HEAD)
+      E.set(slots, h + HEAD + ints.length)
+    } else {
+      let q = 2 * h
+      U[q++] = info; V[q++] = rx - ox; U[q++] = rMask
       for (let i = 0; i < ints.length;) {
         const k = ints[i]!, m = ints[i + 1]!
-        V[q++] = k; V[q++] = m & 0xffff; V[q++] = m >> 16
+        V[q++] = k; U[q++] = m
         for (let j = i + 2; j < i + 4 + 2 * k; j += 2) { V[q++] = ints[j]! - ox; V[q++] = ints[j + 1]! - oy }
         i += 4 + 2 * k
       }
-      if (q & 1) V[q] = 0
+      for (const sl of slots) U[q++] = sl
+      if (q & 1) U[q] = 0
     }
-    E.set(slots, h + len - slots.length) // the part slots after the chains
     this.used += len
     return h
   }
