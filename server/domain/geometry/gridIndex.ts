@@ -69,6 +69,13 @@ export interface IndexedGrid {
 export interface GridIndexOptions {
   /** cells per polygon edge (shared edges count twice); default 0.75 (at 20,000 grids: 1.5 M cells, 26.8 MB of typed arrays; 0.5: 21.9 MB, 1.0: 31.2 MB; the old encoding took 75.6 MB) */
   cellsPerEdge?: number
+  /**
+   * For tests only: lower limits of the encoding, so that its rare paths run on a small city (answers
+   * must not change): a block's largest offset from its tile's base (else the cell goes to the exact
+   * path; default 32,766), the largest slot an empty cell names inline (else a block without edges;
+   * 32,766), the most parts of a narrow block (else WIDE; 16).
+   */
+  limits?: { maxRel?: number; maxOwnerSlot?: number; narrowParts?: number }
 }
 
 /** True when grid a wins over grid b under the rule (smaller code by compareGridCodes, then id). */
@@ -140,6 +147,9 @@ function grow<T extends Float64Array | Int32Array | Uint8Array | Uint32Array>(a:
 
 export class GridIndex {
   private readonly cellsPerEdge: number
+  private readonly maxRel: number
+  private readonly maxOwner: number
+  private readonly narrowParts: number
   private slots: (Slot | null)[] = []
   private slotId: number[] = []
   private freeSlots: number[] = []
@@ -186,6 +196,9 @@ export class GridIndex {
 
   private constructor(opts: GridIndexOptions) {
     this.cellsPerEdge = opts.cellsPerEdge ?? 0.75
+    this.maxRel = Math.min(MAX_REL, opts.limits?.maxRel ?? MAX_REL)
+    this.maxOwner = Math.min(MAX_REL, opts.limits?.maxOwnerSlot ?? MAX_REL)
+    this.narrowParts = Math.min(NARROW_PARTS, opts.limits?.narrowParts ?? NARROW_PARTS)
   }
 
   static build(grids: IndexedGrid[], opts: GridIndexOptions = {}): GridIndex {
@@ -405,8 +418,9 @@ export class GridIndex {
     return arrays.reduce((s, a) => s + a.byteLength, 0) + (this.tree ? this.tree.data.byteLength : 0)
   }
 
-  stats(): { nx: number; ny: number; cellsWithEdges: number; slowCells: number; wideCells: number; edgeEntries: number; chains: number; poolBytes: number } {
-    let withEdges = 0, slow = 0, wide = 0, entries = 0, chains = 0
+  /** cellsWithEdges: cells with a block of edges (WIDE ones among them: wideCells); slowCells: cells answered by the exact path; ownerBlocks: empty cells whose grid's slot is too large to name inline */
+  stats(): { nx: number; ny: number; cellsWithEdges: number; slowCells: number; wideCells: number; ownerBlocks: number; edgeEntries: number; chains: number; poolBytes: number } {
+    let withEdges = 0, slow = 0, wide = 0, owners = 0, entries = 0, chains = 0
     const E = this.pool
     for (let c = 0; c < this.cells.length; c++) {
       const v = this.cells[c]!
@@ -414,6 +428,7 @@ export class GridIndex {
       if (v >= EXACT16) continue
       const h = this.tileBase[Math.floor(c / this.nx) * this.ntx + ((c % this.nx) >> TILE_SHIFT)]! + v
       const info = this.poolU16[2 * h]!
+      if (info >>> 6 === 0) { owners++; continue }
       withEdges++
       if (info & WIDE) {
         wide++
@@ -424,7 +439,7 @@ export class GridIndex {
         for (let c = info >>> 6; c > 0; c--) { entries += this.pool16[q]!; chains++; q += 4 + 2 * this.pool16[q]! }
       }
     }
-    return { nx: this.nx, ny: this.ny, cellsWithEdges: withEdges, slowCells: slow, wideCells: wide, edgeEntries: entries, chains, poolBytes: this.used * 4 }
+    return { nx: this.nx, ny: this.ny, cellsWithEdges: withEdges, slowCells: slow, wideCells: wide, ownerBlocks: owners, edgeEntries: entries, chains, poolBytes: this.used * 4 }
   }
 
   // ---- building ----
@@ -646,7 +661,7 @@ export class GridIndex {
             if (best < 0 || wins(this.slots[s]!, this.slots[best]!)) best = s
           }
           if (best < 0) this.cells[c] = NONE16
-          else if (best <= MAX_REL) this.cells[c] = OWNER16 + best
+          else if (best <= this.maxOwner) this.cells[c] = OWNER16 + best
           else this.setBlock(c, base, this.writeBlock(cx, cy, cx * this.step + this.half, 1, [best], { ints: [], chains: 0 }))
           continue
         }
@@ -787,7 +802,7 @@ export class GridIndex {
    * cell answered by the exact path.
    */
   private setBlock(c: number, base: number, h: number): void {
-    if (h >= 0 && h - base <= MAX_REL) this.cells[c] = h - base
+    if (h >= 0 && h - base <= this.maxRel) this.cells[c] = h - base
     else { if (h >= 0) this.used = h; this.cells[c] = EXACT16 }
   }
 
@@ -801,7 +816,7 @@ export class GridIndex {
   private writeBlock(cx: number, cy: number, rx: number, rMask: number, slots: number[], body: { ints: number[]; chains: number }): number {
     if (body.chains > MAX_CHAINS) return -1
     const ox = cx * this.step + this.half, oy = cy * this.step + this.half, ints = body.ints
-    let narrow = rx - ox >= -32768 && rx - ox <= 32767 && slots.length <= NARROW_PARTS && slots.every((s) => s <= 0xffff)
+    let narrow = rx - ox >= -32768 && rx - ox <= 32767 && slots.length <= this.narrowParts && slots.every((s) => s <= 0xffff)
     let n16 = 3 + slots.length
     for (let i = 0; i < ints.length && narrow;) {
       const k = ints[i]!
