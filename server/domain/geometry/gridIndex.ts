@@ -116,6 +116,12 @@ const WIDE = 32 // info bit: the block's vertices are global Int32 (some vertex 
  * 0.5 + ε of its true scaled position, a query point within ε, ε ≤ 2·10^-4 (see the design comment).
  */
 const D = 0.501
+/**
+ * Doubt of t = orient(p, R, v) per unit of |coordinate difference| that comes from the query point alone
+ * (ε ≤ 2·10^-4, with room): R is an exact lattice point, so only v's rounding costs D, and only per unit of
+ * |R − p|₁ (see the design comment).
+ */
+const EP = 1e-3
 const BATCH = 32 // points per batch in locateMany: the cell reads of a batch overlap
 // the cell table (Uint16, one entry per cell): a tile is a run of TILE cells of one row, whose blocks lie
 // contiguous in the pool from tileBase[tile]; an entry is the block's offset from there, or one of these:
@@ -238,8 +244,9 @@ export class GridIndex {
     const px = (x - this.minX) * this.sx - ox, py = (y - this.minY) * this.sy - oy
     const rx = V[q + 1]!, ry = this.rowYi[cy]! - oy
     const rdx = rx - px, rdy = ry - py, rn = Math.abs(rdx) + Math.abs(rdy)
-    // doubt of t = orient(p, R, v) = rdx·dy − rdy·dx: rounding (|rdx·dy| + |rdy·dx| ≤ rn·|v − p|₁) + D per step
-    const dR = D * rn, kR = TOL_P * rn + D
+    // doubt of t = orient(p, R, v) = rdx·dy − rdy·dx: rounding (|rdx·dy| + |rdy·dx| ≤ rn·|v − p|₁), v's
+    // rounding (D·rn), p's (EP·(rn + |v − p|₁)) and their product (≤ 1)
+    const dR = (D + EP) * rn + 1, kR = TOL_P * rn + EP
     let mask = U[q + 2]!
     q += 3
     for (let c = info >>> 6; c > 0; c--) { // chains of edges sharing a parts mask: k, mask, k + 1 vertices
@@ -295,8 +302,9 @@ export class GridIndex {
     const px = (x - this.minX) * this.sx, py = (y - this.minY) * this.sy
     const rx = E[h + 1]!, ry = this.rowYi[cy]!
     const rdx = rx - px, rdy = ry - py, rn = Math.abs(rdx) + Math.abs(rdy)
-    // doubt of t = orient(p, R, v) = rdx·dy − rdy·dx: rounding (|rdx·dy| + |rdy·dx| ≤ rn·|v − p|₁) + D per step
-    const dR = D * rn, kR = TOL_P * rn + D
+    // doubt of t = orient(p, R, v) = rdx·dy − rdy·dx: rounding (|rdx·dy| + |rdy·dx| ≤ rn·|v − p|₁), v's
+    // rounding (D·rn), p's (EP·(rn + |v − p|₁)) and their product (≤ 1)
+    const dR = (D + EP) * rn + 1, kR = TOL_P * rn + EP
     let mask = E[h + 2]!
     let q = h + HEAD
     for (let c = info >>> 6; c > 0; c--) { // chains of edges sharing a parts mask
