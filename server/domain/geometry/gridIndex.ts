@@ -18,10 +18,17 @@
  *   grids goes to the smallest code among them. Equal codes: smallest id.)
  *
  * DESIGN
- *   A uniform cell grid over the bbox of all grids. `cells` (Int32, one per cell) holds either the
- *   answer of a cell that no edge meets (the grid covering it, found once by a sweep; -1 for none) or
- *   the offset of the cell's block in one Int32Array pool (header, edges, then part slots, contiguous:
- *   about two cache misses per query; the edges' reads depend only on the offset, not on the header).
+ *   A uniform cell grid over the bbox of all grids. `cells` (Uint16, one per cell) holds either the
+ *   answer of a cell that no edge meets (OWNER16 + the slot of the grid covering it, found once by a
+ *   sweep; NONE16 for none) or the offset of the cell's block in one pool from the base of its tile
+ *   (a tile = TILE = 32 cells of a row, whose blocks lie contiguous from tileBase[tile], Int32; < 2^15
+ *   words in practice: a block beyond it, and a cell with more than MAX_CHAINS = 1023 chains, is EXACT16, answered
+ *   by the exact path; an empty cell whose slot ≥ 32,767 gets a block without edges). The index is
+ *   memory-bound at city scale — a random point costs a read in the cell table and, in a cell with
+ *   edges, one in its block (header, chains, then part slots, contiguous) — so both are kept small:
+ *   2 bytes per cell instead of 4 (3.0 MB instead of 6.0 at 20,000 grids; tileBase 0.19 MB), blocks in
+ *   16-bit words. update() rewrites whole tiles (its window widened to tile bounds), so a tile's
+ *   blocks stay contiguous; compact() keeps each tile's order, so offsets never grow.
  *   - Fixed point: X = (x − minX)·sx, Y = (y − minY)·sy with sx, sy = 2^14 steps per cell (so at most
  *     2^26 across the extent; fewer steps per cell where the extent is tiny, see below). A stored vertex
  *     is within 0.5 + ε steps of its true scaled position and a query point (computed in doubles) within
@@ -32,8 +39,10 @@
  *   - Cell-relative: a block stores its vertices as Int16 relative to the cell's origin
  *     O = (cx·step + step/2, cy·step + step/2) (1.5 cells beyond each side), a query subtracts O from its
  *     fixed-point coordinates (exact: integers below 2^26 from a double below 2^26), so every coordinate
- *     difference, and so every orientation value, is the same number as with global coordinates. A block
- *     with a vertex beyond Int16 of O (a long edge) stores global Int32 coordinates instead (WIDE).
+ *     difference, and so every orientation value, is the same number as with global coordinates. Such a
+ *     narrow block is all 16-bit words: info (parts | chains << 6), Rx − ox, R's mask, per chain k and
+ *     mask, the vertices, then one Uint16 slot per part. A block with a vertex beyond Int16 of O (a long
+ *     edge), more than 16 parts or a slot ≥ 2^16 stores Int32 words and global coordinates (WIDE).
  *   - A cell's edges are stored once each (a shared edge once, with both parts' bits) and joined into
  *     chains of edges sharing a vertex and a parts mask (a boundary through a cell is usually one
  *     chain): per chain k, mask, then k + 1 vertices — each vertex once, not twice per edge.
@@ -46,11 +55,18 @@
  *   - Every orientation test is filtered: if |value| ≤ relative rounding (TOL_P) + D·(the L1 lengths of
  *     its difference vectors), p (or the segment p→R) is within doubt of a vertex or edge, and the
  *     query falls back to the exact slow path (flatbush over grid bboxes + turf with the rule above).
+ *     For t = orient(p, R, v) = rdx·(vy − py) − rdy·(vx − px), (rdx, rdy) = R − p, the doubt is tighter
+ *     because R is an exact lattice point: with the true p* = p + δp (|δp| ≤ ε per axis) and v* = v + δv
+ *     (|δv| ≤ 0.5 + ε), t* − t = rdx·δvy − rdy·δvx (≤ (0.5 + ε)·|R − p|₁) − rdx·δpy + rdy·δpx − δpx·(vy − py)
+ *     + δpy·(vx − px) (≤ ε·(|R − p|₁ + |v − p|₁)) − δpx·δvy + δpy·δvx (≤ 2ε(0.5 + ε)); so the filter takes
+ *     TOL_P·|R − p|₁·|v − p|₁ + (D + EP)·|R − p|₁ + EP·|v − p|₁ + 1 with EP = 10^-3 ≥ ε: a vertex's own
+ *     rounding is charged to |R − p|₁ only (half the fallbacks of D·(|R − p|₁ + |v − p|₁) on random points).
  *     Edges outside the cell are at least `pad` (≥ 4 steps) away, far beyond rounding, and R rounded to
  *     the lattice stays within the padded cell on the same side of every cell edge as before rounding,
  *     so the fast answer always equals the reference.
- *   At 20,000 synthetic grids (bench/syntheticCity.ts): 1.5 M cells, 26.8 MB of typed arrays (Int32
- *   global coordinates took 34.8 MB, Float64 blocks with every edge's four coordinates 75.6 MB).
+ *   At 20,000 synthetic grids (bench/syntheticCity.ts): 1.5 M cells, 18.8 MB of typed arrays (pool
+ *   14.6 MB; with an Int32 cell table and Int32 block headers, masks and slots 26.8 MB; Int32 global
+ *   coordinates 34.8 MB; Float64 blocks with every edge's four coordinates 75.6 MB).
  *   update() recomputes only the cells under the old and new bboxes of the changed grids; new cell
  *   blocks are appended to the pool (compacted when half of it is garbage) and changed grids go into
  *   a small "dirty" list beside the static flatbush tree.
@@ -67,7 +83,7 @@ export interface IndexedGrid {
 }
 
 export interface GridIndexOptions {
-  /** cells per polygon edge (shared edges count twice); default 0.75 (at 20,000 grids: 1.5 M cells, 26.8 MB of typed arrays; 0.5: 21.9 MB, 1.0: 31.2 MB; the old encoding took 75.6 MB) */
+  /** cells per polygon edge (shared edges count twice); default 0.75 (at 20,000 grids: 1.5 M cells, 18.8 MB of typed arrays; 0.5: 15.8 MB, 1.0: 21.5 MB, both slower; the encoding before issue 14 took 75.6 MB) */
   cellsPerEdge?: number
   /**
    * For tests only: lower limits of the encoding, so that its rare paths run on a small city (answers
