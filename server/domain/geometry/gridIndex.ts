@@ -18,10 +18,17 @@
  *   grids goes to the smallest code among them. Equal codes: smallest id.)
  *
  * DESIGN
- *   A uniform cell grid over the bbox of all grids. `cells` (Int32, one per cell) holds either the
- *   answer of a cell that no edge meets (the grid covering it, found once by a sweep; -1 for none) or
- *   the offset of the cell's block in one Int32Array pool (header, edges, then part slots, contiguous:
- *   about two cache misses per query; the edges' reads depend only on the offset, not on the header).
+ *   A uniform cell grid over the bbox of all grids. `cells` (Uint16, one per cell) holds either the
+ *   answer of a cell that no edge meets (OWNER16 + the slot of the grid covering it, found once by a
+ *   sweep; NONE16 for none) or the offset of the cell's block in one pool from the base of its tile
+ *   (a tile = TILE = 32 cells of a row, whose blocks lie contiguous from tileBase[tile], Int32; < 2^15
+ *   words in practice: a block beyond it, and a cell with more than MAX_CHAINS = 1023 chains, is EXACT16, answered
+ *   by the exact path; an empty cell whose slot ≥ 32,767 gets a block without edges). The index is
+ *   memory-bound at city scale — a random point costs a read in the cell table and, in a cell with
+ *   edges, one in its block (header, chains, then part slots, contiguous) — so both are kept small:
+ *   2 bytes per cell instead of 4 (3.0 MB instead of 6.0 at 20,000 grids; tileBase 0.19 MB), blocks in
+ *   16-bit words. update() rewrites whole tiles (its window widened to tile bounds), so a tile's
+ *   blocks stay contiguous; compact() keeps each tile's order, so offsets never grow.
  *   - Fixed point: X = (x − minX)·sx, Y = (y − minY)·sy with sx, sy = 2^14 steps per cell (so at most
  *     2^26 across the extent; fewer steps per cell where the extent is tiny, see below). A stored vertex
  *     is within 0.5 + ε steps of its true scaled position and a query point (computed in doubles) within
@@ -32,8 +39,10 @@
  *   - Cell-relative: a block stores its vertices as Int16 relative to the cell's origin
  *     O = (cx·step + step/2, cy·step + step/2) (1.5 cells beyond each side), a query subtracts O from its
  *     fixed-point coordinates (exact: integers below 2^26 from a double below 2^26), so every coordinate
- *     difference, and so every orientation value, is the same number as with global coordinates. A block
- *     with a vertex beyond Int16 of O (a long edge) stores global Int32 coordinates instead (WIDE).
+ *     difference, and so every orientation value, is the same number as with global coordinates. Such a
+ *     narrow block is all 16-bit words: info (parts | chains << 6), Rx − ox, R's mask, per chain k and
+ *     mask, the vertices, then one Uint16 slot per part. A block with a vertex beyond Int16 of O (a long
+ *     edge), more than 16 parts or a slot ≥ 2^16 stores Int32 words and global coordinates (WIDE).
  *   - A cell's edges are stored once each (a shared edge once, with both parts' bits) and joined into
  *     chains of edges sharing a vertex and a parts mask (a boundary through a cell is usually one
  *     chain): per chain k, mask, then k + 1 vertices — each vertex once, not twice per edge.
@@ -46,11 +55,18 @@
  *   - Every orientation test is filtered: if |value| ≤ relative rounding (TOL_P) + D·(the L1 lengths of
  *     its difference vectors), p (or the segment p→R) is within doubt of a vertex or edge, and the
  *     query falls back to the exact slow path (flatbush over grid bboxes + turf with the rule above).
+ *     For t = orient(p, R, v) = rdx·(vy − py) − rdy·(vx − px), (rdx, rdy) = R − p, the doubt is tighter
+ *     because R is an exact lattice point: with the true p* = p + δp (|δp| ≤ ε per axis) and v* = v + δv
+ *     (|δv| ≤ 0.5 + ε), t* − t = rdx·δvy − rdy·δvx (≤ (0.5 + ε)·|R − p|₁) − rdx·δpy + rdy·δpx − δpx·(vy − py)
+ *     + δpy·(vx − px) (≤ ε·(|R − p|₁ + |v − p|₁)) − δpx·δvy + δpy·δvx (≤ 2ε(0.5 + ε)); so the filter takes
+ *     TOL_P·|R − p|₁·|v − p|₁ + (D + EP)·|R − p|₁ + EP·|v − p|₁ + 1 with EP = 10^-3 ≥ ε: a vertex's own
+ *     rounding is charged to |R − p|₁ only (half the fallbacks of D·(|R − p|₁ + |v − p|₁) on random points).
  *     Edges outside the cell are at least `pad` (≥ 4 steps) away, far beyond rounding, and R rounded to
  *     the lattice stays within the padded cell on the same side of every cell edge as before rounding,
  *     so the fast answer always equals the reference.
- *   At 20,000 synthetic grids (bench/syntheticCity.ts): 1.5 M cells, 26.8 MB of typed arrays (Int32
- *   global coordinates took 34.8 MB, Float64 blocks with every edge's four coordinates 75.6 MB).
+ *   At 20,000 synthetic grids (bench/syntheticCity.ts): 1.5 M cells, 18.8 MB of typed arrays (pool
+ *   14.6 MB; with an Int32 cell table and Int32 block headers, masks and slots 26.8 MB; Int32 global
+ *   coordinates 34.8 MB; Float64 blocks with every edge's four coordinates 75.6 MB).
  *   update() recomputes only the cells under the old and new bboxes of the changed grids; new cell
  *   blocks are appended to the pool (compacted when half of it is garbage) and changed grids go into
  *   a small "dirty" list beside the static flatbush tree.
@@ -67,8 +83,15 @@ export interface IndexedGrid {
 }
 
 export interface GridIndexOptions {
-  /** cells per polygon edge (shared edges count twice); default 0.75 (at 20,000 grids: 1.5 M cells, 26.8 MB of typed arrays; 0.5: 21.9 MB, 1.0: 31.2 MB; the old encoding took 75.6 MB) */
+  /** cells per polygon edge (shared edges count twice); default 0.75 (at 20,000 grids: 1.5 M cells, 18.8 MB of typed arrays; 0.5: 15.8 MB, 1.0: 21.5 MB, both slower; the encoding before issue 14 took 75.6 MB) */
   cellsPerEdge?: number
+  /**
+   * For tests only: lower limits of the encoding, so that its rare paths run on a small city (answers
+   * must not change): a block's largest offset from its tile's base (else the cell goes to the exact
+   * path; default 32,766), the largest slot an empty cell names inline (else a block without edges;
+   * 32,766), the most parts of a narrow block (else WIDE; 16).
+   */
+  limits?: { maxRel?: number; maxOwnerSlot?: number; narrowParts?: number }
 }
 
 /** True when grid a wins over grid b under the rule (smaller code by compareGridCodes, then id). */
@@ -109,10 +132,27 @@ const WIDE = 32 // info bit: the block's vertices are global Int32 (some vertex 
  * 0.5 + ε of its true scaled position, a query point within ε, ε ≤ 2·10^-4 (see the design comment).
  */
 const D = 0.501
+/**
+ * Doubt of t = orient(p, R, v) per unit of |coordinate difference| that comes from the query point alone
+ * (ε ≤ 2·10^-4, with room): R is an exact lattice point, so only v's rounding costs D, and only per unit of
+ * |R − p|₁ (see the design comment).
+ */
+const EP = 1e-3
 const BATCH = 32 // points per batch in locateMany: the cell reads of a batch overlap
-const HEAD = 3 // cell block in the pool (Int32): Rx, info = parts | WIDE? | chains << 6 (-1: slow cell), R mask;
-//                then per chain (Int16, relative to O): k (edges), mask (low, high 16 bits), k + 1 vertices x, y —
-//                or, WIDE, per chain (Int32, global): k, mask, k + 1 vertices x, y; then the slot of each local part
+// the cell table (Uint16, one entry per cell): a tile is a run of TILE cells of one row, whose blocks lie
+// contiguous in the pool from tileBase[tile]; an entry is the block's offset from there, or one of these:
+const TILE_SHIFT = 5
+const TILE = 1 << TILE_SHIFT
+const MAX_REL = 0x7ffe // largest offset of a block from its tile's base
+const EXACT16 = 0x7fff // the cell is answered by the exact slow path
+const NONE16 = 0x8000 // no edge, no grid
+const OWNER16 = 0x8001 // + slot (≤ MAX_REL): no edge, one grid covers the cell (a larger slot gets a block without edges)
+const NARROW_PARTS = 16 // at most this many parts (and slots < 2^16) for a narrow block
+const MAX_CHAINS = 1023 // info = parts | WIDE? | chains << 6 fits 16 bits; more chains → the exact path
+const HEAD = 3 // a cell block starts at an Int32 offset h. Narrow (16-bit words from 2h): info, Rx − ox (Int16), R mask,
+//                then per chain: k (edges), mask, k + 1 vertices x, y (Int16, relative to O), then the slot of
+//                each local part (Uint16). WIDE (Int32 from h): info (16 bits at word 2h), Rx, R mask, then per
+//                chain k, mask, k + 1 vertices x, y (global), then the slot of each local part
 interface Slot extends IndexedGrid {
   rings: Float64Array[] // closed rings, flat x,y
   ringPart: number[] // global part id of each ring
@@ -129,6 +169,9 @@ function grow<T extends Float64Array | Int32Array | Uint8Array | Uint32Array>(a:
 
 export class GridIndex {
   private readonly cellsPerEdge: number
+  private readonly maxRel: number
+  private readonly maxOwner: number
+  private readonly narrowParts: number
   private slots: (Slot | null)[] = []
   private slotId: number[] = []
   private freeSlots: number[] = []
@@ -160,16 +203,24 @@ export class GridIndex {
   private rowY = new Float64Array(1)
   /** the row's centre line in fixed point: the Y of every cell's reference point R in that row */
   private rowYi = new Int32Array(1)
-  /** ≥ 0: offset of the cell's block in the pool; -1: empty, no grid; ≤ -2: empty, owned by slot -v-2 */
-  private cells = new Int32Array(1).fill(-1)
+  /** per cell: < EXACT16: offset of the cell's block from its tile's base; EXACT16, NONE16, OWNER16 + slot */
+  private cells = new Uint16Array(1).fill(NONE16)
+  /** per tile (TILE cells of a row; ntx tiles per row): offset of its first block in the pool */
+  private tileBase = new Int32Array(1)
+  private ntx = 1
   private pool: Int32Array = new Int32Array(0)
   /** the same buffer as 16-bit words (narrow chains) */
   private pool16: Int16Array = new Int16Array(0)
+  /** … and unsigned (info, masks, slots) */
+  private poolU16: Uint16Array = new Uint16Array(0)
   private used = 0
   private garbage = 0
 
   private constructor(opts: GridIndexOptions) {
     this.cellsPerEdge = opts.cellsPerEdge ?? 0.75
+    this.maxRel = Math.min(MAX_REL, opts.limits?.maxRel ?? MAX_REL)
+    this.maxOwner = Math.min(MAX_REL, opts.limits?.maxOwnerSlot ?? MAX_REL)
+    this.narrowParts = Math.min(NARROW_PARTS, opts.limits?.narrowParts ?? NARROW_PARTS)
   }
 
   static build(grids: IndexedGrid[], opts: GridIndexOptions = {}): GridIndex {
@@ -190,35 +241,37 @@ export class GridIndex {
     let cy = ((y - this.minY) * this.invH) | 0
     if (cx >= this.nx) cx = this.nx - 1
     if (cy >= this.ny) cy = this.ny - 1
-    const h = this.cells[cy * this.nx + cx]!
-    if (h < 0) return h === -1 ? null : this.slotId[-h - 2]!
-    return this.locateInBlock(x, y, h, cx, cy)
+    const v = this.cells[cy * this.nx + cx]!
+    if (v >= NONE16) return v === NONE16 ? null : this.slotId[v - OWNER16]!
+    return this.locateInBlock(x, y, v, cx, cy)
   }
 
-  /** locate() in a cell with edges (block at h); kept apart so that locate() itself stays small enough to inline. */
-  private locateInBlock(x: number, y: number, h: number, cx: number, cy: number): number | null {
-    const E = this.pool
-    const info = E[h + 1]!
-    if (info < 0) return this.locateExact(x, y)
+  /** locate() in a cell with edges (block at v from its tile's base); kept apart so that locate() itself stays small enough to inline. */
+  private locateInBlock(x: number, y: number, v: number, cx: number, cy: number): number | null {
+    if (v === EXACT16) return this.locateExact(x, y)
+    const h = this.tileBase[cy * this.ntx + (cx >> TILE_SHIFT)]! + v
+    const U = this.poolU16, V = this.pool16
+    let q = 2 * h
+    const info = U[q]!
     if (info & WIDE) return this.locateWide(x, y, h, info, cy)
     // everything below in fixed point relative to the cell's origin O (integers): p (double, within
-    // ε of exact; the subtraction of O is exact), vertices (Int16) and R (Int32)
+    // ε of exact; the subtraction of O is exact), vertices (Int16) and R
     const ox = cx * this.step + this.half, oy = cy * this.step + this.half
     const px = (x - this.minX) * this.sx - ox, py = (y - this.minY) * this.sy - oy
-    const rx = E[h]!, ry = this.rowYi[cy]! - oy
+    const rx = V[q + 1]!, ry = this.rowYi[cy]! - oy
     const rdx = rx - px, rdy = ry - py, rn = Math.abs(rdx) + Math.abs(rdy)
-    // doubt of t = orient(p, R, v) = rdx·dy − rdy·dx: rounding (|rdx·dy| + |rdy·dx| ≤ rn·|v − p|₁) + D per step
-    const dR = D * rn, kR = TOL_P * rn + D
-    let mask = E[h + 2]!
-    const V = this.pool16
-    let q = 2 * (h + HEAD) // the chains come first: their reads depend on h only, not on the header
-    for (let c = info >>> 6; c > 0; c--) { // chains of edges sharing a parts mask: k, mask (2 × 16 bits), k + 1 vertices
-      const m = (V[q + 1]! & 0xffff) | (V[q + 2]! << 16), end = q + 5 + 2 * V[q]!
-      let ax = V[q + 3]!, ay = V[q + 4]!
+    // doubt of t = orient(p, R, v) = rdx·dy − rdy·dx: rounding (|rdx·dy| + |rdy·dx| ≤ rn·|v − p|₁), v's
+    // rounding (D·rn), p's (EP·(rn + |v − p|₁)) and their product (≤ 1)
+    const dR = (D + EP) * rn + 1, kR = TOL_P * rn + EP
+    let mask = U[q + 2]!
+    q += 3
+    for (let c = info >>> 6; c > 0; c--) { // chains of edges sharing a parts mask: k, mask, k + 1 vertices
+      const m = U[q + 1]!, end = q + 4 + 2 * V[q]!
+      let ax = V[q + 2]!, ay = V[q + 3]!
       let dax = ax - px, day = ay - py, na = Math.abs(dax) + Math.abs(day)
       let ta = rdx * day - rdy * dax
       if (Math.abs(ta) <= kR * na + dR) return this.locateExact(x, y)
-      for (q += 5; q < end; q += 2) {
+      for (q += 4; q < end; q += 2) {
         const bx = V[q]!, by = V[q + 1]!
         const dbx = bx - px, dby = by - py, nb = Math.abs(dbx) + Math.abs(dby)
         const tb = rdx * dby - rdy * dbx
@@ -232,7 +285,10 @@ export class GridIndex {
         ax = bx; ay = by; dax = dbx; day = dby; na = nb; ta = tb
       }
     }
-    return this.answer(mask, (q + 1) >> 1) // the part slots follow the chains
+    // the part slots (Uint16) follow the chains
+    if (mask === 0) return null
+    if ((mask & (mask - 1)) === 0) return this.slotId[U[q + 31 - Math.clz32(mask)]!]!
+    return this.answerMany(mask, U, q)
   }
 
   /** The grid of the parts in mask (bits over the cell's part slots at E[parts…]). */
@@ -240,10 +296,15 @@ export class GridIndex {
     const E = this.pool
     if (mask === 0) return null
     if ((mask & (mask - 1)) === 0) return this.slotId[E[parts + 31 - Math.clz32(mask)]!]!
-    let best = -1 // several parts contain p: parts of one grid, or overlapping grids
+    return this.answerMany(mask, E, parts)
+  }
+
+  /** Several parts contain p (mask over the part slots at S[parts…]): parts of one grid, or overlapping grids. */
+  private answerMany(mask: number, S: Int32Array | Uint16Array, parts: number): number | null {
+    let best = -1
     for (let b = 0; b < MAX_PARTS; b++) {
       if (mask & (1 << b)) {
-        const s = E[parts + b]!
+        const s = S[parts + b]!
         if (best < 0 || wins(this.slots[s]!, this.slots[best]!)) best = s
       }
     }
@@ -255,10 +316,11 @@ export class GridIndex {
     const E = this.pool
     // everything below in fixed point: p (double, within ε of exact), vertices and R (Int32)
     const px = (x - this.minX) * this.sx, py = (y - this.minY) * this.sy
-    const rx = E[h]!, ry = this.rowYi[cy]!
+    const rx = E[h + 1]!, ry = this.rowYi[cy]!
     const rdx = rx - px, rdy = ry - py, rn = Math.abs(rdx) + Math.abs(rdy)
-    // doubt of t = orient(p, R, v) = rdx·dy − rdy·dx: rounding (|rdx·dy| + |rdy·dx| ≤ rn·|v − p|₁) + D per step
-    const dR = D * rn, kR = TOL_P * rn + D
+    // doubt of t = orient(p, R, v) = rdx·dy − rdy·dx: rounding (|rdx·dy| + |rdy·dx| ≤ rn·|v − p|₁), v's
+    // rounding (D·rn), p's (EP·(rn + |v − p|₁)) and their product (≤ 1)
+    const dR = (D + EP) * rn + 1, kR = TOL_P * rn + EP
     let mask = E[h + 2]!
     let q = h + HEAD
     for (let c = info >>> 6; c > 0; c--) { // chains of edges sharing a parts mask
@@ -318,14 +380,17 @@ export class GridIndex {
    * cache misses overlap (independent loads) before locate() walks the blocks one by one.
    */
   private touch(xs: Float64Array, ys: Float64Array, i0: number, i1: number): void {
-    const { minX, minY, maxX, maxY, invW, invH, nx, ny, cells, pool } = this
+    const { minX, minY, maxX, maxY, invW, invH, nx, ny, ntx, cells, tileBase, pool } = this
     let sink = 0
     for (let i = i0; i < i1; i++) {
       const x = xs[i]!, y = ys[i]!
       if (!(x >= minX && x <= maxX && y >= minY && y <= maxY)) continue
       const cx = Math.min(nx - 1, ((x - minX) * invW) | 0), cy = Math.min(ny - 1, ((y - minY) * invH) | 0)
-      const h = cells[cy * nx + cx]!
-      if (h >= 0) sink += pool[h]! + pool[h + 12]!
+      const v = cells[cy * nx + cx]!
+      if (v < EXACT16) {
+        const h = tileBase[cy * ntx + (cx >> TILE_SHIFT)]! + v
+        sink += pool[h]! + pool[h + 12]!
+      }
     }
     this.sink += sink
   }
@@ -373,28 +438,32 @@ export class GridIndex {
 
   /** Bytes held in typed arrays (cells, pool, tree). */
   memoryBytes(): number {
-    const arrays = [this.rowY, this.rowYi, this.cells, this.pool, this.partSlot, this.treeSlot, this.slotState]
+    const arrays = [this.rowY, this.rowYi, this.cells, this.tileBase, this.pool, this.partSlot, this.treeSlot, this.slotState]
     return arrays.reduce((s, a) => s + a.byteLength, 0) + (this.tree ? this.tree.data.byteLength : 0)
   }
 
-  stats(): { nx: number; ny: number; cellsWithEdges: number; slowCells: number; wideCells: number; edgeEntries: number; chains: number; poolBytes: number } {
-    let withEdges = 0, slow = 0, wide = 0, entries = 0, chains = 0
+  /** cellsWithEdges: cells with a block of edges (WIDE ones among them: wideCells); slowCells: cells answered by the exact path; ownerBlocks: empty cells whose grid's slot is too large to name inline */
+  stats(): { nx: number; ny: number; cellsWithEdges: number; slowCells: number; wideCells: number; ownerBlocks: number; edgeEntries: number; chains: number; poolBytes: number } {
+    let withEdges = 0, slow = 0, wide = 0, owners = 0, entries = 0, chains = 0
     const E = this.pool
-    for (const h of this.cells) {
-      if (h < 0) continue
-      const info = E[h + 1]!
-      if (info < 0) { slow++; continue }
+    for (let c = 0; c < this.cells.length; c++) {
+      const v = this.cells[c]!
+      if (v === EXACT16) slow++
+      if (v >= EXACT16) continue
+      const h = this.tileBase[Math.floor(c / this.nx) * this.ntx + ((c % this.nx) >> TILE_SHIFT)]! + v
+      const info = this.poolU16[2 * h]!
+      if (info >>> 6 === 0) { owners++; continue }
       withEdges++
       if (info & WIDE) {
         wide++
         let q = h + HEAD
         for (let c = info >>> 6; c > 0; c--) { entries += E[q]!; chains++; q += 4 + 2 * E[q]! }
       } else {
-        let q = 2 * (h + HEAD)
-        for (let c = info >>> 6; c > 0; c--) { entries += this.pool16[q]!; chains++; q += 5 + 2 * this.pool16[q]! }
+        let q = 2 * h + 3
+        for (let c = info >>> 6; c > 0; c--) { entries += this.pool16[q]!; chains++; q += 4 + 2 * this.pool16[q]! }
       }
     }
-    return { nx: this.nx, ny: this.ny, cellsWithEdges: withEdges, slowCells: slow, wideCells: wide, edgeEntries: entries, chains, poolBytes: this.used * 4 }
+    return { nx: this.nx, ny: this.ny, cellsWithEdges: withEdges, slowCells: slow, wideCells: wide, ownerBlocks: owners, edgeEntries: entries, chains, poolBytes: this.used * 4 }
   }
 
   // ---- building ----
@@ -499,15 +568,19 @@ export class GridIndex {
     this.pad = Math.max(1e-6 * Math.max(this.cw, this.ch), 1e-12 * scale, 4 * Math.max(this.cw, this.ch) / step)
     this.rowY = Float64Array.from({ length: this.ny }, (_, i) => y0 + (i + 0.5) * this.ch)
     this.rowYi = Int32Array.from(this.rowY, (v) => Math.round((v - y0) * this.sy))
-    this.cells = new Int32Array(this.nx * this.ny).fill(-1)
+    this.ntx = (this.nx + TILE - 1) >> TILE_SHIFT
+    this.cells = new Uint16Array(this.nx * this.ny).fill(NONE16)
+    this.tileBase = new Int32Array(this.ntx * this.ny)
     this.setPool(new Int32Array(Number.isFinite(x0) ? 4 * edges : 0))
     this.used = this.garbage = 0
     if (Number.isFinite(x0)) this.rebuildBlock(0, 0, this.nx - 1, this.ny - 1)
     this.setPool(this.pool.slice(0, this.used))
   }
 
-  /** Recompute cells [wx0..wx1] × [wy0..wy1] from the current grids. */
+  /** Recompute cells [wx0..wx1] × [wy0..wy1] (widened to whole tiles) from the current grids. */
   private rebuildBlock(wx0: number, wy0: number, wx1: number, wy1: number): void {
+    wx0 &= ~(TILE - 1) // a tile's blocks are written together, contiguous from its new base
+    wx1 = Math.min(this.nx - 1, wx1 | (TILE - 1))
     const { minX, minY, cw, ch, pad, nx, invW, invH } = this
     const bx0 = minX + wx0 * cw - pad, bx1 = minX + (wx1 + 1) * cw + pad
     const by0 = minY + wy0 * ch - pad, by1 = minY + (wy1 + 1) * ch + pad
@@ -592,10 +665,16 @@ export class GridIndex {
           else active.splice(active.indexOf(p), 1)
         }
       }
+      let oldBase = 0, base = 0
       for (let cx = wx0; cx <= wx1; cx++) {
         const c = cy * nx + cx, w = (cy - wy0) * ww + (cx - wx0)
+        if ((cx & (TILE - 1)) === 0) { // a new tile: its blocks follow from here
+          const t = cy * this.ntx + (cx >> TILE_SHIFT)
+          oldBase = this.tileBase[t]!
+          base = this.tileBase[t] = this.used
+        }
         const old = this.cells[c]!
-        if (old >= 0) this.garbage += this.blockLength(old)
+        if (old < EXACT16) this.garbage += this.blockLength(oldBase + old)
         const X0 = minX + cx * cw, X1 = X0 + cw
         const e0 = cstart[w]!, e1 = cstart[w + 1]!
         if (e0 === e1) { // no edge: one owner for the whole cell
@@ -605,7 +684,9 @@ export class GridIndex {
             const s = this.partSlot[p]!
             if (best < 0 || wins(this.slots[s]!, this.slots[best]!)) best = s
           }
-          this.cells[c] = -2 - best
+          if (best < 0) this.cells[c] = NONE16
+          else if (best <= this.maxOwner) this.cells[c] = OWNER16 + best
+          else this.setBlock(c, base, this.writeBlock(cx, cy, cx * this.step + this.half, 1, [best], { ints: [], chains: 0 }))
           continue
         }
         // the cell's edges, each once (a shared edge, same points in either direction, with both parts' bits)
@@ -629,10 +710,10 @@ export class GridIndex {
           }
           keep[5 * t + 4] = (keep[5 * t + 4]! ^ (1 << li)) >>> 0
         }
-        if (local.length > MAX_PARTS) { this.cells[c] = this.writeSlow(); continue }
+        if (local.length > MAX_PARTS) { this.cells[c] = EXACT16; continue }
         // R on the centre line, in the middle of a wide gap between crossings, far from every edge
         const R = this.pickR(X0, X1, ry, this.rowYi[cy]!, k, nc, X, keep, kept)
-        if (!R) { this.cells[c] = this.writeSlow(); continue } // never seen
+        if (!R) { this.cells[c] = EXACT16; continue } // never seen
         advance(R[0])
         let rMask = 0
         for (const p of active) {
@@ -640,9 +721,9 @@ export class GridIndex {
           if (li < 0) { li = local.length; local.push(p) }
           rMask |= 1 << li
         }
-        if (local.length > MAX_PARTS) { this.cells[c] = this.writeSlow(); continue }
+        if (local.length > MAX_PARTS) { this.cells[c] = EXACT16; continue }
         const body = this.chains(keep, kept)
-        this.cells[c] = this.writeBlock(cx, cy, R[1], rMask | 0, local.map((p) => this.partSlot[p]!), body)
+        this.setBlock(c, base, this.writeBlock(cx, cy, R[1], rMask | 0, local.map((p) => this.partSlot[p]!), body))
       }
       for (const p of active) parity[p] = 0
       active.length = 0
@@ -722,41 +803,45 @@ export class GridIndex {
 
   /** Length (Int32 entries) of the cell block at h. */
   private blockLength(h: number): number {
-    const E = this.pool, info = E[h + 1]!
-    if (info < 0) return HEAD
+    const E = this.pool, info = this.poolU16[2 * h]!
     if (info & WIDE) {
       let q = h + HEAD
       for (let c = info >>> 6; c > 0; c--) q += 4 + 2 * E[q]!
       return q + (info & 31) - h
     }
-    let q = 2 * (h + HEAD)
-    for (let c = info >>> 6; c > 0; c--) q += 5 + 2 * this.pool16[q]!
-    return ((q + 1) >> 1) + (info & 31) - h
+    let q = 2 * h + 3
+    for (let c = info >>> 6; c > 0; c--) q += 4 + 2 * this.pool16[q]!
+    return ((q + (info & 31) + 1) >> 1) - h
   }
 
   private setPool(pool: Int32Array): void {
     this.pool = pool
     this.pool16 = new Int16Array(pool.buffer, pool.byteOffset, pool.length * 2)
-  }
-
-  /** A cell answered by the exact slow path. */
-  private writeSlow(): number {
-    const h = this.used
-    if (h + HEAD > this.pool.length) this.setPool(grow(this.pool, h + HEAD, 1.25))
-    this.pool[h] = 0; this.pool[h + 1] = -1; this.pool[h + 2] = 0
-    this.used += HEAD
-    return h
+    this.poolU16 = new Uint16Array(pool.buffer, pool.byteOffset, pool.length * 2)
   }
 
   /**
-   * A cell block: header, part slots, then the chains (global fixed point from chains()) relative to the
-   * cell's origin O in Int16 when every vertex is within Int16 of O (and every chain has < 2^15 edges),
-   * else global in Int32 (WIDE). Either way the coordinate differences locate() computes are the same integers.
+   * Cell c's entry for the block just written at h, in the tile starting at base; a block beyond MAX_REL
+   * of its tile's base (only where a tile's cells hold > 32,000 words of edges) is dropped, and the
+   * cell answered by the exact path.
+   */
+  private setBlock(c: number, base: number, h: number): void {
+    if (h >= 0 && h - base <= this.maxRel) this.cells[c] = h - base
+    else { if (h >= 0) this.used = h; this.cells[c] = EXACT16 }
+  }
+
+  /**
+   * A cell block: header, chains (global fixed point from chains()), then part slots — narrow (16-bit words,
+   * vertices relative to the cell's origin O) when every vertex and R are within Int16 of O, every chain has
+   * < 2^15 edges, at most NARROW_PARTS parts and every slot < 2^16; else WIDE (Int32, global coordinates).
+   * Either way the coordinate differences locate() computes are the same integers. -1: more than MAX_CHAINS
+   * chains (the cell goes to the exact path).
    */
   private writeBlock(cx: number, cy: number, rx: number, rMask: number, slots: number[], body: { ints: number[]; chains: number }): number {
+    if (body.chains > MAX_CHAINS) return -1
     const ox = cx * this.step + this.half, oy = cy * this.step + this.half, ints = body.ints
-    let narrow = rx - ox >= -32768 && rx - ox <= 32767
-    let n16 = 0
+    let narrow = rx - ox >= -32768 && rx - ox <= 32767 && slots.length <= this.narrowParts && slots.every((s) => s <= 0xffff)
+    let n16 = 3 + slots.length
     for (let i = 0; i < ints.length && narrow;) {
       const k = ints[i]!
       if (k > 32767) narrow = false
@@ -764,28 +849,30 @@ export class GridIndex {
         const X = ints[j]! - ox, Y = ints[j + 1]! - oy
         narrow = X >= -32768 && X <= 32767 && Y >= -32768 && Y <= 32767
       }
-      n16 += 5 + 2 * k
+      n16 += 4 + 2 * k
       i += 4 + 2 * k
     }
-    const h = this.used, len = HEAD + slots.length + (narrow ? (n16 + 1) >> 1 : ints.length)
+    const h = this.used, len = narrow ? (n16 + 1) >> 1 : HEAD + ints.length + slots.length
     if (h + len > this.pool.length) this.setPool(grow(this.pool, h + len, 1.25))
-    const E = this.pool
-    E[h] = narrow ? rx - ox : rx
-    E[h + 1] = slots.length | (narrow ? 0 : WIDE) | (body.chains << 6)
-    E[h + 2] = rMask
-    if (!narrow) E.set(ints, h + HEAD)
-    else {
-      const V = this.pool16
-      let q = 2 * (h + HEAD)
+    const E = this.pool, U = this.poolU16, V = this.pool16
+    const info = slots.length | (narrow ? 0 : WIDE) | (body.chains << 6)
+    if (!narrow) {
+      E[h] = 0; U[2 * h] = info // info in the first 16-bit word, as in a narrow block
+      E[h + 1] = rx; E[h + 2] = rMask
+      E.set(ints, h + HEAD)
+      E.set(slots, h + HEAD + ints.length)
+    } else {
+      let q = 2 * h
+      U[q++] = info; V[q++] = rx - ox; U[q++] = rMask
       for (let i = 0; i < ints.length;) {
         const k = ints[i]!, m = ints[i + 1]!
-        V[q++] = k; V[q++] = m & 0xffff; V[q++] = m >> 16
+        V[q++] = k; U[q++] = m
         for (let j = i + 2; j < i + 4 + 2 * k; j += 2) { V[q++] = ints[j]! - ox; V[q++] = ints[j + 1]! - oy }
         i += 4 + 2 * k
       }
-      if (q & 1) V[q] = 0
+      for (const sl of slots) U[q++] = sl
+      if (q & 1) U[q] = 0
     }
-    E.set(slots, h + len - slots.length) // the part slots after the chains
     this.used += len
     return h
   }
@@ -794,13 +881,19 @@ export class GridIndex {
   private compact(): void {
     const pool = new Int32Array(this.used - this.garbage)
     let at = 0
-    for (let c = 0; c < this.cells.length; c++) {
-      const h = this.cells[c]!
-      if (h < 0) continue
-      const len = this.blockLength(h)
-      pool.set(this.pool.subarray(h, h + len), at)
-      this.cells[c] = at
-      at += len
+    const { nx, ntx, cells, tileBase } = this
+    for (let t = 0; t < tileBase.length; t++) {
+      const c0 = Math.floor(t / ntx) * nx + (t % ntx) * TILE, c1 = c0 + Math.min(TILE, nx - (t % ntx) * TILE)
+      const old = tileBase[t]!
+      tileBase[t] = at
+      for (let c = c0; c < c1; c++) {
+        const v = cells[c]!
+        if (v >= EXACT16) continue
+        const h = old + v, len = this.blockLength(h)
+        pool.set(this.pool.subarray(h, h + len), at)
+        cells[c] = at - tileBase[t]! // the tile's blocks stay in their order: never more than before
+        at += len
+      }
     }
     this.setPool(pool)
     this.used = at
