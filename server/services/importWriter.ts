@@ -264,6 +264,9 @@ async function pgTx<T>(pool: pg.Pool, fn: (tx: ImportTx) => Promise<T>): Promise
   }
 }
 
+/** rows per createMany on the Prisma path: 1,000 × 23 columns stays under PostgreSQL's 32,767 bound values */
+const PRISMA_ROWS_PER_STATEMENT = 1_000
+
 async function prismaTx<T>(db: Db, fn: (tx: ImportTx) => Promise<T>): Promise<T> {
   const provider = rawDriver(db)?.provider ?? 'sqlite'
   return db.$transaction(async (t) => fn({
@@ -273,10 +276,17 @@ async function prismaTx<T>(db: Db, fn: (tx: ImportTx) => Promise<T>): Promise<T>
       return (await t.importBatch.create({ data: b })).id
     },
     async insertProblems(batchId, rows, event) {
-      await t.problem.createMany({ data: rows.map((x) => ({ ...x.problem, importBatchId: batchId, importRow: x.row })) })
+      // createMany in parts of PRISMA_ROWS_PER_STATEMENT, one after the other: a bigger one Prisma splits
+      // itself (PostgreSQL binds at most 32,767 values per statement) and sends the parts at once on the
+      // transaction's connection (pg: "Calling client.query() when the client is already executing a query")
+      for (let i = 0; i < rows.length; i += PRISMA_ROWS_PER_STATEMENT) {
+        await t.problem.createMany({ data: rows.slice(i, i + PRISMA_ROWS_PER_STATEMENT).map((x) => ({ ...x.problem, importBatchId: batchId, importRow: x.row })) })
+      }
       const found = new Map((await t.problem.findMany({ where: { externalId: { in: rows.map((x) => x.problem.externalId) } }, select: { id: true, externalId: true } })).map((x) => [x.externalId!, x.id]))
       const ids = rows.map((x) => found.get(x.problem.externalId)!)
-      await t.problemEvent.createMany({ data: rows.map((x, k) => ({ problemId: ids[k]!, action: EVENT_ACTION, fromStatus: null, toStatus: x.problem.status, actorId: event.actorId, at: event.at, note: event.notePrefix + x.note })) })
+      for (let i = 0; i < rows.length; i += PRISMA_ROWS_PER_STATEMENT) {
+        await t.problemEvent.createMany({ data: rows.slice(i, i + PRISMA_ROWS_PER_STATEMENT).map((x, k) => ({ problemId: ids[i + k]!, action: EVENT_ACTION, fromStatus: null, toStatus: x.problem.status, actorId: event.actorId, at: event.at, note: event.notePrefix + x.note })) })
+      }
       return ids
     },
     async insertAudits(rows) {
