@@ -221,12 +221,14 @@ async function pgTx<T>(pool: pg.Pool, fn: (tx: ImportTx) => Promise<T>): Promise
       // the ids the default would give, in file order (one sequence call per row, ascending)
       const r = await client.query<{ id: number }>('SELECT nextval(pg_get_serial_sequence(\'"Problem"\', \'id\'))::int AS id FROM generate_series(1, $1::int)', [rows.length])
       const ids = r.rows.map((x) => x.id).sort((a, b) => a - b)
-      const tail = `\t${batchId}\t`
+      const tail = `\t${batchId}\t`, t = copyText
+      // the columns of PROBLEM_COLUMNS in order, each read by name (no keyed read per column)
       const problems = copyLines(rows.length, (i) => {
         const x = rows[i]!, p = x.problem
-        let s = String(ids[i]!)
-        for (const c of VALUE_COLUMNS) s += '\t' + copyText(p[c])
-        return s + tail + x.row
+        return ids[i]! + '\t' + t(p.lng) + '\t' + t(p.lat) + '\t' + t(p.gridId) + '\t' + t(p.departmentId) + '\t' + t(p.categoryCode) + '\t' + t(p.supervisingDepartmentId) +
+          '\t' + t(p.routingRuleId) + '\t' + t(p.description) + '\t' + t(p.status) + '\t' + t(p.priority) + '\t' + t(p.deadline) + '\t' + t(p.reporterId) + '\t' + t(p.reporterName) +
+          '\t' + t(p.source) + '\t' + t(p.externalId) + '\t' + t(p.boundaryGridIds) + '\t' + t(p.reboundOfId) + '\t' + t(p.reportedAt) + '\t' + t(p.createdAt) + '\t' + t(p.updatedAt) +
+          tail + x.row
       })
       inFlight = (await copyText_(client, 'Problem', PROBLEM_COLUMNS, problems)).done
       // the events' lines while PostgreSQL inserts the problems; sent when it is done

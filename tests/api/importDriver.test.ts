@@ -9,6 +9,7 @@ import path from 'node:path'
 import { pointOnFeature } from '@turf/turf'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rawDriver } from '../../server/db/client.ts'
+import { recomputedAggregates, storedAggregates } from '../../server/services/aggregates.ts'
 import { commitImport, commitPreview, previewImport, WRITE_CHUNK } from '../../server/services/problemImport.ts'
 import type { ImportWriter } from '../../server/services/importWriter.ts'
 import { sessionCookieFor } from '../support/procedures.ts'
@@ -90,6 +91,9 @@ describe.each(testDatabases())('driver import on %s', (db) => {
     expect(viaDriver.events.every((e, i) => e.action === 'report' && e.note.startsWith(`导入批次 #${viaDriver.problems[i]!.importBatchId}`))).toBe(true)
     for (const app of [a, b]) expect(await app.db.auditLog.count({ where: { entity: 'Problem', action: 'problem.import' } })).toBe(0)
     expect(viaDriver).toEqual(viaPrisma)
+    // the tallies the imports added (counted per group of alike problems, services/aggregates.ts
+    // tallyNewProblems: many rows per grid, overdue and not, two months) equal a recomputation
+    for (const app of [a, b]) expect(await storedAggregates(app.db)).toEqual(await recomputedAggregates(app.db))
   }, 300_000)
 
   it('the batch accounts for every row of the file: each good row is its problem (importRow), each refused row is in the report', async () => {
