@@ -1,7 +1,8 @@
 /**
  * Importing a spreadsheet of problems (Excel .xlsx via exceljs, CSV via papaparse): read the table,
  * map columns, convert coordinates to WGS84, preview each row, then commit in one transaction
- * (all rows or none, or the good rows only) with an ImportBatch row holding the per-row report.
+ * (all rows or none, or the good rows only) with an ImportBatch row holding the report of the refused
+ * rows (each imported row is its problem: Problem.importBatchId + Problem.importRow).
  * Re-importing the same rows does not duplicate: each row has a stable externalId (the file's id
  * column, else a content hash) and rows already in the database are skipped.
  */
@@ -101,7 +102,7 @@ export interface ImportTimings {
   flags?: number
   /** the problems, their events, their audit rows (the driver's statements) */
   write?: number
-  /** COMMIT (with SQLite's WAL checkpoint after it) and the batch's report */
+  /** the tallies, the batch's audit row and COMMIT (with SQLite's WAL checkpoint after it) */
   commit?: number
 }
 
@@ -489,10 +490,7 @@ export async function commitPreview(
   let t2 = t1
   const fileName = opts.fileName.slice(0, 200)
   // the batch's report: the refused rows (each imported row is its problem: importBatchId + importRow)
-  const refused: BadRow[] = []
-  for (const r of preview.rows) if (!r.ok) refused.push({ row: r.row, ok: false, reason: r.reason, message: r.message, detail: r.detail })
-  const report = JSON.stringify(refused)
-  refused.length = 0
+  const report = JSON.stringify(preview.rows.filter((r): r is BadRow => !r.ok).map((r) => ({ row: r.row, ok: false, reason: r.reason, message: r.message, detail: r.detail })))
   // the answer lists the first GOOD_ROWS_LISTED good rows (with their problems' ids) and BAD_ROWS_LISTED bad ones
   const answer = boundedAnswer({ rows: preview.rows })
   const listedIds: number[] = []
