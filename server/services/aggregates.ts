@@ -80,7 +80,8 @@ export function inspectionContributions(i: InspectionFactRow & { month: string }
 }
 
 /** Sums contributions per (table, key), `sign` ±1, into `into`. */
-function accumulate(into: Map<string, Contribution>, list: Contribution[], sign: 1 | -1) {
+/** `list` added to `into` `sign` times (−1: taken away) */
+function accumulate(into: Map<string, Contribution>, list: Contribution[], sign: number) {
   for (const c of list) {
     const k = `${c.table}|${Object.values(c.key).join('|')}` // each table's key has its fields in one order
     let acc = into.get(k)
@@ -321,7 +322,7 @@ export interface SqlTx {
  * upsert per table from a JSON array of the sums. The clock is read in the transaction (held shared
  * on PostgreSQL, as clockIn does), so `overdue` counts deadlines before it.
  */
-export async function tallyNewProblems(tx: SqlTx, problems: Iterable<ProblemFacts>): Promise<void> {
+export async function tallyNewProblems(tx: SqlTx, problems: Iterable<Omit<ProblemFacts, 'closedAt'>>): Promise<void> {
   const pg = tx.provider === 'postgres'
   // writers hold the clock's lock shared (the daily roll takes it exclusively), as clockIn does
   if (pg) await tx.sql(`SELECT pg_advisory_xact_lock_shared(${CLOCK_LOCK})::text`, [])
@@ -331,8 +332,25 @@ export async function tallyNewProblems(tx: SqlTx, problems: Iterable<ProblemFact
     : 'SELECT CAST("overdueAsOf" AS TEXT) AS t FROM "AggregateClock" WHERE "id" = 1', [])
   const asOf = raw instanceof Date ? raw : new Date(typeof raw === 'string' && !/^\d+(\.\d+)?$/.test(raw) ? raw : Math.round(Number(raw)))
   if (Number.isNaN(asOf.getTime())) throw new Error(`aggregate clock unreadable: ${String(raw)}`)
+  // a new problem's contributions depend only on its grid, handler, supervisor, status, whether its
+  // deadline is before the clock, and the Beijing month it was reported in: the problems are counted
+  // per such group first (numbers and one key string per problem), then each group's contributions
+  // (`problemContributions` of one of them) are added as many times as it has problems
+  const groups = new Map<string, { p: ProblemFacts; n: number }>()
+  const asOfMs = asOf.getTime()
+  const monthOfDay = new Map<number, string>()
+  for (const p of problems) {
+    const day = Math.floor((p.reportedAt.getTime() + CHINA_OFFSET_MS) / 86_400_000)
+    let month = monthOfDay.get(day)
+    if (month === undefined) { month = monthOf(p.reportedAt); monthOfDay.set(day, month) }
+    const overdue = p.deadline !== null && p.deadline.getTime() < asOfMs
+    const key = `${p.gridId}|${p.departmentId}|${p.supervisingDepartmentId}|${p.status}|${overdue}|${month}`
+    const g = groups.get(key)
+    if (g) g.n++
+    else groups.set(key, { p: { ...p, closedAt: null }, n: 1 })
+  }
   const deltas = new Map<string, Contribution>()
-  for (const p of problems) accumulate(deltas, problemContributions(p, asOf), 1)
+  for (const { p, n } of groups.values()) accumulate(deltas, problemContributions(p, asOf), n)
   const open: { g: number; d: number; s: number; o: number; v: number }[] = []
   const months: { d: number; s: number; m: string; r: number; e: number; c: number; t: number }[] = []
   for (const x of deltas.values()) {

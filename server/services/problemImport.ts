@@ -1,7 +1,8 @@
 /**
  * Importing a spreadsheet of problems (Excel .xlsx via exceljs, CSV via papaparse): read the table,
  * map columns, convert coordinates to WGS84, preview each row, then commit in one transaction
- * (all rows or none, or the good rows only) with an ImportBatch row holding the per-row report.
+ * (all rows or none, or the good rows only) with an ImportBatch row holding the report of the refused
+ * rows (each imported row is its problem: Problem.importBatchId + Problem.importRow).
  * Re-importing the same rows does not duplicate: each row has a stable externalId (the file's id
  * column, else a content hash) and rows already in the database are skipped.
  */
@@ -20,7 +21,7 @@ import type { GridCatalog } from './gridCatalog.ts'
 import { problemConfig } from './problems.ts'
 import { boundaryGridIndex, reboundIndex } from '../domain/problem/nearby.ts'
 import { categoryLimit, problemDeadline } from '../domain/problem/workflow.ts'
-import { existingExternalIds, withImportTx, type ImportWriter, type ProblemValues } from './importWriter.ts'
+import { existingExternalIds, withImportTx, type ImportRowValues, type ImportWriter, type ProblemValues } from './importWriter.ts'
 import { beijingDay } from '../domain/calendar/workingDays.ts'
 import { importTooLarge, runHeavy } from './heavy.ts'
 import { readLedgerInParts } from './ledgerParts.ts'
@@ -102,7 +103,7 @@ export interface ImportTimings {
   flags?: number
   /** the problems, their events, their audit rows (the driver's statements) */
   write?: number
-  /** COMMIT (with SQLite's WAL checkpoint after it) and the batch's report */
+  /** the tallies, the batch's audit row and COMMIT (with SQLite's WAL checkpoint after it) */
   commit?: number
 }
 
@@ -421,7 +422,14 @@ export interface ImportResult {
   committed: boolean
   batchId: number | null
   summary: ImportPreview['summary'] & { imported: number }
+  /**
+   * committed: the rows listed as boundedAnswer lists them (the first GOOD_ROWS_LISTED good rows with
+   * their problems' ids, the first BAD_ROWS_LISTED bad ones; `omitted` and `reasons` count the rest);
+   * refused (all-or-nothing): every row
+   */
   rows: (ParsedRow & { problemId?: number })[]
+  omitted?: { ok: number; bad: number }
+  reasons?: Partial<Record<RowReason, number>>
 }
 
 /**
@@ -529,47 +537,50 @@ export async function commitPreview(
   const preparedBefore = flagsMs // the rest of flagsMs is preparing inside the transaction (pipelined)
   let t2 = t1
   const fileName = opts.fileName.slice(0, 200)
+  // the batch's report: the refused rows (each imported row is its problem: importBatchId + importRow)
+  const report = JSON.stringify(preview.rows.filter((r): r is BadRow => !r.ok).map((r) => ({ row: r.row, ok: false, reason: r.reason, message: r.message, detail: r.detail })))
+  // the answer lists the first GOOD_ROWS_LISTED good rows (with their problems' ids) and BAD_ROWS_LISTED bad ones
+  const answer = boundedAnswer({ rows: preview.rows })
+  const listedIds: number[] = []
+  const listedGood = Math.min(GOOD_ROWS_LISTED, valid)
   try {
     return await withImportTx(db, writer, async (tx) => {
       const batchId = await tx.createBatch({
         fileName, fileHash: preview.fileHash, coordSystem: preview.coordSystem, mode: opts.mode,
         total, skipped: preview.summary.skipped, failed: preview.summary.failed, createdById: user.id, createdAt: now,
+        imported: valid, report,
       })
-      const created = new Map<number, number>()
-      const handlerOf = new Map<number, number | null>()
-      const written: ProblemValues[] = []
+      const event = { actorId: user.id, at: now, notePrefix: `导入批次 #${batchId}` }
+      const written: ImportedRow[][] = []
+      let firstProblemId: number | null = null, lastProblemId: number | null = null
       let next = chunks ? await take(0) : []
       for (let c = 0; c < chunks; c++) {
         const chunk = next
-        for (const x of chunk) x.problem.importBatchId = batchId
-        // PostgreSQL writes in its own process: the calls return once the rows are sent, and the next
-        // chunk is prepared (flags, routing) while it inserts them; flush waits for it
-        const ids = await tx.insertProblems(chunk.map((x) => x.problem))
+        // PostgreSQL writes in its own process: the call returns once the rows are sent, and the next
+        // chunk is prepared (flags, routing) while it inserts them; the next write (or flush) waits for it
+        const ids = await tx.insertProblems(batchId, chunk, event)
+        if (ids.length) { firstProblemId ??= ids[0]!; lastProblemId = ids[ids.length - 1]! }
+        for (let k = 0; k < ids.length && listedIds.length < listedGood; k++) listedIds.push(ids[k]!)
+        written.push(chunk)
         next = c + 1 < chunks ? await take(c + 1) : []
-        await tx.insertEvents(chunk.map((x, k) => ({
-          problemId: ids[k]!, action: 'report', fromStatus: null, toStatus: 'reported', actorId: user.id, at: now, note: `导入批次 #${batchId}${x.note}`,
-        })))
-        await tx.flush()
-        chunk.forEach((x, k) => { created.set(x.row, ids[k]!); handlerOf.set(x.row, x.problem.departmentId); written.push(x.problem) })
         opts.onProgress?.({ phase: 'write', total, read: total, valid, written: Math.min(valid, (c + 1) * WRITE_CHUNK) })
         await failpoint('problem.import', c + 1, chunks + 1) // crash tests: kill with a chunk written, the transaction open
         await tick()
       }
+      await tx.flush()
       t2 = performance.now()
       // aggregates (services/aggregates.ts): the problems written, summed in memory, added to the tallies in the same transaction
-      await tallyNewProblems(tx, written.map((p) => ({ gridId: p.gridId, departmentId: p.departmentId, supervisingDepartmentId: p.supervisingDepartmentId, status: p.status, deadline: p.deadline, reportedAt: p.reportedAt, closedAt: null })))
-      const rows = preview.rows.map((r) => (r.ok ? { ...r, problemId: created.get(r.row) } : r))
-      const report = rows.map((r) => (r.ok ? { row: r.row, ok: true, problemId: r.problemId, gridId: r.target.gridId, departmentId: handlerOf.get(r.row) ?? r.target.departmentId } : { row: r.row, ok: false, reason: r.reason, message: r.message, detail: r.detail }))
-      await tx.finishBatch(batchId, created.size, JSON.stringify(report))
+      await tallyNewProblems(tx, (function* () { for (const chunk of written) for (const x of chunk) yield x.problem })())
+      written.length = 0
       // the import is ONE audited act (docs/evidence.md "Imports"): the batch's row names the file
-      // (hash), its rows and the problems' ids (ascending in file order); the report maps row → id
-      let firstProblemId: number | null = null, lastProblemId: number | null = null
-      for (const id of created.values()) { firstProblemId ??= id; lastProblemId = id }
+      // (hash), its rows and the problems' ids (ascending in file order); each problem names its batch and row
       await tx.insertAudits([{
         actorId: user.id, action: 'problem.import', entity: 'ImportBatch', entityId: batchId, at: now,
-        after: { fileName: opts.fileName, fileHash: preview.fileHash, mode: opts.mode, ...preview.summary, imported: created.size, firstProblemId, lastProblemId },
+        after: { fileName: opts.fileName, fileHash: preview.fileHash, mode: opts.mode, ...preview.summary, imported: valid, firstProblemId, lastProblemId },
       }])
-      return { committed: true, batchId, summary: { ...preview.summary, imported: created.size }, rows }
+      let g = 0
+      const rows = answer.rows.map((r) => (r.ok ? { ...r, problemId: listedIds[g++] } : r))
+      return { committed: true, batchId, summary: { ...preview.summary, imported: valid }, rows, omitted: answer.omitted, reasons: answer.reasons }
     }).finally(() => { if (opts.timings) Object.assign(opts.timings, { flags: t1 - t0 + flagsMs - preparedBefore, write: t2 - t1 - (flagsMs - preparedBefore), commit: performance.now() - t2 }) })
   } catch (e) {
     // two imports of the same rows at once: the unique externalId refuses the second
@@ -579,5 +590,5 @@ export async function commitPreview(
   }
 }
 
-/** A good row as the commit writes it: the problem (its batch id set when the batch exists) and the rest of its event's note. */
-interface ImportedRow { row: number; problem: ProblemValues; note: string }
+/** A good row as the commit writes it: its row, the problem (its batch id set by the writer) and the rest of its event's note. */
+type ImportedRow = ImportRowValues

@@ -9,6 +9,7 @@ import path from 'node:path'
 import { pointOnFeature } from '@turf/turf'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rawDriver } from '../../server/db/client.ts'
+import { recomputedAggregates, storedAggregates } from '../../server/services/aggregates.ts'
 import { commitImport, commitPreview, previewImport, WRITE_CHUNK } from '../../server/services/problemImport.ts'
 import type { ImportWriter } from '../../server/services/importWriter.ts'
 import { sessionCookieFor } from '../support/procedures.ts'
@@ -71,8 +72,11 @@ describe.each(testDatabases())('driver import on %s', (db) => {
     expect(viaDriver.audits.map((x) => [x.entity, x.entityId])).toEqual(viaDriver.batches.map((b) => ['ImportBatch', String(b.id)]))
     viaDriver.batches.forEach((batch, i) => {
       const mine = viaDriver.problems.filter((p) => p.importBatchId === batch.id)
-      const report = (JSON.parse(batch.report) as { ok: boolean; problemId?: number }[]).filter((r) => r.ok).map((r) => r.problemId)
-      expect(report).toEqual(mine.map((p) => p.id)) // the report's rows in file order are the ids ascending
+      // the report lists the refused rows only; the imported rows are their problems, ids ascending in file order
+      expect((JSON.parse(batch.report) as { ok: boolean }[]).filter((r) => r.ok)).toEqual([])
+      const rows = mine.map((p) => p.importRow!)
+      expect(rows).toEqual([...rows].sort((x, y) => x - y))
+      expect(new Set(rows).size).toBe(mine.length)
       expect(JSON.parse(viaDriver.audits[i]!.after!)).toMatchObject({
         fileName: files[i]!.name, fileHash: createHash('sha256').update(files[i]!.bytes).digest('hex'), imported: mine.length,
         firstProblemId: mine[0]!.id, lastProblemId: mine.at(-1)!.id,
@@ -87,6 +91,39 @@ describe.each(testDatabases())('driver import on %s', (db) => {
     expect(viaDriver.events.every((e, i) => e.action === 'report' && e.note.startsWith(`导入批次 #${viaDriver.problems[i]!.importBatchId}`))).toBe(true)
     for (const app of [a, b]) expect(await app.db.auditLog.count({ where: { entity: 'Problem', action: 'problem.import' } })).toBe(0)
     expect(viaDriver).toEqual(viaPrisma)
+    // the tallies the imports added (counted per group of alike problems, services/aggregates.ts
+    // tallyNewProblems: many rows per grid, overdue and not, two months) equal a recomputation
+    for (const app of [a, b]) expect(await storedAggregates(app.db)).toEqual(await recomputedAggregates(app.db))
+  }, 300_000)
+
+  it('the batch accounts for every row of the file: each good row is its problem (importRow), each refused row is in the report', async () => {
+    const app = apps[1]!
+    const u = (await app.db.user.findFirst({ where: { role: 'leader' }, select: { id: true, displayName: true } }))!
+    const now = new Date()
+    const good = (await bigCsv(app, 40, 'ACC')).toString('utf8').trimEnd().split('\n')
+    // refused rows among the good ones: bad coordinates, an unknown category, a duplicate id, a point outside every grid
+    const bytes = Buffer.from([...good.slice(0, 10), 'ACC-X1,2026-11-02 08:00,LJ01,坐标坏,abc,30', ...good.slice(10, 20), 'ACC-X2,2026-11-02 08:00,没有这个类别,类别坏,120.1,30.1',
+      good[5]!, ...good.slice(20), 'ACC-X3,2026-11-02 08:00,LJ01,网格外,1.5,1.5'].join('\n') + '\n')
+    const opts = { fileName: 'accounts.csv', coordSystem: 'wgs84' as const, mode: 'good-rows' as const, writer: 'driver' as const }
+    const preview = await previewImport(app.db, app.catalog, bytes, opts, now)
+    const badRows = preview.rows.filter((r) => !r.ok)
+    expect(badRows.map((r) => r.reason).sort()).toEqual(['BAD_COORDINATES', 'UNKNOWN_CATEGORY', 'DUPLICATE_IN_FILE', 'OUTSIDE_GRIDS'].sort())
+    const res = await commitPreview(app.db, app.catalog, u, preview, opts, now)
+    const batch = (await app.db.importBatch.findUnique({ where: { id: res.batchId! } }))!
+    const problems = await app.db.problem.findMany({ where: { importBatchId: batch.id }, orderBy: { id: 'asc' }, select: { id: true, importRow: true, externalId: true, gridId: true, lng: true, lat: true } })
+    const report = JSON.parse(batch.report) as { row: number; ok: boolean; reason: string; message: string }[]
+    // every row once: imported (a problem names it) or refused (the report names it), as the preview saw them
+    expect(batch.total).toBe(problems.length + report.length)
+    expect([...problems.map((p) => p.importRow!), ...report.map((r) => r.row)].sort((x, y) => x - y)).toEqual(preview.rows.map((r) => r.row).sort((x, y) => x - y))
+    expect(report).toEqual(badRows.map((r) => ({ row: r.row, ok: false, reason: r.reason, message: r.message, ...(r.detail === undefined ? {} : { detail: r.detail }) })))
+    const byRow = new Map(problems.map((p) => [p.importRow!, p]))
+    for (const r of preview.rows) {
+      if (!r.ok) continue
+      expect(byRow.get(r.row)).toMatchObject({ externalId: r.externalId, gridId: r.target.gridId, lng: r.lng, lat: r.lat })
+    }
+    // the answer names each listed good row's problem
+    expect(res.rows.filter((r) => r.ok).map((r) => [r.row, r.problemId])).toEqual(problems.map((p) => [p.importRow, p.id]))
+    expect(res.omitted).toEqual({ ok: 0, bad: 0 })
   }, 300_000)
 
   it('a row written by someone else between preview and commit: IMPORT_CONFLICT, nothing of the file written, the connection usable again', async () => {
