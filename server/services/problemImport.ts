@@ -89,11 +89,17 @@ export interface ImportOptions {
   listed?: { bad: number; good: number }
   /** filled with the milliseconds each phase took (the bench's breakdown; nothing else reads it) */
   timings?: ImportTimings
+  /** the commit's flags (importFlags): every good row prepared as it is placed, into `prepared` */
+  prepare?: (r: OkRow) => ImportedRow
 }
 
-/** Milliseconds per phase of an import: the preview's checks, then the commit's flags and writes. */
+/**
+ * Milliseconds per phase of an import: the preview's checks, then the commit's flags and writes. The
+ * file is read in parts while the parts before are placed and (a commit) flagged, so `check`,
+ * `dedupe` and `flags` mostly run during `read`: the phases overlap and do not add up to the whole.
+ */
 export interface ImportTimings {
-  /** reading and checking the file row by row, before the grids (the heavy-task pool; previewRows: this thread) */
+  /** reading and checking the file row by row until its last part is in (the heavy-task pool; previewRows: this thread) */
   read?: number
   /** coordinates, time, category, grid assignment, identity of every row (parseRows) */
   check?: number
@@ -139,6 +145,9 @@ export interface ImportPreview {
   omitted?: { ok: number; bad: number }
   /** with `listed`: every bad row counted by reason */
   reasons?: Partial<Record<RowReason, number>>
+  /** with `prepare` (a commit): every good row as it is written, in row order, and the milliseconds that took */
+  prepared?: ImportedRow[]
+  flagsMs?: number
 }
 
 const tick = () => new Promise<void>((r) => setImmediate(r))
@@ -228,6 +237,8 @@ class LedgerPlacer {
   private valid = 0
   private placeMs = 0
   private dedupeMs = 0
+  private flagsMs = 0
+  private readonly prepared: ImportedRow[] = []
   private header: CheckedLedger | null = null
   private since = performance.now()
 
@@ -318,7 +329,7 @@ class LedgerPlacer {
     const existing = await alreadyImported(this.db, c, state)
     // pass 2, in row order: the rows refused while reading merged with the placed ones; row objects only
     // for the rows listed (all of them unless `listed` caps them), every row counted
-    const rows = this.rows, summary = this.summary
+    const rows = this.rows, summary = this.summary, prepare = opts.prepare
     let b = 0
     const badUpTo = async (row: number) => {
       for (; b < bad.n && bad.row[b]! < row; b++) {
@@ -336,7 +347,12 @@ class LedgerPlacer {
       else {
         summary.ok++
         if (c.flags[i]! & 1) summary.warnings++
-        if (this.listedGood++ < this.limit.good) rows.push(placeRow(candidateAt(c, i), placed[st]!))
+        const listed = this.listedGood++ < this.limit.good
+        if (listed || prepare) {
+          const ok = placeRow(candidateAt(c, i), placed[st]!) as OkRow
+          if (listed) rows.push(ok)
+          if (prepare) { const t = performance.now(); this.prepared.push(prepare(ok)); this.flagsMs += performance.now() - t }
+        }
       }
       await this.yieldSometimes(i)
     }
@@ -357,6 +373,7 @@ class LedgerPlacer {
     const summary = this.summary, limit = this.limit
     const out: ImportPreview = { ...base, missing: [], summary, rows: this.rows }
     if (this.opts.listed) { out.omitted = { ok: Math.max(0, summary.ok - limit.good), bad: Math.max(0, summary.skipped + summary.failed - limit.bad) }; out.reasons = this.reasons }
+    if (this.opts.prepare) { out.prepared = this.prepared; out.flagsMs = this.flagsMs; if (this.opts.timings) this.opts.timings.dedupe = this.dedupeMs - this.flagsMs }
     return out
   }
 }
@@ -425,7 +442,7 @@ export interface ImportResult {
   /**
    * committed: the rows listed as boundedAnswer lists them (the first GOOD_ROWS_LISTED good rows with
    * their problems' ids, the first BAD_ROWS_LISTED bad ones; `omitted` and `reasons` count the rest);
-   * refused (all-or-nothing): every row
+   * refused (all-or-nothing): listed the same way
    */
   rows: (ParsedRow & { problemId?: number })[]
   omitted?: { ok: number; bad: number }
@@ -440,30 +457,21 @@ export async function commitImport(
   db: Db, catalog: GridCatalog, user: { id: number; displayName: string }, bytes: Uint8Array,
   opts: ImportOptions & { mode: ImportMode; writer?: ImportWriter }, now: Date,
 ): Promise<ImportResult> {
-  const preview = await previewImport(db, catalog, bytes, { ...opts, forCommit: true }, now)
+  // each good row is flagged, routed and given its deadline as its part is placed, while the worker
+  // reads the next part (the flags overlap the read instead of following it)
+  const prepare = await importFlags(db, catalog, user, now)
+  // rows kept: every bad row (the batch's report) and the good rows the answer lists
+  const preview = await previewImport(db, catalog, bytes, { ...opts, forCommit: true, prepare, listed: { bad: Infinity, good: GOOD_ROWS_LISTED } }, now)
   return commitPreview(db, catalog, user, preview, opts, now)
 }
 
-/** Rows per statement group (and per progress report / failpoint step) in the driver's transaction. */
-export const WRITE_CHUNK = 5_000
-
 /**
- * The commit of a checked file: the same validation and assignment as the preview (the caller passes
- * the preview), flags computed in memory, then ONE transaction through the driver (or Prisma,
- * services/importWriter.ts): the batch, the problems, their 'report' events and audit rows, the
- * batch's report and audit row. Progress is reported per chunk written.
+ * What the commit adds to each good row, in memory: the boundary and rebound flags (spatial indexes
+ * built once per import: a scan of every grid and every closed problem per row was the import's cost),
+ * the routing (responsibility matrix) and the deadline. Returns the row as it is written.
  */
-export async function commitPreview(
-  db: Db, catalog: GridCatalog, user: { id: number; displayName: string }, preview: ImportPreview,
-  opts: Pick<ImportOptions, 'fileName' | 'coordSystem' | 'onProgress' | 'timings'> & { mode: ImportMode; writer?: ImportWriter }, now: Date,
-): Promise<ImportResult> {
-  const t0 = performance.now()
-  if (opts.mode === 'all-or-nothing' && preview.summary.failed > 0) {
-    return { committed: false, batchId: null, summary: { ...preview.summary, imported: 0 }, rows: preview.rows }
-  }
-  const good = preview.rows.filter((r): r is OkRow => r.ok)
+async function importFlags(db: Db, catalog: GridCatalog, user: { id: number; displayName: string }, now: Date): Promise<(r: OkRow) => ImportedRow> {
   const limits = new Map((await db.problemCategory.findMany({ select: { code: true, deadlineDays: true, kind: true } })).map((c) => [c.code, categoryLimit(c)]))
-  // flags computed up front (in memory), so the write transaction stays short
   const cfg = problemConfig()
   const closed = await db.problem.findMany({
     where: { status: 'closed', closedAt: { gte: new Date(now.getTime() - cfg.reboundDays * 86_400_000), lte: now } },
@@ -489,11 +497,10 @@ export async function commitPreview(
     if (!d) { d = problemDeadline(start, limit, priority, catalog.holidays.calendar); deadlines.set(key, d) }
     return d
   }
-  // spatial indexes built once per import (a scan of every grid and every closed problem per row was the import's cost)
   const lists = new Map<string, ReturnType<typeof boundaryGridIndex>>()
   const rebounds = reboundIndex(closed)
   /** one row as it is written: the problem's values and its 'report' event's note */
-  const prepare = (r: OkRow): ImportedRow => {
+  return (r: OkRow): ImportedRow => {
     const level = catalog.get(r.target.gridId)?.level ?? 'community'
     let list = lists.get(level)
     if (!list) { list = boundaryGridIndex(catalog.list(level)); lists.set(level, list) }
@@ -516,13 +523,37 @@ export async function commitPreview(
       note: (boundaryIds ? `；边界问题：邻近网格 ${boundaryIds.join(', ')}` : '') + (rebound ? `；反弹：与 #${rebound.id} 相距 ${Math.round(rebound.distanceM)} 米` : ''),
     }
   }
-  const total = preview.summary.total, valid = good.length
-  const chunks = Math.ceil(good.length / WRITE_CHUNK)
+}
+
+/** Rows per statement group (and per progress report / failpoint step) in the driver's transaction. */
+export const WRITE_CHUNK = 5_000
+
+/**
+ * The commit of a checked file: the same validation and assignment as the preview (the caller passes
+ * the preview), flags computed in memory, then ONE transaction through the driver (or Prisma,
+ * services/importWriter.ts): the batch, the problems, their 'report' events and audit rows, the
+ * batch's report and audit row. Progress is reported per chunk written.
+ */
+export async function commitPreview(
+  db: Db, catalog: GridCatalog, user: { id: number; displayName: string }, preview: ImportPreview,
+  opts: Pick<ImportOptions, 'fileName' | 'coordSystem' | 'onProgress' | 'timings'> & { mode: ImportMode; writer?: ImportWriter }, now: Date,
+): Promise<ImportResult> {
+  const t0 = performance.now()
+  if (opts.mode === 'all-or-nothing' && preview.summary.failed > 0) {
+    const refused = boundedAnswer({ rows: preview.rows })
+    refused.omitted.ok += preview.omitted?.ok ?? 0
+    return { committed: false, batchId: null, summary: { ...preview.summary, imported: 0 }, rows: refused.rows, omitted: refused.omitted, reasons: refused.reasons }
+  }
+  const good = preview.prepared ? null : preview.rows.filter((r): r is OkRow => r.ok)
+  const prepare = preview.prepared ? null : await importFlags(db, catalog, user, now)
+  const total = preview.summary.total, valid = preview.prepared?.length ?? good!.length
+  const chunks = Math.ceil(valid / WRITE_CHUNK)
   /** chunk c of the good rows, prepared (flags, routing, deadline); the time it took goes to `flags` */
   let flagsMs = 0
   const prepareChunk = async (c: number): Promise<ImportedRow[]> => {
+    if (preview.prepared) return preview.prepared.slice(c * WRITE_CHUNK, (c + 1) * WRITE_CHUNK)
     const t = performance.now()
-    const out = good.slice(c * WRITE_CHUNK, (c + 1) * WRITE_CHUNK).map(prepare)
+    const out = good!.slice(c * WRITE_CHUNK, (c + 1) * WRITE_CHUNK).map(prepare!)
     flagsMs += performance.now() - t
     return out
   }
@@ -541,6 +572,7 @@ export async function commitPreview(
   const report = JSON.stringify(preview.rows.filter((r): r is BadRow => !r.ok).map((r) => ({ row: r.row, ok: false, reason: r.reason, message: r.message, detail: r.detail })))
   // the answer lists the first GOOD_ROWS_LISTED good rows (with their problems' ids) and BAD_ROWS_LISTED bad ones
   const answer = boundedAnswer({ rows: preview.rows })
+  answer.omitted.ok += preview.omitted?.ok ?? 0 // good rows the preview did not keep (a commit keeps only those it lists)
   const listedIds: number[] = []
   const listedGood = Math.min(GOOD_ROWS_LISTED, valid)
   try {
@@ -581,7 +613,7 @@ export async function commitPreview(
       let g = 0
       const rows = answer.rows.map((r) => (r.ok ? { ...r, problemId: listedIds[g++] } : r))
       return { committed: true, batchId, summary: { ...preview.summary, imported: valid }, rows, omitted: answer.omitted, reasons: answer.reasons }
-    }).finally(() => { if (opts.timings) Object.assign(opts.timings, { flags: t1 - t0 + flagsMs - preparedBefore, write: t2 - t1 - (flagsMs - preparedBefore), commit: performance.now() - t2 }) })
+    }).finally(() => { if (opts.timings) Object.assign(opts.timings, { flags: (preview.flagsMs ?? 0) + t1 - t0 + flagsMs - preparedBefore, write: t2 - t1 - (flagsMs - preparedBefore), commit: performance.now() - t2 }) })
   } catch (e) {
     // two imports of the same rows at once: the unique externalId refuses the second
     const code = (e as { code?: string }).code
