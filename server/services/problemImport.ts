@@ -436,13 +436,14 @@ export async function commitPreview(
   // spatial indexes built once per import (a scan of every grid and every closed problem per row was the import's cost)
   const lists = new Map<string, ReturnType<typeof boundaryGridIndex>>()
   const rebounds = reboundIndex(closed)
+  const boundaryOpts = { distanceM: cfg.boundaryM }, reboundOpts = { distanceM: cfg.reboundM, days: cfg.reboundDays, now }
   /** one row as it is written: the problem's values and its 'report' event's note */
   const prepare = (r: OkRow): ImportedRow => {
     const level = catalog.get(r.target.gridId)?.level ?? 'community'
     let list = lists.get(level)
     if (!list) { list = boundaryGridIndex(catalog.list(level)); lists.set(level, list) }
-    const boundary = list.candidates(r.lng, r.lat, r.target.gridId, { distanceM: cfg.boundaryM })
-    const rebound = rebounds.find(r, { distanceM: cfg.reboundM, days: cfg.reboundDays, now })
+    const boundary = list.candidates(r.lng, r.lat, r.target.gridId, boundaryOpts)
+    const rebound = rebounds.find(r, reboundOpts)
     const routing = routeOnce(r.categoryCode, r.target.gridId, r.target.departmentId)
     const reportedAt = r.reportedAt ?? now
     const boundaryIds = boundary.length ? boundary.map((b) => b.gridId) : null
