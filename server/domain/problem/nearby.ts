@@ -218,6 +218,7 @@ export function boundaryDistanceWithinM(lng: number, lat: number, geometry: Grid
       const p = planarSegmentM(lng, lat, kx, a[0]!, a[1]!, b[0]!, b[1]!, reach)
       if (p === Infinity) continue
       const short = planarLen2 < SHORT_EDGE_LEN2, e = planarErrorM(p, planarLen2)
+      if (!short && p - e > cutoffM) continue // cannot bring the ring within the cutoff
       minLower = Math.min(minLower, short ? 0 : p - e)
       if (!short) minUpper = Math.min(minUpper, p + e)
     }
@@ -227,7 +228,7 @@ export function boundaryDistanceWithinM(lng: number, lat: number, geometry: Grid
       const a = ring[i]!, b = ring[i + 1]!
       const p = planarSegmentM(lng, lat, kx, a[0]!, a[1]!, b[0]!, b[1]!, reach)
       if (p === Infinity) continue
-      if (planarLen2 >= SHORT_EDGE_LEN2 && p - planarErrorM(p, planarLen2) > minUpper) continue
+      if (planarLen2 >= SHORT_EDGE_LEN2 && p - planarErrorM(p, planarLen2) > Math.min(minUpper, cutoffM)) continue
       const d = segmentDistanceDeg(lng, lat, a[0]!, a[1]!, b[0]!, b[1]!)
       if (d < best) best = d
     }
@@ -270,12 +271,17 @@ export function planarBoundaryDistanceM(lng: number, lat: number, geometry: Grid
  */
 interface Cells { x0: number; y0: number; cw: number; ch: number; nx: number; ny: number; start: Int32Array; items: Int32Array }
 
-/** `each(i, add)` calls `add(minX, minY, maxX, maxY)` for boxes that together cover item i */
-function buildCells(
-  ext: [number, number, number, number], cw: number, ch: number, count: number,
-  each: (i: number, add: (minX: number, minY: number, maxX: number, maxY: number) => void) => void,
-): Cells {
-  const [x0, y0, x1, y1] = ext
+/**
+ * Cells of size cw × ch over `ext`. Items: with `ringStarts`, the edges (xs[i], ys[i]) → (xs[i + 1],
+ * ys[i + 1]) of each ring (vertices ringStarts[r] … ringStarts[r + 1] − 1); without, the points
+ * (xs[i], ys[i]), i < xs.length. An item lies in every cell its box meets; a long edge is cut into
+ * pieces no bigger than a cell, so it lands only in the cells along it. Items outside `ext` go to the
+ * border cells (queries clamp the same way, so nothing is missed). Few and compact allocations: a
+ * big build under a big heap (the catalog's coordinates) otherwise costs a major GC.
+ */
+function buildCells(ext: readonly number[], cw: number, ch: number, xs: Float64Array, ys: Float64Array, ringStarts: Int32Array | null): Cells {
+  const x0 = ext[0]!, y0 = ext[1]!, x1 = ext[2]!, y1 = ext[3]!
+  const count = xs.length
   let nx = 1, ny = 1
   for (;;) { // at most ~4 cells per item (and 65 536 at least): wide extents get coarser cells
     nx = Math.max(1, Math.ceil((x1 - x0) / cw)); ny = Math.max(1, Math.ceil((y1 - y0) / ch))
@@ -283,26 +289,50 @@ function buildCells(
     cw *= 2; ch *= 2
   }
   const nc = nx * ny
-  const lastItem = new Int32Array(nc).fill(-1)
+  const col = (x: number) => Math.min(nx - 1, Math.max(0, Math.floor((x - x0) / cw)))
+  const row = (y: number) => Math.min(ny - 1, Math.max(0, Math.floor((y - y0) / ch)))
+  // counts in start[c], then running ends; the fill walks the items backwards, so start[c] ends as
+  // the first item of cell c and the items of a cell stay in ascending order
   const start = new Int32Array(nc + 1)
-  let items = new Int32Array(0), next = start, fill = false, item = 0
-  const add = (minX: number, minY: number, maxX: number, maxY: number) => {
-    const cx0 = Math.max(0, Math.floor((minX - x0) / cw)), cx1 = Math.min(nx - 1, Math.floor((maxX - x0) / cw))
-    const cy0 = Math.max(0, Math.floor((minY - y0) / ch)), cy1 = Math.min(ny - 1, Math.floor((maxY - y0) / ch))
-    for (let cy = cy0; cy <= cy1; cy++) for (let cx = cx0; cx <= cx1; cx++) {
-      const c = cy * nx + cx
-      if (lastItem[c] === item) continue // one item once per cell
-      lastItem[c] = item
-      if (fill) items[next[c]!++] = item; else start[c + 1]!++
+  let items: Int32Array | null = null
+  const put = (c: number, i: number) => { if (items) items[--start[c]!] = i; else start[c]!++ }
+  const multi: number[] = []
+  let lastItem: Int32Array | null = null
+  const addMulti = (i: number) => { // an edge over several cells, piece by piece (each cell once)
+    const ax = xs[i]!, ay = ys[i]!, bx = xs[i + 1]!, by = ys[i + 1]!
+    const n = Math.max(1, Math.ceil(Math.max(Math.abs(bx - ax) / cw, Math.abs(by - ay) / ch)))
+    let px = ax, py = ay
+    for (let k = 1; k <= n; k++) {
+      const qx = k === n ? bx : ax + ((bx - ax) * k) / n, qy = k === n ? by : ay + ((by - ay) * k) / n
+      for (let cy = row(Math.min(py, qy)), cy1 = row(Math.max(py, qy)); cy <= cy1; cy++) {
+        for (let cx = col(Math.min(px, qx)), cx1 = col(Math.max(px, qx)); cx <= cx1; cx++) {
+          const c = cy * nx + cx
+          if (lastItem![c] === i) continue
+          lastItem![c] = i
+          put(c, i)
+        }
+      }
+      px = qx; py = qy
     }
   }
-  // first pass counts, second fills
-  for (item = 0; item < count; item++) each(item, add)
-  for (let c = 0; c < nc; c++) start[c + 1]! += start[c]!
+  const one = (i: number, ax: number, ay: number, bx: number, by: number) => {
+    const cx = col(Math.min(ax, bx)), cy = row(Math.min(ay, by))
+    if (cx === col(Math.max(ax, bx)) && cy === row(Math.max(ay, by))) put(cy * nx + cx, i)
+    else if (items) addMulti(i); else multi.push(i)
+  }
+  const pass = () => {
+    if (ringStarts) {
+      for (let r = ringStarts.length - 2; r >= 0; r--) {
+        for (let i = ringStarts[r + 1]! - 2; i >= ringStarts[r]!; i--) one(i, xs[i]!, ys[i]!, xs[i + 1]!, ys[i + 1]!)
+      }
+    } else for (let i = count - 1; i >= 0; i--) one(i, xs[i]!, ys[i]!, xs[i]!, ys[i]!)
+  }
+  pass()
+  if (multi.length) { lastItem = new Int32Array(nc).fill(-1); for (const i of multi) addMulti(i) }
+  for (let c = 1; c <= nc; c++) start[c]! += start[c - 1]!
   items = new Int32Array(start[nc]!)
-  next = start.slice(0, nc)
-  lastItem.fill(-1); fill = true
-  for (item = 0; item < count; item++) each(item, add)
+  if (lastItem) lastItem.fill(-1)
+  pass()
   return { x0, y0, cw, ch, nx, ny, start, items }
 }
 
@@ -327,28 +357,30 @@ export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
   }
   const ids = new Float64Array(nG), boxes = new Float64Array(nG * 4)
   const polyStart = new Int32Array(nG + 1), ringStart = new Int32Array(nP + 1), vertexStart = new Int32Array(nR + 1)
-  const gridOfRing = new Int32Array(nR), ringOfVertex = new Int32Array(nV)
+  const gridOfRing = new Int32Array(nR)
   const xs = new Float64Array(nV), ys = new Float64Array(nV)
   const ringCoords: Position[][] = new Array(nR)
   let p = 0, r = 0, v = 0
+  // the cells' extent: the grids' boxes (a vertex outside goes to a border cell, which stays correct)
   let ex0 = Infinity, ey0 = Infinity, ex1 = -Infinity, ey1 = -Infinity
   for (let g = 0; g < nG; g++) {
     const grid = grids[g]!
     ids[g] = grid.id
-    for (let k = 0; k < 4; k++) boxes[g * 4 + k] = grid.bbox[k]!
+    const [b0, b1, b2, b3] = grid.bbox
+    boxes[g * 4] = b0; boxes[g * 4 + 1] = b1; boxes[g * 4 + 2] = b2; boxes[g * 4 + 3] = b3
+    if (b0 < ex0) ex0 = b0
+    if (b1 < ey0) ey0 = b1
+    if (b2 > ex1) ex1 = b2
+    if (b3 > ey1) ey1 = b3
     const polys = grid.geometry.type === 'Polygon' ? [grid.geometry.coordinates] : grid.geometry.coordinates
     polyStart[g] = p
     for (const rings of polys) {
       ringStart[p++] = r
       for (const ring of rings) {
         vertexStart[r] = v; gridOfRing[r] = g; ringCoords[r] = ring
-        for (const pos of ring) {
-          const x = pos[0]!, y = pos[1]!
-          xs[v] = x; ys[v] = y; ringOfVertex[v++] = r
-          if (x < ex0) ex0 = x
-          if (x > ex1) ex1 = x
-          if (y < ey0) ey0 = y
-          if (y > ey1) ey1 = y
+        for (let i = 0; i < ring.length; i++) {
+          const pos = ring[i]!
+          xs[v] = pos[0]!; ys[v++] = pos[1]!
         }
         r++
       }
@@ -363,21 +395,9 @@ export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
     if (cells !== undefined) return cells
     cells = null
     if (nV > 0 && ex1 >= ex0 && ey1 >= ey0) {
+      // cells about the reach wide: a row visits ~9 of them
       const reach = cutoffM * 1.5, kx = Math.max(1, planarKx(Math.min(89, Math.max(Math.abs(ey0), Math.abs(ey1)))))
-      const ch = Math.max(1e-6, (2 * reach) / PLANAR_KY), cw = Math.max(1e-6, (2 * reach) / kx)
-      cells = buildCells([ex0, ey0, ex1, ey1], cw, ch, nV, (i, add) => {
-        const rr = ringOfVertex[i]!
-        if (i + 1 >= vertexStart[rr + 1]!) return // the ring's last vertex starts no edge
-        const ax = xs[i]!, ay = ys[i]!, bx = xs[i + 1]!, by = ys[i + 1]!
-        // pieces no bigger than a cell, so a long edge lands only in the cells along it
-        const n = Math.max(1, Math.ceil(Math.max(Math.abs(bx - ax) / cw, Math.abs(by - ay) / ch)))
-        let px = ax, py = ay
-        for (let k = 1; k <= n; k++) {
-          const qx = k === n ? bx : ax + ((bx - ax) * k) / n, qy = k === n ? by : ay + ((by - ay) * k) / n
-          add(Math.min(px, qx), Math.min(py, qy), Math.max(px, qx), Math.max(py, qy))
-          px = qx; py = qy
-        }
-      })
+      cells = buildCells([ex0, ey0, ex1, ey1], Math.max(1e-6, reach / kx), Math.max(1e-6, reach / PLANAR_KY), xs, ys, vertexStart)
     }
     cellsByCutoff.set(cutoffM, cells)
     return cells
@@ -385,10 +405,16 @@ export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
 
   // per-query scratch: stamps say "seen in query q"; lists grow when needed
   let query = 0
-  const vertexSeen = new Int32Array(nV), ringSeen = new Int32Array(nR), gridSeen = new Int32Array(nG)
+  const ringSeen = new Int32Array(nR), gridSeen = new Int32Array(nG)
+  /** the ring of vertex v (binary search over the rings' first vertices) */
+  const ringOf = (vv: number) => {
+    let lo = 0, hi = nR - 1
+    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (vertexStart[mid]! <= vv) lo = mid; else hi = mid - 1 }
+    return lo
+  }
   const gridOk = new Uint8Array(nG)
   const ringMinLower = new Float64Array(nR), ringMinUpper = new Float64Array(nR), ringBestDeg = new Float64Array(nR)
-  let hitVertex = new Int32Array(64), hitLower = new Float64Array(64)
+  let hitVertex = new Int32Array(64), hitRing = new Int32Array(64), hitLower = new Float64Array(64)
   let touchedGrids = new Int32Array(16)
   let outIds = new Float64Array(16), outM = new Float64Array(16)
   const ringValueM = (rr: number, q: number) => (ringSeen[rr] !== q || ringBestDeg[rr] === Infinity ? Infinity : degreesToMetres(ringBestDeg[rr]!))
@@ -414,9 +440,18 @@ export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
         const c = cy * nx + cx
         for (let k = start[c]!, end = start[c + 1]!; k < end; k++) {
           const vv = items[k]!
-          if (vertexSeen[vv] === q) continue
-          vertexSeen[vv] = q
-          const rr = ringOfVertex[vv]!, g = gridOfRing[rr]!
+          // the planar test first (most edges in the cells fail it), then: once per edge, other grids only
+          const pd = planarSegmentM(lng, lat, kx, xs[vv]!, ys[vv]!, xs[vv + 1]!, ys[vv + 1]!, reach)
+          if (pd === Infinity) continue
+          const len2 = planarLen2
+          // an edge whose planar lower bound is beyond the cutoff cannot bring its ring within it
+          const short = len2 < SHORT_EDGE_LEN2, e = planarErrorM(pd, len2)
+          const lower = short ? 0 : pd - e
+          if (lower > cutoff) continue
+          let seen = false // an edge in two of the cells visited
+          for (let h = 0; h < nHits; h++) if (hitVertex[h] === vv) { seen = true; break }
+          if (seen) continue
+          const rr = ringOf(vv), g = gridOfRing[rr]!
           if (gridSeen[g] !== q) {
             gridSeen[g] = q
             const o = g * 4
@@ -428,21 +463,18 @@ export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
             }
           }
           if (!gridOk[g]) continue
-          const pd = planarSegmentM(lng, lat, kx, xs[vv]!, ys[vv]!, xs[vv + 1]!, ys[vv + 1]!, reach)
-          if (pd === Infinity) continue
-          const short = planarLen2 < SHORT_EDGE_LEN2, e = planarErrorM(pd, planarLen2)
-          const lower = short ? 0 : pd - e, upper = short ? Infinity : pd + e
+          const upper = short ? Infinity : pd + e
           if (ringSeen[rr] !== q) { ringSeen[rr] = q; ringMinLower[rr] = Infinity; ringMinUpper[rr] = Infinity; ringBestDeg[rr] = Infinity }
           if (lower < ringMinLower[rr]!) ringMinLower[rr] = lower
           if (upper < ringMinUpper[rr]!) ringMinUpper[rr] = upper
-          if (nHits === hitVertex.length) { hitVertex = grow(hitVertex); hitLower = grow(hitLower) }
-          hitVertex[nHits] = vv; hitLower[nHits++] = lower
+          if (nHits === hitVertex.length) { hitVertex = grow(hitVertex); hitRing = grow(hitRing); hitLower = grow(hitLower) }
+          hitVertex[nHits] = vv; hitRing[nHits] = rr; hitLower[nHits++] = lower
         }
       }
       if (nHits === 0) return NO_CANDIDATES
       // turf's arithmetic on the edges that may hold their ring's nearest point (rings within the cutoff only)
       for (let h = 0; h < nHits; h++) {
-        const vv = hitVertex[h]!, rr = ringOfVertex[vv]!
+        const vv = hitVertex[h]!, rr = hitRing[h]!
         if (!(ringMinLower[rr]! <= cutoff) || hitLower[h]! > ringMinUpper[rr]!) continue
         const d = segmentDistanceDeg(lng, lat, xs[vv]!, ys[vv]!, xs[vv + 1]!, ys[vv + 1]!)
         if (d < ringBestDeg[rr]!) ringBestDeg[rr] = d
@@ -511,7 +543,7 @@ export function reboundIndex<T extends PointProblem & { id: number; closedAt: Da
     cells = null
     if (n > 0 && ex1 >= ex0 && ey1 >= ey0) {
       const [bx0, by0, bx1, by1] = bboxAround(0, Math.max(Math.abs(ey0), Math.abs(ey1)), m)
-      cells = buildCells([ex0, ey0, ex1, ey1], Math.max(1e-6, bx1 - bx0), Math.max(1e-6, by1 - by0), n, (i, add) => add(xs[i]!, ys[i]!, xs[i]!, ys[i]!))
+      cells = buildCells([ex0, ey0, ex1, ey1], Math.max(1e-6, bx1 - bx0), Math.max(1e-6, by1 - by0), xs, ys, null)
     }
     cellsByDistance.set(m, cells)
     return cells
