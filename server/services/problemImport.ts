@@ -442,11 +442,11 @@ export async function commitPreview(
     const level = catalog.get(r.target.gridId)?.level ?? 'community'
     let list = lists.get(level)
     if (!list) { list = boundaryGridIndex(catalog.list(level)); lists.set(level, list) }
-    const boundary = list.candidates(r.lng, r.lat, r.target.gridId, boundaryOpts)
+    const boundary = list.candidateIds(r.lng, r.lat, r.target.gridId, boundaryOpts)
     const rebound = rebounds.find(r, reboundOpts)
     const routing = routeOnce(r.categoryCode, r.target.gridId, r.target.departmentId)
     const reportedAt = r.reportedAt ?? now
-    const boundaryIds = boundary.length ? boundary.map((b) => b.gridId) : null
+    const boundaryIds = boundary.length ? boundary : null
     return {
       row: r.row,
       problem: {

@@ -195,6 +195,7 @@ describe('bulk boundary flag = turf, membership and order (random seeded points 
       const expected = referenceCandidates(lng, lat, own, grids, cutoffM)
       const got = index.candidates(lng, lat, own, { distanceM: cutoffM })
       expect(got, `point ${i} (${lng}, ${lat}) own ${own} cutoff ${cutoffM}`).toEqual(expected)
+      expect(index.candidateIds(lng, lat, own, { distanceM: cutoffM }), `ids of point ${i}`).toEqual(expected.map((c) => c.gridId))
       expect(boundaryCandidates(lng, lat, own, grids, { distanceM: cutoffM })).toEqual(expected)
       if (expected.length) seen.flagged++
       if (expected.length > 1) seen.several++
@@ -231,6 +232,8 @@ describe('bulk boundary flag = turf, membership and order (random seeded points 
     const mid = index.candidates(107.01, 34.005, 902, { distanceM: 30 })
     expect(mid).toEqual([])
     expect(index.candidates(107.01, 34.005, 902, { distanceM: 30 })).toBe(mid)
+    expect(index.candidateIds(lng, lat, 902, { distanceM: 30 })).toEqual([901])
+    expect(index.candidateIds(107.01, 34.005, 902, { distanceM: 30 })).toBe(index.candidateIds(107.01, 34.005, 902, { distanceM: 30 }))
   })
 
   itWithRealBoundaries('real district boundaries (long edges, MultiPolygons): same ids, same order, same distances', () => {

@@ -405,7 +405,7 @@ export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
 
   // per-query scratch: stamps say "seen in query q"; lists grow when needed
   let query = 0
-  const ringSeen = new Int32Array(nR), gridSeen = new Int32Array(nG)
+  const ringSeen = new Int32Array(nR), ringExactSeen = new Int32Array(nR), gridSeen = new Int32Array(nG)
   /** the ring of vertex v (binary search over the rings' first vertices) */
   const ringOf = (vv: number) => {
     let lo = 0, hi = nR - 1
@@ -417,13 +417,48 @@ export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
   let hitVertex = new Int32Array(64), hitRing = new Int32Array(64), hitLower = new Float64Array(64)
   let touchedGrids = new Int32Array(16)
   let outIds = new Float64Array(16), outM = new Float64Array(16)
-  const ringValueM = (rr: number, q: number) => (ringSeen[rr] !== q || ringBestDeg[rr] === Infinity ? Infinity : degreesToMetres(ringBestDeg[rr]!))
+  let memGrid = new Int32Array(16), memLo = new Float64Array(16), memHi = new Float64Array(16), memExact = new Int32Array(16)
 
-  return {
-    candidates(lng: number, lat: number, ownGridId: number | null, opts: NearbyOptions): readonly BoundaryCandidate[] {
-      const cutoff = opts.distanceM
+  /** turf's distance (metres) of ring rr in query q, from the edges that may hold its nearest point; once per query */
+  const ringExactM = (rr: number, q: number, lng: number, lat: number, nHits: number): number => {
+    if (ringSeen[rr] !== q) return Infinity
+    if (ringExactSeen[rr] !== q) {
+      ringExactSeen[rr] = q
+      let best = Infinity
+      const minUpper = ringMinUpper[rr]!
+      for (let h = 0; h < nHits; h++) {
+        if (hitRing[h] !== rr || hitLower[h]! > minUpper) continue
+        const vv = hitVertex[h]!
+        const d = segmentDistanceDeg(lng, lat, xs[vv]!, ys[vv]!, xs[vv + 1]!, ys[vv + 1]!)
+        if (d < best) best = d
+      }
+      ringBestDeg[rr] = best
+    }
+    const b = ringBestDeg[rr]!
+    return b === Infinity ? Infinity : degreesToMetres(b)
+  }
+  /** turf's |pointToPolygonDistance| of grid g (rings combined as turf does), or some value > the cutoff */
+  const gridExactM = (g: number, q: number, lng: number, lat: number, nHits: number): number => {
+    let dist = Infinity
+    for (let pp = polyStart[g]!; pp < polyStart[g + 1]!; pp++) {
+      const r0 = ringStart[pp]!, r1 = ringStart[pp + 1]!
+      let m: number
+      if (r1 - r0 === 1) m = Math.abs(ringExactM(r0, q, lng, lat, nHits))
+      else {
+        let near = false
+        for (let rr = r0; rr < r1; rr++) if (ringSeen[rr] === q) near = true
+        m = !near ? Infinity : Math.abs(combineRings(r1 - r0, (i) => ringExactM(r0 + i, q, lng, lat, nHits),
+          (i) => booleanPointInPolygon([lng, lat], { type: 'Polygon', coordinates: [ringCoords[r0 + i]!] })))
+      }
+      dist = Math.min(dist, m)
+    }
+    return dist
+  }
+
+  /** the query: the candidates' ids and distances (or lower bounds) into outIds / outM; their count */
+  const run = (lng: number, lat: number, ownGridId: number | null, cutoff: number, exact: boolean): number => {
       const cells = cellsFor(cutoff)
-      if (!cells) return NO_CANDIDATES
+      if (!cells) return 0
       const q = ++query
       const kx = planarKx(lat), reach = cutoff * 1.5
       // boundaryCandidates' grid box test: bboxAround(lng, lat, cutoff)
@@ -464,53 +499,70 @@ export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
           }
           if (!gridOk[g]) continue
           const upper = short ? Infinity : pd + e
-          if (ringSeen[rr] !== q) { ringSeen[rr] = q; ringMinLower[rr] = Infinity; ringMinUpper[rr] = Infinity; ringBestDeg[rr] = Infinity }
+          if (ringSeen[rr] !== q) { ringSeen[rr] = q; ringMinLower[rr] = Infinity; ringMinUpper[rr] = Infinity }
           if (lower < ringMinLower[rr]!) ringMinLower[rr] = lower
           if (upper < ringMinUpper[rr]!) ringMinUpper[rr] = upper
           if (nHits === hitVertex.length) { hitVertex = grow(hitVertex); hitRing = grow(hitRing); hitLower = grow(hitLower) }
           hitVertex[nHits] = vv; hitRing[nHits] = rr; hitLower[nHits++] = lower
         }
       }
-      if (nHits === 0) return NO_CANDIDATES
-      // turf's arithmetic on the edges that may hold their ring's nearest point (rings within the cutoff only)
-      for (let h = 0; h < nHits; h++) {
-        const vv = hitVertex[h]!, rr = hitRing[h]!
-        if (!(ringMinLower[rr]! <= cutoff) || hitLower[h]! > ringMinUpper[rr]!) continue
-        const d = segmentDistanceDeg(lng, lat, xs[vv]!, ys[vv]!, xs[vv + 1]!, ys[vv + 1]!)
-        if (d < ringBestDeg[rr]!) ringBestDeg[rr] = d
-      }
-      // each grid: its polygons' distances as turf combines them; the grid is a candidate within the cutoff
-      let nOut = 0
+      if (nHits === 0) return 0
+      // each grid near enough: the planar interval of its distance, or turf's exact value (always with
+      // `exact`; else for a grid of several rings or polygons, when the interval straddles the cutoff,
+      // or when it overlaps another grid's interval so the order needs it)
+      let nMem = 0
       for (let t = 0; t < nGrids; t++) {
-        const g = touchedGrids[t]!
-        let dist = Infinity
-        for (let pp = polyStart[g]!; pp < polyStart[g + 1]!; pp++) {
-          const r0 = ringStart[pp]!, r1 = ringStart[pp + 1]!
-          let m: number
-          if (r1 - r0 === 1) m = Math.abs(ringValueM(r0, q))
-          else {
-            let near = false
-            for (let rr = r0; rr < r1; rr++) if (ringSeen[rr] === q) near = true
-            m = !near ? Infinity : Math.abs(combineRings(r1 - r0, (i) => ringValueM(r0 + i, q),
-              (i) => booleanPointInPolygon([lng, lat], { type: 'Polygon', coordinates: [ringCoords[r0 + i]!] })))
-          }
-          dist = Math.min(dist, m)
-        }
-        if (!(dist <= cutoff)) continue
-        if (nOut === outIds.length) { outIds = grow(outIds); outM = grow(outM) }
-        // insertion by (distance, id)
-        let j = nOut++
-        const id = ids[g]!
-        while (j > 0 && (outM[j - 1]! > dist || (outM[j - 1] === dist && outIds[j - 1]! > id))) { outM[j] = outM[j - 1]!; outIds[j] = outIds[j - 1]!; j-- }
-        outM[j] = dist; outIds[j] = id
+        const g = touchedGrids[t]!, p0 = polyStart[g]!
+        let lo: number, hi: number, ex = 1
+        if (!exact && polyStart[g + 1]! - p0 === 1 && ringStart[p0 + 1]! - ringStart[p0]! === 1) {
+          const rr = ringStart[p0]!
+          if (ringSeen[rr] !== q) continue
+          lo = ringMinLower[rr]!; hi = ringMinUpper[rr]!; ex = 0
+          if (!(hi <= cutoff)) { lo = hi = gridExactM(g, q, lng, lat, nHits); ex = 1 }
+        } else lo = hi = gridExactM(g, q, lng, lat, nHits)
+        if (!(lo <= cutoff)) continue
+        if (nMem === memGrid.length) { memGrid = grow(memGrid); memLo = grow(memLo); memHi = grow(memHi); memExact = grow(memExact) }
+        memGrid[nMem] = g; memLo[nMem] = lo; memHi[nMem] = hi; memExact[nMem++] = ex
       }
-      if (nOut === 0) return NO_CANDIDATES
-      const out: BoundaryCandidate[] = new Array(nOut)
-      for (let j = 0; j < nOut; j++) out[j] = { gridId: outIds[j]!, distanceM: outM[j]! }
+      for (let i = 0; i < nMem; i++) for (let j = i + 1; j < nMem; j++) {
+        if ((memExact[i] && memExact[j]) || memHi[i]! < memLo[j]! || memHi[j]! < memLo[i]!) continue
+        for (const k of [i, j]) if (!memExact[k]) { memLo[k] = memHi[k] = gridExactM(memGrid[k]!, q, lng, lat, nHits); memExact[k] = 1 }
+      }
+      // nearest first, ties by id (equal values are exact ones: overlapping intervals were made exact)
+      if (nMem > outIds.length) { outIds = new Float64Array(nMem * 2); outM = new Float64Array(nMem * 2) }
+      for (let n = 0; n < nMem; n++) {
+        const id = ids[memGrid[n]!]!, d = memLo[n]!
+        let j = n
+        while (j > 0 && (outM[j - 1]! > d || (outM[j - 1] === d && outIds[j - 1]! > id))) { outM[j] = outM[j - 1]!; outIds[j] = outIds[j - 1]!; j-- }
+        outM[j] = d; outIds[j] = id
+      }
+      return nMem
+  }
+
+  return {
+    /** the other grids within `opts.distanceM` of the point, nearest first (ties: smaller id), with turf's distance */
+    candidates(lng: number, lat: number, ownGridId: number | null, opts: NearbyOptions): readonly BoundaryCandidate[] {
+      const n = run(lng, lat, ownGridId, opts.distanceM, true)
+      if (n === 0) return NO_CANDIDATES
+      const out: BoundaryCandidate[] = new Array(n)
+      for (let j = 0; j < n; j++) out[j] = { gridId: outIds[j]!, distanceM: outM[j]! }
+      return out
+    },
+    /**
+     * The ids of `candidates`, in the same order, without their distances: turf's distance is then
+     * computed only where the planar interval cannot decide the membership or the order.
+     */
+    candidateIds(lng: number, lat: number, ownGridId: number | null, opts: NearbyOptions): readonly number[] {
+      const n = run(lng, lat, ownGridId, opts.distanceM, false)
+      if (n === 0) return NO_IDS
+      const out: number[] = new Array(n)
+      for (let j = 0; j < n; j++) out[j] = outIds[j]!
       return out
     },
   }
 }
+
+const NO_IDS: readonly number[] = Object.freeze([])
 
 function grow<A extends Int32Array | Float64Array>(a: A): A {
   const b = new (a.constructor as new (n: number) => A)(a.length * 2)
