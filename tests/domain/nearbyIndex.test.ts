@@ -221,6 +221,16 @@ describe('bulk boundary flag = turf, membership and order (random seeded points 
     expect(seen.ties).toBeGreaterThan(20)
   })
 
+  it('a grid with edges under 1 cm (turf’s cross products lose precision there): still turf’s answer', () => {
+    const tiny: BoundaryGrid = { id: 904, geometry: { type: 'Polygon', coordinates: [[
+      [107.0141, 34.0031], [107.0149, 34.0031], [107.0149, 34.0031 + 1e-9], [107.0149 + 3e-10, 34.0031 + 2e-9], [107.0149, 34.0039], [107.0141, 34.0039], [107.0141, 34.0031],
+    ]] }, bbox: [107.0141, 34.0031, 107.0149 + 3e-10, 34.0039] }
+    const grids = [...special, tiny]
+    const points = [...pointsNearBoundaries([tiny], 400, 14, 50), [107.0149, 34.0031], [107.0149 + 1e-4, 34.0031], [107.01495, 34.00311]] as [number, number][]
+    const seen = compare(grids, points, (_lng, _lat, i) => (i % 2 ? 904 : null), [30, 5, 80])
+    expect(seen.flagged).toBeGreaterThan(200)
+  })
+
   it('a hand-made case: inside the enclave, 10 m from the hole’s edge, the grid around it is flagged', () => {
     const index = boundaryGridIndex(special)
     const lng = 107.0095 + 10 / (111_320 * Math.cos((34.005 * Math.PI) / 180)), lat = 34.005

@@ -172,19 +172,23 @@ function planarSegmentM(lng: number, lat: number, kx: number, x1: number, y1: nu
   if (Math.min(ax, bx) > reach || Math.max(ax, bx) < -reach || Math.min(ay, by) > reach || Math.max(ay, by) < -reach) return Infinity
   const dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy
   const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, -(ax * dx + ay * dy) / len2))
-  const d = Math.hypot(ax + t * dx, ay + t * dy)
+  const px = ax + t * dx, py = ay + t * dy, d2 = px * px + py * py
+  if (d2 > reach * reach * 1.000001) return Infinity
+  const d = Math.sqrt(d2) // (within an ulp or two of Math.hypot, which is slow; the bounds allow for far more)
   planarLen2 = len2
   return d > reach ? Infinity : d
 }
 /**
- * A bound on |planar − geodesic| for one segment, metres. The plane's scales differ from turf's
+ * A bound on |planar − turf's geodesic| for one segment, metres. The plane's scales differ from turf's
  * sphere by < 0.6 % (110 574 vs 111 195 m/° north, 111 320 vs 111 195 m/° east); a great-circle edge
- * of length L bows away from the straight lng/lat line by < L²·tan(lat)/(8R) (< 3·10⁻⁸·L² below 56°N).
- * Taken 3× larger: 2 % + 5 cm + 10⁻⁷·L². Edges under 1 cm, where turf's cross products lose their
- * precision, get no bound at all: they always go through the exact computation.
+ * of length L bows away from the straight lng/lat line by < L²·tan(lat)/(8R) (< 3·10⁻⁸·L² below 56°N);
+ * turf's cross product of two unit vectors L/R apart has an absolute rounding error of ~6·10⁻¹⁷, so
+ * its great circle may be off by ~R²·6·10⁻¹⁷/L ≈ 2.4 mm·m / L. Taken larger: 2 % + 5 cm + 10⁻⁷·L² +
+ * 1 cm·m / L (a zero-length edge gets an infinite bound: it always goes through turf's arithmetic).
  */
-const SHORT_EDGE_LEN2 = 1e-4
-const planarErrorM = (d: number, len2: number) => 0.02 * d + 0.05 + 1e-7 * len2
+const planarErrorM = (d: number, len2: number) => 0.02 * d + 0.05 + 1e-7 * len2 + 0.01 / Math.sqrt(len2)
+/** edges shorter than this (1 m) have a bound above 1 cm from the last term */
+const SHORT_EDGE_LEN2 = 1
 
 /**
  * turf's signed polygon distance from the distances of its rings (pointToPolygonDistance's
@@ -217,10 +221,10 @@ export function boundaryDistanceWithinM(lng: number, lat: number, geometry: Grid
       const a = ring[i]!, b = ring[i + 1]!
       const p = planarSegmentM(lng, lat, kx, a[0]!, a[1]!, b[0]!, b[1]!, reach)
       if (p === Infinity) continue
-      const short = planarLen2 < SHORT_EDGE_LEN2, e = planarErrorM(p, planarLen2)
-      if (!short && p - e > cutoffM) continue // cannot bring the ring within the cutoff
-      minLower = Math.min(minLower, short ? 0 : p - e)
-      if (!short) minUpper = Math.min(minUpper, p + e)
+      const e = planarErrorM(p, planarLen2)
+      if (p - e > cutoffM) continue // cannot bring the ring within the cutoff
+      minLower = Math.min(minLower, p - e)
+      minUpper = Math.min(minUpper, p + e)
     }
     if (!(minLower <= cutoffM)) return Infinity
     let best = Infinity
@@ -228,7 +232,7 @@ export function boundaryDistanceWithinM(lng: number, lat: number, geometry: Grid
       const a = ring[i]!, b = ring[i + 1]!
       const p = planarSegmentM(lng, lat, kx, a[0]!, a[1]!, b[0]!, b[1]!, reach)
       if (p === Infinity) continue
-      if (planarLen2 >= SHORT_EDGE_LEN2 && p - planarErrorM(p, planarLen2) > Math.min(minUpper, cutoffM)) continue
+      if (p - planarErrorM(p, planarLen2) > Math.min(minUpper, cutoffM)) continue
       const d = segmentDistanceDeg(lng, lat, a[0]!, a[1]!, b[0]!, b[1]!)
       if (d < best) best = d
     }
@@ -316,9 +320,10 @@ function buildCells(ext: readonly number[], cw: number, ch: number, xs: Float64A
     }
   }
   const one = (i: number, ax: number, ay: number, bx: number, by: number) => {
-    const cx = col(Math.min(ax, bx)), cy = row(Math.min(ay, by))
-    if (cx === col(Math.max(ax, bx)) && cy === row(Math.max(ay, by))) put(cy * nx + cx, i)
-    else if (items) addMulti(i); else multi.push(i)
+    const cx0 = col(Math.min(ax, bx)), cy0 = row(Math.min(ay, by)), cx1 = col(Math.max(ax, bx)), cy1 = row(Math.max(ay, by))
+    if (cx1 - cx0 <= 1 && cy1 - cy0 <= 1) { // within 2 × 2 cells: the cells of its box
+      for (let cy = cy0; cy <= cy1; cy++) for (let cx = cx0; cx <= cx1; cx++) put(cy * nx + cx, i)
+    } else if (items) addMulti(i); else multi.push(i)
   }
   const pass = () => {
     if (ringStarts) {
@@ -388,16 +393,40 @@ export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
   }
   polyStart[nG] = p; ringStart[nP] = r; vertexStart[nR] = v
 
-  /** the edge cells for one cutoff (a cell about as wide as the reach box), built at its first use */
-  const cellsByCutoff = new Map<number, Cells | null>()
-  const cellsFor = (cutoffM: number): Cells | null => {
+  /**
+   * The search radius (planar metres) for one cutoff: every edge with a planar lower bound within
+   * the cutoff is nearer than (cutoff + 6 cm + 10⁻⁷·L²) / 0.98 (L: the longest edge), which is far
+   * less than the reach of 1.5 × cutoff; but with an edge under 1 m somewhere (its rounding term
+   * exceeds 1 cm) or near the poles, the whole reach.
+   */
+  let longest2 = -1, anyTiny = false
+  const radiusFor = (cutoffM: number): number => {
+    if (longest2 < 0) {
+      longest2 = 0
+      const kxMin = planarKx(Math.min(90, Math.max(Math.abs(ey0), Math.abs(ey1)))) // the smallest east scale over the extent
+      for (let rr = 0; rr < nR; rr++) {
+        for (let i = vertexStart[rr]!; i + 1 < vertexStart[rr + 1]!; i++) {
+          const dx = xs[i + 1]! - xs[i]!, dy = ys[i + 1]! - ys[i]!
+          const hi2 = (dx * 111_320) ** 2 + (dy * PLANAR_KY) ** 2
+          if (hi2 > longest2) longest2 = hi2
+          if ((dx * kxMin * 0.99) ** 2 + (dy * PLANAR_KY * 0.99) ** 2 < SHORT_EDGE_LEN2) anyTiny = true
+        }
+      }
+      if (Math.max(Math.abs(ey0), Math.abs(ey1)) > 80) anyTiny = true
+    }
+    const reach = cutoffM * 1.5
+    return anyTiny ? reach : Math.min(reach, ((cutoffM + 0.05 + 0.01 + 1e-7 * longest2) / 0.98) * (1 + 1e-6) + 1e-6)
+  }
+  /** the edge cells for one cutoff (cells about the search radius wide), built at its first use */
+  const cellsByCutoff = new Map<number, (Cells & { radiusM: number }) | null>()
+  const cellsFor = (cutoffM: number): (Cells & { radiusM: number }) | null => {
     let cells = cellsByCutoff.get(cutoffM)
     if (cells !== undefined) return cells
     cells = null
     if (nV > 0 && ex1 >= ex0 && ey1 >= ey0) {
-      // cells about the reach wide: a row visits ~9 of them
-      const reach = cutoffM * 1.5, kx = Math.max(1, planarKx(Math.min(89, Math.max(Math.abs(ey0), Math.abs(ey1)))))
-      cells = buildCells([ex0, ey0, ex1, ey1], Math.max(1e-6, reach / kx), Math.max(1e-6, reach / PLANAR_KY), xs, ys, vertexStart)
+      // a row visits ~9 cells
+      const radiusM = radiusFor(cutoffM), kx = Math.max(1, planarKx(Math.min(89, Math.max(Math.abs(ey0), Math.abs(ey1)))))
+      cells = { ...buildCells([ex0, ey0, ex1, ey1], Math.max(1e-6, radiusM / kx), Math.max(1e-6, radiusM / PLANAR_KY), xs, ys, vertexStart), radiusM }
     }
     cellsByCutoff.set(cutoffM, cells)
     return cells
@@ -465,8 +494,8 @@ export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
       const dLat = (cutoff / 111_320) * 1.01 + 1e-9
       const dLng = dLat / Math.max(0.01, Math.cos((Math.abs(lat) * Math.PI) / 180))
       const bx0 = lng - dLng, by0 = lat - dLat, bx1 = lng + dLng, by1 = lat + dLat
-      // the cells of every edge that can pass the planar reach test (a little wider than the reach)
-      const rx = (reach / kx) * (1 + 1e-6) + 1e-9, ry = (reach / PLANAR_KY) * (1 + 1e-6) + 1e-9
+      // the cells of every edge that can have a planar lower bound within the cutoff (a little wider)
+      const rx = (cells.radiusM / kx) * (1 + 1e-6) + 1e-9, ry = (cells.radiusM / PLANAR_KY) * (1 + 1e-6) + 1e-9
       const { x0, y0, cw, ch, nx, ny, start, items } = cells
       const cx0 = Math.max(0, Math.floor((lng - rx - x0) / cw)), cx1 = Math.min(nx - 1, Math.floor((lng + rx - x0) / cw))
       const cy0 = Math.max(0, Math.floor((lat - ry - y0) / ch)), cy1 = Math.min(ny - 1, Math.floor((lat + ry - y0) / ch))
@@ -480,8 +509,8 @@ export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
           if (pd === Infinity) continue
           const len2 = planarLen2
           // an edge whose planar lower bound is beyond the cutoff cannot bring its ring within it
-          const short = len2 < SHORT_EDGE_LEN2, e = planarErrorM(pd, len2)
-          const lower = short ? 0 : pd - e
+          const e = planarErrorM(pd, len2)
+          const lower = pd - e
           if (lower > cutoff) continue
           let seen = false // an edge in two of the cells visited
           for (let h = 0; h < nHits; h++) if (hitVertex[h] === vv) { seen = true; break }
@@ -498,7 +527,7 @@ export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
             }
           }
           if (!gridOk[g]) continue
-          const upper = short ? Infinity : pd + e
+          const upper = pd + e
           if (ringSeen[rr] !== q) { ringSeen[rr] = q; ringMinLower[rr] = Infinity; ringMinUpper[rr] = Infinity }
           if (lower < ringMinLower[rr]!) ringMinLower[rr] = lower
           if (upper < ringMinUpper[rr]!) ringMinUpper[rr] = upper
