@@ -283,7 +283,10 @@ interface Cells { x0: number; y0: number; cw: number; ch: number; nx: number; ny
  * border cells (queries clamp the same way, so nothing is missed). Few and compact allocations: a
  * big build under a big heap (the catalog's coordinates) otherwise costs a major GC.
  */
-function buildCells(ext: readonly number[], cw: number, ch: number, xs: Float64Array, ys: Float64Array, ringStarts: Int32Array | null): Cells {
+function buildCells(
+  ext: readonly number[], cw: number, ch: number, xs: Float64Array, ys: Float64Array, ringStarts: Int32Array | null,
+  /** edges only where mask[i] === want */ mask: Uint8Array | null = null, want = 0,
+): Cells {
   const x0 = ext[0]!, y0 = ext[1]!, x1 = ext[2]!, y1 = ext[3]!
   const count = xs.length
   let nx = 1, ny = 1
@@ -328,7 +331,7 @@ function buildCells(ext: readonly number[], cw: number, ch: number, xs: Float64A
   const pass = () => {
     if (ringStarts) {
       for (let r = ringStarts.length - 2; r >= 0; r--) {
-        for (let i = ringStarts[r + 1]! - 2; i >= ringStarts[r]!; i--) one(i, xs[i]!, ys[i]!, xs[i + 1]!, ys[i + 1]!)
+        for (let i = ringStarts[r + 1]! - 2; i >= ringStarts[r]!; i--) if (!mask || mask[i] === want) one(i, xs[i]!, ys[i]!, xs[i + 1]!, ys[i + 1]!)
       }
     } else for (let i = count - 1; i >= 0; i--) one(i, xs[i]!, ys[i]!, xs[i]!, ys[i]!)
   }
@@ -399,7 +402,9 @@ export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
    * less than the reach of 1.5 × cutoff; but with an edge under 1 m somewhere (its rounding term
    * exceeds 1 cm) or near the poles, the whole reach.
    */
-  let longest2 = -1, anyTiny = false
+  let longest2 = -1, tinyEdges = 0, nearPole = false
+  /** edges under 1 m (1 where such an edge starts): their own cells, searched over the whole reach */
+  const tiny = new Uint8Array(nV)
   const radiusFor = (cutoffM: number): number => {
     if (longest2 < 0) {
       longest2 = 0
@@ -409,24 +414,26 @@ export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
           const dx = xs[i + 1]! - xs[i]!, dy = ys[i + 1]! - ys[i]!
           const hi2 = (dx * 111_320) ** 2 + (dy * PLANAR_KY) ** 2
           if (hi2 > longest2) longest2 = hi2
-          if ((dx * kxMin * 0.99) ** 2 + (dy * PLANAR_KY * 0.99) ** 2 < SHORT_EDGE_LEN2) anyTiny = true
+          if ((dx * kxMin * 0.99) ** 2 + (dy * PLANAR_KY * 0.99) ** 2 < SHORT_EDGE_LEN2) { tiny[i] = 1; tinyEdges++ }
         }
       }
-      if (Math.max(Math.abs(ey0), Math.abs(ey1)) > 80) anyTiny = true
+      nearPole = Math.max(Math.abs(ey0), Math.abs(ey1)) > 80
     }
     const reach = cutoffM * 1.5
-    return anyTiny ? reach : Math.min(reach, ((cutoffM + 0.05 + 0.01 + 1e-7 * longest2) / 0.98) * (1 + 1e-6) + 1e-6)
+    return nearPole ? reach : Math.min(reach, ((cutoffM + 0.05 + 0.01 + 1e-7 * longest2) / 0.98) * (1 + 1e-6) + 1e-6)
   }
-  /** the edge cells for one cutoff (cells about the search radius wide), built at its first use */
-  const cellsByCutoff = new Map<number, (Cells & { radiusM: number }) | null>()
-  const cellsFor = (cutoffM: number): (Cells & { radiusM: number }) | null => {
+  type RadiusCells = Cells & { radiusM: number }
+  /** the edge cells for one cutoff, built at its first use: edges of 1 m and more in cells about the search radius wide (a row visits ~9), the shorter ones apart */
+  const cellsByCutoff = new Map<number, [RadiusCells, RadiusCells | null] | null>()
+  const cellsFor = (cutoffM: number): [RadiusCells, RadiusCells | null] | null => {
     let cells = cellsByCutoff.get(cutoffM)
     if (cells !== undefined) return cells
     cells = null
     if (nV > 0 && ex1 >= ex0 && ey1 >= ey0) {
-      // a row visits ~9 cells
-      const radiusM = radiusFor(cutoffM), kx = Math.max(1, planarKx(Math.min(89, Math.max(Math.abs(ey0), Math.abs(ey1)))))
-      cells = { ...buildCells([ex0, ey0, ex1, ey1], Math.max(1e-6, radiusM / kx), Math.max(1e-6, radiusM / PLANAR_KY), xs, ys, vertexStart), radiusM }
+      const radiusM = radiusFor(cutoffM), reach = cutoffM * 1.5, kx = Math.max(1, planarKx(Math.min(89, Math.max(Math.abs(ey0), Math.abs(ey1)))))
+      const cellsOf = (r: number, want: number): RadiusCells =>
+        ({ ...buildCells([ex0, ey0, ex1, ey1], Math.max(1e-6, r / kx), Math.max(1e-6, r / PLANAR_KY), xs, ys, vertexStart, tiny, want), radiusM: r })
+      cells = [cellsOf(radiusM, 0), tinyEdges ? cellsOf(reach, 1) : null]
     }
     cellsByCutoff.set(cutoffM, cells)
     return cells
@@ -486,53 +493,57 @@ export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
 
   /** the query: the candidates' ids and distances (or lower bounds) into outIds / outM; their count */
   const run = (lng: number, lat: number, ownGridId: number | null, cutoff: number, exact: boolean): number => {
-      const cells = cellsFor(cutoff)
-      if (!cells) return 0
+      const both = cellsFor(cutoff)
+      if (!both) return 0
       const q = ++query
       const kx = planarKx(lat), reach = cutoff * 1.5
       // boundaryCandidates' grid box test: bboxAround(lng, lat, cutoff)
       const dLat = (cutoff / 111_320) * 1.01 + 1e-9
       const dLng = dLat / Math.max(0.01, Math.cos((Math.abs(lat) * Math.PI) / 180))
       const bx0 = lng - dLng, by0 = lat - dLat, bx1 = lng + dLng, by1 = lat + dLat
-      // the cells of every edge that can have a planar lower bound within the cutoff (a little wider)
-      const rx = (cells.radiusM / kx) * (1 + 1e-6) + 1e-9, ry = (cells.radiusM / PLANAR_KY) * (1 + 1e-6) + 1e-9
-      const { x0, y0, cw, ch, nx, ny, start, items } = cells
-      const cx0 = Math.max(0, Math.floor((lng - rx - x0) / cw)), cx1 = Math.min(nx - 1, Math.floor((lng + rx - x0) / cw))
-      const cy0 = Math.max(0, Math.floor((lat - ry - y0) / ch)), cy1 = Math.min(ny - 1, Math.floor((lat + ry - y0) / ch))
       let nHits = 0, nGrids = 0
-      for (let cy = cy0; cy <= cy1; cy++) for (let cx = cx0; cx <= cx1; cx++) {
-        const c = cy * nx + cx
-        for (let k = start[c]!, end = start[c + 1]!; k < end; k++) {
-          const vv = items[k]!
-          // the planar test first (most edges in the cells fail it), then: once per edge, other grids only
-          const pd = planarSegmentM(lng, lat, kx, xs[vv]!, ys[vv]!, xs[vv + 1]!, ys[vv + 1]!, reach)
-          if (pd === Infinity) continue
-          const len2 = planarLen2
-          // an edge whose planar lower bound is beyond the cutoff cannot bring its ring within it
-          const e = planarErrorM(pd, len2)
-          const lower = pd - e
-          if (lower > cutoff) continue
-          let seen = false // an edge in two of the cells visited
-          for (let h = 0; h < nHits; h++) if (hitVertex[h] === vv) { seen = true; break }
-          if (seen) continue
-          const rr = ringOf(vv), g = gridOfRing[rr]!
-          if (gridSeen[g] !== q) {
-            gridSeen[g] = q
-            const o = g * 4
-            const ok = ids[g] !== ownGridId && !(boxes[o]! > bx1 || boxes[o + 2]! < bx0 || boxes[o + 1]! > by1 || boxes[o + 3]! < by0)
-            gridOk[g] = ok ? 1 : 0
-            if (ok) {
-              if (nGrids === touchedGrids.length) touchedGrids = grow(touchedGrids)
-              touchedGrids[nGrids++] = g
+      for (let part = 0; part < 2; part++) {
+        const cells = both[part]
+        if (!cells) continue
+        // the cells of every edge that can have a planar lower bound within the cutoff (a little wider)
+        const rx = (cells.radiusM / kx) * (1 + 1e-6) + 1e-9, ry = (cells.radiusM / PLANAR_KY) * (1 + 1e-6) + 1e-9
+        const { x0, y0, cw, ch, nx, ny, start, items } = cells
+        const cx0 = Math.max(0, Math.floor((lng - rx - x0) / cw)), cx1 = Math.min(nx - 1, Math.floor((lng + rx - x0) / cw))
+        const cy0 = Math.max(0, Math.floor((lat - ry - y0) / ch)), cy1 = Math.min(ny - 1, Math.floor((lat + ry - y0) / ch))
+        for (let cy = cy0; cy <= cy1; cy++) for (let cx = cx0; cx <= cx1; cx++) {
+          const c = cy * nx + cx
+          for (let k = start[c]!, end = start[c + 1]!; k < end; k++) {
+            const vv = items[k]!
+            // the planar test first (most edges in the cells fail it), then: once per edge, other grids only
+            const pd = planarSegmentM(lng, lat, kx, xs[vv]!, ys[vv]!, xs[vv + 1]!, ys[vv + 1]!, reach)
+            if (pd === Infinity) continue
+            const len2 = planarLen2
+            // an edge whose planar lower bound is beyond the cutoff cannot bring its ring within it
+            const e = planarErrorM(pd, len2)
+            const lower = pd - e
+            if (lower > cutoff) continue
+            let seen = false // an edge in two of the cells visited
+            for (let h = 0; h < nHits; h++) if (hitVertex[h] === vv) { seen = true; break }
+            if (seen) continue
+            const rr = ringOf(vv), g = gridOfRing[rr]!
+            if (gridSeen[g] !== q) {
+              gridSeen[g] = q
+              const o = g * 4
+              const ok = ids[g] !== ownGridId && !(boxes[o]! > bx1 || boxes[o + 2]! < bx0 || boxes[o + 1]! > by1 || boxes[o + 3]! < by0)
+              gridOk[g] = ok ? 1 : 0
+              if (ok) {
+                if (nGrids === touchedGrids.length) touchedGrids = grow(touchedGrids)
+                touchedGrids[nGrids++] = g
+              }
             }
+            if (!gridOk[g]) continue
+            const upper = pd + e
+            if (ringSeen[rr] !== q) { ringSeen[rr] = q; ringMinLower[rr] = Infinity; ringMinUpper[rr] = Infinity }
+            if (lower < ringMinLower[rr]!) ringMinLower[rr] = lower
+            if (upper < ringMinUpper[rr]!) ringMinUpper[rr] = upper
+            if (nHits === hitVertex.length) { hitVertex = grow(hitVertex); hitRing = grow(hitRing); hitLower = grow(hitLower) }
+            hitVertex[nHits] = vv; hitRing[nHits] = rr; hitLower[nHits++] = lower
           }
-          if (!gridOk[g]) continue
-          const upper = pd + e
-          if (ringSeen[rr] !== q) { ringSeen[rr] = q; ringMinLower[rr] = Infinity; ringMinUpper[rr] = Infinity }
-          if (lower < ringMinLower[rr]!) ringMinLower[rr] = lower
-          if (upper < ringMinUpper[rr]!) ringMinUpper[rr] = upper
-          if (nHits === hitVertex.length) { hitVertex = grow(hitVertex); hitRing = grow(hitRing); hitLower = grow(hitLower) }
-          hitVertex[nHits] = vv; hitRing[nHits] = rr; hitLower[nHits++] = lower
         }
       }
       if (nHits === 0) return 0
