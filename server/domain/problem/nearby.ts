@@ -285,27 +285,33 @@ interface Cells { x0: number; y0: number; cw: number; ch: number; nx: number; ny
  */
 function buildCells(
   ext: readonly number[], cw: number, ch: number, xs: Float64Array, ys: Float64Array, ringStarts: Int32Array | null,
-  /** edges only where mask[i] === want */ mask: Uint8Array | null = null, want = 0,
+  /** ring edges only where mask[i] === 0 */ mask: Uint8Array | null = null, /** instead of the rings: these edges */ list: number[] | null = null,
 ): Cells {
   const x0 = ext[0]!, y0 = ext[1]!, x1 = ext[2]!, y1 = ext[3]!
-  const count = xs.length
+  const count = list ? list.length : xs.length
   let nx = 1, ny = 1
   for (;;) { // at most ~4 cells per item (and 65 536 at least): wide extents get coarser cells
     nx = Math.max(1, Math.ceil((x1 - x0) / cw)); ny = Math.max(1, Math.ceil((y1 - y0) / ch))
     if (nx * ny <= Math.max(4 * count, 65_536)) break
     cw *= 2; ch *= 2
   }
-  const nc = nx * ny
+  return fillCells(x0, y0, cw, ch, nx, ny, xs, ys, ringStarts, mask, list)
+}
+
+function fillCells(
+  x0: number, y0: number, cw: number, ch: number, nx: number, ny: number,
+  xs: Float64Array, ys: Float64Array, ringStarts: Int32Array | null, mask: Uint8Array | null, list: number[] | null,
+): Cells {
+  const nc = nx * ny, count = xs.length
   const col = (x: number) => Math.min(nx - 1, Math.max(0, Math.floor((x - x0) / cw)))
   const row = (y: number) => Math.min(ny - 1, Math.max(0, Math.floor((y - y0) / ch)))
   // counts in start[c], then running ends; the fill walks the items backwards, so start[c] ends as
   // the first item of cell c and the items of a cell stay in ascending order
   const start = new Int32Array(nc + 1)
   let items: Int32Array | null = null
-  const put = (c: number, i: number) => { if (items) items[--start[c]!] = i; else start[c]!++ }
   const multi: number[] = []
   let lastItem: Int32Array | null = null
-  const addMulti = (i: number) => { // an edge over several cells, piece by piece (each cell once)
+  const addMulti = (i: number) => { // an edge over more than 2 × 2 cells, piece by piece (each cell once)
     const ax = xs[i]!, ay = ys[i]!, bx = xs[i + 1]!, by = ys[i + 1]!
     const n = Math.max(1, Math.ceil(Math.max(Math.abs(bx - ax) / cw, Math.abs(by - ay) / ch)))
     let px = ax, py = ay
@@ -316,31 +322,46 @@ function buildCells(
           const c = cy * nx + cx
           if (lastItem![c] === i) continue
           lastItem![c] = i
-          put(c, i)
+          if (items) items[--start[c]!] = i; else start[c]!++
         }
       }
       px = qx; py = qy
     }
   }
-  const one = (i: number, ax: number, ay: number, bx: number, by: number) => {
-    const cx0 = col(Math.min(ax, bx)), cy0 = row(Math.min(ay, by)), cx1 = col(Math.max(ax, bx)), cy1 = row(Math.max(ay, by))
-    if (cx1 - cx0 <= 1 && cy1 - cy0 <= 1) { // within 2 × 2 cells: the cells of its box
-      for (let cy = cy0; cy <= cy1; cy++) for (let cx = cx0; cx <= cx1; cx++) put(cy * nx + cx, i)
-    } else if (items) addMulti(i); else multi.push(i)
-  }
-  const pass = () => {
-    if (ringStarts) {
-      for (let r = ringStarts.length - 2; r >= 0; r--) {
-        for (let i = ringStarts[r + 1]! - 2; i >= ringStarts[r]!; i--) if (!mask || mask[i] === want) one(i, xs[i]!, ys[i]!, xs[i + 1]!, ys[i + 1]!)
+  const pass = (fill: Int32Array | null) => {
+    if (list) { for (let k = list.length - 1; k >= 0; k--) { if (fill) addMulti(list[k]!); else multi.push(list[k]!) } return }
+    const rings = ringStarts ? ringStarts.length - 1 : 1
+    for (let r = rings - 1; r >= 0; r--) {
+      const first = ringStarts ? ringStarts[r]! : 0, last = ringStarts ? ringStarts[r + 1]! - 2 : count - 1
+      for (let i = last; i >= first; i--) {
+        if (mask && mask[i]) continue
+        const ax = xs[i]!, ay = ys[i]!, bx = ringStarts ? xs[i + 1]! : ax, by = ringStarts ? ys[i + 1]! : ay
+        let cx0 = Math.floor(((ax < bx ? ax : bx) - x0) / cw), cx1 = Math.floor(((ax < bx ? bx : ax) - x0) / cw)
+        let cy0 = Math.floor(((ay < by ? ay : by) - y0) / ch), cy1 = Math.floor(((ay < by ? by : ay) - y0) / ch)
+        // clamped as col() / row() do (a coordinate outside the extent goes to the border cell)
+        if (cx0 < 0) cx0 = 0
+        if (cx1 > nx - 1) cx1 = nx - 1
+        if (cy0 < 0) cy0 = 0
+        if (cy1 > ny - 1) cy1 = ny - 1
+        if (cx1 < 0) cx1 = 0
+        if (cx0 > nx - 1) cx0 = nx - 1
+        if (cy1 < 0) cy1 = 0
+        if (cy0 > ny - 1) cy0 = ny - 1
+        if (cx1 - cx0 <= 1 && cy1 - cy0 <= 1) { // within 2 × 2 cells: the cells of its box
+          for (let cy = cy0; cy <= cy1; cy++) for (let cx = cx0; cx <= cx1; cx++) {
+            const c = cy * nx + cx
+            if (fill) fill[--start[c]!] = i; else start[c]!++
+          }
+        } else if (fill) addMulti(i); else multi.push(i)
       }
-    } else for (let i = count - 1; i >= 0; i--) one(i, xs[i]!, ys[i]!, xs[i]!, ys[i]!)
+    }
   }
-  pass()
+  pass(null)
   if (multi.length) { lastItem = new Int32Array(nc).fill(-1); for (const i of multi) addMulti(i) }
   for (let c = 1; c <= nc; c++) start[c]! += start[c - 1]!
   items = new Int32Array(start[nc]!)
   if (lastItem) lastItem.fill(-1)
-  pass()
+  pass(items)
   return { x0, y0, cw, ch, nx, ny, start, items }
 }
 
@@ -404,7 +425,7 @@ export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
    */
   let longest2 = -1, tinyEdges = 0, nearPole = false
   /** edges under 1 m (1 where such an edge starts): their own cells, searched over the whole reach */
-  const tiny = new Uint8Array(nV)
+  const tiny = new Uint8Array(nV), tinyList: number[] = []
   const radiusFor = (cutoffM: number): number => {
     if (longest2 < 0) {
       longest2 = 0
@@ -412,9 +433,10 @@ export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
       for (let rr = 0; rr < nR; rr++) {
         for (let i = vertexStart[rr]!; i + 1 < vertexStart[rr + 1]!; i++) {
           const dx = xs[i + 1]! - xs[i]!, dy = ys[i + 1]! - ys[i]!
-          const hi2 = (dx * 111_320) ** 2 + (dy * PLANAR_KY) ** 2
+          const ex = dx * 111_320, ey = dy * PLANAR_KY, hi2 = ex * ex + ey * ey
           if (hi2 > longest2) longest2 = hi2
-          if ((dx * kxMin * 0.99) ** 2 + (dy * PLANAR_KY * 0.99) ** 2 < SHORT_EDGE_LEN2) { tiny[i] = 1; tinyEdges++ }
+          const lx = dx * kxMin * 0.99, ly = ey * 0.99
+          if (lx * lx + ly * ly < SHORT_EDGE_LEN2) { tiny[i] = 1; tinyEdges++; tinyList.push(i) }
         }
       }
       nearPole = Math.max(Math.abs(ey0), Math.abs(ey1)) > 80
@@ -431,9 +453,9 @@ export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
     cells = null
     if (nV > 0 && ex1 >= ex0 && ey1 >= ey0) {
       const radiusM = radiusFor(cutoffM), reach = cutoffM * 1.5, kx = Math.max(1, planarKx(Math.min(89, Math.max(Math.abs(ey0), Math.abs(ey1)))))
-      const cellsOf = (r: number, want: number): RadiusCells =>
-        ({ ...buildCells([ex0, ey0, ex1, ey1], Math.max(1e-6, r / kx), Math.max(1e-6, r / PLANAR_KY), xs, ys, vertexStart, tiny, want), radiusM: r })
-      cells = [cellsOf(radiusM, 0), tinyEdges ? cellsOf(reach, 1) : null]
+      const cellsOf = (r: number, main: boolean): RadiusCells =>
+        ({ ...buildCells([ex0, ey0, ex1, ey1], Math.max(1e-6, r / kx), Math.max(1e-6, r / PLANAR_KY), xs, ys, vertexStart, main ? tiny : null, main ? null : tinyList), radiusM: r })
+      cells = [cellsOf(radiusM, true), tinyEdges ? cellsOf(reach, false) : null]
     }
     cellsByCutoff.set(cutoffM, cells)
     return cells
