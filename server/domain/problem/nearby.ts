@@ -276,33 +276,33 @@ export function planarBoundaryDistanceM(lng: number, lat: number, geometry: Grid
 interface Cells { x0: number; y0: number; cw: number; ch: number; nx: number; ny: number; start: Int32Array; items: Int32Array }
 
 /**
- * Cells of size cw × ch over `ext`. Items: with `ringStarts`, the edges (xs[i], ys[i]) → (xs[i + 1],
- * ys[i + 1]) of each ring (vertices ringStarts[r] … ringStarts[r + 1] − 1); without, the points
- * (xs[i], ys[i]), i < xs.length. An item lies in every cell its box meets; a long edge is cut into
+ * Cells of size cw × ch over `ext`. `xy` holds vertex i at xy[2i], xy[2i + 1]. Items: with `ringStarts`,
+ * the edges from vertex i to i + 1 of each ring (vertices ringStarts[r] … ringStarts[r + 1] − 1);
+ * without, the points i < xy.length / 2. An item lies in every cell its box meets; a long edge is cut into
  * pieces no bigger than a cell, so it lands only in the cells along it. Items outside `ext` go to the
  * border cells (queries clamp the same way, so nothing is missed). Few and compact allocations: a
  * big build under a big heap (the catalog's coordinates) otherwise costs a major GC.
  */
 function buildCells(
-  ext: readonly number[], cw: number, ch: number, xs: Float64Array, ys: Float64Array, ringStarts: Int32Array | null,
+  ext: readonly number[], cw: number, ch: number, xy: Float64Array, ringStarts: Int32Array | null,
   /** ring edges only where mask[i] === 0 */ mask: Uint8Array | null = null, /** instead of the rings: these edges */ list: number[] | null = null,
 ): Cells {
   const x0 = ext[0]!, y0 = ext[1]!, x1 = ext[2]!, y1 = ext[3]!
-  const count = list ? list.length : xs.length
+  const count = list ? list.length : xy.length / 2
   let nx = 1, ny = 1
   for (;;) { // at most ~4 cells per item (and 65 536 at least): wide extents get coarser cells
     nx = Math.max(1, Math.ceil((x1 - x0) / cw)); ny = Math.max(1, Math.ceil((y1 - y0) / ch))
     if (nx * ny <= Math.max(4 * count, 65_536)) break
     cw *= 2; ch *= 2
   }
-  return fillCells(x0, y0, cw, ch, nx, ny, xs, ys, ringStarts, mask, list)
+  return fillCells(x0, y0, cw, ch, nx, ny, xy, ringStarts, mask, list)
 }
 
 function fillCells(
   x0: number, y0: number, cw: number, ch: number, nx: number, ny: number,
-  xs: Float64Array, ys: Float64Array, ringStarts: Int32Array | null, mask: Uint8Array | null, list: number[] | null,
+  xy: Float64Array, ringStarts: Int32Array | null, mask: Uint8Array | null, list: number[] | null,
 ): Cells {
-  const nc = nx * ny, count = xs.length
+  const nc = nx * ny, count = xy.length / 2
   const col = (x: number) => Math.min(nx - 1, Math.max(0, Math.floor((x - x0) / cw)))
   const row = (y: number) => Math.min(ny - 1, Math.max(0, Math.floor((y - y0) / ch)))
   // counts in start[c], then running ends; the fill walks the items backwards, so start[c] ends as
@@ -312,7 +312,7 @@ function fillCells(
   const multi: number[] = []
   let lastItem: Int32Array | null = null
   const addMulti = (i: number) => { // an edge over more than 2 × 2 cells, piece by piece (each cell once)
-    const ax = xs[i]!, ay = ys[i]!, bx = xs[i + 1]!, by = ys[i + 1]!
+    const ax = xy[2 * i]!, ay = xy[2 * i + 1]!, bx = xy[2 * i + 2]!, by = xy[2 * i + 3]!
     const n = Math.max(1, Math.ceil(Math.max(Math.abs(bx - ax) / cw, Math.abs(by - ay) / ch)))
     let px = ax, py = ay
     for (let k = 1; k <= n; k++) {
@@ -335,7 +335,7 @@ function fillCells(
       const first = ringStarts ? ringStarts[r]! : 0, last = ringStarts ? ringStarts[r + 1]! - 2 : count - 1
       for (let i = last; i >= first; i--) {
         if (mask && mask[i]) continue
-        const ax = xs[i]!, ay = ys[i]!, bx = ringStarts ? xs[i + 1]! : ax, by = ringStarts ? ys[i + 1]! : ay
+        const ax = xy[2 * i]!, ay = xy[2 * i + 1]!, bx = ringStarts ? xy[2 * i + 2]! : ax, by = ringStarts ? xy[2 * i + 3]! : ay
         let cx0 = Math.floor(((ax < bx ? ax : bx) - x0) / cw), cx1 = Math.floor(((ax < bx ? bx : ax) - x0) / cw)
         let cy0 = Math.floor(((ay < by ? ay : by) - y0) / ch), cy1 = Math.floor(((ay < by ? by : ay) - y0) / ch)
         // clamped as col() / row() do (a coordinate outside the extent goes to the border cell)
@@ -387,7 +387,7 @@ export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
   const ids = new Float64Array(nG), boxes = new Float64Array(nG * 4)
   const polyStart = new Int32Array(nG + 1), ringStart = new Int32Array(nP + 1), vertexStart = new Int32Array(nR + 1)
   const gridOfRing = new Int32Array(nR)
-  const xs = new Float64Array(nV), ys = new Float64Array(nV)
+  const xy = new Float64Array(2 * nV) // vertex v at 2v, 2v + 1: an edge's four numbers in one or two cache lines
   const ringCoords: Position[][] = new Array(nR)
   let p = 0, r = 0, v = 0
   // the cells' extent: the grids' boxes (a vertex outside goes to a border cell, which stays correct)
@@ -409,7 +409,7 @@ export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
         vertexStart[r] = v; gridOfRing[r] = g; ringCoords[r] = ring
         for (let i = 0; i < ring.length; i++) {
           const pos = ring[i]!
-          xs[v] = pos[0]!; ys[v++] = pos[1]!
+          xy[2 * v] = pos[0]!; xy[2 * v + 1] = pos[1]!; v++
         }
         r++
       }
@@ -432,7 +432,7 @@ export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
       const kxMin = planarKx(Math.min(90, Math.max(Math.abs(ey0), Math.abs(ey1)))) // the smallest east scale over the extent
       for (let rr = 0; rr < nR; rr++) {
         for (let i = vertexStart[rr]!; i + 1 < vertexStart[rr + 1]!; i++) {
-          const dx = xs[i + 1]! - xs[i]!, dy = ys[i + 1]! - ys[i]!
+          const dx = xy[2 * i + 2]! - xy[2 * i]!, dy = xy[2 * i + 3]! - xy[2 * i + 1]!
           const ex = dx * 111_320, ey = dy * PLANAR_KY, hi2 = ex * ex + ey * ey
           if (hi2 > longest2) longest2 = hi2
           const lx = dx * kxMin * 0.99, ly = ey * 0.99
@@ -454,7 +454,7 @@ export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
     if (nV > 0 && ex1 >= ex0 && ey1 >= ey0) {
       const radiusM = radiusFor(cutoffM), reach = cutoffM * 1.5, kx = Math.max(1, planarKx(Math.min(89, Math.max(Math.abs(ey0), Math.abs(ey1)))))
       const cellsOf = (r: number, main: boolean): RadiusCells =>
-        ({ ...buildCells([ex0, ey0, ex1, ey1], Math.max(1e-6, r / kx), Math.max(1e-6, r / PLANAR_KY), xs, ys, vertexStart, main ? tiny : null, main ? null : tinyList), radiusM: r })
+        ({ ...buildCells([ex0, ey0, ex1, ey1], Math.max(1e-6, r / kx), Math.max(1e-6, r / PLANAR_KY), xy, vertexStart, main ? tiny : null, main ? null : tinyList), radiusM: r })
       cells = [cellsOf(radiusM, true), tinyEdges ? cellsOf(reach, false) : null]
     }
     cellsByCutoff.set(cutoffM, cells)
@@ -487,7 +487,7 @@ export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
       for (let h = 0; h < nHits; h++) {
         if (hitRing[h] !== rr || hitLower[h]! > minUpper) continue
         const vv = hitVertex[h]!
-        const d = segmentDistanceDeg(lng, lat, xs[vv]!, ys[vv]!, xs[vv + 1]!, ys[vv + 1]!)
+        const d = segmentDistanceDeg(lng, lat, xy[2 * vv]!, xy[2 * vv + 1]!, xy[2 * vv + 2]!, xy[2 * vv + 3]!)
         if (d < best) best = d
       }
       ringBestDeg[rr] = best
@@ -537,7 +537,8 @@ export function boundaryGridIndex(grids: readonly BoundaryGrid[]) {
           for (let k = start[c]!, end = start[c + 1]!; k < end; k++) {
             const vv = items[k]!
             // the planar test first (most edges in the cells fail it), then: once per edge, other grids only
-            const pd = planarSegmentM(lng, lat, kx, xs[vv]!, ys[vv]!, xs[vv + 1]!, ys[vv + 1]!, reach)
+            const o2 = 2 * vv
+            const pd = planarSegmentM(lng, lat, kx, xy[o2]!, xy[o2 + 1]!, xy[o2 + 2]!, xy[o2 + 3]!, reach)
             if (pd === Infinity) continue
             const len2 = planarLen2
             // an edge whose planar lower bound is beyond the cutoff cannot bring its ring within it
@@ -640,11 +641,11 @@ function grow<A extends Int32Array | Float64Array>(a: A): A {
  */
 export function reboundIndex<T extends PointProblem & { id: number; closedAt: Date | null }>(closedRecently: readonly T[]) {
   const n = closedRecently.length
-  const xs = new Float64Array(n), ys = new Float64Array(n)
+  const xy = new Float64Array(2 * n)
   let ex0 = Infinity, ey0 = Infinity, ex1 = -Infinity, ey1 = -Infinity
   for (let i = 0; i < n; i++) {
     const x = closedRecently[i]!.lng, y = closedRecently[i]!.lat
-    xs[i] = x; ys[i] = y
+    xy[2 * i] = x; xy[2 * i + 1] = y
     if (x < ex0) ex0 = x
     if (x > ex1) ex1 = x
     if (y < ey0) ey0 = y
@@ -657,7 +658,7 @@ export function reboundIndex<T extends PointProblem & { id: number; closedAt: Da
     cells = null
     if (n > 0 && ex1 >= ex0 && ey1 >= ey0) {
       const [bx0, by0, bx1, by1] = bboxAround(0, Math.max(Math.abs(ey0), Math.abs(ey1)), m)
-      cells = buildCells([ex0, ey0, ex1, ey1], Math.max(1e-6, bx1 - bx0), Math.max(1e-6, by1 - by0), xs, ys, null)
+      cells = buildCells([ex0, ey0, ex1, ey1], Math.max(1e-6, bx1 - bx0), Math.max(1e-6, by1 - by0), xy, null)
     }
     cellsByDistance.set(m, cells)
     return cells
@@ -680,7 +681,7 @@ export function reboundIndex<T extends PointProblem & { id: number; closedAt: Da
         const c = cy * nx + cx
         for (let k = start[c]!, end = start[c + 1]!; k < end; k++) {
           const i = items[k]!
-          const x = xs[i]!, y = ys[i]!
+          const x = xy[2 * i]!, y = xy[2 * i + 1]!
           if (x < qx0 || x > qx1 || y < qy0 || y > qy1) continue
           const p = closedRecently[i]!
           if (p.categoryCode !== newProblem.categoryCode || !p.closedAt) continue
