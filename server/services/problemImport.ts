@@ -499,16 +499,17 @@ async function importFlags(db: Db, catalog: GridCatalog, user: { id: number; dis
   }
   const lists = new Map<string, ReturnType<typeof boundaryGridIndex>>()
   const rebounds = reboundIndex(closed)
+  const boundaryOpts = { distanceM: cfg.boundaryM }, reboundOpts = { distanceM: cfg.reboundM, days: cfg.reboundDays, now }
   /** one row as it is written: the problem's values and its 'report' event's note */
   return (r: OkRow): ImportedRow => {
     const level = catalog.get(r.target.gridId)?.level ?? 'community'
     let list = lists.get(level)
     if (!list) { list = boundaryGridIndex(catalog.list(level)); lists.set(level, list) }
-    const boundary = list.candidates(r.lng, r.lat, r.target.gridId, { distanceM: cfg.boundaryM })
-    const rebound = rebounds.find(r, { distanceM: cfg.reboundM, days: cfg.reboundDays, now })
+    const boundary = list.candidateIds(r.lng, r.lat, r.target.gridId, boundaryOpts)
+    const rebound = rebounds.find(r, reboundOpts)
     const routing = routeOnce(r.categoryCode, r.target.gridId, r.target.departmentId)
     const reportedAt = r.reportedAt ?? now
-    const boundaryIds = boundary.length ? boundary.map((b) => b.gridId) : null
+    const boundaryIds = boundary.length ? boundary : null
     return {
       row: r.row,
       problem: {
