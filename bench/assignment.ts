@@ -20,7 +20,7 @@ import { booleanPointInPolygon } from '@turf/turf'
 import type { FeatureCollection, Polygon, Position } from 'geojson'
 import { GridIndex, type IndexedGrid } from '../server/domain/geometry/gridIndex.ts'
 import { mulberry32 } from '../server/domain/random.ts'
-import { syntheticCity } from './syntheticCity.ts'
+import { moveSharedVertex, syntheticCity } from './syntheticCity.ts'
 import { formatTargets, recordTarget } from './targets.ts'
 
 const require = createRequire(import.meta.url)
@@ -116,22 +116,6 @@ function timed(pass: () => unknown): { s: number; cpu: number } {
 
 const countDiff = (a: Int32Array, b: Int32Array) => a.reduce((s, v, i) => s + (v !== b[i] ? 1 : 0), 0)
 
-/** Move a vertex shared by two grids (a boundary edit) and return the two edited grids. */
-function boundaryEdit(grids: (IndexedGrid & { geometry: Polygon })[], r: () => number): (IndexedGrid & { geometry: Polygon })[] {
-  for (;;) {
-    const g = grids[Math.floor(r() * grids.length)]!
-    const ring = g.geometry.coordinates[0]!
-    const p = ring[1 + Math.floor(r() * (ring.length - 2))]!
-    const other = grids.find((h) => h !== g && h.geometry.coordinates[0]!.some((q) => q[0] === p[0] && q[1] === p[1]))
-    if (!other) continue
-    const q: Position = [p[0]! + (r() - 0.5) * 2e-4, p[1]! + (r() - 0.5) * 2e-4]
-    const move = (h: IndexedGrid & { geometry: Polygon }) => ({ ...h, geometry: { type: 'Polygon' as const, coordinates: [h.geometry.coordinates[0]!.map((s) => (s[0] === p[0] && s[1] === p[1] ? q : s))] } })
-    const edited = [move(g), move(other)]
-    grids[grids.indexOf(g)] = edited[0]!
-    grids[grids.indexOf(other)] = edited[1]!
-    return edited
-  }
-}
 
 async function benchSize(polygons: number, nPoints: number, nBoundary: number, seed: number, log: (s: string) => void): Promise<AssignmentSizeResult> {
   const load0 = os.loadavg()[0]!
@@ -229,11 +213,13 @@ async function benchSize(polygons: number, nPoints: number, nBoundary: number, s
   for (const m of results) m.ratioToBaseline = m.pointsPerSecond / base
 
   // update after a boundary edit (median of several edits), then check it against the exact path
-  const editGrids = grids.slice(), er = mulberry32(seed + 1), upd: number[] = []
+  let editGrids = grids.slice()
+  const er = mulberry32(seed + 1), upd: number[] = []
   for (let e = 0; e < 7; e++) {
-    const edited = boundaryEdit(editGrids, er)
+    const edit = moveSharedVertex(editGrids, er)
+    editGrids = edit.grids
     t = performance.now()
-    index.update(edited)
+    index.update(edit.edited)
     upd.push(performance.now() - t)
   }
   let afterUpdate = 0

@@ -113,3 +113,21 @@ export function syntheticCity(n: number, seed = 1, verticesPerGrid = 100): Synth
   const sw = toDeg(0, 0), ne = toDeg(SIDE_KM, SIDE_KM)
   return { bbox: [sw[0]!, sw[1]!, ne[0]!, ne[1]!], grids, features }
 }
+
+/**
+ * A boundary edit: a vertex shared by two grids moved by up to ~10 m (both grids change). Returns the
+ * two edited grids and the city's grids with them in place (the input is not changed).
+ */
+export function moveSharedVertex<G extends IndexedGrid & { geometry: Polygon }>(grids: readonly G[], r: () => number): { edited: G[]; grids: G[] } {
+  for (;;) {
+    const g = grids[Math.floor(r() * grids.length)]!
+    const ring = g.geometry.coordinates[0]!
+    const p = ring[1 + Math.floor(r() * (ring.length - 2))]!
+    const other = grids.find((h) => h !== g && h.geometry.coordinates[0]!.some((q) => q[0] === p[0] && q[1] === p[1]))
+    if (!other) continue
+    const q: Position = [p[0]! + (r() - 0.5) * 2e-4, p[1]! + (r() - 0.5) * 2e-4]
+    const move = (h: G): G => ({ ...h, geometry: { type: 'Polygon', coordinates: [h.geometry.coordinates[0]!.map((s) => (s[0] === p[0] && s[1] === p[1] ? q : s))] } })
+    const edited = [move(g), move(other)]
+    return { edited, grids: grids.map((h) => (h === g ? edited[0]! : h === other ? edited[1]! : h)) }
+  }
+}

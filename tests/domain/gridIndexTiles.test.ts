@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest'
 import type { Polygon, Position } from 'geojson'
 import { GridIndex, referenceLocate, type IndexedGrid } from '../../server/domain/geometry/gridIndex.ts'
 import { mulberry32 } from '../../server/domain/random.ts'
-import { syntheticCity } from '../../bench/syntheticCity.ts'
+import { moveSharedVertex, syntheticCity } from '../../bench/syntheticCity.ts'
 
 type PolyGrid = IndexedGrid & { geometry: Polygon }
 
@@ -41,21 +41,6 @@ function mismatches(index: GridIndex, grids: IndexedGrid[], xs: Float64Array, ys
     if (many[i] !== (got ?? -1)) bad.push(`(${xs[i]}, ${ys[i]}): locateMany ${many[i]}, locate ${got}`)
   }
   return bad
-}
-
-/** Move a vertex shared by two grids; returns the edited grids (both) and the new list. */
-function moveSharedVertex(grids: PolyGrid[], r: () => number): { edited: PolyGrid[]; grids: PolyGrid[] } {
-  for (;;) {
-    const g = grids[Math.floor(r() * grids.length)]!
-    const ring = g.geometry.coordinates[0]!
-    const p = ring[1 + Math.floor(r() * (ring.length - 2))]!
-    const other = grids.find((h) => h !== g && h.geometry.coordinates[0]!.some((q) => q[0] === p[0] && q[1] === p[1]))
-    if (!other) continue
-    const q: Position = [p[0]! + (r() - 0.5) * 2e-4, p[1]! + (r() - 0.5) * 2e-4]
-    const move = (h: PolyGrid): PolyGrid => ({ ...h, geometry: { type: 'Polygon', coordinates: [h.geometry.coordinates[0]!.map((s) => (s[0] === p[0] && s[1] === p[1] ? q : s))] } })
-    const edited = [move(g), move(other)]
-    return { edited, grids: grids.map((h) => (h === g ? edited[0]! : h === other ? edited[1]! : h)) }
-  }
 }
 
 describe('GridIndex Uint16 cell table with per-tile block offsets', () => {
