@@ -29,11 +29,11 @@ export interface BatchValues {
   report: string
 }
 
-/** A problem as the import writes it (every other column takes its default; `importBatchId` is the batch's, set by the writer). */
+/** A problem as the import writes it (every other column takes its default; `importBatchId` and `importRow` are set by the writer from the batch and the row). */
 export interface ProblemValues {
   lng: number; lat: number; gridId: number | null; departmentId: number | null; categoryCode: string
   supervisingDepartmentId: number | null; routingRuleId: number | null; description: string; status: string; priority: string
-  deadline: Date | null; reporterId: number | null; reporterName: string; source: string; externalId: string; importBatchId: number
+  deadline: Date | null; reporterId: number | null; reporterName: string; source: string; externalId: string
   boundaryGridIds: string | null; reboundOfId: number | null; reportedAt: Date; createdAt: Date; updatedAt: Date
 }
 /** A good row as the commit writes it: its row in the file (Problem.importRow), the problem, and the rest of its 'report' event's note. */
@@ -187,7 +187,7 @@ function copyLines(count: number, line: (i: number) => string): string {
  * refused them) and the connection is ready for the next query — meanwhile the caller prepares the
  * next chunk. The caller sends nothing else on the connection before `done` settles.
  */
-async function copyText_(client: pg.PoolClient, table: string, columns: readonly string[], buf: string): Promise<{ done: Promise<void> }> {
+async function copyInto(client: pg.PoolClient, table: string, columns: readonly string[], buf: string): Promise<{ done: Promise<void> }> {
   if (!buf) return { done: Promise.resolve() }
   const stream = client.query(copyFrom(`COPY ${q(table)} (${columns.map(q).join(',')}) FROM STDIN`))
   // 'finish' comes after PostgreSQL's ReadyForQuery (pg-copy-streams): the connection is free again.
@@ -230,17 +230,17 @@ async function pgTx<T>(pool: pg.Pool, fn: (tx: ImportTx) => Promise<T>): Promise
           '\t' + t(p.source) + '\t' + t(p.externalId) + '\t' + t(p.boundaryGridIds) + '\t' + t(p.reboundOfId) + '\t' + t(p.reportedAt) + '\t' + t(p.createdAt) + '\t' + t(p.updatedAt) +
           tail + x.row
       })
-      inFlight = (await copyText_(client, 'Problem', PROBLEM_COLUMNS, problems)).done
+      inFlight = (await copyInto(client, 'Problem', PROBLEM_COLUMNS, problems)).done
       // the events' lines while PostgreSQL inserts the problems; sent when it is done
       const common = `\t${EVENT_ACTION}\t\\N\t`, rest = `\t${copyText(event.actorId)}\t${copyText(event.at)}\t`
       const events = copyLines(rows.length, (i) => ids[i]! + common + copyText(rows[i]!.problem.status) + rest + copyText(event.notePrefix + rows[i]!.note))
       await settle()
-      inFlight = (await copyText_(client, 'ProblemEvent', EVENT_COLUMNS, events)).done
+      inFlight = (await copyInto(client, 'ProblemEvent', EVENT_COLUMNS, events)).done
       return ids
     },
     async insertAudits(rows) {
       await settle()
-      await (await copyText_(client, 'AuditLog', auditColumns, copyLines(rows.length, (i) => auditValues(rows[i]!).map(copyText).join('\t')))).done
+      await (await copyInto(client, 'AuditLog', auditColumns, copyLines(rows.length, (i) => auditValues(rows[i]!).map(copyText).join('\t')))).done
     },
     async sql(text, params) { await settle(); await client.query(text, params.map((v) => (v instanceof Date ? pgTime(v) : v))) },
     async value(text, params) {

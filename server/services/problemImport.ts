@@ -517,7 +517,7 @@ async function importFlags(db: Db, catalog: GridCatalog, user: { id: number; dis
         supervisingDepartmentId: routing.supervisingDepartmentId, routingRuleId: routing.ruleId,
         description: r.description, status: 'reported', priority: r.priority,
         deadline: deadlineOf(reportedAt, r.categoryCode, r.priority),
-        reporterId: user.id, reporterName: user.displayName, source: 'import', externalId: r.externalId, importBatchId: 0,
+        reporterId: user.id, reporterName: user.displayName, source: 'import', externalId: r.externalId,
         boundaryGridIds: boundaryIds ? JSON.stringify(boundaryIds) : null, reboundOfId: rebound?.id ?? null,
         reportedAt, createdAt: now, updatedAt: now,
       },

@@ -123,6 +123,14 @@ class Column<T extends Float64Array | Int32Array | Uint8Array | Uint16Array> {
   done(): T { return this.a.slice(0, this.n) as T }
 }
 
+/** the columns of the rows refused while reading, empty */
+const newBadColumns = () => ({ row: new Column((n) => new Int32Array(n)), reason: new Column((n) => new Uint8Array(n)), hasDetail: new Column((n) => new Uint8Array(n)), detail: new Packer() })
+/** the numeric columns of the good rows, empty */
+const newCandidateColumns = () => ({
+  row: new Column((n) => new Int32Array(n)), lng: new Column((n) => new Float64Array(n)), lat: new Column((n) => new Float64Array(n)),
+  reportedAt: new Column((n) => new Float64Array(n)), flags: new Column((n) => new Uint8Array(n)), category: new Column((n) => new Uint16Array(n)),
+})
+
 /** Feed it the sheet's rows in order (header and title rows included), then `finish()`. */
 export class LedgerChecker {
   private head: unknown[][] = []
@@ -132,12 +140,9 @@ export class LedgerChecker {
   private missing: string[] = []
   private seenRows = 0
   private dataRows = 0
-  private bad = { row: new Column((n) => new Int32Array(n)), reason: new Column((n) => new Uint8Array(n)), hasDetail: new Column((n) => new Uint8Array(n)), detail: new Packer() }
+  private bad = newBadColumns()
   private reasons = new Map<RowReason, number>()
-  private cols = {
-    row: new Column((n) => new Int32Array(n)), lng: new Column((n) => new Float64Array(n)), lat: new Column((n) => new Float64Array(n)),
-    reportedAt: new Column((n) => new Float64Array(n)), flags: new Column((n) => new Uint8Array(n)), category: new Column((n) => new Uint16Array(n)),
-  }
+  private cols = newCandidateColumns()
   private codes = new Map<string, number>()
   private description = new Packer()
   private externalId = new Packer()
@@ -234,11 +239,8 @@ export class LedgerChecker {
     }
     this.validBefore += k.row.n
     // the next part starts empty (reason and category indexes keep counting: their tables only grow)
-    this.bad = { row: new Column((n) => new Int32Array(n)), reason: new Column((n) => new Uint8Array(n)), hasDetail: new Column((n) => new Uint8Array(n)), detail: new Packer() }
-    this.cols = {
-      row: new Column((n) => new Int32Array(n)), lng: new Column((n) => new Float64Array(n)), lat: new Column((n) => new Float64Array(n)),
-      reportedAt: new Column((n) => new Float64Array(n)), flags: new Column((n) => new Uint8Array(n)), category: new Column((n) => new Uint16Array(n)),
-    }
+    this.bad = newBadColumns()
+    this.cols = newCandidateColumns()
     this.description = new Packer()
     this.externalId = new Packer()
     return out
