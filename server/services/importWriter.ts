@@ -12,10 +12,13 @@
  * per problem, the batch (with its report of the refused rows) and the batch's one audit row (an import is one act: docs/evidence.md
  * "Imports"). Nothing is visible before COMMIT; a crash anywhere leaves nothing (tests/faults/crash.test.ts).
  */
+import { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 import type pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import { rawDriver, type Db, type RawDriver } from '../db/client.ts'
+import type { WriterReply, WriterRequest, WriterSetup } from '../workers/importWriterThread.ts'
+import { runHeavy } from './heavy.ts'
 import { auditColumns, auditValues, writeAudit, writeAuditMany, type AuditEntry } from './audit.ts'
 
 export type ImportWriter = 'driver' | 'prisma'
@@ -53,8 +56,12 @@ export interface ImportTx {
   readonly writer: ImportWriter
   /** the database under the transaction (for SQL the caller adds inside the same transaction) */
   readonly provider: 'sqlite' | 'postgres'
-  /** the batch with its counts and report (final: nothing updates a batch afterwards) */
+  /**
+   * the batch, first (its problems refer to it), with the counts known so far; `finishBatch` gives
+   * it its final counts and report before the commit (nothing updates a batch afterwards)
+   */
   createBatch(b: BatchValues): Promise<number>
+  finishBatch(id: number, b: BatchValues): Promise<void>
   /**
    * inserts the rows' problems in order (importBatchId = batchId, importRow = the row) and one
    * 'report' event each; the problems' ids in the same order (ascending). On PostgreSQL it returns
@@ -88,6 +95,7 @@ const sqliteTime = perDate((d) => d.toISOString().replace('Z', '+00:00'))
 const pgTime = perDate((d) => d.toISOString().slice(0, 23))
 
 const BATCH_INSERT = (p: (i: number) => string) => `INSERT INTO "ImportBatch" ("fileName","fileHash","coordSystem","mode","total","imported","skipped","failed","report","createdById","createdAt") VALUES (${[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map(p).join(',')})`
+const BATCH_UPDATE = (p: (i: number) => string) => `UPDATE "ImportBatch" SET ${['fileName', 'fileHash', 'coordSystem', 'mode', 'total', 'imported', 'skipped', 'failed', 'report', 'createdById', 'createdAt'].map((c, i) => `"${c}" = ${p(i + 1)}`).join(', ')} WHERE "id" = ${p(12)}`
 const batchParams = (b: BatchValues, time: (d: Date) => string | null) => [b.fileName, b.fileHash, b.coordSystem, b.mode, b.total, b.imported, b.skipped, b.failed, b.report, b.createdById, time(b.createdAt)]
 
 /**
@@ -107,61 +115,121 @@ export async function withImportTx<T>(db: Db, writer: ImportWriter, fn: (tx: Imp
  */
 const SQLITE_IMPORT_CACHE_KIB = 512 * 1024
 
+/**
+ * The WAL checkpoint after an import's commit: a million rows leave ~1 GB in the write-ahead log, and
+ * copying it into the database took 6 s — on the event loop when the committing connection did it
+ * itself (SQLite's automatic checkpoint runs in the COMMIT). The import connection turns that off and
+ * the heavy-task pool copies the log instead, while the server answers. A checkpoint is only
+ * housekeeping: the rows are durable in the log at COMMIT, and readers see them either way.
+ */
+let checkpointing: Promise<unknown> = Promise.resolve()
+function checkpointLater(driver: Extract<RawDriver, { provider: 'sqlite' }>): void {
+  const file = driver.file
+  checkpointing = checkpointing.then(() => runHeavy('walCheckpoint', [file, driver.busyTimeoutMs], undefined, { timeoutFactor: 30 }))
+    .catch((e: unknown) => console.warn(`[import] WAL checkpoint after the import not done (the next one copies it): ${(e as Error).message}`))
+}
+/** Resolves when the checkpoints started by imports so far are done (tests, the bench). */
+export function importCheckpointsDone(): Promise<unknown> {
+  return checkpointing
+}
+
+/** 'problems' requests the writer thread may hold at once: the main thread prepares the next while it inserts, and waits beyond that */
+const SQLITE_WRITES_IN_FLIGHT = 3
+
+/**
+ * The SQLite transaction on the writer thread (workers/importWriterThread.ts). `insertProblems`
+ * returns once the rows are handed over (the ids are given here, as AUTOINCREMENT would, under the
+ * write lock BEGIN IMMEDIATE took); every other step waits for the writes before it and fails with them.
+ */
 async function sqliteTx<T>(driver: Extract<RawDriver, { provider: 'sqlite' }>, fn: (tx: ImportTx) => Promise<T>): Promise<T> {
-  const conn = new Database(driver.file, { timeout: driver.busyTimeoutMs })
+  const insertSql = (table: string, columns: readonly string[]) => `INSERT INTO ${q(table)} (${columns.map(q).join(',')}) VALUES (${columns.map(() => '?').join(',')})`
+  const setup: WriterSetup = {
+    file: driver.file, busyTimeoutMs: driver.busyTimeoutMs, cacheKib: SQLITE_IMPORT_CACHE_KIB,
+    problemSql: insertSql('Problem', PROBLEM_COLUMNS), problemColumns: PROBLEM_COLUMNS.length, eventSql: insertSql('ProblemEvent', EVENT_COLUMNS), auditSql: insertSql('AuditLog', auditColumns),
+  }
+  const worker = new Worker(new URL('../workers/importWriter.worker.mjs', import.meta.url), { workerData: setup })
+  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>()
+  let lastId = 0
+  /** the thread's end (an exception in it, or exited): every request waiting fails with it */
+  let dead: Error | null = null
+  const die = (e: Error) => { dead ??= e; for (const w of waiting.values()) w.reject(dead); waiting.clear() }
+  worker.on('message', (r: WriterReply) => {
+    const w = waiting.get(r.id)
+    waiting.delete(r.id)
+    if (r.ok) w?.resolve(r.value)
+    else w?.reject(Object.assign(new Error(r.message), r.code ? { code: r.code } : {}))
+  })
+  worker.on('error', die)
+  worker.on('exit', () => die(new Error('import writer thread ended')))
+  type Request = WriterRequest extends infer R ? R extends WriterRequest ? Omit<R, 'id'> : never : never
+  const request = (m: Request): Promise<unknown> => {
+    if (dead) return Promise.reject(dead)
+    const id = ++lastId
+    const p = new Promise<unknown>((resolve, reject) => waiting.set(id, { resolve, reject }))
+    worker.postMessage({ ...m, id })
+    return p
+  }
+  const value = (v: unknown) => (v instanceof Date ? sqliteTime(v) : v)
+  /** the inserts handed over and not yet answered, oldest first */
+  const inFlight: Promise<unknown>[] = []
+  const settle = async () => { while (inFlight.length) await inFlight.shift() }
+  /** the id AUTOINCREMENT gives next (the write lock is held: BEGIN IMMEDIATE) */
+  let nextId = 0
+  const tx: ImportTx = {
+    writer: 'driver', provider: 'sqlite',
+    flush: settle,
+    async createBatch(b) {
+      await settle()
+      await request({ op: 'run', sql: BATCH_INSERT(() => '?'), params: batchParams(b, sqliteTime) })
+      return Number(await request({ op: 'value', sql: 'SELECT last_insert_rowid()', params: [] }))
+    },
+    async finishBatch(id, b) {
+      await settle()
+      await request({ op: 'run', sql: BATCH_UPDATE(() => '?'), params: [...batchParams(b, sqliteTime), id] })
+    },
+    async insertProblems(batchId, rows, event) {
+      // the ids are given, as AUTOINCREMENT would (max of the table's sequence and its largest id, plus one)
+      if (!nextId) nextId = Number(await request({ op: 'value', sql: 'SELECT max(coalesce((SELECT "seq" FROM sqlite_sequence WHERE "name" = \'Problem\'), 0), coalesce((SELECT max("id") FROM "Problem"), 0)) + 1', params: [] }))
+      const n = PROBLEM_COLUMNS.length
+      const ids = new Array<number>(rows.length), values = new Array<unknown>(rows.length * n), notes = new Array<string>(rows.length)
+      for (let i = 0, o = 0; i < rows.length; i++, o += n) {
+        const x = rows[i]!, p = x.problem, id = nextId++
+        ids[i] = id
+        values[o] = id; values[o + 1] = p.lng; values[o + 2] = p.lat; values[o + 3] = p.gridId; values[o + 4] = p.departmentId; values[o + 5] = p.categoryCode
+        values[o + 6] = p.supervisingDepartmentId; values[o + 7] = p.routingRuleId; values[o + 8] = p.description; values[o + 9] = p.status; values[o + 10] = p.priority
+        values[o + 11] = sqliteTime(p.deadline); values[o + 12] = p.reporterId; values[o + 13] = p.reporterName; values[o + 14] = p.source; values[o + 15] = p.externalId
+        values[o + 16] = p.boundaryGridIds; values[o + 17] = p.reboundOfId; values[o + 18] = sqliteTime(p.reportedAt); values[o + 19] = sqliteTime(p.createdAt); values[o + 20] = sqliteTime(p.updatedAt)
+        values[o + 21] = batchId; values[o + 22] = x.row
+        notes[i] = x.note
+      }
+      if (inFlight.length >= SQLITE_WRITES_IN_FLIGHT) await inFlight.shift()
+      const sent = request({ op: 'problems', values, notes, event: { action: EVENT_ACTION, actorId: event.actorId, at: sqliteTime(event.at)!, notePrefix: event.notePrefix } })
+      sent.catch(() => {}) // awaited by the next step; never unhandled meanwhile
+      inFlight.push(sent)
+      return ids
+    },
+    async insertAudits(rows) {
+      await settle()
+      await request({ op: 'audits', rows: rows.map((a) => auditValues(a).map(value)) })
+    },
+    async sql(text, params) { await settle(); await request({ op: 'run', sql: text, params: params.map(value) }) },
+    async value(text, params) { await settle(); return request({ op: 'value', sql: text, params: params.map(value) }) },
+  }
   try {
-    conn.pragma('foreign_keys = ON')
-    conn.pragma(`cache_size = -${SQLITE_IMPORT_CACHE_KIB}`) // this connection only, for this transaction
-    // one prepared statement per table, bound from one reused array (measured: a multi-row INSERT of
-    // 5–100 rows bound from a flat array was slower than this on better-sqlite3, not faster)
-    const insert = (table: string, columns: readonly string[]) => conn.prepare(`INSERT INTO ${q(table)} (${columns.map(q).join(',')}) VALUES (${columns.map(() => '?').join(',')})`)
-    const insertProblem = insert('Problem', PROBLEM_COLUMNS), insertEvent = insert('ProblemEvent', EVENT_COLUMNS), insertAudit = insert('AuditLog', auditColumns)
-    const value = (v: unknown) => (v instanceof Date ? sqliteTime(v) : v)
-    const pv = new Array<unknown>(PROBLEM_COLUMNS.length), ev = new Array<unknown>(EVENT_COLUMNS.length)
-    /** the id AUTOINCREMENT gives next (the write lock is held: BEGIN IMMEDIATE) */
-    let nextId = 0
-    const tx: ImportTx = {
-      writer: 'driver', provider: 'sqlite',
-      async flush() {},
-      async createBatch(b) {
-        return Number(conn.prepare(BATCH_INSERT(() => '?')).run(...batchParams(b, sqliteTime)).lastInsertRowid)
-      },
-      async insertProblems(batchId, rows, event) {
-        // the ids are given, as AUTOINCREMENT would (max of the table's sequence and its largest id, plus one)
-        if (!nextId) nextId = Number(conn.prepare('SELECT max(coalesce((SELECT "seq" FROM sqlite_sequence WHERE "name" = \'Problem\'), 0), coalesce((SELECT max("id") FROM "Problem"), 0)) + 1').pluck().get())
-        const ids = new Array<number>(rows.length)
-        ev[1] = EVENT_ACTION; ev[2] = null; ev[4] = event.actorId; ev[5] = sqliteTime(event.at)
-        for (let i = 0; i < rows.length; i++) {
-          const x = rows[i]!, p = x.problem, id = nextId++
-          ids[i] = id
-          pv[0] = id; pv[1] = p.lng; pv[2] = p.lat; pv[3] = p.gridId; pv[4] = p.departmentId; pv[5] = p.categoryCode
-          pv[6] = p.supervisingDepartmentId; pv[7] = p.routingRuleId; pv[8] = p.description; pv[9] = p.status; pv[10] = p.priority
-          pv[11] = sqliteTime(p.deadline); pv[12] = p.reporterId; pv[13] = p.reporterName; pv[14] = p.source; pv[15] = p.externalId
-          pv[16] = p.boundaryGridIds; pv[17] = p.reboundOfId; pv[18] = sqliteTime(p.reportedAt); pv[19] = sqliteTime(p.createdAt); pv[20] = sqliteTime(p.updatedAt)
-          pv[21] = batchId; pv[22] = x.row
-          insertProblem.run(pv)
-          ev[0] = id; ev[3] = p.status; ev[6] = event.notePrefix + x.note
-          insertEvent.run(ev)
-        }
-        return ids
-      },
-      async insertAudits(rows) {
-        for (const a of rows) insertAudit.run(...auditValues(a).map(value))
-      },
-      async sql(text, params) { conn.prepare(text).run(...params.map(value)) },
-      async value(text, params) { return conn.prepare(text).pluck().get(...params.map(value)) },
-    }
-    conn.exec('BEGIN IMMEDIATE')
+    await request({ op: 'begin' })
     try {
       const out = await fn(tx)
-      conn.exec('COMMIT')
+      await settle()
+      await request({ op: 'commit' })
+      checkpointLater(driver)
       return out
     } catch (e) {
-      if (conn.inTransaction) conn.exec('ROLLBACK')
+      await Promise.allSettled(inFlight) // the writes handed over end (done or refused) before the rollback
+      await request({ op: 'rollback' }).catch(() => {})
       throw e
     }
   } finally {
-    conn.close()
+    await worker.terminate()
   }
 }
 
@@ -214,6 +282,10 @@ async function pgTx<T>(pool: pg.Pool, fn: (tx: ImportTx) => Promise<T>): Promise
       await settle()
       const r = await client.query<{ id: number }>(BATCH_INSERT((i) => (i === 11 ? '$11::timestamp(3)' : `$${i}`)) + ' RETURNING id', batchParams(b, pgTime))
       return r.rows[0]!.id
+    },
+    async finishBatch(id, b) {
+      await settle()
+      await client.query(BATCH_UPDATE((i) => (i === 11 ? '$11::timestamp(3)' : `$${i}`)), [...batchParams(b, pgTime), id])
     },
     async insertProblems(batchId, rows, event) {
       await settle()
@@ -276,6 +348,9 @@ async function prismaTx<T>(db: Db, fn: (tx: ImportTx) => Promise<T>): Promise<T>
     async flush() {},
     async createBatch(b) {
       return (await t.importBatch.create({ data: b })).id
+    },
+    async finishBatch(id, b) {
+      await t.importBatch.update({ where: { id }, data: b })
     },
     async insertProblems(batchId, rows, event) {
       // createMany in parts of PRISMA_ROWS_PER_STATEMENT, one after the other: a bigger one Prisma splits

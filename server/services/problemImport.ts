@@ -21,7 +21,7 @@ import type { GridCatalog } from './gridCatalog.ts'
 import { problemConfig } from './problems.ts'
 import { boundaryGridIndex, reboundIndex } from '../domain/problem/nearby.ts'
 import { categoryLimit, problemDeadline } from '../domain/problem/workflow.ts'
-import { existingExternalIds, withImportTx, type ImportRowValues, type ImportWriter, type ProblemValues } from './importWriter.ts'
+import { existingExternalIds, withImportTx, type BatchValues, type ImportRowValues, type ImportWriter, type ProblemValues } from './importWriter.ts'
 import { beijingDay } from '../domain/calendar/workingDays.ts'
 import { importTooLarge, runHeavy } from './heavy.ts'
 import { readLedgerInParts } from './ledgerParts.ts'
@@ -91,6 +91,26 @@ export interface ImportOptions {
   timings?: ImportTimings
   /** the commit's flags (importFlags): every good row prepared as it is placed, into `prepared` */
   prepare?: (r: OkRow) => ImportedRow
+  /** with `prepare`: where the prepared rows go as they are placed (the commit writes them meanwhile) */
+  preparedInto?: PreparedRows
+}
+
+/**
+ * A commit's rows as they are prepared, in row order: the writer takes them in chunks while the rest
+ * of the file is still read and checked (commitImport), so reading and writing overlap.
+ */
+export class PreparedRows {
+  readonly rows: ImportedRow[] = []
+  /** no more rows will come (the file is read, or reading it failed) */
+  done = false
+  private wake: (() => void) | null = null
+  /** rows were added */
+  notify(): void { const w = this.wake; this.wake = null; w?.() }
+  end(): void { this.done = true; this.notify() }
+  /** until there are at least `n` rows, or no more will come */
+  async until(n: number): Promise<void> {
+    while (!this.done && this.rows.length < n) await new Promise<void>((resolve) => { this.wake = resolve })
+  }
 }
 
 /**
@@ -238,7 +258,7 @@ class LedgerPlacer {
   private placeMs = 0
   private dedupeMs = 0
   private flagsMs = 0
-  private readonly prepared: ImportedRow[] = []
+  private readonly prepared: ImportedRow[]
   private header: CheckedLedger | null = null
   private since = performance.now()
 
@@ -247,6 +267,7 @@ class LedgerPlacer {
     private readonly byGrid: Map<number, { gridId: number; departmentId: number; validFrom: Date; validTo: Date | null }[]>, private readonly deptNames: Map<number, string>,
   ) {
     this.limit = opts.listed ?? { bad: Infinity, good: Infinity }
+    this.prepared = opts.preparedInto?.rows ?? []
   }
 
   /** holders of every grid now and the departments' names, once */
@@ -351,12 +372,17 @@ class LedgerPlacer {
         if (listed || prepare) {
           const ok = placeRow(candidateAt(c, i), placed[st]!) as OkRow
           if (listed) rows.push(ok)
-          if (prepare) { const t = performance.now(); this.prepared.push(prepare(ok)); this.flagsMs += performance.now() - t }
+          if (prepare) {
+            const t = performance.now()
+            if ((this.prepared.push(prepare(ok)) & 1023) === 0) opts.preparedInto?.notify()
+            this.flagsMs += performance.now() - t
+          }
         }
       }
       await this.yieldSometimes(i)
     }
     await badUpTo(Infinity)
+    opts.preparedInto?.notify()
     this.placeMs += t1 - t0
     this.dedupeMs += performance.now() - t1
   }
@@ -460,9 +486,10 @@ export async function commitImport(
   // each good row is flagged, routed and given its deadline as its part is placed, while the worker
   // reads the next part (the flags overlap the read instead of following it)
   const prepare = await importFlags(db, catalog, user, now)
-  // rows kept: every bad row (the batch's report) and the good rows the answer lists
-  const preview = await previewImport(db, catalog, bytes, { ...opts, forCommit: true, prepare, listed: { bad: Infinity, good: GOOD_ROWS_LISTED } }, now)
-  return commitPreview(db, catalog, user, preview, opts, now)
+  // rows kept: every bad row (the batch's report) and the good rows the answer lists; the good rows
+  // are written as they are prepared, while the next parts are read
+  return writeImport(db, user, opts, now, (preparedInto) =>
+    previewImport(db, catalog, bytes, { ...opts, forCommit: true, prepare, preparedInto, listed: { bad: Infinity, good: GOOD_ROWS_LISTED } }, now))
 }
 
 /**
@@ -529,97 +556,127 @@ async function importFlags(db: Db, catalog: GridCatalog, user: { id: number; dis
 /** Rows per statement group (and per progress report / failpoint step) in the driver's transaction. */
 export const WRITE_CHUNK = 5_000
 
+/** all-or-nothing and a row failed: nothing is written */
+const refusedFile = (preview: ImportPreview, mode: ImportMode) => mode === 'all-or-nothing' && preview.summary.failed > 0
+function refusedAnswer(preview: ImportPreview): ImportResult {
+  const refused = boundedAnswer({ rows: preview.rows })
+  refused.omitted.ok += preview.omitted?.ok ?? 0
+  return { committed: false, batchId: null, summary: { ...preview.summary, imported: 0 }, rows: refused.rows, omitted: refused.omitted, reasons: refused.reasons }
+}
+/** thrown inside the transaction when the file, read to its end, is refused: the transaction rolls back */
+class RefusedFile { constructor(readonly preview: ImportPreview) {} }
+
+type CommitOptions = Pick<ImportOptions, 'fileName' | 'coordSystem' | 'onProgress' | 'timings'> & { mode: ImportMode; writer?: ImportWriter }
+
 /**
- * The commit of a checked file: the same validation and assignment as the preview (the caller passes
- * the preview), flags computed in memory, then ONE transaction through the driver (or Prisma,
- * services/importWriter.ts): the batch, the problems, their 'report' events and audit rows, the
- * batch's report and audit row. Progress is reported per chunk written.
+ * The commit of a checked file (the preview the caller has): the same validation and assignment as
+ * the preview, flags computed in memory, then ONE transaction (writeImport).
  */
 export async function commitPreview(
-  db: Db, catalog: GridCatalog, user: { id: number; displayName: string }, preview: ImportPreview,
-  opts: Pick<ImportOptions, 'fileName' | 'coordSystem' | 'onProgress' | 'timings'> & { mode: ImportMode; writer?: ImportWriter }, now: Date,
+  db: Db, catalog: GridCatalog, user: { id: number; displayName: string }, preview: ImportPreview, opts: CommitOptions, now: Date,
 ): Promise<ImportResult> {
-  const t0 = performance.now()
-  if (opts.mode === 'all-or-nothing' && preview.summary.failed > 0) {
-    const refused = boundedAnswer({ rows: preview.rows })
-    refused.omitted.ok += preview.omitted?.ok ?? 0
-    return { committed: false, batchId: null, summary: { ...preview.summary, imported: 0 }, rows: refused.rows, omitted: refused.omitted, reasons: refused.reasons }
-  }
-  const good = preview.prepared ? null : preview.rows.filter((r): r is OkRow => r.ok)
+  if (refusedFile(preview, opts.mode)) return refusedAnswer(preview)
   const prepare = preview.prepared ? null : await importFlags(db, catalog, user, now)
-  const total = preview.summary.total, valid = preview.prepared?.length ?? good!.length
-  const chunks = Math.ceil(valid / WRITE_CHUNK)
-  /** chunk c of the good rows, prepared (flags, routing, deadline); the time it took goes to `flags` */
-  let flagsMs = 0
-  const prepareChunk = async (c: number): Promise<ImportedRow[]> => {
-    if (preview.prepared) return preview.prepared.slice(c * WRITE_CHUNK, (c + 1) * WRITE_CHUNK)
-    const t = performance.now()
-    const out = good!.slice(c * WRITE_CHUNK, (c + 1) * WRITE_CHUNK).map(prepare!)
-    flagsMs += performance.now() - t
-    return out
+  return writeImport(db, user, opts, now, async (into) => {
+    if (preview.prepared) for (const r of preview.prepared) into.rows.push(r)
+    else {
+      const t = performance.now()
+      for (const r of preview.rows) {
+        if (r.ok && (into.rows.push(prepare!(r)) & 1023) === 0) { into.notify(); await tick() }
+      }
+      preview.flagsMs = (preview.flagsMs ?? 0) + performance.now() - t
+    }
+    return preview
+  })
+}
+
+/**
+ * The import's ONE transaction through the driver (or Prisma, services/importWriter.ts): the batch,
+ * the problems and their 'report' events in chunks of WRITE_CHUNK as `produce` prepares them (the
+ * rest of the file is still being read: the reading, on this thread and the heavy-task pool, and the
+ * writing, on the writer thread or in PostgreSQL, overlap), then the tallies, the batch's final counts
+ * and report, its audit row, COMMIT. The transaction starts with the first chunk (a file refused
+ * before it never opens one); a file refused at its end, or a read that fails, rolls it back.
+ * Progress is reported per chunk written once the file is read.
+ */
+async function writeImport(
+  db: Db, user: { id: number; displayName: string }, opts: CommitOptions, now: Date,
+  produce: (into: PreparedRows) => Promise<ImportPreview>,
+): Promise<ImportResult> {
+  const into = new PreparedRows()
+  let preview: ImportPreview | null = null
+  const production = produce(into).then((p) => { preview = p }).finally(() => into.end())
+  production.catch(() => {}) // awaited below
+  await into.until(WRITE_CHUNK)
+  if (into.done) {
+    await production
+    if (refusedFile(preview!, opts.mode)) return refusedAnswer(preview!)
   }
-  // PostgreSQL (the driver) works in its own process: chunk k+1 is prepared while it inserts chunk k.
-  // Elsewhere the writes run on this thread: every chunk is prepared first, outside the transaction.
   const writer = opts.writer ?? 'driver'
-  const pipelined = writer === 'driver' && rawDriver(db)?.provider === 'postgres'
-  const ready: ImportedRow[][] = []
-  if (!pipelined) for (let c = 0; c < chunks; c++) { ready.push(await prepareChunk(c)); await tick() }
-  const take = async (c: number) => (pipelined ? prepareChunk(c) : ready[c]!)
-  const t1 = performance.now()
-  const preparedBefore = flagsMs // the rest of flagsMs is preparing inside the transaction (pipelined)
-  let t2 = t1
   const fileName = opts.fileName.slice(0, 200)
-  // the batch's report: the refused rows (each imported row is its problem: importBatchId + importRow)
-  const report = JSON.stringify(preview.rows.filter((r): r is BadRow => !r.ok).map((r) => ({ row: r.row, ok: false, reason: r.reason, message: r.message, detail: r.detail })))
-  // the answer lists the first GOOD_ROWS_LISTED good rows (with their problems' ids) and BAD_ROWS_LISTED bad ones
-  const answer = boundedAnswer({ rows: preview.rows })
-  answer.omitted.ok += preview.omitted?.ok ?? 0 // good rows the preview did not keep (a commit keeps only those it lists)
+  const t1 = performance.now()
+  let t2 = t1
   const listedIds: number[] = []
-  const listedGood = Math.min(GOOD_ROWS_LISTED, valid)
+  /** the batch's values; its counts and report are final once the file is read */
+  const batchOf = (p: ImportPreview | null, imported: number): BatchValues => ({
+    fileName, fileHash: p?.fileHash ?? '', coordSystem: p?.coordSystem ?? opts.coordSystem, mode: opts.mode,
+    total: p?.summary.total ?? 0, skipped: p?.summary.skipped ?? 0, failed: p?.summary.failed ?? 0, createdById: user.id, createdAt: now, imported,
+    // the batch's report: the refused rows (each imported row is its problem: importBatchId + importRow)
+    report: p ? JSON.stringify(p.rows.filter((r): r is BadRow => !r.ok).map((r) => ({ row: r.row, ok: false, reason: r.reason, message: r.message, detail: r.detail }))) : '[]',
+  })
   try {
     return await withImportTx(db, writer, async (tx) => {
-      const batchId = await tx.createBatch({
-        fileName, fileHash: preview.fileHash, coordSystem: preview.coordSystem, mode: opts.mode,
-        total, skipped: preview.summary.skipped, failed: preview.summary.failed, createdById: user.id, createdAt: now,
-        imported: valid, report,
-      })
+      const batchId = await tx.createBatch(batchOf(preview, 0))
       const event = { actorId: user.id, at: now, notePrefix: `导入批次 #${batchId}` }
-      const written: ImportedRow[][] = []
       let firstProblemId: number | null = null, lastProblemId: number | null = null
-      let next = chunks ? await take(0) : []
-      for (let c = 0; c < chunks; c++) {
-        const chunk = next
-        // PostgreSQL writes in its own process: the call returns once the rows are sent, and the next
-        // chunk is prepared (flags, routing) while it inserts them; the next write (or flush) waits for it
+      let taken = 0
+      for (let c = 1; ; c++) {
+        await into.until(taken + WRITE_CHUNK)
+        if (taken >= into.rows.length) break
+        const chunk = into.rows.slice(taken, taken + WRITE_CHUNK)
+        taken += chunk.length
+        // the driver returns once the rows are handed over (the writer thread or PostgreSQL inserts
+        // them meanwhile); the next write, flush or query waits for them
         const ids = await tx.insertProblems(batchId, chunk, event)
         if (ids.length) { firstProblemId ??= ids[0]!; lastProblemId = ids[ids.length - 1]! }
-        for (let k = 0; k < ids.length && listedIds.length < listedGood; k++) listedIds.push(ids[k]!)
-        written.push(chunk)
-        next = c + 1 < chunks ? await take(c + 1) : []
-        opts.onProgress?.({ phase: 'write', total, read: total, valid, written: Math.min(valid, (c + 1) * WRITE_CHUNK) })
-        await failpoint('problem.import', c + 1, chunks + 1) // crash tests: kill with a chunk written, the transaction open
+        for (let k = 0; k < ids.length && listedIds.length < GOOD_ROWS_LISTED; k++) listedIds.push(ids[k]!)
+        const read: ImportPreview | null = preview
+        if (read) opts.onProgress?.({ phase: 'write', total: read.summary.total, read: read.summary.total, valid: into.rows.length, written: taken })
+        // crash tests: kill with a chunk written, the transaction open (the chunks' count is known once
+        // the file is read; while it is still read, the first chunk is the one announced)
+        await failpoint('problem.import', c, read ? c + Math.ceil((into.rows.length - taken) / WRITE_CHUNK) + 1 : c + 1)
         await tick()
       }
+      await production // a read that failed: the transaction rolls back
+      const p: ImportPreview = preview!
+      if (refusedFile(p, opts.mode)) throw new RefusedFile(p)
       await tx.flush()
       t2 = performance.now()
+      const valid = into.rows.length
       // aggregates (services/aggregates.ts): the problems written, summed in memory, added to the tallies in the same transaction
-      await tallyNewProblems(tx, (function* () { for (const chunk of written) for (const x of chunk) yield x.problem })())
-      written.length = 0
+      await tallyNewProblems(tx, (function* () { for (const x of into.rows) yield x.problem })())
+      await tx.finishBatch(batchId, batchOf(p, valid))
       // the import is ONE audited act (docs/evidence.md "Imports"): the batch's row names the file
       // (hash), its rows and the problems' ids (ascending in file order); each problem names its batch and row
       await tx.insertAudits([{
         actorId: user.id, action: 'problem.import', entity: 'ImportBatch', entityId: batchId, at: now,
-        after: { fileName: opts.fileName, fileHash: preview.fileHash, mode: opts.mode, ...preview.summary, imported: valid, firstProblemId, lastProblemId },
+        after: { fileName: opts.fileName, fileHash: p.fileHash, mode: opts.mode, ...p.summary, imported: valid, firstProblemId, lastProblemId },
       }])
+      // the answer lists the first GOOD_ROWS_LISTED good rows (with their problems' ids) and BAD_ROWS_LISTED bad ones
+      const answer = boundedAnswer({ rows: p.rows })
+      answer.omitted.ok += p.omitted?.ok ?? 0 // good rows the preview did not keep (a commit keeps only those it lists)
       let g = 0
       const rows = answer.rows.map((r) => (r.ok ? { ...r, problemId: listedIds[g++] } : r))
-      return { committed: true, batchId, summary: { ...preview.summary, imported: valid }, rows, omitted: answer.omitted, reasons: answer.reasons }
-    }).finally(() => { if (opts.timings) Object.assign(opts.timings, { flags: (preview.flagsMs ?? 0) + t1 - t0 + flagsMs - preparedBefore, write: t2 - t1 - (flagsMs - preparedBefore), commit: performance.now() - t2 }) })
+      return { committed: true, batchId, summary: { ...p.summary, imported: valid }, rows, omitted: answer.omitted, reasons: answer.reasons }
+    }).finally(() => { if (opts.timings) Object.assign(opts.timings, { flags: (preview as ImportPreview | null)?.flagsMs ?? 0, write: t2 - t1, commit: performance.now() - t2 }) })
   } catch (e) {
+    if (e instanceof RefusedFile) return refusedAnswer(e.preview)
     // two imports of the same rows at once: the unique externalId refuses the second
     const code = (e as { code?: string }).code
     if (code === 'P2002' || code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE') throw new AppError('CONFLICT', 'IMPORT_CONFLICT', '部分行刚被其他导入写入，请重新预览后再导入')
     throw e
+  } finally {
+    await production.catch(() => {}) // a write that failed: the reading ends before this returns
   }
 }
 

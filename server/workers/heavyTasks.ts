@@ -4,6 +4,7 @@
  * is a plain function of cloneable data; an application error (stable appCode) travels back as data.
  */
 import { createHash } from 'node:crypto'
+import Database from 'better-sqlite3'
 import { BroadcastChannel, type MessagePort } from 'node:worker_threads'
 import type { FeatureCollection } from 'geojson'
 import { changedRegion, computeImpact, type GridChange, type ImpactInput } from '../domain/boundary/impact.ts'
@@ -96,6 +97,14 @@ export const TASKS = {
     let dhash: string | null = null
     try { dhash = dHashOfFile(bytes) } catch { dhash = null } // WebP is not decoded; a broken image has no hash
     return { takenAt: exif.takenAt, exifLng: exif.lng, exifLat: exif.lat, dhash }
+  },
+  /**
+   * Copies a SQLite database's write-ahead log into the database file (PASSIVE: readers and writers
+   * go on meanwhile) — after a big import, off the event loop (services/importWriter.ts).
+   */
+  walCheckpoint: (file: string, busyTimeoutMs: number): { busy: number; log: number; checkpointed: number } => {
+    const conn = new Database(file, { timeout: busyTimeoutMs })
+    try { return (conn.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[])[0]! } finally { conn.close() }
   },
   /** (a Buffer arrives as a plain Uint8Array after the thread hop: say so) */
   bulletinWorkbook: async (b: Bulletin | BulletinView): Promise<Uint8Array> => new Uint8Array(await bulletinWorkbook(b)),

@@ -11,6 +11,7 @@ import { pointOnFeature } from '@turf/turf'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { departmentRanking } from '../../server/domain/inspection/ranking.ts'
 import { ACTION_TYPES } from '../../server/domain/problem/workflow.ts'
+import { OPEN_STATUSES } from '../../server/domain/problem/status.ts'
 import { mulberry32 } from '../../server/domain/random.ts'
 import { addMonths, monthOf, monthRange } from '../../server/domain/time.ts'
 import { problemTallies, recomputedAggregates, rollOverdueClock, storedAggregates } from '../../server/services/aggregates.ts'
@@ -164,7 +165,11 @@ describe.each(testDatabases())('aggregates on %s', (db) => {
     // the same stored rows, read before and after the deadline: one more overdue, no write in between
     const snapshot = await storedAggregates(app.db)
     const [b, a] = [await open(justBefore), await open(dayAfter)]
-    expect(a - b).toBe(1)
+    // this problem, and any other open one of the grid due in the same day (problems reported on one
+    // day share their deadline): counted from the rows
+    const dueThatDay = await app.db.problem.count({ where: { gridId: g.properties.id, status: { in: [...OPEN_STATUSES] }, deadline: { gte: justBefore, lt: dayAfter } } })
+    expect(dueThatDay).toBeGreaterThanOrEqual(1)
+    expect(a - b).toBe(dueThatDay)
     expect((await monthCoverage(app.db, monthOf(dayAfter), dayAfter, [g.properties.id])).get(g.properties.id)!.overdueProblems)
       .toBe((await monthCoverageFromRows(app.db, monthOf(dayAfter), dayAfter, [g.properties.id])).get(g.properties.id)!.overdueProblems)
     expect(await storedAggregates(app.db)).toEqual(snapshot)
