@@ -184,9 +184,9 @@ async function benchSize(polygons: number, nPoints: number, nBoundary: number, s
    * One loop per method, each written out: V8 keeps a call site's feedback per function literal (closures made by
    * one factory share it), so one loop shared by all methods — or closures from one factory — sees several
    * targets at its call, goes megamorphic and inlines none of them (measured on this machine: the index lost
-   * ~24 %, which-polygon ~2 %; with a factory, --trace-deopt showed its loop deoptimised for "wrong call
-   * target" once it had seen a second method). Here each loop's call sees one method only, the same for
-   * every method, so the comparison stays fair.
+   * a quarter to a third of its points/s, which-polygon ~2 %; with a factory, --trace-deopt showed its loop
+   * deoptimised for "wrong call target" once it had seen a second method). Here each loop's call sees one
+   * method only, the same for every method, so the comparison stays fair.
    */
   const locateLoop: PointLoop = (c, ids) => { for (let i = 0; i < ids.length; i++) ids[i] = index.locate(c[2 * i]!, c[2 * i + 1]!) ?? -1 }
   const baselineLoop: PointLoop = (c, ids) => { for (let i = 0; i < ids.length; i++) ids[i] = baseline(c[2 * i]!, c[2 * i + 1]!) ?? -1 }
