@@ -319,10 +319,12 @@ export interface SqlTx {
  * New problems of an import added to the aggregates inside the import's own transaction (the same
  * path for the driver and the Prisma writer): the contributions (`problemContributions`, the one
  * rule) summed in memory from the very values written — no aggregate query over the batch — then one
- * upsert per table from a JSON array of the sums. The clock is read in the transaction (held shared
- * on PostgreSQL, as clockIn does), so `overdue` counts deadlines before it.
+ * upsert per table from a JSON array of the sums. The clock is read when the tally starts, in the
+ * transaction (held shared on PostgreSQL, as clockIn does; on SQLite the import holds the write lock),
+ * so `overdue` counts deadlines before it; the problems are added as they are written (`add`), and
+ * `write` adds the sums to the tables.
  */
-export async function tallyNewProblems(tx: SqlTx, problems: Iterable<Omit<ProblemFacts, 'closedAt'>>): Promise<void> {
+export async function startProblemTally(tx: SqlTx): Promise<{ add(p: Omit<ProblemFacts, 'closedAt'>): void; write(): Promise<void> }> {
   const pg = tx.provider === 'postgres'
   // writers hold the clock's lock shared (the daily roll takes it exclusively), as clockIn does
   if (pg) await tx.sql(`SELECT pg_advisory_xact_lock_shared(${CLOCK_LOCK})::text`, [])
@@ -339,7 +341,7 @@ export async function tallyNewProblems(tx: SqlTx, problems: Iterable<Omit<Proble
   const groups = new Map<string, { p: ProblemFacts; n: number }>()
   const asOfMs = asOf.getTime()
   const monthOfDay = new Map<number, string>()
-  for (const p of problems) {
+  const add = (p: Omit<ProblemFacts, 'closedAt'>) => {
     const day = Math.floor((p.reportedAt.getTime() + CHINA_OFFSET_MS) / 86_400_000)
     let month = monthOfDay.get(day)
     if (month === undefined) { month = monthOf(p.reportedAt); monthOfDay.set(day, month) }
@@ -347,33 +349,36 @@ export async function tallyNewProblems(tx: SqlTx, problems: Iterable<Omit<Proble
     const key = `${p.gridId}|${p.departmentId}|${p.supervisingDepartmentId}|${p.status}|${overdue}|${month}`
     const g = groups.get(key)
     if (g) g.n++
-    else groups.set(key, { p: { ...p, closedAt: null }, n: 1 })
+    else groups.set(key, { p: { gridId: p.gridId, departmentId: p.departmentId, supervisingDepartmentId: p.supervisingDepartmentId, status: p.status, deadline: p.deadline, reportedAt: p.reportedAt, closedAt: null }, n: 1 })
   }
-  const deltas = new Map<string, Contribution>()
-  for (const { p, n } of groups.values()) accumulate(deltas, problemContributions(p, asOf), n)
-  const open: { g: number; d: number; s: number; o: number; v: number }[] = []
-  const months: { d: number; s: number; m: string; r: number; e: number; c: number; t: number }[] = []
-  for (const x of deltas.values()) {
-    const k = x.key as { gridId: number; departmentId: number; supervisingDepartmentId: number; month: string }, n = x.counts
-    if (x.table === 'problemTally') open.push({ g: k.gridId, d: k.departmentId, s: k.supervisingDepartmentId, o: n.open ?? 0, v: n.overdue ?? 0 })
-    else if (x.table === 'problemMonthTally') months.push({ d: k.departmentId, s: k.supervisingDepartmentId, m: k.month, r: n.reported ?? 0, e: n.ended ?? 0, c: n.closed ?? 0, t: n.closedOnTime ?? 0 })
+  const write = async () => {
+    const deltas = new Map<string, Contribution>()
+    for (const { p, n } of groups.values()) accumulate(deltas, problemContributions(p, asOf), n)
+    const open: { g: number; d: number; s: number; o: number; v: number }[] = []
+    const months: { d: number; s: number; m: string; r: number; e: number; c: number; t: number }[] = []
+    for (const x of deltas.values()) {
+      const k = x.key as { gridId: number; departmentId: number; supervisingDepartmentId: number; month: string }, n = x.counts
+      if (x.table === 'problemTally') open.push({ g: k.gridId, d: k.departmentId, s: k.supervisingDepartmentId, o: n.open ?? 0, v: n.overdue ?? 0 })
+      else if (x.table === 'problemMonthTally') months.push({ d: k.departmentId, s: k.supervisingDepartmentId, m: k.month, r: n.reported ?? 0, e: n.ended ?? 0, c: n.closed ?? 0, t: n.closedOnTime ?? 0 })
+    }
+    const from = (cols: string) => (pg
+      ? `SELECT ${cols.split(',').map((c) => `x.${c}`).join(', ')} FROM jsonb_to_recordset($1::jsonb) AS x(${cols.split(',').map((c) => `${c} ${c === 'm' ? 'text' : 'int'}`).join(', ')})`
+      : `SELECT ${cols.split(',').map((c) => `json_extract(value, '$.${c}')`).join(', ')} FROM json_each(?) WHERE true`)
+    if (open.length) {
+      await tx.sql(`INSERT INTO "ProblemTally" ("gridId", "departmentId", "supervisingDepartmentId", "open", "overdue") ${from('g,d,s,o,v')}
+        ON CONFLICT ("gridId", "departmentId", "supervisingDepartmentId")
+        DO UPDATE SET "open" = "ProblemTally"."open" + excluded."open", "overdue" = "ProblemTally"."overdue" + excluded."overdue"`, [JSON.stringify(open)])
+    }
+    if (months.length) {
+      await tx.sql(`INSERT INTO "ProblemMonthTally" ("departmentId", "supervisingDepartmentId", "month", "reported", "ended", "closed", "closedOnTime") ${from('d,s,m,r,e,c,t')}
+        ON CONFLICT ("departmentId", "supervisingDepartmentId", "month")
+        DO UPDATE SET "reported" = "ProblemMonthTally"."reported" + excluded."reported", "ended" = "ProblemMonthTally"."ended" + excluded."ended",
+          "closed" = "ProblemMonthTally"."closed" + excluded."closed", "closedOnTime" = "ProblemMonthTally"."closedOnTime" + excluded."closedOnTime"`, [JSON.stringify(months)])
+    }
+    // the cached city figures (services/cityFigures.ts) rebuild after an import: one change for the whole batch
+    await tx.sql(FULL_CHANGE_SQL, [])
   }
-  const from = (cols: string) => (pg
-    ? `SELECT ${cols.split(',').map((c) => `x.${c}`).join(', ')} FROM jsonb_to_recordset($1::jsonb) AS x(${cols.split(',').map((c) => `${c} ${c === 'm' ? 'text' : 'int'}`).join(', ')})`
-    : `SELECT ${cols.split(',').map((c) => `json_extract(value, '$.${c}')`).join(', ')} FROM json_each(?) WHERE true`)
-  if (open.length) {
-    await tx.sql(`INSERT INTO "ProblemTally" ("gridId", "departmentId", "supervisingDepartmentId", "open", "overdue") ${from('g,d,s,o,v')}
-      ON CONFLICT ("gridId", "departmentId", "supervisingDepartmentId")
-      DO UPDATE SET "open" = "ProblemTally"."open" + excluded."open", "overdue" = "ProblemTally"."overdue" + excluded."overdue"`, [JSON.stringify(open)])
-  }
-  if (months.length) {
-    await tx.sql(`INSERT INTO "ProblemMonthTally" ("departmentId", "supervisingDepartmentId", "month", "reported", "ended", "closed", "closedOnTime") ${from('d,s,m,r,e,c,t')}
-      ON CONFLICT ("departmentId", "supervisingDepartmentId", "month")
-      DO UPDATE SET "reported" = "ProblemMonthTally"."reported" + excluded."reported", "ended" = "ProblemMonthTally"."ended" + excluded."ended",
-        "closed" = "ProblemMonthTally"."closed" + excluded."closed", "closedOnTime" = "ProblemMonthTally"."closedOnTime" + excluded."closedOnTime"`, [JSON.stringify(months)])
-  }
-  // the cached city figures (services/cityFigures.ts) rebuild after an import: one change for the whole batch
-  await tx.sql(FULL_CHANGE_SQL, [])
+  return { add, write }
 }
 
 /** The Beijing month (YYYY-MM) of a timestamp column, in SQL. */

@@ -15,6 +15,7 @@ import {
 import { HEADER_SCAN } from '../domain/problem/headerRow.ts'
 import { badAt, candidateAt, LedgerChecker, planTable, REQUIRED_FIELDS, unpack, type Candidates, type CheckedLedger, type LedgerCheckOptions } from '../domain/problem/ledgerCheck.ts'
 import { AppError, badInput } from '../domain/errors.ts'
+import { CHINA_OFFSET_MS } from '../domain/time.ts'
 import { holderOn } from '../domain/holder.ts'
 import { failpoint } from './failpoints.ts'
 import type { GridCatalog } from './gridCatalog.ts'
@@ -22,11 +23,10 @@ import { problemConfig } from './problems.ts'
 import { boundaryGridIndex, reboundIndex } from '../domain/problem/nearby.ts'
 import { categoryLimit, problemDeadline } from '../domain/problem/workflow.ts'
 import { existingExternalIds, withImportTx, type BatchValues, type ImportRowValues, type ImportWriter, type ProblemValues } from './importWriter.ts'
-import { beijingDay } from '../domain/calendar/workingDays.ts'
 import { importTooLarge, runHeavy } from './heavy.ts'
 import { readLedgerInParts } from './ledgerParts.ts'
 import type { Table } from '../workers/spreadsheet.ts'
-import { tallyNewProblems } from './aggregates.ts'
+import { startProblemTally } from './aggregates.ts'
 
 /**
  * A problem ledger: up to 200 MB and 1,048,576 rows (Excel's own row limit), so a city's
@@ -100,16 +100,30 @@ export interface ImportOptions {
  * of the file is still read and checked (commitImport), so reading and writing overlap.
  */
 export class PreparedRows {
+  /** the rows added and not yet taken (from `head` on): the producer pushes here */
   readonly rows: ImportedRow[] = []
+  private head = 0
+  /** rows taken so far */
+  taken = 0
   /** no more rows will come (the file is read, or reading it failed) */
   done = false
   private wake: (() => void) | null = null
+  /** rows added so far */
+  get count(): number { return this.taken + this.rows.length - this.head }
   /** rows were added */
   notify(): void { const w = this.wake; this.wake = null; w?.() }
   end(): void { this.done = true; this.notify() }
-  /** until there are at least `n` rows, or no more will come */
-  async until(n: number): Promise<void> {
-    while (!this.done && this.rows.length < n) await new Promise<void>((resolve) => { this.wake = resolve })
+  /** until at least `n` rows are waiting, or no more will come */
+  async waiting(n: number): Promise<void> {
+    while (!this.done && this.rows.length - this.head < n) await new Promise<void>((resolve) => { this.wake = resolve })
+  }
+  /** the next rows, at most `n`; they are no longer held here (a million rows are not kept to the end) */
+  take(n: number): ImportedRow[] {
+    const out = this.rows.slice(this.head, this.head + n)
+    this.head += out.length
+    this.taken += out.length
+    if (this.head >= 65_536) { this.rows.splice(0, this.head); this.head = 0 }
+    return out
   }
 }
 
@@ -399,7 +413,7 @@ class LedgerPlacer {
     const summary = this.summary, limit = this.limit
     const out: ImportPreview = { ...base, missing: [], summary, rows: this.rows }
     if (this.opts.listed) { out.omitted = { ok: Math.max(0, summary.ok - limit.good), bad: Math.max(0, summary.skipped + summary.failed - limit.bad) }; out.reasons = this.reasons }
-    if (this.opts.prepare) { out.prepared = this.prepared; out.flagsMs = this.flagsMs; if (this.opts.timings) this.opts.timings.dedupe = this.dedupeMs - this.flagsMs }
+    if (this.opts.prepare) { if (!this.opts.preparedInto) out.prepared = this.prepared; out.flagsMs = this.flagsMs; if (this.opts.timings) this.opts.timings.dedupe = this.dedupeMs - this.flagsMs }
     return out
   }
 }
@@ -519,7 +533,8 @@ async function importFlags(db: Db, catalog: GridCatalog, user: { id: number; dis
   const deadlineOf = (start: Date, code: string, priority: 'normal' | 'urgent') => {
     const limit = limits.get(code) ?? categoryLimit({ code, deadlineDays: 7 })
     if (priority === 'urgent') return problemDeadline(start, limit, priority, catalog.holidays.calendar)
-    const key = `${beijingDay(start)}|${limit.normal.workingDays}`
+    // the Beijing day as a number (formatting the date per row was a second of a million-row import)
+    const key = `${Math.floor((start.getTime() + CHINA_OFFSET_MS) / 86_400_000)}|${limit.normal.workingDays}`
     let d = deadlines.get(key)
     if (!d) { d = problemDeadline(start, limit, priority, catalog.holidays.calendar); deadlines.set(key, d) }
     return d
@@ -607,7 +622,7 @@ async function writeImport(
   let preview: ImportPreview | null = null
   const production = produce(into).then((p) => { preview = p }).finally(() => into.end())
   production.catch(() => {}) // awaited below
-  await into.until(WRITE_CHUNK)
+  await into.waiting(WRITE_CHUNK)
   if (into.done) {
     await production
     if (refusedFile(preview!, opts.mode)) return refusedAnswer(preview!)
@@ -628,23 +643,25 @@ async function writeImport(
     return await withImportTx(db, writer, async (tx) => {
       const batchId = await tx.createBatch(batchOf(preview, 0))
       const event = { actorId: user.id, at: now, notePrefix: `导入批次 #${batchId}` }
+      // aggregates (services/aggregates.ts): the problems written, summed in memory as they are
+      // written, added to the tallies at the end of the same transaction
+      const tally = await startProblemTally(tx)
       let firstProblemId: number | null = null, lastProblemId: number | null = null
-      let taken = 0
       for (let c = 1; ; c++) {
-        await into.until(taken + WRITE_CHUNK)
-        if (taken >= into.rows.length) break
-        const chunk = into.rows.slice(taken, taken + WRITE_CHUNK)
-        taken += chunk.length
+        await into.waiting(WRITE_CHUNK)
+        const chunk = into.take(WRITE_CHUNK)
+        if (!chunk.length) break
         // the driver returns once the rows are handed over (the writer thread or PostgreSQL inserts
         // them meanwhile); the next write, flush or query waits for them
         const ids = await tx.insertProblems(batchId, chunk, event)
+        for (const x of chunk) tally.add(x.problem)
         if (ids.length) { firstProblemId ??= ids[0]!; lastProblemId = ids[ids.length - 1]! }
         for (let k = 0; k < ids.length && listedIds.length < GOOD_ROWS_LISTED; k++) listedIds.push(ids[k]!)
         const read: ImportPreview | null = preview
-        if (read) opts.onProgress?.({ phase: 'write', total: read.summary.total, read: read.summary.total, valid: into.rows.length, written: taken })
+        if (read) opts.onProgress?.({ phase: 'write', total: read.summary.total, read: read.summary.total, valid: into.count, written: into.taken })
         // crash tests: kill with a chunk written, the transaction open (the chunks' count is known once
         // the file is read; while it is still read, the first chunk is the one announced)
-        await failpoint('problem.import', c, read ? c + Math.ceil((into.rows.length - taken) / WRITE_CHUNK) + 1 : c + 1)
+        await failpoint('problem.import', c, read ? c + Math.ceil((into.count - into.taken) / WRITE_CHUNK) + 1 : c + 1)
         await tick()
       }
       await production // a read that failed: the transaction rolls back
@@ -652,9 +669,8 @@ async function writeImport(
       if (refusedFile(p, opts.mode)) throw new RefusedFile(p)
       await tx.flush()
       t2 = performance.now()
-      const valid = into.rows.length
-      // aggregates (services/aggregates.ts): the problems written, summed in memory, added to the tallies in the same transaction
-      await tallyNewProblems(tx, (function* () { for (const x of into.rows) yield x.problem })())
+      const valid = into.taken
+      await tally.write()
       await tx.finishBatch(batchId, batchOf(p, valid))
       // the import is ONE audited act (docs/evidence.md "Imports"): the batch's row names the file
       // (hash), its rows and the problems' ids (ascending in file order); each problem names its batch and row

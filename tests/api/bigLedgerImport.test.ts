@@ -73,6 +73,14 @@ describe.each(testDatabases())('a ledger above the old row limit on %s', (db) =>
     console.log(`[bigLedgerImport] preview answer ${bytes} bytes for ${ROWS} rows`)
     expect(bytes).toBeLessThan(2_500_000)
 
+    // all-or-nothing: the commit writes the good rows while the file (two parts) is still read, and
+    // the bad rows refuse the file at its end: the transaction rolls back, nothing of it stays
+    const before = { problems: await app.db.problem.count(), events: await app.db.problemEvent.count(), batches: await app.db.importBatch.count(), audits: await app.db.auditLog.count() }
+    const { answer: refused } = await post('mode=commit&commitMode=all-or-nothing')
+    expect(refused.committed).toBe(false)
+    expect(refused.summary).toMatchObject({ total: ROWS, ok: good, failed: unknown + missing, imported: 0 })
+    expect({ problems: await app.db.problem.count(), events: await app.db.problemEvent.count(), batches: await app.db.importBatch.count(), audits: await app.db.auditLog.count() }).toEqual(before)
+
     const { answer: commit } = await post('mode=commit&commitMode=good-rows')
     expect(commit.committed).toBe(true)
     expect(commit.summary).toMatchObject({ total: ROWS, ok: good, imported: good })
