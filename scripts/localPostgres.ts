@@ -28,6 +28,31 @@ async function freePort(): Promise<number> {
   })
 }
 
+const MB = 1024 * 1024
+
+/**
+ * The server settings for bulk writes (docs/benchmarks.md "PostgreSQL settings for bulk import"; the
+ * README's "Running on PostgreSQL" recommends them for production, there with fsync etc. left on).
+ * A 1,000,000-row ledger import COPYs its problems and events into a Problem table that already holds
+ * ~0.45 GB per million rows (heap + ten indexes) and writes ~1.2 GB of WAL: under the defaults
+ * (shared_buffers 128 MB, max_wal_size 1 GB) the backend evicts index pages it is about to touch
+ * again and three checkpoints run during the import. shared_buffers takes an eighth of the machine's
+ * memory (at most 2 GB: the bench's 2 M problems and their indexes fit), max_wal_size and
+ * checkpoint_timeout keep checkpoints out of an import, wal_buffers holds a 5,000-row chunk's WAL
+ * (~6 MB), and maintenance_work_mem lets CREATE INDEX (migrations) and VACUUM work in memory. work_mem
+ * stays at its default: a COPY neither sorts nor hashes.
+ */
+export function bulkLoadSettings(totalMemBytes = os.totalmem()): Record<string, string> {
+  const sharedMb = Math.max(128, Math.min(2048, Math.floor(totalMemBytes / 8 / MB)))
+  return {
+    shared_buffers: `${sharedMb}MB`,
+    max_wal_size: '8GB',
+    checkpoint_timeout: '30min',
+    wal_buffers: '64MB',
+    maintenance_work_mem: '512MB',
+  }
+}
+
 export async function startPostgres(): Promise<PgServer> {
   const bin = pgBinDir()
   const asRoot = process.getuid?.() === 0
@@ -41,7 +66,8 @@ export async function startPostgres(): Promise<PgServer> {
   run('initdb', ['-D', dataDir, '-U', superuser, '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8'])
   const port = await freePort()
   const args = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`,
-    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200']
+    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200',
+    ...Object.entries(bulkLoadSettings()).flatMap(([k, v]) => ['-c', `${k}=${v}`])]
   // setpriv execs in place (runuser would stay the parent and not forward our signals)
   const proc = asRoot ? spawn('setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', path.join(bin, 'postgres'), ...args], { stdio: 'ignore' })
     : spawn(path.join(bin, 'postgres'), args, { stdio: 'ignore' })
