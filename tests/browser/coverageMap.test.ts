@@ -12,7 +12,7 @@ import { pointOnFeature } from '@turf/turf'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { RunningApp } from '../support/appServer.ts'
-import { OUT, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
+import { mapIdle, OUT, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
 import { loggedIn } from '../support/apiClient.ts'
 
 const GRID_FILL = 'grid-fill'
@@ -68,11 +68,7 @@ async function waitForGrids(page: Page, min: number, level: 'district' | 'street
     throw new Error(`map not ready (${state}): ${String(e)}`)
   })
   // one more idle, so that labels and points are placed too
-  await page.evaluate(() => new Promise<void>((resolve) => {
-    const map = window.__gridduty!.map
-    map.once('idle', () => resolve())
-    map.triggerRepaint()
-  }))
+  await mapIdle(page, '__gridduty')
 }
 
 /**
@@ -170,7 +166,7 @@ describe('coverage map (browser)', { timeout: 150_000 }, () => {
       // the hover tooltip shows who holds the grid; then the pointer leaves for the panel, for a clean picture
       expect(await page.locator('.map-tooltip').textContent()).toContain('市人防办')
       await page.mouse.move(1100, 400)
-      await page.waitForTimeout(400)
+      await page.locator('.map-tooltip').waitFor({ state: 'hidden' })
       await page.screenshot({ path: path.join(OUT, 'coverage-map.png') })
       if (process.env.UPDATE_DOCS_SCREENSHOT === '1') {
         fs.mkdirSync('docs', { recursive: true })
@@ -376,7 +372,8 @@ describe('coverage map (browser)', { timeout: 150_000 }, () => {
       const box = (await page.getByTestId('grid-panel').boundingBox())!
       expect(box.width).toBe(390)
       expect(Math.round(box.y + box.height)).toBe(844)
-      await page.waitForTimeout(1200)
+      // the search flew the map to the grid: settled before the picture
+      await waitForGrids(page, 1)
       await page.screenshot({ path: path.join(OUT, 'coverage-map-phone.png') })
       expectClean(watch)
     } finally {

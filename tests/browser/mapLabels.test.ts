@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { MapLibreMap } from 'maplibre-gl'
 import type { RunningApp } from '../support/appServer.ts'
-import { OUT, signIn, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
+import { mapIdle, OUT, signIn, startBrowserApp, stopBrowserApp, type MapKey } from '../support/browser.ts'
 import { loggedIn } from '../support/apiClient.ts'
 
 let app: RunningApp
@@ -47,9 +47,6 @@ async function open(size: Size, login: string): Promise<{ context: BrowserContex
   return { context, page }
 }
 
-/** Which window global holds the map. */
-type MapKey = '__gridduty' | '__griddutyPick' | '__griddutySiteMap'
-
 /** The map's idle state after the label source has data and a repaint has placed the symbols. */
 async function settle(page: Page, key: MapKey, labelSource: string, sourceLayer?: string): Promise<void> {
   await page.waitForFunction(({ key, labelSource, sourceLayer }) => {
@@ -58,12 +55,7 @@ async function settle(page: Page, key: MapKey, labelSource: string, sourceLayer?
     if (!map || !map.loaded() || !map.getSource(labelSource) || !map.areTilesLoaded() || map.isMoving()) return false
     return map.querySourceFeatures(labelSource, sourceLayer ? { sourceLayer } : undefined).length > 0
   }, { key, labelSource, sourceLayer }, { timeout: 60_000 })
-  await page.evaluate((key) => new Promise<void>((resolve) => {
-    const w = window as unknown as Record<string, unknown>
-    const map = (key === '__gridduty' ? (w.__gridduty as { map: MapLibreMap }).map : w[key]) as MapLibreMap
-    map.once('idle', () => resolve())
-    map.triggerRepaint()
-  }), key)
+  await mapIdle(page, key)
 }
 
 /** The names the label layer has drawn in the current view (placed symbols only), in order, duplicates kept. */
@@ -324,6 +316,8 @@ describe('the coverage map on a phone (390×844)', { timeout: 300_000 }, () => {
       expect(sheet.width).toBe(phone.width)
       expect(Math.round(sheet.y + sheet.height)).toBe(phone.height)
       expect(Math.abs(sheet.height - mapBox.height / 2)).toBeLessThanOrEqual(2)
+      // the name comes with the grid's details ('…' while they load: reading it at once was a race)
+      await expect.poll(() => page.getByTestId('panel-name').textContent(), { timeout: 15_000 }).not.toBe('…')
       const name = await page.getByTestId('panel-name').textContent()
       const id = [...communities].find(([, n]) => n === name)?.[0]
       expect(id, `the panel shows a community (${name})`).toBeDefined()

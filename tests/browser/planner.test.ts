@@ -13,7 +13,7 @@ import { differenceGeom } from '../../server/domain/boundary/operations.ts'
 import { moveVertex, vertexSharing, type GridGeometry } from '../../server/domain/boundary/topology.ts'
 import { loggedIn } from '../support/apiClient.ts'
 import type { RunningApp } from '../support/appServer.ts'
-import { OUT, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
+import { mapIdle, OUT, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
 
 
 let app: RunningApp
@@ -67,17 +67,17 @@ describe('planner page', () => {
 
     // zoom onto the vertex, select x by clicking inside it, then drag the shared vertex
     await page.evaluate(([lng, lat]) => window.__planner!.map.jumpTo({ center: [lng!, lat!], zoom: 16 }), v)
-    await page.waitForTimeout(300)
+    await mapIdle(page, '__planner')
     const box = (await page.getByTestId('planner-map').boundingBox())!
     const px = (p: Position) => page.evaluate(([lng, lat]) => { const q = window.__planner!.map.project([lng!, lat!]); return [q.x, q.y] as [number, number] }, p)
     const xInside = pointOnFeature(x.geometry).geometry.coordinates as Position
     await page.evaluate(([lng, lat]) => window.__planner!.map.jumpTo({ center: [lng!, lat!] }), xInside)
-    await page.waitForTimeout(200)
+    await mapIdle(page, '__planner')
     const [sx, sy] = await px(xInside)
     await page.mouse.click(box.x + sx, box.y + sy)
     await expect.poll(async () => page.getByTestId('planner-selected').textContent()).toContain(x.p.name)
     await page.evaluate(([lng, lat]) => window.__planner!.map.jumpTo({ center: [lng!, lat!], zoom: 16 }), v)
-    await page.waitForTimeout(500)
+    await mapIdle(page, '__planner')
     const [ax, ay] = await px(v)
     const [bx, by] = await px(to)
     await page.mouse.move(box.x + ax, box.y + ay)
@@ -159,7 +159,7 @@ describe('planner page', () => {
     await page.evaluate((key) => window.__planner!.select(key), String(x.id))
     await expect.poll(async () => page.getByTestId('planner-selected').textContent()).toContain(x.name)
     await page.evaluate(([lng, lat]) => window.__planner!.map.jumpTo({ center: [lng!, lat!], zoom: 18 }), [(v[0]! + m[0]!) / 2, (v[1]! + m[1]!) / 2])
-    await page.waitForTimeout(500)
+    await mapIdle(page, '__planner')
     const box = (await page.getByTestId('planner-map').boundingBox())!
     const px = (p: Position) => page.evaluate(([lng, lat]) => { const q = window.__planner!.map.project([lng!, lat!]); return [q.x, q.y] as [number, number] }, p)
     const [vx, vy] = await px(v), [mx, my] = await px(m), [ex, ey] = await px(b)

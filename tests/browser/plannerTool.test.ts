@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core'
 import { moveVertex, vertexSharing, type GridGeometry } from '../../server/domain/boundary/topology.ts'
 import { loggedIn } from '../support/apiClient.ts'
 import type { RunningApp } from '../support/appServer.ts'
-import { OUT, signIn, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
+import { mapIdle, OUT, signIn, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
 
 let app: RunningApp
 let browser: Browser
@@ -116,7 +116,7 @@ describe('planner as a tool', () => {
     await page.evaluate((key) => window.__planner!.select(key), String(x.id))
     await expect.poll(async () => page.getByTestId('planner-selected').textContent()).toContain(x.p.name)
     await page.evaluate(([a, b, c, d]) => window.__planner!.map.fitBounds([[Math.min(a!, c!), Math.min(b!, d!)], [Math.max(a!, c!), Math.max(b!, d!)]], { padding: 220, animate: false, maxZoom: 17 }), [v[0], v[1], to[0], to[1]])
-    await page.waitForTimeout(500)
+    await mapIdle(page, '__planner')
     const box = (await page.getByTestId('planner-map').boundingBox())!
     const px = (p: Position) => page.evaluate(([lng, lat]) => { const q = window.__planner!.map.project([lng!, lat!]); return [q.x, q.y] as [number, number] }, p)
     const [ax, ay] = await px(v), [bx, by] = await px(to)

@@ -7,6 +7,7 @@
  */
 import type { Map as MapLibreMap } from 'maplibre-gl'
 import type { Page } from 'playwright-core'
+import { mapIdle } from '../support/browser.ts'
 
 type MapWindow = { __gridduty?: { map: MapLibreMap }; __planner?: { map: MapLibreMap } }
 
@@ -101,12 +102,7 @@ export async function waitForMap(page: Page, handle: MapHandle, timeoutMs = 90_0
     const layers = map.getStyle().layers.filter((l) => l.type === 'fill').map((l) => l.id)
     return layers.length > 0 && map.queryRenderedFeatures({ layers }).length > 0
   }, handle, { timeout: timeoutMs, polling: 250 })
-  await page.evaluate((handle) => new Promise<void>((resolve) => {
-    const w = window as unknown as MapWindow
-    const map = (handle === 'coverage' ? w.__gridduty?.map : w.__planner?.map)!
-    map.once('idle', () => resolve())
-    map.triggerRepaint()
-  }), handle)
+  await mapIdle(page, handle === 'coverage' ? '__gridduty' : '__planner')
 }
 
 /** Opens a screen by its hash and waits until it is drawn: its element, its data, its map. */

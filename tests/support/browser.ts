@@ -1,6 +1,7 @@
 /** Browser tests: Debian's Chromium (headless, WebGL through SwiftShader) against a real GridDuty server. */
 import fs from 'node:fs'
 import path from 'node:path'
+import type { Map as MapLibreMap } from 'maplibre-gl'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { ensureClientBuilt, startApp, type RunningApp } from './appServer.ts'
 
@@ -56,4 +57,21 @@ export async function signedInSession(browser: Browser, baseUrl: string, login: 
   await page.getByTestId('login-submit').click()
   await page.getByTestId('header').waitFor()
   return { context, page, problems }
+}
+
+/** The window globals the client puts its MapLibre maps on (the coverage map and the planner's as `{ map }`). */
+export type MapKey = '__gridduty' | '__planner' | '__griddutyPick' | '__griddutySiteMap'
+
+/**
+ * Until the map has drawn its current camera and data (MapLibre's 'idle' after a forced repaint: no
+ * tiles loading, nothing moving, labels placed): after a jumpTo, before reading what is rendered or
+ * pointing at it.
+ */
+export async function mapIdle(page: Page, key: MapKey): Promise<void> {
+  await page.evaluate((key) => new Promise<void>((resolve) => {
+    const held = (window as unknown as Record<string, unknown>)[key]
+    const map = (key === '__gridduty' || key === '__planner' ? (held as { map: MapLibreMap }).map : held) as MapLibreMap
+    map.once('idle', () => resolve())
+    map.triggerRepaint()
+  }), key)
 }
