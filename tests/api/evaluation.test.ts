@@ -233,13 +233,23 @@ describe.each(testDatabases())('evaluation API on %s', (db) => {
     expect(res.byDepartment.map((d) => d.key)).toEqual([site.departmentId])
 
     expect(await errorOf(rfb.mock.toProblem.mutate({ scoreId: entry.id, categoryCode: 'NM02' }))).toMatchObject({ appCode: 'ROLE_FORBIDDEN' })
+    const asked = Date.now()
     const problem = await leader.mock.toProblem.mutate({ scoreId: entry.id, categoryCode: 'NM02', deadlineDays: 3 })
     expect(problem.departmentId).toBe(site.departmentId)
     expect(problem.gridId).toBe(site.gridId)
-    // end of the 3rd China day after today: between 3 and 4 days from now
-    const left = new Date(problem.deadline!).getTime() - Date.now()
-    expect(left).toBeGreaterThan(3 * 86_400_000 - 60_000)
-    expect(left).toBeLessThanOrEqual(4 * 86_400_000)
+    // 3 working days: the end (23:59:59.999 Beijing) of the 3rd working day after today (Beijing), a
+    // working day being Monday–Friday unless the city's calendar says holiday, or a day the calendar
+    // makes a workday — counted here day by day from the calendar's rows
+    const calendar = new Map((await app.db.calendarDay.findMany()).map((d) => [d.day, d.kind]))
+    const beijing = new Date(asked + 8 * 3_600_000)
+    let day = Date.UTC(beijing.getUTCFullYear(), beijing.getUTCMonth(), beijing.getUTCDate())
+    for (let left = 3; left > 0;) {
+      day += 86_400_000
+      const kind = calendar.get(new Date(day).toISOString().slice(0, 10))
+      const weekday = new Date(day).getUTCDay()
+      if (kind === 'workday' || (kind !== 'holiday' && weekday !== 0 && weekday !== 6)) left--
+    }
+    expect(new Date(problem.deadline!).getTime()).toBe(day + 86_400_000 - 1 - 8 * 3_600_000)
     expect(await errorOf(leader.mock.toProblem.mutate({ scoreId: entry.id, categoryCode: 'NM02' }))).toMatchObject({ code: 'CONFLICT', appCode: 'ALREADY_CONVERTED' })
     if (l2) {
       const zero = scored.scores.find((e) => e.indicatorId === l2.indicatorId)!
