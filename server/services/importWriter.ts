@@ -94,9 +94,12 @@ const sqliteTime = perDate((d) => d.toISOString().replace('Z', '+00:00'))
 /** Prisma's PostgreSQL TIMESTAMP(3) holds UTC without a zone: pass the UTC wall clock */
 const pgTime = perDate((d) => d.toISOString().slice(0, 23))
 
-const BATCH_INSERT = (p: (i: number) => string) => `INSERT INTO "ImportBatch" ("fileName","fileHash","coordSystem","mode","total","imported","skipped","failed","report","createdById","createdAt") VALUES (${[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map(p).join(',')})`
-const BATCH_UPDATE = (p: (i: number) => string) => `UPDATE "ImportBatch" SET ${['fileName', 'fileHash', 'coordSystem', 'mode', 'total', 'imported', 'skipped', 'failed', 'report', 'createdById', 'createdAt'].map((c, i) => `"${c}" = ${p(i + 1)}`).join(', ')} WHERE "id" = ${p(12)}`
-const batchParams = (b: BatchValues, time: (d: Date) => string | null) => [b.fileName, b.fileHash, b.coordSystem, b.mode, b.total, b.imported, b.skipped, b.failed, b.report, b.createdById, time(b.createdAt)]
+/** the batch's columns, in the order of batchParams; placeholder i (1-based) is column i */
+const BATCH_COLUMNS = ['fileName', 'fileHash', 'coordSystem', 'mode', 'total', 'imported', 'skipped', 'failed', 'report', 'createdById', 'createdAt'] as const
+const BATCH_INSERT = (p: (i: number) => string) => `INSERT INTO "ImportBatch" (${BATCH_COLUMNS.map(q).join(',')}) VALUES (${BATCH_COLUMNS.map((_, i) => p(i + 1)).join(',')})`
+/** the same columns set on batch `p(BATCH_COLUMNS.length + 1)` */
+const BATCH_UPDATE = (p: (i: number) => string) => `UPDATE "ImportBatch" SET ${BATCH_COLUMNS.map((c, i) => `${q(c)} = ${p(i + 1)}`).join(', ')} WHERE "id" = ${p(BATCH_COLUMNS.length + 1)}`
+const batchParams = (b: BatchValues, time: (d: Date) => string | null) => BATCH_COLUMNS.map((c) => (c === 'createdAt' ? time(b.createdAt) : b[c]))
 
 /**
  * Runs `fn` in one import transaction with the chosen writer (the driver unless the client has
@@ -145,7 +148,7 @@ async function sqliteTx<T>(driver: Extract<RawDriver, { provider: 'sqlite' }>, f
   const insertSql = (table: string, columns: readonly string[]) => `INSERT INTO ${q(table)} (${columns.map(q).join(',')}) VALUES (${columns.map(() => '?').join(',')})`
   const setup: WriterSetup = {
     file: driver.file, busyTimeoutMs: driver.busyTimeoutMs, cacheKib: SQLITE_IMPORT_CACHE_KIB,
-    problemSql: insertSql('Problem', PROBLEM_COLUMNS), problemColumns: PROBLEM_COLUMNS.length, eventSql: insertSql('ProblemEvent', EVENT_COLUMNS), auditSql: insertSql('AuditLog', auditColumns),
+    problemSql: insertSql('Problem', PROBLEM_COLUMNS), problemColumns: PROBLEM_COLUMNS.length, idColumn: PROBLEM_COLUMNS.indexOf('id'), statusColumn: PROBLEM_COLUMNS.indexOf('status'), eventSql: insertSql('ProblemEvent', EVENT_COLUMNS), auditSql: insertSql('AuditLog', auditColumns),
   }
   const worker = new Worker(new URL('../workers/importWriter.worker.mjs', import.meta.url), { workerData: setup })
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>()

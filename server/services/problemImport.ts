@@ -141,9 +141,9 @@ export interface ImportTimings {
   dedupe?: number
   /** boundary and rebound flags (spatial indexes built once) and the routing of each row */
   flags?: number
-  /** the problems, their events, their audit rows (the driver's statements) */
+  /** from the transaction's start (the first chunk, while the file is still read) to the last row written */
   write?: number
-  /** the tallies, the batch's audit row and COMMIT (with SQLite's WAL checkpoint after it) */
+  /** from the last row written to the commit: the tallies, the batch's counts and audit row, COMMIT (SQLite's WAL checkpoint runs after it, off the event loop) */
   commit?: number
 }
 
@@ -599,7 +599,7 @@ export async function commitPreview(
       for (const r of preview.rows) {
         if (r.ok && (into.rows.push(prepare!(r)) & 1023) === 0) { into.notify(); await tick() }
       }
-      preview.flagsMs = (preview.flagsMs ?? 0) + performance.now() - t
+      return { ...preview, flagsMs: (preview.flagsMs ?? 0) + performance.now() - t } // the caller's preview stays as it was
     }
     return preview
   })

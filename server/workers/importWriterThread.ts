@@ -12,12 +12,14 @@ export interface WriterSetup {
   file: string; busyTimeoutMs: number; cacheKib: number
   /** INSERT statements: the problems' (values in order, flat), the events', the audit rows' */
   problemSql: string; problemColumns: number; eventSql: string; auditSql: string
+  /** where a problem's id and status are among its values (its event names both) */
+  idColumn: number; statusColumn: number
 }
 export type WriterRequest =
   | { id: number; op: 'begin' | 'commit' | 'rollback' }
   | { id: number; op: 'run' | 'value'; sql: string; params: unknown[] }
   /**
-   * problems (problemColumns values per row, the first the id, the tenth the status) and each one's
+   * problems (problemColumns values per row, the id at idColumn, the status at statusColumn) and each one's
    * 'report' event: (id, action, null, status, actorId, at, notePrefix + note)
    */
   | { id: number; op: 'problems'; values: unknown[]; notes: string[]; event: { action: string; actorId: number | null; at: string; notePrefix: string } }
@@ -30,7 +32,7 @@ conn.pragma('foreign_keys = ON')
 conn.pragma(`cache_size = -${setup.cacheKib}`)
 conn.pragma('wal_autocheckpoint = 0') // the COMMIT does not copy the log: the heavy-task pool does, afterwards
 const insertProblem = conn.prepare(setup.problemSql), insertEvent = conn.prepare(setup.eventSql), insertAudit = conn.prepare(setup.auditSql)
-const n = setup.problemColumns
+const n = setup.problemColumns, idAt = setup.idColumn, statusAt = setup.statusColumn
 const pv = new Array<unknown>(n), ev = new Array<unknown>(7)
 
 function handle(m: WriterRequest): unknown {
@@ -47,7 +49,7 @@ function handle(m: WriterRequest): unknown {
       for (let r = 0, o = 0; r < notes.length; r++, o += n) {
         for (let k = 0; k < n; k++) pv[k] = values[o + k]
         insertProblem.run(pv)
-        ev[0] = pv[0]; ev[3] = pv[9]; ev[6] = event.notePrefix + notes[r]!
+        ev[0] = pv[idAt]; ev[3] = pv[statusAt]; ev[6] = event.notePrefix + notes[r]!
         insertEvent.run(ev)
       }
       return
