@@ -22,7 +22,7 @@ export async function userForSession(db: Db, token: string | null, now: Date): P
   if (!token) return null
   const id = digest(token)
   const cache = sessionCacheFor(db)
-  const hit = cache?.get(id, now.getTime())
+  const hit = await cache?.lookup(id, now.getTime())
   if (hit) return hit
   const ticket = cache?.ticket() ?? 0
   const s = await db.session.findUnique({ where: { id }, include: { user: { include: { department: { select: { name: true } } } } } })

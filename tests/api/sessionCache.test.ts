@@ -4,8 +4,11 @@
  * the same database (a second server with its own database client, cache and, on PostgreSQL, its
  * own LISTEN connection). On each database.
  */
+import { createHash } from 'node:crypto'
+import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sessionCacheFor } from '../../server/auth/sessionCache.ts'
+import { userForSession } from '../../server/auth/sessions.ts'
 import { startApp, testDatabases, type RunningApp } from '../support/appServer.ts'
 
 const input = (o: unknown) => `?input=${encodeURIComponent(JSON.stringify(o))}`
@@ -92,5 +95,24 @@ describe.each(testDatabases())('session cache on %s', (db) => {
     expect((await post(a, 'department.update', admin, { id: d.id, version: d.version, name: `${before}（改名）` })).status).toBe(200)
     expect((await me(b, c))?.departmentName).toBe(`${before}（改名）`)
     expect((await post(a, 'department.update', admin, { id: d.id, version: d.version + 1, name: before })).status).toBe(200)
+  })
+
+  // PostgreSQL learns of changes by LISTEN, without a per-lookup read (the tests above)
+  if (db === 'sqlite') it('SQLite: the lookups of one event-loop turn share one read of the change marker, made after all of them started', async () => {
+    const cookie = await login(a, 'jtj')
+    await warm(a, cookie)
+    const token = cookie.split('=')[1]!
+    const cache = sessionCacheFor(a.db)!
+    const reads = cache.stats.markerReads
+    // twenty lookups start in this turn; then, still in it, another connection ends the session
+    const lookups = Array.from({ length: 20 }, () => userForSession(a.db, token, new Date()))
+    const other = new Database((a.config as { file: string }).file)
+    try {
+      const ended = other.prepare('DELETE FROM "Session" WHERE id = ?').run(createHash('sha256').update(token).digest('hex'))
+      expect(ended.changes).toBe(1)
+    } finally { other.close() }
+    // the one read comes after that commit: none of the twenty answers from the stale entry
+    expect(await Promise.all(lookups)).toEqual(Array(20).fill(null))
+    expect(cache.stats.markerReads - reads).toBe(1)
   })
 })
