@@ -273,21 +273,129 @@ async function copyInto(client: pg.PoolClient, table: string, columns: readonly 
   return { done }
 }
 
+/**
+ * The foreign keys of a COPY, checked once per distinct value instead of once per row.
+ *
+ * PostgreSQL checks each inserted row's foreign keys with a trigger that looks the referenced row up
+ * and locks it (FOR KEY SHARE): for an import, whose rows refer to the same few thousand grids,
+ * departments and categories over and over, that was ~half of the server's time (bench, issue 14).
+ * When the import's role may set `session_replication_role` (a superuser, or on PostgreSQL 15+ after
+ * `GRANT SET ON PARAMETER session_replication_role TO <role>`), the problems' and events' COPYs run
+ * with triggers off and this guard makes the same check for the distinct values of each chunk: it
+ * locks the referenced rows FOR KEY SHARE — as the trigger does, so none can be deleted or have its
+ * key changed until the import commits — and refuses the import with PostgreSQL's own
+ * foreign-key error (23503, the constraint named) when one is missing. Everything else in the
+ * transaction runs with triggers on. Without that privilege, or with IMPORT_FK_CHECK=row, the
+ * triggers check each row as before. The constraints are read from the catalog, so a foreign key
+ * added later is checked too (one over several columns makes the import use the triggers).
+ */
+interface ForeignKey { name: string; table: string; column: string; refTable: string; refColumn: string; refType: string }
+
+export class ForeignKeyViolation extends Error {
+  readonly code = '23503'
+  constructor(readonly constraint: string, readonly table: string, readonly detail: string) {
+    super(`insert or update on table "${table}" violates foreign key constraint "${constraint}"`)
+  }
+}
+
+/** the single-column foreign keys of `tables` by table, or null when one spans several columns */
+async function foreignKeysOf(client: pg.PoolClient, tables: readonly string[]): Promise<Map<string, ForeignKey[]> | null> {
+  const r = await client.query<ForeignKey & { columns: number }>(`
+    SELECT c.conname AS name, t.relname AS "table", a.attname AS "column", rt.relname AS "refTable", ra.attname AS "refColumn",
+           format_type(ra.atttypid, ra.atttypmod) AS "refType", cardinality(c.conkey) AS columns
+      FROM pg_constraint c
+      JOIN pg_class t ON t.oid = c.conrelid
+      JOIN pg_class rt ON rt.oid = c.confrelid
+      JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+      JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = c.confkey[1]
+     WHERE c.contype = 'f' AND c.conrelid = ANY($1::regclass[])`, [tables.map(q)])
+  if (r.rows.some((k) => k.columns !== 1)) return null
+  const byTable = new Map<string, ForeignKey[]>(tables.map((t) => [t, []]))
+  for (const k of r.rows) byTable.get(k.table)!.push(k)
+  return byTable
+}
+
+class ReferenceGuard {
+  /** the referenced values locked so far (as text: a bigint comes back as a string), per referenced table and column */
+  private readonly locked = new Map<string, Set<string>>()
+  constructor(private readonly client: pg.PoolClient, private readonly keys: Map<string, ForeignKey[]>) {}
+
+  /**
+   * Locks what the rows about to be copied into `table` refer to: `valuesOf(column)` gives a
+   * column's values (null: the column is not written, so it takes its default, null). References
+   * to `own` rows of `own.table` (written by this transaction) need no lock.
+   */
+  async lock(table: string, valuesOf: (column: string) => Iterable<unknown> | null, own?: { table: string; ids: ArrayLike<number> }): Promise<void> {
+    for (const k of this.keys.get(table) ?? []) {
+      const values = valuesOf(k.column)
+      if (!values) continue
+      const key = `${k.refTable}.${k.refColumn}`
+      let done = this.locked.get(key)
+      if (!done) this.locked.set(key, done = new Set())
+      const ownIds = own?.table === k.refTable ? new Set(Array.from(own.ids, String)) : null
+      const wanted = new Set<string>()
+      for (const v of values) {
+        if (v === null || v === undefined) continue
+        const t = String(v)
+        if (!done.has(t) && !ownIds?.has(t)) wanted.add(t)
+      }
+      if (!wanted.size) continue
+      const r = await this.client.query({
+        text: `SELECT ${q(k.refColumn)}::text FROM ${q(k.refTable)} WHERE ${q(k.refColumn)} = ANY($1::${k.refType}[]) FOR KEY SHARE`,
+        values: [[...wanted]], rowMode: 'array',
+      })
+      for (const [v] of r.rows as [string][]) { done.add(v); wanted.delete(v) }
+      const missing = wanted.values().next()
+      if (!missing.done) {
+        throw new ForeignKeyViolation(k.name, table, `Key (${k.column})=(${missing.value}) is not present in table "${k.refTable}".`)
+      }
+    }
+  }
+}
+
+/** the guard when this transaction may run its COPYs without triggers (see ReferenceGuard), else null */
+async function referenceGuard(client: pg.PoolClient): Promise<ReferenceGuard | null> {
+  if (process.env.IMPORT_FK_CHECK === 'row') return null
+  await client.query('SAVEPOINT gridduty_fk_check')
+  try {
+    await client.query('SET LOCAL session_replication_role = replica')
+    await client.query('SET LOCAL session_replication_role = DEFAULT')
+  } catch (e) {
+    await client.query('ROLLBACK TO SAVEPOINT gridduty_fk_check; RELEASE SAVEPOINT gridduty_fk_check')
+    if ((e as { code?: string }).code !== '42501') throw e // insufficient_privilege: the triggers check each row
+    return null
+  }
+  await client.query('RELEASE SAVEPOINT gridduty_fk_check')
+  const keys = await foreignKeysOf(client, ['Problem', 'ProblemEvent'])
+  return keys && new ReferenceGuard(client, keys)
+}
+
 async function pgTx<T>(pool: pg.Pool, fn: (tx: ImportTx) => Promise<T>): Promise<T> {
   const client = await pool.connect()
   /** the COPY PostgreSQL is still working on: every next step waits for it (and fails with it) */
   let inFlight: Promise<void> | null = null
   const settle = async () => { const p = inFlight; inFlight = null; if (p) await p }
+  /** checks the COPYs' references (null: the triggers do, row by row) */
+  let guard: ReferenceGuard | null = null
+  /** true while triggers are off: only the guarded COPYs of insertProblems run so */
+  let triggersOff = false
+  const triggers = async (on: boolean) => {
+    if (!guard || on !== triggersOff) return
+    await client.query(`SET LOCAL session_replication_role = ${on ? 'DEFAULT' : 'replica'}`)
+    triggersOff = !on
+  }
+  /** before any step but insertProblems: the last COPY done, triggers on */
+  const ready = async () => { await settle(); await triggers(true) }
   const tx: ImportTx = {
     writer: 'driver', provider: 'postgres',
     async flush() { await settle() },
     async createBatch(b) {
-      await settle()
+      await ready()
       const r = await client.query<{ id: number }>(BATCH_INSERT((i) => (i === 11 ? '$11::timestamp(3)' : `$${i}`)) + ' RETURNING id', batchParams(b, pgTime))
       return r.rows[0]!.id
     },
     async finishBatch(id, b) {
-      await settle()
+      await ready()
       await client.query(BATCH_UPDATE((i) => (i === 11 ? '$11::timestamp(3)' : `$${i}`)), [...batchParams(b, pgTime), id])
     },
     async insertProblems(batchId, rows, event) {
@@ -296,6 +404,12 @@ async function pgTx<T>(pool: pg.Pool, fn: (tx: ImportTx) => Promise<T>): Promise
       // the ids the default would give, in file order (one sequence call per row, ascending)
       const r = await client.query<{ id: number }>('SELECT nextval(pg_get_serial_sequence(\'"Problem"\', \'id\'))::int AS id FROM generate_series(1, $1::int)', [rows.length])
       const ids = r.rows.map((x) => x.id).sort((a, b) => a - b)
+      if (guard) {
+        await guard.lock('Problem', (c) => (c === 'importBatchId' ? [batchId] : (VALUE_COLUMNS as readonly string[]).includes(c) ? rows.map((x) => x.problem[c as keyof ProblemValues]) : null))
+        // the events refer to the problems just written (no lock needed) and to the importer
+        await guard.lock('ProblemEvent', (c) => (c === 'problemId' ? Array.from(ids) : c === 'actorId' ? [event.actorId] : null), { table: 'Problem', ids })
+        await triggers(false)
+      }
       const tail = `\t${batchId}\t`, t = copyText
       // the columns of PROBLEM_COLUMNS in order, each read by name (no keyed read per column)
       const problems = copyLines(rows.length, (i) => {
@@ -314,12 +428,12 @@ async function pgTx<T>(pool: pg.Pool, fn: (tx: ImportTx) => Promise<T>): Promise
       return ids
     },
     async insertAudits(rows) {
-      await settle()
+      await ready()
       await (await copyInto(client, 'AuditLog', auditColumns, copyLines(rows.length, (i) => auditValues(rows[i]!).map(copyText).join('\t')))).done
     },
-    async sql(text, params) { await settle(); await client.query(text, params.map((v) => (v instanceof Date ? pgTime(v) : v))) },
+    async sql(text, params) { await ready(); await client.query(text, params.map((v) => (v instanceof Date ? pgTime(v) : v))) },
     async value(text, params) {
-      await settle()
+      await ready()
       const r = await client.query({ text, values: params.map((v) => (v instanceof Date ? pgTime(v) : v)), rowMode: 'array' })
       return (r.rows[0] as unknown[] | undefined)?.[0]
     },
@@ -327,6 +441,7 @@ async function pgTx<T>(pool: pg.Pool, fn: (tx: ImportTx) => Promise<T>): Promise
   let broken: unknown = null
   try {
     await client.query('BEGIN')
+    guard = await referenceGuard(client)
     const out = await fn(tx)
     await settle()
     await client.query('COMMIT')
