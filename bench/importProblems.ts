@@ -227,6 +227,8 @@ async function removeBatch(config: DbConfig, batchId: number): Promise<void> {
   const c = new pg.Client({ connectionString: config.url })
   await c.connect()
   try {
+    // statistics that know the rows just imported: without them the planner may join the deletes by nested loops (minutes)
+    await c.query('ANALYZE "Problem", "ProblemEvent"')
     await c.query('BEGIN')
     await c.query('SET LOCAL session_replication_role = replica') // no FK triggers: nothing refers to these rows
     await c.query(`DELETE FROM "AuditLog" WHERE "action" = 'problem.import' AND (("entity" = 'Problem' AND "entityId" IN (SELECT id::text FROM "Problem" WHERE "importBatchId" = $1)) OR ("entity" = 'ImportBatch' AND "entityId" = $1::text))`, [batchId])
