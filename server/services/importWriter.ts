@@ -316,8 +316,8 @@ async function foreignKeysOf(client: pg.PoolClient, tables: readonly string[]): 
 }
 
 class ReferenceGuard {
-  /** the referenced values locked so far (as text: a bigint comes back as a string), per referenced table and column */
-  private readonly locked = new Map<string, Set<string>>()
+  /** the referenced values locked so far, as the rows hold them, per referenced table and column */
+  private readonly locked = new Map<string, Set<unknown>>()
   constructor(private readonly client: pg.PoolClient, private readonly keys: Map<string, ForeignKey[]>) {}
 
   /**
@@ -332,20 +332,17 @@ class ReferenceGuard {
       const key = `${k.refTable}.${k.refColumn}`
       let done = this.locked.get(key)
       if (!done) this.locked.set(key, done = new Set())
-      const ownIds = own?.table === k.refTable ? new Set(Array.from(own.ids, String)) : null
-      const wanted = new Set<string>()
-      for (const v of values) {
-        if (v === null || v === undefined) continue
-        const t = String(v)
-        if (!done.has(t) && !ownIds?.has(t)) wanted.add(t)
-      }
+      const ownIds = own?.table === k.refTable ? new Set<unknown>(Array.from(own.ids)) : null
+      // a chunk's rows repeat the same few values: each is looked at once (the database answers as text)
+      const wanted = new Map<string, unknown>()
+      for (const v of values) if (v !== null && v !== undefined && !done.has(v) && !ownIds?.has(v)) wanted.set(String(v), v)
       if (!wanted.size) continue
       const r = await this.client.query({
         text: `SELECT ${q(k.refColumn)}::text FROM ${q(k.refTable)} WHERE ${q(k.refColumn)} = ANY($1::${k.refType}[]) FOR KEY SHARE`,
-        values: [[...wanted]], rowMode: 'array',
+        values: [[...wanted.keys()]], rowMode: 'array',
       })
-      for (const [v] of r.rows as [string][]) { done.add(v); wanted.delete(v) }
-      const missing = wanted.values().next()
+      for (const [t] of r.rows as [string][]) { if (wanted.has(t)) done.add(wanted.get(t)); wanted.delete(t) }
+      const missing = wanted.keys().next()
       if (!missing.done) {
         throw new ForeignKeyViolation(k.name, table, `Key (${k.column})=(${missing.value}) is not present in table "${k.refTable}".`)
       }
@@ -407,7 +404,7 @@ async function pgTx<T>(pool: pg.Pool, fn: (tx: ImportTx) => Promise<T>): Promise
       if (guard) {
         await guard.lock('Problem', (c) => (c === 'importBatchId' ? [batchId] : (VALUE_COLUMNS as readonly string[]).includes(c) ? rows.map((x) => x.problem[c as keyof ProblemValues]) : null))
         // the events refer to the problems just written (no lock needed) and to the importer
-        await guard.lock('ProblemEvent', (c) => (c === 'problemId' ? Array.from(ids) : c === 'actorId' ? [event.actorId] : null), { table: 'Problem', ids })
+        await guard.lock('ProblemEvent', (c) => (c === 'problemId' ? ids : c === 'actorId' ? [event.actorId] : null), { table: 'Problem', ids })
         await triggers(false)
       }
       const tail = `\t${batchId}\t`, t = copyText
