@@ -24,6 +24,7 @@ import { BAD_ROWS_LISTED, boundedAnswer, commitImport, GOOD_ROWS_LISTED, IMPORT_
 import { serverBusy } from '../services/heavy.ts'
 import { AppError } from '../domain/errors.ts'
 import { appErrorOf } from './errorMapping.ts'
+import { constraintError } from '../db/errors.ts'
 import { allowed } from './permissions.ts'
 import { describeIssues, readBody, sendAppError, sendError, sessionUserOf, type HttpDeps } from './httpUtil.ts'
 import { listFilters, listWhere } from './routers/problem.ts'
@@ -111,8 +112,12 @@ async function answerImport(deps: HttpDeps & { catalog: GridCatalog }, user: { i
     if (!stream) throw e
     // the status line is sent: the error is the last line
     const app = appErrorOf(e)
-    if (!app) console.error('[import]', e)
-    res.end(JSON.stringify({ error: app ? { code: app.kind, appCode: app.appCode, message: app.message } : { code: 'INTERNAL', appCode: 'INTERNAL', message: '服务器内部错误，请稍后重试' } }) + '\n')
+    // a grid, department or category the rows refer to removed meanwhile: the import is refused, nothing written
+    const constraint = app ? null : constraintError(e)
+    if (!app && !constraint) console.error('[import]', e)
+    res.end(JSON.stringify({ error: app ? { code: app.kind, appCode: app.appCode, message: app.message }
+      : constraint ? { code: constraint.code, appCode: constraint.appCode, message: constraint.message }
+      : { code: 'INTERNAL', appCode: 'INTERNAL', message: '服务器内部错误，请稍后重试' } }) + '\n')
   }
 }
 

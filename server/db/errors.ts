@@ -30,6 +30,11 @@ const CONSTRAINT_ERRORS: Record<string, { code: 'BAD_REQUEST' | 'CONFLICT' | 'NO
   P2025: { code: 'NOT_FOUND', httpStatus: 404, appCode: 'NOT_FOUND', message: '记录不存在或已被删除' },
 }
 const ADAPTER_KIND_CODES: Record<string, string> = { ForeignKeyConstraintViolation: 'P2003', UniqueConstraintViolation: 'P2002' }
+/** the same violations as the bare drivers report them (the bulk import writes through pg and better-sqlite3) */
+const DRIVER_CODES: Record<string, string> = {
+  '23503': 'P2003', '23505': 'P2002', // PostgreSQL SQLSTATE (also the import's ForeignKeyViolation)
+  SQLITE_CONSTRAINT_FOREIGNKEY: 'P2003', SQLITE_CONSTRAINT_UNIQUE: 'P2002', SQLITE_CONSTRAINT_PRIMARYKEY: 'P2002',
+}
 
 export function constraintError(error: unknown) {
   const seen = new Set<unknown>()
@@ -38,6 +43,7 @@ export function constraintError(error: unknown) {
     seen.add(e)
     const o = e as { code?: unknown; kind?: unknown; cause?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: string } } } }
     if (typeof o.code === 'string' && CONSTRAINT_ERRORS[o.code]) return CONSTRAINT_ERRORS[o.code]!
+    if (typeof o.code === 'string' && DRIVER_CODES[o.code]) return CONSTRAINT_ERRORS[DRIVER_CODES[o.code]!]!
     const kind = typeof o.kind === 'string' ? o.kind : o.meta?.driverAdapterError?.cause?.kind
     if (kind && ADAPTER_KIND_CODES[kind]) return CONSTRAINT_ERRORS[ADAPTER_KIND_CODES[kind]!]!
     e = o.cause

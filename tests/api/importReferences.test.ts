@@ -9,6 +9,7 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createDb, rawDriver, type Db } from '../../server/db/client.ts'
 import type { DbConfig } from '../../server/db/config.ts'
+import { constraintError } from '../../server/db/errors.ts'
 import { ForeignKeyViolation, withImportTx, type ImportRowValues, type ProblemValues } from '../../server/services/importWriter.ts'
 import { freshDatabase } from '../support/appServer.ts'
 
@@ -124,10 +125,13 @@ if (adminUrl) describe('the PostgreSQL import\'s reference checks', () => {
     const byTrigger = await importRows(plain, [row({ gridId: 987_654 })]).then(() => null, (e: unknown) => e)
     expect(byTrigger).not.toBeInstanceOf(ForeignKeyViolation) // PostgreSQL's trigger refused it
     expect(byTrigger).toMatchObject({ code: '23503', constraint: 'Problem_gridId_fkey' })
+    // either way the import route answers 400 REFERENCE_NOT_FOUND (server/db/errors.ts), not a 500
+    expect(constraintError(byTrigger)).toMatchObject({ httpStatus: 400, appCode: 'REFERENCE_NOT_FOUND' })
 
     const byGuard = await importRows(granted, [row({ gridId: 987_654 })]).then(() => null, (e: unknown) => e)
     expect(byGuard).toBeInstanceOf(ForeignKeyViolation)
     expect(byGuard).toMatchObject({ code: '23503', constraint: 'Problem_gridId_fkey' })
+    expect(constraintError(byGuard)).toMatchObject({ httpStatus: 400, appCode: 'REFERENCE_NOT_FOUND' })
     const good = await importRows(granted, [row()])
     expect(await db.problem.count({ where: { importBatchId: good.batchId } })).toBe(1)
   })
