@@ -95,7 +95,7 @@ function memory(): { heap: number; ab: number } {
   return { heap: m.heapUsed, ab: m.arrayBuffers }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 /**
  * Every method is timed the same way: ROUNDS interleaved rounds; each round runs every method once over the

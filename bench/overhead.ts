@@ -14,6 +14,7 @@ import { createDb } from '../server/db/client.ts'
 import type { DbConfig } from '../server/db/config.ts'
 import { mulberry32 } from '../server/domain/random.ts'
 import { sessionCookie, startServerProcess } from './load.ts'
+import { median } from './assignment.ts'
 import { recordTarget } from './targets.ts'
 
 export interface OverheadRun { name: string; reqPerSec: number; p50: number; p99: number; errors: number; non2xx: number }
@@ -66,7 +67,6 @@ export async function benchOverhead(opts: { config: DbConfig; database: string; 
     const floor = runs[0]!.reqPerSec
     // each round's ratio to that round's /healthz, then the median round: load from other processes
     // moves a kind and the floor measured seconds apart alike (as bench/assignment.ts does)
-    const median = (xs: number[]) => { const v = [...xs].sort((a, b) => a - b); return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2 }
     const perRound = (name: string) => acc.get(name)!.map((r, i) => r.reqPerSec / acc.get('/healthz')![i]!.reqPerSec)
     const ratios = Object.fromEntries(runs.slice(1).map((r) => [r.name, median(perRound(r.name))]))
     const rounds_ = (name: string) => perRound(name).map((x) => (100 * x).toFixed(1)).join(', ')

@@ -4,6 +4,7 @@
  * all use it. Also the one Chinese sentence for zod issues.
  */
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc'
+import { constraintError } from '../db/errors.ts'
 import { AppError, type ErrorKind } from '../domain/errors.ts'
 
 export const KIND_TO_TRPC: Record<ErrorKind, { code: TRPC_ERROR_CODE_KEY; httpStatus: number }> = {
@@ -24,6 +25,20 @@ export function appErrorOf(error: unknown): AppError | null {
 }
 
 export const httpStatusOf = (e: AppError): number => KIND_TO_TRPC[e.kind].httpStatus
+
+/**
+ * What a plain HTTP route answers for an error: an AppError as itself; a constraint violation nobody
+ * anticipated (a row the request refers to removed meanwhile, a duplicate) as the caller's mistake;
+ * anything else as INTERNAL (`unexpected`: the route logs it).
+ */
+export function httpAnswerOf(e: unknown): { status: number; kind: ErrorKind | 'INTERNAL'; appCode: string; message: string; unexpected: boolean } {
+  const app = appErrorOf(e)
+  if (app) return { status: httpStatusOf(app), kind: app.kind, appCode: app.appCode, message: app.message, unexpected: false }
+  const c = constraintError(e)
+  const kind = c && (Object.keys(KIND_TO_TRPC) as ErrorKind[]).find((k) => KIND_TO_TRPC[k].code === c.code)
+  if (c && kind) return { status: c.httpStatus, kind, appCode: c.appCode, message: c.message, unexpected: false }
+  return { status: 500, kind: 'INTERNAL', appCode: 'INTERNAL', message: '服务器内部错误，请稍后重试', unexpected: true }
+}
 
 /** zod issues as the one Chinese sentence the API answers with ("输入有误：…"). */
 export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {

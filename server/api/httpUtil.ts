@@ -5,9 +5,8 @@
 import type http from 'node:http'
 import { readCookie, SESSION_COOKIE, userForSession } from '../auth/sessions.ts'
 import type { Db } from '../db/client.ts'
-import { constraintError } from '../db/errors.ts'
 import type { SessionUser } from '../domain/user.ts'
-import { appErrorOf, httpStatusOf } from './errorMapping.ts'
+import { httpAnswerOf } from './errorMapping.ts'
 import { sameOrigin } from '../auth/origin.ts'
 
 export interface HttpDeps { db: Db; now: () => Date }
@@ -19,12 +18,9 @@ export function sendError(res: http.ServerResponse, status: number, appCode: str
 }
 
 export function sendAppError(res: http.ServerResponse, e: unknown): void {
-  const app = appErrorOf(e)
-  if (app) { sendError(res, httpStatusOf(app), app.appCode, app.message); return }
-  const constraint = constraintError(e) // e.g. a row the request refers to was deleted meanwhile
-  if (constraint) { sendError(res, constraint.httpStatus, constraint.appCode, constraint.message); return }
-  console.error('[http]', e)
-  sendError(res, 500, 'INTERNAL', '服务器内部错误，请稍后重试')
+  const a = httpAnswerOf(e)
+  if (a.unexpected) console.error('[http]', e)
+  sendError(res, a.status, a.appCode, a.message)
 }
 
 export async function sessionUserOf(db: Db, req: http.IncomingMessage, now: Date): Promise<SessionUser | null> {

@@ -23,8 +23,7 @@ import type { GridCatalog } from '../services/gridCatalog.ts'
 import { BAD_ROWS_LISTED, boundedAnswer, commitImport, GOOD_ROWS_LISTED, IMPORT_MAX_BYTES, IMPORT_MODES, IMPORT_SMALL_BYTES, previewImport, type ImportProgress } from '../services/problemImport.ts'
 import { serverBusy } from '../services/heavy.ts'
 import { AppError } from '../domain/errors.ts'
-import { appErrorOf } from './errorMapping.ts'
-import { constraintError } from '../db/errors.ts'
+import { httpAnswerOf } from './errorMapping.ts'
 import { allowed } from './permissions.ts'
 import { describeIssues, readBody, sendAppError, sendError, sessionUserOf, type HttpDeps } from './httpUtil.ts'
 import { listFilters, listWhere } from './routers/problem.ts'
@@ -111,13 +110,10 @@ async function answerImport(deps: HttpDeps & { catalog: GridCatalog }, user: { i
   } catch (e) {
     if (!stream) throw e
     // the status line is sent: the error is the last line
-    const app = appErrorOf(e)
-    // a grid, department or category the rows refer to removed meanwhile: the import is refused, nothing written
-    const constraint = app ? null : constraintError(e)
-    if (!app && !constraint) console.error('[import]', e)
-    res.end(JSON.stringify({ error: app ? { code: app.kind, appCode: app.appCode, message: app.message }
-      : constraint ? { code: constraint.code, appCode: constraint.appCode, message: constraint.message }
-      : { code: 'INTERNAL', appCode: 'INTERNAL', message: '服务器内部错误，请稍后重试' } }) + '\n')
+    // (a grid, department or category the rows refer to removed meanwhile: refused, nothing written)
+    const a = httpAnswerOf(e)
+    if (a.unexpected) console.error('[import]', e)
+    res.end(JSON.stringify({ error: { code: a.kind, appCode: a.appCode, message: a.message } }) + '\n')
   }
 }
 

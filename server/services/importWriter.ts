@@ -322,20 +322,18 @@ class ReferenceGuard {
 
   /**
    * Locks what the rows about to be copied into `table` refer to: `valuesOf(column)` gives a
-   * column's values (null: the column is not written, so it takes its default, null). References
-   * to `own` rows of `own.table` (written by this transaction) need no lock.
+   * column's values (null: the column is not written, so it takes its default, null).
    */
-  async lock(table: string, valuesOf: (column: string) => Iterable<unknown> | null, own?: { table: string; ids: ArrayLike<number> }): Promise<void> {
+  async lock(table: string, valuesOf: (column: string) => Iterable<unknown> | null): Promise<void> {
     for (const k of this.keys.get(table) ?? []) {
       const values = valuesOf(k.column)
       if (!values) continue
       const key = `${k.refTable}.${k.refColumn}`
       let done = this.locked.get(key)
       if (!done) this.locked.set(key, done = new Set())
-      const ownIds = own?.table === k.refTable ? new Set<unknown>(Array.from(own.ids)) : null
       // a chunk's rows repeat the same few values: each is looked at once (the database answers as text)
       const wanted = new Map<string, unknown>()
-      for (const v of values) if (v !== null && v !== undefined && !done.has(v) && !ownIds?.has(v)) wanted.set(String(v), v)
+      for (const v of values) if (v !== null && v !== undefined && !done.has(v)) wanted.set(String(v), v)
       if (!wanted.size) continue
       const r = await this.client.query({
         text: `SELECT ${q(k.refColumn)}::text FROM ${q(k.refTable)} WHERE ${q(k.refColumn)} = ANY($1::${k.refType}[]) FOR KEY SHARE`,
@@ -403,8 +401,8 @@ async function pgTx<T>(pool: pg.Pool, fn: (tx: ImportTx) => Promise<T>): Promise
       const ids = r.rows.map((x) => x.id).sort((a, b) => a - b)
       if (guard) {
         await guard.lock('Problem', (c) => (c === 'importBatchId' ? [batchId] : (VALUE_COLUMNS as readonly string[]).includes(c) ? rows.map((x) => x.problem[c as keyof ProblemValues]) : null))
-        // the events refer to the problems just written (no lock needed) and to the importer
-        await guard.lock('ProblemEvent', (c) => (c === 'problemId' ? ids : c === 'actorId' ? [event.actorId] : null), { table: 'Problem', ids })
+        // the events refer to the importer and to the problems this COPY writes (this transaction's own rows: no lock)
+        await guard.lock('ProblemEvent', (c) => (c === 'problemId' ? [] : c === 'actorId' ? [event.actorId] : null))
         await triggers(false)
       }
       const tail = `\t${batchId}\t`, t = copyText

@@ -6,6 +6,7 @@
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { constraintError } from '../../server/db/errors.ts'
+import { httpAnswerOf } from '../../server/api/errorMapping.ts'
 import { ForeignKeyViolation } from '../../server/services/importWriter.ts'
 
 function sqliteError(sql: string): unknown {
@@ -31,6 +32,12 @@ describe('constraint errors from the bare drivers', () => {
     expect(constraintError(new ForeignKeyViolation('Problem_gridId_fkey', 'Problem', 'Key (gridId)=(9) is not present in table "Grid".'))).toMatchObject({ httpStatus: 400, appCode: 'REFERENCE_NOT_FOUND' })
     expect(constraintError(Object.assign(new Error('duplicate key value violates unique constraint "Problem_externalId_key"'), { code: '23505' }))).toMatchObject({ httpStatus: 409, appCode: 'ALREADY_EXISTS' })
     expect(constraintError(new Error('wrapped', { cause: Object.assign(new Error('fk'), { code: '23503' }) }))).toMatchObject({ appCode: 'REFERENCE_NOT_FOUND' })
+  })
+
+  it('the plain HTTP routes (and the import\'s progress stream) answer them with an error kind, not INTERNAL', () => {
+    expect(httpAnswerOf(sqliteError('INSERT INTO p VALUES (1, 99)'))).toEqual({ status: 400, kind: 'BAD_INPUT', appCode: 'REFERENCE_NOT_FOUND', message: '引用的记录不存在', unexpected: false })
+    expect(httpAnswerOf(Object.assign(new Error('dup'), { code: '23505' }))).toMatchObject({ status: 409, kind: 'CONFLICT', appCode: 'ALREADY_EXISTS' })
+    expect(httpAnswerOf(new Error('boom'))).toMatchObject({ status: 500, kind: 'INTERNAL', unexpected: true })
   })
 
   it('anything else is not a constraint error', () => {
