@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { Result } from 'axe-core'
 import type { RunningApp } from '../support/appServer.ts'
-import { startBrowserApp, stopBrowserApp } from '../support/browser.ts'
+import { NO_SERVICE_WORKER, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
 import { axeViolations, formatViolations } from './axe.ts'
 import { navPaths, openScreen, ROLE_USERS, SCREENS, settle, signInAs, SIZES, trackRequests, type RoleName, type SizeName } from './screens.ts'
 
@@ -23,7 +23,7 @@ beforeAll(async () => { ({ app, browser } = await startBrowserApp()) }, 180_000)
 afterAll(() => stopBrowserApp({ app, browser }))
 
 async function open(size: SizeName): Promise<{ context: BrowserContext; page: Page; inflight: () => number; errors: string[] }> {
-  const context = await browser.newContext({ viewport: SIZES[size], deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+  const context = await browser.newContext({ viewport: SIZES[size], deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...NO_SERVICE_WORKER })
   const page = await context.newPage()
   const errors: string[] = []
   page.on('pageerror', (e) => errors.push(String(e)))

@@ -12,7 +12,7 @@ import { pointOnFeature } from '@turf/turf'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { RunningApp } from '../support/appServer.ts'
-import { mapIdle, OUT, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
+import { mapIdle, NO_SERVICE_WORKER, OUT, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
 import { loggedIn } from '../support/apiClient.ts'
 
 const GRID_FILL = 'grid-fill'
@@ -31,6 +31,7 @@ async function open(opts: { width?: number; height?: number; lang?: 'zh-CN' | 'e
     deviceScaleFactor: 1,
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
+    ...NO_SERVICE_WORKER,
   })
   if (opts.lang) await context.addInitScript((l) => localStorage.setItem('gridduty.lang', l), opts.lang)
   const page = await context.newPage()

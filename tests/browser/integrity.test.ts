@@ -10,7 +10,7 @@ import type { Browser } from 'playwright-core'
 import { pointOnFeature } from '@turf/turf'
 import { loggedIn } from '../support/apiClient.ts'
 import type { RunningApp } from '../support/appServer.ts'
-import { signIn, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
+import { NO_SERVICE_WORKER, signIn, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
 
 let app: RunningApp
 let browser: Browser
@@ -26,7 +26,7 @@ describe('integrity page and holiday calendar (browser)', { timeout: 150_000 }, 
     const [lng, lat] = pointOnFeature(fc.features.find((x) => x.properties.name === '南面滩社区')!).geometry.coordinates as [number, number]
     const p = await api.problem.create.mutate({ lng, lat, categoryCode: 'XX02', description: '浏览器测试：作废' })
     await api.problem.transition.mutate({ id: p.id, version: p.version, action: 'void', note: '重复' })
-    const context = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+    const context = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...NO_SERVICE_WORKER })
     const errors: string[] = []
     try {
       const page = await context.newPage()
@@ -54,7 +54,7 @@ describe('integrity page and holiday calendar (browser)', { timeout: 150_000 }, 
   })
 
   it('an admin previews a register with errors (each bad row by number), imports the good rows and exports', async () => {
-    const context = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+    const context = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...NO_SERVICE_WORKER })
     const errors: string[] = []
     try {
       const page = await context.newPage()

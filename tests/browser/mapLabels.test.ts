@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { MapLibreMap } from 'maplibre-gl'
 import type { RunningApp } from '../support/appServer.ts'
-import { mapIdle, OUT, signIn, startBrowserApp, stopBrowserApp, type MapKey } from '../support/browser.ts'
+import { mapIdle, NO_SERVICE_WORKER, OUT, signIn, startBrowserApp, stopBrowserApp, type MapKey } from '../support/browser.ts'
 import { loggedIn } from '../support/apiClient.ts'
 
 let app: RunningApp
@@ -40,7 +40,7 @@ async function open(size: Size, login: string): Promise<{ context: BrowserContex
   const phone = size.name === 'phone'
   const context = await browser.newContext({
     viewport: { width: size.width, height: size.height }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
-    ...(phone ? { isMobile: true, hasTouch: true } : {}),
+    ...(phone ? { isMobile: true, hasTouch: true } : {}), ...NO_SERVICE_WORKER,
   })
   const page = await context.newPage()
   await signIn(page, app.url, login)

@@ -13,7 +13,7 @@ import { booleanPointInPolygon, distance, pointOnFeature } from '@turf/turf'
 import type { Browser } from 'playwright-core'
 import { loggedIn } from '../support/apiClient.ts'
 import type { RunningApp } from '../support/appServer.ts'
-import { OUT, signIn, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
+import { NO_SERVICE_WORKER, OUT, signIn, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
 
 const users = JSON.parse(fs.readFileSync('data/demo/users.json', 'utf8')) as { login: string; role: string; department: string | null }[]
 
@@ -31,7 +31,7 @@ describe('mock evaluation (browser)', { timeout: 150_000 }, () => {
     const expected = preview.sites[0]!
     expect(expected.departmentId).not.toBeNull()
 
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...NO_SERVICE_WORKER })
     const errors: string[] = []
     try {
       const page = await phone.newPage()
@@ -86,7 +86,7 @@ describe('mock evaluation (browser)', { timeout: 150_000 }, () => {
   })
 
   it('a department sees "my indicators" with overdue milestones highlighted and a countdown', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...NO_SERVICE_WORKER })
     try {
       const page = await ctx.newPage()
       await signIn(page, app.url, 'rfb')
@@ -114,7 +114,7 @@ describe('mock evaluation (browser)', { timeout: 150_000 }, () => {
   it('the map colours evaluation sites by readiness', async () => {
     const api = await loggedIn(app.url, 'leader')
     const expected = new Map((await api.evaluation.readiness.query()).sites.map((x) => [x.id, x.readiness]))
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...NO_SERVICE_WORKER })
     try {
       const page = await ctx.newPage()
       await page.goto(app.url)
@@ -157,7 +157,7 @@ describe('mock evaluation (browser)', { timeout: 150_000 }, () => {
       .map((g) => ({ g, point: pointOnFeature(g).geometry.coordinates as [number, number] }))
       .map((x) => ({ ...x, d: distance([site.lng, site.lat], x.point) }))
       .sort((a, b) => a.d - b.d)[0]!
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...NO_SERVICE_WORKER })
     const errors: string[] = []
     try {
       const page = await ctx.newPage()
@@ -224,7 +224,7 @@ describe('mock evaluation (browser)', { timeout: 150_000 }, () => {
   })
 
   it('department users get no site editor on the evaluation page', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...NO_SERVICE_WORKER })
     try {
       const page = await ctx.newPage()
       await signIn(page, app.url, 'rfb')
@@ -238,7 +238,7 @@ describe('mock evaluation (browser)', { timeout: 150_000 }, () => {
   })
 
   it('a leader enters an indicator with its five assignments and it joins the progress table', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...NO_SERVICE_WORKER })
     const errors: string[] = []
     try {
       const page = await ctx.newPage()

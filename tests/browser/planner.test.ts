@@ -13,7 +13,7 @@ import { differenceGeom } from '../../server/domain/boundary/operations.ts'
 import { moveVertex, vertexSharing, type GridGeometry } from '../../server/domain/boundary/topology.ts'
 import { loggedIn } from '../support/apiClient.ts'
 import type { RunningApp } from '../support/appServer.ts'
-import { mapIdle, OUT, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
+import { mapIdle, NO_SERVICE_WORKER, OUT, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
 
 
 let app: RunningApp
@@ -53,7 +53,7 @@ describe('planner page', () => {
     const problem = await admin.problem.create.mutate({ lng: inner[0], lat: inner[1], categoryCode: category, description: '浏览器边界测试' })
     expect(problem.gridId).toBe(y.id)
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...NO_SERVICE_WORKER })
     const page = await context.newPage()
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(String(e)))
@@ -147,7 +147,7 @@ describe('planner page', () => {
     expect(pick).not.toBeNull()
     const { x, y, v, a, b, m } = pick!
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...NO_SERVICE_WORKER })
     const page = await context.newPage()
     await page.goto(app.url)
     await page.getByTestId('login-login').fill('planner')

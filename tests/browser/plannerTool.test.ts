@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core'
 import { moveVertex, vertexSharing, type GridGeometry } from '../../server/domain/boundary/topology.ts'
 import { loggedIn } from '../support/apiClient.ts'
 import type { RunningApp } from '../support/appServer.ts'
-import { mapIdle, OUT, signIn, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
+import { mapIdle, NO_SERVICE_WORKER, OUT, signIn, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
 
 let app: RunningApp
 let browser: Browser
@@ -22,7 +22,7 @@ afterAll(() => stopBrowserApp({ app, browser }))
 
 const M_PER_DEG_LAT = 110_574
 async function openPlanner(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...NO_SERVICE_WORKER })
   const page = await context.newPage()
   await signIn(page, app.url, 'planner')
   await page.goto(`${app.url}/#/planner`)
@@ -151,7 +151,7 @@ describe('admin in words', () => {
     const depts = await api.department.list.query()
     const other = depts.find((d) => d.id !== current!.departmentId)!
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...NO_SERVICE_WORKER })
     const page = await context.newPage()
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(String(e)))
@@ -217,7 +217,7 @@ describe('admin in words', () => {
     const [lng, lat] = pointOnFeature(grid.geometry).geometry.coordinates as [number, number]
     const problem = await admin.problem.create.mutate({ lng, lat, categoryCode: (await admin.problem.categories.query())[0]!.code, description: '位置小地图测试' })
     expect(problem.gridId).toBe(grid.properties.id)
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...NO_SERVICE_WORKER })
     const page = await context.newPage()
     await signIn(page, app.url, 'admin')
     await page.goto(`${app.url}/#/problems?id=${problem.id}`)

@@ -11,7 +11,7 @@ import { monthOf } from '../../server/domain/time.ts'
 import { GRID_MONTH_STATUS } from '../../server/domain/vocabulary/status.ts'
 import { loggedIn } from '../support/apiClient.ts'
 import type { RunningApp } from '../support/appServer.ts'
-import { signIn, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
+import { NO_SERVICE_WORKER, signIn, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
 
 let app: RunningApp
 let browser: Browser
@@ -37,7 +37,7 @@ describe('one grid-month state everywhere (browser)', { timeout: 280_000 }, () =
     const context = async (where?: [number, number]): Promise<{ ctx: BrowserContext; page: Page }> => {
       const ctx = await browser.newContext({
         viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
-        ...(where ? { geolocation: { longitude: where[0], latitude: where[1], accuracy: 10 }, permissions: ['geolocation'] } : {}),
+        ...(where ? { geolocation: { longitude: where[0], latitude: where[1], accuracy: 10 }, permissions: ['geolocation'] } : {}), ...NO_SERVICE_WORKER,
       })
       const page = await ctx.newPage()
       page.on('pageerror', (e) => errors.push(String(e)))

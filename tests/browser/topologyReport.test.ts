@@ -9,7 +9,7 @@ import type { FeatureCollection, Polygon } from 'geojson'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
 import type { RunningApp } from '../support/appServer.ts'
-import { signIn, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
+import { NO_SERVICE_WORKER, signIn, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
 
 let app: RunningApp
 let browser: Browser
@@ -21,7 +21,7 @@ describe('topology report', () => {
   it('an import with a gap between grids lists the gap with its area and draws it', async () => {
     const fc = JSON.parse(fs.readFileSync(path.resolve('tests/fixtures/topology/street-gap/in.geojson'), 'utf8')) as FeatureCollection<Polygon, { code: string; name: string }>
     const file = JSON.stringify({ type: 'FeatureCollection', features: fc.features.map((f) => ({ type: 'Feature', properties: { name: f.properties.name, code: `98000${f.properties.code}` }, geometry: { type: 'Polygon', coordinates: f.geometry.coordinates.map((r) => r.map(([x, y]) => [x! + 2, y!])) } })) })
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...NO_SERVICE_WORKER })
     const page = await context.newPage()
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(String(e)))

@@ -10,6 +10,16 @@ export const CHROMIUM_ARGS = ['--no-sandbox', '--use-angle=swiftshader', '--enab
 /** screenshots (gitignored) */
 export const OUT = path.resolve('test-results')
 
+/**
+ * Context options for a test that is not about the service worker: Playwright makes
+ * navigator.serviceWorker.register a no-op (with a console warning). The app registers its worker once a
+ * signed-in screen is quiet; the install precaches every chunk of the app and, when the worker takes
+ * control, the app refetches every query (client/main.tsx) — seconds of work racing the page under test
+ * in each new context (the planner's pages with axe: 24 s with it, 12 s without). The service worker is
+ * tested where it matters: offline.test.ts, and the phone field-work tests (fieldPhotos, monthlyRhythm) keep it.
+ */
+export const NO_SERVICE_WORKER = { serviceWorkers: 'block' } as const
+
 export interface BrowserApp { app: RunningApp; browser: Browser }
 
 /** Debian's Chromium, headless, WebGL through SwiftShader: the one launch of the tests, the bench and the screenshot script. */
@@ -45,7 +55,7 @@ export async function signIn(page: Page, baseUrl: string, login: string, passwor
  * HTTP error answer collected in `problems` (tests expect it empty at the end).
  */
 export async function signedInSession(browser: Browser, baseUrl: string, login: string, viewport = { width: 1280, height: 860 }) {
-  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...NO_SERVICE_WORKER })
   const page = await context.newPage()
   const problems: string[] = []
   page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()) })
