@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { Result } from 'axe-core'
 import type { RunningApp } from '../support/appServer.ts'
-import { NO_SERVICE_WORKER, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
+import { NO_SERVICE_WORKER, PagePool, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
 import { axeViolations, formatViolations } from './axe.ts'
 import { navPaths, openScreen, ROLE_USERS, SCREENS, settle, signInAs, SIZES, trackRequests, type RoleName, type SizeName } from './screens.ts'
 
@@ -20,14 +20,35 @@ let app: RunningApp
 let browser: Browser
 
 beforeAll(async () => { ({ app, browser } = await startBrowserApp()) }, 180_000)
-afterAll(() => stopBrowserApp({ app, browser }))
+type Session = { context: BrowserContext; page: Page; inflight: () => number; errors: string[] }
+const sessions = new PagePool<Session>()
+afterAll(async () => { await sessions.closeAll(); await stopBrowserApp({ app, browser }) })
 
-async function open(size: SizeName): Promise<{ context: BrowserContext; page: Page; inflight: () => number; errors: string[] }> {
+async function open(size: SizeName): Promise<Session> {
   const context = await browser.newContext({ viewport: SIZES[size], deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', ...NO_SERVICE_WORKER })
   const page = await context.newPage()
   const errors: string[] = []
   page.on('pageerror', (e) => errors.push(String(e)))
   return { context, page, inflight: trackRequests(page), errors }
+}
+
+/**
+ * `role` signed in, at `size`, on the app's start page: one page per role for the whole file (PagePool:
+ * reset for each test, its page errors counted afresh), resized to the test's size before the app loads.
+ */
+async function signedIn(role: RoleName, size: SizeName): Promise<Session> {
+  const session = await sessions.get(role, async () => {
+    const s = await open(size)
+    await signInAs(s.page, app.url, role)
+    return s
+  })
+  session.errors.length = 0
+  await session.page.setViewportSize(SIZES[size])
+  if (session.page.url() === 'about:blank') {
+    await session.page.goto(app.url)
+    await session.page.getByTestId('current-user').waitFor()
+  }
+  return session
 }
 
 /** The report of every checked screen with violations, for one assertion with a readable message. */
@@ -63,65 +84,50 @@ describe('accessibility: axe-core, WCAG 2 A/AA, every page of every role', { tim
 
     for (const role of ROLES) {
       it(`${role} (${ROLE_USERS[role]}), ${size}: every page in the header`, async () => {
-        const { context, page, inflight, errors } = await open(size)
-        try {
-          await signInAs(page, app.url, role)
-          const paths = await navPaths(page)
-          expect(paths[0]).toBe('/')
-          expect(paths.length).toBeGreaterThan(2)
-          const unknown = paths.filter((p) => !SCREENS[p])
-          expect(unknown, 'pages the header offers but tests/browser/screens.ts does not describe').toEqual([])
-          const findings = new Findings()
-          for (const p of paths) {
-            await openScreen(page, app.url, SCREENS[p]!, inflight)
-            await findings.check(page, `${role} ${p} ${size}`)
-          }
-          expect(findings.checked).toHaveLength(paths.length)
-          expect(findings.report()).toBe('')
-          expect(errors).toEqual([])
-        } finally {
-          await context.close()
+        const { page, inflight, errors } = await signedIn(role, size)
+        const paths = await navPaths(page)
+        expect(paths[0]).toBe('/')
+        expect(paths.length).toBeGreaterThan(2)
+        const unknown = paths.filter((p) => !SCREENS[p])
+        expect(unknown, 'pages the header offers but tests/browser/screens.ts does not describe').toEqual([])
+        const findings = new Findings()
+        for (const p of paths) {
+          await openScreen(page, app.url, SCREENS[p]!, inflight)
+          await findings.check(page, `${role} ${p} ${size}`)
         }
+        expect(findings.checked).toHaveLength(paths.length)
+        expect(findings.report()).toBe('')
+        expect(errors).toEqual([])
       })
     }
 
     it(`leader, ${size}: a grid's panel on the map and a problem's detail`, async () => {
-      const { context, page, inflight } = await open(size)
-      try {
-        await signInAs(page, app.url, 'leader')
-        const findings = new Findings()
-        await openScreen(page, app.url, SCREENS['/']!, inflight)
-        await page.getByTestId('search-input').fill('北面滩')
-        await page.getByTestId('search-results').getByText('北面滩社区').click()
-        await expect.poll(() => page.getByTestId('panel-name').textContent()).toBe('北面滩社区')
-        await settle(page, inflight)
-        await findings.check(page, `leader grid panel ${size}`)
+      const { page, inflight } = await signedIn('leader', size)
+      const findings = new Findings()
+      await openScreen(page, app.url, SCREENS['/']!, inflight)
+      await page.getByTestId('search-input').fill('北面滩')
+      await page.getByTestId('search-results').getByText('北面滩社区').click()
+      await expect.poll(() => page.getByTestId('panel-name').textContent()).toBe('北面滩社区')
+      await settle(page, inflight)
+      await findings.check(page, `leader grid panel ${size}`)
 
-        await openScreen(page, app.url, SCREENS['/problems']!, inflight)
-        await page.getByTestId('problems-list').locator('button[data-testid^="problem-"]').first().click()
-        await page.getByTestId('problem-detail').waitFor()
-        await settle(page, inflight)
-        await findings.check(page, `leader problem detail ${size}`)
-        expect(findings.report()).toBe('')
-      } finally {
-        await context.close()
-      }
+      await openScreen(page, app.url, SCREENS['/problems']!, inflight)
+      await page.getByTestId('problems-list').locator('button[data-testid^="problem-"]').first().click()
+      await page.getByTestId('problem-detail').waitFor()
+      await settle(page, inflight)
+      await findings.check(page, `leader problem detail ${size}`)
+      expect(findings.report()).toBe('')
     })
 
     it(`department, ${size}: the inspection form from 我的网格`, async () => {
-      const { context, page, inflight } = await open(size)
-      try {
-        await signInAs(page, app.url, 'department')
-        await openScreen(page, app.url, SCREENS['/workspace']!, inflight)
-        await page.getByTestId('ws-record').click()
-        await page.getByTestId('workspace-form').waitFor()
-        await settle(page, inflight)
-        const findings = new Findings()
-        await findings.check(page, `department inspection form ${size}`)
-        expect(findings.report()).toBe('')
-      } finally {
-        await context.close()
-      }
+      const { page, inflight } = await signedIn('department', size)
+      await openScreen(page, app.url, SCREENS['/workspace']!, inflight)
+      await page.getByTestId('ws-record').click()
+      await page.getByTestId('workspace-form').waitFor()
+      await settle(page, inflight)
+      const findings = new Findings()
+      await findings.check(page, `department inspection form ${size}`)
+      expect(findings.report()).toBe('')
     })
   }
 })

@@ -12,7 +12,7 @@ import { pointOnFeature } from '@turf/turf'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { RunningApp } from '../support/appServer.ts'
-import { mapIdle, NO_SERVICE_WORKER, OUT, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
+import { mapIdle, NO_SERVICE_WORKER, OUT, PagePool, startBrowserApp, stopBrowserApp } from '../support/browser.ts'
 import { loggedIn } from '../support/apiClient.ts'
 
 const GRID_FILL = 'grid-fill'
@@ -21,7 +21,8 @@ let app: RunningApp
 let browser: Browser
 
 beforeAll(async () => { ({ app, browser } = await startBrowserApp()) }, 180_000)
-afterAll(() => stopBrowserApp({ app, browser }))
+const pages = new PagePool<{ context: BrowserContext; page: Page; watch: Watch }>()
+afterAll(async () => { await pages.closeAll(); await stopBrowserApp({ app, browser }) })
 
 interface Watch { errors: string[]; failed: string[] }
 
@@ -50,6 +51,24 @@ async function login(page: Page, user: string, password = `${user}123`): Promise
   await page.getByTestId('login-submit').click()
   await page.getByTestId('nav-map').click() // departments land on 我的网格; the map is one click away
   await page.getByTestId('map').waitFor()
+}
+
+/**
+ * The leader's desktop page, signed in once for the tests that need nothing else (PagePool: reset for
+ * each test, its console errors and failed requests counted afresh), on the map at `search`.
+ */
+async function leaderOnMap(search = ''): Promise<{ page: Page; watch: Watch }> {
+  const { page, watch } = await pages.get('leader', async () => {
+    const { context, page, watch } = await open()
+    await login(page, 'leader')
+    return { context, page, watch }
+  })
+  watch.errors.length = 0
+  watch.failed.length = 0
+  await page.goto(`${app.url}/${search}`)
+  await page.getByTestId('nav-map').click()
+  await page.getByTestId('map').waitFor()
+  return { page, watch }
 }
 
 /** Until the map is idle with at least `min` grids of `level` (and no other) drawn in the fill layer. */
@@ -180,46 +199,41 @@ describe('coverage map (browser)', { timeout: 150_000 }, () => {
   })
 
   it('finds a grid by name, switches level and language', async () => {
-    const { context, page, watch } = await open()
-    try {
-      await login(page, 'leader')
-      await waitForGrids(page, 40)
+    const { page, watch } = await leaderOnMap()
+    await waitForGrids(page, 40)
 
-      await page.getByTestId('search-input').fill('北面滩')
-      await page.getByTestId('search-results').getByText('北面滩社区').click()
-      await expect.poll(() => page.getByTestId('panel-name').textContent()).toBe('北面滩社区')
-      await expect.poll(() => page.getByTestId('holder-department').textContent()).toBe('市人防办')
+    await page.getByTestId('search-input').fill('北面滩')
+    await page.getByTestId('search-results').getByText('北面滩社区').click()
+    await expect.poll(() => page.getByTestId('panel-name').textContent()).toBe('北面滩社区')
+    await expect.poll(() => page.getByTestId('holder-department').textContent()).toBe('市人防办')
 
-      // the search flew the map to the grid: let it settle before the next control, as a person would
-      await waitForGrids(page, 1)
-      await page.getByTestId('level-street').click()
-      await expect.poll(() => page.getByTestId('level-street').getAttribute('aria-checked')).toBe('true')
-      await waitForGrids(page, 1, 'street')
+    // the search flew the map to the grid: let it settle before the next control, as a person would
+    await waitForGrids(page, 1)
+    await page.getByTestId('level-street').click()
+    await expect.poll(() => page.getByTestId('level-street').getAttribute('aria-checked')).toBe('true')
+    await waitForGrids(page, 1, 'street')
 
 
-      await page.getByTestId('lang-switch').click()
-      await expect.poll(() => page.getByTestId('level-street').textContent()).toBe('Streets')
-      expect(await page.getByTestId('logout').textContent()).toBe('Sign out')
-      // data stays as data
-      expect(await page.getByTestId('holder-department').textContent()).toBe('市人防办')
-      expect(await page.evaluate(() => localStorage.getItem('gridduty.lang'))).toBe('en')
+    await page.getByTestId('lang-switch').click()
+    await expect.poll(() => page.getByTestId('level-street').textContent()).toBe('Streets')
+    expect(await page.getByTestId('logout').textContent()).toBe('Sign out')
+    // data stays as data
+    expect(await page.getByTestId('holder-department').textContent()).toBe('市人防办')
+    expect(await page.evaluate(() => localStorage.getItem('gridduty.lang'))).toBe('en')
 
-      // the level selector offers districts; the district filter narrows the map to one district
-      const drawnNames = () => page.evaluate(() => [...new Set(window.__gridduty!.map.queryRenderedFeatures({ layers: ['grid-fill'] }).map((f) => String(f.properties.name)))].sort())
-      expect(await page.getByTestId('level-district').textContent()).toBe('Districts')
-      await page.getByTestId('level-district').click()
-      await expect.poll(() => page.getByTestId('level-district').getAttribute('aria-checked')).toBe('true')
-      await waitForGrids(page, 1, 'district')
-      expect((await drawnNames()).every((n) => ['高新区', '渭河新区'].includes(n))).toBe(true)
-      expect(await page.getByTestId('district-filter').locator('option').allTextContents()).toEqual(['Whole city', '渭河新区', '高新区'])
-      await page.getByTestId('district-filter').selectOption({ label: '渭河新区' })
-      await page.getByTestId('level-street').click()
-      await waitForGrids(page, 1, 'street')
-      await expect.poll(async () => { const n = await drawnNames(); return n.length > 0 && n.every((x) => ['姜谭街道', '桥南街道', '马营街道'].includes(x)) }, { timeout: 30_000 }).toBe(true)
-      expectClean(watch)
-    } finally {
-      await context.close()
-    }
+    // the level selector offers districts; the district filter narrows the map to one district
+    const drawnNames = () => page.evaluate(() => [...new Set(window.__gridduty!.map.queryRenderedFeatures({ layers: ['grid-fill'] }).map((f) => String(f.properties.name)))].sort())
+    expect(await page.getByTestId('level-district').textContent()).toBe('Districts')
+    await page.getByTestId('level-district').click()
+    await expect.poll(() => page.getByTestId('level-district').getAttribute('aria-checked')).toBe('true')
+    await waitForGrids(page, 1, 'district')
+    expect((await drawnNames()).every((n) => ['高新区', '渭河新区'].includes(n))).toBe(true)
+    expect(await page.getByTestId('district-filter').locator('option').allTextContents()).toEqual(['Whole city', '渭河新区', '高新区'])
+    await page.getByTestId('district-filter').selectOption({ label: '渭河新区' })
+    await page.getByTestId('level-street').click()
+    await waitForGrids(page, 1, 'street')
+    await expect.poll(async () => { const n = await drawnNames(); return n.length > 0 && n.every((x) => ['姜谭街道', '桥南街道', '马营街道'].includes(x)) }, { timeout: 30_000 }).toBe(true)
+    expectClean(watch)
   })
 
   it('lets a department record this month\'s inspection, and the grid turns done', async () => {
@@ -275,91 +289,76 @@ describe('coverage map (browser)', { timeout: 150_000 }, () => {
   })
 
   it('draws problems as points, clusters or a heatmap; a click on a point opens the problem', async () => {
-    const { context, page, watch } = await open()
-    try {
-      await login(page, 'leader')
-      await waitForGrids(page, 40)
-      const visible = (layer: string) => page.evaluate((l) => {
-        const map = window.__gridduty!.map
-        return !!map.getLayer(l) && map.getLayoutProperty(l, 'visibility') !== 'none'
-      }, layer)
-      await page.getByTestId('problem-mode').getByRole('radio').nth(2).click() // heatmap
-      await expect.poll(() => visible('problem-heat')).toBe(true)
-      expect(await visible('problems')).toBe(false)
-      await page.getByTestId('problem-mode').getByRole('radio').nth(1).click() // clusters
-      await expect.poll(() => visible('problem-clusters')).toBe(true)
-      await page.getByTestId('problem-mode').getByRole('radio').nth(0).click() // points
-      await expect.poll(() => visible('problems')).toBe(true)
-      await page.waitForFunction(() => window.__gridduty!.map.loaded())
-      // the pixel of a problem point that nothing else covers
-      const target = await page.evaluate(() => {
-        const map = window.__gridduty!.map
-        const rect = map.getContainer().getBoundingClientRect()
-        for (const f of map.queryRenderedFeatures({ layers: ['problems'] })) {
-          const p = map.project((f.geometry as unknown as { coordinates: [number, number] }).coordinates)
-          const el = document.elementFromPoint(rect.left + p.x, rect.top + p.y)
-          const top = map.queryRenderedFeatures(p, { layers: ['problems'] })[0]
-          if (el === map.getCanvas() && top?.properties.id === f.properties.id) return { x: rect.left + p.x, y: rect.top + p.y, id: f.properties.id as number }
-        }
-        return null
-      })
-      expect(target, 'a visible problem point').not.toBeNull()
-      await page.mouse.click(target!.x, target!.y)
-      await expect.poll(() => page.evaluate(() => window.location.hash)).toBe(`#/problems?id=${target!.id}`)
-      await page.getByTestId('page-problems').waitFor()
-      expectClean(watch)
-    } finally {
-      await context.close()
-    }
+    const { page, watch } = await leaderOnMap()
+    await waitForGrids(page, 40)
+    const visible = (layer: string) => page.evaluate((l) => {
+      const map = window.__gridduty!.map
+      return !!map.getLayer(l) && map.getLayoutProperty(l, 'visibility') !== 'none'
+    }, layer)
+    await page.getByTestId('problem-mode').getByRole('radio').nth(2).click() // heatmap
+    await expect.poll(() => visible('problem-heat')).toBe(true)
+    expect(await visible('problems')).toBe(false)
+    await page.getByTestId('problem-mode').getByRole('radio').nth(1).click() // clusters
+    await expect.poll(() => visible('problem-clusters')).toBe(true)
+    await page.getByTestId('problem-mode').getByRole('radio').nth(0).click() // points
+    await expect.poll(() => visible('problems')).toBe(true)
+    await page.waitForFunction(() => window.__gridduty!.map.loaded())
+    // the pixel of a problem point that nothing else covers
+    const target = await page.evaluate(() => {
+      const map = window.__gridduty!.map
+      const rect = map.getContainer().getBoundingClientRect()
+      for (const f of map.queryRenderedFeatures({ layers: ['problems'] })) {
+        const p = map.project((f.geometry as unknown as { coordinates: [number, number] }).coordinates)
+        const el = document.elementFromPoint(rect.left + p.x, rect.top + p.y)
+        const top = map.queryRenderedFeatures(p, { layers: ['problems'] })[0]
+        if (el === map.getCanvas() && top?.properties.id === f.properties.id) return { x: rect.left + p.x, y: rect.top + p.y, id: f.properties.id as number }
+      }
+      return null
+    })
+    expect(target, 'a visible problem point').not.toBeNull()
+    await page.mouse.click(target!.x, target!.y)
+    await expect.poll(() => page.evaluate(() => window.location.hash)).toBe(`#/problems?id=${target!.id}`)
+    await page.getByTestId('page-problems').waitFor()
+    expectClean(watch)
   })
 
   it('draws problems from the server\'s cluster tiles for a city with many (forced here by ?problems=tiles)', async () => {
-    const { context, page, watch } = await open({ search: '?problems=tiles' })
-    try {
-      await login(page, 'leader')
-      await waitForGrids(page, 40)
-      const open = (await (await loggedIn(app.url, 'leader')).problem.mapInfo.query()).count
-      // clusters and single problems from /tiles/problems, none on the plain GeoJSON layer
-      const drawn = async () => page.evaluate(() => {
-        const map = window.__gridduty!.map
-        if (!map.getLayer('problem-clusters') || !map.loaded() || !map.areTilesLoaded()) return null
-        const clusters = new Map<number, number>(), singles = new Set<number>()
-        for (const f of map.queryRenderedFeatures({ layers: ['problem-clusters', 'problem-points'] })) {
-          if (f.properties.cluster) clusters.set(f.properties.cluster_id as number, f.properties.point_count as number)
-          else singles.add(f.properties.id as number)
-        }
-        return { clusters: [...clusters.values()], singles: singles.size, plain: map.queryRenderedFeatures({ layers: ['problems'] }).length }
-      })
-      await expect.poll(async () => { const d = await drawn(); return d ? d.clusters.length + d.singles : 0 }, { timeout: 30_000, message: `no problem clusters drawn; console: ${watch.errors.join(' | ')}; failed: ${watch.failed.join(' | ')}` }).toBeGreaterThan(0)
-      const d = (await drawn())!
-      expect(d.plain).toBe(0)
-      expect(d.clusters.every((n) => n > 1)).toBe(true)
-      expect(d.clusters.reduce((a, b) => a + b, 0) + d.singles).toBeLessThanOrEqual(open)
-      expectClean(watch)
-    } finally {
-      await context.close()
-    }
+    const { page, watch } = await leaderOnMap('?problems=tiles')
+    await waitForGrids(page, 40)
+    const open = (await (await loggedIn(app.url, 'leader')).problem.mapInfo.query()).count
+    // clusters and single problems from /tiles/problems, none on the plain GeoJSON layer
+    const drawn = async () => page.evaluate(() => {
+      const map = window.__gridduty!.map
+      if (!map.getLayer('problem-clusters') || !map.loaded() || !map.areTilesLoaded()) return null
+      const clusters = new Map<number, number>(), singles = new Set<number>()
+      for (const f of map.queryRenderedFeatures({ layers: ['problem-clusters', 'problem-points'] })) {
+        if (f.properties.cluster) clusters.set(f.properties.cluster_id as number, f.properties.point_count as number)
+        else singles.add(f.properties.id as number)
+      }
+      return { clusters: [...clusters.values()], singles: singles.size, plain: map.queryRenderedFeatures({ layers: ['problems'] }).length }
+    })
+    await expect.poll(async () => { const d = await drawn(); return d ? d.clusters.length + d.singles : 0 }, { timeout: 30_000, message: `no problem clusters drawn; console: ${watch.errors.join(' | ')}; failed: ${watch.failed.join(' | ')}` }).toBeGreaterThan(0)
+    const d = (await drawn())!
+    expect(d.plain).toBe(0)
+    expect(d.clusters.every((n) => n > 1)).toBe(true)
+    expect(d.clusters.reduce((a, b) => a + b, 0) + d.singles).toBeLessThanOrEqual(open)
+    expectClean(watch)
   })
 
   it('colours grids by their number of overdue problems, with a legend of the bins', async () => {
-    const { context, page, watch } = await open()
-    try {
-      await login(page, 'leader')
-      await waitForGrids(page, 40)
-      await page.getByTestId('colour-mode').getByRole('radio').nth(3).click() // overdue
-      await expect.poll(() => page.evaluate(() => JSON.stringify(window.__gridduty!.map.getPaintProperty('grid-fill', 'fill-color')))).toContain('overdueProblems')
-      const api = await loggedIn(app.url, 'leader')
-      const counts = (await api.grid.list.query({ level: 'community' })).features.map((f) => f.properties.overdueProblems)
-      const bins = [[0, 0], [1, 2], [3, 5], [6, 9], [10, Infinity]] as const // client/map/layers.ts COUNT_BINS
-      for (const [i, [from, to]] of bins.entries()) {
-        const expected = counts.filter((n) => n >= from && n <= to).length
-        expect(Number(await page.getByTestId(`legend-bin-count-${i}`).textContent()), `bin ${from}–${to}`).toBe(expected)
-      }
-      expect(counts.some((n) => n > 0)).toBe(true)
-      expectClean(watch)
-    } finally {
-      await context.close()
+    const { page, watch } = await leaderOnMap()
+    await waitForGrids(page, 40)
+    await page.getByTestId('colour-mode').getByRole('radio').nth(3).click() // overdue
+    await expect.poll(() => page.evaluate(() => JSON.stringify(window.__gridduty!.map.getPaintProperty('grid-fill', 'fill-color')))).toContain('overdueProblems')
+    const api = await loggedIn(app.url, 'leader')
+    const counts = (await api.grid.list.query({ level: 'community' })).features.map((f) => f.properties.overdueProblems)
+    const bins = [[0, 0], [1, 2], [3, 5], [6, 9], [10, Infinity]] as const // client/map/layers.ts COUNT_BINS
+    for (const [i, [from, to]] of bins.entries()) {
+      const expected = counts.filter((n) => n >= from && n <= to).length
+      expect(Number(await page.getByTestId(`legend-bin-count-${i}`).textContent()), `bin ${from}–${to}`).toBe(expected)
     }
+    expect(counts.some((n) => n > 0)).toBe(true)
+    expectClean(watch)
   })
 
   it('is usable at phone width: the panel is a bottom sheet', async () => {

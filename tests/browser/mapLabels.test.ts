@@ -9,10 +9,10 @@
  */
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import type { MapLibreMap } from 'maplibre-gl'
 import type { RunningApp } from '../support/appServer.ts'
-import { mapIdle, NO_SERVICE_WORKER, OUT, signIn, startBrowserApp, stopBrowserApp, type MapKey } from '../support/browser.ts'
+import { mapIdle, NO_SERVICE_WORKER, OUT, PagePool, signIn, startBrowserApp, stopBrowserApp, type MapKey } from '../support/browser.ts'
 import { loggedIn } from '../support/apiClient.ts'
 
 let app: RunningApp
@@ -28,7 +28,8 @@ beforeAll(async () => {
   communities = new Map(labels.features.map((f) => [f.id as number, f.properties.name]))
   labelPoints = new Map(labels.features.map((f) => [f.id as number, f.geometry.coordinates as [number, number]]))
 }, 180_000)
-afterAll(() => stopBrowserApp({ app, browser }))
+const pages = new PagePool()
+afterAll(async () => { await pages.closeAll(); await stopBrowserApp({ app, browser }) })
 
 const SIZES = [
   { name: 'desktop', width: 1280, height: 800 },
@@ -36,15 +37,19 @@ const SIZES = [
 ] as const
 type Size = (typeof SIZES)[number]
 
-async function open(size: Size, login: string): Promise<{ context: BrowserContext; page: Page }> {
-  const phone = size.name === 'phone'
-  const context = await browser.newContext({
-    viewport: { width: size.width, height: size.height }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
-    ...(phone ? { isMobile: true, hasTouch: true } : {}), ...NO_SERVICE_WORKER,
+/** A signed-in page of `login` at `size` (one per pair for the whole file, reset for each test: PagePool). */
+async function open(size: Size, login: string): Promise<Page> {
+  const { page } = await pages.get(`${size.name} ${login}`, async () => {
+    const phone = size.name === 'phone'
+    const context = await browser.newContext({
+      viewport: { width: size.width, height: size.height }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
+      ...(phone ? { isMobile: true, hasTouch: true } : {}), ...NO_SERVICE_WORKER,
+    })
+    const page = await context.newPage()
+    await signIn(page, app.url, login)
+    return { context, page }
   })
-  const page = await context.newPage()
-  await signIn(page, app.url, login)
-  return { context, page }
+  return page
 }
 
 /** The map's idle state after the label source has data and a repaint has placed the symbols. */
@@ -132,79 +137,59 @@ async function expectSvgNames(page: Page, testId: string): Promise<{ ids: number
 
 describe.each(SIZES)('grid names on every map at $name size', { timeout: 300_000 }, (size) => {
   it('coverage map: each community named once, at every zoom', async () => {
-    const { context, page } = await open(size, 'leader')
-    try {
-      await page.goto(`${app.url}/#/`)
-      await page.getByTestId('map').waitFor()
-      await expectEachNameOnce(page, '__gridduty', 'grid-label', 'grid-labels')
-      await page.screenshot({ path: path.join(OUT, `map-labels-coverage-${size.name}.png`) })
-    } finally {
-      await context.close()
-    }
+    const page = await open(size, 'leader')
+    await page.goto(`${app.url}/#/`)
+    await page.getByTestId('map').waitFor()
+    await expectEachNameOnce(page, '__gridduty', 'grid-label', 'grid-labels')
+    await page.screenshot({ path: path.join(OUT, `map-labels-coverage-${size.name}.png`) })
   })
 
   it('coverage map on vector tiles (?grids=tiles): each community named once, from the tiles\' labels layer', async () => {
-    const { context, page } = await open(size, 'leader')
-    try {
-      await page.goto(`${app.url}/?grids=tiles#/`)
-      await page.getByTestId('map').waitFor()
-      await page.waitForFunction(() => window.__gridduty?.map.getSource('grids')?.type === 'vector', undefined, { timeout: 60_000 })
-      await expectEachNameOnce(page, '__gridduty', 'grid-label', 'grids', 'labels')
-    } finally {
-      await context.close()
-    }
+    const page = await open(size, 'leader')
+    await page.goto(`${app.url}/?grids=tiles#/`)
+    await page.getByTestId('map').waitFor()
+    await page.waitForFunction(() => window.__gridduty?.map.getSource('grids')?.type === 'vector', undefined, { timeout: 60_000 })
+    await expectEachNameOnce(page, '__gridduty', 'grid-label', 'grids', 'labels')
   })
 
   it('problem pick map and evaluation site editor: each community named once', async () => {
-    const { context, page } = await open(size, 'leader')
-    try {
-      await page.goto(`${app.url}/#/problems`)
-      await page.getByTestId('tab-report').click()
-      await page.getByTestId('pick-map').scrollIntoViewIfNeeded()
-      await expectEachNameOnce(page, '__griddutyPick', 'pick-grid-label', 'pick-grid-labels')
+    const page = await open(size, 'leader')
+    await page.goto(`${app.url}/#/problems`)
+    await page.getByTestId('tab-report').click()
+    await page.getByTestId('pick-map').scrollIntoViewIfNeeded()
+    await expectEachNameOnce(page, '__griddutyPick', 'pick-grid-label', 'pick-grid-labels')
 
-      await page.goto(`${app.url}/#/evaluation`)
-      await page.getByTestId('site-map-toggle').click()
-      await page.getByTestId('site-map').scrollIntoViewIfNeeded()
-      await expectEachNameOnce(page, '__griddutySiteMap', 'site-edit-grid-label', 'site-edit-grid-labels')
-    } finally {
-      await context.close()
-    }
+    await page.goto(`${app.url}/#/evaluation`)
+    await page.getByTestId('site-map-toggle').click()
+    await page.getByTestId('site-map').scrollIntoViewIfNeeded()
+    await expectEachNameOnce(page, '__griddutySiteMap', 'site-edit-grid-label', 'site-edit-grid-labels')
   })
 
   it('bulletin and dashboard SVG maps: every community named once, with a legend and a text alternative', async () => {
-    const { context, page } = await open(size, 'leader')
-    try {
-      await page.goto(`${app.url}/#/bulletin`)
-      const bulletin = await expectSvgNames(page, 'bulletin-map')
-      expect([...bulletin.names].sort()).toEqual([...communities.values()].sort())
-      const legend = page.getByTestId('bulletin-map-legend')
-      await legend.waitFor()
-      const counted = (await legend.locator('li b').allTextContents()).reduce((s, x) => s + Number(x), 0)
-      expect(counted).toBe(communities.size)
+    const page = await open(size, 'leader')
+    await page.goto(`${app.url}/#/bulletin`)
+    const bulletin = await expectSvgNames(page, 'bulletin-map')
+    expect([...bulletin.names].sort()).toEqual([...communities.values()].sort())
+    const legend = page.getByTestId('bulletin-map-legend')
+    await legend.waitFor()
+    const counted = (await legend.locator('li b').allTextContents()).reduce((s, x) => s + Number(x), 0)
+    expect(counted).toBe(communities.size)
 
-      await page.goto(`${app.url}/#/dashboard`)
-      const dash = await expectSvgNames(page, 'dash-map')
-      expect([...dash.names].sort()).toEqual([...communities.values()].sort())
-    } finally {
-      await context.close()
-    }
+    await page.goto(`${app.url}/#/dashboard`)
+    const dash = await expectSvgNames(page, 'dash-map')
+    expect([...dash.names].sort()).toEqual([...communities.values()].sort())
   })
 
   it('我的网格: the department\'s grids named once, with a legend', async () => {
-    const { context, page } = await open(size, 'rfb')
-    try {
-      await page.goto(`${app.url}/#/workspace`)
-      const ws = await expectSvgNames(page, 'ws-map')
-      const api = await loggedIn(app.url, 'rfb')
-      const mine = await api.workspace.mine.query({})
-      const names = new Map(mine.grids.map((g) => [g.id, g.name]))
-      for (const id of ws.ids) expect(names.get(id), `grid ${id} is the department's`).toBeDefined()
-      expect(ws.names.every((n) => [...names.values()].includes(n))).toBe(true)
-      await page.getByTestId('ws-map-legend').waitFor()
-    } finally {
-      await context.close()
-    }
+    const page = await open(size, 'rfb')
+    await page.goto(`${app.url}/#/workspace`)
+    const ws = await expectSvgNames(page, 'ws-map')
+    const api = await loggedIn(app.url, 'rfb')
+    const mine = await api.workspace.mine.query({})
+    const names = new Map(mine.grids.map((g) => [g.id, g.name]))
+    for (const id of ws.ids) expect(names.get(id), `grid ${id} is the department's`).toBeDefined()
+    expect(ws.names.every((n) => [...names.values()].includes(n))).toBe(true)
+    await page.getByTestId('ws-map-legend').waitFor()
   })
 })
 
@@ -232,107 +217,99 @@ describe('the coverage map on a phone (390×844)', { timeout: 300_000 }, () => {
   }
 
   it('every control is on screen and ≥ 44 px; the legend expands and scrolls', async () => {
-    const { context, page } = await open(phone, 'leader')
-    try {
-      await page.goto(`${app.url}/#/`)
-      await page.getByTestId('map').waitFor()
-      await settle(page, '__gridduty', 'grid-labels')
-      for (const id of ['level-street', 'level-community', 'month-prev', 'month-picker', 'layers-toggle', 'legend-toggle']) {
-        await expectReachable(page, id, page.getByTestId(id))
-      }
-      // the next month is disabled in the current month, but still a full-size target
-      await expectReachable(page, 'month-next', page.getByTestId('month-next'))
-      await page.getByTestId('layers-toggle').tap()
-      const radios = (id: string) => page.getByTestId(id).getByRole('radio')
-      for (let i = 0; i < 4; i++) await expectReachable(page, `colour mode ${i}`, radios('colour-mode').nth(i))
-      for (const id of ['toggle-problems', 'toggle-sites']) await expectReachable(page, id, page.locator('label', { has: page.getByTestId(id) }))
-      for (let i = 0; i < 3; i++) await expectReachable(page, `problem mode ${i}`, radios('problem-mode').nth(i))
-      // they work by touch: sites off and on, the heatmap and back
-      await page.locator('label', { has: page.getByTestId('toggle-sites') }).tap()
-      expect(await page.getByTestId('toggle-sites').isChecked()).toBe(false)
-      await page.locator('label', { has: page.getByTestId('toggle-sites') }).tap()
-      expect(await page.getByTestId('toggle-sites').isChecked()).toBe(true)
-      await radios('problem-mode').nth(2).tap()
-      await expect.poll(() => radios('problem-mode').nth(2).getAttribute('aria-checked')).toBe('true')
-      await radios('problem-mode').nth(0).tap()
-
-      // colour by department: 15+ departments; the legend opens and scrolls to its last entry, not clipped
-      await radios('colour-mode').nth(1).tap()
-      await page.getByTestId('layers-toggle').tap()
-      await page.getByTestId('legend-toggle').tap()
-      const list = page.getByTestId('legend-list')
-      await list.waitFor()
-      const legend = page.getByTestId('legend')
-      await expect.poll(async () => (await list.locator('li').count())).toBeGreaterThan(10)
-      const overflow = await legend.evaluate((el) => getComputedStyle(el).overflowY)
-      expect(['auto', 'scroll']).toContain(overflow)
-      const legendBox = (await legend.boundingBox())!
-      expect(legendBox.y).toBeGreaterThanOrEqual(0)
-      expect(legendBox.y + legendBox.height).toBeLessThanOrEqual(phone.height)
-      const last = list.locator('li').last()
-      await last.scrollIntoViewIfNeeded()
-      const lastBox = (await last.boundingBox())!
-      expect(lastBox.y).toBeGreaterThanOrEqual(legendBox.y - 0.5)
-      expect(lastBox.y + lastBox.height).toBeLessThanOrEqual(legendBox.y + legendBox.height + 0.5)
-      // the controls stay reachable under the open legend
-      await expectReachable(page, 'level-street (legend open)', page.getByTestId('level-street'))
-      await page.screenshot({ path: path.join(OUT, 'map-phone-legend.png') })
-    } finally {
-      await context.close()
+    const page = await open(phone, 'leader')
+    await page.goto(`${app.url}/#/`)
+    await page.getByTestId('map').waitFor()
+    await settle(page, '__gridduty', 'grid-labels')
+    for (const id of ['level-street', 'level-community', 'month-prev', 'month-picker', 'layers-toggle', 'legend-toggle']) {
+      await expectReachable(page, id, page.getByTestId(id))
     }
+    // the next month is disabled in the current month, but still a full-size target
+    await expectReachable(page, 'month-next', page.getByTestId('month-next'))
+    await page.getByTestId('layers-toggle').tap()
+    const radios = (id: string) => page.getByTestId(id).getByRole('radio')
+    for (let i = 0; i < 4; i++) await expectReachable(page, `colour mode ${i}`, radios('colour-mode').nth(i))
+    for (const id of ['toggle-problems', 'toggle-sites']) await expectReachable(page, id, page.locator('label', { has: page.getByTestId(id) }))
+    for (let i = 0; i < 3; i++) await expectReachable(page, `problem mode ${i}`, radios('problem-mode').nth(i))
+    // they work by touch: sites off and on, the heatmap and back
+    await page.locator('label', { has: page.getByTestId('toggle-sites') }).tap()
+    expect(await page.getByTestId('toggle-sites').isChecked()).toBe(false)
+    await page.locator('label', { has: page.getByTestId('toggle-sites') }).tap()
+    expect(await page.getByTestId('toggle-sites').isChecked()).toBe(true)
+    await radios('problem-mode').nth(2).tap()
+    await expect.poll(() => radios('problem-mode').nth(2).getAttribute('aria-checked')).toBe('true')
+    await radios('problem-mode').nth(0).tap()
+
+    // colour by department: 15+ departments; the legend opens and scrolls to its last entry, not clipped
+    await radios('colour-mode').nth(1).tap()
+    await page.getByTestId('layers-toggle').tap()
+    await page.getByTestId('legend-toggle').tap()
+    const list = page.getByTestId('legend-list')
+    await list.waitFor()
+    const legend = page.getByTestId('legend')
+    await expect.poll(async () => (await list.locator('li').count())).toBeGreaterThan(10)
+    const overflow = await legend.evaluate((el) => getComputedStyle(el).overflowY)
+    expect(['auto', 'scroll']).toContain(overflow)
+    const legendBox = (await legend.boundingBox())!
+    expect(legendBox.y).toBeGreaterThanOrEqual(0)
+    expect(legendBox.y + legendBox.height).toBeLessThanOrEqual(phone.height)
+    const last = list.locator('li').last()
+    await last.scrollIntoViewIfNeeded()
+    const lastBox = (await last.boundingBox())!
+    expect(lastBox.y).toBeGreaterThanOrEqual(legendBox.y - 0.5)
+    expect(lastBox.y + lastBox.height).toBeLessThanOrEqual(legendBox.y + legendBox.height + 0.5)
+    // the controls stay reachable under the open legend
+    await expectReachable(page, 'level-street (legend open)', page.getByTestId('level-street'))
+    await page.screenshot({ path: path.join(OUT, 'map-phone-legend.png') })
   })
 
   it('a tapped grid stays visible above the half-height bottom sheet', async () => {
-    const { context, page } = await open(phone, 'leader')
-    try {
-      await page.goto(`${app.url}/#/`)
-      await page.getByTestId('map').waitFor()
-      await settle(page, '__gridduty', 'grid-labels')
-      // a community whose label point is low on the screen (where the sheet will be), on the bare map
-      const target = await page.evaluate((points) => {
+    const page = await open(phone, 'leader')
+    await page.goto(`${app.url}/#/`)
+    await page.getByTestId('map').waitFor()
+    await settle(page, '__gridduty', 'grid-labels')
+    // a community whose label point is low on the screen (where the sheet will be), on the bare map
+    const target = await page.evaluate((points) => {
+      const map = window.__gridduty!.map
+      const rect = map.getContainer().getBoundingClientRect()
+      const sheetTop = rect.top + rect.height * 0.5
+      const candidates = points.map(([id, c]) => ({ id, p: map.project(c) }))
+        .map(({ id, p }) => ({ id, x: rect.left + p.x, y: rect.top + p.y }))
+        .filter(({ x, y }) => y > sheetTop + 20 && y < rect.bottom - 20 && x > rect.left + 20 && x < rect.right - 20 && document.elementFromPoint(x, y) === map.getCanvas())
+      // not on a problem or site point (a tap there opens that instead)
+      const pointLayers = map.getStyle().layers.map((l) => l.id).filter((l) => /^(problems?|sites?)(-|$)/.test(l))
+      const hit = candidates.find(({ id, x, y }) => {
+        const px = x - rect.left, py = y - rect.top
+        const f = map.queryRenderedFeatures([px, py], { layers: ['grid-fill'] })[0]
+        const onPoint = pointLayers.length > 0 && map.queryRenderedFeatures([[px - 3, py - 3], [px + 3, py + 3]], { layers: pointLayers }).length > 0
+        return f !== undefined && Number(f.id) === id && !onPoint
+      })
+      return hit ?? null
+    }, [...labelPoints])
+    expect(target, 'a community low on the screen, not under a card').not.toBeNull()
+    await page.touchscreen.tap(target!.x, target!.y)
+    const panel = page.getByTestId('grid-panel')
+    await panel.waitFor()
+    // the sheet: half the map's height, full width, at the bottom
+    const sheet = (await panel.boundingBox())!
+    const mapBox = (await page.getByTestId('map').boundingBox())!
+    expect(sheet.width).toBe(phone.width)
+    expect(Math.round(sheet.y + sheet.height)).toBe(phone.height)
+    expect(Math.abs(sheet.height - mapBox.height / 2)).toBeLessThanOrEqual(2)
+    // the name comes with the grid's details ('…' while they load: reading it at once was a race)
+    await expect.poll(() => page.getByTestId('panel-name').textContent(), { timeout: 15_000 }).not.toBe('…')
+    const name = await page.getByTestId('panel-name').textContent()
+    const id = [...communities].find(([, n]) => n === name)?.[0]
+    expect(id, `the panel shows a community (${name})`).toBeDefined()
+    // after the map has eased: the grid's label point is above the sheet, on screen
+    await expect.poll(async () => {
+      const y = await page.evaluate((c) => {
         const map = window.__gridduty!.map
-        const rect = map.getContainer().getBoundingClientRect()
-        const sheetTop = rect.top + rect.height * 0.5
-        const candidates = points.map(([id, c]) => ({ id, p: map.project(c) }))
-          .map(({ id, p }) => ({ id, x: rect.left + p.x, y: rect.top + p.y }))
-          .filter(({ x, y }) => y > sheetTop + 20 && y < rect.bottom - 20 && x > rect.left + 20 && x < rect.right - 20 && document.elementFromPoint(x, y) === map.getCanvas())
-        // not on a problem or site point (a tap there opens that instead)
-        const pointLayers = map.getStyle().layers.map((l) => l.id).filter((l) => /^(problems?|sites?)(-|$)/.test(l))
-        const hit = candidates.find(({ id, x, y }) => {
-          const px = x - rect.left, py = y - rect.top
-          const f = map.queryRenderedFeatures([px, py], { layers: ['grid-fill'] })[0]
-          const onPoint = pointLayers.length > 0 && map.queryRenderedFeatures([[px - 3, py - 3], [px + 3, py + 3]], { layers: pointLayers }).length > 0
-          return f !== undefined && Number(f.id) === id && !onPoint
-        })
-        return hit ?? null
-      }, [...labelPoints])
-      expect(target, 'a community low on the screen, not under a card').not.toBeNull()
-      await page.touchscreen.tap(target!.x, target!.y)
-      const panel = page.getByTestId('grid-panel')
-      await panel.waitFor()
-      // the sheet: half the map's height, full width, at the bottom
-      const sheet = (await panel.boundingBox())!
-      const mapBox = (await page.getByTestId('map').boundingBox())!
-      expect(sheet.width).toBe(phone.width)
-      expect(Math.round(sheet.y + sheet.height)).toBe(phone.height)
-      expect(Math.abs(sheet.height - mapBox.height / 2)).toBeLessThanOrEqual(2)
-      // the name comes with the grid's details ('…' while they load: reading it at once was a race)
-      await expect.poll(() => page.getByTestId('panel-name').textContent(), { timeout: 15_000 }).not.toBe('…')
-      const name = await page.getByTestId('panel-name').textContent()
-      const id = [...communities].find(([, n]) => n === name)?.[0]
-      expect(id, `the panel shows a community (${name})`).toBeDefined()
-      // after the map has eased: the grid's label point is above the sheet, on screen
-      await expect.poll(async () => {
-        const y = await page.evaluate((c) => {
-          const map = window.__gridduty!.map
-          if (map.isMoving()) return null
-          return map.getContainer().getBoundingClientRect().top + map.project(c).y
-        }, labelPoints.get(id!)!)
-        return y !== null && y < sheet.y - 10 && y > mapBox.y + 10
-      }, { timeout: 15_000, message: 'the tapped grid is above the sheet' }).toBe(true)
-      await page.screenshot({ path: path.join(OUT, 'map-phone-sheet.png') })
-    } finally {
-      await context.close()
-    }
+        if (map.isMoving()) return null
+        return map.getContainer().getBoundingClientRect().top + map.project(c).y
+      }, labelPoints.get(id!)!)
+      return y !== null && y < sheet.y - 10 && y > mapBox.y + 10
+    }, { timeout: 15_000, message: 'the tapped grid is above the sheet' }).toBe(true)
+    await page.screenshot({ path: path.join(OUT, 'map-phone-sheet.png') })
   })
 })

@@ -2,7 +2,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Map as MapLibreMap } from 'maplibre-gl'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { ensureClientBuilt, startApp, type RunningApp } from './appServer.ts'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -84,4 +84,40 @@ export async function mapIdle(page: Page, key: MapKey): Promise<void> {
     map.once('idle', () => resolve())
     map.triggerRepaint()
   }), key)
+}
+
+/**
+ * Signed-in pages shared by the tests of one file, one per key (e.g. size and user): signing in, a new
+ * context and loading the app into its empty cache once per key instead of once per test. Each test
+ * gets its page fresh: localStorage cleared, then on about:blank (no document, no app state of the test
+ * before), still signed in (the session cookie) and with the browser's cache warm. The test then opens
+ * the app where it needs it. Listeners go on the page in `make` (once), not in the tests.
+ */
+export class PagePool<T extends { context: BrowserContext; page: Page }> {
+  private readonly made = new Map<string, Promise<T>>()
+
+  /** The entry for `key`, made by `make` the first time (or afresh if a test before left it unusable), reset for the next test. */
+  async get(key: string, make: () => Promise<T>): Promise<T> {
+    const known = this.made.get(key)
+    if (known) {
+      try {
+        const entry = await known
+        if (/^https?:/.test(entry.page.url())) await entry.page.evaluate(() => localStorage.clear())
+        await entry.page.goto('about:blank')
+        return entry
+      } catch {
+        this.made.delete(key)
+        await known.then((e) => e.context.close(), () => undefined).catch(() => undefined)
+      }
+    }
+    const fresh = make()
+    this.made.set(key, fresh)
+    return fresh
+  }
+
+  async closeAll(): Promise<void> {
+    const all = await Promise.allSettled(this.made.values())
+    this.made.clear()
+    await Promise.all(all.map((r) => (r.status === 'fulfilled' ? r.value.context.close() : undefined)))
+  }
 }
