@@ -145,6 +145,14 @@ export interface ImportTimings {
   write?: number
   /** from the last row written to the commit: the tallies, the batch's counts and audit row, COMMIT (SQLite's WAL checkpoint runs after it, off the event loop) */
   commit?: number
+  /**
+   * within `write`: how long the transaction waited for rows to be prepared (the reading, placing and
+   * flagging were behind), and how long it spent handing chunks over — building them for the driver and
+   * waiting for the writer thread or PostgreSQL to take the ones before (the database side was behind):
+   * which side an import waits for
+   */
+  waitRows?: number
+  waitWriter?: number
 }
 
 /**
@@ -630,7 +638,7 @@ async function writeImport(
   const writer = opts.writer ?? 'driver'
   const fileName = opts.fileName.slice(0, 200)
   const t1 = performance.now()
-  let t2 = t1
+  let t2 = t1, waitRows = 0, waitWriter = 0
   const listedIds: number[] = []
   /** the batch's values; its counts and report are final once the file is read */
   const batchOf = (p: ImportPreview | null, imported: number): BatchValues => ({
@@ -648,12 +656,16 @@ async function writeImport(
       const tally = await startProblemTally(tx)
       let firstProblemId: number | null = null, lastProblemId: number | null = null
       for (let c = 1; ; c++) {
+        const w0 = performance.now()
         await into.waiting(WRITE_CHUNK)
         const chunk = into.take(WRITE_CHUNK)
+        const w1 = performance.now()
+        waitRows += w1 - w0
         if (!chunk.length) break
         // the driver returns once the rows are handed over (the writer thread or PostgreSQL inserts
         // them meanwhile); the next write, flush or query waits for them
         const ids = await tx.insertProblems(batchId, chunk, event)
+        waitWriter += performance.now() - w1
         for (const x of chunk) tally.add(x.problem)
         if (ids.length) { firstProblemId ??= ids[0]!; lastProblemId = ids[ids.length - 1]! }
         for (let k = 0; k < ids.length && listedIds.length < GOOD_ROWS_LISTED; k++) listedIds.push(ids[k]!)
@@ -667,8 +679,10 @@ async function writeImport(
       await production // a read that failed: the transaction rolls back
       const p: ImportPreview = preview!
       if (refusedFile(p, opts.mode)) throw new RefusedFile(p)
+      const f0 = performance.now()
       await tx.flush()
       t2 = performance.now()
+      waitWriter += t2 - f0
       const valid = into.taken
       await tally.write()
       await tx.finishBatch(batchId, batchOf(p, valid))
@@ -684,7 +698,7 @@ async function writeImport(
       let g = 0
       const rows = answer.rows.map((r) => (r.ok ? { ...r, problemId: listedIds[g++] } : r))
       return { committed: true, batchId, summary: { ...p.summary, imported: valid }, rows, omitted: answer.omitted, reasons: answer.reasons }
-    }).finally(() => { if (opts.timings) Object.assign(opts.timings, { flags: (preview as ImportPreview | null)?.flagsMs ?? 0, write: t2 - t1, commit: performance.now() - t2 }) })
+    }).finally(() => { if (opts.timings) Object.assign(opts.timings, { flags: (preview as ImportPreview | null)?.flagsMs ?? 0, write: t2 - t1, commit: performance.now() - t2, waitRows, waitWriter }) })
   } catch (e) {
     if (e instanceof RefusedFile) return refusedAnswer(e.preview)
     // two imports of the same rows at once: the unique externalId refuses the second
