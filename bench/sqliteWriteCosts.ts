@@ -19,6 +19,7 @@ import Database from 'better-sqlite3'
 import { migrateDeploy } from '../prisma/migrate.ts'
 import { createDb } from '../server/db/client.ts'
 import { mulberry32 } from '../server/domain/random.ts'
+import { EVENT_COLUMNS, PROBLEM_COLUMNS, SQLITE_IMPORT_CACHE_KIB, sqliteInsertSql } from '../server/services/importWriter.ts'
 import { loadSyntheticCity } from './loadCity.ts'
 import { median } from './assignment.ts'
 
@@ -36,10 +37,6 @@ if (!fs.existsSync(city)) {
   await db.$disconnect()
 }
 
-const PROBLEM = ['id', 'lng', 'lat', 'gridId', 'departmentId', 'categoryCode', 'supervisingDepartmentId', 'routingRuleId', 'description', 'status', 'priority', 'deadline', 'reporterId', 'reporterName', 'source', 'externalId', 'boundaryGridIds', 'reboundOfId', 'reportedAt', 'createdAt', 'updatedAt', 'importBatchId', 'importRow']
-const EVENT = ['problemId', 'action', 'fromStatus', 'toStatus', 'actorId', 'at', 'note']
-const insertSql = (t: string, cols: string[]) => `INSERT INTO "${t}" (${cols.map((c) => `"${c}"`).join(',')}) VALUES (${cols.map(() => '?').join(',')})`
-
 function trial(variant: string) {
   const file = path.join(dir, 'write-costs-trial.db')
   for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true })
@@ -51,7 +48,7 @@ function trial(variant: string) {
   }
   // the writer thread's connection (importWriterThread.ts)
   c.pragma(`foreign_keys = ${variant.includes('nofk') ? 'OFF' : 'ON'}`)
-  c.pragma('cache_size = -524288')
+  c.pragma(`cache_size = -${SQLITE_IMPORT_CACHE_KIB}`)
   c.pragma('wal_autocheckpoint = 0')
   const grids = c.prepare('SELECT id FROM "Grid"').pluck().all() as number[]
   const deps = c.prepare('SELECT id FROM "Department"').pluck().all() as number[]
@@ -66,17 +63,23 @@ function trial(variant: string) {
     const day = 1 + Math.floor(r() * 28)
     const reportedAt = `2026-10-${two(day)}T${two(Math.floor(r() * 24))}:${two(Math.floor(r() * 60))}:00.000+00:00`
     const dep = deps[Math.floor(r() * deps.length)]!
-    rows[i] = [i + 1, 108.9 + r() / 10, 34.2 + r() / 10, grids[Math.floor(r() * grids.length)], dep, cats[i % cats.length], dep, null, `台账问题${i}`, 'reported', 'normal',
-      `2026-11-${two(1 + (day % 28))}T15:59:59.999+00:00`, user, '管理员', 'import', `bench:L${i}`, null, null, reportedAt, now, now, batch, i + 2]
+    const cells: Record<(typeof PROBLEM_COLUMNS)[number], unknown> = {
+      id: i + 1, lng: 108.9 + r() / 10, lat: 34.2 + r() / 10, gridId: grids[Math.floor(r() * grids.length)], departmentId: dep, categoryCode: cats[i % cats.length],
+      supervisingDepartmentId: dep, routingRuleId: null, description: `台账问题${i}`, status: 'reported', priority: 'normal',
+      deadline: `2026-11-${two(1 + (day % 28))}T15:59:59.999+00:00`, reporterId: user, reporterName: '管理员', source: 'import', externalId: `bench:L${i}`,
+      boundaryGridIds: null, reboundOfId: null, reportedAt, createdAt: now, updatedAt: now, importBatchId: batch, importRow: i + 2,
+    }
+    rows[i] = PROBLEM_COLUMNS.map((k) => cells[k])
   }
-  const insertProblem = c.prepare(insertSql('Problem', PROBLEM)), insertEvent = c.prepare(insertSql('ProblemEvent', EVENT))
+  const insertProblem = c.prepare(sqliteInsertSql('Problem', PROBLEM_COLUMNS)), insertEvent = c.prepare(sqliteInsertSql('ProblemEvent', EVENT_COLUMNS))
   const events = !variant.includes('noevents')
-  const ev: unknown[] = [0, 'report', null, 'reported', user, now, `导入批次 #${batch}`]
+  const event: Record<(typeof EVENT_COLUMNS)[number], unknown> = { problemId: 0, action: 'report', fromStatus: null, toStatus: 'reported', actorId: user, at: now, note: `导入批次 #${batch}` }
+  const ev = EVENT_COLUMNS.map((k) => event[k]), problemIdAt = EVENT_COLUMNS.indexOf('problemId')
   const t0 = performance.now()
   c.exec('BEGIN IMMEDIATE')
   for (let i = 0; i < N; i++) {
     insertProblem.run(rows[i]!)
-    if (events) { ev[0] = i + 1; insertEvent.run(ev) }
+    if (events) { ev[problemIdAt] = i + 1; insertEvent.run(ev) }
   }
   const t1 = performance.now()
   c.exec('COMMIT')

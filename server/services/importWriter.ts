@@ -46,8 +46,9 @@ export interface ReportEvent { actorId: number | null; at: Date; notePrefix: str
 
 /** the problem's columns taken from ProblemValues (importBatchId and importRow come from the batch and the row) */
 const VALUE_COLUMNS = ['lng', 'lat', 'gridId', 'departmentId', 'categoryCode', 'supervisingDepartmentId', 'routingRuleId', 'description', 'status', 'priority', 'deadline', 'reporterId', 'reporterName', 'source', 'externalId', 'boundaryGridIds', 'reboundOfId', 'reportedAt', 'createdAt', 'updatedAt'] as const satisfies readonly (keyof ProblemValues)[]
-const PROBLEM_COLUMNS = ['id', ...VALUE_COLUMNS, 'importBatchId', 'importRow'] as const
-const EVENT_COLUMNS = ['problemId', 'action', 'fromStatus', 'toStatus', 'actorId', 'at', 'note'] as const
+/** the columns the import writes, in the order its statements take them (bench/sqliteWriteCosts.ts inserts the same) */
+export const PROBLEM_COLUMNS = ['id', ...VALUE_COLUMNS, 'importBatchId', 'importRow'] as const
+export const EVENT_COLUMNS = ['problemId', 'action', 'fromStatus', 'toStatus', 'actorId', 'at', 'note'] as const
 /** an imported problem's event: it was reported (its status is the problem's) */
 const EVENT_ACTION = 'report'
 
@@ -116,7 +117,7 @@ export async function withImportTx<T>(db: Db, writer: ImportWriter, fn: (tx: Imp
  * take each new row at a random place, so a cache that holds their pages keeps the transaction from
  * spilling pages to the WAL (and reading them back) while it is open. Pages are allocated as used.
  */
-const SQLITE_IMPORT_CACHE_KIB = 512 * 1024
+export const SQLITE_IMPORT_CACHE_KIB = 512 * 1024
 
 /**
  * The WAL checkpoint after an import's commit: a million rows leave ~1 GB in the write-ahead log, and
@@ -139,16 +140,18 @@ export function importCheckpointsDone(): Promise<unknown> {
 /** 'problems' requests the writer thread may hold at once: the main thread prepares the next while it inserts, and waits beyond that */
 const SQLITE_WRITES_IN_FLIGHT = 3
 
+/** the SQLite writer thread's prepared INSERT of `columns` */
+export const sqliteInsertSql = (table: string, columns: readonly string[]) => `INSERT INTO ${q(table)} (${columns.map(q).join(',')}) VALUES (${columns.map(() => '?').join(',')})`
+
 /**
  * The SQLite transaction on the writer thread (workers/importWriterThread.ts). `insertProblems`
  * returns once the rows are handed over (the ids are given here, as AUTOINCREMENT would, under the
  * write lock BEGIN IMMEDIATE took); every other step waits for the writes before it and fails with them.
  */
 async function sqliteTx<T>(driver: Extract<RawDriver, { provider: 'sqlite' }>, fn: (tx: ImportTx) => Promise<T>): Promise<T> {
-  const insertSql = (table: string, columns: readonly string[]) => `INSERT INTO ${q(table)} (${columns.map(q).join(',')}) VALUES (${columns.map(() => '?').join(',')})`
   const setup: WriterSetup = {
     file: driver.file, busyTimeoutMs: driver.busyTimeoutMs, cacheKib: SQLITE_IMPORT_CACHE_KIB,
-    problemSql: insertSql('Problem', PROBLEM_COLUMNS), problemColumns: PROBLEM_COLUMNS.length, idColumn: PROBLEM_COLUMNS.indexOf('id'), statusColumn: PROBLEM_COLUMNS.indexOf('status'), eventSql: insertSql('ProblemEvent', EVENT_COLUMNS), auditSql: insertSql('AuditLog', auditColumns),
+    problemSql: sqliteInsertSql('Problem', PROBLEM_COLUMNS), problemColumns: PROBLEM_COLUMNS.length, idColumn: PROBLEM_COLUMNS.indexOf('id'), statusColumn: PROBLEM_COLUMNS.indexOf('status'), eventSql: sqliteInsertSql('ProblemEvent', EVENT_COLUMNS), auditSql: sqliteInsertSql('AuditLog', auditColumns),
   }
   const worker = new Worker(new URL('../workers/importWriter.worker.mjs', import.meta.url), { workerData: setup })
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>()
